@@ -1,0 +1,9 @@
+//! Pure rules of the domain: tenant IDs, field validation, tier consistency.
+//! No I/O here, so the browser can check input live and the server can apply
+//! the very same rules before anything is stored.
+
+pub mod template_rules;
+pub mod tenant_id;
+pub mod tenant_rules;
+pub mod text;
+pub mod validate;

@@ -1,0 +1,23 @@
+use serde::{Deserialize, Serialize};
+
+use super::TenantState;
+
+/// Who did what to which object, and when (unix milliseconds).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEventDto {
+    pub id: i64,
+    pub at: i64,
+    pub actor: String,
+    pub action: String,
+    pub target_kind: String,
+    pub target_id: String,
+    pub detail: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DashboardDto {
+    pub tenants_by_state: Vec<(TenantState, i64)>,
+    pub tenant_total: i64,
+    pub template_count: i64,
+    pub recent_audit: Vec<AuditEventDto>,
+}

@@ -1,0 +1,14 @@
+//! Data carried between the server and the browser. Plain serde types: no
+//! secrets (password hashes, session ids) ever live in them.
+
+mod audit;
+mod page;
+mod staff;
+mod template;
+mod tenant;
+
+pub use audit::{AuditEventDto, DashboardDto};
+pub use page::Page;
+pub use staff::{CurrentStaff, NewStaffResult, Principal, Role, StaffDto};
+pub use template::{TemplateDetail, TemplateDto, TemplateForm, TemplateVersionDto, TierSpec};
+pub use tenant::{IdCheck, NewTenantForm, TenantDto, TenantForm, TenantQuery, TenantSort, TenantState};

@@ -1,0 +1,77 @@
+use serde::{Deserialize, Serialize};
+
+/// What a staff member may do. Ordered by power: a higher role can do all a
+/// lower one can.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Viewer,
+    Operator,
+    Admin,
+}
+
+impl Role {
+    pub const ALL: [Role; 3] = [Role::Viewer, Role::Operator, Role::Admin];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Viewer => "viewer",
+            Role::Operator => "operator",
+            Role::Admin => "admin",
+        }
+    }
+
+    pub fn parse(value: &str) -> Result<Role, String> {
+        match value.trim() {
+            "viewer" => Ok(Role::Viewer),
+            "operator" => Ok(Role::Operator),
+            "admin" => Ok(Role::Admin),
+            other => Err(format!(
+                "must be one of viewer, operator, admin (got \"{}\")",
+                other.chars().take(20).collect::<String>()
+            )),
+        }
+    }
+
+    /// Whether this role includes `needed`.
+    pub fn allows(self, needed: Role) -> bool {
+        self >= needed
+    }
+}
+
+impl std::fmt::Display for Role {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The signed-in staff member of a request.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CurrentStaff {
+    pub id: i64,
+    pub username: String,
+    pub role: Role,
+}
+
+/// Who a request comes from, as resolved by the server from its session.
+/// The server puts it into the request's extensions; server functions read it.
+#[derive(Clone, Debug, Default)]
+pub struct Principal(pub Option<CurrentStaff>);
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StaffDto {
+    pub id: i64,
+    pub username: String,
+    pub role: Role,
+    pub active: bool,
+    pub created_at: i64,
+    pub last_login_at: Option<i64>,
+}
+
+/// A newly made account or reset password. The password is shown once and
+/// never stored in clear.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewStaffResult {
+    pub staff: StaffDto,
+    pub one_time_password: String,
+}

@@ -1,0 +1,109 @@
+use serde::{Deserialize, Serialize};
+
+/// Everything a tier fixes about a tenant: its PostgreSQL, its workloads'
+/// size, and the namespace quota that caps them. Units are in the names.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TierSpec {
+    pub postgres_instances: u32,
+    pub postgres_storage_gi: u32,
+    pub api_replicas: u32,
+    pub web_replicas: u32,
+    pub cpu_request_m: u32,
+    pub cpu_limit_m: u32,
+    pub memory_request_mi: u32,
+    pub memory_limit_mi: u32,
+    /// `None` means unlimited.
+    pub user_limit: Option<u32>,
+    pub backup_enabled: bool,
+    pub quota_cpu_m: u32,
+    pub quota_memory_mi: u32,
+    pub quota_storage_gi: u32,
+    pub quota_pods: u32,
+    pub features: Vec<String>,
+}
+
+/// A template at its current version.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TemplateDto {
+    pub id: i64,
+    pub key: String,
+    pub name: String,
+    pub description: String,
+    pub version: i64,
+    pub spec: TierSpec,
+    pub updated_at: i64,
+    pub updated_by: String,
+    pub tenant_count: i64,
+}
+
+/// One immutable version of a template.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TemplateVersionDto {
+    pub version: i64,
+    pub name: String,
+    pub description: String,
+    pub spec: TierSpec,
+    pub created_at: i64,
+    pub created_by: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TemplateDetail {
+    pub template: TemplateDto,
+    pub versions: Vec<TemplateVersionDto>,
+}
+
+/// A template as typed into the form: every field is text so that a wrong
+/// number gets a message naming the field, not a decoding error.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct TemplateForm {
+    pub key: String,
+    pub name: String,
+    pub description: String,
+    pub postgres_instances: String,
+    pub postgres_storage_gi: String,
+    pub api_replicas: String,
+    pub web_replicas: String,
+    pub cpu_request_m: String,
+    pub cpu_limit_m: String,
+    pub memory_request_mi: String,
+    pub memory_limit_mi: String,
+    /// Empty means unlimited.
+    pub user_limit: String,
+    /// A checkbox: present ("on") when ticked.
+    pub backup_enabled: Option<String>,
+    pub quota_cpu_m: String,
+    pub quota_memory_mi: String,
+    pub quota_storage_gi: String,
+    pub quota_pods: String,
+    /// Comma-separated feature flags.
+    pub features: String,
+}
+
+impl TemplateForm {
+    /// The form pre-filled from an existing template, for editing.
+    pub fn from_template(t: &TemplateDto) -> Self {
+        let s = &t.spec;
+        Self {
+            key: t.key.clone(),
+            name: t.name.clone(),
+            description: t.description.clone(),
+            postgres_instances: s.postgres_instances.to_string(),
+            postgres_storage_gi: s.postgres_storage_gi.to_string(),
+            api_replicas: s.api_replicas.to_string(),
+            web_replicas: s.web_replicas.to_string(),
+            cpu_request_m: s.cpu_request_m.to_string(),
+            cpu_limit_m: s.cpu_limit_m.to_string(),
+            memory_request_mi: s.memory_request_mi.to_string(),
+            memory_limit_mi: s.memory_limit_mi.to_string(),
+            user_limit: s.user_limit.map(|u| u.to_string()).unwrap_or_default(),
+            backup_enabled: s.backup_enabled.then(|| "on".to_string()),
+            quota_cpu_m: s.quota_cpu_m.to_string(),
+            quota_memory_mi: s.quota_memory_mi.to_string(),
+            quota_storage_gi: s.quota_storage_gi.to_string(),
+            quota_pods: s.quota_pods.to_string(),
+            features: s.features.join(", "),
+        }
+    }
+}

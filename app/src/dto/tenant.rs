@@ -1,0 +1,159 @@
+use serde::{Deserialize, Serialize};
+
+/// Where a tenant is in its life. A record made by the console starts as
+/// `Pending` until the provisioning engine takes it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TenantState {
+    Pending,
+    Provisioning,
+    Active,
+    Degraded,
+    Suspended,
+    Deprovisioning,
+    Deprovisioned,
+    Failed,
+}
+
+impl TenantState {
+    pub const ALL: [TenantState; 8] = [
+        TenantState::Pending,
+        TenantState::Provisioning,
+        TenantState::Active,
+        TenantState::Degraded,
+        TenantState::Suspended,
+        TenantState::Deprovisioning,
+        TenantState::Deprovisioned,
+        TenantState::Failed,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TenantState::Pending => "pending",
+            TenantState::Provisioning => "provisioning",
+            TenantState::Active => "active",
+            TenantState::Degraded => "degraded",
+            TenantState::Suspended => "suspended",
+            TenantState::Deprovisioning => "deprovisioning",
+            TenantState::Deprovisioned => "deprovisioned",
+            TenantState::Failed => "failed",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<TenantState> {
+        Self::ALL.into_iter().find(|s| s.as_str() == value)
+    }
+}
+
+impl std::fmt::Display for TenantState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TenantDto {
+    pub id: String,
+    pub namespace: String,
+    pub company_name: String,
+    pub owner_email: String,
+    pub owner_name: String,
+    pub template_id: i64,
+    pub template_name: String,
+    pub template_version: i64,
+    pub custom_domain: Option<String>,
+    pub state: TenantState,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub created_by: String,
+}
+
+/// The "New tenant" form as typed.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct NewTenantForm {
+    pub company_name: String,
+    pub owner_email: String,
+    pub owner_name: String,
+    pub template_id: String,
+    pub custom_domain: String,
+    /// Empty: generate one from the company name.
+    pub tenant_id: String,
+}
+
+/// The editable fields of an existing tenant record.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct TenantForm {
+    pub company_name: String,
+    pub owner_email: String,
+    pub owner_name: String,
+    pub custom_domain: String,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TenantSort {
+    #[default]
+    Created,
+    Company,
+    Id,
+    State,
+    Template,
+}
+
+impl TenantSort {
+    pub const ALL: [TenantSort; 5] =
+        [TenantSort::Created, TenantSort::Company, TenantSort::Id, TenantSort::State, TenantSort::Template];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TenantSort::Created => "created",
+            TenantSort::Company => "company",
+            TenantSort::Id => "id",
+            TenantSort::State => "state",
+            TenantSort::Template => "template",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<TenantSort> {
+        Self::ALL.into_iter().find(|s| s.as_str() == value)
+    }
+}
+
+/// Search, filter, sort and paging of the tenant list.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct TenantQuery {
+    pub q: String,
+    pub template_id: Option<i64>,
+    pub state: Option<TenantState>,
+    pub sort: TenantSort,
+    pub desc: bool,
+    pub page: u32,
+    pub per_page: u32,
+}
+
+impl TenantQuery {
+    pub const DEFAULT_PER_PAGE: u32 = 25;
+    pub const MAX_PER_PAGE: u32 = 200;
+
+    /// Page numbers start at 1; page sizes are capped.
+    pub fn normalised(mut self) -> Self {
+        self.page = self.page.max(1);
+        self.per_page = match self.per_page {
+            0 => Self::DEFAULT_PER_PAGE,
+            n => n.min(Self::MAX_PER_PAGE),
+        };
+        self.q = self.q.trim().chars().take(200).collect();
+        self
+    }
+}
+
+/// The live answer to "may I use this tenant ID?".
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IdCheck {
+    pub id: String,
+    pub ok: bool,
+    pub message: String,
+}

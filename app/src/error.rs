@@ -1,0 +1,116 @@
+//! The one error type of the app crate: what a server function can answer.
+//! Each variant maps to an HTTP status; messages are for people and never
+//! carry SQL, stack traces or secrets.
+
+use leptos::server_fn::codec::JsonEncoding;
+use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use serde::{Deserialize, Serialize};
+
+/// A rule a field broke, named so a form can show it beside the field.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self { field: field.into(), message: message.into() }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum AppError {
+    #[error("Sign in required.")]
+    Unauthorized,
+    #[error("Wrong user name or password.")]
+    BadCredentials,
+    #[error("Your role ({have}) may not {action}; it needs the {need} role.")]
+    Forbidden { have: String, need: String, action: String },
+    #[error("{0} was not found.")]
+    NotFound(String),
+    #[error("{}", summarise(.0))]
+    Invalid(Vec<FieldError>),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("Too many failed sign-in attempts. Try again in {retry_after_secs} seconds.")]
+    Throttled { retry_after_secs: u64 },
+    #[error("{0}")]
+    Unavailable(String),
+    #[error("The request could not be handled: {0}")]
+    Request(String),
+}
+
+fn summarise(errors: &[FieldError]) -> String {
+    let parts: Vec<String> = errors.iter().map(|e| format!("{}: {}", e.field, e.message)).collect();
+    format!("Invalid input — {}", parts.join("; "))
+}
+
+impl AppError {
+    pub fn invalid(field: &str, message: impl Into<String>) -> Self {
+        Self::Invalid(vec![FieldError::new(field, message)])
+    }
+
+    /// The message for one field, if this error names it.
+    pub fn field_message(&self, field: &str) -> Option<String> {
+        match self {
+            Self::Invalid(errors) => errors.iter().find(|e| e.field == field).map(|e| e.message.clone()),
+            _ => None,
+        }
+    }
+
+    pub fn http_status(&self) -> u16 {
+        match self {
+            Self::Unauthorized | Self::BadCredentials => 401,
+            Self::Forbidden { .. } => 403,
+            Self::NotFound(_) => 404,
+            Self::Conflict(_) => 409,
+            Self::Invalid(_) => 422,
+            Self::Throttled { .. } => 429,
+            Self::Unavailable(_) => 503,
+            Self::Request(_) => 400,
+        }
+    }
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        match value {
+            ServerFnErrorErr::Args(m) | ServerFnErrorErr::MissingArg(m) | ServerFnErrorErr::Deserialization(m) => {
+                Self::Request(m)
+            }
+            other => Self::Unavailable(other.to_string()),
+        }
+    }
+}
+
+/// Collects field errors while a form is validated.
+#[derive(Default)]
+pub struct FieldErrors(Vec<FieldError>);
+
+impl FieldErrors {
+    /// Runs one check and records its failure under `field`.
+    pub fn check<T>(&mut self, field: &str, result: Result<T, String>) -> Option<T> {
+        match result {
+            Ok(v) => Some(v),
+            Err(message) => {
+                self.0.push(FieldError::new(field, message));
+                None
+            }
+        }
+    }
+
+    pub fn push(&mut self, field: &str, message: impl Into<String>) {
+        self.0.push(FieldError::new(field, message));
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn into_result(self) -> Result<(), AppError> {
+        if self.0.is_empty() { Ok(()) } else { Err(AppError::Invalid(self.0)) }
+    }
+}

@@ -1,0 +1,5 @@
+//! Everything a person sees: the shell and frame, shared components, pages.
+
+pub mod components;
+pub mod pages;
+pub mod shell;

@@ -1,0 +1,17 @@
+//! One module per page (or family of pages).
+
+mod audit;
+mod dashboard;
+mod login;
+mod misc;
+mod staff;
+mod templates;
+mod tenants;
+
+pub use audit::AuditPage;
+pub use dashboard::DashboardPage;
+pub use login::LoginPage;
+pub use misc::{AlertsPage, NotFoundPage};
+pub use staff::StaffPage;
+pub use templates::{EditTemplatePage, NewTemplatePage, TemplateDetailPage, TemplateListPage};
+pub use tenants::{NewTenantPage, TenantDetailPage, TenantListPage};

@@ -1,0 +1,103 @@
+//! One tenant: its record, and editing or removing it while it is a record.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::A;
+use leptos_router::hooks::{use_navigate, use_params_map};
+
+use crate::api::tenants::{get_tenant, DeleteTenant, UpdateTenant};
+use crate::dto::{Role, TenantState};
+use crate::ui::components::{format_time, ErrorPanel, FieldError, StateBadge};
+use crate::ui::shell::{can, use_session};
+
+#[component]
+pub fn TenantDetailPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || params.get().get("id").unwrap_or_default();
+    let update = ServerAction::<UpdateTenant>::new();
+    let delete = ServerAction::<DeleteTenant>::new();
+    let tenant = Resource::new(move || (id(), update.version().get()), |(id, _)| get_tenant(id));
+    let session = use_session();
+    let result = Signal::derive(move || update.value().get());
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        if let Some(Ok(())) = delete.value().get() {
+            navigate("/tenants", Default::default());
+        }
+    });
+
+    view! {
+        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                let me = session.me.await;
+                match tenant.await {
+                    Err(e) => view! { <Title text="Tenant"/><ErrorPanel err=e/> }.into_any(),
+                    Ok(t) => {
+                        let operator = can(&me, Role::Operator);
+                        let deletable = operator && t.state == TenantState::Pending;
+                        let id_for_edit = t.id.clone();
+                        let id_for_delete = t.id.clone();
+                        let edit_values = (t.company_name.clone(), t.owner_name.clone(), t.owner_email.clone(), t.custom_domain.clone().unwrap_or_default());
+                        view! {
+                            <Title text=t.company_name.clone()/>
+                            <div class="page-head">
+                                <h1 data-testid="tenant-title">{t.company_name.clone()}</h1>
+                                <StateBadge state=t.state/>
+                            </div>
+                            <dl class="facts">
+                                <dt>"Tenant ID"</dt><dd class="mono">{t.id.clone()}</dd>
+                                <dt>"Namespace"</dt><dd class="mono">{t.namespace.clone()}</dd>
+                                <dt>"Owner"</dt><dd>{format!("{} <{}>", t.owner_name, t.owner_email)}</dd>
+                                <dt>"Template"</dt><dd>
+                                    <A href=format!("/templates/{}", t.template_id)>{format!("{} v{}", t.template_name, t.template_version)}</A>
+                                </dd>
+                                <dt>"Custom domain"</dt><dd>{t.custom_domain.clone().unwrap_or_else(|| "—".into())}</dd>
+                                <dt>"Created"</dt><dd>{format!("{} by {}", format_time(t.created_at), t.created_by)}</dd>
+                                <dt>"Updated"</dt><dd>{format_time(t.updated_at)}</dd>
+                            </dl>
+                            {(t.state == TenantState::Pending).then(|| view! {
+                                <p class="panel info">"This tenant is a record waiting to be provisioned; nothing exists on the cluster yet."</p>
+                            })}
+                            {operator.then(|| view! {
+                                <details class="panel">
+                                    <summary>"Edit record"</summary>
+                                    <ActionForm action=update attr:class="form-grid">
+                                        <input type="hidden" name="id" value=id_for_edit/>
+                                        <div class="field">
+                                            <label for="company_name">"Company name"</label>
+                                            <input id="company_name" name="form[company_name]" value=edit_values.0/>
+                                            <FieldError result field="company_name"/>
+                                        </div>
+                                        <div class="field">
+                                            <label for="owner_name">"Owner name"</label>
+                                            <input id="owner_name" name="form[owner_name]" value=edit_values.1/>
+                                            <FieldError result field="owner_name"/>
+                                        </div>
+                                        <div class="field">
+                                            <label for="owner_email">"Owner e-mail"</label>
+                                            <input id="owner_email" name="form[owner_email]" value=edit_values.2/>
+                                            <FieldError result field="owner_email"/>
+                                        </div>
+                                        <div class="field">
+                                            <label for="custom_domain">"Custom domain"</label>
+                                            <input id="custom_domain" name="form[custom_domain]" value=edit_values.3/>
+                                            <FieldError result field="custom_domain"/>
+                                        </div>
+                                        <div class="actions"><button type="submit" class="button primary">"Save"</button></div>
+                                    </ActionForm>
+                                </details>
+                            })}
+                            {deletable.then(|| view! {
+                                <ActionForm action=delete attr:class="inline">
+                                    <input type="hidden" name="id" value=id_for_delete/>
+                                    <button type="submit" class="button danger">"Delete record"</button>
+                                </ActionForm>
+                            })}
+                            {move || delete.value().get().and_then(|r| r.err()).map(|e| view! { <ErrorPanel err=e/> })}
+                        }.into_any()
+                    }
+                }
+            })}
+        </Suspense>
+    }
+}

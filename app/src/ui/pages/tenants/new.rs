@@ -1,0 +1,122 @@
+//! "New tenant": the record a provisioning run will start from. The tenant ID
+//! is suggested from the company name and checked as it is typed.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_navigate;
+
+use crate::api::templates::list_templates;
+use crate::api::tenants::{check_tenant_id, suggest_tenant_id, CreateTenant};
+use crate::dto::IdCheck;
+use crate::error::AppError;
+use crate::ui::components::{tier_summary, ErrorPanel, FieldError};
+
+async fn id_hint(company: String, wanted: String) -> Option<Result<IdCheck, AppError>> {
+    if !wanted.trim().is_empty() {
+        Some(check_tenant_id(wanted.trim().to_string()).await)
+    } else if !company.trim().is_empty() {
+        Some(suggest_tenant_id(company).await.map(|id| IdCheck {
+            message: format!("Leave empty to get an ID like {id}"),
+            id,
+            ok: true,
+        }))
+    } else {
+        None
+    }
+}
+
+#[component]
+pub fn NewTenantPage() -> impl IntoView {
+    let create = ServerAction::<CreateTenant>::new();
+    let result = Signal::derive(move || create.value().get());
+    let company = RwSignal::new(String::new());
+    let wanted_id = RwSignal::new(String::new());
+    let template = RwSignal::new(String::new());
+    let hint = Resource::new(move || (company.get(), wanted_id.get()), |(c, w)| id_hint(c, w));
+    let templates = Resource::new(|| (), |_| list_templates());
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        if let Some(Ok(t)) = create.value().get() {
+            navigate(&format!("/tenants/{}", t.id), Default::default());
+        }
+    });
+
+    view! {
+        <Title text="New tenant"/>
+        <h1>"New tenant"</h1>
+        <ActionForm action=create attr:class="form-grid" attr:novalidate=true>
+            <div class="field">
+                <label for="company_name">"Company name"</label>
+                <input id="company_name" name="form[company_name]" required maxlength="100"
+                    on:input=move |ev| company.set(event_target_value(&ev))/>
+                <FieldError result field="company_name"/>
+            </div>
+            <div class="field">
+                <label for="owner_name">"Owner name"</label>
+                <input id="owner_name" name="form[owner_name]" required maxlength="100" autocomplete="off"/>
+                <FieldError result field="owner_name"/>
+            </div>
+            <div class="field">
+                <label for="owner_email">"Owner e-mail"</label>
+                <input id="owner_email" name="form[owner_email]" type="email" required autocomplete="off"/>
+                <FieldError result field="owner_email"/>
+            </div>
+            <div class="field">
+                <label for="template_id">"Template"</label>
+                <select id="template_id" name="form[template_id]" required
+                    on:change=move |ev| template.set(event_target_value(&ev))>
+                    <option value="">"Choose a template…"</option>
+                    <Suspense fallback=|| ()>
+                        {move || Suspend::new(async move {
+                            templates.await.unwrap_or_default().into_iter().map(|t| view! {
+                                <option value=t.id.to_string()>{format!("{} (v{})", t.name, t.version)}</option>
+                            }).collect_view()
+                        })}
+                    </Suspense>
+                </select>
+                <Suspense fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        let list = templates.await.unwrap_or_default();
+                        let chosen = template.get();
+                        list.into_iter().find(|t| t.id.to_string() == chosen)
+                            .map(|t| view! { <p class="hint" data-testid="tier-summary">{tier_summary(&t.spec)}</p> })
+                    })}
+                </Suspense>
+                <FieldError result field="template_id"/>
+            </div>
+            <div class="field">
+                <label for="custom_domain">"Custom domain " <span class="muted">"(optional)"</span></label>
+                <input id="custom_domain" name="form[custom_domain]" placeholder="shop.example.com" autocomplete="off"/>
+                <FieldError result field="custom_domain"/>
+            </div>
+            <div class="field">
+                <label for="tenant_id">"Tenant ID " <span class="muted">"(optional)"</span></label>
+                <input id="tenant_id" name="form[tenant_id]" class="mono" maxlength="56" autocomplete="off"
+                    aria-describedby="tenant_id-hint"
+                    on:input=move |ev| wanted_id.set(event_target_value(&ev))/>
+                <p id="tenant_id-hint" class="hint" aria-live="polite" data-testid="id-hint">
+                    <Transition fallback=|| ()>
+                        {move || Suspend::new(async move {
+                            match hint.await {
+                                None => view! { <span>"Generated from the company name when left empty."</span> }.into_any(),
+                                Some(Ok(c)) => view! {
+                                    <span class=if c.ok { "ok" } else { "bad" }>{c.message}</span>
+                                }.into_any(),
+                                Some(Err(e)) => view! { <span class="bad">{e.to_string()}</span> }.into_any(),
+                            }
+                        })}
+                    </Transition>
+                </p>
+                <FieldError result field="tenant_id"/>
+            </div>
+            <div class="actions">
+                <button type="submit" class="button primary" disabled=move || create.pending().get()>"Create tenant"</button>
+            </div>
+        </ActionForm>
+        {move || match create.value().get() {
+            Some(Err(e @ AppError::Invalid(_))) => Some(view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any()),
+            Some(Err(e)) => Some(view! { <ErrorPanel err=e/> }.into_any()),
+            _ => None,
+        }}
+    }
+}

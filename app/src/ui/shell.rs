@@ -1,0 +1,137 @@
+//! The HTML shell, the router and the signed-in frame around every page.
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::components::{Outlet, ParentRoute, Route, Router, Routes, A};
+use leptos_router::hooks::use_navigate;
+use leptos_router::path;
+
+use crate::api::auth::{whoami, Logout};
+use crate::dto::{CurrentStaff, Role};
+use crate::error::AppError;
+use crate::ui::pages::*;
+
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <meta name="color-scheme" content="light dark"/>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+/// Who is signed in, shared by every page. Bumping `version` refetches it.
+#[derive(Clone, Copy)]
+pub struct SessionCtx {
+    pub me: Resource<Result<Option<CurrentStaff>, AppError>>,
+    pub version: RwSignal<u32>,
+}
+
+pub fn use_session() -> SessionCtx {
+    expect_context::<SessionCtx>()
+}
+
+/// Whether the signed-in person's role includes `needed` (false while unknown).
+pub fn can(me: &Result<Option<CurrentStaff>, AppError>, needed: Role) -> bool {
+    matches!(me, Ok(Some(s)) if s.role.allows(needed))
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    let version = RwSignal::new(0u32);
+    let me = Resource::new(move || version.get(), |_| whoami());
+    provide_context(SessionCtx { me, version });
+    // Marks the page as interactive, so browser tests (and people's scripts)
+    // act only after hydration; effects never run on the server.
+    Effect::new(|_| {
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
+
+    view! {
+        <Stylesheet id="leptos" href="/pkg/tenantry.css"/>
+        <Title formatter=|t: String| if t.is_empty() { "Tenantry".to_string() } else { format!("{t} · Tenantry") }/>
+        <Router>
+            <a class="skip-link" href="#main">"Skip to content"</a>
+            <Routes fallback=|| view! { <NotFoundPage/> }>
+                <Route path=path!("/login") view=LoginPage/>
+                <ParentRoute path=path!("") view=Frame>
+                    <Route path=path!("") view=DashboardPage/>
+                    <Route path=path!("tenants") view=TenantListPage/>
+                    <Route path=path!("tenants/new") view=NewTenantPage/>
+                    <Route path=path!("tenants/:id") view=TenantDetailPage/>
+                    <Route path=path!("templates") view=TemplateListPage/>
+                    <Route path=path!("templates/new") view=NewTemplatePage/>
+                    <Route path=path!("templates/:id") view=TemplateDetailPage/>
+                    <Route path=path!("templates/:id/edit") view=EditTemplatePage/>
+                    <Route path=path!("alerts") view=AlertsPage/>
+                    <Route path=path!("audit") view=AuditPage/>
+                    <Route path=path!("staff") view=StaffPage/>
+                </ParentRoute>
+            </Routes>
+        </Router>
+    }
+}
+
+/// Navigation and the signed-in user's menu around every page but sign-in.
+#[component]
+fn Frame() -> impl IntoView {
+    let session = use_session();
+    let logout = ServerAction::<Logout>::new();
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        if let Some(Ok(())) = logout.value().get() {
+            session.version.update(|v| *v += 1);
+            navigate("/login", Default::default());
+        }
+    });
+
+    view! {
+        <header class="topbar">
+            <A href="/" attr:class="brand">"Tenantry"</A>
+            <nav aria-label="Main">
+                <ul>
+                    <li><A href="/" exact=true>"Dashboard"</A></li>
+                    <li><A href="/tenants">"Tenants"</A></li>
+                    <li><A href="/templates">"Templates"</A></li>
+                    <li><A href="/alerts">"Alerts"</A></li>
+                    <li><A href="/audit">"Audit"</A></li>
+                    <li><A href="/staff">"Staff"</A></li>
+                </ul>
+            </nav>
+            <div class="whoami">
+                <Transition fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        match session.me.await {
+                            Ok(Some(me)) => view! {
+                                <span class="user" data-testid="whoami">
+                                    {me.username.clone()}
+                                    <span class="role">{me.role.as_str()}</span>
+                                </span>
+                            }.into_any(),
+                            _ => view! { <A href="/login">"Sign in"</A> }.into_any(),
+                        }
+                    })}
+                </Transition>
+                <ActionForm action=logout>
+                    <button type="submit" class="button subtle">"Sign out"</button>
+                </ActionForm>
+            </div>
+        </header>
+        <main id="main" tabindex="-1">
+            <Outlet/>
+        </main>
+    }
+}

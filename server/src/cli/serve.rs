@@ -1,0 +1,102 @@
+//! `tenantry serve`: migrate, seed, make the first admin, listen.
+
+use app::dto::Role;
+use leptos::prelude::LeptosOptions;
+
+use crate::auth::{generate_password, hash_password, Throttle, ThrottlePolicy};
+use crate::config::ServeArgs;
+use crate::console::ConsoleService;
+use crate::error::{Result, ServerError};
+use crate::http::{serve, AppState, HttpOptions};
+use crate::store::{AuditEntry, Store};
+
+/// Leptos settings from cargo-leptos' environment, or the project defaults
+/// when the binary runs on its own.
+pub fn leptos_options() -> LeptosOptions {
+    match leptos::prelude::get_configuration(None) {
+        Ok(conf) if !conf.leptos_options.output_name.is_empty() => conf.leptos_options,
+        Ok(_) => LeptosOptions::builder().output_name("tenantry").site_root("target/site").site_pkg_dir("pkg").build(),
+        Err(e) => {
+            tracing::warn!(error = %e, "no Leptos configuration in the environment; using defaults");
+            LeptosOptions::builder().output_name("tenantry").site_root("target/site").site_pkg_dir("pkg").build()
+        }
+    }
+}
+
+/// Makes the `admin` account when no staff exists. The password comes from
+/// the configuration or is generated and printed once, to the terminal only.
+pub async fn ensure_first_admin(store: &Store, configured: Option<&str>) -> Result<()> {
+    if store.count_staff().await? > 0 {
+        return Ok(());
+    }
+    let (password, generated) = match configured {
+        Some(p) => {
+            app::domain::validate::validate_password(p)
+                .map_err(|rule| ServerError::Config(format!("TENANTRY_ADMIN_PASSWORD {rule}")))?;
+            (p.to_string(), false)
+        }
+        None => (generate_password(), true),
+    };
+    let hash = hash_password(password.clone()).await?;
+    store
+        .insert_staff("admin", &hash, Role::Admin, AuditEntry::new("system", "staff.create", "staff", "admin").detail("first start"))
+        .await?;
+    if generated {
+        println!("\n  First start: created staff account \"admin\" with one-time password:\n\n      {password}\n\n  Sign in and keep it safe; it is not shown again.\n");
+    } else {
+        println!("First start: created staff account \"admin\" with the password from TENANTRY_ADMIN_PASSWORD.");
+    }
+    Ok(())
+}
+
+pub async fn run_serve(store: Store, args: ServeArgs) -> Result<()> {
+    let seeded = store.seed_templates_if_empty().await?;
+    if seeded > 0 {
+        tracing::info!(count = seeded, "seeded the default templates");
+    }
+    ensure_first_admin(&store, args.admin_password.as_ref().map(|s| s.0.as_str())).await?;
+
+    let leptos_options = leptos_options();
+    let addr = args.listen.unwrap_or(leptos_options.site_addr);
+    let console = ConsoleService::new(store.clone(), Throttle::new(ThrottlePolicy::default()));
+    let state = AppState { leptos_options, store: store.clone(), console };
+
+    let sweeper = store.clone();
+    tokio::spawn(async move {
+        use tower_sessions::session_store::ExpiredDeletion;
+        let sessions = crate::store::SessionStore::new(sweeper);
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(600));
+        loop {
+            every.tick().await;
+            if let Err(e) = sessions.delete_expired().await {
+                tracing::warn!(error = %e, "could not delete expired sessions");
+            }
+        }
+    });
+
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| ServerError::Config(format!("cannot listen on {addr}: {e}")))?;
+    let local = listener.local_addr()?;
+    tracing::info!(backend = ?store.backend(), "Tenantry console listening on http://{local}");
+    println!("Tenantry console: http://{local}");
+    serve(listener, state, HttpOptions { secure_cookies: args.secure_cookies() }, shutdown_signal()).await?;
+    store.close().await;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutting down");
+}

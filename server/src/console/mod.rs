@@ -1,0 +1,124 @@
+//! The console service: every operation staff can perform, with the role
+//! check on the server for each. Server functions reach it through
+//! [`app::api::Console`]; the role is checked here whatever the page showed.
+
+mod session;
+mod staff;
+mod templates;
+mod tenants;
+
+use std::sync::Arc;
+
+use app::api::Console;
+use app::dto::*;
+use app::error::AppError;
+
+use crate::auth::Throttle;
+use crate::store::Store;
+
+type R<T> = Result<T, AppError>;
+
+pub struct ConsoleService {
+    store: Store,
+    throttle: Throttle,
+}
+
+impl ConsoleService {
+    pub fn new(store: Store, throttle: Throttle) -> Arc<Self> {
+        Arc::new(Self { store, throttle })
+    }
+}
+
+/// Refuses `who` unless their role includes `need`.
+pub fn require(who: &CurrentStaff, need: Role, action: &str) -> R<()> {
+    if who.role.allows(need) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden { have: who.role.to_string(), need: need.to_string(), action: action.into() })
+    }
+}
+
+#[async_trait::async_trait]
+impl Console for ConsoleService {
+    async fn login(&self, req: &http::request::Parts, username: String, password: String) -> R<CurrentStaff> {
+        self.sign_in(req, username, password).await
+    }
+    async fn logout(&self, req: &http::request::Parts) -> R<()> {
+        self.sign_out(req).await
+    }
+
+    async fn dashboard(&self, who: &CurrentStaff) -> R<DashboardDto> {
+        require(who, Role::Viewer, "see the dashboard")?;
+        let tenants_by_state = self.store.tenants_by_state().await?;
+        Ok(DashboardDto {
+            tenant_total: tenants_by_state.iter().map(|(_, n)| n).sum(),
+            tenants_by_state,
+            template_count: self.store.count_templates().await?,
+            recent_audit: self.store.list_audit("", 1, 10).await?.items,
+        })
+    }
+
+    async fn list_templates(&self, who: &CurrentStaff) -> R<Vec<TemplateDto>> {
+        require(who, Role::Viewer, "list templates")?;
+        Ok(self.store.list_templates().await?)
+    }
+    async fn get_template(&self, who: &CurrentStaff, id: i64) -> R<TemplateDetail> {
+        self.template_detail(who, id).await
+    }
+    async fn create_template(&self, who: &CurrentStaff, form: TemplateForm) -> R<TemplateDto> {
+        self.new_template(who, form).await
+    }
+    async fn update_template(&self, who: &CurrentStaff, id: i64, form: TemplateForm) -> R<TemplateDto> {
+        self.edit_template(who, id, form).await
+    }
+    async fn delete_template(&self, who: &CurrentStaff, id: i64) -> R<()> {
+        self.remove_template(who, id).await
+    }
+
+    async fn list_tenants(&self, who: &CurrentStaff, query: TenantQuery) -> R<Page<TenantDto>> {
+        require(who, Role::Viewer, "list tenants")?;
+        Ok(self.store.list_tenants(&query).await?)
+    }
+    async fn get_tenant(&self, who: &CurrentStaff, id: String) -> R<TenantDto> {
+        require(who, Role::Viewer, "view tenants")?;
+        Ok(self.store.get_tenant(&id).await?)
+    }
+    async fn create_tenant(&self, who: &CurrentStaff, form: NewTenantForm) -> R<TenantDto> {
+        self.new_tenant(who, form).await
+    }
+    async fn update_tenant(&self, who: &CurrentStaff, id: String, form: TenantForm) -> R<TenantDto> {
+        self.edit_tenant(who, id, form).await
+    }
+    async fn delete_tenant(&self, who: &CurrentStaff, id: String) -> R<()> {
+        require(who, Role::Operator, "delete tenants")?;
+        Ok(self.store.delete_tenant(&id, &who.username).await?)
+    }
+    async fn suggest_tenant_id(&self, who: &CurrentStaff, company_name: String) -> R<String> {
+        self.suggest_id(who, company_name).await
+    }
+    async fn check_tenant_id(&self, who: &CurrentStaff, id: String) -> R<IdCheck> {
+        self.check_id(who, id).await
+    }
+
+    async fn list_staff(&self, who: &CurrentStaff) -> R<Vec<StaffDto>> {
+        require(who, Role::Admin, "manage staff")?;
+        Ok(self.store.list_staff().await?.iter().map(|r| r.to_dto()).collect())
+    }
+    async fn create_staff(&self, who: &CurrentStaff, username: String, role: String) -> R<NewStaffResult> {
+        self.add_staff(who, username, role).await
+    }
+    async fn set_staff_role(&self, who: &CurrentStaff, id: i64, role: String) -> R<StaffDto> {
+        self.change_role(who, id, role).await
+    }
+    async fn set_staff_active(&self, who: &CurrentStaff, id: i64, active: bool) -> R<StaffDto> {
+        self.change_active(who, id, active).await
+    }
+    async fn reset_staff_password(&self, who: &CurrentStaff, id: i64) -> R<NewStaffResult> {
+        self.reset_password(who, id).await
+    }
+
+    async fn list_audit(&self, who: &CurrentStaff, q: String, page: u32) -> R<Page<AuditEventDto>> {
+        require(who, Role::Viewer, "read the audit log")?;
+        Ok(self.store.list_audit(&q.chars().take(200).collect::<String>(), page.max(1), 50).await?)
+    }
+}

@@ -1,0 +1,99 @@
+//! The HTTP surface: state, router and listener. Pages and server functions
+//! come from Leptos; health probes and the layers are ours.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use app::api::{Console, ConsoleHandle};
+use app::{shell, App};
+use axum::extract::{FromRef, State};
+use axum::http::StatusCode;
+use axum::routing::get;
+use axum::{middleware, Router};
+use leptos::prelude::{provide_context, LeptosOptions};
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use tower_http::trace::TraceLayer;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, SessionManagerLayer};
+
+use crate::auth::{reject_cross_origin, require_api_session, require_page_session, resolve_principal};
+use crate::console::ConsoleService;
+use crate::store::{SessionStore, Store};
+
+/// Shared by every handler; cloned per request (all fields are handles).
+#[derive(Clone)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub store: Store,
+    pub console: Arc<ConsoleService>,
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
+}
+
+#[derive(Clone, Copy, Debug, Default)]
+pub struct HttpOptions {
+    /// Mark the session cookie `Secure` (served over TLS).
+    pub secure_cookies: bool,
+}
+
+/// How long an idle session stays signed in.
+pub const SESSION_IDLE_HOURS: i64 = 8;
+
+pub fn router(state: AppState, opts: HttpOptions) -> Router {
+    let routes = generate_route_list(App);
+    let console: Arc<dyn Console> = state.console.clone();
+    let leptos_options = state.leptos_options.clone();
+    let sessions = SessionManagerLayer::new(SessionStore::new(state.store.clone()))
+        .with_name("tenantry_session")
+        .with_http_only(true)
+        .with_same_site(SameSite::Strict)
+        .with_secure(opts.secure_cookies)
+        .with_expiry(Expiry::OnInactivity(time::Duration::hours(SESSION_IDLE_HOURS)));
+
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .leptos_routes_with_context(
+            &state,
+            routes,
+            move || provide_context(ConsoleHandle(console.clone())),
+            move || shell(leptos_options.clone()),
+        )
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(middleware::from_fn(require_page_session))
+        .layer(middleware::from_fn(require_api_session))
+        .layer(middleware::from_fn_with_state(state.clone(), resolve_principal))
+        .layer(sessions)
+        .layer(middleware::from_fn(reject_cross_origin))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// Liveness: the process answers.
+async fn healthz() -> &'static str {
+    "ok"
+}
+
+/// Readiness: the database answers too.
+async fn readyz(State(state): State<AppState>) -> (StatusCode, String) {
+    match state.store.ping().await {
+        Ok(()) => (StatusCode::OK, "ready".into()),
+        Err(e) => (StatusCode::SERVICE_UNAVAILABLE, format!("not ready: {e}")),
+    }
+}
+
+/// Serves until `shutdown` resolves.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    opts: HttpOptions,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(state, opts).into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown)
+        .await
+}

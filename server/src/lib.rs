@@ -1,0 +1,11 @@
+//! Tenantry's server: everything that touches the database, sessions,
+//! secrets and (later) the cluster. `main.rs` only parses flags and dispatches.
+
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod console;
+pub mod error;
+pub mod http;
+pub mod store;
+pub mod telemetry;

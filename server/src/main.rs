@@ -1,0 +1,30 @@
+#![forbid(unsafe_code)]
+//! `tenantry`: the console server and its command-line tools.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use server::config::{serve_args_from_env, Cli, Command};
+use server::store::Store;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    server::telemetry::init(cli.log_format);
+    let result = async {
+        let store = Store::connect(&cli.database_url.0).await?;
+        match cli.command {
+            None => server::cli::run_serve(store, serve_args_from_env()).await,
+            Some(Command::Serve(args)) => server::cli::run_serve(store, args).await,
+            Some(Command::Staff(cmd)) => server::cli::run_staff(&store, cmd, &mut std::io::stdout()).await,
+        }
+    }
+    .await;
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("tenantry: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,163 @@
+//! Storage: one `sqlx::Any` pool whose backend is chosen by the database URL
+//! (SQLite embedded, PostgreSQL for several replicas). Query texts are shared;
+//! only the migrations differ per backend (`migrations/<backend>/`).
+
+mod audit;
+mod seed;
+mod sessions;
+mod staff;
+mod templates;
+mod tenants;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::any::AnyPoolOptions;
+use sqlx::{AnyPool, Executor};
+
+use crate::error::{Result, ServerError};
+
+pub use audit::AuditEntry;
+pub use sessions::SessionStore;
+pub use staff::StaffRow;
+pub use tenants::NewTenantRecord;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl FromStr for Backend {
+    type Err = ServerError;
+
+    /// The backend named by a database URL's scheme; any other scheme is an error.
+    fn from_str(url: &str) -> Result<Backend> {
+        let scheme = url.split_once(':').map(|(s, _)| s).unwrap_or("");
+        match scheme {
+            "sqlite" => Ok(Backend::Sqlite),
+            "postgres" | "postgresql" => Ok(Backend::Postgres),
+            _ => Err(ServerError::Config(format!(
+                "database URL scheme \"{}\" is not supported: use sqlite://PATH or postgres://HOST/DB",
+                scheme.chars().take(20).collect::<String>()
+            ))),
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+/// Milliseconds since the Unix epoch.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
+
+impl Store {
+    /// Connects and applies every pending migration; a failed migration is an
+    /// error, never something to carry on past.
+    pub async fn connect(url: &str) -> Result<Store> {
+        sqlx::any::install_default_drivers();
+        let backend: Backend = url.parse()?;
+        let url = match backend {
+            Backend::Sqlite => prepare_sqlite_url(url)?,
+            Backend::Postgres => url.to_string(),
+        };
+        let pool = AnyPoolOptions::new()
+            .max_connections(match backend {
+                Backend::Sqlite => 4,
+                Backend::Postgres => 16,
+            })
+            .acquire_timeout(Duration::from_secs(10))
+            .after_connect(move |conn, _| {
+                Box::pin(async move {
+                    if backend == Backend::Sqlite {
+                        conn.execute("PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;")
+                            .await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect(&url)
+            .await?;
+        let store = Store { pool, backend };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    async fn migrate(&self) -> Result<()> {
+        match self.backend {
+            Backend::Sqlite => sqlx::migrate!("../migrations/sqlite").run(&self.pool).await?,
+            Backend::Postgres => sqlx::migrate!("../migrations/postgres").run(&self.pool).await?,
+        }
+        Ok(())
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Readiness: can the database answer a query now?
+    pub async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// Creates the SQLite file's folder and asks for the file to be created.
+fn prepare_sqlite_url(url: &str) -> Result<String> {
+    let rest = url.trim_start_matches("sqlite:").trim_start_matches("//");
+    let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+    if path != ":memory:" && !path.is_empty() {
+        if let Some(parent) = std::path::Path::new(path).parent() {
+            if !parent.as_os_str().is_empty() {
+                std::fs::create_dir_all(parent).map_err(|e| {
+                    ServerError::Config(format!("cannot create the database folder {}: {e}", parent.display()))
+                })?;
+            }
+        }
+    }
+    let query = if query.contains("mode=") { query.to_string() } else if query.is_empty() { "mode=rwc".into() } else { format!("{query}&mode=rwc") };
+    Ok(format!("sqlite://{path}?{query}"))
+}
+
+/// Escapes `%`, `_` and `\` so user text matches literally inside LIKE.
+pub(crate) fn like_pattern(text: &str) -> String {
+    let mut out = String::from("%");
+    for c in text.to_lowercase().chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('%');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backend_follows_the_scheme() {
+        assert_eq!("sqlite://x.db".parse::<Backend>().ok(), Some(Backend::Sqlite));
+        assert_eq!("postgres://h/db".parse::<Backend>().ok(), Some(Backend::Postgres));
+        let err = "mysql://h/db".parse::<Backend>().unwrap_err().to_string();
+        assert!(err.contains("\"mysql\" is not supported"), "{err}");
+    }
+
+    #[test]
+    fn like_patterns_are_literal() {
+        assert_eq!(like_pattern("50%_A\\"), "%50\\%\\_a\\\\%");
+    }
+}

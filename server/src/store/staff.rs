@@ -1,0 +1,159 @@
+//! Staff accounts. The password hash stays in [`StaffRow`], which is neither
+//! `Serialize` nor printed whole by `Debug`.
+
+use app::dto::{Role, StaffDto};
+
+use super::{now_ms, AuditEntry, Store};
+use crate::error::{is_unique_violation, Result, ServerError};
+
+#[derive(Clone, sqlx::FromRow)]
+pub struct StaffRow {
+    pub id: i64,
+    pub username: String,
+    pub password_hash: String,
+    pub role: String,
+    pub active: i64,
+    pub session_epoch: i64,
+    pub created_at: i64,
+    pub last_login_at: Option<i64>,
+}
+
+impl std::fmt::Debug for StaffRow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StaffRow")
+            .field("id", &self.id)
+            .field("username", &self.username)
+            .field("role", &self.role)
+            .field("active", &self.active)
+            .finish_non_exhaustive()
+    }
+}
+
+impl StaffRow {
+    pub fn role(&self) -> Role {
+        // The schema's CHECK constraint admits only the three roles; an
+        // unknown one would be a corrupted row, given the least power.
+        Role::parse(&self.role).unwrap_or(Role::Viewer)
+    }
+
+    pub fn is_active(&self) -> bool {
+        self.active != 0
+    }
+
+    pub fn to_dto(&self) -> StaffDto {
+        StaffDto {
+            id: self.id,
+            username: self.username.clone(),
+            role: self.role(),
+            active: self.is_active(),
+            created_at: self.created_at,
+            last_login_at: self.last_login_at,
+        }
+    }
+}
+
+const COLUMNS: &str = "id, username, password_hash, role, active, session_epoch, created_at, last_login_at";
+
+impl Store {
+    pub async fn count_staff(&self) -> Result<i64> {
+        Ok(sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM staff").fetch_one(&self.pool).await?)
+    }
+
+    pub async fn insert_staff(&self, username: &str, hash: &str, role: Role, audit: AuditEntry<'_>) -> Result<StaffRow> {
+        let mut tx = self.pool.begin().await?;
+        let row = sqlx::query_as::<_, StaffRow>(&format!(
+            "INSERT INTO staff (username, password_hash, role, active, session_epoch, created_at) \
+             VALUES ($1, $2, $3, 1, 0, $4) RETURNING {COLUMNS}"
+        ))
+        .bind(username)
+        .bind(hash)
+        .bind(role.as_str())
+        .bind(now_ms())
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(|e| {
+            if is_unique_violation(&e) {
+                ServerError::App(app::error::AppError::invalid("username", format!("\"{username}\" is already taken")))
+            } else {
+                e.into()
+            }
+        })?;
+        audit.write(&mut tx).await?;
+        tx.commit().await?;
+        Ok(row)
+    }
+
+    pub async fn staff_by_id(&self, id: i64) -> Result<Option<StaffRow>> {
+        Ok(sqlx::query_as::<_, StaffRow>(&format!("SELECT {COLUMNS} FROM staff WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?)
+    }
+
+    pub async fn staff_by_username(&self, username: &str) -> Result<Option<StaffRow>> {
+        Ok(sqlx::query_as::<_, StaffRow>(&format!("SELECT {COLUMNS} FROM staff WHERE username = $1"))
+            .bind(username)
+            .fetch_optional(&self.pool)
+            .await?)
+    }
+
+    pub async fn list_staff(&self) -> Result<Vec<StaffRow>> {
+        Ok(sqlx::query_as::<_, StaffRow>(&format!("SELECT {COLUMNS} FROM staff ORDER BY username"))
+            .fetch_all(&self.pool)
+            .await?)
+    }
+
+    /// Changes a role; open sessions see the new role on their next request.
+    pub async fn set_staff_role(&self, id: i64, role: Role, audit: AuditEntry<'_>) -> Result<StaffRow> {
+        self.update_staff(id, "UPDATE staff SET role = $2 WHERE id = $1", Some(role.as_str().to_string()), audit)
+            .await
+    }
+
+    /// Disabling also ends every session of the account (its epoch moves on).
+    pub async fn set_staff_active(&self, id: i64, active: bool, audit: AuditEntry<'_>) -> Result<StaffRow> {
+        let sql = if active {
+            "UPDATE staff SET active = 1 WHERE id = $1"
+        } else {
+            "UPDATE staff SET active = 0, session_epoch = session_epoch + 1 WHERE id = $1"
+        };
+        self.update_staff(id, sql, None, audit).await
+    }
+
+    /// A new password ends every session of the account.
+    pub async fn set_staff_password(&self, id: i64, hash: &str, audit: AuditEntry<'_>) -> Result<StaffRow> {
+        self.update_staff(
+            id,
+            "UPDATE staff SET password_hash = $2, session_epoch = session_epoch + 1 WHERE id = $1",
+            Some(hash.to_string()),
+            audit,
+        )
+        .await
+    }
+
+    async fn update_staff(&self, id: i64, sql: &str, arg: Option<String>, audit: AuditEntry<'_>) -> Result<StaffRow> {
+        let mut tx = self.pool.begin().await?;
+        let mut q = sqlx::query(sql).bind(id);
+        if let Some(a) = arg {
+            q = q.bind(a);
+        }
+        if q.execute(&mut *tx).await?.rows_affected() == 0 {
+            return Err(ServerError::NotFound(format!("Staff account {id}")));
+        }
+        audit.write(&mut tx).await?;
+        let row = sqlx::query_as::<_, StaffRow>(&format!("SELECT {COLUMNS} FROM staff WHERE id = $1"))
+            .bind(id)
+            .fetch_one(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(row)
+    }
+
+    pub async fn touch_staff_login(&self, id: i64) -> Result<()> {
+        sqlx::query("UPDATE staff SET last_login_at = $2 WHERE id = $1")
+            .bind(id)
+            .bind(now_ms())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,212 @@
+//! Templates and their immutable versions. An edit adds a version; tenants
+//! keep pointing at the version they were made from.
+
+use app::domain::template_rules::ValidTemplate;
+use app::dto::{TemplateDto, TemplateVersionDto, TierSpec};
+use app::error::AppError;
+
+use super::{now_ms, AuditEntry, Store};
+use crate::error::{is_unique_violation, Result, ServerError};
+
+#[derive(sqlx::FromRow)]
+struct TemplateRow {
+    id: i64,
+    slug: String,
+    current_version: i64,
+    name: String,
+    description: String,
+    spec: String,
+    created_at: i64,
+    created_by: String,
+    tenant_count: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct VersionRow {
+    version: i64,
+    name: String,
+    description: String,
+    spec: String,
+    created_at: i64,
+    created_by: String,
+}
+
+fn parse_spec(json: &str) -> Result<TierSpec> {
+    serde_json::from_str(json)
+        .map_err(|e| ServerError::Config(format!("a stored template spec is unreadable: {e}")))
+}
+
+fn spec_json(spec: &TierSpec) -> Result<String> {
+    serde_json::to_string(spec).map_err(|e| ServerError::Config(format!("template spec: {e}")))
+}
+
+impl TemplateRow {
+    fn into_dto(self) -> Result<TemplateDto> {
+        Ok(TemplateDto {
+            id: self.id,
+            key: self.slug,
+            name: self.name,
+            description: self.description,
+            version: self.current_version,
+            spec: parse_spec(&self.spec)?,
+            updated_at: self.created_at,
+            updated_by: self.created_by,
+            tenant_count: self.tenant_count,
+        })
+    }
+}
+
+const SELECT: &str = "SELECT t.id, t.slug, t.current_version, v.name, v.description, v.spec, v.created_at, v.created_by, \
+     (SELECT COUNT(*) FROM tenants x WHERE x.template_id = t.id) AS tenant_count \
+     FROM templates t JOIN template_versions v ON v.template_id = t.id AND v.version = t.current_version";
+
+impl Store {
+    pub async fn list_templates(&self) -> Result<Vec<TemplateDto>> {
+        let rows = sqlx::query_as::<_, TemplateRow>(&format!("{SELECT} ORDER BY t.id"))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.into_iter().map(TemplateRow::into_dto).collect()
+    }
+
+    pub async fn count_templates(&self) -> Result<i64> {
+        Ok(sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM templates").fetch_one(&self.pool).await?)
+    }
+
+    pub async fn get_template(&self, id: i64) -> Result<TemplateDto> {
+        sqlx::query_as::<_, TemplateRow>(&format!("{SELECT} WHERE t.id = $1"))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or_else(|| ServerError::NotFound(format!("Template {id}")))?
+            .into_dto()
+    }
+
+    pub async fn template_versions(&self, id: i64) -> Result<Vec<TemplateVersionDto>> {
+        let rows = sqlx::query_as::<_, VersionRow>(
+            "SELECT version, name, description, spec, created_at, created_by FROM template_versions \
+             WHERE template_id = $1 ORDER BY version DESC",
+        )
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter()
+            .map(|r| {
+                Ok(TemplateVersionDto {
+                    version: r.version,
+                    name: r.name,
+                    description: r.description,
+                    spec: parse_spec(&r.spec)?,
+                    created_at: r.created_at,
+                    created_by: r.created_by,
+                })
+            })
+            .collect()
+    }
+
+    pub async fn create_template(&self, t: &ValidTemplate, actor: &str) -> Result<TemplateDto> {
+        let mut tx = self.pool.begin().await?;
+        let now = now_ms();
+        let id = sqlx::query_scalar::<_, i64>(
+            "INSERT INTO templates (slug, current_version, created_at) VALUES ($1, 1, $2) RETURNING id",
+        )
+        .bind(&t.key)
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(|e| {
+            if is_unique_violation(&e) {
+                ServerError::App(AppError::invalid("key", format!("\"{}\" is already used by another template", t.key)))
+            } else {
+                e.into()
+            }
+        })?;
+        insert_version(&mut tx, id, 1, t, actor, now).await?;
+        AuditEntry::new(actor, "template.create", "template", t.key.clone())
+            .detail(format!("version 1 \"{}\"", t.name))
+            .write(&mut tx)
+            .await?;
+        tx.commit().await?;
+        self.get_template(id).await
+    }
+
+    /// Saves a new version; the key never changes.
+    pub async fn update_template(&self, id: i64, t: &ValidTemplate, actor: &str) -> Result<TemplateDto> {
+        let mut tx = self.pool.begin().await?;
+        let (slug, current) = sqlx::query_as::<_, (String, i64)>("SELECT slug, current_version FROM templates WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or_else(|| ServerError::NotFound(format!("Template {id}")))?;
+        if slug != t.key {
+            return Err(AppError::invalid("key", "cannot change; create a new template instead").into());
+        }
+        let next = current + 1;
+        insert_version(&mut tx, id, next, t, actor, now_ms()).await?;
+        sqlx::query("UPDATE templates SET current_version = $2 WHERE id = $1")
+            .bind(id)
+            .bind(next)
+            .execute(&mut *tx)
+            .await?;
+        AuditEntry::new(actor, "template.update", "template", slug)
+            .detail(format!("version {next} \"{}\"", t.name))
+            .write(&mut tx)
+            .await?;
+        tx.commit().await?;
+        self.get_template(id).await
+    }
+
+    /// Refused while any tenant uses any version of the template.
+    pub async fn delete_template(&self, id: i64, actor: &str) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        let slug = sqlx::query_scalar::<_, String>("SELECT slug FROM templates WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or_else(|| ServerError::NotFound(format!("Template {id}")))?;
+        let users = sqlx::query_scalar::<_, String>("SELECT id FROM tenants WHERE template_id = $1 ORDER BY id LIMIT 6")
+            .bind(id)
+            .fetch_all(&mut *tx)
+            .await?;
+        if !users.is_empty() {
+            let total = sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM tenants WHERE template_id = $1")
+                .bind(id)
+                .fetch_one(&mut *tx)
+                .await?;
+            let shown: Vec<&str> = users.iter().take(5).map(String::as_str).collect();
+            let more = if total > 5 { format!(" and {} more", total - 5) } else { String::new() };
+            return Err(ServerError::Conflict(format!(
+                "Template \"{slug}\" cannot be deleted: {total} tenant(s) use it ({}{more}). Move or remove them first.",
+                shown.join(", ")
+            )));
+        }
+        sqlx::query("DELETE FROM template_versions WHERE template_id = $1").bind(id).execute(&mut *tx).await?;
+        sqlx::query("DELETE FROM templates WHERE id = $1").bind(id).execute(&mut *tx).await?;
+        AuditEntry::new(actor, "template.delete", "template", slug).write(&mut tx).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+async fn insert_version(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    id: i64,
+    version: i64,
+    t: &ValidTemplate,
+    actor: &str,
+    now: i64,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO template_versions (template_id, version, name, description, spec, created_at, created_by) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(id)
+    .bind(version)
+    .bind(&t.name)
+    .bind(&t.description)
+    .bind(spec_json(&t.spec)?)
+    .bind(now)
+    .bind(actor)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,236 @@
+//! Tenant records: stored, searched, changed and removed with their audit events.
+
+use app::domain::tenant_id::NAMESPACE_PREFIX;
+use app::domain::tenant_rules::ValidTenantFields;
+use app::dto::{Page, TenantDto, TenantQuery, TenantSort, TenantState};
+use app::error::AppError;
+
+use super::{like_pattern, now_ms, AuditEntry, Store};
+use crate::error::{is_unique_violation, is_unique_violation_on, Result, ServerError};
+
+#[derive(sqlx::FromRow)]
+struct TenantRow {
+    id: String,
+    company_name: String,
+    owner_email: String,
+    owner_name: String,
+    template_id: i64,
+    template_version: i64,
+    template_name: String,
+    custom_domain: Option<String>,
+    state: String,
+    created_at: i64,
+    updated_at: i64,
+    created_by: String,
+}
+
+impl From<TenantRow> for TenantDto {
+    fn from(r: TenantRow) -> Self {
+        TenantDto {
+            namespace: format!("{NAMESPACE_PREFIX}{}", r.id),
+            id: r.id,
+            company_name: r.company_name,
+            owner_email: r.owner_email,
+            owner_name: r.owner_name,
+            template_id: r.template_id,
+            template_name: r.template_name,
+            template_version: r.template_version,
+            custom_domain: r.custom_domain,
+            state: TenantState::parse(&r.state).unwrap_or(TenantState::Failed),
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+            created_by: r.created_by,
+        }
+    }
+}
+
+/// A validated tenant ready to be stored.
+pub struct NewTenantRecord<'a> {
+    pub id: &'a str,
+    pub fields: &'a ValidTenantFields,
+    pub template_id: i64,
+}
+
+const SELECT: &str = "SELECT t.id, t.company_name, t.owner_email, t.owner_name, t.template_id, t.template_version, \
+     v.name AS template_name, t.custom_domain, t.state, t.created_at, t.updated_at, t.created_by \
+     FROM tenants t JOIN template_versions v ON v.template_id = t.template_id AND v.version = t.template_version";
+
+const SEARCH: &str = "(LOWER(t.id) LIKE $1 ESCAPE '\\' OR LOWER(t.company_name) LIKE $1 ESCAPE '\\' \
+     OR LOWER(t.owner_email) LIKE $1 ESCAPE '\\' OR LOWER(t.owner_name) LIKE $1 ESCAPE '\\')";
+
+fn sort_column(sort: TenantSort) -> &'static str {
+    match sort {
+        TenantSort::Created => "t.created_at",
+        TenantSort::Company => "LOWER(t.company_name)",
+        TenantSort::Id => "t.id",
+        TenantSort::State => "t.state",
+        TenantSort::Template => "LOWER(v.name)",
+    }
+}
+
+fn domain_taken(domain: &Option<String>) -> ServerError {
+    ServerError::App(AppError::invalid(
+        "custom_domain",
+        format!("\"{}\" is already used by another tenant", domain.as_deref().unwrap_or_default()),
+    ))
+}
+
+impl Store {
+    pub async fn list_tenants(&self, query: &TenantQuery) -> Result<Page<TenantDto>> {
+        let q = query.clone().normalised();
+        // Parameters: $1 search pattern, $2 template (0 = any), $3 state ('' = any).
+        let filter = format!("WHERE {SEARCH} AND ($2 = 0 OR t.template_id = $2) AND ($3 = '' OR t.state = $3)");
+        let pattern = like_pattern(&q.q);
+        let template = q.template_id.unwrap_or(0);
+        let state = q.state.map(|s| s.as_str()).unwrap_or("");
+        let total = sqlx::query_scalar::<_, i64>(&format!(
+            "SELECT COUNT(*) FROM tenants t JOIN template_versions v \
+             ON v.template_id = t.template_id AND v.version = t.template_version {filter}"
+        ))
+        .bind(&pattern)
+        .bind(template)
+        .bind(state)
+        .fetch_one(&self.pool)
+        .await?;
+        let dir = if q.desc { "DESC" } else { "ASC" };
+        let rows = sqlx::query_as::<_, TenantRow>(&format!(
+            "{SELECT} {filter} ORDER BY {} {dir}, t.id {dir} LIMIT $4 OFFSET $5",
+            sort_column(q.sort)
+        ))
+        .bind(&pattern)
+        .bind(template)
+        .bind(state)
+        .bind(i64::from(q.per_page))
+        .bind(i64::from(q.page - 1) * i64::from(q.per_page))
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(Page { items: rows.into_iter().map(Into::into).collect(), total, page: q.page, per_page: q.per_page })
+    }
+
+    pub async fn get_tenant(&self, id: &str) -> Result<TenantDto> {
+        sqlx::query_as::<_, TenantRow>(&format!("{SELECT} WHERE t.id = $1"))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+            .map(Into::into)
+            .ok_or_else(|| ServerError::NotFound(format!("Tenant \"{id}\"")))
+    }
+
+    pub async fn tenant_exists(&self, id: &str) -> Result<bool> {
+        Ok(sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM tenants WHERE id = $1")
+            .bind(id)
+            .fetch_one(&self.pool)
+            .await?
+            > 0)
+    }
+
+    /// Stores a new tenant at its template's current version. An ID already
+    /// taken comes back as a field error on `tenant_id`.
+    pub async fn insert_tenant(&self, t: NewTenantRecord<'_>, actor: &str) -> Result<TenantDto> {
+        let mut tx = self.pool.begin().await?;
+        let version = sqlx::query_scalar::<_, i64>("SELECT current_version FROM templates WHERE id = $1")
+            .bind(t.template_id)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or_else(|| ServerError::App(AppError::invalid("template_id", "names no existing template")))?;
+        let now = now_ms();
+        sqlx::query(
+            "INSERT INTO tenants (id, company_name, owner_email, owner_name, template_id, template_version, \
+             custom_domain, state, created_at, updated_at, created_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10)",
+        )
+        .bind(t.id)
+        .bind(&t.fields.company_name)
+        .bind(&t.fields.owner_email)
+        .bind(&t.fields.owner_name)
+        .bind(t.template_id)
+        .bind(version)
+        .bind(t.fields.custom_domain.clone())
+        .bind(TenantState::Pending.as_str())
+        .bind(now)
+        .bind(actor)
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| {
+            if is_unique_violation_on(&e, "custom_domain") {
+                domain_taken(&t.fields.custom_domain)
+            } else if is_unique_violation(&e) {
+                ServerError::App(AppError::invalid("tenant_id", format!("\"{}\" is already taken", t.id)))
+            } else {
+                e.into()
+            }
+        })?;
+        AuditEntry::new(actor, "tenant.create", "tenant", t.id)
+            .detail(format!("template {} v{version}", t.template_id))
+            .write(&mut tx)
+            .await?;
+        tx.commit().await?;
+        self.get_tenant(t.id).await
+    }
+
+    pub async fn update_tenant(&self, id: &str, f: &ValidTenantFields, actor: &str) -> Result<TenantDto> {
+        let before = self.get_tenant(id).await?;
+        let mut tx = self.pool.begin().await?;
+        let done = sqlx::query(
+            "UPDATE tenants SET company_name = $2, owner_email = $3, owner_name = $4, custom_domain = $5, updated_at = $6 \
+             WHERE id = $1",
+        )
+        .bind(id)
+        .bind(&f.company_name)
+        .bind(&f.owner_email)
+        .bind(&f.owner_name)
+        .bind(f.custom_domain.clone())
+        .bind(now_ms())
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| if is_unique_violation(&e) { domain_taken(&f.custom_domain) } else { e.into() })?;
+        if done.rows_affected() == 0 {
+            return Err(ServerError::NotFound(format!("Tenant \"{id}\"")));
+        }
+        let mut changed = vec![];
+        if before.company_name != f.company_name {
+            changed.push("company_name");
+        }
+        if before.owner_email != f.owner_email {
+            changed.push("owner_email");
+        }
+        if before.owner_name != f.owner_name {
+            changed.push("owner_name");
+        }
+        if before.custom_domain != f.custom_domain {
+            changed.push("custom_domain");
+        }
+        AuditEntry::new(actor, "tenant.update", "tenant", id)
+            .detail(format!("changed: {}", if changed.is_empty() { "nothing".into() } else { changed.join(", ") }))
+            .write(&mut tx)
+            .await?;
+        tx.commit().await?;
+        self.get_tenant(id).await
+    }
+
+    /// Removes a record that was never provisioned. Anything on a cluster is
+    /// taken apart by deprovisioning instead.
+    pub async fn delete_tenant(&self, id: &str, actor: &str) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        let state = sqlx::query_scalar::<_, String>("SELECT state FROM tenants WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or_else(|| ServerError::NotFound(format!("Tenant \"{id}\"")))?;
+        if state != TenantState::Pending.as_str() {
+            return Err(ServerError::Conflict(format!(
+                "Tenant \"{id}\" is {state}: only a pending record can be deleted; deprovision it instead."
+            )));
+        }
+        sqlx::query("DELETE FROM tenants WHERE id = $1").bind(id).execute(&mut *tx).await?;
+        AuditEntry::new(actor, "tenant.delete", "tenant", id).write(&mut tx).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn tenants_by_state(&self) -> Result<Vec<(TenantState, i64)>> {
+        let rows = sqlx::query_as::<_, (String, i64)>("SELECT state, COUNT(*) FROM tenants GROUP BY state ORDER BY state")
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows.into_iter().filter_map(|(s, n)| TenantState::parse(&s).map(|s| (s, n))).collect())
+    }
+}

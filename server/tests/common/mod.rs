@@ -1,0 +1,149 @@
+//! Test fixtures: databases on both backends and a console served on an
+//! ephemeral port, with staff of every role.
+#![allow(dead_code)] // each test binary uses a different part of the fixtures
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use app::dto::Role;
+use server::auth::{hash_password, Throttle, ThrottlePolicy};
+use server::console::ConsoleService;
+use server::http::{serve, AppState, HttpOptions};
+use server::store::{AuditEntry, Store};
+use sqlx::Connection;
+
+pub const PASSWORD: &str = "correct horse battery staple";
+
+/// A database for one test: a temporary SQLite file, or a fresh PostgreSQL
+/// database dropped again by [`TestDb::cleanup`].
+pub struct TestDb {
+    pub url: String,
+    _dir: Option<tempfile::TempDir>,
+    pg_admin: Option<(String, String)>,
+}
+
+impl TestDb {
+    pub fn sqlite() -> TestDb {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let url = format!("sqlite://{}/tenantry.db", dir.path().display());
+        TestDb { url, _dir: Some(dir), pg_admin: None }
+    }
+
+    /// `None` when no PostgreSQL is configured; in CI that is a failure.
+    pub async fn postgres() -> Option<TestDb> {
+        let Ok(admin_url) = std::env::var("TENANTRY_TEST_POSTGRES_URL") else {
+            assert!(std::env::var("CI").is_err(), "CI must set TENANTRY_TEST_POSTGRES_URL (see .ci/test)");
+            eprintln!("TENANTRY_TEST_POSTGRES_URL is not set: skipping the PostgreSQL half");
+            return None;
+        };
+        sqlx::any::install_default_drivers();
+        let name = format!("tenantry_test_{}_{}", std::process::id(), rand_suffix());
+        let mut conn = sqlx::AnyConnection::connect(&admin_url).await.expect("connect to PostgreSQL");
+        sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut conn).await.expect("create database");
+        conn.close().await.ok();
+        let base = admin_url.rsplit_once('/').map(|(b, _)| b.to_string()).expect("URL with a database");
+        Some(TestDb { url: format!("{base}/{name}"), _dir: None, pg_admin: Some((admin_url, name)) })
+    }
+
+    pub async fn cleanup(self) {
+        if let Some((admin_url, name)) = &self.pg_admin {
+            if let Ok(mut conn) = sqlx::AnyConnection::connect(admin_url).await {
+                let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut conn).await;
+            }
+        }
+    }
+}
+
+fn rand_suffix() -> u32 {
+    use std::time::{SystemTime, UNIX_EPOCH};
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0)
+}
+
+pub async fn add_staff(store: &Store, username: &str, role: Role) {
+    let hash = hash_password(PASSWORD.into()).await.expect("hash");
+    store
+        .insert_staff(username, &hash, role, AuditEntry::new("test", "staff.create", "staff", username))
+        .await
+        .expect("insert staff");
+}
+
+/// A running console: base URL and a handle that stops it.
+pub struct TestServer {
+    pub base: String,
+    pub addr: SocketAddr,
+    pub store: Store,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl TestServer {
+    /// Seeds templates and one account per role: admin, operator, viewer.
+    pub async fn start(db_url: &str) -> TestServer {
+        Self::start_with(db_url, ThrottlePolicy::default()).await
+    }
+
+    pub async fn start_with(db_url: &str, policy: ThrottlePolicy) -> TestServer {
+        let store = Store::connect(db_url).await.expect("store");
+        store.seed_templates_if_empty().await.expect("seed");
+        if store.count_staff().await.expect("count") == 0 {
+            add_staff(&store, "admin", Role::Admin).await;
+            add_staff(&store, "operator", Role::Operator).await;
+            add_staff(&store, "viewer", Role::Viewer).await;
+        }
+        let leptos_options = leptos::prelude::LeptosOptions::builder()
+            .output_name("tenantry")
+            .site_root("target/site")
+            .site_pkg_dir("pkg")
+            .build();
+        let console = ConsoleService::new(store.clone(), Throttle::new(policy));
+        let state = AppState { leptos_options, store: store.clone(), console: Arc::clone(&console) };
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            let _ = serve(listener, state, HttpOptions::default(), async move {
+                let _ = stopped.await;
+            })
+            .await;
+        });
+        TestServer { base: format!("http://{addr}"), addr, store, stop: Some(stop), task: Some(task) }
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+        if let Some(t) = self.task.take() {
+            let _ = t.await;
+        }
+        self.store.close().await;
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    /// A browser-like client: keeps cookies, sends this server's Origin.
+    pub fn client(&self) -> reqwest::Client {
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert(reqwest::header::ORIGIN, self.base.parse().expect("origin header"));
+        reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .default_headers(headers)
+            .build()
+            .expect("client")
+    }
+
+    pub async fn call(&self, client: &reqwest::Client, fn_name: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        client.post(self.url(&format!("/api/{fn_name}"))).form(form).send().await.expect("request")
+    }
+
+    /// Signs in as `username` (password [`PASSWORD`]) and returns the client.
+    pub async fn signed_in(&self, username: &str) -> reqwest::Client {
+        let client = self.client();
+        let res = self.call(&client, "login", &[("username", username), ("password", PASSWORD)]).await;
+        assert_eq!(res.status(), 200, "login as {username}: {}", res.text().await.unwrap_or_default());
+        client
+    }
+}
