@@ -7,7 +7,7 @@ export PATH="$HOME/.cargo/bin:$PWD/end2end/node_modules/.bin:$PATH"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/tenantry/target}"
 cargo leptos build
 
-bin=$(ls -t "$CARGO_TARGET_DIR"/debug/tenantry "$CARGO_TARGET_DIR"/server/debug/tenantry 2>/dev/null | head -n 1)
+bin="$CARGO_TARGET_DIR/debug/tenantry"
 [ -x "$bin" ] || { echo "no tenantry binary under $CARGO_TARGET_DIR" >&2; exit 1; }
 port="${E2E_PORT:-3107}"
 work="$(mktemp -d)"

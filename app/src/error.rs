@@ -15,7 +15,10 @@ pub struct FieldError {
 
 impl FieldError {
     pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self { field: field.into(), message: message.into() }
+        Self {
+            field: field.into(),
+            message: message.into(),
+        }
     }
 }
 
@@ -26,7 +29,11 @@ pub enum AppError {
     #[error("Wrong user name or password.")]
     BadCredentials,
     #[error("Your role ({have}) may not {action}; it needs the {need} role.")]
-    Forbidden { have: String, need: String, action: String },
+    Forbidden {
+        have: String,
+        need: String,
+        action: String,
+    },
     #[error("{0} was not found.")]
     NotFound(String),
     #[error("{}", summarise(.0))]
@@ -42,7 +49,10 @@ pub enum AppError {
 }
 
 fn summarise(errors: &[FieldError]) -> String {
-    let parts: Vec<String> = errors.iter().map(|e| format!("{}: {}", e.field, e.message)).collect();
+    let parts: Vec<String> = errors
+        .iter()
+        .map(|e| format!("{}: {}", e.field, e.message))
+        .collect();
     format!("Invalid input — {}", parts.join("; "))
 }
 
@@ -54,7 +64,10 @@ impl AppError {
     /// The message for one field, if this error names it.
     pub fn field_message(&self, field: &str) -> Option<String> {
         match self {
-            Self::Invalid(errors) => errors.iter().find(|e| e.field == field).map(|e| e.message.clone()),
+            Self::Invalid(errors) => errors
+                .iter()
+                .find(|e| e.field == field)
+                .map(|e| e.message.clone()),
             _ => None,
         }
     }
@@ -78,9 +91,9 @@ impl FromServerFnError for AppError {
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         match value {
-            ServerFnErrorErr::Args(m) | ServerFnErrorErr::MissingArg(m) | ServerFnErrorErr::Deserialization(m) => {
-                Self::Request(m)
-            }
+            ServerFnErrorErr::Args(m)
+            | ServerFnErrorErr::MissingArg(m)
+            | ServerFnErrorErr::Deserialization(m) => Self::Request(m),
             other => Self::Unavailable(other.to_string()),
         }
     }
@@ -111,6 +124,10 @@ impl FieldErrors {
     }
 
     pub fn into_result(self) -> Result<(), AppError> {
-        if self.0.is_empty() { Ok(()) } else { Err(AppError::Invalid(self.0)) }
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(AppError::Invalid(self.0))
+        }
     }
 }

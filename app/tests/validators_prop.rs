@@ -1,18 +1,25 @@
 //! Property tests: generated tenant IDs are always valid and distinct, and no
 //! validator panics or accepts hostile input silently.
+#![allow(clippy::unwrap_used)] // in a test, a panic is the failure report
 
 use std::collections::HashSet;
 
 use app::domain::tenant_id::{
-    slug_stem, tenant_id_from, validate_tenant_id, MAX_ID_LEN, NAMESPACE_PREFIX, SUFFIX_ALPHABET, SUFFIX_LEN,
+    slug_stem, tenant_id_from, validate_tenant_id, MAX_ID_LEN, NAMESPACE_PREFIX, SUFFIX_ALPHABET,
+    SUFFIX_LEN,
 };
-use app::domain::validate::{validate_custom_domain, validate_display_name, validate_email, validate_username};
+use app::domain::validate::{
+    validate_custom_domain, validate_display_name, validate_email, validate_username,
+};
 use app::dto::{NewTenantForm, TemplateForm};
 use proptest::prelude::*;
 
 fn suffix() -> impl Strategy<Value = String> {
-    proptest::collection::vec(proptest::sample::select(SUFFIX_ALPHABET.to_vec()), SUFFIX_LEN)
-        .prop_map(|bytes| bytes.into_iter().map(char::from).collect())
+    proptest::collection::vec(
+        proptest::sample::select(SUFFIX_ALPHABET.to_vec()),
+        SUFFIX_LEN,
+    )
+    .prop_map(|bytes| bytes.into_iter().map(char::from).collect())
 }
 
 /// Text a hostile or careless user might type.
@@ -36,7 +43,8 @@ proptest! {
         let id = tenant_id_from(&company, &s);
         prop_assert_eq!(validate_tenant_id(&id), Ok(()), "{:?} from {:?}", id, company);
         prop_assert!(id.len() <= MAX_ID_LEN);
-        prop_assert!(format!("{NAMESPACE_PREFIX}{id}").len() <= 63);
+        let namespace = format!("{NAMESPACE_PREFIX}{id}");
+        prop_assert!(namespace.len() <= 63);
     }
 
     #[test]
@@ -98,12 +106,22 @@ fn ten_thousand_generated_ids_are_unique_per_random_suffix() {
 #[test]
 fn hostile_examples_get_clear_errors() {
     let long = "x".repeat(10_240);
-    assert!(validate_display_name(&long, 100).unwrap_err().contains("at most 100"));
+    assert!(validate_display_name(&long, 100)
+        .unwrap_err()
+        .contains("at most 100"));
     assert!(validate_email(&long).unwrap_err().contains("at most 254"));
-    assert!(validate_custom_domain(&long).unwrap_err().contains("at most 253"));
-    assert!(validate_tenant_id(&long).unwrap_err().contains("at most 56"));
+    assert!(validate_custom_domain(&long)
+        .unwrap_err()
+        .contains("at most 253"));
+    assert!(validate_tenant_id(&long)
+        .unwrap_err()
+        .contains("at most 56"));
     assert!(validate_tenant_id("<script>").unwrap_err().contains("'<'"));
     assert!(validate_tenant_id("x'; drop").unwrap_err().contains("'''"));
-    assert!(validate_display_name("Acme\u{202E}", 100).unwrap_err().contains("U+202E"));
-    assert!(validate_email("ownеr@example.com").unwrap_err().contains("U+0435"));
+    assert!(validate_display_name("Acme\u{202E}", 100)
+        .unwrap_err()
+        .contains("U+202E"));
+    assert!(validate_email("ownеr@example.com")
+        .unwrap_err()
+        .contains("U+0435"));
 }

@@ -90,7 +90,9 @@ if [ -z "$TREE" ] || [ ! -f "$TREE/cmd/kube-apiserver/apiserver.go" ] || [ ! -f 
   find "$K8S_SRC" -mindepth 1 -maxdepth 1 -exec rm -rf {} +
   (cd "$K8S_SRC" && nice -n 10 apt-get source -q kubernetes 2>&1 | { grep -vE '^(dpkg-source: info: applying|Get:)' || true; } >&2)
   TREE="$(find "$K8S_SRC" -mindepth 1 -maxdepth 1 -type d -name 'kubernetes-*' | sort | tail -n1)"
-  [ -n "$TREE" ] && [ -f "$TREE/cmd/kube-apiserver/apiserver.go" ] || die "apt-get source kubernetes gave no usable tree"
+  if [ -z "$TREE" ] || [ ! -f "$TREE/cmd/kube-apiserver/apiserver.go" ]; then
+    die "apt-get source kubernetes gave no usable tree"
+  fi
   [ -d "$TREE/vendor/github.com/modern-go/reflect2" ] || die "no vendored reflect2 in $TREE"
 
   # Vendored reflect2 v1.0.1 crashes under Go >= 1.18 (segfault on the first JSON-encoded map):

@@ -1,4 +1,4 @@
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034
 # Shared settings for the Tenantry local Kubernetes control plane scripts.
 # Sourced by build.sh / start.sh / stop.sh; not meant to be run directly.
 
@@ -21,10 +21,12 @@ as_root() {
   if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
 }
 
-# pid_alive FILE -> 0 if FILE holds the pid of a running process.
+# pid_alive FILE -> 0 if FILE holds the pid of a running (not zombie) process.
 pid_alive() {
-  local f="$1" pid
+  local f="$1" pid state
   [ -s "$f" ] || return 1
   pid="$(cat "$f")"
-  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null
+  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 1
+  state="$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null || echo '?')"
+  [ "$state" != Z ]
 }

@@ -94,28 +94,31 @@ chmod 700 "$PKI"
 
 openssl_q() { openssl "$@" 2>/dev/null || { openssl "$@"; exit 1; }; }
 
+# gen_ca NAME CN
 gen_ca() {
-  [ -s "$PKI/ca.crt" ] && [ -s "$PKI/ca.key" ] && return 0
-  log "generating CA"
-  cat >"$PKI/ca.cnf" <<'EOF'
+  local name="$1" cn="$2"
+  [ -s "$PKI/$name.crt" ] && [ -s "$PKI/$name.key" ] && return 0
+  log "generating CA $name ($cn)"
+  cat >"$PKI/$name.cnf" <<EOF
 [req]
 distinguished_name = dn
 prompt = no
 x509_extensions = v3_ca
 [dn]
-CN = tenantry-k8s-ca
+CN = $cn
 [v3_ca]
 basicConstraints = critical, CA:TRUE
 keyUsage = critical, keyCertSign, cRLSign, digitalSignature
 subjectKeyIdentifier = hash
 EOF
   openssl_q req -x509 -new -nodes -newkey rsa:2048 -sha256 -days 3650 \
-    -config "$PKI/ca.cnf" -keyout "$PKI/ca.key" -out "$PKI/ca.crt"
+    -config "$PKI/$name.cnf" -keyout "$PKI/$name.key" -out "$PKI/$name.crt"
+  rm -f "$PKI/$name.cnf"
 }
 
-# gen_cert NAME SUBJECT EKU [SAN]
+# gen_cert NAME SUBJECT EKU [SAN] [CA]
 gen_cert() {
-  local name="$1" subj="$2" eku="$3" san="${4:-}"
+  local name="$1" subj="$2" eku="$3" san="${4:-}" ca="${5:-ca}"
   [ -s "$PKI/$name.crt" ] && [ -s "$PKI/$name.key" ] && return 0
   log "generating certificate $name ($subj)"
   {
@@ -129,12 +132,16 @@ gen_cert() {
   openssl_q req -new -nodes -newkey rsa:2048 -sha256 -subj "$subj" \
     -keyout "$PKI/$name.key" -out "$PKI/$name.csr"
   openssl_q x509 -req -sha256 -days 3650 -in "$PKI/$name.csr" \
-    -CA "$PKI/ca.crt" -CAkey "$PKI/ca.key" -set_serial "0x$(openssl rand -hex 12)" \
+    -CA "$PKI/$ca.crt" -CAkey "$PKI/$ca.key" -set_serial "0x$(openssl rand -hex 12)" \
     -extfile "$PKI/$name.ext" -out "$PKI/$name.crt"
-  rm -f "$PKI/$name.csr"
+  rm -f "$PKI/$name.csr" "$PKI/$name.ext"
 }
 
-gen_ca
+gen_ca ca tenantry-k8s-ca
+# front-proxy (requestheader) CA: lets the aggregator and the controller-manager's
+# delegated authentication work without "missing requestheader-client-ca-file" errors
+gen_ca front-proxy-ca tenantry-k8s-front-proxy-ca
+gen_cert front-proxy-client "/CN=front-proxy-client" clientAuth "" front-proxy-ca
 gen_cert apiserver "/CN=kube-apiserver" serverAuth \
   "IP:127.0.0.1, IP:10.96.0.1, IP:::1, DNS:localhost, DNS:kubernetes, DNS:kubernetes.default, DNS:kubernetes.default.svc, DNS:kubernetes.default.svc.cluster.local"
 gen_cert admin "/O=system:masters/CN=kubernetes-admin" clientAuth
@@ -233,6 +240,11 @@ launch etcd "$ETCD_BIN" \
 wait_for etcd "$READY_TIMEOUT" curl -fsS --max-time 2 "http://127.0.0.1:$ETCD_CLIENT_PORT/health"
 
 # ------------------------------------------------------------ kube-apiserver
+# --endpoint-reconciler-type none: the 'kubernetes' Service's Endpoints would have to
+# hold 127.0.0.1, which Endpoints validation rejects (loopback); nothing here needs them.
+# --insecure-port 0: a no-op in 1.20 (insecure serving is already gone; 1.20 only warns),
+# kept for clarity. The controller-manager/scheduler --port 0 does matter: 1.20 still opens
+# their insecure ports (10252/10251) by default.
 launch kube-apiserver "$K8S_BIN/kube-apiserver" \
   --etcd-servers "http://127.0.0.1:$ETCD_CLIENT_PORT" \
   --bind-address 127.0.0.1 \
@@ -249,6 +261,13 @@ launch kube-apiserver "$K8S_BIN/kube-apiserver" \
   --service-account-issuer https://kubernetes.default.svc.cluster.local \
   --service-account-key-file "$PKI/sa.pub" \
   --service-account-signing-key-file "$PKI/sa.key" \
+  --requestheader-client-ca-file "$PKI/front-proxy-ca.crt" \
+  --requestheader-allowed-names front-proxy-client \
+  --requestheader-username-headers X-Remote-User \
+  --requestheader-group-headers X-Remote-Group \
+  --requestheader-extra-headers-prefix X-Remote-Extra- \
+  --proxy-client-cert-file "$PKI/front-proxy-client.crt" \
+  --proxy-client-key-file "$PKI/front-proxy-client.key" \
   --endpoint-reconciler-type none \
   --allow-privileged=true \
   --profiling=false \
@@ -271,6 +290,7 @@ launch kube-controller-manager "$K8S_BIN/kube-controller-manager" \
   --cluster-signing-cert-file "$PKI/ca.crt" \
   --cluster-signing-key-file "$PKI/ca.key" \
   --service-cluster-ip-range 10.96.0.0/16 \
+  --flex-volume-plugin-dir "$STATE/flexvolume" \
   --leader-elect=false \
   --profiling=false \
   --v=1

@@ -49,10 +49,11 @@ test('sign in, template, tenant, search, open, sign out', async () => {
     user_limit: '10', quota_cpu_m: '500', quota_memory_mi: '2048', quota_storage_gi: '10', quota_pods: '10',
   };
   for (const [k, v] of Object.entries(fields)) await page.fill(`#${k}`, v);
-  await page.click('button[type=submit]');
+  const createTemplate = page.getByRole('button', { name: 'Create template' });
+  await createTemplate.click();
   await page.locator('#quota_cpu_m-error').filter({ hasText: 'at least 2000 millicores' }).waitFor();
   await page.fill('#quota_cpu_m', '4000');
-  await page.click('button[type=submit]');
+  await createTemplate.click();
   await page.waitForURL(/\/templates\/\d+$/);
   await page.getByRole('heading', { name: /E2E Tier/ }).waitFor();
 
@@ -68,7 +69,7 @@ test('sign in, template, tenant, search, open, sign out', async () => {
   await page.fill('#owner_email', 'ada@garage.example');
   await page.selectOption('#template_id', { label: 'E2E Tier (v1)' });
   await page.getByTestId('tier-summary').filter({ hasText: 'PostgreSQL 1× 5 Gi' }).waitFor();
-  await page.click('button[type=submit]');
+  await page.getByRole('button', { name: 'Create tenant' }).click();
   await page.waitForURL(/\/tenants\/playwright-garage-script-[a-z0-9-]+$/);
   const tenantUrl = page.url();
   const title = await page.getByTestId('tenant-title').textContent();

@@ -29,10 +29,19 @@ pub enum LogFormat {
 }
 
 #[derive(Debug, Parser)]
-#[command(name = "tenantry", version, about = "Provision, watch, repair and remove the tenants of a multi-tenant SaaS on Kubernetes.")]
+#[command(
+    name = "tenantry",
+    version,
+    about = "Provision, watch, repair and remove the tenants of a multi-tenant SaaS on Kubernetes."
+)]
 pub struct Cli {
     /// Where Tenantry keeps its state: sqlite://PATH (embedded, default) or postgres://…
-    #[arg(long, env = "TENANTRY_DATABASE_URL", default_value = "sqlite://data/tenantry.db", global = true)]
+    #[arg(
+        long,
+        env = "TENANTRY_DATABASE_URL",
+        default_value = "sqlite://data/tenantry.db",
+        global = true
+    )]
     pub database_url: Secret,
 
     /// Log format on standard error.
@@ -71,7 +80,9 @@ pub struct ServeArgs {
 
 impl ServeArgs {
     pub fn secure_cookies(&self) -> bool {
-        self.public_url.as_ref().is_some_and(|u| u.scheme() == "https")
+        self.public_url
+            .as_ref()
+            .is_some_and(|u| u.scheme() == "https")
     }
 }
 

@@ -44,16 +44,25 @@ impl ServerError {
 /// The cause of a database failure without query text or bound values.
 pub fn describe_db_error(e: &sqlx::Error) -> String {
     match e {
-        sqlx::Error::PoolTimedOut => "no database connection became free in time (is the database reachable?)".into(),
-        sqlx::Error::PoolClosed => "the connection pool is closed (the server is shutting down)".into(),
+        sqlx::Error::PoolTimedOut => {
+            "no database connection became free in time (is the database reachable?)".into()
+        }
+        sqlx::Error::PoolClosed => {
+            "the connection pool is closed (the server is shutting down)".into()
+        }
         sqlx::Error::Io(io) => format!("connection failed: {io}"),
         sqlx::Error::Tls(t) => format!("TLS failed: {t}"),
         sqlx::Error::Database(d) => {
             let code = d.code().map(|c| format!(" (code {c})")).unwrap_or_default();
-            format!("the database refused the operation{code}: {}", first_line(d.message()))
+            format!(
+                "the database refused the operation{code}: {}",
+                first_line(d.message())
+            )
         }
         sqlx::Error::RowNotFound => "an expected row was missing".into(),
-        sqlx::Error::ColumnDecode { index, source } => format!("column {index} could not be read: {source}"),
+        sqlx::Error::ColumnDecode { index, source } => {
+            format!("column {index} could not be read: {source}")
+        }
         other => format!("{other}"),
     }
 }
@@ -87,5 +96,6 @@ pub fn is_unique_violation_on(e: &sqlx::Error, column: &str) -> bool {
 }
 
 pub fn is_unique_violation(e: &sqlx::Error) -> bool {
-    e.as_database_error().is_some_and(|d| d.is_unique_violation())
+    e.as_database_error()
+        .is_some_and(|d| d.is_unique_violation())
 }

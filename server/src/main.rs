@@ -16,7 +16,9 @@ async fn main() -> ExitCode {
         match cli.command {
             None => server::cli::run_serve(store, serve_args_from_env()).await,
             Some(Command::Serve(args)) => server::cli::run_serve(store, args).await,
-            Some(Command::Staff(cmd)) => server::cli::run_staff(&store, cmd, &mut std::io::stdout()).await,
+            Some(Command::Staff(cmd)) => {
+                server::cli::run_staff(&store, cmd, &mut std::io::stdout()).await
+            }
         }
     }
     .await;

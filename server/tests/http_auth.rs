@@ -1,5 +1,6 @@
 //! Black-box tests of the console over HTTP on an ephemeral port: sessions,
 //! roles, origin checks, throttling, and sessions that outlive a restart.
+#![allow(clippy::unwrap_used)] // in a test, a panic is the failure report
 
 mod common;
 
@@ -11,22 +12,39 @@ use server::auth::{ThrottlePolicy, PUBLIC_API};
 /// Every registered server function, from Leptos' own registry, so a new
 /// one cannot be forgotten here.
 fn all_server_fns() -> Vec<String> {
-    let mut paths: Vec<String> = leptos::server_fn::axum::server_fn_paths().map(|(p, _)| p.to_string()).collect();
+    let mut paths: Vec<String> = leptos::server_fn::axum::server_fn_paths()
+        .map(|(p, _)| p.to_string())
+        .collect();
     paths.sort();
     paths.dedup();
-    assert!(paths.len() >= 20, "expected the console's server functions, found {paths:?}");
+    assert!(
+        paths.len() >= 20,
+        "expected the console's server functions, found {paths:?}"
+    );
     paths
 }
 
 /// Server functions that change something, with arguments a viewer might send.
 const MUTATING: &[(&str, &[(&str, &str)])] = &[
-    ("create_template", &[("form[key]", "x1"), ("form[name]", "X")]),
+    (
+        "create_template",
+        &[("form[key]", "x1"), ("form[name]", "X")],
+    ),
     ("update_template", &[("id", "1"), ("form[key]", "demo")]),
     ("delete_template", &[("id", "1")]),
-    ("create_tenant", &[("form[company_name]", "Acme"), ("form[template_id]", "1")]),
-    ("update_tenant", &[("id", "acme-abcdef"), ("form[company_name]", "Acme")]),
+    (
+        "create_tenant",
+        &[("form[company_name]", "Acme"), ("form[template_id]", "1")],
+    ),
+    (
+        "update_tenant",
+        &[("id", "acme-abcdef"), ("form[company_name]", "Acme")],
+    ),
     ("delete_tenant", &[("id", "acme-abcdef")]),
-    ("create_staff", &[("username", "mallory"), ("role", "admin")]),
+    (
+        "create_staff",
+        &[("username", "mallory"), ("role", "admin")],
+    ),
     ("set_staff_role", &[("id", "3"), ("role", "admin")]),
     ("set_staff_active", &[("id", "1"), ("active", "false")]),
     ("reset_staff_password", &[("id", "1")]),
@@ -41,22 +59,61 @@ async fn anonymous_calls_get_401_and_pages_redirect_to_sign_in() {
         if PUBLIC_API.contains(&path.as_str()) {
             continue;
         }
-        let res = client.post(srv.url(&path)).form(&[("id", "1")]).send().await.expect("request");
-        assert_eq!(res.status(), 401, "{path} answered an anonymous call with {}", res.status());
+        let res = client
+            .post(srv.url(&path))
+            .form(&[("id", "1")])
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(
+            res.status(),
+            401,
+            "{path} answered an anonymous call with {}",
+            res.status()
+        );
         let body: app::error::AppError = res.json().await.expect("an AppError body");
         assert_eq!(body, app::error::AppError::Unauthorized);
     }
-    for page in ["/", "/tenants", "/tenants/new", "/templates", "/templates/1", "/staff", "/audit", "/alerts"] {
+    for page in [
+        "/",
+        "/tenants",
+        "/tenants/new",
+        "/templates",
+        "/templates/1",
+        "/staff",
+        "/audit",
+        "/alerts",
+    ] {
         let res = client.get(srv.url(page)).send().await.expect("request");
         assert_eq!(res.status(), 303, "{page}");
-        let location = res.headers().get("location").and_then(|l| l.to_str().ok()).unwrap_or_default();
+        let location = res
+            .headers()
+            .get("location")
+            .and_then(|l| l.to_str().ok())
+            .unwrap_or_default();
         assert!(location.starts_with("/login?next="), "{page} → {location}");
     }
     let me = srv.call(&client, "whoami", &[]).await;
     assert_eq!(me.status(), 200);
     assert_eq!(me.text().await.expect("body"), "null");
-    assert_eq!(client.get(srv.url("/healthz")).send().await.expect("healthz").status(), 200);
-    assert_eq!(client.get(srv.url("/readyz")).send().await.expect("readyz").status(), 200);
+    assert_eq!(
+        client
+            .get(srv.url("/healthz"))
+            .send()
+            .await
+            .expect("healthz")
+            .status(),
+        200
+    );
+    assert_eq!(
+        client
+            .get(srv.url("/readyz"))
+            .send()
+            .await
+            .expect("readyz")
+            .status(),
+        200
+    );
     srv.stop().await;
 }
 
@@ -67,15 +124,36 @@ async fn viewers_cannot_change_anything_and_operators_cannot_manage_staff() {
     let viewer = srv.signed_in("viewer").await;
     for (name, args) in MUTATING {
         let res = srv.call(&viewer, name, args).await;
-        assert_eq!(res.status(), 403, "viewer calling {name}: {}", res.text().await.unwrap_or_default());
+        assert_eq!(
+            res.status(),
+            403,
+            "viewer calling {name}: {}",
+            res.text().await.unwrap_or_default()
+        );
     }
     // Reading is allowed.
-    assert_eq!(srv.call(&viewer, "list_templates", &[]).await.status(), 200);
+    let res = srv.call(&viewer, "list_templates", &[]).await;
+    assert_eq!(
+        res.status(),
+        200,
+        "{}",
+        res.text().await.unwrap_or_default()
+    );
     assert_eq!(srv.call(&viewer, "list_tenants", &[]).await.status(), 200);
 
     let operator = srv.signed_in("operator").await;
-    for name in ["create_staff", "set_staff_role", "set_staff_active", "reset_staff_password", "list_staff"] {
-        let args = MUTATING.iter().find(|(n, _)| *n == name).map(|(_, a)| *a).unwrap_or(&[]);
+    for name in [
+        "create_staff",
+        "set_staff_role",
+        "set_staff_active",
+        "reset_staff_password",
+        "list_staff",
+    ] {
+        let args = MUTATING
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, a)| *a)
+            .unwrap_or(&[]);
         let res = srv.call(&operator, name, args).await;
         assert_eq!(res.status(), 403, "operator calling {name}");
         let err: app::error::AppError = res.json().await.expect("AppError");
@@ -83,18 +161,36 @@ async fn viewers_cannot_change_anything_and_operators_cannot_manage_staff() {
     }
     // An operator may create a tenant; the server validates and audits it.
     let res = srv
-        .call(&operator, "create_tenant", &[
-            ("form[company_name]", "Acme Workshop"),
-            ("form[owner_email]", "owner@acme.example"),
-            ("form[owner_name]", "Ann Owner"),
-            ("form[template_id]", "3"),
-        ])
+        .call(
+            &operator,
+            "create_tenant",
+            &[
+                ("form[company_name]", "Acme Workshop"),
+                ("form[owner_email]", "owner@acme.example"),
+                ("form[owner_name]", "Ann Owner"),
+                ("form[template_id]", "3"),
+            ],
+        )
         .await;
-    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap_or_default());
-    let bad = srv.call(&operator, "create_tenant", &[("form[company_name]", ""), ("form[owner_email]", "x")]).await;
+    assert_eq!(
+        res.status(),
+        200,
+        "{}",
+        res.text().await.unwrap_or_default()
+    );
+    let bad = srv
+        .call(
+            &operator,
+            "create_tenant",
+            &[("form[company_name]", ""), ("form[owner_email]", "x")],
+        )
+        .await;
     assert_eq!(bad.status(), 422);
     let err: app::error::AppError = bad.json().await.expect("AppError");
-    assert!(err.field_message("owner_email").is_some() && err.field_message("company_name").is_some(), "{err}");
+    assert!(
+        err.field_message("owner_email").is_some() && err.field_message("company_name").is_some(),
+        "{err}"
+    );
     srv.stop().await;
 }
 
@@ -109,7 +205,13 @@ async fn cross_origin_posts_are_rejected() {
         ("origin", "null"),
         ("referer", "http://evil.example/page"),
     ] {
-        let res = plain.post(srv.url("/api/login")).header(header, value).form(&form).send().await.expect("request");
+        let res = plain
+            .post(srv.url("/api/login"))
+            .header(header, value)
+            .form(&form)
+            .send()
+            .await
+            .expect("request");
         assert_eq!(res.status(), 403, "{header}: {value}");
     }
     let res = plain
@@ -129,22 +231,50 @@ async fn cross_origin_posts_are_rejected() {
 #[tokio::test]
 async fn repeated_failed_sign_ins_are_throttled() {
     let db = TestDb::sqlite();
-    let policy = ThrottlePolicy { free_per_account: 3, ..ThrottlePolicy::default() };
+    let policy = ThrottlePolicy {
+        free_per_account: 3,
+        ..ThrottlePolicy::default()
+    };
     let srv = TestServer::start_with(&db.url, policy).await;
     let client = srv.client();
     for _ in 0..3 {
-        let res = srv.call(&client, "login", &[("username", "admin"), ("password", "wrong password!")]).await;
+        let res = srv
+            .call(
+                &client,
+                "login",
+                &[("username", "admin"), ("password", "wrong password!")],
+            )
+            .await;
         assert_eq!(res.status(), 401);
     }
     // Now even the right password is refused for a while.
-    let res = srv.call(&client, "login", &[("username", "admin"), ("password", PASSWORD)]).await;
+    let res = srv
+        .call(
+            &client,
+            "login",
+            &[("username", "admin"), ("password", PASSWORD)],
+        )
+        .await;
     assert_eq!(res.status(), 429);
     let err: app::error::AppError = res.json().await.expect("AppError");
     assert!(err.to_string().contains("Try again in"), "{err}");
     // Another account from another address is not affected… but this address is
     // only locked after more failures, so operator can still sign in here.
-    assert_eq!(srv.call(&client, "login", &[("username", "operator"), ("password", PASSWORD)]).await.status(), 200);
-    let failed = srv.store.list_audit("auth.login_failed", 1, 10).await.expect("audit");
+    assert_eq!(
+        srv.call(
+            &client,
+            "login",
+            &[("username", "operator"), ("password", PASSWORD)]
+        )
+        .await
+        .status(),
+        200
+    );
+    let failed = srv
+        .store
+        .list_audit("auth.login_failed", 1, 10)
+        .await
+        .expect("audit");
     assert_eq!(failed.total, 3, "failed sign-ins are audited");
     srv.stop().await;
 }
@@ -155,21 +285,41 @@ async fn a_session_survives_a_server_restart_and_ends_on_sign_out() {
     let first = TestServer::start(&db.url).await;
     let client = first.signed_in("admin").await;
     let cookie_attrs = {
-        let res = first.call(&first.client(), "login", &[("username", "operator"), ("password", PASSWORD)]).await;
-        res.headers().get("set-cookie").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string()
+        let res = first
+            .call(
+                &first.client(),
+                "login",
+                &[("username", "operator"), ("password", PASSWORD)],
+            )
+            .await;
+        res.headers()
+            .get("set-cookie")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string()
     };
-    assert!(cookie_attrs.contains("HttpOnly") && cookie_attrs.contains("SameSite=Strict"), "{cookie_attrs}");
+    assert!(
+        cookie_attrs.contains("HttpOnly") && cookie_attrs.contains("SameSite=Strict"),
+        "{cookie_attrs}"
+    );
+    let addr = first.addr.to_string();
     first.stop().await;
 
-    // Same database, new process state, new port: the cookie jar still works
-    // because cookies are per host, not per port.
-    let second = TestServer::start(&db.url).await;
+    // Same database and address, fresh server state: the cookie still signs in.
+    let second = TestServer::start_at(&db.url, ThrottlePolicy::default(), &addr).await;
     let me = second.call(&client, "whoami", &[]).await;
-    let me: Option<app::dto::CurrentStaff> = me.json().await.expect("json");
+    let (status, body) = (me.status(), me.text().await.unwrap_or_default());
+    assert_eq!(status, 200, "{body}");
+    let me: Option<app::dto::CurrentStaff> = serde_json::from_str(&body).expect("json");
     assert_eq!(me.map(|m| m.username).as_deref(), Some("admin"));
 
     assert_eq!(second.call(&client, "logout", &[]).await.status(), 200);
-    let me: Option<app::dto::CurrentStaff> = second.call(&client, "whoami", &[]).await.json().await.expect("json");
+    let me: Option<app::dto::CurrentStaff> = second
+        .call(&client, "whoami", &[])
+        .await
+        .json()
+        .await
+        .expect("json");
     assert_eq!(me, None);
     second.stop().await;
 }
@@ -181,14 +331,39 @@ async fn disabling_an_account_ends_its_sessions() {
     let viewer = srv.signed_in("viewer").await;
     assert_eq!(srv.call(&viewer, "list_tenants", &[]).await.status(), 200);
     let admin = srv.signed_in("admin").await;
-    let staff: Vec<app::dto::StaffDto> = srv.call(&admin, "list_staff", &[]).await.json().await.expect("staff");
-    let id = staff.iter().find(|s| s.username == "viewer").map(|s| s.id.to_string()).expect("viewer");
-    let res = srv.call(&admin, "set_staff_active", &[("id", &id), ("active", "false")]).await;
+    let staff: Vec<app::dto::StaffDto> = srv
+        .call(&admin, "list_staff", &[])
+        .await
+        .json()
+        .await
+        .expect("staff");
+    let id = staff
+        .iter()
+        .find(|s| s.username == "viewer")
+        .map(|s| s.id.to_string())
+        .expect("viewer");
+    let res = srv
+        .call(
+            &admin,
+            "set_staff_active",
+            &[("id", &id), ("active", "false")],
+        )
+        .await;
     assert_eq!(res.status(), 200);
     assert_eq!(srv.call(&viewer, "list_tenants", &[]).await.status(), 401);
     // The last admin cannot lock everyone out.
-    let admin_id = staff.iter().find(|s| s.username == "admin").map(|s| s.id.to_string()).expect("admin");
-    let res = srv.call(&admin, "set_staff_active", &[("id", &admin_id), ("active", "false")]).await;
+    let admin_id = staff
+        .iter()
+        .find(|s| s.username == "admin")
+        .map(|s| s.id.to_string())
+        .expect("admin");
+    let res = srv
+        .call(
+            &admin,
+            "set_staff_active",
+            &[("id", &admin_id), ("active", "false")],
+        )
+        .await;
     assert_eq!(res.status(), 409);
     tokio::time::sleep(Duration::from_millis(10)).await;
     srv.stop().await;
@@ -200,17 +375,36 @@ async fn pages_render_on_the_server_with_markup_escaped() {
     let srv = TestServer::start(&db.url).await;
     let operator = srv.signed_in("operator").await;
     let res = srv
-        .call(&operator, "create_tenant", &[
-            ("form[company_name]", "<script>alert(1)</script> Ltd"),
-            ("form[owner_email]", "o@example.com"),
-            ("form[owner_name]", "O"),
-            ("form[template_id]", "1"),
-        ])
+        .call(
+            &operator,
+            "create_tenant",
+            &[
+                ("form[company_name]", "<script>alert(1)</script> Ltd"),
+                ("form[owner_email]", "o@example.com"),
+                ("form[owner_name]", "O"),
+                ("form[template_id]", "1"),
+            ],
+        )
         .await;
     assert_eq!(res.status(), 200);
     let tenant: app::dto::TenantDto = res.json().await.expect("tenant");
-    let html = operator.get(srv.url(&format!("/tenants/{}", tenant.id))).send().await.expect("page").text().await.expect("html");
-    assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt; Ltd"), "escaped company name missing");
-    assert!(!html.contains("<script>alert(1)</script>"), "raw markup in the page");
+    let html = operator
+        .get(srv.url(&format!("/tenants/{}", tenant.id)))
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("html");
+    assert!(
+        html.contains("&lt;script&gt;alert(1)&lt;/script&gt; Ltd"),
+        "escaped company name missing"
+    );
+    if let Some(at) = html.find("<script>alert(1)</script>") {
+        panic!(
+            "raw markup in the page: …{}…",
+            &html[at.saturating_sub(300)..(at + 100).min(html.len())]
+        );
+    }
     srv.stop().await;
 }

@@ -6,10 +6,15 @@ use crate::dto::{AuditEventDto, Page};
 use crate::error::AppError;
 
 #[server(prefix = "/api", endpoint = "list_audit")]
-pub async fn list_audit(q: String, page: u32) -> Result<Page<AuditEventDto>, AppError> {
-    super::ctx::with_status(async move {
-        let (who, c) = super::ctx::staff_and_console()?;
-        c.list_audit(&who, q, page).await
-    }
-    .await)
+pub async fn list_audit(
+    #[server(default)] q: String,
+    #[server(default)] page: u32,
+) -> Result<Page<AuditEventDto>, AppError> {
+    super::ctx::with_status(
+        async move {
+            let (who, c) = super::ctx::staff_and_console()?;
+            c.list_audit(&who, q, page).await
+        }
+        .await,
+    )
 }

@@ -7,31 +7,37 @@ use crate::error::AppError;
 
 #[server(prefix = "/api", endpoint = "login")]
 pub async fn login(username: String, password: String) -> Result<CurrentStaff, AppError> {
-    super::ctx::with_status(async move {
-        let req = super::ctx::request()?;
-        super::ctx::console()?.login(&req, username, password).await
-    }
-    .await)
+    super::ctx::with_status(
+        async move {
+            let req = super::ctx::request()?;
+            super::ctx::console()?.login(&req, username, password).await
+        }
+        .await,
+    )
 }
 
 #[server(prefix = "/api", endpoint = "logout")]
 pub async fn logout() -> Result<(), AppError> {
-    super::ctx::with_status(async move {
-        let req = super::ctx::request()?;
-        super::ctx::console()?.logout(&req).await
-    }
-    .await)
+    super::ctx::with_status(
+        async move {
+            let req = super::ctx::request()?;
+            super::ctx::console()?.logout(&req).await
+        }
+        .await,
+    )
 }
 
 /// `None` when nobody is signed in; never an error for that.
 #[server(prefix = "/api", endpoint = "whoami")]
 pub async fn whoami() -> Result<Option<CurrentStaff>, AppError> {
-    super::ctx::with_status(async move {
-        match super::ctx::staff() {
-            Ok(s) => Ok(Some(s)),
-            Err(AppError::Unauthorized) => Ok(None),
-            Err(e) => Err(e),
+    super::ctx::with_status(
+        async move {
+            match super::ctx::staff() {
+                Ok(s) => Ok(Some(s)),
+                Err(AppError::Unauthorized) => Ok(None),
+                Err(e) => Err(e),
+            }
         }
-    }
-    .await)
+        .await,
+    )
 }

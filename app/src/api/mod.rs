@@ -45,7 +45,10 @@ pub(crate) mod ctx {
     pub fn with_status<T>(result: Result<T, AppError>) -> Result<T, AppError> {
         if let Err(e) = &result {
             if let Some(resp) = use_context::<leptos_axum::ResponseOptions>() {
-                resp.set_status(http::StatusCode::from_u16(e.http_status()).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR));
+                resp.set_status(
+                    http::StatusCode::from_u16(e.http_status())
+                        .unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR),
+                );
             }
         }
         result

@@ -10,7 +10,12 @@ type R<T> = Result<T, AppError>;
 
 #[async_trait::async_trait]
 pub trait Console: Send + Sync + 'static {
-    async fn login(&self, req: &http::request::Parts, username: String, password: String) -> R<CurrentStaff>;
+    async fn login(
+        &self,
+        req: &http::request::Parts,
+        username: String,
+        password: String,
+    ) -> R<CurrentStaff>;
     async fn logout(&self, req: &http::request::Parts) -> R<()>;
 
     async fn dashboard(&self, who: &CurrentStaff) -> R<DashboardDto>;
@@ -18,19 +23,30 @@ pub trait Console: Send + Sync + 'static {
     async fn list_templates(&self, who: &CurrentStaff) -> R<Vec<TemplateDto>>;
     async fn get_template(&self, who: &CurrentStaff, id: i64) -> R<TemplateDetail>;
     async fn create_template(&self, who: &CurrentStaff, form: TemplateForm) -> R<TemplateDto>;
-    async fn update_template(&self, who: &CurrentStaff, id: i64, form: TemplateForm) -> R<TemplateDto>;
+    async fn update_template(
+        &self,
+        who: &CurrentStaff,
+        id: i64,
+        form: TemplateForm,
+    ) -> R<TemplateDto>;
     async fn delete_template(&self, who: &CurrentStaff, id: i64) -> R<()>;
 
     async fn list_tenants(&self, who: &CurrentStaff, query: TenantQuery) -> R<Page<TenantDto>>;
     async fn get_tenant(&self, who: &CurrentStaff, id: String) -> R<TenantDto>;
     async fn create_tenant(&self, who: &CurrentStaff, form: NewTenantForm) -> R<TenantDto>;
-    async fn update_tenant(&self, who: &CurrentStaff, id: String, form: TenantForm) -> R<TenantDto>;
+    async fn update_tenant(&self, who: &CurrentStaff, id: String, form: TenantForm)
+        -> R<TenantDto>;
     async fn delete_tenant(&self, who: &CurrentStaff, id: String) -> R<()>;
     async fn suggest_tenant_id(&self, who: &CurrentStaff, company_name: String) -> R<String>;
     async fn check_tenant_id(&self, who: &CurrentStaff, id: String) -> R<IdCheck>;
 
     async fn list_staff(&self, who: &CurrentStaff) -> R<Vec<StaffDto>>;
-    async fn create_staff(&self, who: &CurrentStaff, username: String, role: String) -> R<NewStaffResult>;
+    async fn create_staff(
+        &self,
+        who: &CurrentStaff,
+        username: String,
+        role: String,
+    ) -> R<NewStaffResult>;
     async fn set_staff_role(&self, who: &CurrentStaff, id: i64, role: String) -> R<StaffDto>;
     async fn set_staff_active(&self, who: &CurrentStaff, id: i64, active: bool) -> R<StaffDto>;
     async fn reset_staff_password(&self, who: &CurrentStaff, id: i64) -> R<NewStaffResult>;

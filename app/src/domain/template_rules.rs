@@ -21,7 +21,9 @@ pub const MAX_DESCRIPTION: usize = 2000;
 fn number(value: &str, min: u32, max: u32, unit: &str) -> Result<u32, String> {
     let v = value.trim();
     if v.is_empty() {
-        return Err(format!("is required: a whole number from {min} to {max}{unit}"));
+        return Err(format!(
+            "is required: a whole number from {min} to {max}{unit}"
+        ));
     }
     match v.parse::<u64>() {
         Ok(n) if n >= u64::from(min) && n <= u64::from(max) => Ok(n as u32),
@@ -39,7 +41,10 @@ pub fn validate_template_key(value: &str) -> Result<String, String> {
     if key.len() < 2 || key.len() > 40 {
         return Err("must be 2 to 40 characters".into());
     }
-    if let Some(c) = key.chars().find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-')) {
+    if let Some(c) = key
+        .chars()
+        .find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-'))
+    {
         return Err(format!(
             "may contain only a-z, 0-9 and '-' (found {})",
             crate::domain::text::describe_char(c)
@@ -59,7 +64,9 @@ fn features(value: &str) -> Result<Vec<String>, String> {
             continue;
         }
         if f.len() > 40
-            || !f.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
+            || !f
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
         {
             return Err(format!(
                 "each feature must be 1 to 40 of a-z, 0-9, '-', '_' (\"{}\" is not)",
@@ -84,35 +91,72 @@ impl TemplateForm {
         let name = e.check("name", validate_display_name(&self.name, 64));
         let description = e.check(
             "description",
-            check_human_text(self.description.trim(), MAX_DESCRIPTION, true).map(|_| self.description.trim().to_string()),
+            check_human_text(self.description.trim(), MAX_DESCRIPTION, true)
+                .map(|_| self.description.trim().to_string()),
         );
-        let pg_instances = e.check("postgres_instances", number(&self.postgres_instances, 1, 9, ""));
-        let pg_storage = e.check("postgres_storage_gi", number(&self.postgres_storage_gi, 1, 65_536, " Gi"));
+        let pg_instances = e.check(
+            "postgres_instances",
+            number(&self.postgres_instances, 1, 9, ""),
+        );
+        let pg_storage = e.check(
+            "postgres_storage_gi",
+            number(&self.postgres_storage_gi, 1, 65_536, " Gi"),
+        );
         let api = e.check("api_replicas", number(&self.api_replicas, 1, 100, ""));
         let web = e.check("web_replicas", number(&self.web_replicas, 1, 100, ""));
-        let cpu_req = e.check("cpu_request_m", number(&self.cpu_request_m, 10, 64_000, " millicores"));
-        let cpu_lim = e.check("cpu_limit_m", number(&self.cpu_limit_m, 10, 64_000, " millicores"));
-        let mem_req = e.check("memory_request_mi", number(&self.memory_request_mi, 16, 262_144, " Mi"));
-        let mem_lim = e.check("memory_limit_mi", number(&self.memory_limit_mi, 16, 262_144, " Mi"));
+        let cpu_req = e.check(
+            "cpu_request_m",
+            number(&self.cpu_request_m, 10, 64_000, " millicores"),
+        );
+        let cpu_lim = e.check(
+            "cpu_limit_m",
+            number(&self.cpu_limit_m, 10, 64_000, " millicores"),
+        );
+        let mem_req = e.check(
+            "memory_request_mi",
+            number(&self.memory_request_mi, 16, 262_144, " Mi"),
+        );
+        let mem_lim = e.check(
+            "memory_limit_mi",
+            number(&self.memory_limit_mi, 16, 262_144, " Mi"),
+        );
         let user_limit = if self.user_limit.trim().is_empty() {
             Some(None)
         } else {
-            e.check("user_limit", number(&self.user_limit, 1, 10_000_000, "").map(Some))
+            e.check(
+                "user_limit",
+                number(&self.user_limit, 1, 10_000_000, "").map(Some),
+            )
         };
-        let q_cpu = e.check("quota_cpu_m", number(&self.quota_cpu_m, 100, 1_024_000, " millicores"));
-        let q_mem = e.check("quota_memory_mi", number(&self.quota_memory_mi, 64, 4_194_304, " Mi"));
-        let q_storage = e.check("quota_storage_gi", number(&self.quota_storage_gi, 1, 1_048_576, " Gi"));
+        let q_cpu = e.check(
+            "quota_cpu_m",
+            number(&self.quota_cpu_m, 100, 1_024_000, " millicores"),
+        );
+        let q_mem = e.check(
+            "quota_memory_mi",
+            number(&self.quota_memory_mi, 64, 4_194_304, " Mi"),
+        );
+        let q_storage = e.check(
+            "quota_storage_gi",
+            number(&self.quota_storage_gi, 1, 1_048_576, " Gi"),
+        );
         let q_pods = e.check("quota_pods", number(&self.quota_pods, 1, 10_000, ""));
         let features = e.check("features", features(&self.features));
 
         if let (Some(r), Some(l)) = (cpu_req, cpu_lim) {
             if r > l {
-                e.push("cpu_request_m", format!("must not exceed the CPU limit ({l} millicores)"));
+                e.push(
+                    "cpu_request_m",
+                    format!("must not exceed the CPU limit ({l} millicores)"),
+                );
             }
         }
         if let (Some(r), Some(l)) = (mem_req, mem_lim) {
             if r > l {
-                e.push("memory_request_mi", format!("must not exceed the memory limit ({l} Mi)"));
+                e.push(
+                    "memory_request_mi",
+                    format!("must not exceed the memory limit ({l} Mi)"),
+                );
             }
         }
         // Every workload pod (API, web, each PostgreSQL instance, the migration
@@ -121,25 +165,45 @@ impl TemplateForm {
             let pods = u64::from(pg) + u64::from(api) + u64::from(web) + 1;
             if let (Some(l), Some(q)) = (cpu_lim, q_cpu) {
                 if pods * u64::from(l) > u64::from(q) {
-                    e.push("quota_cpu_m", format!(
-                        "must hold {pods} pods at the CPU limit: at least {} millicores", pods * u64::from(l)));
+                    e.push(
+                        "quota_cpu_m",
+                        format!(
+                            "must hold {pods} pods at the CPU limit: at least {} millicores",
+                            pods * u64::from(l)
+                        ),
+                    );
                 }
             }
             if let (Some(l), Some(q)) = (mem_lim, q_mem) {
                 if pods * u64::from(l) > u64::from(q) {
-                    e.push("quota_memory_mi", format!(
-                        "must hold {pods} pods at the memory limit: at least {} Mi", pods * u64::from(l)));
+                    e.push(
+                        "quota_memory_mi",
+                        format!(
+                            "must hold {pods} pods at the memory limit: at least {} Mi",
+                            pods * u64::from(l)
+                        ),
+                    );
                 }
             }
             if let Some(q) = q_pods {
                 if pods > u64::from(q) {
-                    e.push("quota_pods", format!("must allow at least {pods} pods (API, web, PostgreSQL, migration job)"));
+                    e.push(
+                        "quota_pods",
+                        format!(
+                            "must allow at least {pods} pods (API, web, PostgreSQL, migration job)"
+                        ),
+                    );
                 }
             }
             if let (Some(s), Some(q)) = (pg_storage, q_storage) {
                 if u64::from(pg) * u64::from(s) > u64::from(q) {
-                    e.push("quota_storage_gi", format!(
-                        "must hold {pg} PostgreSQL volume(s) of {s} Gi: at least {} Gi", u64::from(pg) * u64::from(s)));
+                    e.push(
+                        "quota_storage_gi",
+                        format!(
+                            "must hold {pg} PostgreSQL volume(s) of {s} Gi: at least {} Gi",
+                            u64::from(pg) * u64::from(s)
+                        ),
+                    );
                 }
             }
         }
@@ -159,7 +223,10 @@ impl TemplateForm {
                 memory_request_mi: mem_req.ok_or_else(missing)?,
                 memory_limit_mi: mem_lim.ok_or_else(missing)?,
                 user_limit: user_limit.ok_or_else(missing)?,
-                backup_enabled: self.backup_enabled.as_deref().is_some_and(|v| !v.is_empty() && v != "false"),
+                backup_enabled: self
+                    .backup_enabled
+                    .as_deref()
+                    .is_some_and(|v| !v.is_empty() && v != "false"),
                 quota_cpu_m: q_cpu.ok_or_else(missing)?,
                 quota_memory_mi: q_mem.ok_or_else(missing)?,
                 quota_storage_gi: q_storage.ok_or_else(missing)?,
@@ -212,8 +279,14 @@ mod tests {
         f.cpu_request_m = "900".into();
         f.quota_pods = "2".into();
         let err = f.validate().unwrap_err();
-        assert!(err.field_message("api_replicas").unwrap().contains("whole number"));
-        assert!(err.field_message("cpu_request_m").unwrap().contains("must not exceed"));
+        assert!(err
+            .field_message("api_replicas")
+            .unwrap()
+            .contains("whole number"));
+        assert!(err
+            .field_message("cpu_request_m")
+            .unwrap()
+            .contains("must not exceed"));
         assert!(err.to_string().contains("api_replicas"));
     }
 
@@ -223,7 +296,13 @@ mod tests {
         f.quota_cpu_m = "1000".into();
         f.quota_storage_gi = "5".into();
         let err = f.validate().unwrap_err();
-        assert!(err.field_message("quota_cpu_m").unwrap().contains("at least 2000"));
-        assert!(err.field_message("quota_storage_gi").unwrap().contains("at least 10 Gi"));
+        assert!(err
+            .field_message("quota_cpu_m")
+            .unwrap()
+            .contains("at least 2000"));
+        assert!(err
+            .field_message("quota_storage_gi")
+            .unwrap()
+            .contains("at least 10 Gi"));
     }
 }

@@ -13,8 +13,19 @@ pub const SUFFIX_LEN: usize = 6;
 pub const MIN_ID_LEN: usize = 3;
 /// Subdomains a tenant may not take, because the platform uses them.
 pub const RESERVED_IDS: &[&str] = &[
-    "admin", "api", "app", "auth", "console", "dashboard", "default", "mail", "status", "static",
-    "system", "tenantry", "www",
+    "admin",
+    "api",
+    "app",
+    "auth",
+    "console",
+    "dashboard",
+    "default",
+    "mail",
+    "status",
+    "static",
+    "system",
+    "tenantry",
+    "www",
 ];
 
 /// Checks a tenant ID against every rule, naming the rule that failed.
@@ -29,7 +40,9 @@ pub fn validate_tenant_id(id: &str) -> Result<(), String> {
         ));
     }
     if len < MIN_ID_LEN {
-        return Err(format!("must be at least {MIN_ID_LEN} characters (got {len})"));
+        return Err(format!(
+            "must be at least {MIN_ID_LEN} characters (got {len})"
+        ));
     }
     if let Some(c) = id
         .chars()
@@ -131,7 +144,10 @@ mod tests {
         assert_eq!(slug_stem("  Müller & Söhne GmbH "), "muller-and-sohne-gmbh");
         assert_eq!(slug_stem("123 Garage"), "t-123-garage");
         assert_eq!(slug_stem("日本"), "tenant");
-        assert_eq!(slug_stem("<script>alert(1)</script>"), "script-alert-1-script");
+        assert_eq!(
+            slug_stem("<script>alert(1)</script>"),
+            "script-alert-1-script"
+        );
         assert_eq!(slug_stem("Admin"), "admin-co");
     }
 
@@ -147,15 +163,29 @@ mod tests {
     fn rejects_bad_ids_with_the_rule() {
         assert!(validate_tenant_id("").unwrap_err().contains("empty"));
         assert!(validate_tenant_id("ab").unwrap_err().contains("at least 3"));
-        assert!(validate_tenant_id("Acme").unwrap_err().contains("lowercase"));
-        assert!(validate_tenant_id("-acme").unwrap_err().contains("start and end"));
-        assert!(validate_tenant_id("acme-").unwrap_err().contains("start and end"));
-        assert!(validate_tenant_id("ac--me").unwrap_err().contains("two hyphens"));
-        assert!(validate_tenant_id("1acme").unwrap_err().contains("start with a letter"));
+        assert!(validate_tenant_id("Acme")
+            .unwrap_err()
+            .contains("lowercase"));
+        assert!(validate_tenant_id("-acme")
+            .unwrap_err()
+            .contains("start and end"));
+        assert!(validate_tenant_id("acme-")
+            .unwrap_err()
+            .contains("start and end"));
+        assert!(validate_tenant_id("ac--me")
+            .unwrap_err()
+            .contains("two hyphens"));
+        assert!(validate_tenant_id("1acme")
+            .unwrap_err()
+            .contains("start with a letter"));
         assert!(validate_tenant_id("www").unwrap_err().contains("reserved"));
-        assert!(validate_tenant_id(&"a".repeat(57)).unwrap_err().contains("at most 56"));
+        assert!(validate_tenant_id(&"a".repeat(57))
+            .unwrap_err()
+            .contains("at most 56"));
         // Cyrillic 'а' looks like Latin 'a'.
-        assert!(validate_tenant_id("\u{0430}cme").unwrap_err().contains("U+0430"));
+        assert!(validate_tenant_id("\u{0430}cme")
+            .unwrap_err()
+            .contains("U+0430"));
         assert_eq!(validate_tenant_id(&"a".repeat(56)), Ok(()));
     }
 }

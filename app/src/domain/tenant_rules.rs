@@ -3,7 +3,8 @@
 
 use crate::domain::tenant_id::validate_tenant_id;
 use crate::domain::validate::{
-    validate_custom_domain, validate_display_name, validate_email, MAX_COMPANY_NAME, MAX_PERSON_NAME,
+    validate_custom_domain, validate_display_name, validate_email, MAX_COMPANY_NAME,
+    MAX_PERSON_NAME,
 };
 use crate::dto::{NewTenantForm, TenantForm};
 use crate::error::{AppError, FieldErrors};
@@ -31,13 +32,22 @@ fn fields(
     owner_name: &str,
     custom_domain: &str,
 ) -> Option<ValidTenantFields> {
-    let company_name = e.check("company_name", validate_display_name(company_name, MAX_COMPANY_NAME));
+    let company_name = e.check(
+        "company_name",
+        validate_display_name(company_name, MAX_COMPANY_NAME),
+    );
     let owner_email = e.check("owner_email", validate_email(owner_email));
-    let owner_name = e.check("owner_name", validate_display_name(owner_name, MAX_PERSON_NAME));
+    let owner_name = e.check(
+        "owner_name",
+        validate_display_name(owner_name, MAX_PERSON_NAME),
+    );
     let custom_domain = if custom_domain.trim().is_empty() {
         Some(None)
     } else {
-        e.check("custom_domain", validate_custom_domain(custom_domain).map(Some))
+        e.check(
+            "custom_domain",
+            validate_custom_domain(custom_domain).map(Some),
+        )
     };
     Some(ValidTenantFields {
         company_name: company_name?,
@@ -50,7 +60,13 @@ fn fields(
 impl NewTenantForm {
     pub fn validate(&self) -> Result<ValidNewTenant, AppError> {
         let mut e = FieldErrors::default();
-        let f = fields(&mut e, &self.company_name, &self.owner_email, &self.owner_name, &self.custom_domain);
+        let f = fields(
+            &mut e,
+            &self.company_name,
+            &self.owner_email,
+            &self.owner_name,
+            &self.custom_domain,
+        );
         let template_id = match self.template_id.trim().parse::<i64>() {
             Ok(id) if id > 0 => Some(id),
             _ => {
@@ -62,7 +78,10 @@ impl NewTenantForm {
         let tenant_id = if wanted.is_empty() {
             Some(None)
         } else {
-            e.check("tenant_id", validate_tenant_id(wanted).map(|_| Some(wanted.to_string())))
+            e.check(
+                "tenant_id",
+                validate_tenant_id(wanted).map(|_| Some(wanted.to_string())),
+            )
         };
         e.into_result()?;
         let missing = || AppError::invalid("form", "incomplete");
@@ -77,7 +96,13 @@ impl NewTenantForm {
 impl TenantForm {
     pub fn validate(&self) -> Result<ValidTenantFields, AppError> {
         let mut e = FieldErrors::default();
-        let f = fields(&mut e, &self.company_name, &self.owner_email, &self.owner_name, &self.custom_domain);
+        let f = fields(
+            &mut e,
+            &self.company_name,
+            &self.owner_email,
+            &self.owner_name,
+            &self.custom_domain,
+        );
         e.into_result()?;
         f.ok_or_else(|| AppError::invalid("form", "incomplete"))
     }
@@ -98,8 +123,17 @@ mod tests {
             tenant_id: "UPPER".into(),
         };
         let err = form.validate().unwrap_err();
-        for field in ["company_name", "owner_email", "template_id", "custom_domain", "tenant_id"] {
-            assert!(err.field_message(field).is_some(), "{field} not reported: {err}");
+        for field in [
+            "company_name",
+            "owner_email",
+            "template_id",
+            "custom_domain",
+            "tenant_id",
+        ] {
+            assert!(
+                err.field_message(field).is_some(),
+                "{field} not reported: {err}"
+            );
         }
         assert!(err.field_message("owner_name").is_none());
     }

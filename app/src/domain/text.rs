@@ -37,7 +37,9 @@ pub fn describe_char(c: char) -> String {
 pub fn check_human_text(value: &str, max_chars: usize, allow_newlines: bool) -> Result<(), String> {
     let count = value.chars().count();
     if count > max_chars {
-        return Err(format!("must be at most {max_chars} characters (got {count})"));
+        return Err(format!(
+            "must be at most {max_chars} characters (got {count})"
+        ));
     }
     for c in value.chars() {
         let newline_ok = allow_newlines && (c == '\n' || c == '\r');

@@ -30,7 +30,10 @@ pub fn validate_email(value: &str) -> Result<String, String> {
     if email.len() > MAX_EMAIL {
         return Err(format!("must be at most {MAX_EMAIL} characters"));
     }
-    if let Some(c) = email.chars().find(|c| !c.is_ascii() || c.is_ascii_control()) {
+    if let Some(c) = email
+        .chars()
+        .find(|c| !c.is_ascii() || c.is_ascii_control())
+    {
         return Err(format!(
             "must use only ASCII characters (found {})",
             describe_char(c)
@@ -74,7 +77,10 @@ pub fn validate_custom_domain(value: &str) -> Result<String, String> {
 
 /// Host-name rules shared by e-mail domains and custom domains.
 fn validate_hostname(value: &str) -> Result<String, String> {
-    let host = value.strip_suffix('.').unwrap_or(value).to_ascii_lowercase();
+    let host = value
+        .strip_suffix('.')
+        .unwrap_or(value)
+        .to_ascii_lowercase();
     if host.is_empty() {
         return Err("must not be empty".into());
     }
@@ -154,32 +160,63 @@ mod tests {
 
     #[test]
     fn emails() {
-        assert_eq!(validate_email(" Owner@Acme.COM ").as_deref(), Ok("Owner@acme.com"));
+        assert_eq!(
+            validate_email(" Owner@Acme.COM ").as_deref(),
+            Ok("Owner@acme.com")
+        );
         assert!(validate_email("no-at-sign").unwrap_err().contains("'@'"));
         assert!(validate_email("a@b").unwrap_err().contains("two labels"));
-        assert!(validate_email("a@exаmple.com").unwrap_err().contains("ASCII"));
-        assert!(validate_email("<script>@x.com").unwrap_err().contains("'<'"));
+        assert!(validate_email("a@exаmple.com")
+            .unwrap_err()
+            .contains("ASCII"));
+        assert!(validate_email("<script>@x.com")
+            .unwrap_err()
+            .contains("'<'"));
         assert!(validate_email("a..b@x.com").unwrap_err().contains(".."));
-        assert!(validate_email("a@1.2.3.4").unwrap_err().contains("IP address"));
+        assert!(validate_email("a@1.2.3.4")
+            .unwrap_err()
+            .contains("IP address"));
     }
 
     #[test]
     fn domains() {
-        assert_eq!(validate_custom_domain("Shop.Example.com.").as_deref(), Ok("shop.example.com"));
-        assert!(validate_custom_domain("*.example.com").unwrap_err().contains("wildcard"));
-        assert!(validate_custom_domain("localhost").unwrap_err().contains("two labels"));
-        assert!(validate_custom_domain("-a.example.com").unwrap_err().contains("'-'"));
-        assert!(validate_custom_domain("ex ample.com").unwrap_err().contains("U+0020"));
+        assert_eq!(
+            validate_custom_domain("Shop.Example.com.").as_deref(),
+            Ok("shop.example.com")
+        );
+        assert!(validate_custom_domain("*.example.com")
+            .unwrap_err()
+            .contains("wildcard"));
+        assert!(validate_custom_domain("localhost")
+            .unwrap_err()
+            .contains("two labels"));
+        assert!(validate_custom_domain("-a.example.com")
+            .unwrap_err()
+            .contains("'-'"));
+        assert!(validate_custom_domain("ex ample.com")
+            .unwrap_err()
+            .contains("U+0020"));
         assert!(validate_custom_domain("exa'mple.com; DROP TABLE x").is_err());
     }
 
     #[test]
     fn names() {
-        assert_eq!(validate_display_name("  Acme  ", 100).as_deref(), Ok("Acme"));
-        assert!(validate_display_name("   ", 100).unwrap_err().contains("empty"));
-        assert!(validate_display_name("a\u{202E}b", 100).unwrap_err().contains("U+202E"));
-        assert!(validate_display_name("a\u{0000}b", 100).unwrap_err().contains("control"));
-        assert!(validate_display_name(&"x".repeat(101), 100).unwrap_err().contains("at most 100"));
+        assert_eq!(
+            validate_display_name("  Acme  ", 100).as_deref(),
+            Ok("Acme")
+        );
+        assert!(validate_display_name("   ", 100)
+            .unwrap_err()
+            .contains("empty"));
+        assert!(validate_display_name("a\u{202E}b", 100)
+            .unwrap_err()
+            .contains("U+202E"));
+        assert!(validate_display_name("a\u{0000}b", 100)
+            .unwrap_err()
+            .contains("control"));
+        assert!(validate_display_name(&"x".repeat(101), 100)
+            .unwrap_err()
+            .contains("at most 100"));
         // Markup is fine as a name: it is always rendered as text.
         assert!(validate_display_name("<script>alert(1)</script>", 100).is_ok());
     }
@@ -189,7 +226,9 @@ mod tests {
         assert!(validate_username("ops.alice").is_ok());
         assert!(validate_username("Al").is_err());
         assert!(validate_username("9lives").unwrap_err().contains("letter"));
-        assert!(validate_password("short").unwrap_err().contains("at least 12"));
+        assert!(validate_password("short")
+            .unwrap_err()
+            .contains("at least 12"));
         assert!(validate_password("long enough pass").is_ok());
     }
 }

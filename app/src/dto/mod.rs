@@ -11,4 +11,6 @@ pub use audit::{AuditEventDto, DashboardDto};
 pub use page::Page;
 pub use staff::{CurrentStaff, NewStaffResult, Principal, Role, StaffDto};
 pub use template::{TemplateDetail, TemplateDto, TemplateForm, TemplateVersionDto, TierSpec};
-pub use tenant::{IdCheck, NewTenantForm, TenantDto, TenantForm, TenantQuery, TenantSort, TenantState};
+pub use tenant::{
+    IdCheck, NewTenantForm, TenantDto, TenantForm, TenantQuery, TenantSort, TenantState,
+};

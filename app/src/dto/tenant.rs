@@ -103,8 +103,13 @@ pub enum TenantSort {
 }
 
 impl TenantSort {
-    pub const ALL: [TenantSort; 5] =
-        [TenantSort::Created, TenantSort::Company, TenantSort::Id, TenantSort::State, TenantSort::Template];
+    pub const ALL: [TenantSort; 5] = [
+        TenantSort::Created,
+        TenantSort::Company,
+        TenantSort::Id,
+        TenantSort::State,
+        TenantSort::Template,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {

@@ -21,7 +21,12 @@ fn unavailable(what: &str, cause: impl std::fmt::Display) -> Response {
 /// Puts the request's [`Principal`] into its extensions. A disabled account,
 /// or a session older than the account's last password reset, is anonymous.
 /// A storage outage is a 503, never a silent sign-out.
-pub async fn resolve_principal(State(state): State<AppState>, session: Session, mut req: Request, next: Next) -> Response {
+pub async fn resolve_principal(
+    State(state): State<AppState>,
+    session: Session,
+    mut req: Request,
+    next: Next,
+) -> Response {
     let ids = async {
         let id = session.get::<i64>(SESSION_STAFF_ID).await?;
         let epoch = session.get::<i64>(SESSION_EPOCH).await?;
@@ -32,9 +37,11 @@ pub async fn resolve_principal(State(state): State<AppState>, session: Session, 
         Ok(None) => None,
         Ok(Some((id, epoch))) => match state.store.staff_by_id(id).await {
             Err(e) => return unavailable("staff accounts cannot be read", e),
-            Ok(Some(row)) if row.is_active() && row.session_epoch == epoch => {
-                Some(CurrentStaff { id: row.id, username: row.username.clone(), role: row.role() })
-            }
+            Ok(Some(row)) if row.is_active() && row.session_epoch == epoch => Some(CurrentStaff {
+                id: row.id,
+                username: row.username.clone(),
+                role: row.role(),
+            }),
             Ok(_) => None,
         },
     };
@@ -50,10 +57,18 @@ pub const PUBLIC_API: &[&str] = &["/api/login", "/api/logout", "/api/whoami"];
 /// makes "no session" a uniform 401 whatever the request body holds.
 pub async fn require_api_session(req: Request, next: Next) -> Response {
     let path = req.uri().path();
-    let signed_in = req.extensions().get::<Principal>().is_some_and(|p| p.0.is_some());
+    let signed_in = req
+        .extensions()
+        .get::<Principal>()
+        .is_some_and(|p| p.0.is_some());
     if path.starts_with("/api/") && !PUBLIC_API.contains(&path) && !signed_in {
         let body = serde_json::to_string(&app::error::AppError::Unauthorized).unwrap_or_default();
-        return (StatusCode::UNAUTHORIZED, [(header::CONTENT_TYPE, "application/json")], body).into_response();
+        return (
+            StatusCode::UNAUTHORIZED,
+            [(header::CONTENT_TYPE, "application/json")],
+            body,
+        )
+            .into_response();
     }
     next.run(req).await
 }
@@ -66,7 +81,10 @@ fn is_public(path: &str) -> bool {
         || path.starts_with("/pkg/")
         || path == "/healthz"
         || path == "/readyz"
-        || path.rsplit('/').next().is_some_and(|last| last.contains('.'))
+        || path
+            .rsplit('/')
+            .next()
+            .is_some_and(|last| last.contains('.'))
 }
 
 /// Sends anonymous page loads to the sign-in page (and signed-in visitors of
@@ -75,13 +93,20 @@ pub async fn require_page_session(req: Request, next: Next) -> Response {
     if req.method() != Method::GET && req.method() != Method::HEAD {
         return next.run(req).await;
     }
-    let signed_in = req.extensions().get::<Principal>().is_some_and(|p| p.0.is_some());
+    let signed_in = req
+        .extensions()
+        .get::<Principal>()
+        .is_some_and(|p| p.0.is_some());
     let path = req.uri().path();
     if path == "/login" && signed_in {
         return Redirect::to("/").into_response();
     }
     if !signed_in && !is_public(path) {
-        let target = req.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/");
+        let target = req
+            .uri()
+            .path_and_query()
+            .map(|p| p.as_str())
+            .unwrap_or("/");
         let next_param: String = url::form_urlencoded::byte_serialize(target.as_bytes()).collect();
         return Redirect::to(&format!("/login?next={next_param}")).into_response();
     }
@@ -106,22 +131,33 @@ pub async fn reject_cross_origin(req: Request, next: Next) -> Response {
         return next.run(req).await;
     }
     let headers = req.headers();
-    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).map(|h| h.to_ascii_lowercase());
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .map(|h| h.to_ascii_lowercase());
     let claimed = headers
         .get(header::ORIGIN)
         .or_else(|| headers.get(header::REFERER))
         .map(|v| v.to_str().map(host_of).ok().flatten());
-    let cross_site = headers.get("sec-fetch-site").is_some_and(|v| v.as_bytes() == b"cross-site");
+    let cross_site = headers
+        .get("sec-fetch-site")
+        .is_some_and(|v| v.as_bytes() == b"cross-site");
     let allowed = match claimed {
         None => !cross_site,
         Some(None) => false,
-        Some(Some(origin_host)) => host.as_deref() == Some(origin_host.as_str()) || host_matches_default_port(&host, &origin_host),
+        Some(Some(origin_host)) => {
+            host.as_deref() == Some(origin_host.as_str())
+                || host_matches_default_port(&host, &origin_host)
+        }
     };
     if allowed {
         next.run(req).await
     } else {
         tracing::warn!(method = %req.method(), path = req.uri().path(), "cross-origin request rejected");
-        (StatusCode::FORBIDDEN, "Cross-origin request rejected: this request did not come from the Tenantry console.")
+        (
+            StatusCode::FORBIDDEN,
+            "Cross-origin request rejected: this request did not come from the Tenantry console.",
+        )
             .into_response()
     }
 }
@@ -129,7 +165,12 @@ pub async fn reject_cross_origin(req: Request, next: Next) -> Response {
 /// `Host: example.com` and `Origin: https://example.com:443` are the same site.
 fn host_matches_default_port(host: &Option<String>, origin_host: &str) -> bool {
     match host {
-        Some(h) => origin_host.strip_suffix(":443").or_else(|| origin_host.strip_suffix(":80")) == Some(h.as_str()),
+        Some(h) => {
+            origin_host
+                .strip_suffix(":443")
+                .or_else(|| origin_host.strip_suffix(":80"))
+                == Some(h.as_str())
+        }
         None => false,
     }
 }
@@ -149,8 +190,14 @@ mod tests {
 
     #[test]
     fn origins() {
-        assert_eq!(host_of("http://127.0.0.1:3000").as_deref(), Some("127.0.0.1:3000"));
-        assert_eq!(host_of("https://Console.Example.com/x").as_deref(), Some("console.example.com"));
+        assert_eq!(
+            host_of("http://127.0.0.1:3000").as_deref(),
+            Some("127.0.0.1:3000")
+        );
+        assert_eq!(
+            host_of("https://Console.Example.com/x").as_deref(),
+            Some("console.example.com")
+        );
         assert_eq!(host_of("null"), None);
     }
 }

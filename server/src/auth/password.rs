@@ -32,7 +32,9 @@ pub async fn verify_password(password: String, hash: Option<String>) -> Result<b
             }
         };
         let parsed = PasswordHash::new(stored).map_err(|e| ServerError::Hash(e.to_string()))?;
-        let ok = Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok();
+        let ok = Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok();
         Ok(ok && hash.is_some())
     })
     .await
@@ -57,7 +59,9 @@ fn dummy_hash() -> String {
 pub fn generate_password() -> String {
     const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnpqrstuvwxyz23456789";
     let mut rng = rand::rngs::OsRng;
-    (0..20).map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char).collect()
+    (0..20)
+        .map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char)
+        .collect()
 }
 
 #[cfg(test)]
@@ -66,13 +70,25 @@ mod tests {
 
     #[tokio::test]
     async fn hashes_verify_and_differ() {
-        let h1 = hash_password("correct horse battery".into()).await.expect("hash");
-        let h2 = hash_password("correct horse battery".into()).await.expect("hash");
+        let h1 = hash_password("correct horse battery".into())
+            .await
+            .expect("hash");
+        let h2 = hash_password("correct horse battery".into())
+            .await
+            .expect("hash");
         assert_ne!(h1, h2, "salted");
         assert!(h1.starts_with("$argon2id$"));
-        assert!(verify_password("correct horse battery".into(), Some(h1.clone())).await.expect("verify"));
-        assert!(!verify_password("wrong".into(), Some(h1)).await.expect("verify"));
-        assert!(!verify_password("anything".into(), None).await.expect("verify"));
+        assert!(
+            verify_password("correct horse battery".into(), Some(h1.clone()))
+                .await
+                .expect("verify")
+        );
+        assert!(!verify_password("wrong".into(), Some(h1))
+            .await
+            .expect("verify"));
+        assert!(!verify_password("anything".into(), None)
+            .await
+            .expect("verify"));
     }
 
     #[test]

@@ -46,11 +46,17 @@ const MAX_RECORDS: usize = 100_000;
 
 impl Throttle {
     pub fn new(policy: ThrottlePolicy) -> Self {
-        Self { policy, records: Mutex::new(HashMap::new()) }
+        Self {
+            policy,
+            records: Mutex::new(HashMap::new()),
+        }
     }
 
     fn keys(username: &str, address: &str) -> [(String, u32); 2] {
-        [(format!("user:{}", username.to_lowercase()), 0), (format!("addr:{address}"), 1)]
+        [
+            (format!("user:{}", username.to_lowercase()), 0),
+            (format!("addr:{address}"), 1),
+        ]
     }
 
     /// Seconds until an attempt is allowed, if it is refused now.
@@ -70,13 +76,27 @@ impl Throttle {
         let p = self.policy;
         let mut records = self.records.lock().unwrap_or_else(|p| p.into_inner());
         if records.len() > MAX_RECORDS {
-            records.retain(|_, r| now.duration_since(r.first) < p.window || r.locked_until.is_some_and(|u| u > now));
+            records.retain(|_, r| {
+                now.duration_since(r.first) < p.window || r.locked_until.is_some_and(|u| u > now)
+            });
         }
         for (key, kind) in Self::keys(username, address) {
-            let free = if kind == 0 { p.free_per_account } else { p.free_per_address };
-            let r = records.entry(key).or_insert(Record { failures: 0, first: now, locked_until: None });
+            let free = if kind == 0 {
+                p.free_per_account
+            } else {
+                p.free_per_address
+            };
+            let r = records.entry(key).or_insert(Record {
+                failures: 0,
+                first: now,
+                locked_until: None,
+            });
             if now.duration_since(r.first) > p.window && r.locked_until.is_none_or(|u| u <= now) {
-                *r = Record { failures: 0, first: now, locked_until: None };
+                *r = Record {
+                    failures: 0,
+                    first: now,
+                    locked_until: None,
+                };
             }
             r.failures += 1;
             if r.failures >= free {
@@ -98,7 +118,11 @@ mod tests {
     use super::*;
 
     fn policy() -> ThrottlePolicy {
-        ThrottlePolicy { free_per_account: 3, free_per_address: 5, ..Default::default() }
+        ThrottlePolicy {
+            free_per_account: 3,
+            free_per_address: 5,
+            ..Default::default()
+        }
     }
 
     #[test]
@@ -109,7 +133,10 @@ mod tests {
             assert_eq!(t.check("alice", "10.0.0.1"), None);
         }
         t.record_failure("alice", "10.0.0.1");
-        assert!(t.check("alice", "10.0.0.2").is_some(), "the account is locked from any address");
+        assert!(
+            t.check("alice", "10.0.0.2").is_some(),
+            "the account is locked from any address"
+        );
         assert_eq!(t.check("bob", "10.0.0.2"), None, "others are not");
     }
 

@@ -15,10 +15,18 @@ use crate::store::{AuditEntry, Store};
 pub fn leptos_options() -> LeptosOptions {
     match leptos::prelude::get_configuration(None) {
         Ok(conf) if !conf.leptos_options.output_name.is_empty() => conf.leptos_options,
-        Ok(_) => LeptosOptions::builder().output_name("tenantry").site_root("target/site").site_pkg_dir("pkg").build(),
+        Ok(_) => LeptosOptions::builder()
+            .output_name("tenantry")
+            .site_root("target/site")
+            .site_pkg_dir("pkg")
+            .build(),
         Err(e) => {
             tracing::warn!(error = %e, "no Leptos configuration in the environment; using defaults");
-            LeptosOptions::builder().output_name("tenantry").site_root("target/site").site_pkg_dir("pkg").build()
+            LeptosOptions::builder()
+                .output_name("tenantry")
+                .site_root("target/site")
+                .site_pkg_dir("pkg")
+                .build()
         }
     }
 }
@@ -39,7 +47,12 @@ pub async fn ensure_first_admin(store: &Store, configured: Option<&str>) -> Resu
     };
     let hash = hash_password(password.clone()).await?;
     store
-        .insert_staff("admin", &hash, Role::Admin, AuditEntry::new("system", "staff.create", "staff", "admin").detail("first start"))
+        .insert_staff(
+            "admin",
+            &hash,
+            Role::Admin,
+            AuditEntry::new("system", "staff.create", "staff", "admin").detail("first start"),
+        )
         .await?;
     if generated {
         println!("\n  First start: created staff account \"admin\" with one-time password:\n\n      {password}\n\n  Sign in and keep it safe; it is not shown again.\n");
@@ -59,7 +72,11 @@ pub async fn run_serve(store: Store, args: ServeArgs) -> Result<()> {
     let leptos_options = leptos_options();
     let addr = args.listen.unwrap_or(leptos_options.site_addr);
     let console = ConsoleService::new(store.clone(), Throttle::new(ThrottlePolicy::default()));
-    let state = AppState { leptos_options, store: store.clone(), console };
+    let state = AppState {
+        leptos_options,
+        store: store.clone(),
+        console,
+    };
 
     let sweeper = store.clone();
     tokio::spawn(async move {
@@ -80,7 +97,15 @@ pub async fn run_serve(store: Store, args: ServeArgs) -> Result<()> {
     let local = listener.local_addr()?;
     tracing::info!(backend = ?store.backend(), "Tenantry console listening on http://{local}");
     println!("Tenantry console: http://{local}");
-    serve(listener, state, HttpOptions { secure_cookies: args.secure_cookies() }, shutdown_signal()).await?;
+    serve(
+        listener,
+        state,
+        HttpOptions {
+            secure_cookies: args.secure_cookies(),
+        },
+        shutdown_signal(),
+    )
+    .await?;
     store.close().await;
     Ok(())
 }
@@ -91,7 +116,8 @@ async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
             s.recv().await;
         }
     };

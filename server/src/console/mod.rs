@@ -34,13 +34,22 @@ pub fn require(who: &CurrentStaff, need: Role, action: &str) -> R<()> {
     if who.role.allows(need) {
         Ok(())
     } else {
-        Err(AppError::Forbidden { have: who.role.to_string(), need: need.to_string(), action: action.into() })
+        Err(AppError::Forbidden {
+            have: who.role.to_string(),
+            need: need.to_string(),
+            action: action.into(),
+        })
     }
 }
 
 #[async_trait::async_trait]
 impl Console for ConsoleService {
-    async fn login(&self, req: &http::request::Parts, username: String, password: String) -> R<CurrentStaff> {
+    async fn login(
+        &self,
+        req: &http::request::Parts,
+        username: String,
+        password: String,
+    ) -> R<CurrentStaff> {
         self.sign_in(req, username, password).await
     }
     async fn logout(&self, req: &http::request::Parts) -> R<()> {
@@ -68,7 +77,12 @@ impl Console for ConsoleService {
     async fn create_template(&self, who: &CurrentStaff, form: TemplateForm) -> R<TemplateDto> {
         self.new_template(who, form).await
     }
-    async fn update_template(&self, who: &CurrentStaff, id: i64, form: TemplateForm) -> R<TemplateDto> {
+    async fn update_template(
+        &self,
+        who: &CurrentStaff,
+        id: i64,
+        form: TemplateForm,
+    ) -> R<TemplateDto> {
         self.edit_template(who, id, form).await
     }
     async fn delete_template(&self, who: &CurrentStaff, id: i64) -> R<()> {
@@ -86,7 +100,12 @@ impl Console for ConsoleService {
     async fn create_tenant(&self, who: &CurrentStaff, form: NewTenantForm) -> R<TenantDto> {
         self.new_tenant(who, form).await
     }
-    async fn update_tenant(&self, who: &CurrentStaff, id: String, form: TenantForm) -> R<TenantDto> {
+    async fn update_tenant(
+        &self,
+        who: &CurrentStaff,
+        id: String,
+        form: TenantForm,
+    ) -> R<TenantDto> {
         self.edit_tenant(who, id, form).await
     }
     async fn delete_tenant(&self, who: &CurrentStaff, id: String) -> R<()> {
@@ -102,9 +121,20 @@ impl Console for ConsoleService {
 
     async fn list_staff(&self, who: &CurrentStaff) -> R<Vec<StaffDto>> {
         require(who, Role::Admin, "manage staff")?;
-        Ok(self.store.list_staff().await?.iter().map(|r| r.to_dto()).collect())
+        Ok(self
+            .store
+            .list_staff()
+            .await?
+            .iter()
+            .map(|r| r.to_dto())
+            .collect())
     }
-    async fn create_staff(&self, who: &CurrentStaff, username: String, role: String) -> R<NewStaffResult> {
+    async fn create_staff(
+        &self,
+        who: &CurrentStaff,
+        username: String,
+        role: String,
+    ) -> R<NewStaffResult> {
         self.add_staff(who, username, role).await
     }
     async fn set_staff_role(&self, who: &CurrentStaff, id: i64, role: String) -> R<StaffDto> {
@@ -119,6 +149,9 @@ impl Console for ConsoleService {
 
     async fn list_audit(&self, who: &CurrentStaff, q: String, page: u32) -> R<Page<AuditEventDto>> {
         require(who, Role::Viewer, "read the audit log")?;
-        Ok(self.store.list_audit(&q.chars().take(200).collect::<String>(), page.max(1), 50).await?)
+        Ok(self
+            .store
+            .list_audit(&q.chars().take(200).collect::<String>(), page.max(1), 50)
+            .await?)
     }
 }

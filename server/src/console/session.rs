@@ -31,7 +31,12 @@ fn client_address(req: &http::request::Parts) -> String {
 }
 
 impl ConsoleService {
-    pub(super) async fn sign_in(&self, req: &http::request::Parts, username: String, password: String) -> R<CurrentStaff> {
+    pub(super) async fn sign_in(
+        &self,
+        req: &http::request::Parts,
+        username: String,
+        password: String,
+    ) -> R<CurrentStaff> {
         let session = session_of(req)?;
         let address = client_address(req);
         let username = username.trim().to_lowercase();
@@ -45,32 +50,56 @@ impl ConsoleService {
             None
         };
         let usable = row.filter(|r| r.is_active());
-        let ok = verify_password(password, usable.as_ref().map(|r| r.password_hash.clone())).await?;
+        let ok =
+            verify_password(password, usable.as_ref().map(|r| r.password_hash.clone())).await?;
         let Some(row) = usable.filter(|_| ok) else {
             self.throttle.record_failure(&username, &address);
             let shown: String = username.chars().take(64).collect();
             self.store
-                .write_audit(AuditEntry::new(&shown, "auth.login_failed", "staff", shown.clone()).detail(format!("from {address}")))
+                .write_audit(
+                    AuditEntry::new(&shown, "auth.login_failed", "staff", shown.clone())
+                        .detail(format!("from {address}")),
+                )
                 .await?;
             return Err(AppError::BadCredentials);
         };
         self.throttle.record_success(&username);
         session.cycle_id().await.map_err(session_error)?;
-        session.insert(SESSION_STAFF_ID, row.id).await.map_err(session_error)?;
-        session.insert(SESSION_EPOCH, row.session_epoch).await.map_err(session_error)?;
+        session
+            .insert(SESSION_STAFF_ID, row.id)
+            .await
+            .map_err(session_error)?;
+        session
+            .insert(SESSION_EPOCH, row.session_epoch)
+            .await
+            .map_err(session_error)?;
         // Save now, so the row exists before the response leaves.
         session.save().await.map_err(session_error)?;
         self.store.touch_staff_login(row.id).await?;
         self.store
-            .write_audit(AuditEntry::new(&row.username, "auth.login", "staff", row.username.clone()).detail(format!("from {address}")))
+            .write_audit(
+                AuditEntry::new(&row.username, "auth.login", "staff", row.username.clone())
+                    .detail(format!("from {address}")),
+            )
             .await?;
-        Ok(CurrentStaff { id: row.id, username: row.username.clone(), role: row.role() })
+        Ok(CurrentStaff {
+            id: row.id,
+            username: row.username.clone(),
+            role: row.role(),
+        })
     }
 
     pub(super) async fn sign_out(&self, req: &http::request::Parts) -> R<()> {
         let session = session_of(req)?;
         if let Some(app::dto::Principal(Some(who))) = req.extensions.get::<app::dto::Principal>() {
-            self.store.write_audit(AuditEntry::new(&who.username, "auth.logout", "staff", who.username.clone())).await?;
+            self.store
+                .write_audit(AuditEntry::new(
+                    &who.username,
+                    "auth.logout",
+                    "staff",
+                    who.username.clone(),
+                ))
+                .await?;
         }
         session.flush().await.map_err(session_error)?;
         Ok(())

@@ -10,7 +10,12 @@ use crate::auth::{generate_password, hash_password};
 use crate::store::AuditEntry;
 
 impl ConsoleService {
-    pub(super) async fn add_staff(&self, who: &CurrentStaff, username: String, role: String) -> R<NewStaffResult> {
+    pub(super) async fn add_staff(
+        &self,
+        who: &CurrentStaff,
+        username: String,
+        role: String,
+    ) -> R<NewStaffResult> {
         require(who, Role::Admin, "manage staff")?;
         let mut errors = app::error::FieldErrors::default();
         let username = errors.check("username", validate_username(&username));
@@ -21,14 +26,24 @@ impl ConsoleService {
         };
         let password = generate_password();
         let hash = hash_password(password.clone()).await?;
-        let audit = AuditEntry::new(&who.username, "staff.create", "staff", username.clone()).detail(format!("role {role}"));
-        let row = self.store.insert_staff(&username, &hash, role, audit).await?;
-        Ok(NewStaffResult { staff: row.to_dto(), one_time_password: password })
+        let audit = AuditEntry::new(&who.username, "staff.create", "staff", username.clone())
+            .detail(format!("role {role}"));
+        let row = self
+            .store
+            .insert_staff(&username, &hash, role, audit)
+            .await?;
+        Ok(NewStaffResult {
+            staff: row.to_dto(),
+            one_time_password: password,
+        })
     }
 
     async fn refuse_last_admin(&self, id: i64) -> R<()> {
         let rows = self.store.list_staff().await?;
-        let admins: Vec<_> = rows.iter().filter(|r| r.is_active() && r.role() == Role::Admin).collect();
+        let admins: Vec<_> = rows
+            .iter()
+            .filter(|r| r.is_active() && r.role() == Role::Admin)
+            .collect();
         if admins.len() == 1 && admins[0].id == id {
             return Err(AppError::Conflict(format!(
                 "\"{}\" is the last active admin; make another admin first.",
@@ -38,32 +53,59 @@ impl ConsoleService {
         Ok(())
     }
 
-    pub(super) async fn change_role(&self, who: &CurrentStaff, id: i64, role: String) -> R<StaffDto> {
+    pub(super) async fn change_role(
+        &self,
+        who: &CurrentStaff,
+        id: i64,
+        role: String,
+    ) -> R<StaffDto> {
         require(who, Role::Admin, "manage staff")?;
         let role = Role::parse(&role).map_err(|m| AppError::invalid("role", m))?;
         if role != Role::Admin {
             self.refuse_last_admin(id).await?;
         }
-        let audit = AuditEntry::new(&who.username, "staff.set_role", "staff", id.to_string()).detail(format!("role {role}"));
+        let audit = AuditEntry::new(&who.username, "staff.set_role", "staff", id.to_string())
+            .detail(format!("role {role}"));
         Ok(self.store.set_staff_role(id, role, audit).await?.to_dto())
     }
 
-    pub(super) async fn change_active(&self, who: &CurrentStaff, id: i64, active: bool) -> R<StaffDto> {
+    pub(super) async fn change_active(
+        &self,
+        who: &CurrentStaff,
+        id: i64,
+        active: bool,
+    ) -> R<StaffDto> {
         require(who, Role::Admin, "manage staff")?;
         if !active {
             self.refuse_last_admin(id).await?;
         }
-        let action = if active { "staff.enable" } else { "staff.disable" };
+        let action = if active {
+            "staff.enable"
+        } else {
+            "staff.disable"
+        };
         let audit = AuditEntry::new(&who.username, action, "staff", id.to_string());
-        Ok(self.store.set_staff_active(id, active, audit).await?.to_dto())
+        Ok(self
+            .store
+            .set_staff_active(id, active, audit)
+            .await?
+            .to_dto())
     }
 
     pub(super) async fn reset_password(&self, who: &CurrentStaff, id: i64) -> R<NewStaffResult> {
         require(who, Role::Admin, "manage staff")?;
         let password = generate_password();
         let hash = hash_password(password.clone()).await?;
-        let audit = AuditEntry::new(&who.username, "staff.reset_password", "staff", id.to_string());
+        let audit = AuditEntry::new(
+            &who.username,
+            "staff.reset_password",
+            "staff",
+            id.to_string(),
+        );
         let row = self.store.set_staff_password(id, &hash, audit).await?;
-        Ok(NewStaffResult { staff: row.to_dto(), one_time_password: password })
+        Ok(NewStaffResult {
+            staff: row.to_dto(),
+            one_time_password: password,
+        })
     }
 }

@@ -7,19 +7,34 @@ use super::{require, ConsoleService, R};
 impl ConsoleService {
     pub(super) async fn template_detail(&self, who: &CurrentStaff, id: i64) -> R<TemplateDetail> {
         require(who, Role::Viewer, "view templates")?;
-        Ok(TemplateDetail { template: self.store.get_template(id).await?, versions: self.store.template_versions(id).await? })
+        Ok(TemplateDetail {
+            template: self.store.get_template(id).await?,
+            versions: self.store.template_versions(id).await?,
+        })
     }
 
-    pub(super) async fn new_template(&self, who: &CurrentStaff, form: TemplateForm) -> R<TemplateDto> {
+    pub(super) async fn new_template(
+        &self,
+        who: &CurrentStaff,
+        form: TemplateForm,
+    ) -> R<TemplateDto> {
         require(who, Role::Operator, "create templates")?;
         let valid = form.validate()?;
         Ok(self.store.create_template(&valid, &who.username).await?)
     }
 
-    pub(super) async fn edit_template(&self, who: &CurrentStaff, id: i64, form: TemplateForm) -> R<TemplateDto> {
+    pub(super) async fn edit_template(
+        &self,
+        who: &CurrentStaff,
+        id: i64,
+        form: TemplateForm,
+    ) -> R<TemplateDto> {
         require(who, Role::Operator, "edit templates")?;
         let valid = form.validate()?;
-        Ok(self.store.update_template(id, &valid, &who.username).await?)
+        Ok(self
+            .store
+            .update_template(id, &valid, &who.username)
+            .await?)
     }
 
     pub(super) async fn remove_template(&self, who: &CurrentStaff, id: i64) -> R<()> {

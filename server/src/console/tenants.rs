@@ -15,7 +15,9 @@ const ID_ATTEMPTS: usize = 8;
 
 pub fn random_suffix() -> String {
     let mut rng = rand::thread_rng();
-    (0..SUFFIX_LEN).map(|_| SUFFIX_ALPHABET[rng.gen_range(0..SUFFIX_ALPHABET.len())] as char).collect()
+    (0..SUFFIX_LEN)
+        .map(|_| SUFFIX_ALPHABET[rng.gen_range(0..SUFFIX_ALPHABET.len())] as char)
+        .collect()
 }
 
 impl ConsoleService {
@@ -23,21 +25,40 @@ impl ConsoleService {
         require(who, Role::Operator, "create tenants")?;
         let valid = form.validate()?;
         if let Some(id) = &valid.tenant_id {
-            let record = NewTenantRecord { id, fields: &valid.fields, template_id: valid.template_id };
+            let record = NewTenantRecord {
+                id,
+                fields: &valid.fields,
+                template_id: valid.template_id,
+            };
             return Ok(self.store.insert_tenant(record, &who.username).await?);
         }
         for _ in 0..ID_ATTEMPTS {
             let id = tenant_id_from(&valid.fields.company_name, &random_suffix());
-            let record = NewTenantRecord { id: &id, fields: &valid.fields, template_id: valid.template_id };
+            let record = NewTenantRecord {
+                id: &id,
+                fields: &valid.fields,
+                template_id: valid.template_id,
+            };
             match self.store.insert_tenant(record, &who.username).await {
-                Err(crate::error::ServerError::App(e)) if e.field_message("tenant_id").is_some() => continue,
+                Err(crate::error::ServerError::App(e))
+                    if e.field_message("tenant_id").is_some() =>
+                {
+                    continue
+                }
                 other => return Ok(other?),
             }
         }
-        Err(AppError::Conflict("No free tenant ID could be generated; type one instead.".into()))
+        Err(AppError::Conflict(
+            "No free tenant ID could be generated; type one instead.".into(),
+        ))
     }
 
-    pub(super) async fn edit_tenant(&self, who: &CurrentStaff, id: String, form: TenantForm) -> R<TenantDto> {
+    pub(super) async fn edit_tenant(
+        &self,
+        who: &CurrentStaff,
+        id: String,
+        form: TenantForm,
+    ) -> R<TenantDto> {
         require(who, Role::Operator, "edit tenants")?;
         let valid = form.validate()?;
         Ok(self.store.update_tenant(&id, &valid, &who.username).await?)
@@ -53,18 +74,32 @@ impl ConsoleService {
                 return Ok(id);
             }
         }
-        Err(AppError::Conflict("No free tenant ID could be generated; type one instead.".into()))
+        Err(AppError::Conflict(
+            "No free tenant ID could be generated; type one instead.".into(),
+        ))
     }
 
     pub(super) async fn check_id(&self, who: &CurrentStaff, id: String) -> R<IdCheck> {
         require(who, Role::Viewer, "check tenant IDs")?;
         let id: String = id.trim().chars().take(200).collect();
         if let Err(rule) = validate_tenant_id(&id) {
-            return Ok(IdCheck { id, ok: false, message: format!("Tenant ID {rule}.") });
+            return Ok(IdCheck {
+                id,
+                ok: false,
+                message: format!("Tenant ID {rule}."),
+            });
         }
         if self.store.tenant_exists(&id).await? {
-            return Ok(IdCheck { message: format!("\"{id}\" is already taken."), id, ok: false });
+            return Ok(IdCheck {
+                message: format!("\"{id}\" is already taken."),
+                id,
+                ok: false,
+            });
         }
-        Ok(IdCheck { message: format!("\"{id}\" is available."), id, ok: true })
+        Ok(IdCheck {
+            message: format!("\"{id}\" is available."),
+            id,
+            ok: true,
+        })
     }
 }

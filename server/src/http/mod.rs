@@ -16,7 +16,9 @@ use tower_http::trace::TraceLayer;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 
-use crate::auth::{reject_cross_origin, require_api_session, require_page_session, resolve_principal};
+use crate::auth::{
+    reject_cross_origin, require_api_session, require_page_session, resolve_principal,
+};
 use crate::console::ConsoleService;
 use crate::store::{SessionStore, Store};
 
@@ -52,7 +54,9 @@ pub fn router(state: AppState, opts: HttpOptions) -> Router {
         .with_http_only(true)
         .with_same_site(SameSite::Strict)
         .with_secure(opts.secure_cookies)
-        .with_expiry(Expiry::OnInactivity(time::Duration::hours(SESSION_IDLE_HOURS)));
+        .with_expiry(Expiry::OnInactivity(time::Duration::hours(
+            SESSION_IDLE_HOURS,
+        )));
 
     Router::new()
         .route("/healthz", get(healthz))
@@ -66,7 +70,10 @@ pub fn router(state: AppState, opts: HttpOptions) -> Router {
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(middleware::from_fn(require_page_session))
         .layer(middleware::from_fn(require_api_session))
-        .layer(middleware::from_fn_with_state(state.clone(), resolve_principal))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            resolve_principal,
+        ))
         .layer(sessions)
         .layer(middleware::from_fn(reject_cross_origin))
         .layer(TraceLayer::new_for_http())
@@ -93,7 +100,10 @@ pub async fn serve(
     opts: HttpOptions,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state, opts).into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown)
-        .await
+    axum::serve(
+        listener,
+        router(state, opts).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }

@@ -18,8 +18,19 @@ pub struct AuditEntry<'a> {
 }
 
 impl<'a> AuditEntry<'a> {
-    pub fn new(actor: &'a str, action: &'a str, target_kind: &'a str, target_id: impl Into<String>) -> Self {
-        Self { actor, action, target_kind, target_id: target_id.into(), detail: String::new() }
+    pub fn new(
+        actor: &'a str,
+        action: &'a str,
+        target_kind: &'a str,
+        target_id: impl Into<String>,
+    ) -> Self {
+        Self {
+            actor,
+            action,
+            target_kind,
+            target_id: target_id.into(),
+            detail: String::new(),
+        }
     }
 
     pub fn detail(mut self, detail: impl Into<String>) -> Self {
@@ -79,12 +90,19 @@ impl Store {
         Ok(())
     }
 
-    pub async fn list_audit(&self, q: &str, page: u32, per_page: u32) -> Result<Page<AuditEventDto>> {
+    pub async fn list_audit(
+        &self,
+        q: &str,
+        page: u32,
+        per_page: u32,
+    ) -> Result<Page<AuditEventDto>> {
         let pattern = like_pattern(q.trim());
-        let total = sqlx::query_scalar::<_, i64>(&format!("SELECT COUNT(*) FROM audit_events WHERE {SEARCH}"))
-            .bind(&pattern)
-            .fetch_one(&self.pool)
-            .await?;
+        let total = sqlx::query_scalar::<_, i64>(&format!(
+            "SELECT COUNT(*) FROM audit_events WHERE {SEARCH}"
+        ))
+        .bind(&pattern)
+        .fetch_one(&self.pool)
+        .await?;
         let rows = sqlx::query_as::<_, AuditRow>(&format!(
             "SELECT id, at, actor, action, target_kind, target_id, detail FROM audit_events \
              WHERE {SEARCH} ORDER BY at DESC, id DESC LIMIT $2 OFFSET $3"
@@ -94,6 +112,11 @@ impl Store {
         .bind(i64::from(page.saturating_sub(1)) * i64::from(per_page))
         .fetch_all(&self.pool)
         .await?;
-        Ok(Page { items: rows.into_iter().map(Into::into).collect(), total, page, per_page })
+        Ok(Page {
+            items: rows.into_iter().map(Into::into).collect(),
+            total,
+            page,
+            per_page,
+        })
     }
 }

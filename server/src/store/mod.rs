@@ -93,8 +93,16 @@ impl Store {
 
     async fn migrate(&self) -> Result<()> {
         match self.backend {
-            Backend::Sqlite => sqlx::migrate!("../migrations/sqlite").run(&self.pool).await?,
-            Backend::Postgres => sqlx::migrate!("../migrations/postgres").run(&self.pool).await?,
+            Backend::Sqlite => {
+                sqlx::migrate!("../migrations/sqlite")
+                    .run(&self.pool)
+                    .await?
+            }
+            Backend::Postgres => {
+                sqlx::migrate!("../migrations/postgres")
+                    .run(&self.pool)
+                    .await?
+            }
         }
         Ok(())
     }
@@ -122,12 +130,21 @@ fn prepare_sqlite_url(url: &str) -> Result<String> {
         if let Some(parent) = std::path::Path::new(path).parent() {
             if !parent.as_os_str().is_empty() {
                 std::fs::create_dir_all(parent).map_err(|e| {
-                    ServerError::Config(format!("cannot create the database folder {}: {e}", parent.display()))
+                    ServerError::Config(format!(
+                        "cannot create the database folder {}: {e}",
+                        parent.display()
+                    ))
                 })?;
             }
         }
     }
-    let query = if query.contains("mode=") { query.to_string() } else if query.is_empty() { "mode=rwc".into() } else { format!("{query}&mode=rwc") };
+    let query = if query.contains("mode=") {
+        query.to_string()
+    } else if query.is_empty() {
+        "mode=rwc".into()
+    } else {
+        format!("{query}&mode=rwc")
+    };
     Ok(format!("sqlite://{path}?{query}"))
 }
 
@@ -150,8 +167,14 @@ mod tests {
 
     #[test]
     fn backend_follows_the_scheme() {
-        assert_eq!("sqlite://x.db".parse::<Backend>().ok(), Some(Backend::Sqlite));
-        assert_eq!("postgres://h/db".parse::<Backend>().ok(), Some(Backend::Postgres));
+        assert_eq!(
+            "sqlite://x.db".parse::<Backend>().ok(),
+            Some(Backend::Sqlite)
+        );
+        assert_eq!(
+            "postgres://h/db".parse::<Backend>().ok(),
+            Some(Backend::Postgres)
+        );
         let err = "mysql://h/db".parse::<Backend>().unwrap_err().to_string();
         assert!(err.contains("\"mysql\" is not supported"), "{err}");
     }

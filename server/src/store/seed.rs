@@ -9,17 +9,108 @@ use crate::error::Result;
 
 /// (key, name, description, pg instances, pg Gi, api, web, cpu req/lim m,
 ///  mem req/lim Mi, users, backup, quota cpu m, mem Mi, storage Gi, pods, features)
-type Tier = (&'static str, &'static str, &'static str, u32, u32, u32, u32, u32, u32, u32, u32, Option<u32>, bool, u32, u32, u32, u32, &'static str);
+type Tier = (
+    &'static str,
+    &'static str,
+    &'static str,
+    u32,
+    u32,
+    u32,
+    u32,
+    u32,
+    u32,
+    u32,
+    u32,
+    Option<u32>,
+    bool,
+    u32,
+    u32,
+    u32,
+    u32,
+    &'static str,
+);
 
 const TIERS: [Tier; 4] = [
-    ("demo", "Demo", "A short-lived trial: smallest footprint, no backups.",
-        1, 5, 1, 1, 100, 500, 128, 512, Some(2), false, 2_000, 4_096, 10, 10, "trial"),
-    ("free", "Free", "Free plan for small teams.",
-        1, 10, 1, 1, 100, 500, 256, 512, Some(5), false, 2_000, 4_096, 20, 10, ""),
-    ("professional", "Professional", "Growing businesses: two replicas and daily backups.",
-        1, 50, 2, 2, 250, 1_000, 512, 1_024, Some(20), true, 8_000, 16_384, 100, 20, "reports, api-access, custom-domain"),
-    ("enterprise", "Enterprise", "Highly available PostgreSQL, three replicas, unlimited users.",
-        3, 200, 3, 3, 500, 2_000, 1_024, 4_096, None, true, 32_000, 65_536, 1_000, 50, "reports, api-access, custom-domain, sso, autoscaling"),
+    (
+        "demo",
+        "Demo",
+        "A short-lived trial: smallest footprint, no backups.",
+        1,
+        5,
+        1,
+        1,
+        100,
+        500,
+        128,
+        512,
+        Some(2),
+        false,
+        2_000,
+        4_096,
+        10,
+        10,
+        "trial",
+    ),
+    (
+        "free",
+        "Free",
+        "Free plan for small teams.",
+        1,
+        10,
+        1,
+        1,
+        100,
+        500,
+        256,
+        512,
+        Some(5),
+        false,
+        2_000,
+        4_096,
+        20,
+        10,
+        "",
+    ),
+    (
+        "professional",
+        "Professional",
+        "Growing businesses: two replicas and daily backups.",
+        1,
+        50,
+        2,
+        2,
+        250,
+        1_000,
+        512,
+        1_024,
+        Some(20),
+        true,
+        8_000,
+        16_384,
+        100,
+        20,
+        "reports, api-access, custom-domain",
+    ),
+    (
+        "enterprise",
+        "Enterprise",
+        "Highly available PostgreSQL, three replicas, unlimited users.",
+        3,
+        200,
+        3,
+        3,
+        500,
+        2_000,
+        1_024,
+        4_096,
+        None,
+        true,
+        32_000,
+        65_536,
+        1_000,
+        50,
+        "reports, api-access, custom-domain, sso, autoscaling",
+    ),
 ];
 
 /// The seeded tiers, validated by the same rules as any template form.
@@ -72,7 +163,18 @@ mod tests {
     fn every_seed_tier_passes_validation() {
         let tiers = super::seed_templates();
         assert_eq!(tiers.len(), super::TIERS.len());
-        let ent = tiers.iter().find(|t| t.key == "enterprise").map(|t| &t.spec);
-        assert_eq!(ent.map(|s| (s.postgres_instances, s.postgres_storage_gi, s.api_replicas, s.user_limit)), Some((3, 200, 3, None)));
+        let ent = tiers
+            .iter()
+            .find(|t| t.key == "enterprise")
+            .map(|t| &t.spec);
+        assert_eq!(
+            ent.map(|s| (
+                s.postgres_instances,
+                s.postgres_storage_gi,
+                s.api_replicas,
+                s.user_limit
+            )),
+            Some((3, 200, 3, None))
+        );
     }
 }

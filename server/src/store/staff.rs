@@ -52,14 +52,23 @@ impl StaffRow {
     }
 }
 
-const COLUMNS: &str = "id, username, password_hash, role, active, session_epoch, created_at, last_login_at";
+const COLUMNS: &str =
+    "id, username, password_hash, role, active, session_epoch, created_at, last_login_at";
 
 impl Store {
     pub async fn count_staff(&self) -> Result<i64> {
-        Ok(sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM staff").fetch_one(&self.pool).await?)
+        Ok(sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM staff")
+            .fetch_one(&self.pool)
+            .await?)
     }
 
-    pub async fn insert_staff(&self, username: &str, hash: &str, role: Role, audit: AuditEntry<'_>) -> Result<StaffRow> {
+    pub async fn insert_staff(
+        &self,
+        username: &str,
+        hash: &str,
+        role: Role,
+        audit: AuditEntry<'_>,
+    ) -> Result<StaffRow> {
         let mut tx = self.pool.begin().await?;
         let row = sqlx::query_as::<_, StaffRow>(&format!(
             "INSERT INTO staff (username, password_hash, role, active, session_epoch, created_at) \
@@ -73,7 +82,10 @@ impl Store {
         .await
         .map_err(|e| {
             if is_unique_violation(&e) {
-                ServerError::App(app::error::AppError::invalid("username", format!("\"{username}\" is already taken")))
+                ServerError::App(app::error::AppError::invalid(
+                    "username",
+                    format!("\"{username}\" is already taken"),
+                ))
             } else {
                 e.into()
             }
@@ -84,33 +96,56 @@ impl Store {
     }
 
     pub async fn staff_by_id(&self, id: i64) -> Result<Option<StaffRow>> {
-        Ok(sqlx::query_as::<_, StaffRow>(&format!("SELECT {COLUMNS} FROM staff WHERE id = $1"))
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?)
+        Ok(
+            sqlx::query_as::<_, StaffRow>(&format!("SELECT {COLUMNS} FROM staff WHERE id = $1"))
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
     }
 
     pub async fn staff_by_username(&self, username: &str) -> Result<Option<StaffRow>> {
-        Ok(sqlx::query_as::<_, StaffRow>(&format!("SELECT {COLUMNS} FROM staff WHERE username = $1"))
-            .bind(username)
-            .fetch_optional(&self.pool)
-            .await?)
+        Ok(sqlx::query_as::<_, StaffRow>(&format!(
+            "SELECT {COLUMNS} FROM staff WHERE username = $1"
+        ))
+        .bind(username)
+        .fetch_optional(&self.pool)
+        .await?)
     }
 
     pub async fn list_staff(&self) -> Result<Vec<StaffRow>> {
-        Ok(sqlx::query_as::<_, StaffRow>(&format!("SELECT {COLUMNS} FROM staff ORDER BY username"))
+        Ok(
+            sqlx::query_as::<_, StaffRow>(&format!(
+                "SELECT {COLUMNS} FROM staff ORDER BY username"
+            ))
             .fetch_all(&self.pool)
-            .await?)
+            .await?,
+        )
     }
 
     /// Changes a role; open sessions see the new role on their next request.
-    pub async fn set_staff_role(&self, id: i64, role: Role, audit: AuditEntry<'_>) -> Result<StaffRow> {
-        self.update_staff(id, "UPDATE staff SET role = $2 WHERE id = $1", Some(role.as_str().to_string()), audit)
-            .await
+    pub async fn set_staff_role(
+        &self,
+        id: i64,
+        role: Role,
+        audit: AuditEntry<'_>,
+    ) -> Result<StaffRow> {
+        self.update_staff(
+            id,
+            "UPDATE staff SET role = $2 WHERE id = $1",
+            Some(role.as_str().to_string()),
+            audit,
+        )
+        .await
     }
 
     /// Disabling also ends every session of the account (its epoch moves on).
-    pub async fn set_staff_active(&self, id: i64, active: bool, audit: AuditEntry<'_>) -> Result<StaffRow> {
+    pub async fn set_staff_active(
+        &self,
+        id: i64,
+        active: bool,
+        audit: AuditEntry<'_>,
+    ) -> Result<StaffRow> {
         let sql = if active {
             "UPDATE staff SET active = 1 WHERE id = $1"
         } else {
@@ -120,7 +155,12 @@ impl Store {
     }
 
     /// A new password ends every session of the account.
-    pub async fn set_staff_password(&self, id: i64, hash: &str, audit: AuditEntry<'_>) -> Result<StaffRow> {
+    pub async fn set_staff_password(
+        &self,
+        id: i64,
+        hash: &str,
+        audit: AuditEntry<'_>,
+    ) -> Result<StaffRow> {
         self.update_staff(
             id,
             "UPDATE staff SET password_hash = $2, session_epoch = session_epoch + 1 WHERE id = $1",
@@ -130,7 +170,13 @@ impl Store {
         .await
     }
 
-    async fn update_staff(&self, id: i64, sql: &str, arg: Option<String>, audit: AuditEntry<'_>) -> Result<StaffRow> {
+    async fn update_staff(
+        &self,
+        id: i64,
+        sql: &str,
+        arg: Option<String>,
+        audit: AuditEntry<'_>,
+    ) -> Result<StaffRow> {
         let mut tx = self.pool.begin().await?;
         let mut q = sqlx::query(sql).bind(id);
         if let Some(a) = arg {
@@ -140,10 +186,11 @@ impl Store {
             return Err(ServerError::NotFound(format!("Staff account {id}")));
         }
         audit.write(&mut tx).await?;
-        let row = sqlx::query_as::<_, StaffRow>(&format!("SELECT {COLUMNS} FROM staff WHERE id = $1"))
-            .bind(id)
-            .fetch_one(&mut *tx)
-            .await?;
+        let row =
+            sqlx::query_as::<_, StaffRow>(&format!("SELECT {COLUMNS} FROM staff WHERE id = $1"))
+                .bind(id)
+                .fetch_one(&mut *tx)
+                .await?;
         tx.commit().await?;
         Ok(row)
     }

@@ -69,7 +69,11 @@ impl Store {
     }
 
     pub async fn count_templates(&self) -> Result<i64> {
-        Ok(sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM templates").fetch_one(&self.pool).await?)
+        Ok(
+            sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM templates")
+                .fetch_one(&self.pool)
+                .await?,
+        )
     }
 
     pub async fn get_template(&self, id: i64) -> Result<TemplateDto> {
@@ -130,15 +134,24 @@ impl Store {
     }
 
     /// Saves a new version; the key never changes.
-    pub async fn update_template(&self, id: i64, t: &ValidTemplate, actor: &str) -> Result<TemplateDto> {
+    pub async fn update_template(
+        &self,
+        id: i64,
+        t: &ValidTemplate,
+        actor: &str,
+    ) -> Result<TemplateDto> {
         let mut tx = self.pool.begin().await?;
-        let (slug, current) = sqlx::query_as::<_, (String, i64)>("SELECT slug, current_version FROM templates WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&mut *tx)
-            .await?
-            .ok_or_else(|| ServerError::NotFound(format!("Template {id}")))?;
+        let (slug, current) = sqlx::query_as::<_, (String, i64)>(
+            "SELECT slug, current_version FROM templates WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or_else(|| ServerError::NotFound(format!("Template {id}")))?;
         if slug != t.key {
-            return Err(AppError::invalid("key", "cannot change; create a new template instead").into());
+            return Err(
+                AppError::invalid("key", "cannot change; create a new template instead").into(),
+            );
         }
         let next = current + 1;
         insert_version(&mut tx, id, next, t, actor, now_ms()).await?;
@@ -163,25 +176,40 @@ impl Store {
             .fetch_optional(&mut *tx)
             .await?
             .ok_or_else(|| ServerError::NotFound(format!("Template {id}")))?;
-        let users = sqlx::query_scalar::<_, String>("SELECT id FROM tenants WHERE template_id = $1 ORDER BY id LIMIT 6")
-            .bind(id)
-            .fetch_all(&mut *tx)
-            .await?;
+        let users = sqlx::query_scalar::<_, String>(
+            "SELECT id FROM tenants WHERE template_id = $1 ORDER BY id LIMIT 6",
+        )
+        .bind(id)
+        .fetch_all(&mut *tx)
+        .await?;
         if !users.is_empty() {
-            let total = sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM tenants WHERE template_id = $1")
-                .bind(id)
-                .fetch_one(&mut *tx)
-                .await?;
+            let total =
+                sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM tenants WHERE template_id = $1")
+                    .bind(id)
+                    .fetch_one(&mut *tx)
+                    .await?;
             let shown: Vec<&str> = users.iter().take(5).map(String::as_str).collect();
-            let more = if total > 5 { format!(" and {} more", total - 5) } else { String::new() };
+            let more = if total > 5 {
+                format!(" and {} more", total - 5)
+            } else {
+                String::new()
+            };
             return Err(ServerError::Conflict(format!(
                 "Template \"{slug}\" cannot be deleted: {total} tenant(s) use it ({}{more}). Move or remove them first.",
                 shown.join(", ")
             )));
         }
-        sqlx::query("DELETE FROM template_versions WHERE template_id = $1").bind(id).execute(&mut *tx).await?;
-        sqlx::query("DELETE FROM templates WHERE id = $1").bind(id).execute(&mut *tx).await?;
-        AuditEntry::new(actor, "template.delete", "template", slug).write(&mut tx).await?;
+        sqlx::query("DELETE FROM template_versions WHERE template_id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM templates WHERE id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        AuditEntry::new(actor, "template.delete", "template", slug)
+            .write(&mut tx)
+            .await?;
         tx.commit().await?;
         Ok(())
     }

@@ -55,7 +55,8 @@ const SELECT: &str = "SELECT t.id, t.company_name, t.owner_email, t.owner_name, 
      v.name AS template_name, t.custom_domain, t.state, t.created_at, t.updated_at, t.created_by \
      FROM tenants t JOIN template_versions v ON v.template_id = t.template_id AND v.version = t.template_version";
 
-const SEARCH: &str = "(LOWER(t.id) LIKE $1 ESCAPE '\\' OR LOWER(t.company_name) LIKE $1 ESCAPE '\\' \
+const SEARCH: &str =
+    "(LOWER(t.id) LIKE $1 ESCAPE '\\' OR LOWER(t.company_name) LIKE $1 ESCAPE '\\' \
      OR LOWER(t.owner_email) LIKE $1 ESCAPE '\\' OR LOWER(t.owner_name) LIKE $1 ESCAPE '\\')";
 
 fn sort_column(sort: TenantSort) -> &'static str {
@@ -71,7 +72,10 @@ fn sort_column(sort: TenantSort) -> &'static str {
 fn domain_taken(domain: &Option<String>) -> ServerError {
     ServerError::App(AppError::invalid(
         "custom_domain",
-        format!("\"{}\" is already used by another tenant", domain.as_deref().unwrap_or_default()),
+        format!(
+            "\"{}\" is already used by another tenant",
+            domain.as_deref().unwrap_or_default()
+        ),
     ))
 }
 
@@ -79,7 +83,9 @@ impl Store {
     pub async fn list_tenants(&self, query: &TenantQuery) -> Result<Page<TenantDto>> {
         let q = query.clone().normalised();
         // Parameters: $1 search pattern, $2 template (0 = any), $3 state ('' = any).
-        let filter = format!("WHERE {SEARCH} AND ($2 = 0 OR t.template_id = $2) AND ($3 = '' OR t.state = $3)");
+        let filter = format!(
+            "WHERE {SEARCH} AND ($2 = 0 OR t.template_id = $2) AND ($3 = '' OR t.state = $3)"
+        );
         let pattern = like_pattern(&q.q);
         let template = q.template_id.unwrap_or(0);
         let state = q.state.map(|s| s.as_str()).unwrap_or("");
@@ -104,7 +110,12 @@ impl Store {
         .bind(i64::from(q.page - 1) * i64::from(q.per_page))
         .fetch_all(&self.pool)
         .await?;
-        Ok(Page { items: rows.into_iter().map(Into::into).collect(), total, page: q.page, per_page: q.per_page })
+        Ok(Page {
+            items: rows.into_iter().map(Into::into).collect(),
+            total,
+            page: q.page,
+            per_page: q.per_page,
+        })
     }
 
     pub async fn get_tenant(&self, id: &str) -> Result<TenantDto> {
@@ -117,22 +128,30 @@ impl Store {
     }
 
     pub async fn tenant_exists(&self, id: &str) -> Result<bool> {
-        Ok(sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM tenants WHERE id = $1")
-            .bind(id)
-            .fetch_one(&self.pool)
-            .await?
-            > 0)
+        Ok(
+            sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM tenants WHERE id = $1")
+                .bind(id)
+                .fetch_one(&self.pool)
+                .await?
+                > 0,
+        )
     }
 
     /// Stores a new tenant at its template's current version. An ID already
     /// taken comes back as a field error on `tenant_id`.
     pub async fn insert_tenant(&self, t: NewTenantRecord<'_>, actor: &str) -> Result<TenantDto> {
         let mut tx = self.pool.begin().await?;
-        let version = sqlx::query_scalar::<_, i64>("SELECT current_version FROM templates WHERE id = $1")
-            .bind(t.template_id)
-            .fetch_optional(&mut *tx)
-            .await?
-            .ok_or_else(|| ServerError::App(AppError::invalid("template_id", "names no existing template")))?;
+        let version =
+            sqlx::query_scalar::<_, i64>("SELECT current_version FROM templates WHERE id = $1")
+                .bind(t.template_id)
+                .fetch_optional(&mut *tx)
+                .await?
+                .ok_or_else(|| {
+                    ServerError::App(AppError::invalid(
+                        "template_id",
+                        "names no existing template",
+                    ))
+                })?;
         let now = now_ms();
         sqlx::query(
             "INSERT INTO tenants (id, company_name, owner_email, owner_name, template_id, template_version, \
@@ -167,7 +186,12 @@ impl Store {
         self.get_tenant(t.id).await
     }
 
-    pub async fn update_tenant(&self, id: &str, f: &ValidTenantFields, actor: &str) -> Result<TenantDto> {
+    pub async fn update_tenant(
+        &self,
+        id: &str,
+        f: &ValidTenantFields,
+        actor: &str,
+    ) -> Result<TenantDto> {
         let before = self.get_tenant(id).await?;
         let mut tx = self.pool.begin().await?;
         let done = sqlx::query(
@@ -200,7 +224,14 @@ impl Store {
             changed.push("custom_domain");
         }
         AuditEntry::new(actor, "tenant.update", "tenant", id)
-            .detail(format!("changed: {}", if changed.is_empty() { "nothing".into() } else { changed.join(", ") }))
+            .detail(format!(
+                "changed: {}",
+                if changed.is_empty() {
+                    "nothing".into()
+                } else {
+                    changed.join(", ")
+                }
+            ))
             .write(&mut tx)
             .await?;
         tx.commit().await?;
@@ -221,16 +252,26 @@ impl Store {
                 "Tenant \"{id}\" is {state}: only a pending record can be deleted; deprovision it instead."
             )));
         }
-        sqlx::query("DELETE FROM tenants WHERE id = $1").bind(id).execute(&mut *tx).await?;
-        AuditEntry::new(actor, "tenant.delete", "tenant", id).write(&mut tx).await?;
+        sqlx::query("DELETE FROM tenants WHERE id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        AuditEntry::new(actor, "tenant.delete", "tenant", id)
+            .write(&mut tx)
+            .await?;
         tx.commit().await?;
         Ok(())
     }
 
     pub async fn tenants_by_state(&self) -> Result<Vec<(TenantState, i64)>> {
-        let rows = sqlx::query_as::<_, (String, i64)>("SELECT state, COUNT(*) FROM tenants GROUP BY state ORDER BY state")
-            .fetch_all(&self.pool)
-            .await?;
-        Ok(rows.into_iter().filter_map(|(s, n)| TenantState::parse(&s).map(|s| (s, n))).collect())
+        let rows = sqlx::query_as::<_, (String, i64)>(
+            "SELECT state, COUNT(*) FROM tenants GROUP BY state ORDER BY state",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(s, n)| TenantState::parse(&s).map(|s| (s, n)))
+            .collect())
     }
 }

@@ -26,29 +26,50 @@ impl TestDb {
     pub fn sqlite() -> TestDb {
         let dir = tempfile::tempdir().expect("tempdir");
         let url = format!("sqlite://{}/tenantry.db", dir.path().display());
-        TestDb { url, _dir: Some(dir), pg_admin: None }
+        TestDb {
+            url,
+            _dir: Some(dir),
+            pg_admin: None,
+        }
     }
 
     /// `None` when no PostgreSQL is configured; in CI that is a failure.
     pub async fn postgres() -> Option<TestDb> {
         let Ok(admin_url) = std::env::var("TENANTRY_TEST_POSTGRES_URL") else {
-            assert!(std::env::var("CI").is_err(), "CI must set TENANTRY_TEST_POSTGRES_URL (see .ci/test)");
+            assert!(
+                std::env::var("CI").is_err(),
+                "CI must set TENANTRY_TEST_POSTGRES_URL (see .ci/test)"
+            );
             eprintln!("TENANTRY_TEST_POSTGRES_URL is not set: skipping the PostgreSQL half");
             return None;
         };
         sqlx::any::install_default_drivers();
         let name = format!("tenantry_test_{}_{}", std::process::id(), rand_suffix());
-        let mut conn = sqlx::AnyConnection::connect(&admin_url).await.expect("connect to PostgreSQL");
-        sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut conn).await.expect("create database");
+        let mut conn = sqlx::AnyConnection::connect(&admin_url)
+            .await
+            .expect("connect to PostgreSQL");
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&mut conn)
+            .await
+            .expect("create database");
         conn.close().await.ok();
-        let base = admin_url.rsplit_once('/').map(|(b, _)| b.to_string()).expect("URL with a database");
-        Some(TestDb { url: format!("{base}/{name}"), _dir: None, pg_admin: Some((admin_url, name)) })
+        let base = admin_url
+            .rsplit_once('/')
+            .map(|(b, _)| b.to_string())
+            .expect("URL with a database");
+        Some(TestDb {
+            url: format!("{base}/{name}"),
+            _dir: None,
+            pg_admin: Some((admin_url, name)),
+        })
     }
 
     pub async fn cleanup(self) {
         if let Some((admin_url, name)) = &self.pg_admin {
             if let Ok(mut conn) = sqlx::AnyConnection::connect(admin_url).await {
-                let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut conn).await;
+                let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .execute(&mut conn)
+                    .await;
             }
         }
     }
@@ -56,13 +77,21 @@ impl TestDb {
 
 fn rand_suffix() -> u32 {
     use std::time::{SystemTime, UNIX_EPOCH};
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0)
 }
 
 pub async fn add_staff(store: &Store, username: &str, role: Role) {
     let hash = hash_password(PASSWORD.into()).await.expect("hash");
     store
-        .insert_staff(username, &hash, role, AuditEntry::new("test", "staff.create", "staff", username))
+        .insert_staff(
+            username,
+            &hash,
+            role,
+            AuditEntry::new("test", "staff.create", "staff", username),
+        )
         .await
         .expect("insert staff");
 }
@@ -83,6 +112,11 @@ impl TestServer {
     }
 
     pub async fn start_with(db_url: &str, policy: ThrottlePolicy) -> TestServer {
+        Self::start_at(db_url, policy, "127.0.0.1:0").await
+    }
+
+    /// On a given address: a restart keeps the address, as a real one does.
+    pub async fn start_at(db_url: &str, policy: ThrottlePolicy, bind: &str) -> TestServer {
         let store = Store::connect(db_url).await.expect("store");
         store.seed_templates_if_empty().await.expect("seed");
         if store.count_staff().await.expect("count") == 0 {
@@ -96,8 +130,12 @@ impl TestServer {
             .site_pkg_dir("pkg")
             .build();
         let console = ConsoleService::new(store.clone(), Throttle::new(policy));
-        let state = AppState { leptos_options, store: store.clone(), console: Arc::clone(&console) };
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let state = AppState {
+            leptos_options,
+            store: store.clone(),
+            console: Arc::clone(&console),
+        };
+        let listener = tokio::net::TcpListener::bind(bind).await.expect("bind");
         let addr = listener.local_addr().expect("addr");
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let task = tokio::spawn(async move {
@@ -106,7 +144,13 @@ impl TestServer {
             })
             .await;
         });
-        TestServer { base: format!("http://{addr}"), addr, store, stop: Some(stop), task: Some(task) }
+        TestServer {
+            base: format!("http://{addr}"),
+            addr,
+            store,
+            stop: Some(stop),
+            task: Some(task),
+        }
     }
 
     pub async fn stop(mut self) {
@@ -126,7 +170,10 @@ impl TestServer {
     /// A browser-like client: keeps cookies, sends this server's Origin.
     pub fn client(&self) -> reqwest::Client {
         let mut headers = reqwest::header::HeaderMap::new();
-        headers.insert(reqwest::header::ORIGIN, self.base.parse().expect("origin header"));
+        headers.insert(
+            reqwest::header::ORIGIN,
+            self.base.parse().expect("origin header"),
+        );
         reqwest::Client::builder()
             .cookie_store(true)
             .redirect(reqwest::redirect::Policy::none())
@@ -135,15 +182,36 @@ impl TestServer {
             .expect("client")
     }
 
-    pub async fn call(&self, client: &reqwest::Client, fn_name: &str, form: &[(&str, &str)]) -> reqwest::Response {
-        client.post(self.url(&format!("/api/{fn_name}"))).form(form).send().await.expect("request")
+    pub async fn call(
+        &self,
+        client: &reqwest::Client,
+        fn_name: &str,
+        form: &[(&str, &str)],
+    ) -> reqwest::Response {
+        client
+            .post(self.url(&format!("/api/{fn_name}")))
+            .form(form)
+            .send()
+            .await
+            .expect("request")
     }
 
     /// Signs in as `username` (password [`PASSWORD`]) and returns the client.
     pub async fn signed_in(&self, username: &str) -> reqwest::Client {
         let client = self.client();
-        let res = self.call(&client, "login", &[("username", username), ("password", PASSWORD)]).await;
-        assert_eq!(res.status(), 200, "login as {username}: {}", res.text().await.unwrap_or_default());
+        let res = self
+            .call(
+                &client,
+                "login",
+                &[("username", username), ("password", PASSWORD)],
+            )
+            .await;
+        assert_eq!(
+            res.status(),
+            200,
+            "login as {username}: {}",
+            res.text().await.unwrap_or_default()
+        );
         client
     }
 }

@@ -29,9 +29,13 @@ pub fn FieldError<T: Clone + Send + Sync + 'static>(
     field: &'static str,
 ) -> impl IntoView {
     move || {
-        result.get().and_then(|r| r.err()).and_then(|e| e.field_message(field)).map(|m| {
-            view! { <p class="field-error" id=format!("{field}-error")>{m}</p> }
-        })
+        result
+            .get()
+            .and_then(|r| r.err())
+            .and_then(|e| e.field_message(field))
+            .map(|m| {
+                view! { <p class="field-error" id=format!("{field}-error")>{m}</p> }
+            })
     }
 }
 
@@ -42,9 +46,16 @@ pub fn StateBadge(state: TenantState) -> impl IntoView {
 
 /// "Page 2 of 7" with previous/next links built by `href(page)`.
 #[component]
-pub fn Pager(page: u32, pages: u32, total: i64, href: impl Fn(u32) -> String + 'static) -> impl IntoView {
-    let prev = (page > 1).then(|| view! { <A href=href(page - 1) attr:rel="prev">"← Previous"</A> });
-    let next = (page < pages).then(|| view! { <A href=href(page + 1) attr:rel="next">"Next →"</A> });
+pub fn Pager(
+    page: u32,
+    pages: u32,
+    total: i64,
+    href: impl Fn(u32) -> String + 'static,
+) -> impl IntoView {
+    let prev =
+        (page > 1).then(|| view! { <A href=href(page - 1) attr:rel="prev">"← Previous"</A> });
+    let next =
+        (page < pages).then(|| view! { <A href=href(page + 1) attr:rel="next">"Next →"</A> });
     view! {
         <nav class="pager" aria-label="Pages">
             {prev}

@@ -6,7 +6,11 @@ pub fn format_time(ms: i64) -> String {
     let days = secs.div_euclid(86_400);
     let rem = secs.rem_euclid(86_400);
     let (y, m, d) = civil_from_days(days);
-    format!("{y:04}-{m:02}-{d:02} {:02}:{:02} UTC", rem / 3600, (rem % 3600) / 60)
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02} UTC",
+        rem / 3600,
+        (rem % 3600) / 60
+    )
 }
 
 /// Howard Hinnant's days-to-civil algorithm.
@@ -28,6 +32,9 @@ mod tests {
     #[test]
     fn formats() {
         assert_eq!(super::format_time(0), "1970-01-01 00:00 UTC");
-        assert_eq!(super::format_time(1_795_364_160_000), "2026-11-22 16:16 UTC");
+        assert_eq!(
+            super::format_time(1_795_364_160_000),
+            "2026-11-22 16:16 UTC"
+        );
     }
 }

@@ -12,7 +12,13 @@ use crate::ui::components::{format_time, ErrorPanel, Pager};
 pub fn AuditPage() -> impl IntoView {
     let params = use_query_map();
     let q = move || params.get().get("q").unwrap_or_default();
-    let page = move || params.get().get("page").and_then(|p| p.parse::<u32>().ok()).unwrap_or(1);
+    let page = move || {
+        params
+            .get()
+            .get("page")
+            .and_then(|p| p.parse::<u32>().ok())
+            .unwrap_or(1)
+    };
     let events = Resource::new(move || (q(), page()), |(q, p)| list_audit(q, p));
     view! {
         <Title text="Audit"/>

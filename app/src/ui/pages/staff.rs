@@ -4,7 +4,9 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::api::staff::{list_staff, CreateStaff, ResetStaffPassword, SetStaffActive, SetStaffRole};
+use crate::api::staff::{
+    list_staff, CreateStaff, ResetStaffPassword, SetStaffActive, SetStaffRole,
+};
 use crate::dto::{NewStaffResult, Role};
 use crate::error::AppError;
 use crate::ui::components::{format_time, ErrorPanel, FieldError};
@@ -30,7 +32,13 @@ pub fn StaffPage() -> impl IntoView {
     let set_active = ServerAction::<SetStaffActive>::new();
     let reset = ServerAction::<ResetStaffPassword>::new();
     let staff = Resource::new(
-        move || (create.version().get(), set_role.version().get(), set_active.version().get()),
+        move || {
+            (
+                create.version().get(),
+                set_role.version().get(),
+                set_active.version().get(),
+            )
+        },
         |_| list_staff(),
     );
     let created = Signal::derive(move || create.value().get());

@@ -13,25 +13,59 @@ use crate::ui::shell::{can, use_session};
 fn spec_rows(s: &TierSpec) -> Vec<(&'static str, String)> {
     vec![
         ("PostgreSQL instances", s.postgres_instances.to_string()),
-        ("PostgreSQL storage", format!("{} Gi", s.postgres_storage_gi)),
+        (
+            "PostgreSQL storage",
+            format!("{} Gi", s.postgres_storage_gi),
+        ),
         ("API replicas", s.api_replicas.to_string()),
         ("Web replicas", s.web_replicas.to_string()),
-        ("CPU request / limit", format!("{}m / {}m", s.cpu_request_m, s.cpu_limit_m)),
-        ("Memory request / limit", format!("{} Mi / {} Mi", s.memory_request_mi, s.memory_limit_mi)),
-        ("User limit", s.user_limit.map(|u| u.to_string()).unwrap_or_else(|| "unlimited".into())),
-        ("Backup", if s.backup_enabled { "on".into() } else { "off".into() }),
+        (
+            "CPU request / limit",
+            format!("{}m / {}m", s.cpu_request_m, s.cpu_limit_m),
+        ),
+        (
+            "Memory request / limit",
+            format!("{} Mi / {} Mi", s.memory_request_mi, s.memory_limit_mi),
+        ),
+        (
+            "User limit",
+            s.user_limit
+                .map(|u| u.to_string())
+                .unwrap_or_else(|| "unlimited".into()),
+        ),
+        (
+            "Backup",
+            if s.backup_enabled {
+                "on".into()
+            } else {
+                "off".into()
+            },
+        ),
         ("Quota: CPU", format!("{}m", s.quota_cpu_m)),
         ("Quota: memory", format!("{} Mi", s.quota_memory_mi)),
         ("Quota: storage", format!("{} Gi", s.quota_storage_gi)),
         ("Quota: pods", s.quota_pods.to_string()),
-        ("Features", if s.features.is_empty() { "—".into() } else { s.features.join(", ") }),
+        (
+            "Features",
+            if s.features.is_empty() {
+                "—".into()
+            } else {
+                s.features.join(", ")
+            },
+        ),
     ]
 }
 
 #[component]
 pub fn TemplateDetailPage() -> impl IntoView {
     let params = use_params_map();
-    let id = move || params.get().get("id").and_then(|i| i.parse::<i64>().ok()).unwrap_or(0);
+    let id = move || {
+        params
+            .get()
+            .get("id")
+            .and_then(|i| i.parse::<i64>().ok())
+            .unwrap_or(0)
+    };
     let detail = Resource::new(id, get_template);
     let delete = ServerAction::<DeleteTemplate>::new();
     let session = use_session();
@@ -52,7 +86,7 @@ pub fn TemplateDetailPage() -> impl IntoView {
                         let t = d.template;
                         let operator = can(&me, Role::Operator);
                         view! {
-                            <Title text=t.name.clone()/>
+                            <Title text=format!("Template {}", t.key)/>
                             <div class="page-head">
                                 <h1>{t.name.clone()}" "<span class="muted mono">{t.key.clone()}</span></h1>
                                 {operator.then(|| view! {

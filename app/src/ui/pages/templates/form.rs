@@ -74,7 +74,9 @@ fn TemplateFields(f: TemplateForm, result: SaveResult, key_locked: bool) -> impl
 
 fn general_error(result: SaveResult) -> impl IntoView {
     move || match result.get() {
-        Some(Err(e @ AppError::Invalid(_))) => Some(view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any()),
+        Some(Err(e @ AppError::Invalid(_))) => {
+            Some(view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any())
+        }
         Some(Err(e)) => Some(view! { <ErrorPanel err=e/> }.into_any()),
         _ => None,
     }
@@ -94,7 +96,12 @@ pub fn NewTemplatePage() -> impl IntoView {
     let save = ServerAction::<CreateTemplate>::new();
     let result: SaveResult = Signal::derive(move || save.value().get());
     go_to_template_on_success(result);
-    let blank = TemplateForm { postgres_instances: "1".into(), api_replicas: "1".into(), web_replicas: "1".into(), ..Default::default() };
+    let blank = TemplateForm {
+        postgres_instances: "1".into(),
+        api_replicas: "1".into(),
+        web_replicas: "1".into(),
+        ..Default::default()
+    };
     view! {
         <Title text="New template"/>
         <h1>"New template"</h1>
@@ -109,7 +116,13 @@ pub fn NewTemplatePage() -> impl IntoView {
 #[component]
 pub fn EditTemplatePage() -> impl IntoView {
     let params = use_params_map();
-    let id = move || params.get().get("id").and_then(|i| i.parse::<i64>().ok()).unwrap_or(0);
+    let id = move || {
+        params
+            .get()
+            .get("id")
+            .and_then(|i| i.parse::<i64>().ok())
+            .unwrap_or(0)
+    };
     let detail = Resource::new(id, get_template);
     let save = ServerAction::<UpdateTemplate>::new();
     let result: SaveResult = Signal::derive(move || save.value().get());

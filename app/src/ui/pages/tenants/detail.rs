@@ -16,7 +16,10 @@ pub fn TenantDetailPage() -> impl IntoView {
     let id = move || params.get().get("id").unwrap_or_default();
     let update = ServerAction::<UpdateTenant>::new();
     let delete = ServerAction::<DeleteTenant>::new();
-    let tenant = Resource::new(move || (id(), update.version().get()), |(id, _)| get_tenant(id));
+    let tenant = Resource::new(
+        move || (id(), update.version().get()),
+        |(id, _)| get_tenant(id),
+    );
     let session = use_session();
     let result = Signal::derive(move || update.value().get());
     let navigate = use_navigate();
@@ -39,7 +42,7 @@ pub fn TenantDetailPage() -> impl IntoView {
                         let id_for_delete = t.id.clone();
                         let edit_values = (t.company_name.clone(), t.owner_name.clone(), t.owner_email.clone(), t.custom_domain.clone().unwrap_or_default());
                         view! {
-                            <Title text=t.company_name.clone()/>
+                            <Title text=format!("Tenant {}", t.id)/>
                             <div class="page-head">
                                 <h1 data-testid="tenant-title">{t.company_name.clone()}</h1>
                                 <StateBadge state=t.state/>

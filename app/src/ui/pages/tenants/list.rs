@@ -18,7 +18,10 @@ fn query_from(params: &ParamsMap) -> TenantQuery {
         q: params.get("q").unwrap_or_default(),
         template_id: params.get("template").and_then(|t| t.parse().ok()),
         state: params.get("state").and_then(|s| TenantState::parse(&s)),
-        sort: params.get("sort").and_then(|s| TenantSort::parse(&s)).unwrap_or_default(),
+        sort: params
+            .get("sort")
+            .and_then(|s| TenantSort::parse(&s))
+            .unwrap_or_default(),
         desc: params.get("dir").map(|d| d == "desc").unwrap_or(true),
         page: params.get("page").and_then(|p| p.parse().ok()).unwrap_or(1),
         per_page: 0,
@@ -46,7 +49,9 @@ fn href_for(q: &TenantQuery, page: u32) -> String {
 fn urlencode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
             _ => format!("%{b:02X}"),
         })
         .collect()
@@ -168,8 +173,16 @@ mod tests {
 
     #[test]
     fn query_round_trips_through_the_url() {
-        let q = TenantQuery { q: "a&b c".into(), state: Some(TenantState::Pending), page: 2, ..Default::default() }
-            .normalised();
-        assert_eq!(href_for(&q, 3), "/tenants?q=a%26b%20c&state=pending&sort=created&dir=asc&page=3");
+        let q = TenantQuery {
+            q: "a&b c".into(),
+            state: Some(TenantState::Pending),
+            page: 2,
+            ..Default::default()
+        }
+        .normalised();
+        assert_eq!(
+            href_for(&q, 3),
+            "/tenants?q=a%26b%20c&state=pending&sort=created&dir=asc&page=3"
+        );
     }
 }

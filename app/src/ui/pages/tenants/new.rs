@@ -32,7 +32,10 @@ pub fn NewTenantPage() -> impl IntoView {
     let company = RwSignal::new(String::new());
     let wanted_id = RwSignal::new(String::new());
     let template = RwSignal::new(String::new());
-    let hint = Resource::new(move || (company.get(), wanted_id.get()), |(c, w)| id_hint(c, w));
+    let hint = Resource::new(
+        move || (company.get(), wanted_id.get()),
+        |(c, w)| id_hint(c, w),
+    );
     let templates = Resource::new(|| (), |_| list_templates());
     let navigate = use_navigate();
     Effect::new(move |_| {
