@@ -7,5 +7,6 @@ pub mod config;
 pub mod console;
 pub mod error;
 pub mod http;
+pub mod manifests;
 pub mod store;
 pub mod telemetry;

@@ -18,6 +18,7 @@ use sqlx::{AnyPool, Executor};
 use crate::error::{Result, ServerError};
 
 pub use audit::AuditEntry;
+pub use seed::seed_templates;
 pub use sessions::SessionStore;
 pub use staff::StaffRow;
 pub use tenants::NewTenantRecord;

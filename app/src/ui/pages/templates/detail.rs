@@ -90,11 +90,13 @@ pub fn TemplateDetailPage() -> impl IntoView {
                             <div class="page-head">
                                 <h1>{t.name.clone()}" "<span class="muted mono">{t.key.clone()}</span></h1>
                                 {operator.then(|| view! {
+                                    <div class="head-actions">
                                     <A href=format!("/templates/{}/edit", t.id) attr:class="button">"Edit"</A>
                                     <ActionForm action=delete attr:class="inline">
                                         <input type="hidden" name="id" value=t.id.to_string()/>
                                         <button type="submit" class="button danger">"Delete"</button>
                                     </ActionForm>
+                                    </div>
                                 })}
                             </div>
                             {move || delete.value().get().and_then(|r| r.err()).map(|e| view! { <ErrorPanel err=e/> })}

@@ -1,0 +1,110 @@
+//! PostgreSQL: a CloudNativePG `Cluster` where that CRD is served, else a
+//! StatefulSet with its headless Service and volume claim template.
+
+use serde_json::json;
+
+use super::{
+    container_resources, gibibytes, metadata, pod_labels, Capabilities, Manifest, RenderSettings,
+    TenantInput, DB_SECRET,
+};
+
+pub const DB_NAME: &str = "app";
+/// Service the API connects to: CNPG's read-write service, or ours.
+pub fn db_host(caps: &Capabilities) -> &'static str {
+    if caps.cnpg {
+        "db-rw"
+    } else {
+        "db"
+    }
+}
+
+pub(super) fn render(
+    t: &TenantInput,
+    s: &RenderSettings,
+    caps: &Capabilities,
+    ns: &str,
+) -> Vec<Manifest> {
+    let tier = t.tier;
+    if caps.cnpg {
+        let mut spec = json!({
+            "instances": tier.postgres_instances,
+            "imageName": s.image(&s.postgres_image),
+            "storage": { "size": gibibytes(tier.postgres_storage_gi) },
+            "resources": container_resources(tier),
+            "bootstrap": { "initdb": { "database": DB_NAME, "owner": DB_NAME, "secret": { "name": DB_SECRET } } },
+        });
+        if let Some(class) = &s.storage_class {
+            spec["storage"]["storageClass"] = json!(class);
+        }
+        let mut meta = metadata(t, "db", ns, "database");
+        meta["annotations"] = json!({ "tenantry.io/backup": if tier.backup_enabled { "enabled" } else { "disabled" } });
+        return vec![Manifest::new(
+            "postgresql.cnpg.io/v1",
+            "Cluster",
+            "clusters",
+            "db",
+            Some(ns),
+            json!({
+                "metadata": meta,
+                "spec": spec,
+            }),
+        )];
+    }
+    let selector = json!({ "app.kubernetes.io/component": "database", "tenantry.io/tenant": t.id });
+    let mut claim_spec = json!({
+        "accessModes": ["ReadWriteOnce"],
+        "resources": { "requests": { "storage": gibibytes(tier.postgres_storage_gi) } },
+    });
+    if let Some(class) = &s.storage_class {
+        claim_spec["storageClassName"] = json!(class);
+    }
+    let secret_env = |name: &str, key: &str| json!({ "name": name, "valueFrom": { "secretKeyRef": { "name": DB_SECRET, "key": key } } });
+    vec![
+        Manifest::new(
+            "v1",
+            "Service",
+            "services",
+            "db",
+            Some(ns),
+            json!({
+                "metadata": metadata(t, "db", ns, "database"),
+                "spec": { "clusterIP": "None", "selector": selector, "ports": [{ "name": "postgres", "port": 5432 }] },
+            }),
+        ),
+        Manifest::new(
+            "apps/v1",
+            "StatefulSet",
+            "statefulsets",
+            "db",
+            Some(ns),
+            json!({
+                "metadata": metadata(t, "db", ns, "database"),
+                "spec": {
+                    "serviceName": "db",
+                    // A StatefulSet without an operator runs one primary; more
+                    // instances need CloudNativePG's replication.
+                    "replicas": 1,
+                    "selector": { "matchLabels": selector },
+                    "template": {
+                        "metadata": { "labels": pod_labels(t, "database") },
+                        "spec": { "containers": [{
+                            "name": "postgres",
+                            "image": s.image(&s.postgres_image),
+                            "ports": [{ "name": "postgres", "containerPort": 5432 }],
+                            "env": [
+                                { "name": "POSTGRES_DB", "value": DB_NAME },
+                                secret_env("POSTGRES_USER", "username"),
+                                secret_env("POSTGRES_PASSWORD", "password"),
+                                { "name": "PGDATA", "value": "/var/lib/postgresql/data/pgdata" },
+                            ],
+                            "readinessProbe": { "exec": { "command": ["pg_isready", "-U", DB_NAME] }, "periodSeconds": 5 },
+                            "resources": container_resources(tier),
+                            "volumeMounts": [{ "name": "data", "mountPath": "/var/lib/postgresql/data" }],
+                        }]},
+                    },
+                    "volumeClaimTemplates": [{ "metadata": { "name": "data" }, "spec": claim_spec }],
+                },
+            }),
+        ),
+    ]
+}

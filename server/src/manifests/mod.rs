@@ -1,0 +1,142 @@
+//! What a tenant becomes on Kubernetes: its objects rendered from (tenant,
+//! template version, settings, cluster capabilities). Pure: no I/O, so the
+//! same function serves provisioning, dry-runs and golden tests.
+
+mod database;
+mod namespace;
+mod settings;
+mod web;
+
+use app::dto::TierSpec;
+use serde_json::{json, Value};
+
+pub use settings::{Capabilities, RenderSettings};
+
+/// Label on every object Tenantry manages.
+pub const MANAGED_BY: (&str, &str) = ("app.kubernetes.io/managed-by", "tenantry");
+/// Label naming the tenant an object belongs to.
+pub const TENANT_LABEL: &str = "tenantry.io/tenant";
+/// Name of the Secret holding the database credentials.
+pub const DB_SECRET: &str = "db-credentials";
+/// Name of the Secret holding the application's JWT secret.
+pub const APP_SECRET: &str = "app-secrets";
+
+/// Everything about one tenant the renderer needs.
+#[derive(Clone, Copy, Debug)]
+pub struct TenantInput<'a> {
+    pub id: &'a str,
+    pub custom_domain: Option<&'a str>,
+    pub template_key: &'a str,
+    pub template_version: i64,
+    pub tier: &'a TierSpec,
+}
+
+/// One rendered object and where it lives in the API.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Manifest {
+    pub api_version: String,
+    pub kind: String,
+    /// Lower-case plural resource name, e.g. "deployments".
+    pub plural: String,
+    pub name: String,
+    pub namespace: Option<String>,
+    pub body: Value,
+}
+
+impl Manifest {
+    fn new(
+        api_version: &str,
+        kind: &str,
+        plural: &str,
+        name: &str,
+        namespace: Option<&str>,
+        mut body: Value,
+    ) -> Self {
+        body["apiVersion"] = json!(api_version);
+        body["kind"] = json!(kind);
+        Manifest {
+            api_version: api_version.into(),
+            kind: kind.into(),
+            plural: plural.into(),
+            name: name.into(),
+            namespace: namespace.map(Into::into),
+            body,
+        }
+    }
+
+    /// "Deployment tenant-acme/api", for messages.
+    pub fn describe(&self) -> String {
+        match &self.namespace {
+            Some(ns) => format!("{} {ns}/{}", self.kind, self.name),
+            None => format!("{} {}", self.kind, self.name),
+        }
+    }
+}
+
+/// Labels every object of a tenant carries.
+fn labels(t: &TenantInput, component: &str) -> Value {
+    json!({
+        MANAGED_BY.0: MANAGED_BY.1,
+        TENANT_LABEL: t.id,
+        "app.kubernetes.io/component": component,
+        "tenantry.io/template": t.template_key,
+        "tenantry.io/template-version": t.template_version.to_string(),
+    })
+}
+
+/// Labels of pods: no template version, so a new template version does not
+/// restart pods whose spec did not change.
+fn pod_labels(t: &TenantInput, component: &str) -> Value {
+    json!({ MANAGED_BY.0: MANAGED_BY.1, TENANT_LABEL: t.id, "app.kubernetes.io/component": component })
+}
+
+fn metadata(t: &TenantInput, name: &str, namespace: &str, component: &str) -> Value {
+    json!({ "name": name, "namespace": namespace, "labels": labels(t, component) })
+}
+
+/// The tenant's namespace name.
+pub fn namespace_of(settings: &RenderSettings, id: &str) -> String {
+    format!("{}{id}", settings.namespace_prefix)
+}
+
+/// Every object of a tenant, in the order they are applied. Secrets are
+/// rendered without values: they are generated once, when first created.
+pub fn render(t: &TenantInput, s: &RenderSettings, caps: &Capabilities) -> Vec<Manifest> {
+    let ns = namespace_of(s, t.id);
+    let mut out = namespace::render(t, s, &ns);
+    out.extend(database::render(t, s, caps, &ns));
+    out.extend(web::render(t, s, caps, &ns));
+    out
+}
+
+/// The manifests as one multi-document YAML stream (for dry-runs and goldens).
+pub fn to_yaml(manifests: &[Manifest]) -> String {
+    manifests
+        .iter()
+        .map(|m| {
+            serde_yaml::to_string(&m.body).unwrap_or_else(|e| format!("# {}: {e}\n", m.describe()))
+        })
+        .collect::<Vec<_>>()
+        .join("---\n")
+}
+
+/// Kubernetes quantities from the tier's units.
+fn millicores(m: u32) -> String {
+    format!("{m}m")
+}
+fn mebibytes(mi: u32) -> String {
+    format!("{mi}Mi")
+}
+fn gibibytes(gi: u32) -> String {
+    format!("{gi}Gi")
+}
+
+fn container_resources(tier: &TierSpec) -> Value {
+    json!({
+        "requests": { "cpu": millicores(tier.cpu_request_m), "memory": mebibytes(tier.memory_request_mi) },
+        "limits": { "cpu": millicores(tier.cpu_limit_m), "memory": mebibytes(tier.memory_limit_mi) },
+    })
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,80 @@
+//! Render settings (from configuration) and what the cluster serves.
+
+use crate::error::{Result, ServerError};
+
+/// Where tenants live and what they run; from the console's configuration.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RenderSettings {
+    /// Tenants are reached at `<id>.<base_domain>`.
+    pub base_domain: String,
+    /// Namespaces are `<prefix><id>`; at most 7 characters so any valid
+    /// tenant ID still fits the 63-character limit.
+    pub namespace_prefix: String,
+    /// Registry prefix for the tenant images, e.g. `registry.example.com/shop`.
+    pub image_registry: String,
+    pub api_image: String,
+    pub web_image: String,
+    pub migrate_image: String,
+    pub postgres_image: String,
+    pub storage_class: Option<String>,
+    pub ingress_class: Option<String>,
+    pub cluster_issuer: String,
+    /// Namespace of the ingress controller, allowed through the NetworkPolicy.
+    pub ingress_namespace: String,
+}
+
+impl Default for RenderSettings {
+    fn default() -> Self {
+        Self {
+            base_domain: "tenants.example.com".into(),
+            namespace_prefix: app::domain::tenant_id::NAMESPACE_PREFIX.into(),
+            image_registry: "registry.example.com/tenantry".into(),
+            api_image: "api:1.0.0".into(),
+            web_image: "web:1.0.0".into(),
+            migrate_image: "migrate:1.0.0".into(),
+            postgres_image: "postgres:16".into(),
+            storage_class: None,
+            ingress_class: Some("nginx".into()),
+            cluster_issuer: "letsencrypt-prod".into(),
+            ingress_namespace: "ingress-nginx".into(),
+        }
+    }
+}
+
+impl RenderSettings {
+    /// Refuses settings that would render invalid objects.
+    pub fn validate(&self) -> Result<()> {
+        let p = &self.namespace_prefix;
+        let prefix_ok = !p.is_empty()
+            && p.len() <= app::domain::tenant_id::NAMESPACE_PREFIX.len()
+            && p.starts_with(|c: char| c.is_ascii_lowercase())
+            && p.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+        if !prefix_ok {
+            return Err(ServerError::Config(format!(
+                "namespace prefix \"{p}\" must be 1 to 7 of a-z, 0-9, '-', starting with a letter"
+            )));
+        }
+        app::domain::validate::validate_custom_domain(&self.base_domain)
+            .map_err(|rule| ServerError::Config(format!("base domain {rule}")))?;
+        Ok(())
+    }
+
+    pub fn image(&self, name: &str) -> String {
+        if self.image_registry.is_empty() {
+            name.to_string()
+        } else {
+            format!("{}/{name}", self.image_registry.trim_end_matches('/'))
+        }
+    }
+}
+
+/// Optional kinds the cluster serves, found by discovery.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Capabilities {
+    /// CloudNativePG's `postgresql.cnpg.io/v1` `Cluster` is served.
+    pub cnpg: bool,
+    /// The HorizontalPodAutoscaler API version served (`autoscaling/v2` or
+    /// `autoscaling/v2beta2`), if any with metric targets.
+    pub hpa: Option<String>,
+}

@@ -1,0 +1,203 @@
+//! Golden tests: every seeded tier, with and without CloudNativePG, with and
+//! without a custom domain. `UPDATE_GOLDEN=1 cargo test` rewrites the files;
+//! review the diff before committing it.
+
+use super::*;
+use crate::store::seed_templates;
+
+fn golden_path(name: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/golden")
+        .join(format!("{name}.yaml"))
+}
+
+#[test]
+fn golden_manifests_for_every_tier() {
+    let settings = RenderSettings {
+        storage_class: Some("fast-ssd".into()),
+        ..RenderSettings::default()
+    };
+    let mut mismatches = vec![];
+    for tier in seed_templates() {
+        for cnpg in [true, false] {
+            for domain in [None, Some("shop.example.org")] {
+                let caps = Capabilities {
+                    cnpg,
+                    hpa: Some("autoscaling/v2".into()),
+                };
+                let input = TenantInput {
+                    id: "acme-k3x9pq",
+                    custom_domain: domain,
+                    template_key: &tier.key,
+                    template_version: 1,
+                    tier: &tier.spec,
+                };
+                let yaml = to_yaml(&render(&input, &settings, &caps));
+                let name = format!(
+                    "{}-{}-{}",
+                    tier.key,
+                    if cnpg { "cnpg" } else { "statefulset" },
+                    if domain.is_some() {
+                        "custom-domain"
+                    } else {
+                        "no-domain"
+                    }
+                );
+                let path = golden_path(&name);
+                if std::env::var("UPDATE_GOLDEN").is_ok() {
+                    std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+                    std::fs::write(&path, &yaml).expect("write golden");
+                    continue;
+                }
+                match std::fs::read_to_string(&path) {
+                    Ok(expected) if expected == yaml => {}
+                    Ok(_) => mismatches.push(format!("{name}: differs from {}", path.display())),
+                    Err(e) => mismatches.push(format!("{name}: {e}")),
+                }
+            }
+        }
+    }
+    assert!(
+        mismatches.is_empty(),
+        "golden files out of date (UPDATE_GOLDEN=1 to rewrite):\n{}",
+        mismatches.join("\n")
+    );
+}
+
+fn professional() -> app::dto::TierSpec {
+    seed_templates()
+        .into_iter()
+        .find(|t| t.key == "professional")
+        .expect("professional")
+        .spec
+}
+
+#[test]
+fn objects_carry_the_tiers_values_and_labels() {
+    let tier = professional();
+    let input = TenantInput {
+        id: "acme-k3x9pq",
+        custom_domain: Some("shop.example.org"),
+        template_key: "professional",
+        template_version: 3,
+        tier: &tier,
+    };
+    let out = render(&input, &RenderSettings::default(), &Capabilities::default());
+    for m in &out {
+        assert_eq!(
+            m.body["metadata"]["labels"][MANAGED_BY.0],
+            MANAGED_BY.1,
+            "{}",
+            m.describe()
+        );
+        assert_eq!(
+            m.body["metadata"]["labels"][TENANT_LABEL],
+            "acme-k3x9pq",
+            "{}",
+            m.describe()
+        );
+    }
+    let find = |kind: &str, name: &str| {
+        out.iter()
+            .find(|m| m.kind == kind && m.name == name)
+            .unwrap_or_else(|| panic!("{kind} {name}"))
+    };
+    assert_eq!(find("Namespace", "tenant-acme-k3x9pq").namespace, None);
+    assert_eq!(find("Deployment", "api").body["spec"]["replicas"], 2);
+    assert_eq!(
+        find("ResourceQuota", "tenant-quota").body["spec"]["hard"]["limits.cpu"],
+        "8000m"
+    );
+    assert_eq!(
+        find("StatefulSet", "db").body["spec"]["volumeClaimTemplates"][0]["spec"]["resources"]
+            ["requests"]["storage"],
+        "50Gi"
+    );
+    let ingress = &find("Ingress", "tenant").body;
+    assert_eq!(
+        ingress["spec"]["tls"][0]["hosts"],
+        json!(["acme-k3x9pq.tenants.example.com", "shop.example.org"])
+    );
+    assert_eq!(
+        ingress["metadata"]["annotations"]["cert-manager.io/cluster-issuer"],
+        "letsencrypt-prod"
+    );
+    assert!(
+        out.iter().all(|m| m.kind != "HorizontalPodAutoscaler"),
+        "no HPA without the feature and the API"
+    );
+    // Secrets never carry values in a rendering.
+    let secret = &find("Secret", DB_SECRET).body;
+    assert_eq!(secret["stringData"]["password"], "<generated once>");
+}
+
+#[test]
+fn hpa_only_where_the_tier_asks_and_the_cluster_serves_it() {
+    let ent = seed_templates()
+        .into_iter()
+        .find(|t| t.key == "enterprise")
+        .expect("enterprise")
+        .spec;
+    let input = TenantInput {
+        id: "big-abcdef",
+        custom_domain: None,
+        template_key: "enterprise",
+        template_version: 1,
+        tier: &ent,
+    };
+    let with = render(
+        &input,
+        &RenderSettings::default(),
+        &Capabilities {
+            cnpg: true,
+            hpa: Some("autoscaling/v2beta2".into()),
+        },
+    );
+    let hpa = with
+        .iter()
+        .find(|m| m.kind == "HorizontalPodAutoscaler")
+        .expect("hpa");
+    assert_eq!(
+        (hpa.api_version.as_str(), &hpa.body["spec"]["maxReplicas"]),
+        ("autoscaling/v2beta2", &json!(9))
+    );
+    let without = render(
+        &input,
+        &RenderSettings::default(),
+        &Capabilities {
+            cnpg: true,
+            hpa: None,
+        },
+    );
+    assert!(without.iter().all(|m| m.kind != "HorizontalPodAutoscaler"));
+    assert_eq!(
+        with.iter()
+            .find(|m| m.kind == "Cluster")
+            .expect("cnpg")
+            .body["spec"]["instances"],
+        3
+    );
+}
+
+#[test]
+fn settings_are_validated() {
+    let bad = RenderSettings {
+        namespace_prefix: "tenants-".into(),
+        ..RenderSettings::default()
+    };
+    assert!(bad
+        .validate()
+        .unwrap_err()
+        .to_string()
+        .contains("namespace prefix"));
+    let bad = RenderSettings {
+        base_domain: "not a domain".into(),
+        ..RenderSettings::default()
+    };
+    assert!(bad
+        .validate()
+        .unwrap_err()
+        .to_string()
+        .contains("base domain"));
+    assert!(RenderSettings::default().validate().is_ok());
+}

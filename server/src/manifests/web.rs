@@ -1,0 +1,167 @@
+//! The application: API and web Deployments with Services, the database
+//! migration Job, the Ingress with TLS, and an HPA where the tier asks.
+
+use serde_json::{json, Value};
+
+use super::database::{db_host, DB_NAME};
+use super::{
+    container_resources, metadata, pod_labels, Capabilities, Manifest, RenderSettings, TenantInput,
+    APP_SECRET, DB_SECRET,
+};
+
+/// The tier feature that turns on autoscaling of the API.
+pub const AUTOSCALING_FEATURE: &str = "autoscaling";
+
+fn app_env(t: &TenantInput, caps: &Capabilities) -> Value {
+    let from = |secret: &str, key: &str| json!({ "secretKeyRef": { "name": secret, "key": key } });
+    json!([
+        { "name": "TENANT_ID", "value": t.id },
+        { "name": "DATABASE_HOST", "value": db_host(caps) },
+        { "name": "DATABASE_NAME", "value": DB_NAME },
+        { "name": "DATABASE_USER", "valueFrom": from(DB_SECRET, "username") },
+        { "name": "DATABASE_PASSWORD", "valueFrom": from(DB_SECRET, "password") },
+        { "name": "JWT_SECRET", "valueFrom": from(APP_SECRET, "jwt-secret") },
+        { "name": "USER_LIMIT", "value": t.tier.user_limit.map(|u| u.to_string()).unwrap_or_else(|| "unlimited".into()) },
+    ])
+}
+
+fn deployment(
+    t: &TenantInput,
+    s: &RenderSettings,
+    caps: &Capabilities,
+    ns: &str,
+    name: &str,
+    image: &str,
+    port: u16,
+    replicas: u32,
+) -> Manifest {
+    let selector = json!({ "app.kubernetes.io/component": name, "tenantry.io/tenant": t.id });
+    let meta = metadata(t, name, ns, name);
+    Manifest::new(
+        "apps/v1",
+        "Deployment",
+        "deployments",
+        name,
+        Some(ns),
+        json!({
+            "metadata": meta.clone(),
+            "spec": {
+                "replicas": replicas,
+                "selector": { "matchLabels": selector },
+                "template": {
+                    "metadata": { "labels": pod_labels(t, name) },
+                    "spec": { "containers": [{
+                        "name": name,
+                        "image": s.image(image),
+                        "ports": [{ "name": "http", "containerPort": port }],
+                        "env": app_env(t, caps),
+                        "readinessProbe": { "httpGet": { "path": "/healthz", "port": "http" }, "periodSeconds": 5 },
+                        "resources": container_resources(t.tier),
+                    }]},
+                },
+            },
+        }),
+    )
+}
+
+fn service(t: &TenantInput, ns: &str, name: &str) -> Manifest {
+    Manifest::new(
+        "v1",
+        "Service",
+        "services",
+        name,
+        Some(ns),
+        json!({
+            "metadata": metadata(t, name, ns, name),
+            "spec": {
+                "selector": { "app.kubernetes.io/component": name, "tenantry.io/tenant": t.id },
+                "ports": [{ "name": "http", "port": 80, "targetPort": "http" }],
+            },
+        }),
+    )
+}
+
+/// Hosts the Ingress serves: the platform subdomain, then the custom domain.
+pub fn hosts(t: &TenantInput, s: &RenderSettings) -> Vec<String> {
+    let mut hosts = vec![format!("{}.{}", t.id, s.base_domain)];
+    if let Some(d) = t.custom_domain {
+        hosts.push(d.to_string());
+    }
+    hosts
+}
+
+pub(super) fn render(
+    t: &TenantInput,
+    s: &RenderSettings,
+    caps: &Capabilities,
+    ns: &str,
+) -> Vec<Manifest> {
+    let tier = t.tier;
+    let mut out = vec![
+        Manifest::new(
+            "batch/v1",
+            "Job",
+            "jobs",
+            "db-migrate",
+            Some(ns),
+            json!({
+                "metadata": metadata(t, "db-migrate", ns, "migration"),
+                "spec": {
+                    "backoffLimit": 4,
+                    "template": {
+                        "metadata": { "labels": pod_labels(t, "migration") },
+                        "spec": {
+                            "restartPolicy": "Never",
+                            "containers": [{
+                                "name": "migrate",
+                                "image": s.image(&s.migrate_image),
+                                "env": app_env(t, caps),
+                                "resources": container_resources(tier),
+                            }],
+                        },
+                    },
+                },
+            }),
+        ),
+        deployment(t, s, caps, ns, "api", &s.api_image, 8080, tier.api_replicas),
+        service(t, ns, "api"),
+        deployment(t, s, caps, ns, "web", &s.web_image, 3000, tier.web_replicas),
+        service(t, ns, "web"),
+    ];
+    let hosts = hosts(t, s);
+    let path = |p: &str, svc: &str| json!({ "path": p, "pathType": "Prefix", "backend": { "service": { "name": svc, "port": { "name": "http" } } } });
+    let rules: Vec<Value> = hosts
+        .iter()
+        .map(|h| json!({ "host": h, "http": { "paths": [path("/api", "api"), path("/", "web")] } }))
+        .collect();
+    let mut ingress_meta = metadata(t, "tenant", ns, "ingress");
+    ingress_meta["annotations"] = json!({ "cert-manager.io/cluster-issuer": s.cluster_issuer });
+    let mut spec =
+        json!({ "tls": [{ "hosts": hosts, "secretName": "tenant-tls" }], "rules": rules });
+    if let Some(class) = &s.ingress_class {
+        spec["ingressClassName"] = json!(class);
+    }
+    out.push(Manifest::new(
+        "networking.k8s.io/v1",
+        "Ingress",
+        "ingresses",
+        "tenant",
+        Some(ns),
+        json!({ "metadata": ingress_meta, "spec": spec }),
+    ));
+
+    if let Some(api_version) = caps.hpa.as_deref() {
+        if tier.features.iter().any(|f| f == AUTOSCALING_FEATURE) {
+            out.push(Manifest::new(api_version, "HorizontalPodAutoscaler", "horizontalpodautoscalers", "api", Some(ns), json!({
+                "metadata": metadata(t, "api", ns, "api"),
+                "spec": {
+                    "scaleTargetRef": { "apiVersion": "apps/v1", "kind": "Deployment", "name": "api" },
+                    "minReplicas": tier.api_replicas,
+                    "maxReplicas": tier.api_replicas * 3,
+                    "metrics": [{ "type": "Resource", "resource": { "name": "cpu", "target": { "type": "Utilization", "averageUtilization": 70 } } }],
+                },
+            })));
+        }
+    }
+    out
+}
