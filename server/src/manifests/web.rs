@@ -25,16 +25,27 @@ fn app_env(t: &TenantInput, caps: &Capabilities) -> Value {
     ])
 }
 
+/// One of the tenant's HTTP workloads.
+struct Workload<'a> {
+    name: &'a str,
+    image: &'a str,
+    port: u16,
+    replicas: u32,
+}
+
 fn deployment(
     t: &TenantInput,
     s: &RenderSettings,
     caps: &Capabilities,
     ns: &str,
-    name: &str,
-    image: &str,
-    port: u16,
-    replicas: u32,
+    w: Workload,
 ) -> Manifest {
+    let Workload {
+        name,
+        image,
+        port,
+        replicas,
+    } = w;
     let selector = json!({ "app.kubernetes.io/component": name, "tenantry.io/tenant": t.id });
     let meta = metadata(t, name, ns, name);
     Manifest::new(
@@ -123,9 +134,31 @@ pub(super) fn render(
                 },
             }),
         ),
-        deployment(t, s, caps, ns, "api", &s.api_image, 8080, tier.api_replicas),
+        deployment(
+            t,
+            s,
+            caps,
+            ns,
+            Workload {
+                name: "api",
+                image: &s.api_image,
+                port: 8080,
+                replicas: tier.api_replicas,
+            },
+        ),
         service(t, ns, "api"),
-        deployment(t, s, caps, ns, "web", &s.web_image, 3000, tier.web_replicas),
+        deployment(
+            t,
+            s,
+            caps,
+            ns,
+            Workload {
+                name: "web",
+                image: &s.web_image,
+                port: 3000,
+                replicas: tier.web_replicas,
+            },
+        ),
         service(t, ns, "web"),
     ];
     let hosts = hosts(t, s);
