@@ -21,6 +21,17 @@ pub enum ServerError {
     Hash(String),
     #[error(transparent)]
     App(#[from] AppError),
+    #[error("Kubernetes: {}", describe_kube_error(.0))]
+    Kube(#[from] kube::Error),
+    #[error("{what}: {}", describe_kube_error(source))]
+    KubeOn { what: String, source: kube::Error },
+    #[error("{0}")]
+    Wait(String),
+    #[error("{what}: {}", blocked_detail(held))]
+    Blocked {
+        what: String,
+        held: crate::cluster::TeardownBlocked,
+    },
 }
 
 pub type Result<T, E = ServerError> = std::result::Result<T, E>;
@@ -37,7 +48,60 @@ impl ServerError {
             ServerError::Io(_) => "io",
             ServerError::Hash(_) => "hash",
             ServerError::App(_) => "app",
+            ServerError::Kube(_) | ServerError::KubeOn { .. } => "kube",
+            ServerError::Wait(_) => "wait",
+            ServerError::Blocked { .. } => "blocked",
         }
+    }
+}
+
+impl ServerError {
+    /// A Kubernetes failure on a named object ("Deployment tenant-x/api").
+    pub fn kube_on(what: &str, source: kube::Error) -> Self {
+        ServerError::KubeOn {
+            what: what.to_string(),
+            source,
+        }
+    }
+
+    /// Whether retrying may help: connection failures, throttling, server
+    /// errors and conflicts. Invalid objects and refusals are permanent.
+    pub fn is_transient(&self) -> bool {
+        let kube_err = match self {
+            ServerError::Kube(e) | ServerError::KubeOn { source: e, .. } => e,
+            ServerError::Db(_) | ServerError::Wait(_) => return true,
+            _ => return false,
+        };
+        match kube_err {
+            kube::Error::Api(s) => s.code == 409 || s.code == 429 || s.code >= 500,
+            kube::Error::HyperError(_) | kube::Error::Service(_) => true,
+            _ => false,
+        }
+    }
+}
+
+fn blocked_detail(b: &crate::cluster::TeardownBlocked) -> String {
+    if b.0.is_empty() {
+        "nothing reported what holds it".to_string()
+    } else {
+        b.0.join("; ")
+    }
+}
+
+/// The deepest cause of a Kubernetes failure: the API server's own message
+/// (with its reason and code), or the innermost transport error.
+pub fn describe_kube_error(e: &kube::Error) -> String {
+    if let kube::Error::Api(s) = e {
+        return format!("{} ({} {})", s.message, s.reason, s.code);
+    }
+    let mut deepest: &dyn std::error::Error = e;
+    while let Some(next) = deepest.source() {
+        deepest = next;
+    }
+    if std::ptr::eq(deepest as *const _ as *const u8, e as *const _ as *const u8) {
+        e.to_string()
+    } else {
+        format!("{e}: {deepest}")
     }
 }
 

@@ -68,7 +68,7 @@ pub(super) fn render(
             Some(ns),
             json!({
                 "metadata": metadata(t, "db", ns, "database"),
-                "spec": { "clusterIP": "None", "selector": selector, "ports": [{ "name": "postgres", "port": 5432 }] },
+                "spec": { "clusterIP": "None", "selector": selector, "ports": [{ "name": "postgres", "port": 5432, "protocol": "TCP" }] },
             }),
         ),
         Manifest::new(
@@ -90,7 +90,7 @@ pub(super) fn render(
                         "spec": { "containers": [{
                             "name": "postgres",
                             "image": s.image(&s.postgres_image),
-                            "ports": [{ "name": "postgres", "containerPort": 5432 }],
+                            "ports": [{ "name": "postgres", "containerPort": 5432, "protocol": "TCP" }],
                             "env": [
                                 { "name": "POSTGRES_DB", "value": DB_NAME },
                                 secret_env("POSTGRES_USER", "username"),

@@ -11,6 +11,7 @@ use app::dto::TierSpec;
 use serde_json::{json, Value};
 
 pub use settings::{Capabilities, RenderSettings};
+pub use web::MIGRATION_JOB_PREFIX;
 
 /// Label on every object Tenantry manages.
 pub const MANAGED_BY: (&str, &str) = ("app.kubernetes.io/managed-by", "tenantry");
@@ -107,6 +108,13 @@ pub fn render(t: &TenantInput, s: &RenderSettings, caps: &Capabilities) -> Vec<M
     out.extend(database::render(t, s, caps, &ns));
     out.extend(web::render(t, s, caps, &ns));
     out
+}
+
+/// The migration Job among a tenant's manifests.
+pub fn migration_job(manifests: &[Manifest]) -> Option<&Manifest> {
+    manifests
+        .iter()
+        .find(|m| m.kind == "Job" && m.name.starts_with(MIGRATION_JOB_PREFIX))
 }
 
 /// The manifests as one multi-document YAML stream (for dry-runs and goldens).

@@ -64,7 +64,7 @@ fn deployment(
                     "spec": { "containers": [{
                         "name": name,
                         "image": s.image(image),
-                        "ports": [{ "name": "http", "containerPort": port }],
+                        "ports": [{ "name": "http", "containerPort": port, "protocol": "TCP" }],
                         "env": app_env(t, caps),
                         "readinessProbe": { "httpGet": { "path": "/healthz", "port": "http" }, "periodSeconds": 5 },
                         "resources": container_resources(t.tier),
@@ -86,7 +86,7 @@ fn service(t: &TenantInput, ns: &str, name: &str) -> Manifest {
             "metadata": metadata(t, name, ns, name),
             "spec": {
                 "selector": { "app.kubernetes.io/component": name, "tenantry.io/tenant": t.id },
-                "ports": [{ "name": "http", "port": 80, "targetPort": "http" }],
+                "ports": [{ "name": "http", "port": 80, "targetPort": "http", "protocol": "TCP" }],
             },
         }),
     )
@@ -101,6 +101,52 @@ pub fn hosts(t: &TenantInput, s: &RenderSettings) -> Vec<String> {
     hosts
 }
 
+/// The migration Job. Its pod template is immutable, so the name carries a
+/// hash of its spec: re-applying the same spec is a no-op, and a changed
+/// image or tier makes a new Job (a new migration run) instead of a refusal.
+fn migration_job(t: &TenantInput, s: &RenderSettings, caps: &Capabilities, ns: &str) -> Manifest {
+    let spec = json!({
+        "backoffLimit": 4,
+        "template": {
+            "metadata": { "labels": pod_labels(t, "migration") },
+            "spec": {
+                "restartPolicy": "Never",
+                "containers": [{
+                    "name": "migrate",
+                    "image": s.image(&s.migrate_image),
+                    "env": app_env(t, caps),
+                    "resources": container_resources(t.tier),
+                }],
+            },
+        },
+    });
+    let name = format!(
+        "{MIGRATION_JOB_PREFIX}{:08x}",
+        fnv1a(spec.to_string().as_bytes()) as u32
+    );
+    Manifest::new(
+        "batch/v1",
+        "Job",
+        "jobs",
+        &name,
+        Some(ns),
+        json!({
+            "metadata": metadata(t, &name, ns, "migration"),
+            "spec": spec,
+        }),
+    )
+}
+
+/// Names of migration Jobs start with this.
+pub const MIGRATION_JOB_PREFIX: &str = "db-migrate-";
+
+/// FNV-1a: a stable hash (unlike std's, it never changes between builds).
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
 pub(super) fn render(
     t: &TenantInput,
     s: &RenderSettings,
@@ -109,31 +155,7 @@ pub(super) fn render(
 ) -> Vec<Manifest> {
     let tier = t.tier;
     let mut out = vec![
-        Manifest::new(
-            "batch/v1",
-            "Job",
-            "jobs",
-            "db-migrate",
-            Some(ns),
-            json!({
-                "metadata": metadata(t, "db-migrate", ns, "migration"),
-                "spec": {
-                    "backoffLimit": 4,
-                    "template": {
-                        "metadata": { "labels": pod_labels(t, "migration") },
-                        "spec": {
-                            "restartPolicy": "Never",
-                            "containers": [{
-                                "name": "migrate",
-                                "image": s.image(&s.migrate_image),
-                                "env": app_env(t, caps),
-                                "resources": container_resources(tier),
-                            }],
-                        },
-                    },
-                },
-            }),
-        ),
+        migration_job(t, s, caps, ns),
         deployment(
             t,
             s,

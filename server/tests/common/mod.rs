@@ -2,6 +2,8 @@
 //! ephemeral port, with staff of every role.
 #![allow(dead_code)] // each test binary uses a different part of the fixtures
 
+pub mod cluster;
+
 use std::net::SocketAddr;
 use std::sync::Arc;
 

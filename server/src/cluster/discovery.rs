@@ -1,0 +1,23 @@
+//! Which optional kinds the cluster serves, so rendering uses or skips them
+//! (CloudNativePG, HPA v2 or v2beta2) on old and new clusters alike.
+
+use crate::error::Result;
+use crate::manifests::Capabilities;
+
+pub async fn discover(client: &kube::Client) -> Result<Capabilities> {
+    let groups = client.list_api_groups().await?;
+    let serves = |group: &str, version: &str| {
+        groups
+            .groups
+            .iter()
+            .any(|g| g.name == group && g.versions.iter().any(|v| v.version == version))
+    };
+    let hpa = ["v2", "v2beta2"]
+        .into_iter()
+        .find(|v| serves("autoscaling", v))
+        .map(|v| format!("autoscaling/{v}"));
+    Ok(Capabilities {
+        cnpg: serves("postgresql.cnpg.io", "v1"),
+        hpa,
+    })
+}

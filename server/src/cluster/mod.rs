@@ -1,0 +1,57 @@
+//! The Kubernetes side: one client, discovery of what the cluster serves,
+//! server-side apply under one field manager, Secrets generated once,
+//! waits driven by watches, and namespace teardown that names what blocks.
+
+mod apply;
+mod discovery;
+mod secrets;
+mod teardown;
+mod wait;
+
+use std::path::Path;
+
+use kube::config::{KubeConfigOptions, Kubeconfig};
+
+use crate::error::{Result, ServerError};
+use crate::manifests::Capabilities;
+
+pub use apply::{apply_all, apply_manifest};
+pub use discovery::discover;
+pub use secrets::{ensure_tenant_secrets, generate_secret};
+pub use teardown::{delete_namespace, TeardownBlocked};
+pub use wait::{wait_deployment_ready, wait_job_complete};
+
+/// The one field manager of every server-side apply Tenantry makes.
+pub const FIELD_MANAGER: &str = "tenantry";
+
+/// A connected cluster and what it serves.
+#[derive(Clone)]
+pub struct Cluster {
+    pub client: kube::Client,
+    pub caps: Capabilities,
+}
+
+impl Cluster {
+    /// Connects with a kubeconfig file, or the usual inference (in-cluster
+    /// service account, `$KUBECONFIG`, `~/.kube/config`) when none is given.
+    pub async fn connect(kubeconfig: Option<&Path>) -> Result<Cluster> {
+        let config = match kubeconfig {
+            Some(path) => {
+                let kc = Kubeconfig::read_from(path).map_err(|e| {
+                    ServerError::Config(format!("kubeconfig {}: {e}", path.display()))
+                })?;
+                kube::Config::from_custom_kubeconfig(kc, &KubeConfigOptions::default())
+                    .await
+                    .map_err(|e| {
+                        ServerError::Config(format!("kubeconfig {}: {e}", path.display()))
+                    })?
+            }
+            None => kube::Config::infer()
+                .await
+                .map_err(|e| ServerError::Config(format!("no cluster configuration: {e}")))?,
+        };
+        let client = kube::Client::try_from(config).map_err(ServerError::from)?;
+        let caps = discover(&client).await?;
+        Ok(Cluster { client, caps })
+    }
+}

@@ -1,0 +1,73 @@
+//! Credentials generated once: created when absent, never overwritten, so a
+//! re-run of provisioning keeps the passwords the tenant already uses.
+
+use std::collections::BTreeMap;
+
+use k8s_openapi::api::core::v1::Secret;
+use kube::api::{Api, ObjectMeta, PostParams};
+use rand::Rng;
+
+use crate::error::{Result, ServerError};
+use crate::manifests::{Manifest, APP_SECRET, DB_SECRET};
+
+/// `len` random characters from a URL- and shell-safe alphabet.
+pub fn generate_secret(len: usize) -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    let mut rng = rand::rngs::OsRng;
+    (0..len)
+        .map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char)
+        .collect()
+}
+
+/// Whether each Secret was made now (`true`) or already existed.
+pub async fn ensure_tenant_secrets(
+    client: &kube::Client,
+    manifests: &[Manifest],
+) -> Result<Vec<(String, bool)>> {
+    let mut out = vec![];
+    for m in manifests.iter().filter(|m| m.kind == "Secret") {
+        let ns = m.namespace.clone().unwrap_or_default();
+        let values: BTreeMap<String, String> = match m.name.as_str() {
+            DB_SECRET => [
+                ("username".into(), "app".into()),
+                ("password".into(), generate_secret(32)),
+            ]
+            .into(),
+            APP_SECRET => [("jwt-secret".into(), generate_secret(64))].into(),
+            other => {
+                return Err(ServerError::Config(format!(
+                    "no generator for Secret {other}"
+                )))
+            }
+        };
+        let labels =
+            serde_json::from_value(m.body["metadata"]["labels"].clone()).unwrap_or_default();
+        let secret = Secret {
+            metadata: ObjectMeta {
+                name: Some(m.name.clone()),
+                namespace: Some(ns.clone()),
+                labels: Some(labels),
+                ..Default::default()
+            },
+            string_data: Some(values),
+            type_: Some("Opaque".into()),
+            ..Default::default()
+        };
+        let api: Api<Secret> = Api::namespaced(client.clone(), &ns);
+        match api
+            .create(
+                &PostParams {
+                    field_manager: Some(super::FIELD_MANAGER.into()),
+                    ..Default::default()
+                },
+                &secret,
+            )
+            .await
+        {
+            Ok(_) => out.push((m.name.clone(), true)),
+            Err(kube::Error::Api(e)) if e.code == 409 => out.push((m.name.clone(), false)),
+            Err(e) => return Err(ServerError::kube_on(&m.describe(), e)),
+        }
+    }
+    Ok(out)
+}

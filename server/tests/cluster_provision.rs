@@ -1,0 +1,240 @@
+//! Against the real local control plane: a tenant's objects applied with
+//! server-side apply reach readiness through the fake kubelet, re-applying
+//! changes nothing, crash-looping pods are reported by name and reason, and
+//! teardown names the finalizer that blocks it.
+#![allow(clippy::unwrap_used)] // in a test, a panic is the failure report
+
+mod common;
+
+use std::time::Duration;
+
+use common::cluster::{component, test_cluster, unique_id, FakeKubelet, PodFate};
+use k8s_openapi::api::apps::v1::Deployment;
+use k8s_openapi::api::core::v1::{ConfigMap, Namespace, ResourceQuota, Secret};
+use kube::api::{Api, Patch, PatchParams, PostParams};
+use server::cluster::{
+    apply_all, delete_namespace, ensure_tenant_secrets, wait_deployment_ready, wait_job_complete,
+};
+use server::error::ServerError;
+use server::manifests::{
+    migration_job, namespace_of, render, Manifest, RenderSettings, TenantInput, DB_SECRET,
+};
+use server::store::seed_templates;
+
+const WAIT: Duration = Duration::from_secs(60);
+
+fn tier(key: &str) -> app::dto::TierSpec {
+    seed_templates()
+        .into_iter()
+        .find(|t| t.key == key)
+        .unwrap()
+        .spec
+}
+
+fn manifests(
+    id: &str,
+    tier: &app::dto::TierSpec,
+    caps: &server::manifests::Capabilities,
+) -> Vec<Manifest> {
+    let input = TenantInput {
+        id,
+        custom_domain: Some("shop.example.org"),
+        template_key: "professional",
+        template_version: 1,
+        tier,
+    };
+    render(&input, &RenderSettings::default(), caps)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn provisioned_objects_converge_and_reapply_changes_nothing() {
+    let Some(cluster) = test_cluster().await else {
+        return;
+    };
+    let client = cluster.client.clone();
+    let id = unique_id("prov");
+    let ns = namespace_of(&RenderSettings::default(), &id);
+    let pro = tier("professional");
+    let objects = manifests(&id, &pro, &cluster.caps);
+    let _kubelet = FakeKubelet::start(client.clone(), &ns, |p| {
+        if component(p) == "migration" {
+            PodFate::Succeeded
+        } else {
+            PodFate::Ready
+        }
+    });
+
+    let applied = apply_all(&client, &objects).await.unwrap();
+    assert_eq!(
+        applied,
+        objects.iter().filter(|m| m.kind != "Secret").count()
+    );
+    let made = ensure_tenant_secrets(&client, &objects).await.unwrap();
+    assert!(made.iter().all(|(_, created)| *created), "{made:?}");
+
+    let job = migration_job(&objects).unwrap().name.clone();
+    wait_job_complete(&client, &ns, &job, WAIT).await.unwrap();
+    wait_deployment_ready(&client, &ns, "api", WAIT)
+        .await
+        .unwrap();
+    wait_deployment_ready(&client, &ns, "web", WAIT)
+        .await
+        .unwrap();
+
+    // The tier's values are live.
+    let quota: Api<ResourceQuota> = Api::namespaced(client.clone(), &ns);
+    let hard = quota
+        .get("tenant-quota")
+        .await
+        .unwrap()
+        .spec
+        .unwrap()
+        .hard
+        .unwrap();
+    assert_eq!(hard["limits.cpu"].0, "8");
+    assert_eq!(hard["pods"].0, "20");
+    let deployments: Api<Deployment> = Api::namespaced(client.clone(), &ns);
+    let api = deployments.get("api").await.unwrap();
+    assert_eq!(api.spec.as_ref().unwrap().replicas, Some(2));
+    assert_eq!(api.status.as_ref().unwrap().ready_replicas, Some(2));
+
+    // Re-applying the same objects is a no-op; Secrets keep their values.
+    let secrets: Api<Secret> = Api::namespaced(client.clone(), &ns);
+    let password = secrets.get(DB_SECRET).await.unwrap().data.unwrap()["password"]
+        .0
+        .clone();
+    assert_eq!(password.len(), 32);
+    // Generation moves only when a spec changes (status updates do not).
+    let before = api.metadata.generation;
+    apply_all(&client, &objects).await.unwrap();
+    let again = ensure_tenant_secrets(&client, &objects).await.unwrap();
+    assert!(
+        again.iter().all(|(_, created)| !*created),
+        "secrets are never made twice"
+    );
+    assert_eq!(
+        deployments.get("api").await.unwrap().metadata.generation,
+        before,
+        "apply is idempotent"
+    );
+    assert_eq!(
+        secrets.get(DB_SECRET).await.unwrap().data.unwrap()["password"].0,
+        password,
+        "never overwritten"
+    );
+
+    // An upgrade applies in place: Enterprise has 3 API replicas.
+    let ent = tier("enterprise");
+    let upgraded = manifests(&id, &ent, &cluster.caps);
+    apply_all(&client, &upgraded).await.unwrap();
+    let new_job = migration_job(&upgraded).unwrap().name.clone();
+    assert_ne!(new_job, job, "a changed tier runs a new migration Job");
+    wait_job_complete(&client, &ns, &new_job, WAIT)
+        .await
+        .unwrap();
+    wait_deployment_ready(&client, &ns, "api", WAIT)
+        .await
+        .unwrap();
+    assert_eq!(
+        deployments
+            .get("api")
+            .await
+            .unwrap()
+            .status
+            .unwrap()
+            .ready_replicas,
+        Some(3)
+    );
+    assert_eq!(
+        quota
+            .get("tenant-quota")
+            .await
+            .unwrap()
+            .spec
+            .unwrap()
+            .hard
+            .unwrap()["limits.cpu"]
+            .0,
+        "32"
+    );
+
+    delete_namespace(&client, &ns, WAIT).await.unwrap();
+    let namespaces: Api<Namespace> = Api::all(client.clone());
+    assert!(
+        namespaces.get_opt(&ns).await.unwrap().is_none(),
+        "the namespace and everything in it is gone"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn crash_looping_pods_are_reported_with_their_reason() {
+    let Some(cluster) = test_cluster().await else {
+        return;
+    };
+    let client = cluster.client.clone();
+    let id = unique_id("crash");
+    let ns = namespace_of(&RenderSettings::default(), &id);
+    let objects = manifests(&id, &tier("free"), &cluster.caps);
+    let _kubelet = FakeKubelet::start(client.clone(), &ns, |p| {
+        if component(p) == "api" {
+            PodFate::CrashLoop
+        } else {
+            PodFate::Ready
+        }
+    });
+    apply_all(&client, &objects).await.unwrap();
+    ensure_tenant_secrets(&client, &objects).await.unwrap();
+    wait_deployment_ready(&client, &ns, "web", WAIT)
+        .await
+        .unwrap();
+    let err = wait_deployment_ready(&client, &ns, "api", Duration::from_secs(8))
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("Deployment")
+            && err.contains("/api")
+            && err.contains("CrashLoopBackOff")
+            && err.contains("pod api-"),
+        "{err}"
+    );
+    delete_namespace(&client, &ns, WAIT).await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_finalizer_that_blocks_teardown_is_named() {
+    let Some(cluster) = test_cluster().await else {
+        return;
+    };
+    let client = cluster.client.clone();
+    let ns = namespace_of(&RenderSettings::default(), &unique_id("fin"));
+    let namespaces: Api<Namespace> = Api::all(client.clone());
+    let mut n = Namespace::default();
+    n.metadata.name = Some(ns.clone());
+    namespaces.create(&PostParams::default(), &n).await.unwrap();
+    let maps: Api<ConfigMap> = Api::namespaced(client.clone(), &ns);
+    let mut held = ConfigMap::default();
+    held.metadata.name = Some("held".into());
+    held.metadata.finalizers = Some(vec!["example.com/keep-me".into()]);
+    maps.create(&PostParams::default(), &held).await.unwrap();
+
+    let err = delete_namespace(&client, &ns, Duration::from_secs(10))
+        .await
+        .unwrap_err();
+    let text = err.to_string();
+    assert!(matches!(err, ServerError::Blocked { .. }), "{text}");
+    assert!(
+        text.contains(&format!("ConfigMap {ns}/held")) && text.contains("example.com/keep-me"),
+        "{text}"
+    );
+
+    // Once the finalizer is released, teardown completes.
+    maps.patch(
+        "held",
+        &PatchParams::default(),
+        &Patch::Merge(serde_json::json!({ "metadata": { "finalizers": null } })),
+    )
+    .await
+    .unwrap();
+    delete_namespace(&client, &ns, WAIT).await.unwrap();
+}
