@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
-use leptos_router::hooks::{use_navigate, use_params_map};
+use leptos_router::hooks::use_navigate;
 
 use crate::api::templates::{get_template, DeleteTemplate};
 use crate::dto::{Role, TierSpec};
@@ -58,14 +58,7 @@ fn spec_rows(s: &TierSpec) -> Vec<(&'static str, String)> {
 
 #[component]
 pub fn TemplateDetailPage() -> impl IntoView {
-    let params = use_params_map();
-    let id = move || {
-        params
-            .get()
-            .get("id")
-            .and_then(|i| i.parse::<i64>().ok())
-            .unwrap_or(0)
-    };
+    let id = super::template_id_param();
     let detail = Resource::new(id, get_template);
     let delete = ServerAction::<DeleteTemplate>::new();
     let session = use_session();

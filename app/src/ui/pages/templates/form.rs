@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::{use_navigate, use_params_map};
+use leptos_router::hooks::use_navigate;
 
 use crate::api::templates::{get_template, CreateTemplate, UpdateTemplate};
 use crate::dto::{TemplateDto, TemplateForm};
@@ -115,14 +115,7 @@ pub fn NewTemplatePage() -> impl IntoView {
 
 #[component]
 pub fn EditTemplatePage() -> impl IntoView {
-    let params = use_params_map();
-    let id = move || {
-        params
-            .get()
-            .get("id")
-            .and_then(|i| i.parse::<i64>().ok())
-            .unwrap_or(0)
-    };
+    let id = super::template_id_param();
     let detail = Resource::new(id, get_template);
     let save = ServerAction::<UpdateTemplate>::new();
     let result: SaveResult = Signal::derive(move || save.value().get());
