@@ -69,7 +69,7 @@ impl ServerError {
     pub fn is_transient(&self) -> bool {
         let kube_err = match self {
             ServerError::Kube(e) | ServerError::KubeOn { source: e, .. } => e,
-            ServerError::Db(_) | ServerError::Wait(_) => return true,
+            ServerError::Db(_) => return true,
             _ => return false,
         };
         match kube_err {

@@ -9,5 +9,6 @@ pub mod console;
 pub mod error;
 pub mod http;
 pub mod manifests;
+pub mod provisioning;
 pub mod store;
 pub mod telemetry;

@@ -3,12 +3,14 @@
 
 mod audit;
 mod page;
+mod run;
 mod staff;
 mod template;
 mod tenant;
 
 pub use audit::{AuditEventDto, DashboardDto};
 pub use page::Page;
+pub use run::{Operation, RunDto, RunState, StepDto, StepState};
 pub use staff::{CurrentStaff, NewStaffResult, Principal, Role, StaffDto};
 pub use template::{TemplateDetail, TemplateDto, TemplateForm, TemplateVersionDto, TierSpec};
 pub use tenant::{

@@ -127,3 +127,15 @@ pub async fn apply_all(
     }
     Ok(applied)
 }
+
+/// Deletes the object a manifest names; already gone is fine.
+pub async fn delete_manifest(client: &kube::Client, m: &Manifest) -> Result<()> {
+    match api_for(client, m)
+        .delete(&m.name, &DeleteParams::background())
+        .await
+    {
+        Ok(_) => Ok(()),
+        Err(kube::Error::Api(e)) if e.code == 404 => Ok(()),
+        Err(e) => Err(ServerError::kube_on(&m.describe(), e)),
+    }
+}

@@ -4,10 +4,10 @@
 
 use std::time::Duration;
 
-use k8s_openapi::api::apps::v1::Deployment;
+use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
 use k8s_openapi::api::batch::v1::Job;
 use k8s_openapi::api::core::v1::Pod;
-use kube::api::{Api, ListParams};
+use kube::api::{Api, ApiResource, DynamicObject, GroupVersionKind, ListParams};
 use kube::runtime::wait::await_condition;
 
 use crate::error::{Result, ServerError};
@@ -153,5 +153,89 @@ pub async fn wait_job_complete(
             c.message.unwrap_or_default()
         ))),
         None => Ok(()),
+    }
+}
+
+/// Waits until the StatefulSet's replicas are all ready; on timeout, why not.
+pub async fn wait_statefulset_ready(
+    client: &kube::Client,
+    ns: &str,
+    name: &str,
+    timeout: Duration,
+) -> Result<()> {
+    let api: Api<StatefulSet> = Api::namespaced(client.clone(), ns);
+    let ready = |s: Option<&StatefulSet>| {
+        s.is_some_and(|s| {
+            let want = s.spec.as_ref().and_then(|sp| sp.replicas).unwrap_or(1);
+            s.status
+                .as_ref()
+                .is_some_and(|st| st.ready_replicas.unwrap_or(0) >= want)
+        })
+    };
+    wait_or_explain(
+        client,
+        ns,
+        "database",
+        &format!("StatefulSet {ns}/{name}"),
+        timeout,
+        await_condition(api, name, ready),
+    )
+    .await
+}
+
+/// Waits until a CloudNativePG Cluster reports all instances ready.
+pub async fn wait_cnpg_ready(
+    client: &kube::Client,
+    ns: &str,
+    name: &str,
+    timeout: Duration,
+) -> Result<()> {
+    let ar = ApiResource::from_gvk_with_plural(
+        &GroupVersionKind::gvk("postgresql.cnpg.io", "v1", "Cluster"),
+        "clusters",
+    );
+    let api: Api<DynamicObject> = Api::namespaced_with(client.clone(), ns, &ar);
+    let ready = |c: Option<&DynamicObject>| {
+        c.is_some_and(|c| {
+            let want = c.data["spec"]["instances"].as_i64().unwrap_or(1);
+            c.data["status"]["readyInstances"].as_i64().unwrap_or(0) >= want
+        })
+    };
+    wait_or_explain(
+        client,
+        ns,
+        "database",
+        &format!("Cluster {ns}/{name}"),
+        timeout,
+        await_condition(api, name, ready),
+    )
+    .await
+}
+
+async fn wait_or_explain<T, E: std::fmt::Display>(
+    client: &kube::Client,
+    ns: &str,
+    component: &str,
+    what: &str,
+    timeout: Duration,
+    cond: impl std::future::Future<Output = std::result::Result<T, E>>,
+) -> Result<()> {
+    match tokio::time::timeout(timeout, cond).await {
+        Ok(Ok(_)) => Ok(()),
+        Ok(Err(e)) => Err(ServerError::Wait(format!("watching {what} failed: {e}"))),
+        Err(_) => {
+            let problems = pod_problems(client, ns, component)
+                .await
+                .unwrap_or_default();
+            let detail = if problems.is_empty() {
+                "no pod reported a reason".into()
+            } else {
+                problems.join("; ")
+            };
+            Err(ServerError::Wait(format!(
+                "{what} was not ready after {}s: {detail}",
+                timeout.as_secs()
+            )))
+        }
     }
 }

@@ -3,6 +3,7 @@
 //! only the migrations differ per backend (`migrations/<backend>/`).
 
 mod audit;
+mod runs;
 mod seed;
 mod sessions;
 mod staff;

@@ -1,0 +1,95 @@
+use serde::{Deserialize, Serialize};
+
+macro_rules! string_enum {
+    ($(#[$m:meta])* $name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
+        $(#[$m])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[serde(rename_all = "lowercase")]
+        pub enum $name { $($variant),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+            pub fn parse(value: &str) -> Option<$name> {
+                Self::ALL.iter().copied().find(|v| v.as_str() == value)
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+string_enum!(
+    /// What a provisioning run does to a tenant.
+    Operation {
+        Provision => "provision",
+        Update => "update",
+        Suspend => "suspend",
+        Resume => "resume",
+        Deprovision => "deprovision",
+        Cleanup => "cleanup",
+    }
+);
+
+string_enum!(
+    RunState {
+        Pending => "pending",
+        Running => "running",
+        Completed => "completed",
+        Failed => "failed",
+        Cancelled => "cancelled",
+    }
+);
+
+string_enum!(
+    StepState {
+        Pending => "pending",
+        Running => "running",
+        Completed => "completed",
+        Failed => "failed",
+        Skipped => "skipped",
+        Cancelled => "cancelled",
+    }
+);
+
+impl RunState {
+    pub fn is_finished(self) -> bool {
+        matches!(
+            self,
+            RunState::Completed | RunState::Failed | RunState::Cancelled
+        )
+    }
+}
+
+/// One step of a run, with its timing, attempts and the root cause of its
+/// last failure.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StepDto {
+    pub position: i64,
+    pub name: String,
+    pub state: StepState,
+    pub attempts: i64,
+    pub started_at: Option<i64>,
+    pub finished_at: Option<i64>,
+    pub last_error: Option<String>,
+    pub log: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunDto {
+    pub id: i64,
+    pub tenant_id: String,
+    pub operation: Operation,
+    pub state: RunState,
+    pub requested_by: String,
+    pub created_at: i64,
+    pub started_at: Option<i64>,
+    pub finished_at: Option<i64>,
+    pub steps: Vec<StepDto>,
+}

@@ -1,0 +1,377 @@
+//! The provisioning runner against the real local control plane: a run
+//! completes and deprovisioning removes everything; a database stuck in
+//! CrashLoopBackOff fails the run on the right step and is cleaned up; a
+//! runner killed at three different steps resumes on restart and converges
+//! to exactly the objects of a clean run.
+#![allow(clippy::unwrap_used)] // in a test, a panic is the failure report
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::time::{Duration, Instant};
+
+use app::domain::tenant_rules::ValidTenantFields;
+use app::dto::{Operation, RunDto, RunState, StepState, TenantState};
+use common::cluster::{component, test_cluster, unique_id, FakeKubelet, PodFate};
+use common::TestDb;
+use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
+use k8s_openapi::api::batch::v1::Job;
+use k8s_openapi::api::core::v1::{Namespace, Secret, Service};
+use kube::api::{Api, ListParams};
+use server::cluster::Cluster;
+use server::manifests::{namespace_of, RenderSettings, MIGRATION_JOB_PREFIX};
+use server::provisioning::{plan, Runner, RunnerOptions};
+use server::store::{NewTenantRecord, Store};
+
+fn fast() -> RunnerOptions {
+    RunnerOptions {
+        base_backoff: Duration::from_millis(200),
+        poll_every: Duration::from_millis(300),
+        wait_database: Duration::from_secs(40),
+        wait_application: Duration::from_secs(40),
+        wait_teardown: Duration::from_secs(60),
+        ..RunnerOptions::default()
+    }
+}
+
+/// A store with the seeded templates and one pending tenant on `template`.
+async fn tenant_on(db: &TestDb, template: &str, stem: &str) -> (Store, String) {
+    let store = Store::connect(&db.url).await.unwrap();
+    store.seed_templates_if_empty().await.unwrap();
+    let template_id = store
+        .list_templates()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|t| t.key == template)
+        .unwrap()
+        .id;
+    let id = unique_id(stem);
+    let fields = ValidTenantFields {
+        company_name: format!("Runner test {id}"),
+        owner_email: "owner@example.com".into(),
+        owner_name: "Owner".into(),
+        custom_domain: None,
+    };
+    store
+        .insert_tenant(
+            NewTenantRecord {
+                id: &id,
+                fields: &fields,
+                template_id,
+            },
+            "test",
+        )
+        .await
+        .unwrap();
+    (store, id)
+}
+
+async fn start_run(store: &Store, runner: &Runner, tenant: &str, op: Operation) -> i64 {
+    let names: Vec<&str> = plan(op).iter().map(|s| s.name()).collect();
+    let id = store.create_run(tenant, op, &names, "test").await.unwrap();
+    runner.wake();
+    id
+}
+
+async fn wait_run(store: &Store, id: i64, timeout: Duration) -> RunDto {
+    let start = Instant::now();
+    loop {
+        let run = store.get_run(id).await.unwrap();
+        if run.state.is_finished() {
+            return run;
+        }
+        assert!(
+            start.elapsed() < timeout,
+            "run {id} still {} after {timeout:?}: {:#?}",
+            run.state,
+            run.steps
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+fn happy(p: &k8s_openapi::api::core::v1::Pod) -> PodFate {
+    if component(p) == "migration" {
+        PodFate::Succeeded
+    } else {
+        PodFate::Ready
+    }
+}
+
+/// (kind, name) of every object Tenantry made in the namespace.
+async fn objects(cluster: &Cluster, ns: &str) -> BTreeSet<(String, String)> {
+    let lp = ListParams::default().labels("app.kubernetes.io/managed-by=tenantry");
+    let mut out = BTreeSet::new();
+    let c = cluster.client.clone();
+    for d in Api::<Deployment>::namespaced(c.clone(), ns)
+        .list(&lp)
+        .await
+        .unwrap()
+    {
+        out.insert(("Deployment".into(), d.metadata.name.unwrap()));
+    }
+    for s in Api::<StatefulSet>::namespaced(c.clone(), ns)
+        .list(&lp)
+        .await
+        .unwrap()
+    {
+        out.insert(("StatefulSet".into(), s.metadata.name.unwrap()));
+    }
+    for s in Api::<Service>::namespaced(c.clone(), ns)
+        .list(&lp)
+        .await
+        .unwrap()
+    {
+        out.insert(("Service".into(), s.metadata.name.unwrap()));
+    }
+    for j in Api::<Job>::namespaced(c.clone(), ns)
+        .list(&lp)
+        .await
+        .unwrap()
+    {
+        out.insert(("Job".into(), j.metadata.name.unwrap()));
+    }
+    for s in Api::<Secret>::namespaced(c.clone(), ns)
+        .list(&lp)
+        .await
+        .unwrap()
+    {
+        out.insert(("Secret".into(), s.metadata.name.unwrap()));
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn provision_completes_then_deprovision_removes_everything() {
+    let Some(cluster) = test_cluster().await else {
+        return;
+    };
+    let db = TestDb::sqlite();
+    let (store, tenant) = tenant_on(&db, "professional", "run").await;
+    let ns = namespace_of(&RenderSettings::default(), &tenant);
+    let _kubelet = FakeKubelet::start(cluster.client.clone(), &ns, happy);
+    let runner = Runner::new(
+        store.clone(),
+        cluster.clone(),
+        RenderSettings::default(),
+        fast(),
+    );
+    let task = runner.spawn();
+
+    let run = wait_run(
+        &store,
+        start_run(&store, &runner, &tenant, Operation::Provision).await,
+        Duration::from_secs(120),
+    )
+    .await;
+    assert_eq!(run.state, RunState::Completed, "{:#?}", run.steps);
+    assert!(
+        run.steps
+            .iter()
+            .all(|s| s.state == StepState::Completed && s.attempts >= 1),
+        "{:#?}",
+        run.steps
+    );
+    assert!(run
+        .steps
+        .iter()
+        .all(|s| s.started_at.is_some() && s.finished_at.is_some()));
+    assert_eq!(
+        store.get_tenant(&tenant).await.unwrap().state,
+        TenantState::Active
+    );
+    let made = objects(&cluster, &ns).await;
+    for expected in [
+        ("Deployment", "api"),
+        ("Deployment", "web"),
+        ("StatefulSet", "db"),
+        ("Secret", "db-credentials"),
+    ] {
+        assert!(
+            made.contains(&(expected.0.to_string(), expected.1.to_string())),
+            "{expected:?} missing from {made:?}"
+        );
+    }
+    // A second provisioning run while none is open is allowed and changes nothing.
+    let again = wait_run(
+        &store,
+        start_run(&store, &runner, &tenant, Operation::Update).await,
+        Duration::from_secs(120),
+    )
+    .await;
+    assert_eq!(again.state, RunState::Completed);
+    assert_eq!(objects(&cluster, &ns).await, made);
+
+    let gone = wait_run(
+        &store,
+        start_run(&store, &runner, &tenant, Operation::Deprovision).await,
+        Duration::from_secs(120),
+    )
+    .await;
+    assert_eq!(gone.state, RunState::Completed, "{:#?}", gone.steps);
+    assert!(Api::<Namespace>::all(cluster.client.clone())
+        .get_opt(&ns)
+        .await
+        .unwrap()
+        .is_none());
+    assert_eq!(
+        store.get_tenant(&tenant).await.unwrap().state,
+        TenantState::Deprovisioned
+    );
+    let audit = store.list_audit(&tenant, 1, 50).await.unwrap();
+    assert!(audit.items.iter().any(|e| e.action == "tenant.deprovision"));
+    task.abort();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crash_looping_database_fails_its_step_and_is_cleaned_up() {
+    let Some(cluster) = test_cluster().await else {
+        return;
+    };
+    let db = TestDb::sqlite();
+    let (store, tenant) = tenant_on(&db, "free", "dbfail").await;
+    let ns = namespace_of(&RenderSettings::default(), &tenant);
+    let _kubelet = FakeKubelet::start(cluster.client.clone(), &ns, |p| {
+        if component(p) == "database" {
+            PodFate::CrashLoop
+        } else {
+            happy(p)
+        }
+    });
+    let opts = RunnerOptions {
+        wait_database: Duration::from_secs(6),
+        ..fast()
+    };
+    let runner = Runner::new(
+        store.clone(),
+        cluster.clone(),
+        RenderSettings::default(),
+        opts,
+    );
+    let task = runner.spawn();
+
+    let run = wait_run(
+        &store,
+        start_run(&store, &runner, &tenant, Operation::Provision).await,
+        Duration::from_secs(120),
+    )
+    .await;
+    assert_eq!(run.state, RunState::Failed);
+    let failed: Vec<_> = run
+        .steps
+        .iter()
+        .filter(|s| s.state == StepState::Failed)
+        .collect();
+    assert_eq!(failed.len(), 1);
+    assert_eq!(failed[0].name, "wait-database");
+    let cause = failed[0].last_error.clone().unwrap_or_default();
+    assert!(
+        cause.contains("CrashLoopBackOff") && cause.contains("pod db-0"),
+        "{cause}"
+    );
+    assert!(failed[0].log.contains("cleaned up"), "{}", failed[0].log);
+    assert!(run
+        .steps
+        .iter()
+        .skip_while(|s| s.name != "wait-database")
+        .skip(1)
+        .all(|s| s.state == StepState::Pending));
+    assert!(
+        Api::<Namespace>::all(cluster.client.clone())
+            .get_opt(&ns)
+            .await
+            .unwrap()
+            .is_none(),
+        "no object left behind"
+    );
+    assert_eq!(
+        store.get_tenant(&tenant).await.unwrap().state,
+        TenantState::Failed
+    );
+    task.abort();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_runner_killed_at_any_step_resumes_and_converges() {
+    let Some(cluster) = test_cluster().await else {
+        return;
+    };
+    let mut reference: Option<BTreeSet<(String, String)>> = None;
+    for kill_at in ["secrets", "migrate", "wait-web"] {
+        let db = TestDb::sqlite();
+        let (store, tenant) = tenant_on(&db, "demo", "kill").await;
+        let ns = namespace_of(&RenderSettings::default(), &tenant);
+        let _kubelet = FakeKubelet::start(cluster.client.clone(), &ns, happy);
+
+        let first = Runner::new(
+            store.clone(),
+            cluster.clone(),
+            RenderSettings::default(),
+            fast(),
+        );
+        let task = first.spawn();
+        let run_id = start_run(&store, &first, &tenant, Operation::Provision).await;
+        let start = Instant::now();
+        loop {
+            let run = store.get_run(run_id).await.unwrap();
+            if run
+                .steps
+                .iter()
+                .any(|s| s.name == kill_at && s.state != StepState::Pending)
+            {
+                break;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(90),
+                "never reached {kill_at}: {:#?}",
+                run.steps
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        task.abort(); // the process dies mid-step
+        let _ = task.await;
+
+        let second = Runner::new(
+            store.clone(),
+            cluster.clone(),
+            RenderSettings::default(),
+            fast(),
+        );
+        let task = second.spawn();
+        let run = wait_run(&store, run_id, Duration::from_secs(120)).await;
+        assert_eq!(
+            run.state,
+            RunState::Completed,
+            "killed at {kill_at}: {:#?}",
+            run.steps
+        );
+        let made = objects(&cluster, &ns).await;
+        // Same objects whatever the kill point: nothing duplicated, nothing orphaned.
+        // Migration Job names carry a hash of the tenant's spec; compare kinds.
+        let shape: BTreeSet<(String, String)> = made
+            .into_iter()
+            .map(|(k, n)| {
+                if n.starts_with(MIGRATION_JOB_PREFIX) {
+                    (k, MIGRATION_JOB_PREFIX.to_string())
+                } else {
+                    (k, n)
+                }
+            })
+            .collect();
+        match &reference {
+            None => reference = Some(shape),
+            Some(r) => assert_eq!(&shape, r, "killed at {kill_at}"),
+        }
+        task.abort();
+        server::cluster::delete_namespace(&cluster.client, &ns, Duration::from_secs(60))
+            .await
+            .unwrap();
+    }
+    let r = reference.unwrap();
+    assert_eq!(
+        r.iter().filter(|(k, _)| k == "Job").count(),
+        1,
+        "one migration Job: {r:?}"
+    );
+}
