@@ -94,14 +94,15 @@ pub fn describe_kube_error(e: &kube::Error) -> String {
     if let kube::Error::Api(s) = e {
         return format!("{} ({} {})", s.message, s.reason, s.code);
     }
-    let mut deepest: &dyn std::error::Error = e;
-    while let Some(next) = deepest.source() {
-        deepest = next;
+    let mut deepest: Option<&dyn std::error::Error> = None;
+    let mut next = std::error::Error::source(e);
+    while let Some(cause) = next {
+        deepest = Some(cause);
+        next = cause.source();
     }
-    if std::ptr::eq(deepest as *const _ as *const u8, e as *const _ as *const u8) {
-        e.to_string()
-    } else {
-        format!("{e}: {deepest}")
+    match deepest {
+        Some(cause) => format!("{e}: {cause}"),
+        None => e.to_string(),
     }
 }
 

@@ -99,46 +99,29 @@ fn happy(p: &k8s_openapi::api::core::v1::Pod) -> PodFate {
     }
 }
 
+/// Names of the `K` objects Tenantry made in the namespace, as (kind, name).
+async fn named<K>(cluster: &Cluster, ns: &str, out: &mut BTreeSet<(String, String)>)
+where
+    K: kube::Resource<Scope = k8s_openapi::NamespaceResourceScope, DynamicType = ()>
+        + Clone
+        + serde::de::DeserializeOwned
+        + std::fmt::Debug,
+{
+    let lp = ListParams::default().labels("app.kubernetes.io/managed-by=tenantry");
+    let api: Api<K> = Api::namespaced(cluster.client.clone(), ns);
+    for obj in api.list(&lp).await.unwrap() {
+        out.insert((K::kind(&()).to_string(), obj.meta().name.clone().unwrap()));
+    }
+}
+
 /// (kind, name) of every object Tenantry made in the namespace.
 async fn objects(cluster: &Cluster, ns: &str) -> BTreeSet<(String, String)> {
-    let lp = ListParams::default().labels("app.kubernetes.io/managed-by=tenantry");
     let mut out = BTreeSet::new();
-    let c = cluster.client.clone();
-    for d in Api::<Deployment>::namespaced(c.clone(), ns)
-        .list(&lp)
-        .await
-        .unwrap()
-    {
-        out.insert(("Deployment".into(), d.metadata.name.unwrap()));
-    }
-    for s in Api::<StatefulSet>::namespaced(c.clone(), ns)
-        .list(&lp)
-        .await
-        .unwrap()
-    {
-        out.insert(("StatefulSet".into(), s.metadata.name.unwrap()));
-    }
-    for s in Api::<Service>::namespaced(c.clone(), ns)
-        .list(&lp)
-        .await
-        .unwrap()
-    {
-        out.insert(("Service".into(), s.metadata.name.unwrap()));
-    }
-    for j in Api::<Job>::namespaced(c.clone(), ns)
-        .list(&lp)
-        .await
-        .unwrap()
-    {
-        out.insert(("Job".into(), j.metadata.name.unwrap()));
-    }
-    for s in Api::<Secret>::namespaced(c.clone(), ns)
-        .list(&lp)
-        .await
-        .unwrap()
-    {
-        out.insert(("Secret".into(), s.metadata.name.unwrap()));
-    }
+    named::<Deployment>(cluster, ns, &mut out).await;
+    named::<StatefulSet>(cluster, ns, &mut out).await;
+    named::<Service>(cluster, ns, &mut out).await;
+    named::<Job>(cluster, ns, &mut out).await;
+    named::<Secret>(cluster, ns, &mut out).await;
     out
 }
 

@@ -10,5 +10,5 @@ pub use layers::{
     reject_cross_origin, require_api_session, require_page_session, resolve_principal, PUBLIC_API,
     SESSION_EPOCH, SESSION_STAFF_ID,
 };
-pub use password::{generate_password, hash_password, verify_password};
+pub use password::{generate_password, hash_password, random_chars, verify_password};
 pub use throttle::{Throttle, ThrottlePolicy};

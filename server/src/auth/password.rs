@@ -58,9 +58,15 @@ fn dummy_hash() -> String {
 /// alphabet without look-alikes (about 117 bits).
 pub fn generate_password() -> String {
     const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnpqrstuvwxyz23456789";
+    random_chars(ALPHABET, 20)
+}
+
+/// `len` characters drawn uniformly from `alphabet` with the OS's CSPRNG:
+/// the one source of every generated password, secret and ID suffix.
+pub fn random_chars(alphabet: &[u8], len: usize) -> String {
     let mut rng = rand::rngs::OsRng;
-    (0..20)
-        .map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char)
+    (0..len)
+        .map(|_| alphabet[rng.gen_range(0..alphabet.len())] as char)
         .collect()
 }
 

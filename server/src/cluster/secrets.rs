@@ -5,7 +5,6 @@ use std::collections::BTreeMap;
 
 use k8s_openapi::api::core::v1::Secret;
 use kube::api::{Api, ObjectMeta, PostParams};
-use rand::Rng;
 
 use crate::error::{Result, ServerError};
 use crate::manifests::{Manifest, APP_SECRET, DB_SECRET};
@@ -13,10 +12,7 @@ use crate::manifests::{Manifest, APP_SECRET, DB_SECRET};
 /// `len` random characters from a URL- and shell-safe alphabet.
 pub fn generate_secret(len: usize) -> String {
     const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-    let mut rng = rand::rngs::OsRng;
-    (0..len)
-        .map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char)
-        .collect()
+    crate::auth::random_chars(ALPHABET, len)
 }
 
 /// Whether each Secret was made now (`true`) or already existed.

@@ -80,25 +80,10 @@ pub async fn wait_deployment_ready(
     timeout: Duration,
 ) -> Result<()> {
     let api: Api<Deployment> = Api::namespaced(client.clone(), ns);
+    let what = format!("Deployment {ns}/{name}");
     let cond = await_condition(api, name, deployment_ready);
-    match tokio::time::timeout(timeout, cond).await {
-        Ok(Ok(_)) => Ok(()),
-        Ok(Err(e)) => Err(ServerError::Wait(format!(
-            "watching Deployment {ns}/{name} failed: {e}"
-        ))),
-        Err(_) => {
-            let problems = pod_problems(client, ns, name).await.unwrap_or_default();
-            let detail = if problems.is_empty() {
-                "no pod reported a reason".into()
-            } else {
-                problems.join("; ")
-            };
-            Err(ServerError::Wait(format!(
-                "Deployment {ns}/{name} was not ready after {}s: {detail}",
-                timeout.as_secs()
-            )))
-        }
-    }
+    wait_or_explain(client, ns, name, &what, "was not ready", timeout, cond).await?;
+    Ok(())
 }
 
 /// Waits until the Job succeeds; a Job that fails is reported at once.
@@ -117,28 +102,18 @@ pub async fn wait_job_complete(
                     .any(|c| (c.type_ == "Complete" || c.type_ == "Failed") && c.status == "True")
             })
     };
-    let job = match tokio::time::timeout(timeout, await_condition(api, name, finished)).await {
-        Ok(Ok(job)) => job,
-        Ok(Err(e)) => {
-            return Err(ServerError::Wait(format!(
-                "watching Job {ns}/{name} failed: {e}"
-            )))
-        }
-        Err(_) => {
-            let problems = pod_problems(client, ns, "migration")
-                .await
-                .unwrap_or_default();
-            return Err(ServerError::Wait(format!(
-                "Job {ns}/{name} did not finish after {}s: {}",
-                timeout.as_secs(),
-                if problems.is_empty() {
-                    "no pod reported a reason".into()
-                } else {
-                    problems.join("; ")
-                }
-            )));
-        }
-    };
+    let what = format!("Job {ns}/{name}");
+    let cond = await_condition(api, name, finished);
+    let job = wait_or_explain(
+        client,
+        ns,
+        "migration",
+        &what,
+        "did not finish",
+        timeout,
+        cond,
+    )
+    .await?;
     let failed = job
         .and_then(|j| j.status)
         .and_then(|s| s.conditions)
@@ -177,10 +152,12 @@ pub async fn wait_statefulset_ready(
         ns,
         "database",
         &format!("StatefulSet {ns}/{name}"),
+        "was not ready",
         timeout,
         await_condition(api, name, ready),
     )
     .await
+    .map(|_| ())
 }
 
 /// Waits until a CloudNativePG Cluster reports all instances ready.
@@ -206,22 +183,28 @@ pub async fn wait_cnpg_ready(
         ns,
         "database",
         &format!("Cluster {ns}/{name}"),
+        "was not ready",
         timeout,
         await_condition(api, name, ready),
     )
     .await
+    .map(|_| ())
 }
 
+/// Runs a watch-driven wait; on timeout the error says what the pods of
+/// `component` are waiting on.
+#[allow(clippy::too_many_arguments)]
 async fn wait_or_explain<T, E: std::fmt::Display>(
     client: &kube::Client,
     ns: &str,
     component: &str,
     what: &str,
+    not_done: &str,
     timeout: Duration,
     cond: impl std::future::Future<Output = std::result::Result<T, E>>,
-) -> Result<()> {
+) -> Result<T> {
     match tokio::time::timeout(timeout, cond).await {
-        Ok(Ok(_)) => Ok(()),
+        Ok(Ok(value)) => Ok(value),
         Ok(Err(e)) => Err(ServerError::Wait(format!("watching {what} failed: {e}"))),
         Err(_) => {
             let problems = pod_problems(client, ns, component)
@@ -233,7 +216,7 @@ async fn wait_or_explain<T, E: std::fmt::Display>(
                 problems.join("; ")
             };
             Err(ServerError::Wait(format!(
-                "{what} was not ready after {}s: {detail}",
+                "{what} {not_done} after {}s: {detail}",
                 timeout.as_secs()
             )))
         }

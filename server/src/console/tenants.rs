@@ -4,7 +4,6 @@ use app::domain::tenant_id::{tenant_id_from, validate_tenant_id, SUFFIX_ALPHABET
 use app::domain::validate::{validate_display_name, MAX_COMPANY_NAME};
 use app::dto::{CurrentStaff, IdCheck, NewTenantForm, Role, TenantDto, TenantForm};
 use app::error::AppError;
-use rand::Rng;
 
 use super::{require, ConsoleService, R};
 use crate::store::NewTenantRecord;
@@ -14,10 +13,7 @@ use crate::store::NewTenantRecord;
 const ID_ATTEMPTS: usize = 8;
 
 pub fn random_suffix() -> String {
-    let mut rng = rand::thread_rng();
-    (0..SUFFIX_LEN)
-        .map(|_| SUFFIX_ALPHABET[rng.gen_range(0..SUFFIX_ALPHABET.len())] as char)
-        .collect()
+    crate::auth::random_chars(SUFFIX_ALPHABET, SUFFIX_LEN)
 }
 
 impl ConsoleService {

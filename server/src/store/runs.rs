@@ -152,18 +152,16 @@ impl Store {
     }
 
     pub async fn set_run_state(&self, id: i64, state: RunState) -> Result<()> {
-        let now = now_ms();
         let sql = match state {
             RunState::Running => "UPDATE provisioning_runs SET state = $2, started_at = COALESCE(started_at, $3) WHERE id = $1",
             s if s.is_finished() => "UPDATE provisioning_runs SET state = $2, finished_at = $3 WHERE id = $1",
-            _ => "UPDATE provisioning_runs SET state = $2, finished_at = NULL WHERE id = $1 AND $3 = $3",
+            _ => "UPDATE provisioning_runs SET state = $2, finished_at = NULL WHERE id = $1",
         };
-        sqlx::query(sql)
-            .bind(id)
-            .bind(state.as_str())
-            .bind(now)
-            .execute(&self.pool)
-            .await?;
+        let mut q = sqlx::query(sql).bind(id).bind(state.as_str());
+        if sql.contains("$3") {
+            q = q.bind(now_ms());
+        }
+        q.execute(&self.pool).await?;
         Ok(())
     }
 
