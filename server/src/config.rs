@@ -1,6 +1,11 @@
 //! All settings in one struct, from flags and environment, validated at start.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::manifests::RenderSettings;
+use crate::provisioning::RunnerOptions;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
@@ -55,7 +60,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Start the web console (the default).
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Manage staff accounts.
     #[command(subcommand)]
     Staff(crate::cli::StaffCommand),
@@ -76,6 +81,105 @@ pub struct ServeArgs {
     /// When absent, a random one is printed once to the terminal.
     #[arg(long, env = "TENANTRY_ADMIN_PASSWORD", hide_env_values = true)]
     pub admin_password: Option<Secret>,
+
+    #[command(flatten)]
+    pub engine: EngineArgs,
+}
+
+/// The cluster, what tenants are made of, and how the runner works. Without
+/// `--kubeconfig` or `--in-cluster` the console runs without a cluster:
+/// records, templates and dry-runs work; operations say no cluster is
+/// connected.
+#[derive(Debug, Clone, Args, Default)]
+pub struct EngineArgs {
+    /// Kubeconfig of the cluster tenants live in.
+    #[arg(long, env = "TENANTRY_KUBECONFIG")]
+    pub kubeconfig: Option<PathBuf>,
+    /// Use the pod's service account (when Tenantry runs in the cluster).
+    #[arg(long, env = "TENANTRY_IN_CLUSTER")]
+    pub in_cluster: bool,
+    /// Tenants are reached at <id>.<base domain> [tenants.example.com].
+    #[arg(long, env = "TENANTRY_BASE_DOMAIN")]
+    pub base_domain: Option<String>,
+    /// Namespace prefix, at most 7 characters [tenant-].
+    #[arg(long, env = "TENANTRY_NAMESPACE_PREFIX")]
+    pub namespace_prefix: Option<String>,
+    /// Registry the tenant images come from [registry.example.com/tenantry].
+    #[arg(long, env = "TENANTRY_IMAGE_REGISTRY")]
+    pub image_registry: Option<String>,
+    /// Storage class of database volumes [the cluster's default].
+    #[arg(long, env = "TENANTRY_STORAGE_CLASS")]
+    pub storage_class: Option<String>,
+    /// Ingress class [nginx].
+    #[arg(long, env = "TENANTRY_INGRESS_CLASS")]
+    pub ingress_class: Option<String>,
+    /// cert-manager ClusterIssuer for tenant TLS [letsencrypt-prod].
+    #[arg(long, env = "TENANTRY_CLUSTER_ISSUER")]
+    pub cluster_issuer: Option<String>,
+    /// Namespace of the ingress controller, let through NetworkPolicies [ingress-nginx].
+    #[arg(long, env = "TENANTRY_INGRESS_NAMESPACE")]
+    pub ingress_namespace: Option<String>,
+    /// Where pre-deprovisioning dumps go [s3://tenantry-backups].
+    #[arg(long, env = "TENANTRY_BACKUP_DESTINATION")]
+    pub backup_destination: Option<String>,
+    /// Runs executed at once [8].
+    #[arg(long, env = "TENANTRY_CONCURRENCY")]
+    pub concurrency: Option<usize>,
+    /// Attempts per step for transient failures [10].
+    #[arg(long, env = "TENANTRY_STEP_ATTEMPTS")]
+    pub step_attempts: Option<i64>,
+    /// Seconds to wait for the database (and migrations) [600].
+    #[arg(long, env = "TENANTRY_WAIT_DATABASE_SECS")]
+    pub wait_database_secs: Option<u64>,
+    /// Seconds to wait for API and web before warning [300].
+    #[arg(long, env = "TENANTRY_WAIT_APPLICATION_SECS")]
+    pub wait_application_secs: Option<u64>,
+    /// Seconds to wait for a namespace to go [300].
+    #[arg(long, env = "TENANTRY_WAIT_TEARDOWN_SECS")]
+    pub wait_teardown_secs: Option<u64>,
+    /// Seconds between observations of tenant workloads [15].
+    #[arg(long, env = "TENANTRY_OBSERVE_SECS")]
+    pub observe_secs: Option<u64>,
+}
+
+impl EngineArgs {
+    pub fn wants_cluster(&self) -> bool {
+        self.kubeconfig.is_some() || self.in_cluster
+    }
+
+    pub fn render_settings(&self) -> RenderSettings {
+        let d = RenderSettings::default();
+        let or = |v: &Option<String>, default: String| v.clone().unwrap_or(default);
+        RenderSettings {
+            base_domain: or(&self.base_domain, d.base_domain),
+            namespace_prefix: or(&self.namespace_prefix, d.namespace_prefix),
+            image_registry: or(&self.image_registry, d.image_registry),
+            storage_class: self.storage_class.clone().or(d.storage_class),
+            ingress_class: self.ingress_class.clone().or(d.ingress_class),
+            cluster_issuer: or(&self.cluster_issuer, d.cluster_issuer),
+            ingress_namespace: or(&self.ingress_namespace, d.ingress_namespace),
+            backup_destination: or(&self.backup_destination, d.backup_destination),
+            ..d
+        }
+    }
+
+    pub fn runner_options(&self) -> RunnerOptions {
+        let d = RunnerOptions::default();
+        let secs =
+            |v: Option<u64>, default: Duration| v.map(Duration::from_secs).unwrap_or(default);
+        RunnerOptions {
+            concurrency: self.concurrency.unwrap_or(d.concurrency).max(1),
+            max_attempts: self.step_attempts.unwrap_or(d.max_attempts).max(1),
+            wait_database: secs(self.wait_database_secs, d.wait_database),
+            wait_application: secs(self.wait_application_secs, d.wait_application),
+            wait_teardown: secs(self.wait_teardown_secs, d.wait_teardown),
+            ..d
+        }
+    }
+
+    pub fn observe_every(&self) -> Duration {
+        Duration::from_secs(self.observe_secs.unwrap_or(15).max(1))
+    }
 }
 
 impl ServeArgs {

@@ -27,6 +27,9 @@ pub enum ServerError {
     KubeOn { what: String, source: kube::Error },
     #[error("{0}")]
     Wait(String),
+    /// A watch ended early; transient.
+    #[error("{0}")]
+    WatchLost(String),
     #[error("{what}: {}", blocked_detail(held))]
     Blocked {
         what: String,
@@ -50,6 +53,7 @@ impl ServerError {
             ServerError::App(_) => "app",
             ServerError::Kube(_) | ServerError::KubeOn { .. } => "kube",
             ServerError::Wait(_) => "wait",
+            ServerError::WatchLost(_) => "watch_lost",
             ServerError::Blocked { .. } => "blocked",
         }
     }
@@ -69,7 +73,7 @@ impl ServerError {
     pub fn is_transient(&self) -> bool {
         let kube_err = match self {
             ServerError::Kube(e) | ServerError::KubeOn { source: e, .. } => e,
-            ServerError::Db(_) => return true,
+            ServerError::Db(_) | ServerError::WatchLost(_) => return true,
             _ => return false,
         };
         match kube_err {

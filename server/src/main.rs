@@ -15,7 +15,7 @@ async fn main() -> ExitCode {
         let store = Store::connect(&cli.database_url.0).await?;
         match cli.command {
             None => server::cli::run_serve(store, serve_args_from_env()).await,
-            Some(Command::Serve(args)) => server::cli::run_serve(store, args).await,
+            Some(Command::Serve(args)) => server::cli::run_serve(store, *args).await,
             Some(Command::Staff(cmd)) => {
                 server::cli::run_staff(&store, cmd, &mut std::io::stdout()).await
             }

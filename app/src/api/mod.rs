@@ -5,6 +5,8 @@
 pub mod audit;
 pub mod auth;
 pub mod dashboard;
+pub mod operations;
+pub mod runs;
 pub mod staff;
 pub mod templates;
 pub mod tenants;

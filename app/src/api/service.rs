@@ -51,6 +51,27 @@ pub trait Console: Send + Sync + 'static {
     async fn set_staff_active(&self, who: &CurrentStaff, id: i64, active: bool) -> R<StaffDto>;
     async fn reset_staff_password(&self, who: &CurrentStaff, id: i64) -> R<NewStaffResult>;
 
+    /// Provision, suspend, resume or clean up (operations without options).
+    async fn start_operation(&self, who: &CurrentStaff, id: String, op: Operation) -> R<RunDto>;
+    async fn preview_tenant_change(
+        &self,
+        who: &CurrentStaff,
+        id: String,
+        form: ChangeForm,
+    ) -> R<ChangePreview>;
+    async fn change_tenant(&self, who: &CurrentStaff, id: String, form: ChangeForm) -> R<RunDto>;
+    async fn deprovision_tenant(
+        &self,
+        who: &CurrentStaff,
+        id: String,
+        form: DeprovisionForm,
+    ) -> R<RunDto>;
+    async fn list_runs(&self, who: &CurrentStaff, q: RunQuery) -> R<Page<RunDto>>;
+    async fn get_run(&self, who: &CurrentStaff, id: i64) -> R<RunDto>;
+    async fn retry_step(&self, who: &CurrentStaff, run: i64, position: i64) -> R<RunDto>;
+    async fn recover_run(&self, who: &CurrentStaff, run: i64) -> R<RunDto>;
+    async fn cancel_run(&self, who: &CurrentStaff, run: i64) -> R<RunDto>;
+
     async fn list_audit(&self, who: &CurrentStaff, q: String, page: u32) -> R<Page<AuditEventDto>>;
 }
 

@@ -2,6 +2,7 @@
 //! secrets (password hashes, session ids) ever live in them.
 
 mod audit;
+mod ops;
 mod page;
 mod run;
 mod staff;
@@ -9,6 +10,10 @@ mod template;
 mod tenant;
 
 pub use audit::{AuditEventDto, DashboardDto};
+pub use ops::{
+    ChangeAction, ChangeForm, ChangePreview, DeprovisionForm, FieldChange, ObjectChange,
+    RunOptions, RunQuery,
+};
 pub use page::Page;
 pub use run::{Operation, RunDto, RunState, StepDto, StepState};
 pub use staff::{CurrentStaff, NewStaffResult, Principal, Role, StaffDto};

@@ -88,6 +88,9 @@ pub struct RunDto {
     pub operation: Operation,
     pub state: RunState,
     pub requested_by: String,
+    pub options: super::RunOptions,
+    /// The run does not start (or go on) before this time.
+    pub not_before: Option<i64>,
     pub created_at: i64,
     pub started_at: Option<i64>,
     pub finished_at: Option<i64>,

@@ -63,6 +63,13 @@ pub struct TenantDto {
     pub template_version: i64,
     pub custom_domain: Option<String>,
     pub state: TenantState,
+    /// Why the state is what it is, e.g. "api 1/2 ready".
+    pub state_detail: Option<String>,
+    /// When the state was last checked against the cluster (ms since epoch).
+    pub observed_at: Option<i64>,
+    /// Replica overrides; `None` follows the tier.
+    pub api_replicas: Option<i64>,
+    pub web_replicas: Option<i64>,
     pub created_at: i64,
     pub updated_at: i64,
     pub created_by: String,

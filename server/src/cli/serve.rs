@@ -4,10 +4,15 @@ use app::dto::Role;
 use leptos::prelude::LeptosOptions;
 
 use crate::auth::{generate_password, hash_password, Throttle, ThrottlePolicy};
-use crate::config::ServeArgs;
+use std::time::Duration;
+
+use crate::cluster::Cluster;
+use crate::config::{EngineArgs, ServeArgs};
 use crate::console::ConsoleService;
 use crate::error::{Result, ServerError};
 use crate::http::{serve, AppState, HttpOptions};
+use crate::manifests::RenderSettings;
+use crate::provisioning::{spawn_observer, Engine, EngineSlot, Runner};
 use crate::store::{AuditEntry, Store};
 
 /// Leptos settings from cargo-leptos' environment, or the project defaults
@@ -71,7 +76,27 @@ pub async fn run_serve(store: Store, args: ServeArgs) -> Result<()> {
 
     let leptos_options = leptos_options();
     let addr = args.listen.unwrap_or(leptos_options.site_addr);
-    let console = ConsoleService::new(store.clone(), Throttle::new(ThrottlePolicy::default()));
+    let settings = args.engine.render_settings();
+    settings.validate()?;
+    let engine = EngineSlot::default();
+    let console = ConsoleService::with_engine(
+        store.clone(),
+        Throttle::new(ThrottlePolicy::default()),
+        engine.clone(),
+        settings.clone(),
+    );
+    if args.engine.wants_cluster() {
+        tokio::spawn(connect_engine(
+            store.clone(),
+            args.engine.clone(),
+            settings,
+            engine,
+        ));
+    } else {
+        tracing::info!(
+            "no cluster configured (--kubeconfig / --in-cluster): operations are unavailable"
+        );
+    }
     let state = AppState {
         leptos_options,
         store: store.clone(),
@@ -108,6 +133,46 @@ pub async fn run_serve(store: Store, args: ServeArgs) -> Result<()> {
     .await?;
     store.close().await;
     Ok(())
+}
+
+/// Connects to the cluster (retrying until it answers), then starts the
+/// runner, which resumes unfinished runs, and the observer.
+async fn connect_engine(
+    store: Store,
+    args: EngineArgs,
+    settings: RenderSettings,
+    slot: EngineSlot,
+) {
+    let mut delay = Duration::from_secs(1);
+    let cluster = loop {
+        let path = if args.in_cluster {
+            None
+        } else {
+            args.kubeconfig.as_deref()
+        };
+        match Cluster::connect(path).await {
+            Ok(c) => break c,
+            Err(e) => {
+                tracing::warn!(error = %e, retry_in = ?delay, "cannot reach the Kubernetes API yet");
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(Duration::from_secs(30));
+            }
+        }
+    };
+    tracing::info!(cnpg = cluster.caps.cnpg, hpa = ?cluster.caps.hpa, "connected to Kubernetes");
+    let runner = Runner::new(
+        store.clone(),
+        cluster.clone(),
+        settings.clone(),
+        args.runner_options(),
+    );
+    runner.spawn();
+    spawn_observer(store, cluster.clone(), args.observe_every());
+    let _ = slot.set(Engine {
+        cluster,
+        settings,
+        runner,
+    });
 }
 
 async fn shutdown_signal() {

@@ -139,3 +139,13 @@ pub async fn delete_manifest(client: &kube::Client, m: &Manifest) -> Result<()> 
         Err(e) => Err(ServerError::kube_on(&m.describe(), e)),
     }
 }
+
+/// The live object a manifest describes, if it exists (for dry-run diffs).
+pub async fn get_live(client: &kube::Client, m: &Manifest) -> Result<Option<serde_json::Value>> {
+    let live = api_for(client, m)
+        .get_opt(&m.name)
+        .await
+        .map_err(|e| ServerError::kube_on(&m.describe(), e))?;
+    live.map(|o| serde_json::to_value(o).map_err(|e| ServerError::Config(e.to_string())))
+        .transpose()
+}

@@ -15,11 +15,14 @@ use kube::config::{KubeConfigOptions, Kubeconfig};
 use crate::error::{Result, ServerError};
 use crate::manifests::Capabilities;
 
-pub use apply::{apply_all, apply_manifest, delete_manifest};
+pub use apply::{apply_all, apply_manifest, delete_manifest, get_live};
 pub use discovery::discover;
 pub use secrets::{ensure_tenant_secrets, generate_secret};
-pub use teardown::{delete_namespace, TeardownBlocked};
-pub use wait::{wait_cnpg_ready, wait_deployment_ready, wait_job_complete, wait_statefulset_ready};
+pub use teardown::{delete_namespace, force_delete_namespace, TeardownBlocked};
+pub use wait::{
+    wait_cnpg_ready, wait_deployment_ready, wait_job_complete, wait_job_complete_of,
+    wait_statefulset_ready,
+};
 
 /// The one field manager of every server-side apply Tenantry makes.
 pub const FIELD_MANAGER: &str = "tenantry";

@@ -3,10 +3,12 @@
 
 use std::time::Duration;
 
+use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
+use k8s_openapi::api::batch::v1::Job;
 use k8s_openapi::api::core::v1::{
     ConfigMap, Namespace, PersistentVolumeClaim, Pod, Secret, Service,
 };
-use kube::api::{Api, DeleteParams, ListParams};
+use kube::api::{Api, DeleteParams, ListParams, Patch, PatchParams};
 use kube::runtime::wait::{await_condition, conditions};
 use kube::Resource;
 
@@ -16,7 +18,9 @@ use crate::error::{Result, ServerError};
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TeardownBlocked(pub Vec<String>);
 
-async fn held_by_finalizers<K>(client: &kube::Client, ns: &str, out: &mut Vec<String>)
+/// Lists the `K` objects in `ns` that finalizers hold; with `strip`, removes
+/// those finalizers (an admin's force) and says so.
+async fn held_by_finalizers<K>(client: &kube::Client, ns: &str, strip: bool, out: &mut Vec<String>)
 where
     K: Resource<Scope = k8s_openapi::NamespaceResourceScope>
         + Clone
@@ -29,25 +33,50 @@ where
         for obj in list.items {
             let meta = obj.meta();
             if let Some(f) = meta.finalizers.as_ref().filter(|f| !f.is_empty()) {
-                out.push(format!(
-                    "{} {ns}/{} is held by finalizer(s) {}",
-                    K::kind(&K::DynamicType::default()),
-                    meta.name.clone().unwrap_or_default(),
-                    f.join(", ")
-                ));
+                let kind = K::kind(&K::DynamicType::default()).to_string();
+                let name = meta.name.clone().unwrap_or_default();
+                if !strip {
+                    out.push(format!(
+                        "{kind} {ns}/{name} is held by finalizer(s) {}",
+                        f.join(", ")
+                    ));
+                    continue;
+                }
+                let patch = serde_json::json!({ "metadata": { "finalizers": null } });
+                match api
+                    .patch(&name, &PatchParams::default(), &Patch::Merge(&patch))
+                    .await
+                {
+                    Ok(_) => out.push(format!(
+                        "forced: removed finalizer(s) {} from {kind} {ns}/{name}",
+                        f.join(", ")
+                    )),
+                    Err(e) => out.push(format!(
+                        "could not remove finalizer(s) {} from {kind} {ns}/{name}: {}",
+                        f.join(", "),
+                        crate::error::describe_kube_error(&e)
+                    )),
+                }
             }
         }
     }
 }
 
-/// What keeps a namespace from going away.
-async fn blockers(client: &kube::Client, ns: &str) -> Vec<String> {
+/// What keeps a namespace from going away (with `strip`, after removing
+/// the finalizers that did).
+async fn blockers(client: &kube::Client, ns: &str, strip: bool) -> Vec<String> {
     let mut out = vec![];
-    held_by_finalizers::<ConfigMap>(client, ns, &mut out).await;
-    held_by_finalizers::<Secret>(client, ns, &mut out).await;
-    held_by_finalizers::<Service>(client, ns, &mut out).await;
-    held_by_finalizers::<Pod>(client, ns, &mut out).await;
-    held_by_finalizers::<PersistentVolumeClaim>(client, ns, &mut out).await;
+    held_by_finalizers::<ConfigMap>(client, ns, strip, &mut out).await;
+    held_by_finalizers::<Secret>(client, ns, strip, &mut out).await;
+    held_by_finalizers::<Service>(client, ns, strip, &mut out).await;
+    held_by_finalizers::<Pod>(client, ns, strip, &mut out).await;
+    held_by_finalizers::<PersistentVolumeClaim>(client, ns, strip, &mut out).await;
+    held_by_finalizers::<Deployment>(client, ns, strip, &mut out).await;
+    held_by_finalizers::<StatefulSet>(client, ns, strip, &mut out).await;
+    held_by_finalizers::<Job>(client, ns, strip, &mut out).await;
+    if strip {
+        return out;
+    }
     let nss: Api<Namespace> = Api::all(client.clone());
     if let Ok(n) = nss.get(ns).await {
         for c in n.status.and_then(|s| s.conditions).unwrap_or_default() {
@@ -88,7 +117,7 @@ pub async fn delete_namespace(client: &kube::Client, ns: &str, timeout: Duration
             "watching Namespace {ns} failed: {e}"
         ))),
         Err(_) => {
-            let held = blockers(client, ns).await;
+            let held = blockers(client, ns, false).await;
             Err(ServerError::Blocked {
                 what: format!(
                     "Namespace {ns} was not removed after {}s",
@@ -97,5 +126,22 @@ pub async fn delete_namespace(client: &kube::Client, ns: &str, timeout: Duration
                 held: TeardownBlocked(held),
             })
         }
+    }
+}
+
+/// An admin's force: deletes the namespace and, when finalizers hold it,
+/// removes them and waits again. Returns what was removed, for the log.
+pub async fn force_delete_namespace(
+    client: &kube::Client,
+    ns: &str,
+    timeout: Duration,
+) -> Result<Vec<String>> {
+    match delete_namespace(client, ns, timeout).await {
+        Err(ServerError::Blocked { .. }) => {
+            let removed = blockers(client, ns, true).await;
+            delete_namespace(client, ns, timeout).await?;
+            Ok(removed)
+        }
+        other => other.map(|()| vec![]),
     }
 }

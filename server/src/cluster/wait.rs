@@ -86,11 +86,22 @@ pub async fn wait_deployment_ready(
     Ok(())
 }
 
-/// Waits until the Job succeeds; a Job that fails is reported at once.
+/// Waits until the migration Job succeeds; a Job that fails is reported at once.
 pub async fn wait_job_complete(
     client: &kube::Client,
     ns: &str,
     name: &str,
+    timeout: Duration,
+) -> Result<()> {
+    wait_job_complete_of(client, ns, name, "migration", timeout).await
+}
+
+/// Waits until a Job whose pods are labelled `component` succeeds.
+pub async fn wait_job_complete_of(
+    client: &kube::Client,
+    ns: &str,
+    name: &str,
+    component: &str,
     timeout: Duration,
 ) -> Result<()> {
     let api: Api<Job> = Api::namespaced(client.clone(), ns);
@@ -107,7 +118,7 @@ pub async fn wait_job_complete(
     let job = wait_or_explain(
         client,
         ns,
-        "migration",
+        component,
         &what,
         "did not finish",
         timeout,
@@ -205,7 +216,11 @@ async fn wait_or_explain<T, E: std::fmt::Display>(
 ) -> Result<T> {
     match tokio::time::timeout(timeout, cond).await {
         Ok(Ok(value)) => Ok(value),
-        Ok(Err(e)) => Err(ServerError::Wait(format!("watching {what} failed: {e}"))),
+        // A watch cut off (API server restarting, connection dropped) is
+        // worth another attempt; a timeout below is the step's verdict.
+        Ok(Err(e)) => Err(ServerError::WatchLost(format!(
+            "watching {what} failed: {e}"
+        ))),
         Err(_) => {
             let problems = pod_problems(client, ns, component)
                 .await

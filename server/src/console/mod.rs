@@ -2,6 +2,8 @@
 //! check on the server for each. Server functions reach it through
 //! [`app::api::Console`]; the role is checked here whatever the page showed.
 
+mod operations;
+mod runs;
 mod session;
 mod staff;
 mod templates;
@@ -14,6 +16,8 @@ use app::dto::*;
 use app::error::AppError;
 
 use crate::auth::Throttle;
+use crate::manifests::RenderSettings;
+use crate::provisioning::EngineSlot;
 use crate::store::Store;
 
 type R<T> = Result<T, AppError>;
@@ -21,11 +25,37 @@ type R<T> = Result<T, AppError>;
 pub struct ConsoleService {
     store: Store,
     throttle: Throttle,
+    /// The engine, once a cluster is connected.
+    engine: EngineSlot,
+    /// For dry-runs while no cluster is connected.
+    render_settings: RenderSettings,
 }
 
 impl ConsoleService {
+    /// A console without a cluster: records and dry-runs work, operations
+    /// answer "unavailable".
     pub fn new(store: Store, throttle: Throttle) -> Arc<Self> {
-        Arc::new(Self { store, throttle })
+        Self::with_engine(
+            store,
+            throttle,
+            EngineSlot::default(),
+            RenderSettings::default(),
+        )
+    }
+
+    /// A console whose operations use the engine in `engine` once it is set.
+    pub fn with_engine(
+        store: Store,
+        throttle: Throttle,
+        engine: EngineSlot,
+        render_settings: RenderSettings,
+    ) -> Arc<Self> {
+        Arc::new(Self {
+            store,
+            throttle,
+            engine,
+            render_settings,
+        })
     }
 }
 
@@ -145,6 +175,44 @@ impl Console for ConsoleService {
     }
     async fn reset_staff_password(&self, who: &CurrentStaff, id: i64) -> R<NewStaffResult> {
         self.reset_password(who, id).await
+    }
+
+    async fn start_operation(&self, who: &CurrentStaff, id: String, op: Operation) -> R<RunDto> {
+        self.simple_operation(who, id, op).await
+    }
+    async fn preview_tenant_change(
+        &self,
+        who: &CurrentStaff,
+        id: String,
+        form: ChangeForm,
+    ) -> R<ChangePreview> {
+        self.preview_change(who, id, form).await
+    }
+    async fn change_tenant(&self, who: &CurrentStaff, id: String, form: ChangeForm) -> R<RunDto> {
+        ConsoleService::change_tenant(self, who, id, form).await
+    }
+    async fn deprovision_tenant(
+        &self,
+        who: &CurrentStaff,
+        id: String,
+        form: DeprovisionForm,
+    ) -> R<RunDto> {
+        self.deprovision(who, id, form).await
+    }
+    async fn list_runs(&self, who: &CurrentStaff, q: RunQuery) -> R<Page<RunDto>> {
+        self.runs(who, q).await
+    }
+    async fn get_run(&self, who: &CurrentStaff, id: i64) -> R<RunDto> {
+        self.run(who, id).await
+    }
+    async fn retry_step(&self, who: &CurrentStaff, run: i64, position: i64) -> R<RunDto> {
+        self.retry(who, run, position).await
+    }
+    async fn recover_run(&self, who: &CurrentStaff, run: i64) -> R<RunDto> {
+        self.recover(who, run).await
+    }
+    async fn cancel_run(&self, who: &CurrentStaff, run: i64) -> R<RunDto> {
+        self.cancel(who, run).await
     }
 
     async fn list_audit(&self, who: &CurrentStaff, q: String, page: u32) -> R<Page<AuditEventDto>> {

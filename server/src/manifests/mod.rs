@@ -2,6 +2,7 @@
 //! template version, settings, cluster capabilities). Pure: no I/O, so the
 //! same function serves provisioning, dry-runs and golden tests.
 
+mod backup;
 mod database;
 mod namespace;
 mod settings;
@@ -10,6 +11,7 @@ mod web;
 use app::dto::TierSpec;
 use serde_json::{json, Value};
 
+pub use backup::{backup_job, BACKUP_JOB_PREFIX};
 pub use settings::{Capabilities, RenderSettings};
 pub use web::MIGRATION_JOB_PREFIX;
 

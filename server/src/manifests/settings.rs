@@ -16,6 +16,10 @@ pub struct RenderSettings {
     pub web_image: String,
     pub migrate_image: String,
     pub postgres_image: String,
+    /// Image of the pre-deprovisioning database dump.
+    pub backup_image: String,
+    /// Where dumps go, e.g. `s3://tenantry-backups`; the image reads it.
+    pub backup_destination: String,
     pub storage_class: Option<String>,
     pub ingress_class: Option<String>,
     pub cluster_issuer: String,
@@ -33,6 +37,8 @@ impl Default for RenderSettings {
             web_image: "web:1.0.0".into(),
             migrate_image: "migrate:1.0.0".into(),
             postgres_image: "postgres:16".into(),
+            backup_image: "backup:1.0.0".into(),
+            backup_destination: "s3://tenantry-backups".into(),
             storage_class: None,
             ingress_class: Some("nginx".into()),
             cluster_issuer: "letsencrypt-prod".into(),

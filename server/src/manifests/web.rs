@@ -12,7 +12,7 @@ use super::{
 /// The tier feature that turns on autoscaling of the API.
 pub const AUTOSCALING_FEATURE: &str = "autoscaling";
 
-fn app_env(t: &TenantInput, caps: &Capabilities) -> Value {
+pub(super) fn app_env(t: &TenantInput, caps: &Capabilities) -> Value {
     let from = |secret: &str, key: &str| json!({ "secretKeyRef": { "name": secret, "key": key } });
     json!([
         { "name": "TENANT_ID", "value": t.id },
@@ -141,7 +141,7 @@ fn migration_job(t: &TenantInput, s: &RenderSettings, caps: &Capabilities, ns: &
 pub const MIGRATION_JOB_PREFIX: &str = "db-migrate-";
 
 /// FNV-1a: a stable hash (unlike std's, it never changes between builds).
-fn fnv1a(bytes: &[u8]) -> u64 {
+pub(super) fn fnv1a(bytes: &[u8]) -> u64 {
     bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
         (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
     })

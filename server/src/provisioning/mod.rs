@@ -1,12 +1,34 @@
 //! The provisioning engine: each operation is a durable run of idempotent
 //! steps (planned in `plan`, executed in `steps`), driven by the `runner`,
 //! which resumes unfinished runs after a restart and retries what is
-//! transient with exponential backoff and jitter.
+//! transient with exponential backoff and jitter. `preview` computes
+//! dry-runs; `observe` keeps tenant states current between runs.
 
+mod observe;
 mod plan;
+mod preview;
 mod runner;
 mod steps;
 
+use std::sync::{Arc, OnceLock};
+
+pub use observe::{observe_once, spawn_observer};
 pub use plan::{plan, Step};
-pub use runner::{Runner, RunnerOptions};
+pub use preview::{compare, diff_with_live};
+pub use runner::{state_after_cancel, Runner, RunnerOptions};
 pub use steps::StepOutcome;
+
+use crate::cluster::Cluster;
+use crate::manifests::RenderSettings;
+
+/// A connected cluster with its runner: what operations need.
+#[derive(Clone)]
+pub struct Engine {
+    pub cluster: Cluster,
+    pub settings: RenderSettings,
+    pub runner: Arc<Runner>,
+}
+
+/// Filled once the cluster is reachable; until then operations answer
+/// "unavailable" while the rest of the console works.
+pub type EngineSlot = Arc<OnceLock<Engine>>;

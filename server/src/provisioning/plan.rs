@@ -1,6 +1,6 @@
 //! Which steps each operation runs, in order. Pure.
 
-use app::dto::Operation;
+use app::dto::{Operation, RunOptions};
 
 /// A step of a run. Its name is what the database stores.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -20,14 +20,20 @@ pub enum Step {
     /// Timeouts warn and continue, as in the earlier system.
     WaitApi,
     WaitWeb,
+    /// The database dumped by a Job before deprovisioning.
+    Backup,
     /// Workloads scaled to zero, Ingress removed.
     SuspendWorkloads,
+    /// Deprovisioning waits here until its grace period is over.
+    GracePeriod,
     /// The namespace and everything in it removed.
     DeleteNamespace,
+    /// The tenant's audit events deleted (only when asked).
+    PurgeAudit,
 }
 
 impl Step {
-    pub const ALL: [Step; 10] = [
+    pub const ALL: [Step; 13] = [
         Step::Namespace,
         Step::Secrets,
         Step::Database,
@@ -36,8 +42,11 @@ impl Step {
         Step::Application,
         Step::WaitApi,
         Step::WaitWeb,
+        Step::Backup,
         Step::SuspendWorkloads,
+        Step::GracePeriod,
         Step::DeleteNamespace,
+        Step::PurgeAudit,
     ];
 
     pub fn name(self) -> &'static str {
@@ -50,8 +59,11 @@ impl Step {
             Step::Application => "application",
             Step::WaitApi => "wait-api",
             Step::WaitWeb => "wait-web",
+            Step::Backup => "backup",
             Step::SuspendWorkloads => "suspend-workloads",
+            Step::GracePeriod => "grace-period",
             Step::DeleteNamespace => "delete-namespace",
+            Step::PurgeAudit => "purge-audit",
         }
     }
 
@@ -60,8 +72,8 @@ impl Step {
     }
 }
 
-/// The ordered steps of an operation.
-pub fn plan(op: Operation) -> Vec<Step> {
+/// The ordered steps of an operation started with `options`.
+pub fn plan(op: Operation, options: &RunOptions) -> Vec<Step> {
     use Step::*;
     match op {
         Operation::Provision | Operation::Update => {
@@ -78,7 +90,22 @@ pub fn plan(op: Operation) -> Vec<Step> {
         }
         Operation::Suspend => vec![SuspendWorkloads],
         Operation::Resume => vec![Application, WaitApi, WaitWeb],
-        Operation::Deprovision | Operation::Cleanup => vec![DeleteNamespace],
+        Operation::Deprovision => {
+            let mut steps = vec![];
+            if options.backup {
+                steps.push(Backup);
+            }
+            steps.push(SuspendWorkloads);
+            if options.grace_hours > 0 {
+                steps.push(GracePeriod);
+            }
+            steps.push(DeleteNamespace);
+            if options.purge_audit {
+                steps.push(PurgeAudit);
+            }
+            steps
+        }
+        Operation::Cleanup => vec![DeleteNamespace],
     }
 }
 
@@ -91,7 +118,8 @@ mod tests {
         for s in Step::ALL {
             assert_eq!(Step::parse(s.name()), Some(s));
         }
-        let p = plan(Operation::Provision);
+        let none = RunOptions::default();
+        let p = plan(Operation::Provision, &none);
         let pos = |s| p.iter().position(|x| *x == s).expect("planned");
         assert!(pos(Step::Namespace) < pos(Step::Secrets));
         assert!(
@@ -102,6 +130,27 @@ mod tests {
             pos(Step::Migrate) < pos(Step::Application),
             "the API starts on a migrated schema"
         );
-        assert_eq!(plan(Operation::Deprovision), vec![Step::DeleteNamespace]);
+        assert_eq!(
+            plan(Operation::Deprovision, &none),
+            vec![Step::SuspendWorkloads, Step::DeleteNamespace],
+            "access is cut before anything is removed"
+        );
+        let all = RunOptions {
+            backup: true,
+            purge_audit: true,
+            grace_hours: 2,
+            force: true,
+        };
+        assert_eq!(
+            plan(Operation::Deprovision, &all),
+            vec![
+                Step::Backup,
+                Step::SuspendWorkloads,
+                Step::GracePeriod,
+                Step::DeleteNamespace,
+                Step::PurgeAudit
+            ],
+            "the dump is taken while the tenant still runs"
+        );
     }
 }

@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
-use app::dto::{Operation, RunState, StepState, TenantState};
+use app::dto::{Operation, RunDto, RunState, StepState, TenantDto, TenantState, TierSpec};
 use rand::Rng;
 use tokio::sync::{Notify, Semaphore};
 use tokio::task::JoinSet;
@@ -15,7 +15,7 @@ use super::steps::{execute, StepContext, StepOutcome};
 use super::Step;
 use crate::cluster::{self, Cluster};
 use crate::error::{Result, ServerError};
-use crate::manifests::{namespace_of, render, RenderSettings, TenantInput};
+use crate::manifests::{backup_job, namespace_of, render, RenderSettings, TenantInput};
 use crate::store::Store;
 
 #[derive(Clone, Debug)]
@@ -37,7 +37,8 @@ impl Default for RunnerOptions {
     fn default() -> Self {
         Self {
             concurrency: 8,
-            max_attempts: 6,
+            // With the 1 s base this rides out about a minute of API outage.
+            max_attempts: 10,
             base_backoff: Duration::from_secs(1),
             max_backoff: Duration::from_secs(60),
             wait_database: Duration::from_secs(600),
@@ -83,6 +84,38 @@ fn state_after(op: Operation, warned: bool) -> TenantState {
         Operation::Suspend => TenantState::Suspended,
         Operation::Deprovision => TenantState::Deprovisioned,
         Operation::Cleanup => TenantState::Pending,
+    }
+}
+
+/// Where a tenant stands after a run was cancelled, from what it had done.
+pub fn state_after_cancel(run: &RunDto) -> TenantState {
+    let done = |name: &str| {
+        run.steps
+            .iter()
+            .any(|s| s.name == name && s.state == StepState::Completed)
+    };
+    let any_done = run.steps.iter().any(|s| s.state == StepState::Completed);
+    match run.operation {
+        Operation::Provision if !any_done => TenantState::Pending,
+        Operation::Provision | Operation::Cleanup => TenantState::Failed,
+        Operation::Update => TenantState::Degraded,
+        Operation::Suspend if any_done => TenantState::Suspended,
+        Operation::Suspend => TenantState::Active,
+        Operation::Resume if any_done => TenantState::Degraded,
+        Operation::Resume => TenantState::Suspended,
+        Operation::Deprovision if done(Step::SuspendWorkloads.name()) => TenantState::Suspended,
+        Operation::Deprovision => TenantState::Active,
+    }
+}
+
+/// A tenant's replica overrides replace the tier's.
+fn apply_overrides(tier: &mut TierSpec, tenant: &TenantDto) {
+    let fit = |n: i64| u32::try_from(n).unwrap_or(1).max(1);
+    if let Some(n) = tenant.api_replicas {
+        tier.api_replicas = fit(n);
+    }
+    if let Some(n) = tenant.web_replicas {
+        tier.web_replicas = fit(n);
     }
 }
 
@@ -160,10 +193,11 @@ impl Runner {
         }
         self.store.set_run_state(id, RunState::Running).await?;
         let tenant = self.store.get_tenant(&run.tenant_id).await?;
-        let (key, tier) = self
+        let (key, mut tier) = self
             .store
             .tenant_tier(tenant.template_id, tenant.template_version)
             .await?;
+        apply_overrides(&mut tier, &tenant);
         let input = TenantInput {
             id: &tenant.id,
             custom_domain: tenant.custom_domain.as_deref(),
@@ -172,18 +206,11 @@ impl Runner {
             tier: &tier,
         };
         let manifests = render(&input, &self.settings, &self.cluster.caps);
+        let backup = backup_job(&input, &self.settings, &self.cluster.caps, id);
         let namespace = namespace_of(&self.settings, &tenant.id);
         if let Some(s) = state_during(run.operation) {
             self.store.set_tenant_state(&tenant.id, s).await?;
         }
-        let ctx = StepContext {
-            cluster: &self.cluster,
-            manifests: &manifests,
-            namespace: &namespace,
-            wait_database: self.opts.wait_database,
-            wait_application: self.opts.wait_application,
-            wait_teardown: self.opts.wait_teardown,
-        };
         let mut warned = run
             .steps
             .iter()
@@ -198,19 +225,31 @@ impl Runner {
             })?;
             loop {
                 if self.store.get_run(id).await?.state == RunState::Cancelled {
-                    self.store
-                        .finish_step(
-                            id,
-                            step.position,
-                            StepState::Cancelled,
-                            None,
-                            "cancelled by staff",
-                        )
-                        .await?;
-                    return Ok(());
+                    return self.stopped_by_cancel(id, step.position).await;
                 }
-                let attempt = self.store.start_step(id, step.position).await?;
-                match execute(kind, &ctx).await {
+                let (attempt, first_start) = self.store.start_step(id, step.position).await?;
+                let ctx = StepContext {
+                    cluster: &self.cluster,
+                    store: &self.store,
+                    tenant_id: &tenant.id,
+                    actor: &run.requested_by,
+                    options: &run.options,
+                    manifests: &manifests,
+                    backup_job: &backup,
+                    namespace: &namespace,
+                    step_started_at: first_start,
+                    now: crate::store::now_ms(),
+                    wait_database: self.opts.wait_database,
+                    wait_application: self.opts.wait_application,
+                    wait_teardown: self.opts.wait_teardown,
+                };
+                let outcome = tokio::select! {
+                    r = execute(kind, &ctx) => r,
+                    () = self.cancelled(id) => {
+                        return self.stopped_by_cancel(id, step.position).await;
+                    }
+                };
+                match outcome {
                     Ok(StepOutcome::Done(line)) => {
                         self.store
                             .finish_step(id, step.position, StepState::Completed, None, &line)
@@ -230,6 +269,19 @@ impl Runner {
                             )
                             .await?;
                         break;
+                    }
+                    Ok(StepOutcome::Later(until)) => {
+                        let line =
+                            format!("waiting until {} (UTC)", crate::store::format_ms(until));
+                        if attempt == 1 {
+                            self.store
+                                .finish_step(id, step.position, StepState::Pending, None, &line)
+                                .await?;
+                        } else {
+                            self.store.pause_step(id, step.position).await?;
+                        }
+                        self.store.defer_run(id, until).await?;
+                        return Ok(());
                     }
                     Err(e) if e.is_transient() && attempt < self.opts.max_attempts => {
                         let delay = backoff(&self.opts, attempt);
@@ -267,8 +319,56 @@ impl Runner {
             }
         }
         self.store.set_run_state(id, RunState::Completed).await?;
+        let last_warning = self
+            .store
+            .get_run(id)
+            .await?
+            .steps
+            .into_iter()
+            .filter(|s| s.state == StepState::Completed)
+            .filter_map(|s| s.last_error)
+            .next_back();
         self.store
-            .set_tenant_state(&tenant.id, state_after(run.operation, warned))
+            .observe_tenant(
+                &tenant.id,
+                state_after(run.operation, warned),
+                last_warning.as_deref().filter(|_| warned),
+                &[],
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// Resolves when staff cancel the run (checked once a second, so a
+    /// cancel from another process or replica is seen too).
+    async fn cancelled(&self, id: i64) {
+        loop {
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            if matches!(self.store.get_run(id).await, Ok(r) if r.state == RunState::Cancelled) {
+                return;
+            }
+        }
+    }
+
+    /// Marks the interrupted step cancelled and settles the tenant's state.
+    async fn stopped_by_cancel(&self, id: i64, position: i64) -> Result<()> {
+        self.store
+            .finish_step(
+                id,
+                position,
+                StepState::Cancelled,
+                None,
+                "cancelled by staff",
+            )
+            .await?;
+        let run = self.store.get_run(id).await?;
+        self.store
+            .observe_tenant(
+                &run.tenant_id,
+                state_after_cancel(&run),
+                Some("the last run was cancelled"),
+                &[],
+            )
             .await?;
         Ok(())
     }
@@ -295,20 +395,35 @@ impl Runner {
             .finish_step(id, position, StepState::Failed, Some(&cause), &line)
             .await?;
         if op == Operation::Provision && step == Step::WaitDatabase {
-            let cleaned =
-                match cluster::delete_namespace(&self.cluster.client, ns, self.opts.wait_teardown)
-                    .await
-                {
-                    Ok(()) => format!("cleaned up: namespace {ns} removed"),
-                    Err(err) => format!("cleanup failed: {err}"),
-                };
+            let cleaned = match cluster::delete_namespace(
+                &self.cluster.client,
+                ns,
+                self.opts.wait_teardown,
+            )
+            .await
+            {
+                Ok(()) => {
+                    // Nothing of the earlier steps is left: a retry
+                    // starts again from the first step.
+                    self.store.restart_steps(id).await?;
+                    format!(
+                        "cleaned up: namespace {ns} removed; a retry starts from the first step"
+                    )
+                }
+                Err(err) => format!("cleanup failed: {err}"),
+            };
             self.store
                 .finish_step(id, position, StepState::Failed, None, &cleaned)
                 .await?;
         }
         self.store.set_run_state(id, RunState::Failed).await?;
         self.store
-            .set_tenant_state(tenant, TenantState::Failed)
+            .observe_tenant(
+                tenant,
+                TenantState::Failed,
+                Some(&format!("{} failed: {cause}", step.name())),
+                &[],
+            )
             .await?;
         Ok(())
     }

@@ -4,10 +4,15 @@
 
 use std::time::Duration;
 
+use app::dto::RunOptions;
+use k8s_openapi::api::core::v1::Namespace;
+use kube::api::Api;
+
 use super::Step;
 use crate::cluster::{self, Cluster};
 use crate::error::{Result, ServerError};
 use crate::manifests::{migration_job, Manifest};
+use crate::store::Store;
 
 /// How a step ended when it did not fail.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -15,13 +20,24 @@ pub enum StepOutcome {
     Done(String),
     /// Finished, but something is not as it should be; the run goes on.
     Warn(String),
+    /// Not yet: the run is put back and picked up again at this time (ms).
+    Later(i64),
 }
 
 /// What a step works on.
 pub struct StepContext<'a> {
     pub cluster: &'a Cluster,
+    pub store: &'a Store,
+    pub tenant_id: &'a str,
+    pub actor: &'a str,
+    pub options: &'a RunOptions,
     pub manifests: &'a [Manifest],
+    /// The pre-deprovisioning dump Job of this run.
+    pub backup_job: &'a Manifest,
     pub namespace: &'a str,
+    /// When the step's first attempt started (ms), for the grace period.
+    pub step_started_at: i64,
+    pub now: i64,
     pub wait_database: Duration,
     pub wait_application: Duration,
     pub wait_teardown: Duration,
@@ -60,6 +76,40 @@ async fn apply_where(ctx: &StepContext<'_>, keep: impl Fn(&Manifest) -> bool) ->
     Ok(format!("applied {}", names.join(", ")))
 }
 
+/// Whether the namespace exists and is not already being removed (nothing
+/// can be created in a terminating namespace).
+async fn namespace_usable(ctx: &StepContext<'_>) -> Result<bool> {
+    let ns = Api::<Namespace>::all(ctx.cluster.client.clone())
+        .get_opt(ctx.namespace)
+        .await
+        .map_err(|e| ServerError::kube_on(&format!("Namespace {}", ctx.namespace), e))?;
+    Ok(ns.is_some_and(|n| n.metadata.deletion_timestamp.is_none()))
+}
+
+/// The HPA a tier no longer asks for (a downgrade) is removed.
+async fn prune_autoscaler(ctx: &StepContext<'_>) -> Result<Option<String>> {
+    let Some(version) = ctx.cluster.caps.hpa.as_deref() else {
+        return Ok(None);
+    };
+    if ctx
+        .manifests
+        .iter()
+        .any(|m| m.kind == "HorizontalPodAutoscaler")
+    {
+        return Ok(None);
+    }
+    let stale = Manifest {
+        api_version: version.to_string(),
+        kind: "HorizontalPodAutoscaler".into(),
+        plural: "horizontalpodautoscalers".into(),
+        name: "api".into(),
+        namespace: Some(ctx.namespace.to_string()),
+        body: serde_json::json!({}),
+    };
+    cluster::delete_manifest(&ctx.cluster.client, &stale).await?;
+    Ok(Some("no autoscaler in this tier".into()))
+}
+
 pub async fn execute(step: Step, ctx: &StepContext<'_>) -> Result<StepOutcome> {
     let client = &ctx.cluster.client;
     let ns = ctx.namespace;
@@ -93,7 +143,45 @@ pub async fn execute(step: Step, ctx: &StepContext<'_>) -> Result<StepOutcome> {
             cluster::wait_job_complete(client, ns, &job.name, ctx.wait_database).await?;
             Ok(StepOutcome::Done(format!("Job {} completed", job.name)))
         }
-        Step::Application => Ok(StepOutcome::Done(apply_where(ctx, is_application).await?)),
+        Step::Application => {
+            let mut line = apply_where(ctx, is_application).await?;
+            if let Some(pruned) = prune_autoscaler(ctx).await? {
+                line.push_str(&format!("; {pruned}"));
+            }
+            Ok(StepOutcome::Done(line))
+        }
+        Step::Backup => {
+            if !namespace_usable(ctx).await? {
+                return Ok(StepOutcome::Done(format!(
+                    "nothing to back up: namespace {ns} is absent or being removed"
+                )));
+            }
+            let job = ctx.backup_job;
+            cluster::apply_manifest(client, job).await?;
+            cluster::wait_job_complete_of(client, ns, &job.name, "backup", ctx.wait_database)
+                .await?;
+            Ok(StepOutcome::Done(format!("Job {} completed", job.name)))
+        }
+        Step::GracePeriod => {
+            let until = ctx
+                .step_started_at
+                .saturating_add(i64::from(ctx.options.grace_hours) * 3_600_000);
+            if ctx.now >= until {
+                Ok(StepOutcome::Done(format!(
+                    "grace period of {}h over",
+                    ctx.options.grace_hours
+                )))
+            } else {
+                Ok(StepOutcome::Later(until))
+            }
+        }
+        Step::PurgeAudit => {
+            let gone = ctx
+                .store
+                .purge_tenant_audit(ctx.tenant_id, ctx.actor)
+                .await?;
+            Ok(StepOutcome::Done(format!("{gone} audit event(s) removed")))
+        }
         Step::WaitApi | Step::WaitWeb => {
             let name = if step == Step::WaitApi { "api" } else { "web" };
             match cluster::wait_deployment_ready(client, ns, name, ctx.wait_application).await {
@@ -103,6 +191,11 @@ pub async fn execute(step: Step, ctx: &StepContext<'_>) -> Result<StepOutcome> {
             }
         }
         Step::SuspendWorkloads => {
+            if !namespace_usable(ctx).await? {
+                return Ok(StepOutcome::Done(format!(
+                    "nothing to stop: namespace {ns} is absent or being removed"
+                )));
+            }
             let mut done = vec![];
             for m in ctx.manifests {
                 match m.kind.as_str() {
@@ -120,6 +213,14 @@ pub async fn execute(step: Step, ctx: &StepContext<'_>) -> Result<StepOutcome> {
                 }
             }
             Ok(StepOutcome::Done(done.join(", ")))
+        }
+        Step::DeleteNamespace if ctx.options.force => {
+            let forced = cluster::force_delete_namespace(client, ns, ctx.wait_teardown).await?;
+            let mut line = format!("namespace {ns} removed");
+            for f in forced {
+                line.push_str(&format!("; {f}"));
+            }
+            Ok(StepOutcome::Done(line))
         }
         Step::DeleteNamespace => {
             cluster::delete_namespace(client, ns, ctx.wait_teardown).await?;

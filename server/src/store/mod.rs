@@ -61,6 +61,15 @@ pub fn now_ms() -> i64 {
         .unwrap_or(0)
 }
 
+/// "2026-11-22 18:30:00" (UTC) for a time in milliseconds since the epoch.
+pub fn format_ms(ms: i64) -> String {
+    let fmt = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
+    time::OffsetDateTime::from_unix_timestamp(ms.div_euclid(1000))
+        .ok()
+        .and_then(|t| t.format(&fmt).ok())
+        .unwrap_or_else(|| format!("{ms} ms"))
+}
+
 impl Store {
     /// Connects and applies every pending migration; a failed migration is an
     /// error, never something to carry on past.

@@ -1,7 +1,9 @@
 //! Provisioning runs and their steps: the durable record the runner works
 //! from, so a restart resumes exactly where the last process stopped.
 
-use app::dto::{Operation, RunDto, RunState, StepDto, StepState, TenantState};
+use app::dto::{
+    Operation, Page, RunDto, RunOptions, RunQuery, RunState, StepDto, StepState, TenantState,
+};
 
 use super::{now_ms, AuditEntry, Store};
 use crate::error::{Result, ServerError};
@@ -13,6 +15,8 @@ struct RunRow {
     operation: String,
     state: String,
     requested_by: String,
+    options: String,
+    not_before: Option<i64>,
     created_at: i64,
     started_at: Option<i64>,
     finished_at: Option<i64>,
@@ -30,8 +34,8 @@ struct StepRow {
     log: String,
 }
 
-const RUN_COLUMNS: &str =
-    "id, tenant_id, operation, state, requested_by, created_at, started_at, finished_at";
+const RUN_COLUMNS: &str = "id, tenant_id, operation, state, requested_by, options, not_before, \
+     created_at, started_at, finished_at";
 /// Log lines kept per step; older lines are dropped first.
 const MAX_LOG_CHARS: usize = 16_000;
 
@@ -45,6 +49,22 @@ impl Store {
         steps: &[&str],
         actor: &str,
     ) -> Result<i64> {
+        self.create_run_with(tenant_id, op, steps, actor, &RunOptions::default(), None)
+            .await
+    }
+
+    /// [`Store::create_run`] with options, not started before `not_before`.
+    pub async fn create_run_with(
+        &self,
+        tenant_id: &str,
+        op: Operation,
+        steps: &[&str],
+        actor: &str,
+        options: &RunOptions,
+        not_before: Option<i64>,
+    ) -> Result<i64> {
+        let options_json = serde_json::to_string(options)
+            .map_err(|e| ServerError::Config(format!("run options: {e}")))?;
         let mut tx = self.pool.begin().await?;
         let open = sqlx::query_scalar::<_, i64>(
             "SELECT id FROM provisioning_runs WHERE tenant_id = $1 AND state IN ('pending', 'running') LIMIT 1",
@@ -59,13 +79,15 @@ impl Store {
         }
         let now = now_ms();
         let id = sqlx::query_scalar::<_, i64>(
-            "INSERT INTO provisioning_runs (tenant_id, operation, state, options, requested_by, created_at) \
-             VALUES ($1, $2, 'pending', '{}', $3, $4) RETURNING id",
+            "INSERT INTO provisioning_runs (tenant_id, operation, state, options, requested_by, created_at, not_before) \
+             VALUES ($1, $2, 'pending', $5, $3, $4, $6) RETURNING id",
         )
         .bind(tenant_id)
         .bind(op.as_str())
         .bind(actor)
         .bind(now)
+        .bind(&options_json)
+        .bind(not_before)
         .fetch_one(&mut *tx)
         .await?;
         for (i, name) in steps.iter().enumerate() {
@@ -76,8 +98,15 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
         }
+        let mut detail = format!("run {id}");
+        if *options != RunOptions::default() {
+            detail.push_str(&format!(" with {options_json}"));
+        }
+        if let Some(t) = not_before {
+            detail.push_str(&format!(", not before {t}"));
+        }
         AuditEntry::new(actor, &format!("tenant.{op}"), "tenant", tenant_id)
-            .detail(format!("run {id}"))
+            .detail(detail)
             .write(&mut tx)
             .await?;
         tx.commit().await?;
@@ -109,6 +138,8 @@ impl Store {
             operation: Operation::parse(&r.operation).unwrap_or(Operation::Provision),
             state: RunState::parse(&r.state).unwrap_or(RunState::Failed),
             requested_by: r.requested_by,
+            options: serde_json::from_str(&r.options).unwrap_or_default(),
+            not_before: r.not_before,
             created_at: r.created_at,
             started_at: r.started_at,
             finished_at: r.finished_at,
@@ -142,13 +173,64 @@ impl Store {
         Ok(out)
     }
 
-    /// Runs a runner must (re)start: pending, or running when a process died.
+    /// Runs a runner must (re)start now: pending, or running when a process
+    /// died; not those scheduled (or waiting out a grace period) for later.
     pub async fn unfinished_runs(&self) -> Result<Vec<i64>> {
         Ok(sqlx::query_scalar::<_, i64>(
-            "SELECT id FROM provisioning_runs WHERE state IN ('pending', 'running') ORDER BY id",
+            "SELECT id FROM provisioning_runs WHERE state IN ('pending', 'running') \
+             AND (not_before IS NULL OR not_before <= $1) ORDER BY id",
         )
+        .bind(now_ms())
         .fetch_all(&self.pool)
         .await?)
+    }
+
+    /// Puts a run back in the queue, not to be picked up before `until`.
+    pub async fn defer_run(&self, id: i64, until: i64) -> Result<()> {
+        sqlx::query(
+            "UPDATE provisioning_runs SET state = 'pending', not_before = $2 WHERE id = $1 AND state IN ('pending', 'running')",
+        )
+        .bind(id)
+        .bind(until)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Runs, newest first, filtered by state, operation and tenant.
+    pub async fn list_runs(&self, q: &RunQuery) -> Result<Page<RunDto>> {
+        let q = q.clone().normalised();
+        let filter = "WHERE ($1 = '' OR state = $1) AND ($2 = '' OR operation = $2) AND ($3 = '' OR tenant_id = $3)";
+        let state = q.state.map(|s| s.as_str()).unwrap_or("");
+        let op = q.operation.map(|o| o.as_str()).unwrap_or("");
+        let total = sqlx::query_scalar::<_, i64>(&format!(
+            "SELECT COUNT(*) FROM provisioning_runs {filter}"
+        ))
+        .bind(state)
+        .bind(op)
+        .bind(&q.tenant)
+        .fetch_one(&self.pool)
+        .await?;
+        let rows = sqlx::query_as::<_, RunRow>(&format!(
+            "SELECT {RUN_COLUMNS} FROM provisioning_runs {filter} ORDER BY id DESC LIMIT $4 OFFSET $5"
+        ))
+        .bind(state)
+        .bind(op)
+        .bind(&q.tenant)
+        .bind(i64::from(q.per_page))
+        .bind(i64::from(q.page - 1) * i64::from(q.per_page))
+        .fetch_all(&self.pool)
+        .await?;
+        let mut items = Vec::with_capacity(rows.len());
+        for r in rows {
+            items.push(self.with_steps(r).await?);
+        }
+        Ok(Page {
+            items,
+            total,
+            page: q.page,
+            per_page: q.per_page,
+        })
     }
 
     pub async fn set_run_state(&self, id: i64, state: RunState) -> Result<()> {
@@ -165,18 +247,42 @@ impl Store {
         Ok(())
     }
 
-    /// Marks a step running and counts the attempt.
-    pub async fn start_step(&self, run: i64, position: i64) -> Result<i64> {
-        Ok(sqlx::query_scalar::<_, i64>(
+    /// Marks a step running and counts the attempt: (attempt, first start).
+    pub async fn start_step(&self, run: i64, position: i64) -> Result<(i64, i64)> {
+        Ok(sqlx::query_as::<_, (i64, i64)>(
             "UPDATE provisioning_steps SET state = 'running', attempts = attempts + 1, \
              started_at = COALESCE(started_at, $3), finished_at = NULL \
-             WHERE run_id = $1 AND position = $2 RETURNING attempts",
+             WHERE run_id = $1 AND position = $2 RETURNING attempts, started_at",
         )
         .bind(run)
         .bind(position)
         .bind(now_ms())
         .fetch_one(&self.pool)
         .await?)
+    }
+
+    /// Sets a run's completed steps back to pending (what they made is gone).
+    pub async fn restart_steps(&self, run: i64) -> Result<()> {
+        sqlx::query(
+            "UPDATE provisioning_steps SET state = 'pending', finished_at = NULL WHERE run_id = $1 AND state = 'completed'",
+        )
+        .bind(run)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Puts a step back to pending without a log line (a deferred step
+    /// looked at again too early).
+    pub async fn pause_step(&self, run: i64, position: i64) -> Result<()> {
+        sqlx::query(
+            "UPDATE provisioning_steps SET state = 'pending' WHERE run_id = $1 AND position = $2",
+        )
+        .bind(run)
+        .bind(position)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
     }
 
     /// Ends (or pauses, with `Pending`) a step, recording the error and a log line.
@@ -225,7 +331,8 @@ impl Store {
 
     /// Puts a failed or cancelled run back in the queue from its first
     /// unfinished step (recover / retry).
-    pub async fn requeue_run(&self, id: i64, actor: &str) -> Result<RunDto> {
+    /// `action` names it in the audit log ("run.recover", "run.retry_step").
+    pub async fn requeue_run(&self, id: i64, actor: &str, action: &str) -> Result<RunDto> {
         let run = self.get_run(id).await?;
         if !matches!(run.state, RunState::Failed | RunState::Cancelled) {
             return Err(ServerError::Conflict(format!(
@@ -244,7 +351,7 @@ impl Store {
         .bind(id)
         .execute(&mut *tx)
         .await?;
-        AuditEntry::new(actor, "run.recover", "tenant", run.tenant_id.clone())
+        AuditEntry::new(actor, action, "tenant", run.tenant_id.clone())
             .detail(format!("run {id}"))
             .write(&mut tx)
             .await?;
@@ -289,6 +396,91 @@ impl Store {
             .execute(&self.pool)
             .await?;
         Ok(())
+    }
+
+    /// Records what was seen on the cluster: the state, why, and when. With
+    /// `only_from`, the state changes only from one of those states (so an
+    /// observation never overwrites what a run just decided).
+    pub async fn observe_tenant(
+        &self,
+        id: &str,
+        state: TenantState,
+        detail: Option<&str>,
+        only_from: &[TenantState],
+    ) -> Result<bool> {
+        let allowed: Vec<&str> = only_from.iter().map(|s| s.as_str()).collect();
+        let guard = if allowed.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " AND state IN ({})",
+                allowed
+                    .iter()
+                    .map(|s| format!("'{s}'"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        };
+        let done = sqlx::query(&format!(
+            "UPDATE tenants SET state = $2, state_detail = $3, observed_at = $4 WHERE id = $1{guard}"
+        ))
+        .bind(id)
+        .bind(state.as_str())
+        .bind(detail)
+        .bind(now_ms())
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// Moves a tenant to another template version and replica overrides
+    /// (what an update run then applies).
+    pub async fn set_tenant_spec(
+        &self,
+        id: &str,
+        template: (i64, i64),
+        replicas: (Option<i64>, Option<i64>),
+        actor: &str,
+        detail: &str,
+    ) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "UPDATE tenants SET template_id = $2, template_version = $3, api_replicas = $4, \
+             web_replicas = $5, updated_at = $6 WHERE id = $1",
+        )
+        .bind(id)
+        .bind(template.0)
+        .bind(template.1)
+        .bind(replicas.0)
+        .bind(replicas.1)
+        .bind(now_ms())
+        .execute(&mut *tx)
+        .await?;
+        AuditEntry::new(actor, "tenant.change", "tenant", id)
+            .detail(detail)
+            .write(&mut tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Removes a deprovisioned tenant's audit events, leaving one event that
+    /// says how many went. Returns that number.
+    pub async fn purge_tenant_audit(&self, id: &str, actor: &str) -> Result<i64> {
+        let mut tx = self.pool.begin().await?;
+        let gone =
+            sqlx::query("DELETE FROM audit_events WHERE target_kind = 'tenant' AND target_id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+        let gone = i64::try_from(gone).unwrap_or(i64::MAX);
+        AuditEntry::new(actor, "tenant.audit_purged", "tenant", id)
+            .detail(format!("{gone} event(s) removed on deprovisioning"))
+            .write(&mut tx)
+            .await?;
+        tx.commit().await?;
+        Ok(gone)
     }
 
     /// The tier of the template version a tenant was made from.

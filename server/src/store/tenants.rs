@@ -19,6 +19,10 @@ struct TenantRow {
     template_name: String,
     custom_domain: Option<String>,
     state: String,
+    state_detail: Option<String>,
+    observed_at: Option<i64>,
+    api_replicas: Option<i64>,
+    web_replicas: Option<i64>,
     created_at: i64,
     updated_at: i64,
     created_by: String,
@@ -37,6 +41,10 @@ impl From<TenantRow> for TenantDto {
             template_version: r.template_version,
             custom_domain: r.custom_domain,
             state: TenantState::parse(&r.state).unwrap_or(TenantState::Failed),
+            state_detail: r.state_detail,
+            observed_at: r.observed_at,
+            api_replicas: r.api_replicas,
+            web_replicas: r.web_replicas,
             created_at: r.created_at,
             updated_at: r.updated_at,
             created_by: r.created_by,
@@ -52,7 +60,8 @@ pub struct NewTenantRecord<'a> {
 }
 
 const SELECT: &str = "SELECT t.id, t.company_name, t.owner_email, t.owner_name, t.template_id, t.template_version, \
-     v.name AS template_name, t.custom_domain, t.state, t.created_at, t.updated_at, t.created_by \
+     v.name AS template_name, t.custom_domain, t.state, t.state_detail, t.observed_at, \
+     t.api_replicas, t.web_replicas, t.created_at, t.updated_at, t.created_by \
      FROM tenants t JOIN template_versions v ON v.template_id = t.template_id AND v.version = t.template_version";
 
 const SEARCH: &str =

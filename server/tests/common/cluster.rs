@@ -6,7 +6,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use futures::StreamExt;
 use k8s_openapi::api::core::v1::Pod;
 use kube::api::{Api, Patch, PatchParams};
-use kube::runtime::watcher;
+use kube::runtime::{watcher, WatchStreamExt};
 use serde_json::json;
 use server::cluster::Cluster;
 
@@ -102,31 +102,95 @@ fn status_for(pod: &Pod, fate: PodFate) -> Option<serde_json::Value> {
     })
 }
 
+/// Decides each pod's fate; may change its mind (a gate opening).
+pub type Fate = std::sync::Arc<dyn Fn(&Pod) -> PodFate + Send + Sync>;
+
+/// Gives one pod the status its fate says, unless it already has one.
+async fn settle(pods: &Api<Pod>, pod: &Pod, fate: &Fate, log: &Option<ReadyLog>) {
+    let already = pod
+        .status
+        .as_ref()
+        .and_then(|s| s.container_statuses.as_ref())
+        .is_some_and(|c| !c.is_empty());
+    if already || pod.metadata.deletion_timestamp.is_some() {
+        return;
+    }
+    let f = fate(pod);
+    if let (Some(name), Some(patch)) = (pod.metadata.name.clone(), status_for(pod, f)) {
+        if pods
+            .patch_status(&name, &PatchParams::default(), &Patch::Merge(&patch))
+            .await
+            .is_ok()
+        {
+            if let (Some(log), PodFate::Ready) = (log, f) {
+                if let Ok(mut l) = log.lock() {
+                    l.push((
+                        pod.metadata.namespace.clone().unwrap_or_default(),
+                        component(pod).to_string(),
+                        std::time::Instant::now(),
+                    ));
+                }
+            }
+        }
+    }
+}
+
+/// (namespace, component, when) of every pod the kubelet made Ready.
+pub type ReadyLog = std::sync::Arc<std::sync::Mutex<Vec<(String, String, std::time::Instant)>>>;
+
 impl FakeKubelet {
     /// Watches the namespace's pods and gives each the status `fate` picks.
-    pub fn start(client: kube::Client, ns: &str, fate: fn(&Pod) -> PodFate) -> FakeKubelet {
-        let pods: Api<Pod> = Api::namespaced(client, ns);
+    pub fn start(
+        client: kube::Client,
+        ns: &str,
+        fate: impl Fn(&Pod) -> PodFate + Send + Sync + 'static,
+    ) -> FakeKubelet {
+        Self::start_logged(client, Some(ns), std::sync::Arc::new(fate), None)
+    }
+
+    /// Like [`FakeKubelet::start`] (all namespaces when `ns` is `None`),
+    /// recording when it made each pod Ready. Besides reacting to the watch,
+    /// it looks at every pod once a second, so a pod left pending while a
+    /// gate was closed is settled once it opens.
+    pub fn start_logged(
+        client: kube::Client,
+        ns: Option<&str>,
+        fate: Fate,
+        log: Option<ReadyLog>,
+    ) -> FakeKubelet {
+        let pods: Api<Pod> = match ns {
+            Some(ns) => Api::namespaced(client, ns),
+            None => Api::all(client),
+        };
         let task = tokio::spawn(async move {
-            let mut events = watcher(pods.clone(), watcher::Config::default()).boxed();
-            while let Some(event) = events.next().await {
-                let pod = match event {
-                    Ok(watcher::Event::Apply(p)) | Ok(watcher::Event::InitApply(p)) => p,
-                    _ => continue,
-                };
-                let already = pod
-                    .status
-                    .as_ref()
-                    .and_then(|s| s.container_statuses.as_ref())
-                    .is_some_and(|c| !c.is_empty());
-                if already || pod.metadata.deletion_timestamp.is_some() {
-                    continue;
-                }
-                if let (Some(name), Some(patch)) =
-                    (pod.metadata.name.clone(), status_for(&pod, fate(&pod)))
-                {
-                    let _ = pods
-                        .patch_status(&name, &PatchParams::default(), &Patch::Merge(&patch))
-                        .await;
+            let mut events = watcher(pods.clone(), watcher::Config::default())
+                .default_backoff()
+                .boxed();
+            let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
+            loop {
+                tokio::select! {
+                    event = events.next() => match event {
+                        Some(Ok(watcher::Event::Apply(p))) | Some(Ok(watcher::Event::InitApply(p))) => {
+                            let api = match p.metadata.namespace.as_deref() {
+                                Some(n) => Api::namespaced(pods.clone().into_client(), n),
+                                None => pods.clone(),
+                            };
+                            settle(&api, &p, &fate, &log).await;
+                        }
+                        Some(_) => {}
+                        None => break,
+                    },
+                    _ = tick.tick() => {
+                        if let Ok(list) = pods.list(&Default::default()).await {
+                            for p in list.items {
+                                let api = match p.metadata.namespace.as_deref() {
+                                    Some(n) => Api::namespaced(pods.clone().into_client(), n),
+                                    None => pods.clone(),
+                                };
+                                settle(&api, &p, &fate, &log).await;
+                            }
+                        }
+                    }
                 }
             }
         });

@@ -105,6 +105,7 @@ pub struct TestServer {
     pub store: Store,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<()>>,
+    runner: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl TestServer {
@@ -119,6 +120,34 @@ impl TestServer {
 
     /// On a given address: a restart keeps the address, as a real one does.
     pub async fn start_at(db_url: &str, policy: ThrottlePolicy, bind: &str) -> TestServer {
+        Self::launch(db_url, policy, bind, None).await
+    }
+
+    /// With the provisioning engine on `cluster`, its runner running.
+    #[allow(dead_code)] // not every test binary drives the engine
+    pub async fn start_engine(
+        db_url: &str,
+        cluster: server::cluster::Cluster,
+        opts: server::provisioning::RunnerOptions,
+    ) -> TestServer {
+        Self::launch(
+            db_url,
+            ThrottlePolicy::default(),
+            "127.0.0.1:0",
+            Some((cluster, opts)),
+        )
+        .await
+    }
+
+    async fn launch(
+        db_url: &str,
+        policy: ThrottlePolicy,
+        bind: &str,
+        engine: Option<(
+            server::cluster::Cluster,
+            server::provisioning::RunnerOptions,
+        )>,
+    ) -> TestServer {
         let store = Store::connect(db_url).await.expect("store");
         store.seed_templates_if_empty().await.expect("seed");
         if store.count_staff().await.expect("count") == 0 {
@@ -131,7 +160,25 @@ impl TestServer {
             .site_root("target/site")
             .site_pkg_dir("pkg")
             .build();
-        let console = ConsoleService::new(store.clone(), Throttle::new(policy));
+        let slot = server::provisioning::EngineSlot::default();
+        let settings = server::manifests::RenderSettings::default();
+        let mut runner_task = None;
+        if let Some((cluster, opts)) = engine {
+            let runner = server::provisioning::Runner::new(
+                store.clone(),
+                cluster.clone(),
+                settings.clone(),
+                opts,
+            );
+            runner_task = Some(runner.spawn());
+            let _ = slot.set(server::provisioning::Engine {
+                cluster,
+                settings: settings.clone(),
+                runner,
+            });
+        }
+        let console =
+            ConsoleService::with_engine(store.clone(), Throttle::new(policy), slot, settings);
         let state = AppState {
             leptos_options,
             store: store.clone(),
@@ -152,10 +199,14 @@ impl TestServer {
             store,
             stop: Some(stop),
             task: Some(task),
+            runner: runner_task,
         }
     }
 
     pub async fn stop(mut self) {
+        if let Some(r) = self.runner.take() {
+            r.abort();
+        }
         if let Some(s) = self.stop.take() {
             let _ = s.send(());
         }

@@ -1,0 +1,335 @@
+//! Which operation a tenant's state allows, and validation of the forms that
+//! start the operations with options. Pure, so pages can show only the
+//! buttons that will work and the server applies the same rules.
+
+use crate::dto::{ChangeForm, DeprovisionForm, Operation, RunOptions, TenantState};
+use crate::error::{AppError, FieldErrors};
+
+/// The longest grace period: 30 days.
+pub const MAX_GRACE_HOURS: u32 = 720;
+/// The furthest a deprovisioning can be scheduled: a year.
+pub const MAX_SCHEDULE_AHEAD_MS: i64 = 366 * 24 * 3_600_000;
+pub const MAX_REPLICAS: i64 = 50;
+
+/// Operations that may start from `state`. An unfinished run blocks every
+/// operation (the store refuses a second run), whatever this says.
+pub fn allowed_operations(state: TenantState) -> &'static [Operation] {
+    use Operation::*;
+    match state {
+        TenantState::Pending => &[Provision],
+        TenantState::Active | TenantState::Degraded => &[Update, Suspend, Deprovision],
+        TenantState::Suspended => &[Resume, Deprovision],
+        TenantState::Failed => &[Provision, Update, Cleanup, Deprovision],
+        TenantState::Provisioning | TenantState::Deprovisioning | TenantState::Deprovisioned => &[],
+    }
+}
+
+/// Refuses an operation the state does not allow, saying what would work.
+pub fn check_operation(id: &str, state: TenantState, op: Operation) -> Result<(), AppError> {
+    let allowed = allowed_operations(state);
+    if allowed.contains(&op) {
+        return Ok(());
+    }
+    let instead = if allowed.is_empty() {
+        match state {
+            TenantState::Deprovisioned => "nothing: it has been removed".to_string(),
+            _ => "nothing until its current run ends (or is cancelled)".to_string(),
+        }
+    } else {
+        allowed
+            .iter()
+            .map(|o| o.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    Err(AppError::Conflict(format!(
+        "Tenant \"{id}\" is {state}: it cannot {op} now. Allowed: {instead}."
+    )))
+}
+
+/// A validated deprovisioning request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ValidDeprovision {
+    pub options: RunOptions,
+    pub not_before: Option<i64>,
+}
+
+impl DeprovisionForm {
+    /// `now_ms` is the current time, for "must be in the future".
+    pub fn validate(&self, tenant_id: &str, now_ms: i64) -> Result<ValidDeprovision, AppError> {
+        let mut e = FieldErrors::default();
+        if self.confirm.trim() != tenant_id {
+            e.push(
+                "confirm",
+                format!("must repeat the tenant ID \"{tenant_id}\" exactly"),
+            );
+        }
+        let grace = self.grace_hours.trim();
+        let grace_hours = if grace.is_empty() {
+            Some(0)
+        } else {
+            e.check(
+                "grace_hours",
+                grace
+                    .parse::<u32>()
+                    .ok()
+                    .filter(|h| *h <= MAX_GRACE_HOURS)
+                    .ok_or_else(|| {
+                        format!("must be a whole number of hours from 0 to {MAX_GRACE_HOURS}")
+                    }),
+            )
+        };
+        let when = self.scheduled_at.trim();
+        let not_before = if when.is_empty() {
+            Some(None)
+        } else {
+            e.check(
+                "scheduled_at",
+                parse_utc_datetime(when)
+                    .ok_or_else(|| "must be a UTC date and time like 2026-12-01T09:30".to_string())
+                    .and_then(|t| {
+                        if t <= now_ms {
+                            Err("must be in the future".to_string())
+                        } else if t - now_ms > MAX_SCHEDULE_AHEAD_MS {
+                            Err("must be within a year".to_string())
+                        } else {
+                            Ok(Some(t))
+                        }
+                    }),
+            )
+        };
+        e.into_result()?;
+        Ok(ValidDeprovision {
+            options: RunOptions {
+                backup: self.backup,
+                purge_audit: self.purge_audit,
+                grace_hours: grace_hours.unwrap_or(0),
+                force: self.force,
+            },
+            not_before: not_before.flatten(),
+        })
+    }
+}
+
+/// What a replica field asks for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReplicaChange {
+    Keep,
+    FollowTier,
+    Set(i64),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ValidChange {
+    pub template_id: Option<i64>,
+    pub api_replicas: ReplicaChange,
+    pub web_replicas: ReplicaChange,
+}
+
+fn replicas(e: &mut FieldErrors, field: &str, value: &str) -> ReplicaChange {
+    let v = value.trim();
+    if v.is_empty() {
+        return ReplicaChange::Keep;
+    }
+    if v.eq_ignore_ascii_case("tier") {
+        return ReplicaChange::FollowTier;
+    }
+    e.check(
+        field,
+        v.parse::<i64>()
+            .ok()
+            .filter(|n| (1..=MAX_REPLICAS).contains(n))
+            .map(ReplicaChange::Set)
+            .ok_or_else(|| {
+                format!("must be a whole number from 1 to {MAX_REPLICAS}, \"tier\", or empty")
+            }),
+    )
+    .unwrap_or(ReplicaChange::Keep)
+}
+
+impl ChangeForm {
+    pub fn validate(&self) -> Result<ValidChange, AppError> {
+        let mut e = FieldErrors::default();
+        let t = self.template_id.trim();
+        let template_id = if t.is_empty() {
+            None
+        } else {
+            e.check(
+                "template_id",
+                t.parse::<i64>()
+                    .ok()
+                    .filter(|n| *n > 0)
+                    .ok_or_else(|| "must be one of the templates".to_string()),
+            )
+        };
+        let api_replicas = replicas(&mut e, "api_replicas", &self.api_replicas);
+        let web_replicas = replicas(&mut e, "web_replicas", &self.web_replicas);
+        e.into_result()?;
+        Ok(ValidChange {
+            template_id,
+            api_replicas,
+            web_replicas,
+        })
+    }
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's
+/// `days_from_civil`).
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// Parses "YYYY-MM-DDTHH:MM[:SS][Z]" (a space may replace the T) as UTC, in
+/// milliseconds since the epoch.
+pub fn parse_utc_datetime(s: &str) -> Option<i64> {
+    let s = s.strip_suffix('Z').unwrap_or(s);
+    let (date, time) = s.split_once(['T', ' '])?;
+    let mut d = date.split('-');
+    let (y, mo, da) = (d.next()?, d.next()?, d.next()?);
+    if d.next().is_some() || y.len() != 4 || mo.len() != 2 || da.len() != 2 {
+        return None;
+    }
+    let num = |p: &str| -> Option<i64> {
+        if p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit()) {
+            None
+        } else {
+            p.parse().ok()
+        }
+    };
+    let (y, mo, da) = (num(y)?, num(mo)?, num(da)?);
+    let mut t = time.split(':');
+    let (h, mi) = (t.next()?, t.next()?);
+    let sec = t.next().unwrap_or("00");
+    if t.next().is_some() || h.len() != 2 || mi.len() != 2 || sec.len() != 2 {
+        return None;
+    }
+    let (h, mi, sec) = (num(h)?, num(mi)?, num(sec)?);
+    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    let month_days = [
+        31,
+        if leap { 29 } else { 28 },
+        31,
+        30,
+        31,
+        30,
+        31,
+        31,
+        30,
+        31,
+        30,
+        31,
+    ];
+    if !(1..=12).contains(&mo) || h > 23 || mi > 59 || sec > 59 {
+        return None;
+    }
+    if da < 1 || da > month_days[usize::try_from(mo - 1).ok()?] {
+        return None;
+    }
+    Some(((days_from_civil(y, mo, da) * 24 + h) * 60 + mi) * 60_000 + sec * 1000)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn states_allow_only_sensible_operations() {
+        assert!(check_operation("a", TenantState::Pending, Operation::Provision).is_ok());
+        assert!(check_operation("a", TenantState::Active, Operation::Provision).is_err());
+        assert!(check_operation("a", TenantState::Suspended, Operation::Resume).is_ok());
+        assert!(check_operation("a", TenantState::Active, Operation::Resume).is_err());
+        let msg = check_operation("a", TenantState::Deprovisioned, Operation::Provision)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            msg.contains("deprovisioned") && msg.contains("removed"),
+            "{msg}"
+        );
+        let msg = check_operation("a", TenantState::Active, Operation::Cleanup)
+            .unwrap_err()
+            .to_string();
+        assert!(msg.contains("update, suspend, deprovision"), "{msg}");
+    }
+
+    #[test]
+    fn utc_datetimes_parse_strictly() {
+        assert_eq!(parse_utc_datetime("1970-01-01T00:00"), Some(0));
+        assert_eq!(
+            parse_utc_datetime("2026-11-22T18:30:15Z"),
+            Some(1_795_372_215_000)
+        );
+        assert_eq!(
+            parse_utc_datetime("2024-02-29 00:00"),
+            Some(1_709_164_800_000)
+        );
+        for bad in [
+            "2023-02-29T00:00",
+            "2026-13-01T00:00",
+            "2026-1-01T00:00",
+            "2026-01-01",
+            "2026-01-01T24:00",
+            "2026-01-01T10:00:00+02:00",
+            "tomorrow",
+            "",
+        ] {
+            assert_eq!(parse_utc_datetime(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn deprovision_form_names_each_bad_field() {
+        let now = parse_utc_datetime("2026-11-22T00:00").unwrap();
+        let form = DeprovisionForm {
+            confirm: "acme".into(),
+            grace_hours: "721".into(),
+            scheduled_at: "2026-11-21T00:00".into(),
+            ..Default::default()
+        };
+        let Err(AppError::Invalid(errs)) = form.validate("acme-x", now) else {
+            panic!("expected field errors");
+        };
+        let fields: Vec<&str> = errs.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["confirm", "grace_hours", "scheduled_at"]);
+        let ok = DeprovisionForm {
+            confirm: " acme-x ".into(),
+            backup: true,
+            grace_hours: "24".into(),
+            scheduled_at: "2026-11-23T00:00".into(),
+            ..Default::default()
+        }
+        .validate("acme-x", now)
+        .unwrap();
+        assert_eq!(ok.options.grace_hours, 24);
+        assert!(ok.options.backup && !ok.options.purge_audit);
+        assert_eq!(ok.not_before, Some(now + 24 * 3_600_000));
+    }
+
+    #[test]
+    fn change_form_keeps_follows_or_sets_replicas() {
+        let v = ChangeForm {
+            template_id: "3".into(),
+            api_replicas: "tier".into(),
+            web_replicas: "4".into(),
+        }
+        .validate()
+        .unwrap();
+        assert_eq!(v.template_id, Some(3));
+        assert_eq!(v.api_replicas, ReplicaChange::FollowTier);
+        assert_eq!(v.web_replicas, ReplicaChange::Set(4));
+        let Err(AppError::Invalid(errs)) = ChangeForm {
+            template_id: "x".into(),
+            api_replicas: "0".into(),
+            web_replicas: "51".into(),
+        }
+        .validate() else {
+            panic!("expected field errors")
+        };
+        assert_eq!(errs.len(), 3);
+    }
+}

@@ -1,0 +1,124 @@
+//! What staff send to change a running tenant, and what the engine answers:
+//! deprovisioning options, tier and replica changes, dry-run previews, and
+//! the run list's query.
+
+use serde::{Deserialize, Serialize};
+
+use super::{Operation, RunState};
+
+/// Options a run was started with, stored with the run (seed 002's
+/// deprovisioning options plus an admin-only force).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RunOptions {
+    /// Dump the database with a Job before anything is removed.
+    pub backup: bool,
+    /// Delete the tenant's audit events once it is gone (kept by default).
+    pub purge_audit: bool,
+    /// Access is cut at once; objects are removed after this many hours.
+    pub grace_hours: u32,
+    /// Remove finalizers that hold the namespace (admins only).
+    pub force: bool,
+}
+
+/// The deprovisioning form as typed. Checkboxes are absent when unticked,
+/// so every flag defaults to false; the page ticks backup.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DeprovisionForm {
+    pub backup: bool,
+    pub purge_audit: bool,
+    /// Whole hours, empty for none.
+    pub grace_hours: String,
+    /// Start at this UTC time ("2026-12-01T09:30", seconds and "Z" optional);
+    /// empty to start now.
+    pub scheduled_at: String,
+    pub force: bool,
+    /// Must repeat the tenant ID: deprovisioning cannot be undone.
+    pub confirm: String,
+}
+
+/// A tier or replica change. Empty fields keep what the tenant has;
+/// `tier` as a replica count drops the override and follows the tier.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ChangeForm {
+    pub template_id: String,
+    pub api_replicas: String,
+    pub web_replicas: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ChangeAction {
+    Create,
+    Update,
+    Unchanged,
+    Delete,
+}
+
+/// One field whose live value differs from the desired one. Secret values
+/// never appear: Secrets are compared by name only.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldChange {
+    pub path: String,
+    pub live: Option<String>,
+    pub desired: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ObjectChange {
+    pub kind: String,
+    pub name: String,
+    pub action: ChangeAction,
+    pub fields: Vec<FieldChange>,
+}
+
+/// A dry-run: the rendered objects as YAML and, when the cluster answered,
+/// what applying them would change.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChangePreview {
+    pub tenant_id: String,
+    pub template_name: String,
+    pub template_version: i64,
+    pub yaml: String,
+    pub objects: Vec<ObjectChange>,
+    /// False when the diff could not be computed (no cluster reachable).
+    pub compared_with_live: bool,
+}
+
+impl ChangePreview {
+    /// Objects that would be created, changed or removed.
+    pub fn changes(&self) -> impl Iterator<Item = &ObjectChange> {
+        self.objects
+            .iter()
+            .filter(|o| o.action != ChangeAction::Unchanged)
+    }
+}
+
+/// Filters and paging of the run list.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RunQuery {
+    pub state: Option<RunState>,
+    pub operation: Option<Operation>,
+    /// Exact tenant ID, empty for all.
+    pub tenant: String,
+    pub page: u32,
+    pub per_page: u32,
+}
+
+impl RunQuery {
+    pub const DEFAULT_PER_PAGE: u32 = 25;
+    pub const MAX_PER_PAGE: u32 = 200;
+
+    pub fn normalised(mut self) -> Self {
+        self.page = self.page.max(1);
+        self.per_page = match self.per_page {
+            0 => Self::DEFAULT_PER_PAGE,
+            n => n.min(Self::MAX_PER_PAGE),
+        };
+        self.tenant = self.tenant.trim().chars().take(100).collect();
+        self
+    }
+}

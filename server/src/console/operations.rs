@@ -1,0 +1,252 @@
+//! Starting operations on tenants: each checks the role, the tenant's state
+//! and the input before anything is written, then records a run for the
+//! engine and wakes it. Nothing touches the cluster here; the runner does.
+
+use app::domain::lifecycle::{check_operation, ReplicaChange};
+use app::dto::{
+    ChangeForm, ChangePreview, CurrentStaff, DeprovisionForm, Operation, Role, RunDto, RunOptions,
+    TenantDto,
+};
+use app::error::AppError;
+
+use super::{require, ConsoleService, R};
+use crate::manifests::{render, to_yaml, TenantInput};
+use crate::provisioning::{diff_with_live, plan, Engine};
+use crate::store::now_ms;
+
+/// What a change would make of a tenant: template, version, replicas.
+struct Target {
+    template_id: i64,
+    version: i64,
+    template_name: String,
+    key: String,
+    tier: app::dto::TierSpec,
+    api_replicas: Option<i64>,
+    web_replicas: Option<i64>,
+}
+
+fn replicas(change: ReplicaChange, current: Option<i64>) -> Option<i64> {
+    match change {
+        ReplicaChange::Keep => current,
+        ReplicaChange::FollowTier => None,
+        ReplicaChange::Set(n) => Some(n),
+    }
+}
+
+impl ConsoleService {
+    pub(super) fn engine(&self) -> R<Engine> {
+        self.engine.get().cloned().ok_or_else(|| {
+            AppError::Unavailable(
+                "No Kubernetes cluster is connected: start the console with --kubeconfig (or in a cluster with --in-cluster), or wait until it is reachable.".into(),
+            )
+        })
+    }
+
+    /// Records a run and wakes the runner.
+    async fn start(
+        &self,
+        engine: &Engine,
+        who: &CurrentStaff,
+        tenant: &str,
+        op: Operation,
+        options: RunOptions,
+        not_before: Option<i64>,
+    ) -> R<RunDto> {
+        let names: Vec<&str> = plan(op, &options).iter().map(|s| s.name()).collect();
+        let id = self
+            .store
+            .create_run_with(tenant, op, &names, &who.username, &options, not_before)
+            .await?;
+        engine.runner.wake();
+        Ok(self.store.get_run(id).await?)
+    }
+
+    /// Provision, suspend, resume or clean up: operations without options.
+    pub(super) async fn simple_operation(
+        &self,
+        who: &CurrentStaff,
+        tenant: String,
+        op: Operation,
+    ) -> R<RunDto> {
+        require(who, Role::Operator, &format!("{op} tenants"))?;
+        if matches!(op, Operation::Update | Operation::Deprovision) {
+            return Err(AppError::invalid(
+                "operation",
+                format!("{op} takes options: use its own call"),
+            ));
+        }
+        let t = self.store.get_tenant(&tenant).await?;
+        check_operation(&t.id, t.state, op)?;
+        if op == Operation::Cleanup {
+            self.check_cleanup(&t).await?;
+        }
+        let engine = self.engine()?;
+        self.start(&engine, who, &t.id, op, RunOptions::default(), None)
+            .await
+    }
+
+    /// Clean-up removes what a failed provisioning left; it must never
+    /// take down a tenant whose failure came later (an update).
+    async fn check_cleanup(&self, t: &TenantDto) -> R<()> {
+        let last = self.store.runs_for_tenant(&t.id).await?.into_iter().next();
+        match last {
+            Some(run) if run.operation == Operation::Provision => Ok(()),
+            Some(run) => Err(AppError::Conflict(format!(
+                "Clean-up removes what a failed provisioning made, but the last run of \"{}\" was {} (run {}): recover it, or deprovision the tenant.",
+                t.id, run.operation, run.id
+            ))),
+            None => Err(AppError::Conflict(format!(
+                "\"{}\" has no failed provisioning to clean up.",
+                t.id
+            ))),
+        }
+    }
+
+    async fn target(&self, t: &TenantDto, form: &ChangeForm) -> R<Target> {
+        let change = form.validate()?;
+        let template_id = change.template_id.unwrap_or(t.template_id);
+        let version = if template_id == t.template_id && change.template_id.is_none() {
+            t.template_version
+        } else {
+            match self.store.get_template(template_id).await {
+                Ok(tpl) => tpl.version,
+                Err(crate::error::ServerError::NotFound(_)) => {
+                    return Err(AppError::invalid(
+                        "template_id",
+                        "must be one of the templates",
+                    ))
+                }
+                Err(e) => return Err(e.into()),
+            }
+        };
+        let (key, tier) = self.store.tenant_tier(template_id, version).await?;
+        let template_name = self.store.get_template(template_id).await?.name;
+        Ok(Target {
+            template_id,
+            version,
+            template_name,
+            key,
+            tier,
+            api_replicas: replicas(change.api_replicas, t.api_replicas),
+            web_replicas: replicas(change.web_replicas, t.web_replicas),
+        })
+    }
+
+    /// The dry-run of a change (an empty form: of the tenant as it is):
+    /// rendered YAML and, when the cluster answers, the diff against live.
+    pub(super) async fn preview_change(
+        &self,
+        who: &CurrentStaff,
+        tenant: String,
+        form: ChangeForm,
+    ) -> R<ChangePreview> {
+        require(who, Role::Viewer, "preview tenant changes")?;
+        let t = self.store.get_tenant(&tenant).await?;
+        let target = self.target(&t, &form).await?;
+        let mut tier = target.tier.clone();
+        if let Some(n) = target.api_replicas {
+            tier.api_replicas = u32::try_from(n).unwrap_or(1);
+        }
+        if let Some(n) = target.web_replicas {
+            tier.web_replicas = u32::try_from(n).unwrap_or(1);
+        }
+        let input = TenantInput {
+            id: &t.id,
+            custom_domain: t.custom_domain.as_deref(),
+            template_key: &target.key,
+            template_version: target.version,
+            tier: &tier,
+        };
+        let engine = self.engine.get();
+        let (settings, caps) = match engine {
+            Some(e) => (e.settings.clone(), e.cluster.caps.clone()),
+            None => (self.render_settings.clone(), Default::default()),
+        };
+        let manifests = render(&input, &settings, &caps);
+        let (objects, compared) = match engine {
+            Some(e) => match diff_with_live(&e.cluster, &manifests).await {
+                Ok(o) => (o, true),
+                Err(err) => {
+                    tracing::warn!(error = %err, tenant = %t.id, "dry-run could not read live objects");
+                    (vec![], false)
+                }
+            },
+            None => (vec![], false),
+        };
+        Ok(ChangePreview {
+            tenant_id: t.id,
+            template_name: target.template_name,
+            template_version: target.version,
+            yaml: to_yaml(&manifests),
+            objects,
+            compared_with_live: compared,
+        })
+    }
+
+    /// A tier or replica change: stored on the tenant, then applied by an
+    /// update run (re-render, apply, wait).
+    pub(super) async fn change_tenant(
+        &self,
+        who: &CurrentStaff,
+        tenant: String,
+        form: ChangeForm,
+    ) -> R<RunDto> {
+        require(who, Role::Operator, "change tenants")?;
+        let t = self.store.get_tenant(&tenant).await?;
+        check_operation(&t.id, t.state, Operation::Update)?;
+        let target = self.target(&t, &form).await?;
+        let engine = self.engine()?;
+        let detail = format!(
+            "template {} v{} → {} v{}; replicas api {:?} web {:?}",
+            t.template_name,
+            t.template_version,
+            target.template_name,
+            target.version,
+            target.api_replicas,
+            target.web_replicas
+        );
+        self.store
+            .set_tenant_spec(
+                &t.id,
+                (target.template_id, target.version),
+                (target.api_replicas, target.web_replicas),
+                &who.username,
+                &detail,
+            )
+            .await?;
+        self.start(
+            &engine,
+            who,
+            &t.id,
+            Operation::Update,
+            RunOptions::default(),
+            None,
+        )
+        .await
+    }
+
+    pub(super) async fn deprovision(
+        &self,
+        who: &CurrentStaff,
+        tenant: String,
+        form: DeprovisionForm,
+    ) -> R<RunDto> {
+        require(who, Role::Operator, "deprovision tenants")?;
+        if form.force {
+            require(who, Role::Admin, "force a deprovisioning")?;
+        }
+        let t = self.store.get_tenant(&tenant).await?;
+        let valid = form.validate(&t.id, now_ms())?;
+        check_operation(&t.id, t.state, Operation::Deprovision)?;
+        let engine = self.engine()?;
+        self.start(
+            &engine,
+            who,
+            &t.id,
+            Operation::Deprovision,
+            valid.options,
+            valid.not_before,
+        )
+        .await
+    }
+}

@@ -1,0 +1,93 @@
+//! Runs: read them, retry a failed step, recover (resume) a failed run,
+//! cancel one that has not finished.
+
+use app::dto::{CurrentStaff, Page, Role, RunDto, RunQuery, RunState, StepState};
+use app::error::AppError;
+
+use super::{require, ConsoleService, R};
+use crate::provisioning::state_after_cancel;
+
+impl ConsoleService {
+    pub(super) async fn runs(&self, who: &CurrentStaff, q: RunQuery) -> R<Page<RunDto>> {
+        require(who, Role::Viewer, "list runs")?;
+        Ok(self.store.list_runs(&q).await?)
+    }
+
+    pub(super) async fn run(&self, who: &CurrentStaff, id: i64) -> R<RunDto> {
+        require(who, Role::Viewer, "view runs")?;
+        Ok(self.store.get_run(id).await?)
+    }
+
+    /// Only a tenant's latest run may be resumed: an older one would undo
+    /// what came after it.
+    async fn ensure_latest(&self, run: &RunDto) -> R<()> {
+        let latest = self.store.runs_for_tenant(&run.tenant_id).await?;
+        match latest.first() {
+            Some(l) if l.id != run.id => Err(AppError::Conflict(format!(
+                "Run {} is not the latest of \"{}\" (run {} is): start a new operation instead.",
+                run.id, run.tenant_id, l.id
+            ))),
+            _ => Ok(()),
+        }
+    }
+
+    /// Retries the failed step of a failed run (and goes on from there).
+    pub(super) async fn retry(&self, who: &CurrentStaff, id: i64, position: i64) -> R<RunDto> {
+        require(who, Role::Operator, "retry steps")?;
+        let run = self.store.get_run(id).await?;
+        let step = run
+            .steps
+            .iter()
+            .find(|s| s.position == position)
+            .ok_or_else(|| {
+                AppError::invalid("position", format!("run {id} has no step {position}"))
+            })?;
+        if run.state != RunState::Failed || step.state != StepState::Failed {
+            return Err(AppError::Conflict(format!(
+                "Step \"{}\" of run {id} is {} and the run is {}: only the failed step of a failed run can be retried.",
+                step.name, step.state, run.state
+            )));
+        }
+        self.ensure_latest(&run).await?;
+        let engine = self.engine()?;
+        let run = self
+            .store
+            .requeue_run(id, &who.username, "run.retry_step")
+            .await?;
+        engine.runner.wake();
+        Ok(run)
+    }
+
+    /// Resumes a failed or cancelled run from its first unfinished step.
+    pub(super) async fn recover(&self, who: &CurrentStaff, id: i64) -> R<RunDto> {
+        require(who, Role::Operator, "recover runs")?;
+        self.ensure_latest(&self.store.get_run(id).await?).await?;
+        let engine = self.engine()?;
+        let run = self
+            .store
+            .requeue_run(id, &who.username, "run.recover")
+            .await?;
+        engine.runner.wake();
+        Ok(run)
+    }
+
+    /// Stops a run before its next step (a step in flight is interrupted
+    /// within a second); the tenant's state reflects what was done.
+    pub(super) async fn cancel(&self, who: &CurrentStaff, id: i64) -> R<RunDto> {
+        require(who, Role::Operator, "cancel runs")?;
+        let before = self.store.get_run(id).await?;
+        let run = self.store.cancel_run(id, &who.username).await?;
+        if before.state == RunState::Pending {
+            // No runner holds it: settle the tenant here.
+            self.store
+                .observe_tenant(
+                    &run.tenant_id,
+                    state_after_cancel(&run),
+                    Some("the last run was cancelled"),
+                    &[],
+                )
+                .await?;
+        }
+        Ok(run)
+    }
+}

@@ -1,0 +1,156 @@
+//! A transient failure: the local control plane's API server is stopped for
+//! 20 seconds in the middle of a run, then started again. The run waits
+//! (retrying with backoff) and completes. Alone in its test binary, so no
+//! other test shares the outage.
+#![allow(clippy::unwrap_used)] // in a test, a panic is the failure report
+
+mod common;
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use app::domain::tenant_rules::ValidTenantFields;
+use app::dto::{Operation, RunState, StepState};
+use common::cluster::{component, test_cluster, unique_id, FakeKubelet, PodFate};
+use common::TestDb;
+use server::manifests::RenderSettings;
+use server::provisioning::{plan, Runner, RunnerOptions};
+use server::store::{NewTenantRecord, Store};
+
+/// The control plane's state directory: where the test kubeconfig lives.
+fn state_dir() -> PathBuf {
+    let kubeconfig = PathBuf::from(std::env::var("TENANTRY_TEST_KUBECONFIG").unwrap());
+    kubeconfig.parent().unwrap().to_path_buf()
+}
+
+fn script(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../end2end/cluster")
+        .join(name)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_waits_out_an_api_server_outage_and_completes() {
+    let Some(cluster) = test_cluster().await else {
+        return;
+    };
+    let db = TestDb::sqlite();
+    let store = Store::connect(&db.url).await.unwrap();
+    store.seed_templates_if_empty().await.unwrap();
+    let template_id = store.list_templates().await.unwrap()[0].id;
+    let id = unique_id("outage");
+    let fields = ValidTenantFields {
+        company_name: "Outage test".into(),
+        owner_email: "owner@example.com".into(),
+        owner_name: "Owner".into(),
+        custom_domain: None,
+    };
+    store
+        .insert_tenant(
+            NewTenantRecord {
+                id: &id,
+                fields: &fields,
+                template_id,
+            },
+            "test",
+        )
+        .await
+        .unwrap();
+    let ns = format!("tenant-{id}");
+    let _kubelet = FakeKubelet::start(cluster.client.clone(), &ns, |p| {
+        if component(p) == "migration" {
+            PodFate::Succeeded
+        } else {
+            PodFate::Ready
+        }
+    });
+    let opts = RunnerOptions {
+        base_backoff: Duration::from_millis(500),
+        max_backoff: Duration::from_secs(8),
+        max_attempts: 12,
+        poll_every: Duration::from_millis(300),
+        wait_database: Duration::from_secs(90),
+        wait_application: Duration::from_secs(90),
+        ..RunnerOptions::default()
+    };
+    let runner = Runner::new(
+        store.clone(),
+        cluster.clone(),
+        RenderSettings::default(),
+        opts,
+    );
+    let task = runner.spawn();
+    let names: Vec<&str> = plan(Operation::Provision, &Default::default())
+        .iter()
+        .map(|s| s.name())
+        .collect();
+    let run_id = store
+        .create_run(&id, Operation::Provision, &names, "test")
+        .await
+        .unwrap();
+    runner.wake();
+
+    // Stop the API server once the database objects are applied.
+    let start = Instant::now();
+    loop {
+        let run = store.get_run(run_id).await.unwrap();
+        if run
+            .steps
+            .iter()
+            .any(|s| s.name == "database" && s.state == StepState::Completed)
+        {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "{:#?}",
+            run.steps
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let state = state_dir();
+    let pid = std::fs::read_to_string(state.join("kube-apiserver.pid")).unwrap();
+    let killed = std::process::Command::new("kill")
+        .arg(pid.trim())
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    tokio::time::sleep(Duration::from_secs(20)).await;
+    let during = store.get_run(run_id).await.unwrap();
+    assert!(
+        !during.state.is_finished(),
+        "the run must wait, not fail: {:#?}",
+        during.steps
+    );
+    let restarted = std::process::Command::new("bash")
+        .arg(script("start.sh"))
+        .arg(&state)
+        .status()
+        .unwrap();
+    assert!(restarted.success(), "the control plane restarts");
+
+    let start = Instant::now();
+    let run = loop {
+        let run = store.get_run(run_id).await.unwrap();
+        if run.state.is_finished() {
+            break run;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(240),
+            "{:#?}",
+            run.steps
+        );
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    };
+    assert_eq!(run.state, RunState::Completed, "{:#?}", run.steps);
+    let retried: Vec<_> = run.steps.iter().filter(|s| s.attempts > 1).collect();
+    assert!(
+        !retried.is_empty() && retried.iter().any(|s| s.log.contains("retrying in")),
+        "the outage was seen and retried: {:#?}",
+        run.steps
+    );
+    task.abort();
+    server::cluster::delete_namespace(&cluster.client, &ns, Duration::from_secs(60))
+        .await
+        .unwrap();
+}

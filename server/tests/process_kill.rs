@@ -1,0 +1,252 @@
+//! The console process killed with SIGKILL in the middle of a run, at three
+//! different steps, and started again: each run completes, and the objects
+//! are exactly those of a clean run (nothing duplicated, nothing orphaned,
+//! one migration Job). The real `tenantry` binary, started as staff would.
+#![allow(clippy::unwrap_used)] // in a test, a panic is the failure report
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use app::dto::{RunDto, RunState, StepState, TenantDto};
+use common::cluster::{component, test_cluster, unique_id, FakeKubelet, PodFate};
+use common::TestDb;
+use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
+use k8s_openapi::api::batch::v1::Job;
+use k8s_openapi::api::core::v1::{Secret, Service};
+use kube::api::{Api, ListParams};
+use server::manifests::MIGRATION_JOB_PREFIX;
+use server::store::Store;
+
+const ADMIN_PASSWORD: &str = "kill test admin password";
+
+/// A running `tenantry serve` and its address.
+struct Console {
+    child: Child,
+    base: String,
+}
+
+fn start_console(db_url: &str) -> Console {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tenantry"))
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .env("TENANTRY_DATABASE_URL", db_url)
+        .env("TENANTRY_ADMIN_PASSWORD", ADMIN_PASSWORD)
+        .env(
+            "TENANTRY_KUBECONFIG",
+            std::env::var("TENANTRY_TEST_KUBECONFIG").unwrap(),
+        )
+        .env("TENANTRY_WAIT_DATABASE_SECS", "90")
+        .env("TENANTRY_WAIT_APPLICATION_SECS", "90")
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let base = loop {
+        let line = lines
+            .next()
+            .expect("the console prints its address")
+            .unwrap();
+        if let Some(url) = line.strip_prefix("Tenantry console: ") {
+            break url.trim().to_string();
+        }
+    };
+    // Keep draining stdout so the child never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines {});
+    Console { child, base }
+}
+
+async fn sign_in(c: &Console) -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(reqwest::header::ORIGIN, c.base.parse().unwrap());
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .default_headers(headers)
+        .build()
+        .unwrap();
+    let res = client
+        .post(format!("{}/api/login", c.base))
+        .form(&[("username", "admin"), ("password", ADMIN_PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    client
+}
+
+async fn call<T: serde::de::DeserializeOwned>(
+    client: &reqwest::Client,
+    c: &Console,
+    name: &str,
+    form: &[(&str, &str)],
+) -> T {
+    let res = client
+        .post(format!("{}/api/{name}", c.base))
+        .form(form)
+        .send()
+        .await
+        .unwrap();
+    let status = res.status();
+    let body = res.text().await.unwrap();
+    assert!(status.is_success(), "{name}: {status} {body}");
+    serde_json::from_str(&body).unwrap()
+}
+
+async fn named<K>(client: &kube::Client, ns: &str, out: &mut BTreeSet<(String, String)>)
+where
+    K: kube::Resource<Scope = k8s_openapi::NamespaceResourceScope, DynamicType = ()>
+        + Clone
+        + serde::de::DeserializeOwned
+        + std::fmt::Debug,
+{
+    let lp = ListParams::default().labels("app.kubernetes.io/managed-by=tenantry");
+    for obj in Api::<K>::namespaced(client.clone(), ns)
+        .list(&lp)
+        .await
+        .unwrap()
+    {
+        let name = obj.meta().name.clone().unwrap();
+        let name = if name.starts_with(MIGRATION_JOB_PREFIX) {
+            MIGRATION_JOB_PREFIX.to_string()
+        } else {
+            name
+        };
+        out.insert((K::kind(&()).to_string(), name));
+    }
+}
+
+/// (kind, name) of what Tenantry made; migration Jobs by prefix (their
+/// names carry a hash of the tenant's spec).
+async fn objects(client: &kube::Client, ns: &str) -> (BTreeSet<(String, String)>, usize) {
+    let mut out = BTreeSet::new();
+    named::<Deployment>(client, ns, &mut out).await;
+    named::<StatefulSet>(client, ns, &mut out).await;
+    named::<Service>(client, ns, &mut out).await;
+    named::<Secret>(client, ns, &mut out).await;
+    named::<Job>(client, ns, &mut out).await;
+    let jobs = Api::<Job>::namespaced(client.clone(), ns)
+        .list(&ListParams::default())
+        .await
+        .unwrap()
+        .items
+        .len();
+    (out, jobs)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_console_killed_at_three_steps_resumes_every_run_and_converges() {
+    let Some(cluster) = test_cluster().await else {
+        return;
+    };
+    let kube = cluster.client.clone();
+    let mut reference = None;
+    for kill_at in ["secrets", "migrate", "wait-web"] {
+        let db = TestDb::sqlite();
+        let mut console = start_console(&db.url);
+        let client = sign_in(&console).await;
+        let store = Store::connect(&db.url).await.unwrap();
+        let template = store.list_templates().await.unwrap()[0].id.to_string();
+        let id = unique_id("kill");
+        let ns = format!("tenant-{id}");
+        // Pods of the step we kill at stay pending until the gate opens,
+        // so the process dies while that step is waiting.
+        let gate = Arc::new(AtomicBool::new(false));
+        let open = Arc::clone(&gate);
+        let held = match kill_at {
+            "migrate" => "migration",
+            "wait-web" => "web",
+            _ => "",
+        };
+        let _kubelet = FakeKubelet::start(kube.clone(), &ns, move |p| {
+            let c = component(p);
+            if c == held && !open.load(Ordering::SeqCst) {
+                PodFate::LeavePending
+            } else if c == "migration" {
+                PodFate::Succeeded
+            } else {
+                PodFate::Ready
+            }
+        });
+        let _: TenantDto = call(
+            &client,
+            &console,
+            "create_tenant",
+            &[
+                ("form[company_name]", "Kill test"),
+                ("form[owner_email]", "owner@example.com"),
+                ("form[owner_name]", "Owner"),
+                ("form[template_id]", &template),
+                ("form[tenant_id]", &id),
+            ],
+        )
+        .await;
+        let run: RunDto = call(&client, &console, "provision_tenant", &[("id", &id)]).await;
+
+        let start = Instant::now();
+        loop {
+            let r = store.get_run(run.id).await.unwrap();
+            if r.steps
+                .iter()
+                .any(|s| s.name == kill_at && s.state != StepState::Pending)
+            {
+                break;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(90),
+                "never reached {kill_at}: {:#?}",
+                r.steps
+            );
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        if !held.is_empty() {
+            // Still waiting there when it dies.
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            let r = store.get_run(run.id).await.unwrap();
+            let step = r.steps.iter().find(|s| s.name == kill_at).unwrap();
+            assert_eq!(step.state, StepState::Running, "{kill_at}");
+        }
+        console.child.kill().unwrap(); // SIGKILL
+        console.child.wait().unwrap();
+        gate.store(true, Ordering::SeqCst);
+
+        let mut again = start_console(&db.url);
+        let start = Instant::now();
+        let done = loop {
+            let r = store.get_run(run.id).await.unwrap();
+            if r.state.is_finished() {
+                break r;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(180),
+                "killed at {kill_at}: {:#?}",
+                r.steps
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        };
+        assert_eq!(
+            done.state,
+            RunState::Completed,
+            "killed at {kill_at}: {:#?}",
+            done.steps
+        );
+        let killed_step = done.steps.iter().find(|s| s.name == kill_at).unwrap();
+        assert!(killed_step.attempts >= 1);
+        let (shape, jobs) = objects(&kube, &ns).await;
+        assert_eq!(jobs, 1, "exactly one migration Job (killed at {kill_at})");
+        match &reference {
+            None => reference = Some(shape),
+            Some(r) => assert_eq!(&shape, r, "killed at {kill_at}"),
+        }
+        again.child.kill().unwrap();
+        again.child.wait().unwrap();
+        store.close().await;
+        server::cluster::delete_namespace(&kube, &ns, Duration::from_secs(60))
+            .await
+            .unwrap();
+    }
+}
