@@ -341,6 +341,209 @@ async fn storage_story_on_postgres() {
     db.cleanup().await;
 }
 
+/// Runs and steps: options and schedules stored, the queue, step attempts,
+/// deferral, recover, cancel, filters, observations and tier changes.
+async fn runs_story(url: &str) {
+    use app::dto::{Operation, RunOptions, RunQuery, RunState, StepState};
+    let store = Store::connect(url).await.expect("connect");
+    store.seed_templates_if_empty().await.expect("seed");
+    let template = store.list_templates().await.expect("list")[0].clone();
+    let record = |id: &'static str| NewTenantRecord {
+        id,
+        fields: Box::leak(Box::new(fields("Runs Ltd", None))),
+        template_id: template.id,
+    };
+    store
+        .insert_tenant(record("runs-a"), "alice")
+        .await
+        .expect("a");
+    store
+        .insert_tenant(record("runs-b"), "alice")
+        .await
+        .expect("b");
+
+    let now = server::store::now_ms();
+    let opts = RunOptions {
+        backup: true,
+        grace_hours: 2,
+        ..Default::default()
+    };
+    let later = store
+        .create_run_with(
+            "runs-a",
+            Operation::Deprovision,
+            &["backup", "delete-namespace"],
+            "alice",
+            &opts,
+            Some(now + 3_600_000),
+        )
+        .await
+        .expect("scheduled run");
+    let err = store
+        .create_run("runs-a", Operation::Update, &["namespace"], "alice")
+        .await
+        .expect_err("one open run per tenant");
+    assert!(err.to_string().contains("already has run"), "{err}");
+    let now_run = store
+        .create_run(
+            "runs-b",
+            Operation::Provision,
+            &["namespace", "secrets"],
+            "bob",
+        )
+        .await
+        .expect("run");
+    assert_eq!(
+        store.unfinished_runs().await.expect("queue"),
+        [now_run],
+        "a scheduled run waits for its time"
+    );
+    let r = store.get_run(later).await.expect("get");
+    assert_eq!(r.options, opts);
+    assert_eq!(r.not_before, Some(now + 3_600_000));
+
+    assert_eq!(store.start_step(now_run, 0).await.expect("start").0, 1);
+    store
+        .finish_step(
+            now_run,
+            0,
+            StepState::Pending,
+            Some("boom"),
+            "attempt 1 failed",
+        )
+        .await
+        .expect("pause");
+    let (attempt, first) = store.start_step(now_run, 0).await.expect("again");
+    assert_eq!(attempt, 2);
+    assert!(first >= now);
+    store
+        .finish_step(
+            now_run,
+            0,
+            StepState::Failed,
+            Some("for good"),
+            "attempt 2 failed",
+        )
+        .await
+        .expect("fail");
+    store
+        .set_run_state(now_run, RunState::Failed)
+        .await
+        .expect("failed");
+    let requeued = store
+        .requeue_run(now_run, "carol", "run.recover")
+        .await
+        .expect("recover");
+    assert_eq!(requeued.state, RunState::Pending);
+    assert_eq!(requeued.steps[0].state, StepState::Pending);
+    assert_eq!(requeued.steps[0].last_error.as_deref(), Some("for good"));
+    assert!(requeued.steps[0].log.contains("attempt 2 failed"));
+    store.defer_run(now_run, now + 60_000).await.expect("defer");
+    assert!(store.unfinished_runs().await.expect("queue").is_empty());
+    let cancelled = store.cancel_run(later, "carol").await.expect("cancel");
+    assert_eq!(cancelled.state, RunState::Cancelled);
+    assert!(cancelled
+        .steps
+        .iter()
+        .all(|s| s.state == StepState::Cancelled));
+    assert!(
+        store.cancel_run(later, "carol").await.is_err(),
+        "already cancelled"
+    );
+
+    let page = store
+        .list_runs(&RunQuery {
+            operation: Some(Operation::Deprovision),
+            ..Default::default()
+        })
+        .await
+        .expect("list");
+    assert_eq!((page.total, page.items[0].id), (1, later));
+    let page = store
+        .list_runs(&RunQuery {
+            tenant: "runs-b".into(),
+            state: Some(RunState::Pending),
+            ..Default::default()
+        })
+        .await
+        .expect("list");
+    assert_eq!(page.total, 1);
+
+    // Observations only move a tenant between the states they may.
+    assert!(!store
+        .observe_tenant(
+            "runs-a",
+            TenantState::Degraded,
+            Some("api 0/1 ready"),
+            &[TenantState::Active]
+        )
+        .await
+        .expect("observe"));
+    assert!(store
+        .observe_tenant("runs-a", TenantState::Active, None, &[])
+        .await
+        .expect("observe"));
+    let a = store.get_tenant("runs-a").await.expect("a");
+    assert_eq!(a.state, TenantState::Active);
+    assert!(a.observed_at.is_some());
+    store
+        .set_tenant_spec(
+            "runs-a",
+            (template.id, template.version),
+            (Some(4), None),
+            "dave",
+            "replicas",
+        )
+        .await
+        .expect("spec");
+    assert_eq!(
+        store.get_tenant("runs-a").await.expect("a").api_replicas,
+        Some(4)
+    );
+    let actions: Vec<String> = store
+        .list_audit("runs-a", 1, 50)
+        .await
+        .expect("audit")
+        .items
+        .into_iter()
+        .map(|e| e.action)
+        .collect();
+    for a in ["tenant.deprovision", "run.cancel", "tenant.change"] {
+        assert!(actions.iter().any(|x| x == a), "{a} in {actions:?}");
+    }
+    assert!(
+        store
+            .purge_tenant_audit("runs-a", "dave")
+            .await
+            .expect("purge")
+            >= 3
+    );
+    let left = store
+        .list_audit("runs-a", 1, 50)
+        .await
+        .expect("audit")
+        .items;
+    assert_eq!(left.len(), 1);
+    assert_eq!(left[0].action, "tenant.audit_purged");
+    store.close().await;
+}
+
+#[tokio::test]
+async fn runs_story_on_sqlite() {
+    let db = TestDb::sqlite();
+    runs_story(&db.url).await;
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn runs_story_on_postgres() {
+    let Some(db) = TestDb::postgres().await else {
+        return;
+    };
+    runs_story(&db.url).await;
+    db.cleanup().await;
+}
+
 #[tokio::test]
 async fn unknown_database_scheme_is_an_error() {
     let err = Store::connect("mysql://localhost/x")

@@ -395,23 +395,20 @@ impl Runner {
             .finish_step(id, position, StepState::Failed, Some(&cause), &line)
             .await?;
         if op == Operation::Provision && step == Step::WaitDatabase {
-            let cleaned = match cluster::delete_namespace(
-                &self.cluster.client,
-                ns,
-                self.opts.wait_teardown,
-            )
-            .await
-            {
-                Ok(()) => {
-                    // Nothing of the earlier steps is left: a retry
-                    // starts again from the first step.
-                    self.store.restart_steps(id).await?;
-                    format!(
+            let cleaned =
+                match cluster::delete_namespace(&self.cluster.client, ns, self.opts.wait_teardown)
+                    .await
+                {
+                    Ok(()) => {
+                        // Nothing of the earlier steps is left: a retry
+                        // starts again from the first step.
+                        self.store.restart_steps(id).await?;
+                        format!(
                         "cleaned up: namespace {ns} removed; a retry starts from the first step"
                     )
-                }
-                Err(err) => format!("cleanup failed: {err}"),
-            };
+                    }
+                    Err(err) => format!("cleanup failed: {err}"),
+                };
             self.store
                 .finish_step(id, position, StepState::Failed, None, &cleaned)
                 .await?;
