@@ -127,7 +127,7 @@ async fn settle(pods: &Api<Pod>, pod: &Pod, fate: &Fate, log: &Option<ReadyLog>)
                     l.push((
                         pod.metadata.namespace.clone().unwrap_or_default(),
                         component(pod).to_string(),
-                        std::time::Instant::now(),
+                        server::store::now_ms(),
                     ));
                 }
             }
@@ -135,8 +135,8 @@ async fn settle(pods: &Api<Pod>, pod: &Pod, fate: &Fate, log: &Option<ReadyLog>)
     }
 }
 
-/// (namespace, component, when) of every pod the kubelet made Ready.
-pub type ReadyLog = std::sync::Arc<std::sync::Mutex<Vec<(String, String, std::time::Instant)>>>;
+/// (namespace, component, ms since the epoch) of every pod made Ready.
+pub type ReadyLog = std::sync::Arc<std::sync::Mutex<Vec<(String, String, i64)>>>;
 
 impl FakeKubelet {
     /// Watches the namespace's pods and gives each the status `fate` picks.
