@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use app::domain::tenant_rules::ValidTenantFields;
 use app::dto::{Operation, RunState, StepState};
 use common::cluster::{component, test_cluster, unique_id, FakeKubelet, PodFate};
-use common::TestDb;
+use common::{wait_run, TestDb};
 use server::manifests::RenderSettings;
 use server::provisioning::{plan, Runner, RunnerOptions};
 use server::store::{NewTenantRecord, Store};
@@ -129,19 +129,7 @@ async fn a_run_waits_out_an_api_server_outage_and_completes() {
         .unwrap();
     assert!(restarted.success(), "the control plane restarts");
 
-    let start = Instant::now();
-    let run = loop {
-        let run = store.get_run(run_id).await.unwrap();
-        if run.state.is_finished() {
-            break run;
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(240),
-            "{:#?}",
-            run.steps
-        );
-        tokio::time::sleep(Duration::from_millis(300)).await;
-    };
+    let run = wait_run(&store, run_id, Duration::from_secs(240)).await;
     assert_eq!(run.state, RunState::Completed, "{:#?}", run.steps);
     let retried: Vec<_> = run.steps.iter().filter(|s| s.attempts > 1).collect();
     assert!(

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use app::dto::{ChangePreview, RunDto, RunState, StepState, TenantDto, TenantState};
 use common::cluster::{component, test_cluster, unique_id, FakeKubelet, PodFate};
-use common::{TestDb, TestServer};
+use common::{wait_run, TestDb, TestServer};
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::{ConfigMap, Namespace, ResourceQuota};
 use k8s_openapi::api::networking::v1::Ingress;
@@ -78,23 +78,6 @@ async fn new_tenant(srv: &TestServer, op: &reqwest::Client, template: &str, stem
     made.id
 }
 
-async fn wait_run(srv: &TestServer, id: i64, timeout: Duration) -> RunDto {
-    let start = Instant::now();
-    loop {
-        let run = srv.store.get_run(id).await.unwrap();
-        if run.state.is_finished() {
-            return run;
-        }
-        assert!(
-            start.elapsed() < timeout,
-            "run {id} still {} after {timeout:?}: {:#?}",
-            run.state,
-            run.steps
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-}
-
 async fn run_op(
     srv: &TestServer,
     client: &reqwest::Client,
@@ -102,7 +85,7 @@ async fn run_op(
     args: &[(&str, &str)],
 ) -> RunDto {
     let run: RunDto = json(srv.call(client, call, args).await, call).await;
-    let done = wait_run(srv, run.id, Duration::from_secs(180)).await;
+    let done = wait_run(&srv.store, run.id, Duration::from_secs(180)).await;
     assert_eq!(done.state, RunState::Completed, "{call}: {:#?}", done.steps);
     done
 }
@@ -344,7 +327,7 @@ async fn a_finalizer_blocks_deprovisioning_by_name_until_an_admin_forces_it() {
         "deprovision",
     )
     .await;
-    let run = wait_run(&srv, run.id, Duration::from_secs(120)).await;
+    let run = wait_run(&srv.store, run.id, Duration::from_secs(120)).await;
     assert_eq!(run.state, RunState::Failed);
     let failed = run
         .steps
@@ -522,7 +505,7 @@ async fn a_failed_step_is_retried_from_the_api_and_succeeds() {
         "provision",
     )
     .await;
-    let failed = wait_run(&srv, run.id, Duration::from_secs(120)).await;
+    let failed = wait_run(&srv.store, run.id, Duration::from_secs(120)).await;
     assert_eq!(failed.state, RunState::Failed);
     let step = failed
         .steps
@@ -551,7 +534,7 @@ async fn a_failed_step_is_retried_from_the_api_and_succeeds() {
     broken.store(false, Ordering::SeqCst);
     let again: RunDto = json(srv.call(&op, "retry_step", &args).await, "retry").await;
     assert_eq!(again.id, run.id);
-    let done = wait_run(&srv, run.id, Duration::from_secs(120)).await;
+    let done = wait_run(&srv.store, run.id, Duration::from_secs(120)).await;
     assert_eq!(done.state, RunState::Completed, "{:#?}", done.steps);
     assert_eq!(state(&srv, &id).await, TenantState::Active);
     // Retrying a step that did not fail is refused.

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use app::dto::{RunDto, RunState, StepState, TenantDto};
 use common::cluster::{component, test_cluster, unique_id, FakeKubelet, PodFate};
-use common::TestDb;
+use common::{wait_run, TestDb};
 use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
 use k8s_openapi::api::batch::v1::Job;
 use k8s_openapi::api::core::v1::{Secret, Service};
@@ -215,19 +215,7 @@ async fn a_console_killed_at_three_steps_resumes_every_run_and_converges() {
         gate.store(true, Ordering::SeqCst);
 
         let mut again = start_console(&db.url);
-        let start = Instant::now();
-        let done = loop {
-            let r = store.get_run(run.id).await.unwrap();
-            if r.state.is_finished() {
-                break r;
-            }
-            assert!(
-                start.elapsed() < Duration::from_secs(180),
-                "killed at {kill_at}: {:#?}",
-                r.steps
-            );
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        };
+        let done = wait_run(&store, run.id, Duration::from_secs(180)).await;
         assert_eq!(
             done.state,
             RunState::Completed,

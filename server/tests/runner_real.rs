@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use app::domain::tenant_rules::ValidTenantFields;
 use app::dto::{Operation, RunDto, RunState, StepState, TenantState};
 use common::cluster::{component, test_cluster, unique_id, FakeKubelet, PodFate};
-use common::TestDb;
+use common::{wait_run, TestDb};
 use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
 use k8s_openapi::api::batch::v1::Job;
 use k8s_openapi::api::core::v1::{Namespace, Secret, Service};
@@ -74,23 +74,6 @@ async fn start_run(store: &Store, runner: &Runner, tenant: &str, op: Operation) 
     let id = store.create_run(tenant, op, &names, "test").await.unwrap();
     runner.wake();
     id
-}
-
-async fn wait_run(store: &Store, id: i64, timeout: Duration) -> RunDto {
-    let start = Instant::now();
-    loop {
-        let run = store.get_run(id).await.unwrap();
-        if run.state.is_finished() {
-            return run;
-        }
-        assert!(
-            start.elapsed() < timeout,
-            "run {id} still {} after {timeout:?}: {:#?}",
-            run.state,
-            run.steps
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
 }
 
 fn happy(p: &k8s_openapi::api::core::v1::Pod) -> PodFate {

@@ -3,7 +3,9 @@
 
 use leptos::prelude::*;
 
-use crate::dto::{ChangeForm, ChangePreview, DeprovisionForm, Operation, RunDto};
+#[cfg(feature = "ssr")]
+use crate::dto::Operation;
+use crate::dto::{ChangeForm, ChangePreview, DeprovisionForm, RunDto};
 use crate::error::AppError;
 
 #[cfg(feature = "ssr")]

@@ -5,7 +5,7 @@ use app::dto::{CurrentStaff, Page, Role, RunDto, RunQuery, RunState, StepState};
 use app::error::AppError;
 
 use super::{require, ConsoleService, R};
-use crate::provisioning::state_after_cancel;
+use crate::provisioning::settle_after_cancel;
 
 impl ConsoleService {
     pub(super) async fn runs(&self, who: &CurrentStaff, q: RunQuery) -> R<Page<RunDto>> {
@@ -79,14 +79,7 @@ impl ConsoleService {
         let run = self.store.cancel_run(id, &who.username).await?;
         if before.state == RunState::Pending {
             // No runner holds it: settle the tenant here.
-            self.store
-                .observe_tenant(
-                    &run.tenant_id,
-                    state_after_cancel(&run),
-                    Some("the last run was cancelled"),
-                    &[],
-                )
-                .await?;
+            settle_after_cancel(&self.store, &run).await?;
         }
         Ok(run)
     }

@@ -15,7 +15,7 @@ use std::sync::{Arc, OnceLock};
 pub use observe::{observe_once, spawn_observer};
 pub use plan::{plan, Step};
 pub use preview::{compare, diff_with_live};
-pub use runner::{state_after_cancel, Runner, RunnerOptions};
+pub use runner::{settle_after_cancel, state_after_cancel, Runner, RunnerOptions};
 pub use steps::StepOutcome;
 
 use crate::cluster::Cluster;

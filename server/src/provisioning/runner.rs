@@ -108,6 +108,19 @@ pub fn state_after_cancel(run: &RunDto) -> TenantState {
     }
 }
 
+/// Records the tenant's state after `run` was cancelled.
+pub async fn settle_after_cancel(store: &Store, run: &RunDto) -> Result<()> {
+    store
+        .observe_tenant(
+            &run.tenant_id,
+            state_after_cancel(run),
+            Some("the last run was cancelled"),
+            &[],
+        )
+        .await?;
+    Ok(())
+}
+
 /// A tenant's replica overrides replace the tier's.
 fn apply_overrides(tier: &mut TierSpec, tenant: &TenantDto) {
     let fit = |n: i64| u32::try_from(n).unwrap_or(1).max(1);
@@ -361,16 +374,7 @@ impl Runner {
                 "cancelled by staff",
             )
             .await?;
-        let run = self.store.get_run(id).await?;
-        self.store
-            .observe_tenant(
-                &run.tenant_id,
-                state_after_cancel(&run),
-                Some("the last run was cancelled"),
-                &[],
-            )
-            .await?;
-        Ok(())
+        settle_after_cancel(&self.store, &self.store.get_run(id).await?).await
     }
 
     /// Records a failed step and run. A provisioning run whose database never

@@ -268,3 +268,23 @@ impl TestServer {
         client
     }
 }
+
+/// Waits until run `id` finishes; fails the test after `timeout`, showing
+/// its steps.
+#[allow(dead_code)] // not every test binary has runs
+pub async fn wait_run(store: &Store, id: i64, timeout: std::time::Duration) -> app::dto::RunDto {
+    let start = std::time::Instant::now();
+    loop {
+        let run = store.get_run(id).await.expect("run");
+        if run.state.is_finished() {
+            return run;
+        }
+        assert!(
+            start.elapsed() < timeout,
+            "run {id} still {} after {timeout:?}: {:#?}",
+            run.state,
+            run.steps
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+}
