@@ -7,10 +7,10 @@
 mod common;
 
 use std::collections::BTreeSet;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use app::domain::tenant_rules::ValidTenantFields;
-use app::dto::{Operation, RunDto, RunState, StepState, TenantState};
+use app::dto::{Operation, RunState, StepState, TenantState};
 use common::cluster::{component, test_cluster, unique_id, FakeKubelet, PodFate};
 use common::{wait_run, TestDb};
 use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
