@@ -9,13 +9,11 @@ mod common;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use app::domain::tenant_rules::ValidTenantFields;
 use app::dto::{Operation, RunState, StepState};
-use common::cluster::{component, test_cluster, unique_id, FakeKubelet, PodFate};
-use common::{wait_run, TestDb};
+use common::cluster::{component, test_cluster, FakeKubelet, PodFate};
+use common::{tenant_on, wait_run, TestDb};
 use server::manifests::RenderSettings;
 use server::provisioning::{plan, Runner, RunnerOptions};
-use server::store::{NewTenantRecord, Store};
 
 /// The control plane's state directory: where the test kubeconfig lives.
 fn state_dir() -> PathBuf {
@@ -35,27 +33,7 @@ async fn a_run_waits_out_an_api_server_outage_and_completes() {
         return;
     };
     let db = TestDb::sqlite();
-    let store = Store::connect(&db.url).await.unwrap();
-    store.seed_templates_if_empty().await.unwrap();
-    let template_id = store.list_templates().await.unwrap()[0].id;
-    let id = unique_id("outage");
-    let fields = ValidTenantFields {
-        company_name: "Outage test".into(),
-        owner_email: "owner@example.com".into(),
-        owner_name: "Owner".into(),
-        custom_domain: None,
-    };
-    store
-        .insert_tenant(
-            NewTenantRecord {
-                id: &id,
-                fields: &fields,
-                template_id,
-            },
-            "test",
-        )
-        .await
-        .unwrap();
+    let (store, id) = tenant_on(&db, "demo", "outage").await;
     let ns = format!("tenant-{id}");
     let _kubelet = FakeKubelet::start(cluster.client.clone(), &ns, |p| {
         if component(p) == "migration" {

@@ -9,10 +9,9 @@ mod common;
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use app::domain::tenant_rules::ValidTenantFields;
 use app::dto::{Operation, RunState, StepState, TenantState};
-use common::cluster::{component, test_cluster, unique_id, FakeKubelet, PodFate};
-use common::{wait_run, TestDb};
+use common::cluster::{component, test_cluster, FakeKubelet, PodFate};
+use common::{tenant_on, wait_run, TestDb};
 use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
 use k8s_openapi::api::batch::v1::Job;
 use k8s_openapi::api::core::v1::{Namespace, Secret, Service};
@@ -20,7 +19,7 @@ use kube::api::{Api, ListParams};
 use server::cluster::Cluster;
 use server::manifests::{namespace_of, RenderSettings};
 use server::provisioning::{plan, Runner, RunnerOptions};
-use server::store::{NewTenantRecord, Store};
+use server::store::Store;
 
 fn fast() -> RunnerOptions {
     RunnerOptions {
@@ -31,39 +30,6 @@ fn fast() -> RunnerOptions {
         wait_teardown: Duration::from_secs(60),
         ..RunnerOptions::default()
     }
-}
-
-/// A store with the seeded templates and one pending tenant on `template`.
-async fn tenant_on(db: &TestDb, template: &str, stem: &str) -> (Store, String) {
-    let store = Store::connect(&db.url).await.unwrap();
-    store.seed_templates_if_empty().await.unwrap();
-    let template_id = store
-        .list_templates()
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|t| t.key == template)
-        .unwrap()
-        .id;
-    let id = unique_id(stem);
-    let fields = ValidTenantFields {
-        company_name: format!("Runner test {id}"),
-        owner_email: "owner@example.com".into(),
-        owner_name: "Owner".into(),
-        custom_domain: None,
-    };
-    store
-        .insert_tenant(
-            NewTenantRecord {
-                id: &id,
-                fields: &fields,
-                template_id,
-            },
-            "test",
-        )
-        .await
-        .unwrap();
-    (store, id)
 }
 
 async fn start_run(store: &Store, runner: &Runner, tenant: &str, op: Operation) -> i64 {

@@ -109,15 +109,11 @@ pub struct RunQuery {
 }
 
 impl RunQuery {
-    pub const DEFAULT_PER_PAGE: u32 = 25;
-    pub const MAX_PER_PAGE: u32 = 200;
+    pub const DEFAULT_PER_PAGE: u32 = super::page::DEFAULT_PER_PAGE;
+    pub const MAX_PER_PAGE: u32 = super::page::MAX_PER_PAGE;
 
     pub fn normalised(mut self) -> Self {
-        self.page = self.page.max(1);
-        self.per_page = match self.per_page {
-            0 => Self::DEFAULT_PER_PAGE,
-            n => n.min(Self::MAX_PER_PAGE),
-        };
+        (self.page, self.per_page) = super::page::page_bounds(self.page, self.per_page);
         self.tenant = self.tenant.trim().chars().take(100).collect();
         self
     }

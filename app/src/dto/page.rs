@@ -17,3 +17,18 @@ impl<T> Page<T> {
             .max(1)
     }
 }
+
+/// Rows per page when a query does not say.
+pub const DEFAULT_PER_PAGE: u32 = 25;
+/// The most rows one page may ask for.
+pub const MAX_PER_PAGE: u32 = 200;
+
+/// A requested (page, per_page) made safe: pages start at 1, 0 rows means
+/// the default, and sizes are capped.
+pub fn page_bounds(page: u32, per_page: u32) -> (u32, u32) {
+    let per_page = match per_page {
+        0 => DEFAULT_PER_PAGE,
+        n => n.min(MAX_PER_PAGE),
+    };
+    (page.max(1), per_page)
+}

@@ -147,16 +147,12 @@ pub struct TenantQuery {
 }
 
 impl TenantQuery {
-    pub const DEFAULT_PER_PAGE: u32 = 25;
-    pub const MAX_PER_PAGE: u32 = 200;
+    pub const DEFAULT_PER_PAGE: u32 = super::page::DEFAULT_PER_PAGE;
+    pub const MAX_PER_PAGE: u32 = super::page::MAX_PER_PAGE;
 
     /// Page numbers start at 1; page sizes are capped.
     pub fn normalised(mut self) -> Self {
-        self.page = self.page.max(1);
-        self.per_page = match self.per_page {
-            0 => Self::DEFAULT_PER_PAGE,
-            n => n.min(Self::MAX_PER_PAGE),
-        };
+        (self.page, self.per_page) = super::page::page_bounds(self.page, self.per_page);
         self.q = self.q.trim().chars().take(200).collect();
         self
     }

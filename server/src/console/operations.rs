@@ -105,22 +105,24 @@ impl ConsoleService {
     async fn target(&self, t: &TenantDto, form: &ChangeForm) -> R<Target> {
         let change = form.validate()?;
         let template_id = change.template_id.unwrap_or(t.template_id);
-        let version = if template_id == t.template_id && change.template_id.is_none() {
+        let template = match self.store.get_template(template_id).await {
+            Ok(tpl) => tpl,
+            Err(crate::error::ServerError::NotFound(_)) => {
+                return Err(AppError::invalid(
+                    "template_id",
+                    "must be one of the templates",
+                ))
+            }
+            Err(e) => return Err(e.into()),
+        };
+        // No template asked for: the tenant keeps its version.
+        let version = if change.template_id.is_none() {
             t.template_version
         } else {
-            match self.store.get_template(template_id).await {
-                Ok(tpl) => tpl.version,
-                Err(crate::error::ServerError::NotFound(_)) => {
-                    return Err(AppError::invalid(
-                        "template_id",
-                        "must be one of the templates",
-                    ))
-                }
-                Err(e) => return Err(e.into()),
-            }
+            template.version
         };
         let (key, tier) = self.store.tenant_tier(template_id, version).await?;
-        let template_name = self.store.get_template(template_id).await?.name;
+        let template_name = template.name;
         Ok(Target {
             template_id,
             version,

@@ -119,6 +119,27 @@ pub fn migration_job(manifests: &[Manifest]) -> Option<&Manifest> {
         .find(|m| m.kind == "Job" && m.name.starts_with(MIGRATION_JOB_PREFIX))
 }
 
+/// The autoscaler a tier no longer asks for (after a downgrade): a reference
+/// to the `api` HPA in `ns` when the cluster serves HPAs and `manifests`
+/// render none, so it can be shown in a diff and deleted.
+pub fn stale_autoscaler(manifests: &[Manifest], caps: &Capabilities, ns: &str) -> Option<Manifest> {
+    let version = caps.hpa.as_deref()?;
+    if manifests
+        .iter()
+        .any(|m| m.kind == "HorizontalPodAutoscaler")
+    {
+        return None;
+    }
+    Some(Manifest::new(
+        version,
+        "HorizontalPodAutoscaler",
+        "horizontalpodautoscalers",
+        "api",
+        Some(ns),
+        json!({}),
+    ))
+}
+
 /// The manifests as one multi-document YAML stream (for dry-runs and goldens).
 pub fn to_yaml(manifests: &[Manifest]) -> String {
     manifests

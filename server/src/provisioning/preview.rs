@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use crate::cluster::{self, Cluster};
 use crate::error::Result;
-use crate::manifests::Manifest;
+use crate::manifests::{stale_autoscaler, Manifest};
 
 /// Parses a Kubernetes quantity ("500m", "1", "2Gi", "512Mi") to a number.
 fn quantity(s: &str) -> Option<f64> {
@@ -140,32 +140,16 @@ pub async fn diff_with_live(
         let live = cluster::get_live(&cluster.client, m).await?;
         out.push(compare(m, live.as_ref()));
     }
-    if let (Some(version), Some(ns)) = (
-        cluster.caps.hpa.as_deref(),
-        manifests
-            .first()
-            .and_then(|m| m.namespace.clone().or(Some(m.name.clone()))),
-    ) {
-        if !manifests
-            .iter()
-            .any(|m| m.kind == "HorizontalPodAutoscaler")
-        {
-            let hpa = Manifest {
-                api_version: version.to_string(),
-                kind: "HorizontalPodAutoscaler".into(),
-                plural: "horizontalpodautoscalers".into(),
-                name: "api".into(),
-                namespace: Some(ns),
-                body: serde_json::json!({}),
-            };
-            if cluster::get_live(&cluster.client, &hpa).await?.is_some() {
-                out.push(ObjectChange {
-                    kind: hpa.kind,
-                    name: hpa.name,
-                    action: ChangeAction::Delete,
-                    fields: vec![],
-                });
-            }
+    let namespace = manifests.iter().find(|m| m.kind == "Namespace");
+    if let Some(hpa) = namespace.and_then(|ns| stale_autoscaler(manifests, &cluster.caps, &ns.name))
+    {
+        if cluster::get_live(&cluster.client, &hpa).await?.is_some() {
+            out.push(ObjectChange {
+                kind: hpa.kind,
+                name: hpa.name,
+                action: ChangeAction::Delete,
+                fields: vec![],
+            });
         }
     }
     Ok(out)

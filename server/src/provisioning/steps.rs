@@ -11,7 +11,7 @@ use kube::api::Api;
 use super::Step;
 use crate::cluster::{self, Cluster};
 use crate::error::{Result, ServerError};
-use crate::manifests::{migration_job, Manifest};
+use crate::manifests::{migration_job, stale_autoscaler, Manifest};
 use crate::store::Store;
 
 /// How a step ended when it did not fail.
@@ -88,23 +88,8 @@ async fn namespace_usable(ctx: &StepContext<'_>) -> Result<bool> {
 
 /// The HPA a tier no longer asks for (a downgrade) is removed.
 async fn prune_autoscaler(ctx: &StepContext<'_>) -> Result<Option<String>> {
-    let Some(version) = ctx.cluster.caps.hpa.as_deref() else {
+    let Some(stale) = stale_autoscaler(ctx.manifests, &ctx.cluster.caps, ctx.namespace) else {
         return Ok(None);
-    };
-    if ctx
-        .manifests
-        .iter()
-        .any(|m| m.kind == "HorizontalPodAutoscaler")
-    {
-        return Ok(None);
-    }
-    let stale = Manifest {
-        api_version: version.to_string(),
-        kind: "HorizontalPodAutoscaler".into(),
-        plural: "horizontalpodautoscalers".into(),
-        name: "api".into(),
-        namespace: Some(ctx.namespace.to_string()),
-        body: serde_json::json!({}),
     };
     cluster::delete_manifest(&ctx.cluster.client, &stale).await?;
     Ok(Some("no autoscaler in this tier".into()))

@@ -288,3 +288,40 @@ pub async fn wait_run(store: &Store, id: i64, timeout: std::time::Duration) -> a
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     }
 }
+
+/// A store with the seeded templates and one pending tenant on `template`.
+#[allow(dead_code)] // not every test binary makes tenants this way
+pub async fn tenant_on(db: &TestDb, template: &str, stem: &str) -> (Store, String) {
+    let store = Store::connect(&db.url).await.expect("tenant fixture");
+    store
+        .seed_templates_if_empty()
+        .await
+        .expect("tenant fixture");
+    let template_id = store
+        .list_templates()
+        .await
+        .expect("tenant fixture")
+        .into_iter()
+        .find(|t| t.key == template)
+        .expect("tenant fixture")
+        .id;
+    let id = cluster::unique_id(stem);
+    let fields = app::domain::tenant_rules::ValidTenantFields {
+        company_name: format!("Runner test {id}"),
+        owner_email: "owner@example.com".into(),
+        owner_name: "Owner".into(),
+        custom_domain: None,
+    };
+    store
+        .insert_tenant(
+            server::store::NewTenantRecord {
+                id: &id,
+                fields: &fields,
+                template_id,
+            },
+            "test",
+        )
+        .await
+        .expect("tenant fixture");
+    (store, id)
+}
