@@ -331,7 +331,6 @@ impl Runner {
                 }
             }
         }
-        self.store.set_run_state(id, RunState::Completed).await?;
         let last_warning = self
             .store
             .get_run(id)
@@ -349,6 +348,9 @@ impl Runner {
                 &[],
             )
             .await?;
+        // The tenant is settled before the run reads as finished, so
+        // whoever sees the run end also sees the tenant's new state.
+        self.store.set_run_state(id, RunState::Completed).await?;
         Ok(())
     }
 
@@ -417,7 +419,6 @@ impl Runner {
                 .finish_step(id, position, StepState::Failed, None, &cleaned)
                 .await?;
         }
-        self.store.set_run_state(id, RunState::Failed).await?;
         self.store
             .observe_tenant(
                 tenant,
@@ -426,6 +427,7 @@ impl Runner {
                 &[],
             )
             .await?;
+        self.store.set_run_state(id, RunState::Failed).await?;
         Ok(())
     }
 }
