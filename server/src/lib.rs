@@ -8,6 +8,7 @@ pub mod config;
 pub mod console;
 pub mod error;
 pub mod http;
+pub mod live;
 pub mod manifests;
 pub mod provisioning;
 pub mod store;

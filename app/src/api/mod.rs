@@ -5,6 +5,7 @@
 pub mod audit;
 pub mod auth;
 pub mod dashboard;
+pub mod live;
 pub mod operations;
 pub mod runs;
 pub mod staff;

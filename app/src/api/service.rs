@@ -73,6 +73,13 @@ pub trait Console: Send + Sync + 'static {
     async fn cancel_run(&self, who: &CurrentStaff, run: i64) -> R<RunDto>;
 
     async fn list_audit(&self, who: &CurrentStaff, q: String, page: u32) -> R<Page<AuditEventDto>>;
+
+    /// Health, pods, workloads and Kubernetes events of one tenant.
+    async fn tenant_live(&self, who: &CurrentStaff, id: String) -> R<TenantLiveDto>;
+    async fn bulk_action(&self, who: &CurrentStaff, form: BulkForm) -> R<Vec<BulkResult>>;
+    /// What provisioning a new tenant would create (nothing is stored).
+    async fn preview_new_tenant(&self, who: &CurrentStaff, form: NewTenantForm)
+        -> R<ChangePreview>;
 }
 
 /// The handle put into Leptos context.

@@ -1,7 +1,34 @@
 //! Data carried between the server and the browser. Plain serde types: no
 //! secrets (password hashes, session ids) ever live in them.
 
+/// A lowercase-string enum with `ALL`, `as_str`, `parse` and `Display`.
+macro_rules! string_enum {
+    ($(#[$m:meta])* $name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
+        $(#[$m])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[serde(rename_all = "lowercase")]
+        pub enum $name { $($variant),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+            pub fn parse(value: &str) -> Option<$name> {
+                Self::ALL.iter().copied().find(|v| v.as_str() == value)
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
 mod audit;
+mod live;
 mod ops;
 mod page;
 mod run;
@@ -10,9 +37,10 @@ mod template;
 mod tenant;
 
 pub use audit::{AuditEventDto, DashboardDto};
+pub use live::{Health, HealthDto, K8sEventDto, LiveEvent, PodDto, TenantLiveDto, WorkloadDto};
 pub use ops::{
-    ChangeAction, ChangeForm, ChangePreview, DeprovisionForm, FieldChange, ObjectChange,
-    RunOptions, RunQuery,
+    BulkForm, BulkResult, ChangeAction, ChangeForm, ChangePreview, DeprovisionForm, FieldChange,
+    ObjectChange, RunOptions, RunQuery, MAX_BULK,
 };
 pub use page::Page;
 pub use run::{Operation, RunDto, RunState, StepDto, StepState};

@@ -118,3 +118,25 @@ impl RunQuery {
         self
     }
 }
+
+/// What a bulk action did to one tenant.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BulkResult {
+    pub tenant_id: String,
+    pub ok: bool,
+    pub message: String,
+    pub run_id: Option<i64>,
+}
+
+/// A bulk action over selected tenants. Deprovisioning many needs the word
+/// "deprovision" typed into `confirm`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct BulkForm {
+    pub action: String,
+    pub ids: Vec<String>,
+    pub confirm: String,
+}
+
+/// The most tenants one bulk action may touch.
+pub const MAX_BULK: usize = 100;

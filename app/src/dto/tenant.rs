@@ -73,6 +73,9 @@ pub struct TenantDto {
     pub created_at: i64,
     pub updated_at: i64,
     pub created_by: String,
+    /// Live health, filled in by the console from the cluster view.
+    #[serde(default)]
+    pub health: Option<super::HealthDto>,
 }
 
 /// The "New tenant" form as typed.
@@ -140,6 +143,7 @@ pub struct TenantQuery {
     pub q: String,
     pub template_id: Option<i64>,
     pub state: Option<TenantState>,
+    pub health: Option<super::Health>,
     pub sort: TenantSort,
     pub desc: bool,
     pub page: u32,

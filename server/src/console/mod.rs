@@ -2,6 +2,7 @@
 //! check on the server for each. Server functions reach it through
 //! [`app::api::Console`]; the role is checked here whatever the page showed.
 
+mod live;
 mod operations;
 mod runs;
 mod session;
@@ -16,6 +17,7 @@ use app::dto::*;
 use app::error::AppError;
 
 use crate::auth::Throttle;
+use crate::live::Live;
 use crate::manifests::RenderSettings;
 use crate::provisioning::EngineSlot;
 use crate::store::Store;
@@ -29,6 +31,8 @@ pub struct ConsoleService {
     engine: EngineSlot,
     /// For dry-runs while no cluster is connected.
     render_settings: RenderSettings,
+    /// Health, pods and the live stream's hub.
+    live: Live,
 }
 
 impl ConsoleService {
@@ -50,12 +54,18 @@ impl ConsoleService {
         engine: EngineSlot,
         render_settings: RenderSettings,
     ) -> Arc<Self> {
+        let live = Live::start(store.clone(), engine.clone());
         Arc::new(Self {
             store,
             throttle,
             engine,
             render_settings,
+            live,
         })
+    }
+
+    pub fn live(&self) -> &Live {
+        &self.live
     }
 }
 
@@ -121,7 +131,7 @@ impl Console for ConsoleService {
 
     async fn list_tenants(&self, who: &CurrentStaff, query: TenantQuery) -> R<Page<TenantDto>> {
         require(who, Role::Viewer, "list tenants")?;
-        Ok(self.store.list_tenants(&query).await?)
+        self.tenants_with_health(who, query).await
     }
     async fn get_tenant(&self, who: &CurrentStaff, id: String) -> R<TenantDto> {
         require(who, Role::Viewer, "view tenants")?;
@@ -213,6 +223,20 @@ impl Console for ConsoleService {
     }
     async fn cancel_run(&self, who: &CurrentStaff, run: i64) -> R<RunDto> {
         self.cancel(who, run).await
+    }
+
+    async fn tenant_live(&self, who: &CurrentStaff, id: String) -> R<TenantLiveDto> {
+        self.tenant_live(who, id).await
+    }
+    async fn bulk_action(&self, who: &CurrentStaff, form: BulkForm) -> R<Vec<BulkResult>> {
+        self.bulk(who, form).await
+    }
+    async fn preview_new_tenant(
+        &self,
+        who: &CurrentStaff,
+        form: NewTenantForm,
+    ) -> R<ChangePreview> {
+        self.preview_new(who, form).await
     }
 
     async fn list_audit(&self, who: &CurrentStaff, q: String, page: u32) -> R<Page<AuditEventDto>> {

@@ -61,6 +61,7 @@ pub fn router(state: AppState, opts: HttpOptions) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .route("/api/live", get(crate::live::sse::live_stream))
         .leptos_routes_with_context(
             &state,
             routes,
@@ -100,6 +101,13 @@ pub async fn serve(
     opts: HttpOptions,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    // Open live streams never end on their own: close them when shutdown
+    // begins, or the graceful shutdown would wait for them forever.
+    let hub = state.console.live().hub().clone();
+    let shutdown = async move {
+        shutdown.await;
+        hub.close();
+    };
     axum::serve(
         listener,
         router(state, opts).into_make_service_with_connect_info::<SocketAddr>(),

@@ -51,7 +51,20 @@ impl FromStr for Backend {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    /// Every write to a run or tenant is announced here (this process only),
+    /// for the live views.
+    changes: tokio::sync::broadcast::Sender<Change>,
 }
+
+/// What a write changed, for the live views to re-read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Change {
+    Run(i64),
+    Tenant(String),
+}
+
+/// Changes buffered per listener before it must resynchronise.
+const CHANGE_BUFFER: usize = 4096;
 
 /// Milliseconds since the Unix epoch.
 pub fn now_ms() -> i64 {
@@ -97,7 +110,12 @@ impl Store {
             })
             .connect(&url)
             .await?;
-        let store = Store { pool, backend };
+        let (changes, _) = tokio::sync::broadcast::channel(CHANGE_BUFFER);
+        let store = Store {
+            pool,
+            backend,
+            changes,
+        };
         store.migrate().await?;
         Ok(store)
     }
@@ -116,6 +134,16 @@ impl Store {
             }
         }
         Ok(())
+    }
+
+    /// Listens to the writes made from now on.
+    pub fn changes(&self) -> tokio::sync::broadcast::Receiver<Change> {
+        self.changes.subscribe()
+    }
+
+    pub(crate) fn changed(&self, change: Change) {
+        // No listener is fine: nobody is watching.
+        let _ = self.changes.send(change);
     }
 
     pub fn backend(&self) -> Backend {

@@ -5,7 +5,7 @@ use app::dto::{
     Operation, Page, RunDto, RunOptions, RunQuery, RunState, StepDto, StepState, TenantState,
 };
 
-use super::{now_ms, AuditEntry, Store};
+use super::{now_ms, AuditEntry, Change, Store};
 use crate::error::{Result, ServerError};
 
 #[derive(sqlx::FromRow)]
@@ -110,6 +110,8 @@ impl Store {
             .write(&mut tx)
             .await?;
         tx.commit().await?;
+        self.changed(Change::Run(id));
+        self.changed(Change::Tenant(tenant_id.to_string()));
         Ok(id)
     }
 
@@ -194,6 +196,7 @@ impl Store {
         .bind(until)
         .execute(&self.pool)
         .await?;
+        self.changed(Change::Run(id));
         Ok(())
     }
 
@@ -244,12 +247,13 @@ impl Store {
             q = q.bind(now_ms());
         }
         q.execute(&self.pool).await?;
+        self.changed(Change::Run(id));
         Ok(())
     }
 
     /// Marks a step running and counts the attempt: (attempt, first start).
     pub async fn start_step(&self, run: i64, position: i64) -> Result<(i64, i64)> {
-        Ok(sqlx::query_as::<_, (i64, i64)>(
+        let started = sqlx::query_as::<_, (i64, i64)>(
             "UPDATE provisioning_steps SET state = 'running', attempts = attempts + 1, \
              started_at = COALESCE(started_at, $3), finished_at = NULL \
              WHERE run_id = $1 AND position = $2 RETURNING attempts, started_at",
@@ -258,7 +262,9 @@ impl Store {
         .bind(position)
         .bind(now_ms())
         .fetch_one(&self.pool)
-        .await?)
+        .await?;
+        self.changed(Change::Run(run));
+        Ok(started)
     }
 
     /// Sets a run's completed steps back to pending (what they made is gone).
@@ -269,6 +275,7 @@ impl Store {
         .bind(run)
         .execute(&self.pool)
         .await?;
+        self.changed(Change::Run(run));
         Ok(())
     }
 
@@ -282,6 +289,7 @@ impl Store {
         .bind(position)
         .execute(&self.pool)
         .await?;
+        self.changed(Change::Run(run));
         Ok(())
     }
 
@@ -326,6 +334,7 @@ impl Store {
         .bind(now_ms())
         .execute(&self.pool)
         .await?;
+        self.changed(Change::Run(run));
         Ok(())
     }
 
@@ -356,6 +365,7 @@ impl Store {
             .write(&mut tx)
             .await?;
         tx.commit().await?;
+        self.changed(Change::Run(id));
         self.get_run(id).await
     }
 
@@ -385,6 +395,7 @@ impl Store {
             .write(&mut tx)
             .await?;
         tx.commit().await?;
+        self.changed(Change::Run(id));
         self.get_run(id).await
     }
 
@@ -395,6 +406,7 @@ impl Store {
             .bind(now_ms())
             .execute(&self.pool)
             .await?;
+        self.changed(Change::Tenant(id.to_string()));
         Ok(())
     }
 
@@ -430,6 +442,7 @@ impl Store {
         .bind(now_ms())
         .execute(&self.pool)
         .await?;
+        self.changed(Change::Tenant(id.to_string()));
         Ok(done.rows_affected() > 0)
     }
 
@@ -461,6 +474,7 @@ impl Store {
             .write(&mut tx)
             .await?;
         tx.commit().await?;
+        self.changed(Change::Tenant(id.to_string()));
         Ok(())
     }
 

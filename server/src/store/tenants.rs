@@ -5,7 +5,7 @@ use app::domain::tenant_rules::ValidTenantFields;
 use app::dto::{Page, TenantDto, TenantQuery, TenantSort, TenantState};
 use app::error::AppError;
 
-use super::{like_pattern, now_ms, AuditEntry, Store};
+use super::{like_pattern, now_ms, AuditEntry, Change, Store};
 use crate::error::{is_unique_violation, is_unique_violation_on, Result, ServerError};
 
 #[derive(sqlx::FromRow)]
@@ -48,6 +48,7 @@ impl From<TenantRow> for TenantDto {
             created_at: r.created_at,
             updated_at: r.updated_at,
             created_by: r.created_by,
+            health: None,
         }
     }
 }
@@ -192,6 +193,7 @@ impl Store {
             .write(&mut tx)
             .await?;
         tx.commit().await?;
+        self.changed(Change::Tenant(t.id.to_string()));
         self.get_tenant(t.id).await
     }
 
@@ -244,6 +246,7 @@ impl Store {
             .write(&mut tx)
             .await?;
         tx.commit().await?;
+        self.changed(Change::Tenant(id.to_string()));
         self.get_tenant(id).await
     }
 
@@ -269,7 +272,19 @@ impl Store {
             .write(&mut tx)
             .await?;
         tx.commit().await?;
+        self.changed(Change::Tenant(id.to_string()));
         Ok(())
+    }
+
+    /// Every tenant's state, for the live health view.
+    pub async fn tenant_states(&self) -> Result<Vec<(String, TenantState)>> {
+        let rows = sqlx::query_as::<_, (String, String)>("SELECT id, state FROM tenants")
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(id, s)| TenantState::parse(&s).map(|s| (id, s)))
+            .collect())
     }
 
     pub async fn tenants_by_state(&self) -> Result<Vec<(TenantState, i64)>> {

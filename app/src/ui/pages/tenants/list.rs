@@ -9,7 +9,7 @@ use leptos_router::params::ParamsMap;
 
 use crate::api::templates::list_templates;
 use crate::api::tenants::list_tenants;
-use crate::dto::{Role, TenantQuery, TenantSort, TenantState};
+use crate::dto::{Health, Role, TenantQuery, TenantSort, TenantState};
 use crate::ui::components::{format_time, ErrorPanel, Pager, StateBadge};
 use crate::ui::shell::{can, use_session};
 
@@ -18,6 +18,7 @@ fn query_from(params: &ParamsMap) -> TenantQuery {
         q: params.get("q").unwrap_or_default(),
         template_id: params.get("template").and_then(|t| t.parse().ok()),
         state: params.get("state").and_then(|s| TenantState::parse(&s)),
+        health: params.get("health").and_then(|h| Health::parse(&h)),
         sort: params
             .get("sort")
             .and_then(|s| TenantSort::parse(&s))
@@ -39,6 +40,9 @@ fn href_for(q: &TenantQuery, page: u32) -> String {
     }
     if let Some(s) = q.state {
         parts.push(format!("state={}", s.as_str()));
+    }
+    if let Some(h) = q.health {
+        parts.push(format!("health={}", h.as_str()));
     }
     parts.push(format!("sort={}", q.sort.as_str()));
     parts.push(format!("dir={}", if q.desc { "desc" } else { "asc" }));

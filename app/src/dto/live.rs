@@ -1,0 +1,97 @@
+//! What the live views show: a tenant's health, pods, workloads and
+//! Kubernetes events, and the messages of the live stream.
+
+use serde::{Deserialize, Serialize};
+
+string_enum!(
+    /// A tenant's health, derived from its pods and workloads.
+    Health {
+        Healthy => "healthy",
+        Degraded => "degraded",
+        Critical => "critical",
+        Down => "down",
+        Provisioning => "provisioning",
+        Suspended => "suspended",
+        Deprovisioning => "deprovisioning",
+        Unknown => "unknown",
+    }
+);
+
+/// Health with its reason and the time it was true; `stale` when the watch
+/// that feeds it is not currently connected, so it may be out of date.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HealthDto {
+    pub health: Health,
+    pub reason: Option<String>,
+    /// When the cluster last confirmed this (milliseconds since the epoch).
+    pub observed_at: Option<i64>,
+    pub stale: bool,
+}
+
+impl HealthDto {
+    pub fn unknown(reason: &str) -> HealthDto {
+        HealthDto {
+            health: Health::Unknown,
+            reason: Some(reason.into()),
+            observed_at: None,
+            stale: true,
+        }
+    }
+}
+
+/// One pod as the pods table shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PodDto {
+    pub name: String,
+    pub component: String,
+    pub phase: String,
+    pub ready: bool,
+    pub restarts: i32,
+    /// A waiting or terminated reason, e.g. CrashLoopBackOff.
+    pub reason: Option<String>,
+    pub created_at: Option<i64>,
+}
+
+/// A Deployment, StatefulSet or Job: how many of what it wants are ready.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WorkloadDto {
+    pub kind: String,
+    pub name: String,
+    pub component: String,
+    pub desired: i32,
+    pub ready: i32,
+}
+
+/// One Kubernetes event from the tenant's namespace.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct K8sEventDto {
+    pub at: Option<i64>,
+    /// Normal or Warning.
+    pub severity: String,
+    pub reason: String,
+    pub object: String,
+    pub message: String,
+    pub count: i32,
+}
+
+/// Everything the tenant page shows live.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct TenantLiveDto {
+    pub health: Option<HealthDto>,
+    pub pods: Vec<PodDto>,
+    pub workloads: Vec<WorkloadDto>,
+    pub events: Vec<K8sEventDto>,
+    /// Why the cluster part is empty (no cluster connected, …).
+    pub note: Option<String>,
+}
+
+/// One message of the live stream. `topic` is what it is about
+/// (`tenants`, `runs`, `alerts`, `tenant:<id>`, `run:<id>`); `kind` says
+/// what changed; `data` carries the new value where it is small.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LiveEvent {
+    pub topic: String,
+    pub kind: String,
+    #[serde(default)]
+    pub data: serde_json::Value,
+}

@@ -1,0 +1,206 @@
+//! The live side of the console: health in lists, a tenant's pods and
+//! events, bulk actions, and the new-tenant dry-run.
+
+use app::domain::tenant_id::tenant_id_from;
+use app::dto::{
+    BulkForm, BulkResult, ChangePreview, CurrentStaff, DeprovisionForm, NewTenantForm, Operation,
+    Page, Role, RunState, TenantDto, TenantLiveDto, TenantQuery, MAX_BULK,
+};
+use app::error::AppError;
+
+use super::tenants::random_suffix;
+use super::{require, ConsoleService, R};
+use crate::manifests::{render, to_yaml, TenantInput};
+
+impl ConsoleService {
+    /// Tenants with their live health; a health filter is applied here,
+    /// over every tenant the other filters let through.
+    pub(super) async fn tenants_with_health(
+        &self,
+        who: &CurrentStaff,
+        query: TenantQuery,
+    ) -> R<Page<TenantDto>> {
+        require(who, Role::Viewer, "list tenants")?;
+        let view = self.live.view();
+        let Some(wanted) = query.health else {
+            let mut page = self.store.list_tenants(&query).await?;
+            for t in &mut page.items {
+                t.health = Some(view.health(&t.id));
+            }
+            return Ok(page);
+        };
+        let query = query.normalised();
+        let mut all = Vec::new();
+        let mut scan = TenantQuery {
+            health: None,
+            page: 1,
+            per_page: TenantQuery::MAX_PER_PAGE,
+            ..query.clone()
+        };
+        loop {
+            let page = self.store.list_tenants(&scan).await?;
+            let last = page.page >= page.page_count();
+            for mut t in page.items {
+                let h = view.health(&t.id);
+                if h.health == wanted {
+                    t.health = Some(h);
+                    all.push(t);
+                }
+            }
+            if last {
+                break;
+            }
+            scan.page += 1;
+        }
+        let total = all.len() as i64;
+        let start = ((query.page - 1) * query.per_page) as usize;
+        let items = all
+            .into_iter()
+            .skip(start)
+            .take(query.per_page as usize)
+            .collect();
+        Ok(Page {
+            items,
+            total,
+            page: query.page,
+            per_page: query.per_page,
+        })
+    }
+
+    pub(super) async fn tenant_live(&self, who: &CurrentStaff, id: String) -> R<TenantLiveDto> {
+        require(who, Role::Viewer, "watch tenants")?;
+        let t = self.store.get_tenant(&id).await?;
+        let view = self.live.view();
+        let (pods, workloads) = view.objects(&t.id);
+        let (events, note) = match self.live.events(&t.namespace).await {
+            Ok(e) => (e, None),
+            Err(why) => (vec![], Some(why)),
+        };
+        Ok(TenantLiveDto {
+            health: Some(view.health(&t.id)),
+            pods,
+            workloads,
+            events,
+            note,
+        })
+    }
+
+    /// Runs one action per selected tenant and says how each went; one
+    /// tenant's refusal does not stop the others.
+    pub(super) async fn bulk(&self, who: &CurrentStaff, form: BulkForm) -> R<Vec<BulkResult>> {
+        require(who, Role::Operator, "run bulk actions")?;
+        let mut ids = form.ids.clone();
+        ids.retain(|i| !i.trim().is_empty());
+        ids.dedup();
+        if ids.is_empty() {
+            return Err(AppError::invalid("ids", "select at least one tenant"));
+        }
+        if ids.len() > MAX_BULK {
+            return Err(AppError::invalid(
+                "ids",
+                format!("at most {MAX_BULK} tenants per bulk action"),
+            ));
+        }
+        let action = form.action.as_str();
+        if !matches!(action, "suspend" | "resume" | "retry" | "deprovision") {
+            return Err(AppError::invalid(
+                "action",
+                "choose suspend, resume, retry or deprovision",
+            ));
+        }
+        if action == "deprovision" && form.confirm.trim() != "deprovision" {
+            return Err(AppError::invalid(
+                "confirm",
+                "type \"deprovision\" to deprovision the selected tenants",
+            ));
+        }
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            let result = match action {
+                "suspend" => {
+                    self.simple_operation(who, id.clone(), Operation::Suspend)
+                        .await
+                }
+                "resume" => {
+                    self.simple_operation(who, id.clone(), Operation::Resume)
+                        .await
+                }
+                "deprovision" => {
+                    let form = DeprovisionForm {
+                        confirm: id.clone(),
+                        ..Default::default()
+                    };
+                    self.deprovision(who, id.clone(), form).await
+                }
+                _ => self.retry_latest(who, &id).await,
+            };
+            out.push(match result {
+                Ok(run) => BulkResult {
+                    tenant_id: id,
+                    ok: true,
+                    message: format!("run {} started ({})", run.id, run.operation),
+                    run_id: Some(run.id),
+                },
+                Err(e) => BulkResult {
+                    tenant_id: id,
+                    ok: false,
+                    message: e.to_string(),
+                    run_id: None,
+                },
+            });
+        }
+        Ok(out)
+    }
+
+    /// Resumes a tenant's latest run when it failed or was cancelled.
+    async fn retry_latest(&self, who: &CurrentStaff, tenant: &str) -> R<app::dto::RunDto> {
+        let runs = self.store.runs_for_tenant(tenant).await?;
+        match runs.first() {
+            Some(r) if matches!(r.state, RunState::Failed | RunState::Cancelled) => {
+                self.recover(who, r.id).await
+            }
+            Some(r) => Err(AppError::Conflict(format!(
+                "the latest run ({}) is {}: only a failed or cancelled run can be retried",
+                r.id, r.state
+            ))),
+            None => Err(AppError::Conflict(
+                "no run yet: provision the tenant first".into(),
+            )),
+        }
+    }
+
+    /// The new-tenant wizard's dry-run: what provisioning would create.
+    pub(super) async fn preview_new(
+        &self,
+        who: &CurrentStaff,
+        form: NewTenantForm,
+    ) -> R<ChangePreview> {
+        require(who, Role::Viewer, "preview tenants")?;
+        let valid = form.validate()?;
+        let template = self.store.get_template(valid.template_id).await?;
+        let id = valid
+            .tenant_id
+            .clone()
+            .unwrap_or_else(|| tenant_id_from(&valid.fields.company_name, &random_suffix()));
+        let input = TenantInput {
+            id: &id,
+            custom_domain: valid.fields.custom_domain.as_deref(),
+            template_key: &template.key,
+            template_version: template.version,
+            tier: &template.spec,
+        };
+        let (settings, caps) = match self.engine.get() {
+            Some(e) => (e.settings.clone(), e.cluster.caps.clone()),
+            None => (self.render_settings.clone(), Default::default()),
+        };
+        let yaml = to_yaml(&render(&input, &settings, &caps));
+        Ok(ChangePreview {
+            tenant_id: id.clone(),
+            template_name: template.name,
+            template_version: template.version,
+            yaml,
+            objects: vec![],
+            compared_with_live: false,
+        })
+    }
+}

@@ -1,0 +1,166 @@
+//! Live views: one hub of numbered messages, fed by the database's run and
+//! tenant writes and by watches over the cluster, served to browsers as one
+//! server-sent-event stream per tab.
+
+pub mod hub;
+pub mod sse;
+pub mod topics;
+pub mod view;
+pub mod watch;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use app::dto::{K8sEventDto, RunDto, RunState};
+use k8s_openapi::api::core::v1::Event as K8sEvent;
+use kube::api::{Api, ListParams};
+use serde_json::json;
+use tokio::sync::broadcast::error::RecvError;
+
+use crate::provisioning::EngineSlot;
+use crate::store::{Change, Store};
+use hub::Hub;
+use view::ClusterView;
+
+/// Kubernetes events shown per tenant.
+const EVENTS_SHOWN: usize = 30;
+
+/// The live side of the console; cheap to clone.
+#[derive(Clone)]
+pub struct Live {
+    hub: Hub,
+    view: Arc<ClusterView>,
+    engine: EngineSlot,
+}
+
+impl Live {
+    /// Starts feeding the hub from `store`'s writes, and from the cluster
+    /// once the engine has connected one. Without a tokio runtime (plain
+    /// unit tests) nothing is fed.
+    pub fn start(store: Store, engine: EngineSlot) -> Live {
+        let hub = Hub::new();
+        let view = Arc::new(ClusterView::new(hub.clone()));
+        let live = Live { hub, view, engine };
+        if tokio::runtime::Handle::try_current().is_ok() {
+            tokio::spawn(feed_from_store(store, live.clone()));
+            tokio::spawn(watch_when_connected(live.clone()));
+        }
+        live
+    }
+
+    pub fn hub(&self) -> &Hub {
+        &self.hub
+    }
+
+    pub fn view(&self) -> &ClusterView {
+        &self.view
+    }
+
+    /// The latest Kubernetes events in a tenant's namespace, newest first
+    /// (read on demand from that namespace; events carry no tenant label).
+    pub async fn events(&self, namespace: &str) -> Result<Vec<K8sEventDto>, String> {
+        let Some(engine) = self.engine.get() else {
+            return Err("no cluster connected".into());
+        };
+        let api: Api<K8sEvent> = Api::namespaced(engine.cluster.client.clone(), namespace);
+        let list = api
+            .list(&ListParams::default().limit(200))
+            .await
+            .map_err(|e| format!("events cannot be read: {e}"))?;
+        let mut events: Vec<K8sEventDto> = list
+            .items
+            .into_iter()
+            .map(|e| K8sEventDto {
+                at: e
+                    .last_timestamp
+                    .as_ref()
+                    .or(e.first_timestamp.as_ref())
+                    .map(|t| t.0.as_millisecond())
+                    .or_else(|| e.event_time.as_ref().map(|t| t.0.as_millisecond())),
+                severity: e.type_.unwrap_or_else(|| "Normal".into()),
+                reason: e.reason.unwrap_or_default(),
+                object: format!(
+                    "{}/{}",
+                    e.involved_object.kind.unwrap_or_default(),
+                    e.involved_object.name.unwrap_or_default()
+                ),
+                message: e.message.unwrap_or_default(),
+                count: e.count.unwrap_or(1),
+            })
+            .collect();
+        events.sort_by(|a, b| b.at.cmp(&a.at));
+        events.truncate(EVENTS_SHOWN);
+        Ok(events)
+    }
+}
+
+fn run_summary(run: &RunDto) -> serde_json::Value {
+    let step = run
+        .steps
+        .iter()
+        .find(|s| s.state == app::dto::StepState::Running)
+        .map(|s| s.name.clone());
+    json!({
+        "id": run.id, "tenant_id": run.tenant_id, "operation": run.operation,
+        "state": run.state, "step": step,
+    })
+}
+
+/// Turns each write into messages on the topics that show it.
+async fn feed_from_store(store: Store, live: Live) {
+    let mut changes = store.changes();
+    match store.tenant_states().await {
+        Ok(states) => live.view.load_states(states),
+        Err(e) => tracing::warn!(error = %e, "tenant states cannot be read for the live view"),
+    }
+    loop {
+        match changes.recv().await {
+            Ok(Change::Run(id)) => {
+                let Ok(run) = store.get_run(id).await else {
+                    continue;
+                };
+                let data = run_summary(&run);
+                live.hub.publish(format!("run:{id}"), "run", data.clone());
+                live.hub
+                    .publish(format!("tenant:{}", run.tenant_id), "run", data.clone());
+                live.hub.publish("runs", "run", data.clone());
+                if run.state == RunState::Failed {
+                    live.hub.publish("alerts", "run", data);
+                }
+            }
+            Ok(Change::Tenant(id)) => {
+                let data = match store.get_tenant(&id).await {
+                    Ok(t) => {
+                        live.view.set_state(&id, t.state);
+                        json!({ "tenant_id": id, "state": t.state })
+                    }
+                    Err(_) => json!({ "tenant_id": id, "state": null }),
+                };
+                live.hub
+                    .publish(format!("tenant:{id}"), "tenant", data.clone());
+                live.hub.publish("tenants", "tenant", data);
+            }
+            Err(RecvError::Lagged(_)) => {
+                // Writes came faster than this loop: everyone reloads.
+                if let Ok(states) = store.tenant_states().await {
+                    live.view.load_states(states);
+                }
+                for topic in ["tenants", "runs", "alerts"] {
+                    live.hub.publish(topic, "resync", serde_json::Value::Null);
+                }
+            }
+            Err(RecvError::Closed) => return,
+        }
+    }
+}
+
+/// Starts the watches once a cluster is connected.
+async fn watch_when_connected(live: Live) {
+    loop {
+        if let Some(engine) = live.engine.get() {
+            watch::spawn_watches(engine.cluster.client.clone(), Arc::clone(&live.view));
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+}

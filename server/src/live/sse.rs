@@ -1,0 +1,180 @@
+//! `GET /api/live?topics=…`: the one server-sent-event stream per browser
+//! tab. It resumes from `Last-Event-ID`, sends keep-alives, drops a client
+//! that falls behind (it reconnects and resumes or resyncs), and ends when
+//! the session does.
+
+use std::collections::{HashMap, VecDeque};
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::Duration;
+
+use app::dto::Principal;
+use app::error::AppError;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use axum::Extension;
+use tokio::sync::broadcast::error::RecvError;
+use tower_sessions::session::Id;
+use tower_sessions::{Session, SessionStore as _};
+
+use super::hub::{Numbered, Resume};
+use super::topics::Topics;
+use crate::auth::{SESSION_EPOCH, SESSION_STAFF_ID};
+use crate::http::AppState;
+use crate::store::{SessionStore, Store};
+
+/// How often a stream checks that its session is still signed in.
+pub const SESSION_CHECK: Duration = Duration::from_secs(3);
+/// A comment line this often keeps proxies from closing an idle stream.
+pub const KEEP_ALIVE: Duration = Duration::from_secs(15);
+
+fn refuse(status: StatusCode, e: AppError) -> Response {
+    (status, e.to_string()).into_response()
+}
+
+pub async fn live_stream(
+    State(state): State<AppState>,
+    session: Session,
+    Extension(principal): Extension<Principal>,
+    headers: HeaderMap,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    if principal.0.is_none() {
+        return refuse(StatusCode::UNAUTHORIZED, AppError::Unauthorized);
+    }
+    let topics = match Topics::parse(query.get("topics").map(String::as_str).unwrap_or("")) {
+        Ok(t) => t,
+        Err(e) => return refuse(StatusCode::BAD_REQUEST, e),
+    };
+    let ids = async {
+        Some((
+            session.id()?,
+            session.get::<i64>(SESSION_STAFF_ID).await.ok()??,
+            session.get::<i64>(SESSION_EPOCH).await.ok()??,
+        ))
+    };
+    let Some((sid, staff_id, epoch)) = ids.await else {
+        return refuse(StatusCode::UNAUTHORIZED, AppError::Unauthorized);
+    };
+    // The browser sends the header on its own reconnects; a page that
+    // reopens the stream for new topics passes the id in the query.
+    let last = headers
+        .get("last-event-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+        .or_else(|| query.get("last_event_id").cloned());
+    let hub = state.console.live().hub();
+    let closing = hub.closing();
+    let (rx, resume) = hub.subscribe(last.as_deref());
+    let mut backlog = VecDeque::new();
+    match resume {
+        Resume::Fresh => {}
+        Resume::Missed(missed) => backlog.extend(missed.into_iter().map(Some)),
+        Resume::Resync => backlog.push_back(None),
+    }
+    let client = Client {
+        backlog,
+        rx,
+        topics,
+        check: tokio::time::interval_at(tokio::time::Instant::now() + SESSION_CHECK, SESSION_CHECK),
+        guard: Guard {
+            store: state.store.clone(),
+            sid,
+            staff_id,
+            epoch,
+        },
+        ended: false,
+        closing,
+    };
+    Sse::new(futures::stream::unfold(client, Client::next))
+        .keep_alive(KeepAlive::new().interval(KEEP_ALIVE))
+        .into_response()
+}
+
+/// Whether the stream's session is still signed in (not logged out,
+/// expired, disabled or reset).
+struct Guard {
+    store: Store,
+    sid: Id,
+    staff_id: i64,
+    epoch: i64,
+}
+
+impl Guard {
+    async fn signed_in(&self) -> bool {
+        let sessions = SessionStore::new(self.store.clone());
+        if !matches!(sessions.load(&self.sid).await, Ok(Some(_))) {
+            return false;
+        }
+        matches!(
+            self.store.staff_by_id(self.staff_id).await,
+            Ok(Some(row)) if row.is_active() && row.session_epoch == self.epoch
+        )
+    }
+}
+
+struct Client {
+    /// Replayed messages first; `None` stands for "resync".
+    backlog: VecDeque<Option<Arc<Numbered>>>,
+    rx: tokio::sync::broadcast::Receiver<Arc<Numbered>>,
+    topics: Topics,
+    check: tokio::time::Interval,
+    guard: Guard,
+    ended: bool,
+    closing: tokio::sync::watch::Receiver<bool>,
+}
+
+fn message(n: &Numbered) -> Event {
+    Event::default()
+        .id(n.id.clone())
+        .event("message")
+        .data(serde_json::to_string(&n.event).unwrap_or_default())
+}
+
+fn control(name: &str, why: &str) -> Event {
+    Event::default().event(name).data(why)
+}
+
+impl Client {
+    async fn next(mut self) -> Option<(Result<Event, Infallible>, Client)> {
+        if self.ended || *self.closing.borrow() {
+            return None;
+        }
+        while let Some(item) = self.backlog.pop_front() {
+            match item {
+                Some(n) if self.topics.wants(&n.event.topic) => {
+                    return Some((Ok(message(&n)), self))
+                }
+                Some(_) => {}
+                None => {
+                    let e = control("resync", "missed messages are gone; reload what you show");
+                    return Some((Ok(e), self));
+                }
+            }
+        }
+        loop {
+            tokio::select! {
+                got = self.rx.recv() => match got {
+                    Ok(n) if self.topics.wants(&n.event.topic) => return Some((Ok(message(&n)), self)),
+                    Ok(_) => {}
+                    Err(RecvError::Lagged(_)) => {
+                        // Too slow: end here; the browser reconnects with
+                        // its last id and catches up from the replay.
+                        self.ended = true;
+                        return Some((Ok(control("dropped", "the stream fell behind")), self));
+                    }
+                    Err(RecvError::Closed) => return None,
+                },
+                _ = self.closing.changed() => return None,
+                _ = self.check.tick() => {
+                    if !self.guard.signed_in().await {
+                        self.ended = true;
+                        return Some((Ok(control("signed-out", "the session has ended")), self));
+                    }
+                }
+            }
+        }
+    }
+}
