@@ -14,6 +14,11 @@ work="$(mktemp -d)"
 export TENANTRY_DATABASE_URL="sqlite://$work/e2e.db"
 export TENANTRY_ADMIN_PASSWORD="e2e-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
 export TENANTRY_LISTEN="127.0.0.1:$port"
+# The live tests need the real local control plane (.ci/test starts it).
+if [ -n "${TENANTRY_TEST_KUBECONFIG:-}" ]; then
+  export TENANTRY_KUBECONFIG="$TENANTRY_TEST_KUBECONFIG"
+  export TENANTRY_WAIT_DATABASE_SECS=20 TENANTRY_STEP_ATTEMPTS=2 TENANTRY_BASE_DOMAIN=e2e.test
+fi
 export LEPTOS_OUTPUT_NAME=tenantry LEPTOS_SITE_ROOT=target/site LEPTOS_SITE_PKG_DIR=pkg
 "$bin" serve >"$work/server.log" 2>&1 &
 pid=$!

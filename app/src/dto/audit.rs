@@ -1,6 +1,6 @@
 use serde::{Deserialize, Serialize};
 
-use super::TenantState;
+use super::{Health, HealthDto, RunDto, TenantState};
 
 /// Who did what to which object, and when (unix milliseconds).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -20,4 +20,12 @@ pub struct DashboardDto {
     pub tenant_total: i64,
     pub template_count: i64,
     pub recent_audit: Vec<AuditEventDto>,
+    /// Tenants per health (live).
+    pub tenants_by_health: Vec<(Health, i64)>,
+    /// Pending and running runs, with their current step.
+    pub runs_in_progress: Vec<RunDto>,
+    /// The latest failed runs, with their root cause.
+    pub recent_failures: Vec<RunDto>,
+    /// Open alerts: tenants that are degraded, critical or down.
+    pub alerts: Vec<(String, HealthDto)>,
 }

@@ -89,6 +89,8 @@ pub struct NewTenantForm {
     pub custom_domain: String,
     /// Empty: generate one from the company name.
     pub tenant_id: String,
+    /// Start provisioning as soon as the record exists.
+    pub provision: bool,
 }
 
 /// The editable fields of an existing tenant record.

@@ -1,5 +1,6 @@
 //! Everything a person sees: the shell and frame, shared components, pages.
 
 pub mod components;
+pub mod live;
 pub mod pages;
 pub mod shell;

@@ -73,6 +73,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("tenants") view=TenantListPage/>
                     <Route path=path!("tenants/new") view=NewTenantPage/>
                     <Route path=path!("tenants/:id") view=TenantDetailPage/>
+                    <Route path=path!("runs") view=RunListPage/>
                     <Route path=path!("templates") view=TemplateListPage/>
                     <Route path=path!("templates/new") view=NewTemplatePage/>
                     <Route path=path!("templates/:id") view=TemplateDetailPage/>
@@ -90,6 +91,7 @@ pub fn App() -> impl IntoView {
 #[component]
 fn Frame() -> impl IntoView {
     let session = use_session();
+    crate::ui::live::provide_live();
     let logout = ServerAction::<Logout>::new();
     let navigate = use_navigate();
     Effect::new(move |_| {
@@ -106,6 +108,7 @@ fn Frame() -> impl IntoView {
                 <ul>
                     <li><A href="/" exact=true>"Dashboard"</A></li>
                     <li><A href="/tenants">"Tenants"</A></li>
+                    <li><A href="/runs">"Runs"</A></li>
                     <li><A href="/templates">"Templates"</A></li>
                     <li><A href="/alerts">"Alerts"</A></li>
                     <li><A href="/audit">"Audit"</A></li>
@@ -113,6 +116,7 @@ fn Frame() -> impl IntoView {
                 </ul>
             </nav>
             <div class="whoami">
+                <crate::ui::live::LiveIndicator/>
                 <Transition fallback=|| ()>
                     {move || Suspend::new(async move {
                         match session.me.await {

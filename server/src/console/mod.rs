@@ -99,11 +99,36 @@ impl Console for ConsoleService {
     async fn dashboard(&self, who: &CurrentStaff) -> R<DashboardDto> {
         require(who, Role::Viewer, "see the dashboard")?;
         let tenants_by_state = self.store.tenants_by_state().await?;
+        let runs = |state: RunState, per_page: u32| RunQuery {
+            state: Some(state),
+            per_page,
+            ..Default::default()
+        };
+        let mut runs_in_progress = self
+            .store
+            .list_runs(&runs(RunState::Running, 20))
+            .await?
+            .items;
+        runs_in_progress.extend(
+            self.store
+                .list_runs(&runs(RunState::Pending, 20))
+                .await?
+                .items,
+        );
+        let (tenants_by_health, alerts) = self.live.view().health_summary(20);
         Ok(DashboardDto {
             tenant_total: tenants_by_state.iter().map(|(_, n)| n).sum(),
             tenants_by_state,
             template_count: self.store.count_templates().await?,
             recent_audit: self.store.list_audit("", 1, 10).await?.items,
+            tenants_by_health,
+            runs_in_progress,
+            recent_failures: self
+                .store
+                .list_runs(&runs(RunState::Failed, 5))
+                .await?
+                .items,
+            alerts,
         })
     }
 
@@ -138,7 +163,16 @@ impl Console for ConsoleService {
         Ok(self.store.get_tenant(&id).await?)
     }
     async fn create_tenant(&self, who: &CurrentStaff, form: NewTenantForm) -> R<TenantDto> {
-        self.new_tenant(who, form).await
+        if !form.provision {
+            return self.new_tenant(who, form).await;
+        }
+        // Refused before anything is stored when it could not be provisioned.
+        require(who, Role::Operator, "provision tenants")?;
+        self.engine()?;
+        let t = self.new_tenant(who, form).await?;
+        self.simple_operation(who, t.id.clone(), Operation::Provision)
+            .await?;
+        Ok(self.store.get_tenant(&t.id).await?)
     }
     async fn update_tenant(
         &self,

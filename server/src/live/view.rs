@@ -264,6 +264,35 @@ impl ClusterView {
         self.state.read().map(|s| s.connected()).unwrap_or(false)
     }
 
+    /// Tenants per health, and up to `limit` tenants that need attention
+    /// (degraded, critical or down), worst first.
+    pub fn health_summary(&self, limit: usize) -> (Vec<(Health, i64)>, Vec<(String, HealthDto)>) {
+        let ids: Vec<String> = match self.state.read() {
+            Ok(s) => s.states.keys().cloned().collect(),
+            Err(_) => return (vec![], vec![]),
+        };
+        let mut counts: BTreeMap<&'static str, (Health, i64)> = BTreeMap::new();
+        let mut bad = Vec::new();
+        for id in ids {
+            let h = self.health(&id);
+            counts.entry(h.health.as_str()).or_insert((h.health, 0)).1 += 1;
+            let rank = match h.health {
+                Health::Down => 0,
+                Health::Critical => 1,
+                Health::Degraded => 2,
+                _ => continue,
+            };
+            bad.push((rank, id, h));
+        }
+        bad.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
+        let alerts = bad
+            .into_iter()
+            .take(limit)
+            .map(|(_, id, h)| (id, h))
+            .collect();
+        (counts.into_values().collect(), alerts)
+    }
+
     /// How many pods and workloads the view holds (for the benchmark).
     pub fn size(&self) -> (usize, usize) {
         self.state

@@ -84,7 +84,7 @@ const SEARCH: &str = "LOWER(actor || ' ' || action || ' ' || target_kind || ' ' 
 impl Store {
     /// An event outside any other change (sign-in, sign-out).
     pub async fn write_audit(&self, entry: AuditEntry<'_>) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         entry.write(&mut tx).await?;
         tx.commit().await?;
         Ok(())

@@ -136,6 +136,17 @@ impl Store {
         Ok(())
     }
 
+    /// A write transaction. SQLite takes the write lock at the start
+    /// (`BEGIN IMMEDIATE`): a transaction that reads and then writes would
+    /// otherwise fail with "database is locked" when another writer got in
+    /// between, which no busy timeout can wait out.
+    pub(crate) async fn begin(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
+        Ok(match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        })
+    }
+
     /// Listens to the writes made from now on.
     pub fn changes(&self) -> tokio::sync::broadcast::Receiver<Change> {
         self.changes.subscribe()

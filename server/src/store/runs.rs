@@ -65,7 +65,7 @@ impl Store {
     ) -> Result<i64> {
         let options_json = serde_json::to_string(options)
             .map_err(|e| ServerError::Config(format!("run options: {e}")))?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         let open = sqlx::query_scalar::<_, i64>(
             "SELECT id FROM provisioning_runs WHERE tenant_id = $1 AND state IN ('pending', 'running') LIMIT 1",
         )
@@ -349,7 +349,7 @@ impl Store {
                 run.state
             )));
         }
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         sqlx::query("UPDATE provisioning_steps SET state = 'pending', attempts = 0 WHERE run_id = $1 AND state IN ('failed', 'cancelled', 'running')")
             .bind(id)
             .execute(&mut *tx)
@@ -378,7 +378,7 @@ impl Store {
                 run.state
             )));
         }
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         sqlx::query(
             "UPDATE provisioning_runs SET state = 'cancelled', finished_at = $2 WHERE id = $1",
         )
@@ -456,7 +456,7 @@ impl Store {
         actor: &str,
         detail: &str,
     ) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         sqlx::query(
             "UPDATE tenants SET template_id = $2, template_version = $3, api_replicas = $4, \
              web_replicas = $5, updated_at = $6 WHERE id = $1",
@@ -481,7 +481,7 @@ impl Store {
     /// Removes a deprovisioned tenant's audit events, leaving one event that
     /// says how many went. Returns that number.
     pub async fn purge_tenant_audit(&self, id: &str, actor: &str) -> Result<i64> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         let gone =
             sqlx::query("DELETE FROM audit_events WHERE target_kind = 'tenant' AND target_id = $1")
                 .bind(id)

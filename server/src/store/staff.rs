@@ -69,7 +69,7 @@ impl Store {
         role: Role,
         audit: AuditEntry<'_>,
     ) -> Result<StaffRow> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         let row = sqlx::query_as::<_, StaffRow>(&format!(
             "INSERT INTO staff (username, password_hash, role, active, session_epoch, created_at) \
              VALUES ($1, $2, $3, 1, 0, $4) RETURNING {COLUMNS}"
@@ -177,7 +177,7 @@ impl Store {
         arg: Option<String>,
         audit: AuditEntry<'_>,
     ) -> Result<StaffRow> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         let mut q = sqlx::query(sql).bind(id);
         if let Some(a) = arg {
             q = q.bind(a);

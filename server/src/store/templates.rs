@@ -108,7 +108,7 @@ impl Store {
     }
 
     pub async fn create_template(&self, t: &ValidTemplate, actor: &str) -> Result<TemplateDto> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         let now = now_ms();
         let id = sqlx::query_scalar::<_, i64>(
             "INSERT INTO templates (slug, current_version, created_at) VALUES ($1, 1, $2) RETURNING id",
@@ -140,7 +140,7 @@ impl Store {
         t: &ValidTemplate,
         actor: &str,
     ) -> Result<TemplateDto> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         let (slug, current) = sqlx::query_as::<_, (String, i64)>(
             "SELECT slug, current_version FROM templates WHERE id = $1",
         )
@@ -170,7 +170,7 @@ impl Store {
 
     /// Refused while any tenant uses any version of the template.
     pub async fn delete_template(&self, id: i64, actor: &str) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         let slug = sqlx::query_scalar::<_, String>("SELECT slug FROM templates WHERE id = $1")
             .bind(id)
             .fetch_optional(&mut *tx)

@@ -150,7 +150,7 @@ impl Store {
     /// Stores a new tenant at its template's current version. An ID already
     /// taken comes back as a field error on `tenant_id`.
     pub async fn insert_tenant(&self, t: NewTenantRecord<'_>, actor: &str) -> Result<TenantDto> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         let version =
             sqlx::query_scalar::<_, i64>("SELECT current_version FROM templates WHERE id = $1")
                 .bind(t.template_id)
@@ -204,7 +204,7 @@ impl Store {
         actor: &str,
     ) -> Result<TenantDto> {
         let before = self.get_tenant(id).await?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         let done = sqlx::query(
             "UPDATE tenants SET company_name = $2, owner_email = $3, owner_name = $4, custom_domain = $5, updated_at = $6 \
              WHERE id = $1",
@@ -253,7 +253,7 @@ impl Store {
     /// Removes a record that was never provisioned. Anything on a cluster is
     /// taken apart by deprovisioning instead.
     pub async fn delete_tenant(&self, id: &str, actor: &str) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         let state = sqlx::query_scalar::<_, String>("SELECT state FROM tenants WHERE id = $1")
             .bind(id)
             .fetch_optional(&mut *tx)

@@ -1,9 +1,11 @@
 //! Small pieces shared by the pages.
 
 mod feedback;
+mod health;
 mod tier;
 mod time;
 
 pub use feedback::{ErrorPanel, FieldError, Pager, StateBadge};
+pub use health::{format_duration, step_icon, HealthBadge};
 pub use tier::tier_summary;
 pub use time::format_time;

@@ -1,14 +1,24 @@
-//! One tenant: its record, and editing or removing it while it is a record.
+//! One tenant, live: overview and health, operations, the timeline of its
+//! runs, its pods and Kubernetes events; and the record's own edit/delete.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_params_map};
 
+use super::actions::{OpActions, TenantActions};
+use super::cluster::ClusterPanels;
+use super::timeline::{RunActionErrors, RunTimeline};
+use crate::api::live::tenant_live;
+use crate::api::runs::{list_runs, CancelRun, RecoverRun, RetryStep};
 use crate::api::tenants::{get_tenant, DeleteTenant, UpdateTenant};
-use crate::dto::{Role, TenantState};
-use crate::ui::components::{format_time, ErrorPanel, FieldError, StateBadge};
+use crate::dto::{Role, RunQuery, TenantState};
+use crate::ui::components::{format_time, ErrorPanel, FieldError, HealthBadge, StateBadge};
+use crate::ui::live::use_live;
 use crate::ui::shell::{can, use_session};
+
+/// Runs shown on the tenant page (the runs page has them all).
+const RUNS_SHOWN: u32 = 5;
 
 #[component]
 pub fn TenantDetailPage() -> impl IntoView {
@@ -16,9 +26,35 @@ pub fn TenantDetailPage() -> impl IntoView {
     let id = move || params.get().get("id").unwrap_or_default();
     let update = ServerAction::<UpdateTenant>::new();
     let delete = ServerAction::<DeleteTenant>::new();
+    let ops = OpActions::new();
+    let retry = ServerAction::<RetryStep>::new();
+    let recover = ServerAction::<RecoverRun>::new();
+    let cancel = ServerAction::<CancelRun>::new();
+    let tick = use_live(move || vec![format!("tenant:{}", id())]);
+    let changed = move || {
+        update.version().get()
+            + ops.version()
+            + retry.version().get()
+            + recover.version().get()
+            + cancel.version().get()
+    };
     let tenant = Resource::new(
-        move || (id(), update.version().get()),
-        |(id, _)| get_tenant(id),
+        move || (id(), tick.get(), changed()),
+        |(id, _, _)| get_tenant(id),
+    );
+    let live = Resource::new(
+        move || (id(), tick.get(), changed()),
+        |(id, _, _)| tenant_live(id),
+    );
+    let runs = Resource::new(
+        move || (id(), tick.get(), changed()),
+        |(id, _, _)| {
+            list_runs(RunQuery {
+                tenant: id,
+                per_page: RUNS_SHOWN,
+                ..Default::default()
+            })
+        },
     );
     let session = use_session();
     let result = Signal::derive(move || update.value().get());
@@ -30,9 +66,12 @@ pub fn TenantDetailPage() -> impl IntoView {
     });
 
     view! {
-        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 let me = session.me.await;
+                let role = me.as_ref().ok().and_then(|m| m.as_ref()).map(|m| m.role);
+                let live = live.await.ok();
+                let runs = runs.await.map(|p| p.items).unwrap_or_default();
                 match tenant.await {
                     Err(e) => view! { <Title text="Tenant"/><ErrorPanel err=e/> }.into_any(),
                     Ok(t) => {
@@ -46,6 +85,7 @@ pub fn TenantDetailPage() -> impl IntoView {
                             <div class="page-head">
                                 <h1 data-testid="tenant-title">{t.company_name.clone()}</h1>
                                 <StateBadge state=t.state/>
+                                <HealthBadge health=live.as_ref().and_then(|l| l.health.clone()) detailed=true/>
                             </div>
                             <dl class="facts">
                                 <dt>"Tenant ID"</dt><dd class="mono">{t.id.clone()}</dd>
@@ -57,7 +97,27 @@ pub fn TenantDetailPage() -> impl IntoView {
                                 <dt>"Custom domain"</dt><dd>{t.custom_domain.clone().unwrap_or_else(|| "—".into())}</dd>
                                 <dt>"Created"</dt><dd>{format!("{} by {}", format_time(t.created_at), t.created_by)}</dd>
                                 <dt>"Updated"</dt><dd>{format_time(t.updated_at)}</dd>
+                                <dt>"Replicas"</dt><dd>{format!("api {} · web {}",
+                                    t.api_replicas.map(|n| n.to_string()).unwrap_or_else(|| "per tier".into()),
+                                    t.web_replicas.map(|n| n.to_string()).unwrap_or_else(|| "per tier".into()))}</dd>
+                                <dt>"State detail"</dt><dd>{t.state_detail.clone().unwrap_or_else(|| "—".into())}
+                                    {t.observed_at.map(|o| format!(" (observed {})", format_time(o)))}</dd>
                             </dl>
+                            <TenantActions t=t.clone() role ops/>
+                            <section aria-labelledby="runs-h">
+                                <h2 id="runs-h">"Runs" " "<A href=format!("/runs?tenant={}", t.id) attr:class="muted small">"all runs"</A></h2>
+                                <RunActionErrors retry recover cancel/>
+                                {if runs.is_empty() {
+                                    view! { <p class="panel empty">"No run yet."</p> }.into_any()
+                                } else {
+                                    let latest = runs.first().map(|r| r.id);
+                                    runs.into_iter().map(|r| {
+                                        let is_latest = Some(r.id) == latest;
+                                        view! { <RunTimeline run=r operator retry recover cancel latest=is_latest/> }
+                                    }).collect_view().into_any()
+                                }}
+                            </section>
+                            {live.clone().map(|l| view! { <ClusterPanels live=l/> })}
                             {(t.state == TenantState::Pending).then(|| view! {
                                 <p class="panel info">"This tenant is a record waiting to be provisioned; nothing exists on the cluster yet."</p>
                             })}
@@ -101,6 +161,6 @@ pub fn TenantDetailPage() -> impl IntoView {
                     }
                 }
             })}
-        </Suspense>
+        </Transition>
     }
 }

@@ -7,10 +7,12 @@ use leptos_router::components::{Form, A};
 use leptos_router::hooks::use_query_map;
 use leptos_router::params::ParamsMap;
 
+use crate::api::live::BulkAction;
 use crate::api::templates::list_templates;
 use crate::api::tenants::list_tenants;
 use crate::dto::{Health, Role, TenantQuery, TenantSort, TenantState};
-use crate::ui::components::{format_time, ErrorPanel, Pager, StateBadge};
+use crate::ui::components::{format_time, ErrorPanel, HealthBadge, Pager, StateBadge};
+use crate::ui::live::use_live;
 use crate::ui::shell::{can, use_session};
 
 fn query_from(params: &ParamsMap) -> TenantQuery {
@@ -65,7 +67,12 @@ fn urlencode(s: &str) -> String {
 pub fn TenantListPage() -> impl IntoView {
     let params = use_query_map();
     let query = Memo::new(move |_| query_from(&params.get()));
-    let tenants = Resource::new(move || query.get(), list_tenants);
+    let bulk = ServerAction::<BulkAction>::new();
+    let tick = use_live(|| vec!["tenants".to_string()]);
+    let tenants = Resource::new(
+        move || (query.get(), tick.get(), bulk.version().get()),
+        |(q, _, _)| list_tenants(q),
+    );
     let templates = Resource::new(|| (), |_| list_templates());
     let session = use_session();
 
@@ -110,6 +117,15 @@ pub fn TenantListPage() -> impl IntoView {
                 </select>
             </label>
             <label>
+                <span>"Health"</span>
+                <select name="health">
+                    <option value="">"All"</option>
+                    {Health::ALL.iter().map(|h| view! {
+                        <option value=h.as_str() selected=move || query.get().health == Some(*h)>{h.as_str()}</option>
+                    }).collect_view()}
+                </select>
+            </label>
+            <label>
                 <span>"Sort by"</span>
                 <select name="sort">
                     {TenantSort::ALL.into_iter().map(|s| view! {
@@ -128,6 +144,7 @@ pub fn TenantListPage() -> impl IntoView {
         </Form>
         <Transition fallback=|| view! { <p class="loading">"Loading tenants…"</p> }>
             {move || Suspend::new(async move {
+                let operator = can(&session.me.await, Role::Operator);
                 match tenants.await {
                     Err(e) => view! { <ErrorPanel err=e/> }.into_any(),
                     Ok(page) if page.items.is_empty() => view! {
@@ -139,35 +156,87 @@ pub fn TenantListPage() -> impl IntoView {
                     Ok(page) => {
                         let q = query.get_untracked();
                         let pages = page.page_count();
-                        view! {
-                            <table class="data">
+                        let table = view! {
+                            <table class="data" data-testid="tenants">
                                 <thead><tr>
+                                    {operator.then(|| view! { <th scope="col"><span class="visually-hidden">"Select"</span></th> })}
                                     <th scope="col">"Tenant"</th>
                                     <th scope="col">"Company"</th>
                                     <th scope="col">"Owner"</th>
                                     <th scope="col">"Template"</th>
                                     <th scope="col">"State"</th>
+                                    <th scope="col">"Health"</th>
+                                    <th scope="col">"Last observed"</th>
                                     <th scope="col">"Created"</th>
                                 </tr></thead>
                                 <tbody>
-                                    {page.items.into_iter().map(|t| view! {
-                                        <tr>
-                                            <td><A href=format!("/tenants/{}", t.id) attr:class="mono">{t.id.clone()}</A></td>
+                                    {page.items.into_iter().enumerate().map(|(i, t)| { let link_text = t.id.clone(); view! {
+                                        <tr data-tenant=t.id.clone()>
+                                            {operator.then(|| view! {
+                                                <td><input type="checkbox" name=format!("form[ids][{i}]") value=t.id.clone()
+                                                    aria-label=format!("Select {}", t.id)/></td>
+                                            })}
+                                            <td><A href=format!("/tenants/{}", t.id) attr:class="mono">{link_text}</A></td>
                                             <td>{t.company_name}</td>
                                             <td>{t.owner_email}</td>
                                             <td>{format!("{} v{}", t.template_name, t.template_version)}</td>
                                             <td><StateBadge state=t.state/></td>
+                                            <td><HealthBadge health=t.health.clone()/></td>
+                                            <td>{t.health.as_ref().and_then(|h| h.observed_at).or(t.observed_at).map(format_time).unwrap_or_else(|| "—".into())}</td>
                                             <td><time>{format_time(t.created_at)}</time></td>
                                         </tr>
-                                    }).collect_view()}
+                                    }}).collect_view()}
                                 </tbody>
                             </table>
+                        };
+                        view! {
+                            {if operator {
+                                view! {
+                                    <ActionForm action=bulk attr:class="bulk">
+                                        {table}
+                                        <div class="bulk-bar">
+                                            <label>
+                                                <span>"With the selected tenants"</span>
+                                                <select name="form[action]" id="bulk-action">
+                                                    <option value="suspend">"Suspend"</option>
+                                                    <option value="resume">"Resume"</option>
+                                                    <option value="retry">"Retry the failed run"</option>
+                                                    <option value="deprovision">"Deprovision"</option>
+                                                </select>
+                                            </label>
+                                            <label>
+                                                <span>"Confirm (deprovision only)"</span>
+                                                <input name="form[confirm]" placeholder="type deprovision" autocomplete="off"/>
+                                            </label>
+                                            <button type="submit" class="button">"Run"</button>
+                                        </div>
+                                    </ActionForm>
+                                }.into_any()
+                            } else {
+                                table.into_any()
+                            }}
                             <Pager page=page.page pages total=page.total href=move |p| href_for(&q, p)/>
                         }.into_any()
                     }
                 }
             })}
         </Transition>
+        {move || bulk.value().get().map(|r| match r {
+            Err(e) => view! { <ErrorPanel err=e/> }.into_any(),
+            Ok(results) => view! {
+                <section class="panel" aria-label="Bulk results">
+                    <h2>"Bulk action"</h2>
+                    <ul class="bulk-results" data-testid="bulk-results">
+                        {results.into_iter().map(|r| { let link_text = r.tenant_id.clone(); view! {
+                            <li class=if r.ok { "ok" } else { "bad" } data-tenant=r.tenant_id.clone()>
+                                <A href=format!("/tenants/{}", r.tenant_id) attr:class="mono">{link_text}</A>
+                                ": "{r.message.clone()}
+                            </li>
+                        }}).collect_view()}
+                    </ul>
+                </section>
+            }.into_any(),
+        })}
     }
 }
 

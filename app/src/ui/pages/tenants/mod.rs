@@ -1,8 +1,11 @@
-//! Tenant pages: the list, the "New tenant" form, one tenant.
+//! Tenant pages: the list, the "New tenant" wizard, one tenant live.
 
+mod actions;
+mod cluster;
 mod detail;
 mod list;
 mod new;
+mod timeline;
 
 pub use detail::TenantDetailPage;
 pub use list::TenantListPage;

@@ -1,13 +1,16 @@
-//! "New tenant": the record a provisioning run will start from. The tenant ID
-//! is suggested from the company name and checked as it is typed.
+//! "New tenant": a wizard from template to running tenant. The template's
+//! limits show as it is chosen, the tenant ID is suggested and checked as it
+//! is typed, a dry-run shows the manifests, and submitting (with "provision
+//! now") lands on the tenant page, where the timeline fills in live.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_navigate;
 
+use crate::api::live::PreviewNewTenant;
 use crate::api::templates::list_templates;
 use crate::api::tenants::{check_tenant_id, suggest_tenant_id, CreateTenant};
-use crate::dto::IdCheck;
+use crate::dto::{IdCheck, NewTenantForm};
 use crate::error::AppError;
 use crate::ui::components::{tier_summary, ErrorPanel, FieldError};
 
@@ -32,6 +35,24 @@ pub fn NewTenantPage() -> impl IntoView {
     let company = RwSignal::new(String::new());
     let wanted_id = RwSignal::new(String::new());
     let template = RwSignal::new(String::new());
+    let owner_name = RwSignal::new(String::new());
+    let owner_email = RwSignal::new(String::new());
+    let domain = RwSignal::new(String::new());
+    let preview = ServerAction::<PreviewNewTenant>::new();
+    let preview_result = Signal::derive(move || preview.value().get());
+    let show_preview = move |_| {
+        preview.dispatch(PreviewNewTenant {
+            form: NewTenantForm {
+                company_name: company.get_untracked(),
+                owner_name: owner_name.get_untracked(),
+                owner_email: owner_email.get_untracked(),
+                template_id: template.get_untracked(),
+                custom_domain: domain.get_untracked(),
+                tenant_id: wanted_id.get_untracked(),
+                provision: false,
+            },
+        });
+    };
     let hint = Resource::new(
         move || (company.get(), wanted_id.get()),
         |(c, w)| id_hint(c, w),
@@ -53,16 +74,21 @@ pub fn NewTenantPage() -> impl IntoView {
                 <input id="company_name" name="form[company_name]" required maxlength="100"
                     on:input=move |ev| company.set(event_target_value(&ev))/>
                 <FieldError result field="company_name"/>
+                <FieldError result=preview_result field="company_name"/>
             </div>
             <div class="field">
                 <label for="owner_name">"Owner name"</label>
-                <input id="owner_name" name="form[owner_name]" required maxlength="100" autocomplete="off"/>
+                <input id="owner_name" name="form[owner_name]" required maxlength="100" autocomplete="off"
+                    on:input=move |ev| owner_name.set(event_target_value(&ev))/>
                 <FieldError result field="owner_name"/>
+                <FieldError result=preview_result field="owner_name"/>
             </div>
             <div class="field">
                 <label for="owner_email">"Owner e-mail"</label>
-                <input id="owner_email" name="form[owner_email]" type="email" required autocomplete="off"/>
+                <input id="owner_email" name="form[owner_email]" type="email" required autocomplete="off"
+                    on:input=move |ev| owner_email.set(event_target_value(&ev))/>
                 <FieldError result field="owner_email"/>
+                <FieldError result=preview_result field="owner_email"/>
             </div>
             <div class="field">
                 <label for="template_id">"Template"</label>
@@ -86,10 +112,12 @@ pub fn NewTenantPage() -> impl IntoView {
                     })}
                 </Suspense>
                 <FieldError result field="template_id"/>
+                <FieldError result=preview_result field="template_id"/>
             </div>
             <div class="field">
                 <label for="custom_domain">"Custom domain " <span class="muted">"(optional)"</span></label>
-                <input id="custom_domain" name="form[custom_domain]" placeholder="shop.example.com" autocomplete="off"/>
+                <input id="custom_domain" name="form[custom_domain]" placeholder="shop.example.com" autocomplete="off"
+                    on:input=move |ev| domain.set(event_target_value(&ev))/>
                 <FieldError result field="custom_domain"/>
             </div>
             <div class="field">
@@ -112,10 +140,27 @@ pub fn NewTenantPage() -> impl IntoView {
                 </p>
                 <FieldError result field="tenant_id"/>
             </div>
+            <label class="check">
+                <input type="checkbox" name="form[provision]" value="true" checked/>
+                " Provision it now (otherwise it stays a record until someone does)"
+            </label>
             <div class="actions">
+                <button type="button" class="button" on:click=show_preview>"Preview manifests"</button>
                 <button type="submit" class="button primary" disabled=move || create.pending().get()>"Create tenant"</button>
             </div>
         </ActionForm>
+        {move || match preview.value().get() {
+            Some(Ok(p)) => Some(view! {
+                <section class="panel" aria-labelledby="preview-h" data-testid="manifest-preview">
+                    <h2 id="preview-h">{format!("Dry-run: {} v{} as {}", p.template_name, p.template_version, p.tenant_id)}</h2>
+                    <p class="muted">"Nothing has been created. Secrets are generated on the cluster when provisioning runs; their values never pass through here."</p>
+                    <pre class="yaml">{p.yaml}</pre>
+                </section>
+            }.into_any()),
+            Some(Err(e @ AppError::Invalid(_))) => Some(view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any()),
+            Some(Err(e)) => Some(view! { <ErrorPanel err=e/> }.into_any()),
+            None => None,
+        }}
         {move || match create.value().get() {
             Some(Err(e @ AppError::Invalid(_))) => Some(view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any()),
             Some(Err(e)) => Some(view! { <ErrorPanel err=e/> }.into_any()),

@@ -1,0 +1,256 @@
+//! The operations an operator may start on a tenant, offered by its state:
+//! provision, suspend, resume, clean up, a tier change (previewed first)
+//! and deprovisioning with its options and a typed confirmation.
+
+use leptos::prelude::*;
+
+use crate::api::operations::{
+    ChangeTenant, CleanupTenant, DeprovisionTenant, PreviewTenantChange, ProvisionTenant,
+    ResumeTenant, SuspendTenant,
+};
+use crate::api::templates::list_templates;
+use crate::domain::lifecycle::allowed_operations;
+use crate::dto::{ChangeAction, Operation, Role, RunDto, TenantDto};
+use crate::error::AppError;
+use crate::ui::components::{ErrorPanel, FieldError};
+
+/// Every operation's action, so the page can refetch when one finishes.
+#[derive(Clone, Copy)]
+pub struct OpActions {
+    pub provision: ServerAction<ProvisionTenant>,
+    pub suspend: ServerAction<SuspendTenant>,
+    pub resume: ServerAction<ResumeTenant>,
+    pub cleanup: ServerAction<CleanupTenant>,
+    pub change: ServerAction<ChangeTenant>,
+    pub deprovision: ServerAction<DeprovisionTenant>,
+}
+
+impl OpActions {
+    pub fn new() -> OpActions {
+        OpActions {
+            provision: ServerAction::new(),
+            suspend: ServerAction::new(),
+            resume: ServerAction::new(),
+            cleanup: ServerAction::new(),
+            change: ServerAction::new(),
+            deprovision: ServerAction::new(),
+        }
+    }
+
+    /// Moves whenever any of them completes.
+    pub fn version(&self) -> usize {
+        self.provision.version().get()
+            + self.suspend.version().get()
+            + self.resume.version().get()
+            + self.cleanup.version().get()
+            + self.change.version().get()
+            + self.deprovision.version().get()
+    }
+
+    fn last_error(&self) -> Option<AppError> {
+        let simple: [Option<Result<RunDto, AppError>>; 4] = [
+            self.provision.value().get(),
+            self.suspend.value().get(),
+            self.resume.value().get(),
+            self.cleanup.value().get(),
+        ];
+        simple.into_iter().flatten().find_map(|r| r.err())
+    }
+}
+
+/// The operation buttons and forms for `t`, for someone with `role`.
+#[component]
+pub fn TenantActions(t: TenantDto, role: Option<Role>, ops: OpActions) -> impl IntoView {
+    let operator = role.is_some_and(|r| r.allows(Role::Operator));
+    if !operator {
+        return ().into_any();
+    }
+    let admin = role.is_some_and(|r| r.allows(Role::Admin));
+    let allowed = allowed_operations(t.state);
+    let has = |op: Operation| allowed.contains(&op);
+    let id = t.id.clone();
+    let button = |op: Operation| -> AnyView {
+        let id = id.clone();
+        match op {
+            Operation::Provision => view! {
+                <ActionForm action=ops.provision attr:class="inline">
+                    <input type="hidden" name="id" value=id/>
+                    <button type="submit" class="button primary">"Provision"</button>
+                </ActionForm>
+            }
+            .into_any(),
+            Operation::Suspend => view! {
+                <ActionForm action=ops.suspend attr:class="inline">
+                    <input type="hidden" name="id" value=id/>
+                    <button type="submit" class="button">"Suspend"</button>
+                </ActionForm>
+            }
+            .into_any(),
+            Operation::Resume => view! {
+                <ActionForm action=ops.resume attr:class="inline">
+                    <input type="hidden" name="id" value=id/>
+                    <button type="submit" class="button primary">"Resume"</button>
+                </ActionForm>
+            }
+            .into_any(),
+            Operation::Cleanup => view! {
+                <ActionForm action=ops.cleanup attr:class="inline">
+                    <input type="hidden" name="id" value=id/>
+                    <button type="submit" class="button">"Clean up"</button>
+                </ActionForm>
+            }
+            .into_any(),
+            _ => ().into_any(),
+        }
+    };
+    let simple: Vec<AnyView> = [
+        Operation::Provision,
+        Operation::Suspend,
+        Operation::Resume,
+        Operation::Cleanup,
+    ]
+    .into_iter()
+    .filter(|op| has(*op))
+    .map(button)
+    .collect();
+    let change = has(Operation::Update).then(|| view! { <ChangeTier id=t.id.clone() ops/> });
+    let deprovision =
+        has(Operation::Deprovision).then(|| view! { <Deprovision id=t.id.clone() admin ops/> });
+    view! {
+        <section class="panel actions-panel" aria-labelledby="actions-h" data-testid="tenant-actions">
+            <h2 id="actions-h">"Operations"</h2>
+            <div class="button-row">{simple}</div>
+            {move || ops.last_error().map(|e| view! { <ErrorPanel err=e/> })}
+            {change}
+            {deprovision}
+        </section>
+    }
+    .into_any()
+}
+
+/// Tier or replica change: preview the diff, then apply it.
+#[component]
+fn ChangeTier(id: String, ops: OpActions) -> impl IntoView {
+    let preview = ServerAction::<PreviewTenantChange>::new();
+    let templates = Resource::new(|| (), |_| list_templates());
+    let template = RwSignal::new(String::new());
+    let api = RwSignal::new(String::new());
+    let web = RwSignal::new(String::new());
+    let preview_result = Signal::derive(move || preview.value().get());
+    let change_result = Signal::derive(move || ops.change.value().get());
+    let id2 = id.clone();
+    view! {
+        <details class="op">
+            <summary>"Change tier or replicas"</summary>
+            <ActionForm action=preview attr:class="form-grid">
+                <input type="hidden" name="id" value=id.clone()/>
+                <div class="field">
+                    <label for="change-template">"Template"</label>
+                    <select id="change-template" name="form[template_id]" on:change=move |ev| template.set(event_target_value(&ev))>
+                        <option value="">"Keep the current template"</option>
+                        <Suspense fallback=|| ()>
+                            {move || Suspend::new(async move {
+                                templates.await.unwrap_or_default().into_iter().map(|t| view! {
+                                    <option value=t.id.to_string()>{format!("{} (v{})", t.name, t.version)}</option>
+                                }).collect_view()
+                            })}
+                        </Suspense>
+                    </select>
+                    <FieldError result=preview_result field="template_id"/>
+                </div>
+                <div class="field">
+                    <label for="change-api">"API replicas"</label>
+                    <input id="change-api" name="form[api_replicas]" placeholder="keep · a number · tier" on:input=move |ev| api.set(event_target_value(&ev))/>
+                    <FieldError result=preview_result field="api_replicas"/>
+                </div>
+                <div class="field">
+                    <label for="change-web">"Web replicas"</label>
+                    <input id="change-web" name="form[web_replicas]" placeholder="keep · a number · tier" on:input=move |ev| web.set(event_target_value(&ev))/>
+                    <FieldError result=preview_result field="web_replicas"/>
+                </div>
+                <div class="actions"><button type="submit" class="button">"Preview change"</button></div>
+            </ActionForm>
+            {move || match preview.value().get() {
+                None => ().into_any(),
+                Some(Err(e)) if e.field_message("template_id").is_some() || e.field_message("api_replicas").is_some() || e.field_message("web_replicas").is_some() => ().into_any(),
+                Some(Err(e)) => view! { <ErrorPanel err=e/> }.into_any(),
+                Some(Ok(p)) => {
+                    let changed: Vec<_> = p.objects.iter().filter(|o| o.action != ChangeAction::Unchanged).cloned().collect();
+                    let id = id2.clone();
+                    view! {
+                        <div class="diff" data-testid="change-diff">
+                            <p>{format!("Target: {} v{}{}", p.template_name, p.template_version,
+                                if p.compared_with_live { "" } else { " (not compared with live objects)" })}</p>
+                            {if changed.is_empty() && p.compared_with_live {
+                                view! { <p class="muted">"Nothing would change."</p> }.into_any()
+                            } else {
+                                view! {
+                                    <ul>
+                                        {changed.into_iter().map(|o| view! {
+                                            <li>
+                                                <strong>{format!("{:?} {} {}", o.action, o.kind, o.name)}</strong>
+                                                <ul>{o.fields.into_iter().map(|f| view! {
+                                                    <li class="mono">{format!("{}: {} → {}", f.path, f.live.unwrap_or_else(|| "—".into()), f.desired.unwrap_or_else(|| "—".into()))}</li>
+                                                }).collect_view()}</ul>
+                                            </li>
+                                        }).collect_view()}
+                                    </ul>
+                                }.into_any()
+                            }}
+                            <details><summary>"Rendered manifests"</summary><pre class="yaml">{p.yaml}</pre></details>
+                            <ActionForm action=ops.change attr:class="inline">
+                                <input type="hidden" name="id" value=id/>
+                                <input type="hidden" name="form[template_id]" prop:value=move || template.get()/>
+                                <input type="hidden" name="form[api_replicas]" prop:value=move || api.get()/>
+                                <input type="hidden" name="form[web_replicas]" prop:value=move || web.get()/>
+                                <button type="submit" class="button primary">"Apply this change"</button>
+                            </ActionForm>
+                        </div>
+                    }.into_any()
+                }
+            }}
+            {move || change_result.get().and_then(|r| r.err()).map(|e| view! { <ErrorPanel err=e/> })}
+        </details>
+    }
+}
+
+/// Deprovisioning: backup, audit, grace period or schedule, and the ID typed
+/// again. Force is offered to admins only (and checked again on the server).
+#[component]
+fn Deprovision(id: String, admin: bool, ops: OpActions) -> impl IntoView {
+    let result = Signal::derive(move || ops.deprovision.value().get());
+    view! {
+        <details class="op danger-zone">
+            <summary>"Deprovision"</summary>
+            <ActionForm action=ops.deprovision attr:class="form-grid">
+                <input type="hidden" name="id" value=id.clone()/>
+                <label class="check"><input type="checkbox" name="form[backup]" value="true" checked/>" Back up the database first"</label>
+                <label class="check"><input type="checkbox" name="form[purge_audit]" value="true"/>" Delete the tenant's audit events afterwards"</label>
+                <div class="field">
+                    <label for="grace">"Grace period (hours)"</label>
+                    <input id="grace" name="form[grace_hours]" inputmode="numeric" placeholder="0"/>
+                    <FieldError result field="grace_hours"/>
+                </div>
+                <div class="field">
+                    <label for="scheduled">"Start at (UTC)"</label>
+                    <input id="scheduled" name="form[scheduled_at]" type="datetime-local"/>
+                    <FieldError result field="scheduled_at"/>
+                </div>
+                {admin.then(|| view! {
+                    <label class="check"><input type="checkbox" name="form[force]" value="true"/>" Force: remove finalizers that block deletion"</label>
+                })}
+                <div class="field">
+                    <label for="confirm">{format!("Type {id} to confirm")}</label>
+                    <input id="confirm" name="form[confirm]" autocomplete="off" class="mono"/>
+                    <FieldError result field="confirm"/>
+                </div>
+                <div class="actions"><button type="submit" class="button danger">"Deprovision"</button></div>
+            </ActionForm>
+            {move || match result.get() {
+                Some(Err(e @ AppError::Invalid(_))) => Some(view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any()),
+                Some(Err(e)) => Some(view! { <ErrorPanel err=e/> }.into_any()),
+                _ => None,
+            }}
+        </details>
+    }
+}

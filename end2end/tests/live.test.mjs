@@ -1,0 +1,216 @@
+// The live console against the real local control plane, with this file's
+// fake kubelet deciding what each pod does: a tenant provisioned from the
+// wizard goes Pending → Ready and its timeline completes without a reload; a
+// crash-looping pod turns the health badge degraded with its reason; a
+// failed step is retried from the tenant page; three tenants are suspended
+// in one bulk action; a viewer gets no mutating button and a forged call is
+// refused.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { chromium } from 'playwright-core';
+import { kubeFromConfig, startFakeKubelet, statusFor, component, tenantOf } from '../support/kube.mjs';
+
+const BASE = process.env.TENANTRY_BASE_URL ?? 'http://127.0.0.1:3107';
+const PASSWORD = process.env.TENANTRY_ADMIN_PASSWORD;
+const KUBECONFIG = process.env.TENANTRY_KUBECONFIG;
+const RUN = Date.now().toString(36).slice(-5);
+const LONG = { timeout: 150_000 };
+
+let browser, kube, kubelet;
+// Per-tenant fate of its pods; anything not listed becomes Ready (Job pods
+// succeed).
+const fates = new Map();
+
+before(async () => {
+  assert.ok(PASSWORD, 'TENANTRY_ADMIN_PASSWORD must be set (end2end/run.sh sets it)');
+  assert.ok(KUBECONFIG, 'TENANTRY_KUBECONFIG must point at the test cluster (.ci/test starts one)');
+  kube = kubeFromConfig(KUBECONFIG);
+  kubelet = startFakeKubelet(kube, (pod) => {
+    if (['migration', 'backup'].includes(component(pod))) return 'succeeded';
+    const f = fates.get(tenantOf(pod));
+    return typeof f === 'function' ? f(pod) : (f ?? 'ready');
+  });
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+});
+after(async () => { await browser?.close(); await kubelet?.stop(); });
+
+async function open(page, path) {
+  await page.goto(BASE + path);
+  await page.waitForSelector('body[data-hydrated="true"]', { timeout: 30_000 });
+}
+
+async function signIn(page, user = 'admin', password = PASSWORD) {
+  await open(page, '/login');
+  await page.fill('#username', user);
+  await page.fill('#password', password);
+  await page.click('button[type=submit]');
+  await page.waitForURL(BASE + '/');
+  await page.getByTestId('whoami').filter({ hasText: user }).waitFor();
+}
+
+/// Marks the document; if the page reloads, the mark is gone.
+async function markNoReload(page) { await page.evaluate(() => { window.__noReload = 'kept'; }); }
+async function assertNoReload(page) {
+  assert.equal(await page.evaluate(() => window.__noReload), 'kept', 'the page was not reloaded');
+}
+
+async function wizard(page, id, template = 'Professional') {
+  await open(page, '/tenants/new');
+  await page.fill('#company_name', `Live ${id}`);
+  await page.fill('#owner_name', 'Olive Operator');
+  await page.fill('#owner_email', 'olive@example.com');
+  const label = await page.locator('#template_id option', { hasText: template }).first().textContent();
+  await page.selectOption('#template_id', { label });
+  await page.getByTestId('tier-summary').waitFor();
+  await page.fill('#tenant_id', id);
+  await page.getByTestId('id-hint').filter({ hasText: 'available' }).waitFor();
+  return label;
+}
+
+const tenants = { live: `e2e-live-${RUN}`, retry: `e2e-retry-${RUN}`, extra: `e2e-extra-${RUN}` };
+
+test('a tenant from the wizard: manifests previewed, pods Pending → Ready and the timeline completes live', LONG, async () => {
+  const page = await browser.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await signIn(page);
+  const id = tenants.live;
+  fates.set(id, 'pending');
+  await wizard(page, id);
+  await page.getByRole('button', { name: 'Preview manifests' }).click();
+  const preview = page.getByTestId('manifest-preview');
+  await preview.filter({ hasText: `name: tenant-${id}` }).waitFor();
+  assert.match(await preview.textContent(), /kind: ResourceQuota/);
+  await page.getByRole('button', { name: 'Create tenant' }).click();
+  await page.waitForURL(BASE + `/tenants/${id}`);
+  await page.waitForSelector('body[data-hydrated="true"]');
+  await page.locator('.live-indicator[data-live="on"]').waitFor({ timeout: 20_000 });
+  await markNoReload(page);
+
+  // The database pod appears, pending (no kubelet has started it yet)…
+  await page.locator('tr[data-component="database"][data-phase="Pending"]').waitFor(LONG);
+  await page.locator('li.step[data-step="wait-database"][data-state="running"]').waitFor(LONG);
+  // …then the kubelet starts everything and the page follows by itself.
+  fates.set(id, 'ready');
+  await page.locator('tr[data-component="database"][data-ready="true"]').waitFor(LONG);
+  await page.locator('article.run[data-state="completed"]').waitFor(LONG);
+  await page.locator('tr[data-component="api"][data-ready="true"]').first().waitFor(LONG);
+  await page.locator('[data-health="healthy"]').first().waitFor(LONG);
+  const steps = await page.locator('article.run').first().locator('li.step').evaluateAll(
+    (els) => els.map((e) => e.dataset.state));
+  assert.ok(steps.length >= 8 && steps.every((s) => s === 'completed'), `every step done: ${steps}`);
+  await assertNoReload(page);
+  assert.deepEqual(errors, [], 'no script errors');
+  await page.close();
+});
+
+test('a crash-looping pod turns the badge degraded, with its reason, live', LONG, async () => {
+  const page = await browser.newPage();
+  await signIn(page);
+  const id = tenants.live;
+  await open(page, `/tenants/${id}`);
+  await page.locator('[data-health="healthy"]').first().waitFor(LONG);
+  await page.locator('.live-indicator[data-live="on"]').waitFor({ timeout: 20_000 });
+  await markNoReload(page);
+  const api = (await kube.pods()).find((p) => tenantOf(p) === id && component(p) === 'api');
+  assert.ok(api, 'an api pod exists');
+  await kube.patchPodStatus(api.metadata.namespace, api.metadata.name, statusFor(api, 'crash'));
+  await page.locator('[data-health="degraded"]').first().waitFor(LONG);
+  await page.getByTestId('health-reason').filter({ hasText: 'CrashLoopBackOff' }).waitFor(LONG);
+  await page.locator(`tr[data-pod="${api.metadata.name}"] td.bad`, { hasText: 'CrashLoopBackOff' }).waitFor(LONG);
+  await assertNoReload(page);
+  // It heals the same way.
+  await kube.patchPodStatus(api.metadata.namespace, api.metadata.name, statusFor(api, 'ready'));
+  await page.locator('[data-health="healthy"]').first().waitFor(LONG);
+  await page.close();
+});
+
+test('a failed step is retried from the tenant page and succeeds', LONG, async () => {
+  const page = await browser.newPage();
+  await signIn(page);
+  const id = tenants.retry;
+  fates.set(id, (pod) => (component(pod) === 'database' ? 'crash' : 'ready'));
+  await wizard(page, id, 'Free');
+  await page.getByRole('button', { name: 'Create tenant' }).click();
+  await page.waitForURL(BASE + `/tenants/${id}`);
+  await page.waitForSelector('body[data-hydrated="true"]');
+  await markNoReload(page);
+  const failed = page.locator('li.step[data-step="wait-database"][data-state="failed"]');
+  await failed.waitFor(LONG);
+  await failed.locator('pre.step-error', { hasText: 'CrashLoopBackOff' }).waitFor();
+  await page.locator('[data-health="down"]').first().waitFor(LONG);
+  fates.set(id, 'ready');
+  await failed.getByRole('button', { name: 'Retry step' }).click();
+  await page.locator('article.run[data-state="completed"]').first().waitFor(LONG);
+  await page.locator('[data-health="healthy"]').first().waitFor(LONG);
+  await assertNoReload(page);
+  await page.close();
+});
+
+test('three tenants are suspended in one bulk action, each result shown', LONG, async () => {
+  const page = await browser.newPage();
+  await signIn(page);
+  await wizard(page, tenants.extra, 'Demo');
+  await page.getByRole('button', { name: 'Create tenant' }).click();
+  await page.waitForURL(BASE + `/tenants/${tenants.extra}`);
+  await page.locator('article.run[data-state="completed"]').waitFor(LONG);
+
+  await open(page, `/tenants?q=${RUN}`);
+  await page.locator('.live-indicator[data-live="on"]').waitFor({ timeout: 20_000 });
+  await markNoReload(page);
+  const ids = [tenants.live, tenants.retry, tenants.extra];
+  for (const id of ids) await page.getByLabel(`Select ${id}`).check();
+  await page.selectOption('#bulk-action', 'suspend');
+  await page.getByRole('button', { name: 'Run', exact: true }).click();
+  const results = page.getByTestId('bulk-results');
+  for (const id of ids) {
+    await results.locator(`li.ok[data-tenant="${id}"]`, { hasText: 'suspend' }).waitFor(LONG);
+  }
+  for (const id of ids) {
+    await page.locator(`tr[data-tenant="${id}"] .badge.state-suspended`).waitFor(LONG);
+    await page.locator(`tr[data-tenant="${id}"] [data-health="suspended"]`).waitFor(LONG);
+  }
+  await assertNoReload(page);
+  await page.close();
+});
+
+test('a viewer sees no mutating button, and a forged call is refused', LONG, async () => {
+  const admin = await browser.newPage();
+  await signIn(admin);
+  await open(admin, '/staff');
+  const name = `viewer-${RUN}`;
+  await admin.fill('#new-username', name);
+  await admin.selectOption('#new-role', 'viewer');
+  await admin.getByRole('button', { name: 'Add' }).click();
+  const password = (await admin.getByTestId('one-time-password').textContent()).trim();
+  await admin.close();
+
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await signIn(page, name, password);
+  await open(page, `/tenants/${tenants.retry}`);
+  await page.locator('article.run').first().waitFor();
+  assert.equal(await page.getByTestId('tenant-actions').count(), 0, 'no operations panel');
+  for (const label of ['Retry step', 'Recover run', 'Cancel run', 'Resume', 'Deprovision', 'Edit record']) {
+    assert.equal(await page.getByRole('button', { name: label }).count(), 0, `no ${label} button`);
+  }
+  await open(page, `/tenants?q=${RUN}`);
+  await page.locator(`tr[data-tenant="${tenants.retry}"]`).waitFor();
+  assert.equal(await page.locator('input[type=checkbox]').count(), 0, 'no bulk selection');
+  assert.equal(await page.getByRole('link', { name: 'New tenant' }).count(), 0);
+  // The same call an operator's button makes, forged from the viewer's page.
+  const status = await page.evaluate(async (id) => {
+    const res = await fetch('/api/resume_tenant', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: `id=${id}`,
+    });
+    return res.status;
+  }, tenants.retry);
+  assert.equal(status, 403);
+  await context.close();
+});
