@@ -48,6 +48,25 @@ const MUTATING: &[(&str, &[(&str, &str)])] = &[
     ("set_staff_role", &[("id", "3"), ("role", "admin")]),
     ("set_staff_active", &[("id", "1"), ("active", "false")]),
     ("reset_staff_password", &[("id", "1")]),
+    ("provision_tenant", &[("id", "acme-abcdef")]),
+    ("suspend_tenant", &[("id", "acme-abcdef")]),
+    ("resume_tenant", &[("id", "acme-abcdef")]),
+    ("cleanup_tenant", &[("id", "acme-abcdef")]),
+    (
+        "change_tenant",
+        &[("id", "acme-abcdef"), ("form[web_replicas]", "3")],
+    ),
+    (
+        "deprovision_tenant",
+        &[("id", "acme-abcdef"), ("form[confirm]", "acme-abcdef")],
+    ),
+    ("retry_step", &[("id", "1"), ("position", "0")]),
+    ("recover_run", &[("id", "1")]),
+    ("cancel_run", &[("id", "1")]),
+    (
+        "bulk_action",
+        &[("form[action]", "suspend"), ("form[ids][0]", "acme-abcdef")],
+    ),
 ];
 
 #[tokio::test]
