@@ -79,7 +79,7 @@ proptest! {
         }
         let form = NewTenantForm {
             company_name: input.clone(), owner_email: input.clone(), owner_name: input.clone(),
-            template_id: input.clone(), custom_domain: input.clone(), tenant_id: input.clone(),
+            template_id: input.clone(), custom_domain: input.clone(), tenant_id: input.clone(), provision: false,
         };
         if let Err(e) = form.validate() {
             prop_assert!(!e.to_string().is_empty());

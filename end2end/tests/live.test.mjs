@@ -104,6 +104,23 @@ test('a tenant from the wizard: manifests previewed, pods Pending → Ready and 
     (els) => els.map((e) => e.dataset.state));
   assert.ok(steps.length >= 8 && steps.every((s) => s === 'completed'), `every step done: ${steps}`);
   await assertNoReload(page);
+
+  // The generated credentials, shown once, right here.
+  await page.getByRole('button', { name: 'Show credentials once' }).click();
+  const secret = page.locator('[data-testid="revealed-credentials"] code[data-credential="db-credentials/password"]');
+  await secret.waitFor();
+  const password = (await secret.textContent()).trim();
+  assert.equal(password.length, 32, 'the generated database password');
+  await page.locator('[data-testid="credentials"]', { hasText: 'were shown to admin' }).waitFor();
+  await page.reload();
+  await page.waitForSelector('body[data-hydrated="true"]');
+  await page.locator('[data-testid="credentials"]', { hasText: 'they are shown once' }).waitFor();
+  assert.equal(await page.locator('[data-testid="revealed-credentials"]').count(), 0);
+  assert.ok(!(await page.content()).includes(password), 'never shown again');
+  const again = await page.evaluate(async (id) => (await fetch('/api/reveal_credentials', {
+    method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `id=${id}`,
+  })).status, id);
+  assert.equal(again, 409, 'a second reveal is refused');
   assert.deepEqual(errors, [], 'no script errors');
   await page.close();
 });
@@ -195,7 +212,7 @@ test('a viewer sees no mutating button, and a forged call is refused', LONG, asy
   await open(page, `/tenants/${tenants.retry}`);
   await page.locator('article.run').first().waitFor();
   assert.equal(await page.getByTestId('tenant-actions').count(), 0, 'no operations panel');
-  for (const label of ['Retry step', 'Recover run', 'Cancel run', 'Resume', 'Deprovision', 'Edit record']) {
+  for (const label of ['Retry step', 'Recover run', 'Cancel run', 'Resume', 'Deprovision', 'Show credentials once']) {
     assert.equal(await page.getByRole('button', { name: label }).count(), 0, `no ${label} button`);
   }
   await open(page, `/tenants?q=${RUN}`);

@@ -63,6 +63,7 @@ const MUTATING: &[(&str, &[(&str, &str)])] = &[
     ("retry_step", &[("id", "1"), ("position", "0")]),
     ("recover_run", &[("id", "1")]),
     ("cancel_run", &[("id", "1")]),
+    ("reveal_credentials", &[("id", "acme-abcdef")]),
     (
         "bulk_action",
         &[("form[action]", "suspend"), ("form[ids][0]", "acme-abcdef")],

@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use crate::dto::{BulkForm, BulkResult, ChangePreview, NewTenantForm, TenantLiveDto};
+use crate::dto::{BulkForm, BulkResult, ChangePreview, Credential, NewTenantForm, TenantLiveDto};
 use crate::error::AppError;
 
 #[server(prefix = "/api", endpoint = "tenant_live")]
@@ -36,6 +36,18 @@ pub async fn preview_new_tenant(
         async move {
             let (who, c) = super::ctx::staff_and_console()?;
             c.preview_new_tenant(&who, form).await
+        }
+        .await,
+    )
+}
+
+/// The credentials generated at provisioning, shown once (operators).
+#[server(prefix = "/api", endpoint = "reveal_credentials")]
+pub async fn reveal_credentials(id: String) -> Result<Vec<Credential>, AppError> {
+    super::ctx::with_status(
+        async move {
+            let (who, c) = super::ctx::staff_and_console()?;
+            c.reveal_credentials(&who, id).await
         }
         .await,
     )

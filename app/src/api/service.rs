@@ -76,6 +76,8 @@ pub trait Console: Send + Sync + 'static {
 
     /// Health, pods, workloads and Kubernetes events of one tenant.
     async fn tenant_live(&self, who: &CurrentStaff, id: String) -> R<TenantLiveDto>;
+    /// The tenant's generated credentials, once; later calls are refused.
+    async fn reveal_credentials(&self, who: &CurrentStaff, id: String) -> R<Vec<Credential>>;
     async fn bulk_action(&self, who: &CurrentStaff, form: BulkForm) -> R<Vec<BulkResult>>;
     /// What provisioning a new tenant would create (nothing is stored).
     async fn preview_new_tenant(&self, who: &CurrentStaff, form: NewTenantForm)

@@ -110,7 +110,7 @@ mod tests {
         let all_up = [deploy("api", 2, 2), deploy("web", 2, 2)];
         let db = pod("database", true, None);
         assert_eq!(
-            derive_health(TenantState::Active, &[db.clone()], &all_up),
+            derive_health(TenantState::Active, std::slice::from_ref(&db), &all_up),
             (Health::Healthy, None)
         );
         let (h, why) = derive_health(
@@ -122,7 +122,7 @@ mod tests {
         assert!(why.unwrap_or_default().contains("CrashLoopBackOff"));
         let (h, why) = derive_health(
             TenantState::Active,
-            &[db.clone()],
+            std::slice::from_ref(&db),
             &[deploy("api", 0, 2), deploy("web", 2, 2)],
         );
         assert_eq!(

@@ -121,6 +121,7 @@ mod tests {
             template_id: "x".into(),
             custom_domain: "bad domain".into(),
             tenant_id: "UPPER".into(),
+            provision: false,
         };
         let err = form.validate().unwrap_err();
         for field in [

@@ -47,5 +47,5 @@ pub use run::{Operation, RunDto, RunState, StepDto, StepState};
 pub use staff::{CurrentStaff, NewStaffResult, Principal, Role, StaffDto};
 pub use template::{TemplateDetail, TemplateDto, TemplateForm, TemplateVersionDto, TierSpec};
 pub use tenant::{
-    IdCheck, NewTenantForm, TenantDto, TenantForm, TenantQuery, TenantSort, TenantState,
+    Credential, IdCheck, NewTenantForm, TenantDto, TenantForm, TenantQuery, TenantSort, TenantState,
 };

@@ -76,6 +76,19 @@ pub struct TenantDto {
     /// Live health, filled in by the console from the cluster view.
     #[serde(default)]
     pub health: Option<super::HealthDto>,
+    /// When the generated credentials were shown (they are shown once), and to whom.
+    #[serde(default)]
+    pub credentials_shown_at: Option<i64>,
+    #[serde(default)]
+    pub credentials_shown_by: Option<String>,
+}
+
+/// A generated credential, shown once.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Credential {
+    /// "db-credentials/password", …
+    pub name: String,
+    pub value: String,
 }
 
 /// The "New tenant" form as typed.

@@ -17,7 +17,7 @@ use crate::manifests::Capabilities;
 
 pub use apply::{apply_all, apply_manifest, delete_manifest, get_live};
 pub use discovery::discover;
-pub use secrets::{ensure_tenant_secrets, generate_secret};
+pub use secrets::{ensure_tenant_secrets, generate_secret, read_tenant_secrets};
 pub use teardown::{delete_namespace, force_delete_namespace, TeardownBlocked};
 pub use wait::{
     wait_cnpg_ready, wait_deployment_ready, wait_job_complete, wait_job_complete_of,

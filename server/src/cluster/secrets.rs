@@ -67,3 +67,26 @@ pub async fn ensure_tenant_secrets(
     }
     Ok(out)
 }
+
+/// The values of a tenant's generated Secrets, as "secret/key" → value.
+/// Only for showing them once; never logged.
+pub async fn read_tenant_secrets(
+    client: &kube::Client,
+    namespace: &str,
+) -> Result<Vec<(String, String)>> {
+    let api: Api<Secret> = Api::namespaced(client.clone(), namespace);
+    let mut out = vec![];
+    for name in [DB_SECRET, APP_SECRET] {
+        let secret = api
+            .get(name)
+            .await
+            .map_err(|e| ServerError::kube_on(&format!("Secret {namespace}/{name}"), e))?;
+        for (key, value) in secret.data.unwrap_or_default() {
+            out.push((
+                format!("{name}/{key}"),
+                String::from_utf8_lossy(&value.0).into_owned(),
+            ));
+        }
+    }
+    Ok(out)
+}

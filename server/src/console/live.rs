@@ -3,8 +3,8 @@
 
 use app::domain::tenant_id::tenant_id_from;
 use app::dto::{
-    BulkForm, BulkResult, ChangePreview, CurrentStaff, DeprovisionForm, NewTenantForm, Operation,
-    Page, Role, RunState, TenantDto, TenantLiveDto, TenantQuery, MAX_BULK,
+    BulkForm, BulkResult, ChangePreview, Credential, CurrentStaff, DeprovisionForm, NewTenantForm,
+    Operation, Page, Role, RunState, TenantDto, TenantLiveDto, TenantQuery, TenantState, MAX_BULK,
 };
 use app::error::AppError;
 
@@ -166,6 +166,46 @@ impl ConsoleService {
             None => Err(AppError::Conflict(
                 "no run yet: provision the tenant first".into(),
             )),
+        }
+    }
+
+    /// The generated credentials, once. The mark is set first (so two
+    /// clicks cannot both see them) and taken back if the Secrets cannot be
+    /// read. Values never reach a log or an error message.
+    pub(super) async fn reveal(&self, who: &CurrentStaff, id: String) -> R<Vec<Credential>> {
+        require(who, Role::Operator, "see generated credentials")?;
+        let t = self.store.get_tenant(&id).await?;
+        if !matches!(t.state, TenantState::Active | TenantState::Degraded) {
+            return Err(AppError::Conflict(format!(
+                "Tenant \"{id}\" is {}: credentials exist once it is provisioned.",
+                t.state
+            )));
+        }
+        let engine = self.engine()?;
+        if !self
+            .store
+            .mark_credentials_shown(&id, &who.username)
+            .await?
+        {
+            return Err(AppError::Conflict(format!(
+                "The credentials of \"{id}\" were already shown{}; they are shown once. Rotate them to get new ones.",
+                match (t.credentials_shown_by, t.credentials_shown_at) {
+                    (Some(by), Some(at)) => format!(" to {by} at {}", crate::store::format_ms(at)),
+                    _ => String::new(),
+                }
+            )));
+        }
+        match crate::cluster::read_tenant_secrets(&engine.cluster.client, &t.namespace).await {
+            Ok(values) => Ok(values
+                .into_iter()
+                .map(|(name, value)| Credential { name, value })
+                .collect()),
+            Err(e) => {
+                self.store.unmark_credentials_shown(&id).await?;
+                Err(AppError::Unavailable(format!(
+                    "the credentials cannot be read now ({e}); try again"
+                )))
+            }
         }
     }
 

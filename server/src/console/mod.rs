@@ -262,6 +262,9 @@ impl Console for ConsoleService {
     async fn tenant_live(&self, who: &CurrentStaff, id: String) -> R<TenantLiveDto> {
         self.tenant_live(who, id).await
     }
+    async fn reveal_credentials(&self, who: &CurrentStaff, id: String) -> R<Vec<Credential>> {
+        self.reveal(who, id).await
+    }
     async fn bulk_action(&self, who: &CurrentStaff, form: BulkForm) -> R<Vec<BulkResult>> {
         self.bulk(who, form).await
     }

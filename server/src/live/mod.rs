@@ -88,7 +88,7 @@ impl Live {
                 count: e.count.unwrap_or(1),
             })
             .collect();
-        events.sort_by(|a, b| b.at.cmp(&a.at));
+        events.sort_by_key(|e| std::cmp::Reverse(e.at));
         events.truncate(EVENTS_SHOWN);
         Ok(events)
     }

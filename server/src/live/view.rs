@@ -13,6 +13,9 @@ use serde_json::json;
 use super::hub::Hub;
 use crate::store::now_ms;
 
+/// Tenants per health, and the tenants that need attention.
+pub type HealthSummary = (Vec<(Health, i64)>, Vec<(String, HealthDto)>);
+
 /// Which watch an object came from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Slot {
@@ -266,7 +269,7 @@ impl ClusterView {
 
     /// Tenants per health, and up to `limit` tenants that need attention
     /// (degraded, critical or down), worst first.
-    pub fn health_summary(&self, limit: usize) -> (Vec<(Health, i64)>, Vec<(String, HealthDto)>) {
+    pub fn health_summary(&self, limit: usize) -> HealthSummary {
         let ids: Vec<String> = match self.state.read() {
             Ok(s) => s.states.keys().cloned().collect(),
             Err(_) => return (vec![], vec![]),

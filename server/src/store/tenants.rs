@@ -26,6 +26,8 @@ struct TenantRow {
     created_at: i64,
     updated_at: i64,
     created_by: String,
+    credentials_shown_at: Option<i64>,
+    credentials_shown_by: Option<String>,
 }
 
 impl From<TenantRow> for TenantDto {
@@ -49,6 +51,8 @@ impl From<TenantRow> for TenantDto {
             updated_at: r.updated_at,
             created_by: r.created_by,
             health: None,
+            credentials_shown_at: r.credentials_shown_at,
+            credentials_shown_by: r.credentials_shown_by,
         }
     }
 }
@@ -62,7 +66,8 @@ pub struct NewTenantRecord<'a> {
 
 const SELECT: &str = "SELECT t.id, t.company_name, t.owner_email, t.owner_name, t.template_id, t.template_version, \
      v.name AS template_name, t.custom_domain, t.state, t.state_detail, t.observed_at, \
-     t.api_replicas, t.web_replicas, t.created_at, t.updated_at, t.created_by \
+     t.api_replicas, t.web_replicas, t.created_at, t.updated_at, t.created_by, \
+     t.credentials_shown_at, t.credentials_shown_by \
      FROM tenants t JOIN template_versions v ON v.template_id = t.template_id AND v.version = t.template_version";
 
 const SEARCH: &str =
@@ -273,6 +278,41 @@ impl Store {
             .await?;
         tx.commit().await?;
         self.changed(Change::Tenant(id.to_string()));
+        Ok(())
+    }
+
+    /// Marks a tenant's credentials as shown (once): false when they were
+    /// shown before.
+    pub async fn mark_credentials_shown(&self, id: &str, actor: &str) -> Result<bool> {
+        let mut tx = self.begin().await?;
+        let done = sqlx::query(
+            "UPDATE tenants SET credentials_shown_at = $2, credentials_shown_by = $3 \
+             WHERE id = $1 AND credentials_shown_at IS NULL",
+        )
+        .bind(id)
+        .bind(now_ms())
+        .bind(actor)
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Ok(false);
+        }
+        AuditEntry::new(actor, "tenant.credentials_shown", "tenant", id)
+            .write(&mut tx)
+            .await?;
+        tx.commit().await?;
+        self.changed(Change::Tenant(id.to_string()));
+        Ok(true)
+    }
+
+    /// Undoes [`Store::mark_credentials_shown`] when they could not be read.
+    pub async fn unmark_credentials_shown(&self, id: &str) -> Result<()> {
+        sqlx::query(
+            "UPDATE tenants SET credentials_shown_at = NULL, credentials_shown_by = NULL WHERE id = $1",
+        )
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 

@@ -8,8 +8,9 @@ use leptos_router::hooks::{use_navigate, use_params_map};
 
 use super::actions::{OpActions, TenantActions};
 use super::cluster::ClusterPanels;
+use super::credentials::{Credentials, RevealedCredentials};
 use super::timeline::{RunActionErrors, RunTimeline};
-use crate::api::live::tenant_live;
+use crate::api::live::{tenant_live, RevealCredentials};
 use crate::api::runs::{list_runs, CancelRun, RecoverRun, RetryStep};
 use crate::api::tenants::{get_tenant, DeleteTenant, UpdateTenant};
 use crate::dto::{Role, RunQuery, TenantState};
@@ -27,6 +28,7 @@ pub fn TenantDetailPage() -> impl IntoView {
     let update = ServerAction::<UpdateTenant>::new();
     let delete = ServerAction::<DeleteTenant>::new();
     let ops = OpActions::new();
+    let reveal = ServerAction::<RevealCredentials>::new();
     let retry = ServerAction::<RetryStep>::new();
     let recover = ServerAction::<RecoverRun>::new();
     let cancel = ServerAction::<CancelRun>::new();
@@ -66,6 +68,7 @@ pub fn TenantDetailPage() -> impl IntoView {
     });
 
     view! {
+        <RevealedCredentials reveal/>
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 let me = session.me.await;
@@ -103,6 +106,7 @@ pub fn TenantDetailPage() -> impl IntoView {
                                 <dt>"State detail"</dt><dd>{t.state_detail.clone().unwrap_or_else(|| "—".into())}
                                     {t.observed_at.map(|o| format!(" (observed {})", format_time(o)))}</dd>
                             </dl>
+                            <Credentials t=t.clone() role reveal/>
                             <TenantActions t=t.clone() role ops/>
                             <section aria-labelledby="runs-h">
                                 <h2 id="runs-h">"Runs" " "<A href=format!("/runs?tenant={}", t.id) attr:class="muted small">"all runs"</A></h2>

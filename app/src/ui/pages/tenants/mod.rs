@@ -2,6 +2,7 @@
 
 mod actions;
 mod cluster;
+mod credentials;
 mod detail;
 mod list;
 mod new;
