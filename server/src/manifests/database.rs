@@ -32,6 +32,9 @@ pub(super) fn render(
             "storage": { "size": gibibytes(tier.postgres_storage_gi) },
             "resources": container_resources(tier),
             "bootstrap": { "initdb": { "database": DB_NAME, "owner": DB_NAME, "secret": { "name": DB_SECRET } } },
+            // The operator's pods carry Tenantry's labels too, so the live
+            // view's label-selected watch sees the database.
+            "inheritedMetadata": { "labels": pod_labels(t, "database") },
         });
         if let Some(class) = &s.storage_class {
             spec["storage"]["storageClass"] = json!(class);

@@ -39,6 +39,21 @@ pub fn FieldError<T: Clone + Send + Sync + 'static>(
     }
 }
 
+/// Under a form: a validation error as one line (the fields show their
+/// own messages), anything else as an [`ErrorPanel`].
+#[component]
+pub fn FormError<T: Clone + Send + Sync + 'static>(
+    result: Signal<Option<Result<T, AppError>>>,
+) -> impl IntoView {
+    move || match result.get() {
+        Some(Err(e @ AppError::Invalid(_))) => {
+            Some(view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any())
+        }
+        Some(Err(e)) => Some(view! { <ErrorPanel err=e/> }.into_any()),
+        _ => None,
+    }
+}
+
 #[component]
 pub fn StateBadge(state: TenantState) -> impl IntoView {
     view! { <span class=format!("badge state-{}", state.as_str())>{state.as_str()}</span> }

@@ -5,7 +5,7 @@ mod health;
 mod tier;
 mod time;
 
-pub use feedback::{ErrorPanel, FieldError, Pager, StateBadge};
+pub use feedback::{ErrorPanel, FieldError, FormError, Pager, StateBadge};
 pub use health::{format_duration, step_icon, HealthBadge};
 pub use tier::tier_summary;
 pub use time::format_time;

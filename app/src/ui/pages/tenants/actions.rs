@@ -12,7 +12,7 @@ use crate::api::templates::list_templates;
 use crate::domain::lifecycle::allowed_operations;
 use crate::dto::{ChangeAction, Operation, Role, RunDto, TenantDto};
 use crate::error::AppError;
-use crate::ui::components::{ErrorPanel, FieldError};
+use crate::ui::components::{ErrorPanel, FieldError, FormError};
 
 /// Every operation's action, so the page can refetch when one finishes.
 #[derive(Clone, Copy)]
@@ -246,11 +246,7 @@ fn Deprovision(id: String, admin: bool, ops: OpActions) -> impl IntoView {
                 </div>
                 <div class="actions"><button type="submit" class="button danger">"Deprovision"</button></div>
             </ActionForm>
-            {move || match result.get() {
-                Some(Err(e @ AppError::Invalid(_))) => Some(view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any()),
-                Some(Err(e)) => Some(view! { <ErrorPanel err=e/> }.into_any()),
-                _ => None,
-            }}
+            <FormError result/>
         </details>
     }
 }

@@ -12,7 +12,7 @@ use crate::api::templates::list_templates;
 use crate::api::tenants::{check_tenant_id, suggest_tenant_id, CreateTenant};
 use crate::dto::{IdCheck, NewTenantForm};
 use crate::error::AppError;
-use crate::ui::components::{tier_summary, ErrorPanel, FieldError};
+use crate::ui::components::{tier_summary, FieldError, FormError};
 
 async fn id_hint(company: String, wanted: String) -> Option<Result<IdCheck, AppError>> {
     if !wanted.trim().is_empty() {
@@ -157,14 +157,9 @@ pub fn NewTenantPage() -> impl IntoView {
                     <pre class="yaml">{p.yaml}</pre>
                 </section>
             }.into_any()),
-            Some(Err(e @ AppError::Invalid(_))) => Some(view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any()),
-            Some(Err(e)) => Some(view! { <ErrorPanel err=e/> }.into_any()),
-            None => None,
-        }}
-        {move || match create.value().get() {
-            Some(Err(e @ AppError::Invalid(_))) => Some(view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any()),
-            Some(Err(e)) => Some(view! { <ErrorPanel err=e/> }.into_any()),
             _ => None,
         }}
+        <FormError result=preview_result/>
+        <FormError result/>
     }
 }
