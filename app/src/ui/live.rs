@@ -68,6 +68,7 @@ mod client {
     use web_sys::{EventSource, MessageEvent};
 
     use super::LiveCtx;
+    use crate::ui::components::urlencode;
 
     /// Messages within this window cause one refetch, not one each.
     const COALESCE: Duration = Duration::from_millis(200);
@@ -104,27 +105,16 @@ mod client {
         });
     }
 
-    fn encode(s: &str) -> String {
-        s.bytes()
-            .map(|b| match b {
-                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b',' | b':' => {
-                    (b as char).to_string()
-                }
-                _ => format!("%{b:02X}"),
-            })
-            .collect()
-    }
-
     fn open(ctx: LiveCtx, topics: &[String], session: Option<RwSignal<u32>>) {
         close();
         ctx.connected.set(false);
         if topics.is_empty() {
             return;
         }
-        let mut url = format!("/api/live?topics={}", encode(&topics.join(",")));
+        let mut url = format!("/api/live?topics={}", urlencode(&topics.join(",")));
         let last = LAST_ID.with(|l| l.borrow().clone());
         if !last.is_empty() {
-            url.push_str(&format!("&last_event_id={}", encode(&last)));
+            url.push_str(&format!("&last_event_id={}", urlencode(&last)));
         }
         let Ok(source) = EventSource::new(&url) else {
             return;

@@ -4,8 +4,10 @@ mod feedback;
 mod health;
 mod tier;
 mod time;
+mod url;
 
 pub use feedback::{ErrorPanel, FieldError, FormError, Pager, StateBadge};
 pub use health::{format_duration, step_icon, HealthBadge};
-pub use tier::tier_summary;
+pub use tier::{tier_summary, TemplateOptions};
 pub use time::format_time;
+pub use url::urlencode;

@@ -12,7 +12,7 @@ use crate::api::templates::list_templates;
 use crate::domain::lifecycle::allowed_operations;
 use crate::dto::{ChangeAction, Operation, Role, RunDto, TenantDto};
 use crate::error::AppError;
-use crate::ui::components::{ErrorPanel, FieldError, FormError};
+use crate::ui::components::{ErrorPanel, FieldError, FormError, TemplateOptions};
 
 /// Every operation's action, so the page can refetch when one finishes.
 #[derive(Clone, Copy)]
@@ -148,13 +148,7 @@ fn ChangeTier(id: String, ops: OpActions) -> impl IntoView {
                     <label for="change-template">"Template"</label>
                     <select id="change-template" name="form[template_id]" on:change=move |ev| template.set(event_target_value(&ev))>
                         <option value="">"Keep the current template"</option>
-                        <Suspense fallback=|| ()>
-                            {move || Suspend::new(async move {
-                                templates.await.unwrap_or_default().into_iter().map(|t| view! {
-                                    <option value=t.id.to_string()>{format!("{} (v{})", t.name, t.version)}</option>
-                                }).collect_view()
-                            })}
-                        </Suspense>
+                        <TemplateOptions templates/>
                     </select>
                     <FieldError result=preview_result field="template_id"/>
                 </div>

@@ -11,7 +11,7 @@ use crate::api::live::BulkAction;
 use crate::api::templates::list_templates;
 use crate::api::tenants::list_tenants;
 use crate::dto::{Health, Role, TenantQuery, TenantSort, TenantState};
-use crate::ui::components::{format_time, ErrorPanel, HealthBadge, Pager, StateBadge};
+use crate::ui::components::{format_time, urlencode, ErrorPanel, HealthBadge, Pager, StateBadge};
 use crate::ui::live::use_live;
 use crate::ui::shell::{can, use_session};
 
@@ -50,17 +50,6 @@ fn href_for(q: &TenantQuery, page: u32) -> String {
     parts.push(format!("dir={}", if q.desc { "desc" } else { "asc" }));
     parts.push(format!("page={page}"));
     format!("/tenants?{}", parts.join("&"))
-}
-
-fn urlencode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 #[component]

@@ -12,7 +12,7 @@ use crate::api::templates::list_templates;
 use crate::api::tenants::{check_tenant_id, suggest_tenant_id, CreateTenant};
 use crate::dto::{IdCheck, NewTenantForm};
 use crate::error::AppError;
-use crate::ui::components::{tier_summary, FieldError, FormError};
+use crate::ui::components::{tier_summary, FieldError, FormError, TemplateOptions};
 
 async fn id_hint(company: String, wanted: String) -> Option<Result<IdCheck, AppError>> {
     if !wanted.trim().is_empty() {
@@ -95,13 +95,7 @@ pub fn NewTenantPage() -> impl IntoView {
                 <select id="template_id" name="form[template_id]" required
                     on:change=move |ev| template.set(event_target_value(&ev))>
                     <option value="">"Choose a template…"</option>
-                    <Suspense fallback=|| ()>
-                        {move || Suspend::new(async move {
-                            templates.await.unwrap_or_default().into_iter().map(|t| view! {
-                                <option value=t.id.to_string()>{format!("{} (v{})", t.name, t.version)}</option>
-                            }).collect_view()
-                        })}
-                    </Suspense>
+                    <TemplateOptions templates/>
                 </select>
                 <Suspense fallback=|| ()>
                     {move || Suspend::new(async move {
