@@ -42,6 +42,12 @@ pub enum AppError {
     Conflict(String),
     #[error("Too many failed sign-in attempts. Try again in {retry_after_secs} seconds.")]
     Throttled { retry_after_secs: u64 },
+    #[error(
+        "The console is busy checking other sign-ins. Try again in {retry_after_secs} second(s)."
+    )]
+    Busy { retry_after_secs: u64 },
+    #[error("Your password was generated for you: change it before doing anything else.")]
+    PasswordChangeRequired,
     #[error("{0}")]
     Unavailable(String),
     #[error("The request could not be handled: {0}")]
@@ -72,14 +78,24 @@ impl AppError {
         }
     }
 
+    /// Seconds a client should wait before trying again, when it should.
+    pub fn retry_after(&self) -> Option<u64> {
+        match self {
+            Self::Throttled { retry_after_secs } | Self::Busy { retry_after_secs } => {
+                Some(*retry_after_secs)
+            }
+            _ => None,
+        }
+    }
+
     pub fn http_status(&self) -> u16 {
         match self {
             Self::Unauthorized | Self::BadCredentials => 401,
-            Self::Forbidden { .. } => 403,
+            Self::Forbidden { .. } | Self::PasswordChangeRequired => 403,
             Self::NotFound(_) => 404,
             Self::Conflict(_) => 409,
             Self::Invalid(_) => 422,
-            Self::Throttled { .. } => 429,
+            Self::Throttled { .. } | Self::Busy { .. } => 429,
             Self::Unavailable(_) => 503,
             Self::Request(_) => 400,
         }

@@ -192,6 +192,7 @@ async fn main() {
             .insert_tenant(
                 NewTenantRecord {
                     id: &id,
+                    namespace: &format!("tenant-{}", id),
                     fields: &fields,
                     template_id: 1,
                 },

@@ -139,6 +139,7 @@ async fn main() {
             .insert_tenant(
                 NewTenantRecord {
                     id,
+                    namespace: &namespace_of(&RenderSettings::default(), id),
                     fields: &fields,
                     template_id: template.id,
                 },
@@ -224,8 +225,10 @@ async fn main() {
     // 2. The same objects, applied only: Tenantry's apply, then kubectl's.
     let caps = cl.caps.clone();
     let render_for = |id: &str| {
+        let namespace = namespace_of(&settings, id);
         let input = TenantInput {
             id,
+            namespace: &namespace,
             custom_domain: None,
             template_key: &template.key,
             template_version: template.version,
@@ -315,16 +318,22 @@ async fn main() {
     );
 
     // Clean up every namespace the benchmark made.
-    let all: Vec<String> = runner_ids
+    let all: Vec<(String, String)> = runner_ids
         .iter()
         .chain(&apply_ids)
         .chain(&kubectl_ids)
-        .map(|id| namespace_of(&settings, id))
+        .map(|id| (id.clone(), namespace_of(&settings, id)))
         .collect();
-    join_all(all.iter().map(|ns| {
+    join_all(all.iter().map(|(id, ns)| {
         let client = cl.client.clone();
         async move {
-            let _ = server::cluster::delete_namespace(&client, ns, Duration::from_secs(120)).await;
+            let target = server::cluster::TenantNamespace {
+                name: ns,
+                tenant: id,
+                uid: None,
+            };
+            let _ =
+                server::cluster::delete_namespace(&client, &target, Duration::from_secs(120)).await;
         }
     }))
     .await;

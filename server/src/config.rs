@@ -41,10 +41,13 @@ pub enum LogFormat {
 )]
 pub struct Cli {
     /// Where Tenantry keeps its state: sqlite://PATH (embedded, default) or postgres://…
+    /// (The value is never printed: it may hold a password.)
     #[arg(
         long,
         env = "TENANTRY_DATABASE_URL",
         default_value = "sqlite://data/tenantry.db",
+        hide_env_values = true,
+        hide_default_value = true,
         global = true
     )]
     pub database_url: Secret,
@@ -72,10 +75,21 @@ pub struct ServeArgs {
     #[arg(long, env = "TENANTRY_LISTEN")]
     pub listen: Option<SocketAddr>,
 
-    /// The URL staff reach the console at. An https:// URL marks the session
-    /// cookie Secure (the console sits behind a TLS-terminating proxy).
+    /// The URL staff reach the console at. Only its origin may send writes;
+    /// an https:// URL marks the session cookie Secure and turns on HSTS
+    /// (the console sits behind a TLS-terminating proxy).
     #[arg(long, env = "TENANTRY_PUBLIC_URL")]
     pub public_url: Option<url::Url>,
+
+    /// Proxies (CIDRs, comma-separated) whose X-Forwarded-For names the
+    /// client; without them the peer's address is the client's.
+    #[arg(long, env = "TENANTRY_TRUSTED_PROXIES", value_delimiter = ',')]
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+
+    /// Live streams one signed-in session may hold open; one more replaces
+    /// the oldest [6].
+    #[arg(long, env = "TENANTRY_STREAMS_PER_SESSION")]
+    pub streams_per_session: Option<usize>,
 
     /// Password of the first `admin` account, used only when no staff exists.
     /// When absent, a random one is printed once to the terminal.
@@ -116,6 +130,10 @@ pub struct EngineArgs {
     /// cert-manager ClusterIssuer for tenant TLS [letsencrypt-prod].
     #[arg(long, env = "TENANTRY_CLUSTER_ISSUER")]
     pub cluster_issuer: Option<String>,
+    /// The namespace the console runs in, which no tenant may take [read from
+    /// the service account with --in-cluster].
+    #[arg(long, env = "TENANTRY_CONSOLE_NAMESPACE")]
+    pub console_namespace: Option<String>,
     /// Namespace of the ingress controller, let through NetworkPolicies [ingress-nginx].
     #[arg(long, env = "TENANTRY_INGRESS_NAMESPACE")]
     pub ingress_namespace: Option<String>,
@@ -142,6 +160,9 @@ pub struct EngineArgs {
     pub observe_secs: Option<u64>,
 }
 
+/// Where a pod finds the namespace it runs in.
+const SERVICE_ACCOUNT_NAMESPACE: &str = "/var/run/secrets/kubernetes.io/serviceaccount/namespace";
+
 impl EngineArgs {
     pub fn wants_cluster(&self) -> bool {
         self.kubeconfig.is_some() || self.in_cluster
@@ -159,6 +180,12 @@ impl EngineArgs {
             cluster_issuer: or(&self.cluster_issuer, d.cluster_issuer),
             ingress_namespace: or(&self.ingress_namespace, d.ingress_namespace),
             backup_destination: or(&self.backup_destination, d.backup_destination),
+            console_namespace: self.console_namespace.clone().or_else(|| {
+                self.in_cluster
+                    .then(|| std::fs::read_to_string(SERVICE_ACCOUNT_NAMESPACE).ok())
+                    .flatten()
+                    .map(|s| s.trim().to_string())
+            }),
             ..d
         }
     }
@@ -183,10 +210,11 @@ impl EngineArgs {
 }
 
 impl ServeArgs {
-    pub fn secure_cookies(&self) -> bool {
-        self.public_url
-            .as_ref()
-            .is_some_and(|u| u.scheme() == "https")
+    pub fn http_options(&self) -> crate::http::HttpOptions {
+        crate::http::HttpOptions {
+            public_url: self.public_url.clone(),
+            trusted_proxies: self.trusted_proxies.clone(),
+        }
     }
 }
 

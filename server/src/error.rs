@@ -30,6 +30,13 @@ pub enum ServerError {
     /// A watch ended early; transient.
     #[error("{0}")]
     WatchLost(String),
+    /// The cluster is not ready for this yet (a namespace still going); transient.
+    #[error("{0}")]
+    NotYet(String),
+    /// An object Tenantry did not make (or no longer the one it made):
+    /// refused for good, with the object and its owner named.
+    #[error("{0}")]
+    NotOurs(String),
     #[error("{what}: {}", blocked_detail(held))]
     Blocked {
         what: String,
@@ -54,6 +61,8 @@ impl ServerError {
             ServerError::Kube(_) | ServerError::KubeOn { .. } => "kube",
             ServerError::Wait(_) => "wait",
             ServerError::WatchLost(_) => "watch_lost",
+            ServerError::NotYet(_) => "not_yet",
+            ServerError::NotOurs(_) => "not_ours",
             ServerError::Blocked { .. } => "blocked",
         }
     }
@@ -73,7 +82,7 @@ impl ServerError {
     pub fn is_transient(&self) -> bool {
         let kube_err = match self {
             ServerError::Kube(e) | ServerError::KubeOn { source: e, .. } => e,
-            ServerError::Db(_) | ServerError::WatchLost(_) => return true,
+            ServerError::Db(_) | ServerError::WatchLost(_) | ServerError::NotYet(_) => return true,
             _ => return false,
         };
         match kube_err {
@@ -144,7 +153,7 @@ impl From<ServerError> for AppError {
     fn from(e: ServerError) -> Self {
         match e {
             ServerError::NotFound(what) => AppError::NotFound(what),
-            ServerError::Conflict(m) => AppError::Conflict(m),
+            ServerError::Conflict(m) | ServerError::NotOurs(m) => AppError::Conflict(m),
             ServerError::App(app) => app,
             other => {
                 tracing::error!(error = %other, kind = other.metric_label(), "request failed");

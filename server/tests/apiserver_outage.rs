@@ -116,7 +116,5 @@ async fn a_run_waits_out_an_api_server_outage_and_completes() {
         run.steps
     );
     task.abort();
-    server::cluster::delete_namespace(&cluster.client, &ns, Duration::from_secs(60))
-        .await
-        .unwrap();
+    common::cluster::remove_namespace(&cluster.client, &id, &ns).await;
 }

@@ -14,10 +14,12 @@ use k8s_openapi::api::core::v1::{ConfigMap, Namespace, ResourceQuota, Secret};
 use kube::api::{Api, Patch, PatchParams, PostParams};
 use server::cluster::{
     apply_all, delete_namespace, ensure_tenant_secrets, wait_deployment_ready, wait_job_complete,
+    TenantNamespace,
 };
 use server::error::ServerError;
 use server::manifests::{
     migration_job, namespace_of, render, Manifest, RenderSettings, TenantInput, DB_SECRET,
+    MANAGED_BY, TENANT_LABEL,
 };
 use server::store::seed_templates;
 
@@ -31,13 +33,24 @@ fn tier(key: &str) -> app::dto::TierSpec {
         .spec
 }
 
+/// A tenant's namespace as teardown takes it.
+fn ours<'a>(id: &'a str, ns: &'a str) -> TenantNamespace<'a> {
+    TenantNamespace {
+        name: ns,
+        tenant: id,
+        uid: None,
+    }
+}
+
 fn manifests(
     id: &str,
     tier: &app::dto::TierSpec,
     caps: &server::manifests::Capabilities,
 ) -> Vec<Manifest> {
+    let namespace = namespace_of(&RenderSettings::default(), id);
     let input = TenantInput {
         id,
+        namespace: &namespace,
         custom_domain: Some("shop.example.org"),
         template_key: "professional",
         template_version: 1,
@@ -158,7 +171,9 @@ async fn provisioned_objects_converge_and_reapply_changes_nothing() {
         "32"
     );
 
-    delete_namespace(&client, &ns, WAIT).await.unwrap();
+    delete_namespace(&client, &ours(&id, &ns), WAIT)
+        .await
+        .unwrap();
     let namespaces: Api<Namespace> = Api::all(client.clone());
     assert!(
         namespaces.get_opt(&ns).await.unwrap().is_none(),
@@ -198,7 +213,9 @@ async fn crash_looping_pods_are_reported_with_their_reason() {
             && err.contains("pod api-"),
         "{err}"
     );
-    delete_namespace(&client, &ns, WAIT).await.unwrap();
+    delete_namespace(&client, &ours(&id, &ns), WAIT)
+        .await
+        .unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -207,10 +224,18 @@ async fn a_finalizer_that_blocks_teardown_is_named() {
         return;
     };
     let client = cluster.client.clone();
-    let ns = namespace_of(&RenderSettings::default(), &unique_id("fin"));
+    let id = unique_id("fin");
+    let ns = namespace_of(&RenderSettings::default(), &id);
     let namespaces: Api<Namespace> = Api::all(client.clone());
     let mut n = Namespace::default();
     n.metadata.name = Some(ns.clone());
+    n.metadata.labels = Some(
+        [
+            (MANAGED_BY.0.to_string(), MANAGED_BY.1.to_string()),
+            (TENANT_LABEL.to_string(), id.clone()),
+        ]
+        .into(),
+    );
     namespaces.create(&PostParams::default(), &n).await.unwrap();
     let maps: Api<ConfigMap> = Api::namespaced(client.clone(), &ns);
     let mut held = ConfigMap::default();
@@ -218,7 +243,7 @@ async fn a_finalizer_that_blocks_teardown_is_named() {
     held.metadata.finalizers = Some(vec!["example.com/keep-me".into()]);
     maps.create(&PostParams::default(), &held).await.unwrap();
 
-    let err = delete_namespace(&client, &ns, Duration::from_secs(10))
+    let err = delete_namespace(&client, &ours(&id, &ns), Duration::from_secs(10))
         .await
         .unwrap_err();
     let text = err.to_string();
@@ -236,5 +261,7 @@ async fn a_finalizer_that_blocks_teardown_is_named() {
     )
     .await
     .unwrap();
-    delete_namespace(&client, &ns, WAIT).await.unwrap();
+    delete_namespace(&client, &ours(&id, &ns), WAIT)
+        .await
+        .unwrap();
 }

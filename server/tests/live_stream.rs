@@ -229,3 +229,41 @@ async fn the_stream_checks_its_session_and_topics() {
     );
     srv.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_seventh_stream_of_a_session_replaces_the_oldest() {
+    let db = TestDb::sqlite();
+    let srv = TestServer::start(&db.url).await;
+    let viewer = srv.signed_in("viewer").await;
+    let mut open = vec![];
+    for _ in 0..server::live::STREAMS_PER_SESSION {
+        open.push(SseReader::open(&srv, &viewer, "tenants", None).await);
+    }
+    // Another session's streams do not count against this one.
+    let operator = srv.signed_in("operator").await;
+    let mut theirs = SseReader::open(&srv, &operator, "tenants", None).await;
+    let mut seventh = SseReader::open(&srv, &viewer, "tenants", None).await;
+    let end = open[0]
+        .next(Duration::from_secs(5))
+        .await
+        .expect("the oldest is told");
+    assert_eq!(end.event, "replaced");
+    assert_eq!(
+        open[0].next(Duration::from_secs(2)).await,
+        None,
+        "and closed"
+    );
+    // The others, the seventh and the other session's stream stay live.
+    create(&srv, &operator, "still-live").await;
+    for s in open.iter_mut().skip(1).chain([&mut seventh, &mut theirs]) {
+        let got = s
+            .until(|g| g.iter().any(|e| tenant_of(e) == "still-live"))
+            .await;
+        assert!(
+            got.iter().all(|e| e.event != "replaced"),
+            "only the oldest goes: {got:?}"
+        );
+        assert!(got.iter().any(|e| tenant_of(e) == "still-live"), "{got:?}");
+    }
+    srv.stop().await;
+}

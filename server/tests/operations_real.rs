@@ -308,8 +308,10 @@ async fn a_finalizer_blocks_deprovisioning_by_name_until_an_admin_forces_it() {
     let _kubelet = FakeKubelet::start(kube.clone(), &ns, happy);
     run_op(&srv, &op, "provision_tenant", &[("id", &id)]).await;
 
+    // Tenantry's own object (labelled), so an admin's force may strip it.
     let held: ConfigMap = serde_json::from_value(serde_json::json!({
-        "metadata": { "name": "held", "finalizers": ["example.com/hold"] },
+        "metadata": { "name": "held", "finalizers": ["example.com/hold"], "labels": {
+            "app.kubernetes.io/managed-by": "tenantry", "tenantry.io/tenant": id } },
     }))
     .unwrap();
     Api::<ConfigMap>::namespaced(kube.clone(), &ns)
@@ -467,9 +469,7 @@ async fn grace_periods_and_schedules_wait_and_can_be_cancelled() {
         .await;
     assert_eq!(res.status(), 422);
     assert!(res.text().await.unwrap().contains("scheduled_at"));
-    server::cluster::delete_namespace(&kube, &ns, Duration::from_secs(60))
-        .await
-        .unwrap();
+    common::cluster::remove_namespace(&kube, &id, &ns).await;
     srv.stop().await;
 }
 
@@ -546,8 +546,6 @@ async fn a_failed_step_is_retried_from_the_api_and_succeeds() {
     )
     .await;
     assert_eq!(runs.total, 1);
-    server::cluster::delete_namespace(&kube, &ns, Duration::from_secs(60))
-        .await
-        .unwrap();
+    common::cluster::remove_namespace(&kube, &id, &ns).await;
     srv.stop().await;
 }

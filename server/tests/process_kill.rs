@@ -233,8 +233,6 @@ async fn a_console_killed_at_three_steps_resumes_every_run_and_converges() {
         again.child.kill().unwrap();
         again.child.wait().unwrap();
         store.close().await;
-        server::cluster::delete_namespace(&kube, &ns, Duration::from_secs(60))
-            .await
-            .unwrap();
+        common::cluster::remove_namespace(&kube, &id, &ns).await;
     }
 }

@@ -9,7 +9,7 @@ use app::domain::tenant_rules::ValidTenantFields;
 use app::dto::{Role, TemplateForm, TenantQuery, TenantSort, TenantState};
 use common::TestDb;
 use server::error::ServerError;
-use server::store::{AuditEntry, NewTenantRecord, Store};
+use server::store::{AuditEntry, NewTenantRecord, PasswordKind, Store};
 use tower_sessions::session::{Id, Record};
 use tower_sessions::session_store::SessionStore as _;
 
@@ -102,6 +102,7 @@ async fn story(url: &str) {
             .insert_tenant(
                 NewTenantRecord {
                     id: &id,
+                    namespace: &format!("tenant-{}", id),
                     fields: &f,
                     template_id: pro.id,
                 },
@@ -118,6 +119,7 @@ async fn story(url: &str) {
         .insert_tenant(
             NewTenantRecord {
                 id: "tenant-0-abc",
+                namespace: "tenant-tenant-0-abc",
                 fields: &fields("Again", None),
                 template_id: pro.id,
             },
@@ -130,6 +132,7 @@ async fn story(url: &str) {
         .insert_tenant(
             NewTenantRecord {
                 id: "other-id",
+                namespace: "tenant-other-id",
                 fields: &fields("Other", Some("shop.acme.example")),
                 template_id: pro.id,
             },
@@ -142,6 +145,7 @@ async fn story(url: &str) {
         .insert_tenant(
             NewTenantRecord {
                 id: "nowhere",
+                namespace: "tenant-nowhere",
                 fields: &fields("X", None),
                 template_id: 9999,
             },
@@ -263,7 +267,7 @@ async fn story(url: &str) {
     let s = store
         .insert_staff(
             "carol",
-            hash,
+            (hash, PasswordKind::Generated),
             Role::Viewer,
             AuditEntry::new("t", "staff.create", "staff", "carol"),
         )
@@ -272,7 +276,7 @@ async fn story(url: &str) {
     let err = store
         .insert_staff(
             "carol",
-            hash,
+            (hash, PasswordKind::Chosen),
             Role::Admin,
             AuditEntry::new("t", "staff.create", "staff", "carol"),
         )
@@ -350,6 +354,7 @@ async fn runs_story(url: &str) {
     let template = store.list_templates().await.expect("list")[0].clone();
     let record = |id: &'static str| NewTenantRecord {
         id,
+        namespace: Box::leak(format!("tenant-{id}").into_boxed_str()),
         fields: Box::leak(Box::new(fields("Runs Ltd", None))),
         template_id: template.id,
     };
@@ -569,4 +574,110 @@ async fn a_broken_migration_history_stops_the_start() {
     drop(conn);
     let err = Store::connect(&db.url).await.unwrap_err().to_string();
     assert!(err.contains("migration"), "{err}");
+}
+
+/// Namespaces stored once and unique, their UIDs remembered and forgotten;
+/// the sign-in throttle counted one by one under concurrency, shared by two
+/// stores on one database (two replicas), and bounded in rows.
+async fn ownership_story(url: &str) {
+    use server::auth::{Throttle, ThrottlePolicy};
+    let store = Store::connect(url).await.expect("connect");
+    store.seed_templates_if_empty().await.expect("seed");
+    let template = store.list_templates().await.expect("list")[0].id;
+    let f = fields("Own Ltd", None);
+    let made = store
+        .insert_tenant(
+            NewTenantRecord {
+                id: "own-a",
+                namespace: "team-own-a",
+                fields: &f,
+                template_id: template,
+            },
+            "alice",
+        )
+        .await
+        .expect("insert");
+    assert_eq!(
+        made.namespace, "team-own-a",
+        "stored as given, not recomputed"
+    );
+    assert_eq!(made.namespace_uid, None);
+    let err = store
+        .insert_tenant(
+            NewTenantRecord {
+                id: "own-b",
+                namespace: "team-own-a",
+                fields: &f,
+                template_id: template,
+            },
+            "alice",
+        )
+        .await
+        .unwrap_err();
+    assert!(field_error(err, "tenant_id").contains("team-own-a"));
+    assert!(store.namespace_taken("team-own-a").await.expect("taken"));
+    store
+        .set_namespace_uid("own-a", Some("uid-1"))
+        .await
+        .expect("uid");
+    assert_eq!(
+        store.namespace_uid("own-a").await.expect("uid").as_deref(),
+        Some("uid-1")
+    );
+    store.set_namespace_uid("own-a", None).await.expect("uid");
+    assert_eq!(store.namespace_uid("own-a").await.expect("uid"), None);
+
+    // 40 concurrent attempts from two "replicas": exactly the free ones get in.
+    let policy = ThrottlePolicy {
+        free_per_account: 5,
+        free_per_address: 1000,
+        ..ThrottlePolicy::default()
+    };
+    let other = Store::connect(url).await.expect("second replica");
+    let (one, two) = (
+        Throttle::new(store.clone(), policy),
+        Throttle::new(other.clone(), policy),
+    );
+    let attempts = (0..40).map(|i| {
+        let t = if i % 2 == 0 { one.clone() } else { two.clone() };
+        async move { t.attempt("admin", "10.9.9.9").await.expect("attempt") }
+    });
+    let let_in = futures::future::join_all(attempts)
+        .await
+        .into_iter()
+        .filter(Option::is_none)
+        .count();
+    assert_eq!(
+        let_in, 5,
+        "the free attempts, the last of which sets the lock"
+    );
+    assert!(one
+        .attempt("admin", "10.9.9.10")
+        .await
+        .expect("other address")
+        .is_none());
+    two.succeeded("admin", "10.9.9.10").await.expect("success");
+
+    let rows = store.throttle_records().await.expect("rows");
+    assert!(rows >= 3, "{rows}");
+    store.trim_throttle_now(2).await.expect("trim");
+    assert!(store.throttle_records().await.expect("rows") <= 2);
+    other.close().await;
+    store.close().await;
+}
+
+#[tokio::test]
+async fn ownership_story_on_sqlite() {
+    let db = TestDb::sqlite();
+    ownership_story(&db.url).await;
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn ownership_story_on_postgres() {
+    let Some(db) = TestDb::postgres().await else {
+        return;
+    };
+    ownership_story(&db.url).await;
+    db.cleanup().await;
 }

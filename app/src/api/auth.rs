@@ -27,6 +27,22 @@ pub async fn logout() -> Result<(), AppError> {
     )
 }
 
+#[server(prefix = "/api", endpoint = "change_password")]
+pub async fn change_password(
+    current_password: String,
+    new_password: String,
+) -> Result<CurrentStaff, AppError> {
+    super::ctx::with_status(
+        async move {
+            let req = super::ctx::request()?;
+            let (who, c) = super::ctx::staff_and_console()?;
+            c.change_password(&req, &who, current_password, new_password)
+                .await
+        }
+        .await,
+    )
+}
+
 /// `None` when nobody is signed in; never an error for that.
 #[server(prefix = "/api", endpoint = "whoami")]
 pub async fn whoami() -> Result<Option<CurrentStaff>, AppError> {

@@ -17,6 +17,15 @@ pub trait Console: Send + Sync + 'static {
         password: String,
     ) -> R<CurrentStaff>;
     async fn logout(&self, req: &http::request::Parts) -> R<()>;
+    /// The signed-in staff member's own password, checked against the
+    /// current one; the account's other sessions end.
+    async fn change_password(
+        &self,
+        req: &http::request::Parts,
+        who: &CurrentStaff,
+        current_password: String,
+        new_password: String,
+    ) -> R<CurrentStaff>;
 
     async fn dashboard(&self, who: &CurrentStaff) -> R<DashboardDto>;
 

@@ -2,6 +2,7 @@
 //! No I/O here, so the browser can check input live and the server can apply
 //! the very same rules before anything is stored.
 
+pub mod audit;
 pub mod health;
 pub mod lifecycle;
 pub mod template_rules;

@@ -68,6 +68,54 @@ pub fn validate_tenant_id(id: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// Prefixes of namespaces that belong to the cluster itself.
+pub const SYSTEM_NAMESPACE_PREFIXES: &[&str] = &["kube-", "openshift-"];
+/// Namespaces that belong to the cluster itself.
+pub const SYSTEM_NAMESPACES: &[&str] = &["default", "openshift"];
+
+/// Refuses a tenant namespace that would be one of the cluster's own or the
+/// console's: `default`, `kube-*`, `openshift-*`, or `console_namespace`.
+pub fn check_namespace(ns: &str, console_namespace: Option<&str>) -> Result<(), String> {
+    if SYSTEM_NAMESPACES.contains(&ns)
+        || SYSTEM_NAMESPACE_PREFIXES.iter().any(|p| ns.starts_with(p))
+    {
+        return Err(format!(
+            "would make the namespace \"{ns}\", which belongs to the cluster itself"
+        ));
+    }
+    if console_namespace == Some(ns) {
+        return Err(format!(
+            "would make the namespace \"{ns}\", where the console itself runs"
+        ));
+    }
+    Ok(())
+}
+
+/// Refuses a namespace prefix under which every tenant would land among the
+/// cluster's namespaces, or some tenant ID in the console's own (checked at
+/// start-up; single IDs are checked again at creation by [`check_namespace`]).
+pub fn check_namespace_prefix(prefix: &str, console_namespace: Option<&str>) -> Result<(), String> {
+    if let Some(p) = SYSTEM_NAMESPACE_PREFIXES
+        .iter()
+        .find(|p| prefix.starts_with(*p))
+    {
+        return Err(format!(
+            "\"{prefix}\" would put tenants among the cluster's own namespaces ({p}*)"
+        ));
+    }
+    if let Some(console) = console_namespace {
+        if let Some(id) = console
+            .strip_prefix(prefix)
+            .filter(|id| validate_tenant_id(id).is_ok())
+        {
+            return Err(format!(
+                "\"{prefix}\" would let tenant \"{id}\" take the console's own namespace \"{console}\""
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Turns a company name into the stem of an ID: ASCII letters and digits kept
 /// (Latin letters with accents folded to their base letter), everything else a
 /// single hyphen. Never empty: a name with nothing usable gives "tenant".
@@ -157,6 +205,30 @@ mod tests {
         assert!(id.len() <= MAX_ID_LEN);
         assert_eq!(validate_tenant_id(&id), Ok(()));
         assert!(format!("{NAMESPACE_PREFIX}{id}").len() <= 63);
+    }
+
+    #[test]
+    fn system_and_console_namespaces_are_refused() {
+        assert!(check_namespace("tenant-acme", Some("tenantry")).is_ok());
+        for ns in ["default", "kube-system", "kube-public", "openshift-ingress"] {
+            let e = check_namespace(ns, None).unwrap_err();
+            assert!(e.contains("belongs to the cluster"), "{ns}: {e}");
+        }
+        let e = check_namespace("t-console", Some("t-console")).unwrap_err();
+        assert!(e.contains("console itself"), "{e}");
+        assert!(check_namespace_prefix("tenant-", Some("tenantry")).is_ok());
+        assert!(check_namespace_prefix("kube-", None).is_err());
+        assert!(check_namespace_prefix("kube-x", None).is_err());
+        // Only some IDs would land there: those are refused one by one.
+        assert!(check_namespace_prefix("k", None).is_ok());
+        assert!(check_namespace("kube-system", None).is_err());
+        let e = check_namespace_prefix("ops-", Some("ops-console")).unwrap_err();
+        assert!(
+            e.contains("\"console\"") && e.contains("ops-console"),
+            "{e}"
+        );
+        // "system" is reserved, so no tenant can ever be "t-system".
+        assert!(check_namespace_prefix("t-", Some("t-system")).is_ok());
     }
 
     #[test]

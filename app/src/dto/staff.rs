@@ -51,6 +51,10 @@ pub struct CurrentStaff {
     pub id: i64,
     pub username: String,
     pub role: Role,
+    /// Signed in with a generated password: nothing but changing it (and
+    /// signing out) is allowed until it is changed.
+    #[serde(default)]
+    pub must_change_password: bool,
 }
 
 /// Who a request comes from, as resolved by the server from its session.
@@ -66,6 +70,9 @@ pub struct StaffDto {
     pub active: bool,
     pub created_at: i64,
     pub last_login_at: Option<i64>,
+    /// Still on a generated password, not yet changed.
+    #[serde(default)]
+    pub must_change_password: bool,
 }
 
 /// A newly made account or reset password. The password is shown once and

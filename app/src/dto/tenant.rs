@@ -54,7 +54,11 @@ impl std::fmt::Display for TenantState {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TenantDto {
     pub id: String,
+    /// Decided when the tenant was created, stored, never recomputed.
     pub namespace: String,
+    /// The UID of the namespace Tenantry created (once it exists).
+    #[serde(default)]
+    pub namespace_uid: Option<String>,
     pub company_name: String,
     pub owner_email: String,
     pub owner_name: String,

@@ -146,6 +146,12 @@ mod client {
                 version.update(|v| *v += 1);
             }
         });
+        // Too many tabs of this session: the newest ones stay live, this one
+        // goes quiet instead of taking another's place again.
+        let on_replaced = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| {
+            close();
+            ctx.connected.set(false);
+        });
         source.set_onopen(Some(on_open.as_ref().unchecked_ref()));
         source.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
         source.set_onerror(Some(on_error.as_ref().unchecked_ref()));
@@ -153,10 +159,19 @@ mod client {
             source.add_event_listener_with_callback("resync", on_resync.as_ref().unchecked_ref());
         let _ = source
             .add_event_listener_with_callback("signed-out", on_signed_out.as_ref().unchecked_ref());
+        let _ = source
+            .add_event_listener_with_callback("replaced", on_replaced.as_ref().unchecked_ref());
         OPEN.with(|o| {
             *o.borrow_mut() = Some(Open {
                 source,
-                _handlers: vec![on_open, on_message, on_resync, on_error, on_signed_out],
+                _handlers: vec![
+                    on_open,
+                    on_message,
+                    on_resync,
+                    on_error,
+                    on_signed_out,
+                    on_replaced,
+                ],
             })
         });
     }

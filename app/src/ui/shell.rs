@@ -11,7 +11,33 @@ use crate::dto::{CurrentStaff, Role};
 use crate::error::AppError;
 use crate::ui::pages::*;
 
+/// The page's Content-Security-Policy: scripts only from this origin or
+/// carrying this response's nonce (Leptos puts it on its inline hydration
+/// and streaming scripts), WebAssembly allowed, no framing.
+pub fn page_policy(nonce: &str) -> String {
+    format!(
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
+         style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; \
+         base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    )
+}
+
+/// Sends [`page_policy`] with the response being rendered.
+#[cfg(feature = "ssr")]
+fn send_page_policy() {
+    use leptos::nonce::use_nonce;
+    let (Some(nonce), Some(res)) = (use_nonce(), use_context::<leptos_axum::ResponseOptions>())
+    else {
+        return;
+    };
+    if let Ok(value) = http::HeaderValue::from_str(&page_policy(&nonce)) {
+        res.insert_header(http::header::CONTENT_SECURITY_POLICY, value);
+    }
+}
+
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    send_page_policy();
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -81,6 +107,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("alerts") view=AlertsPage/>
                     <Route path=path!("audit") view=AuditPage/>
                     <Route path=path!("staff") view=StaffPage/>
+                    <Route path=path!("account/password") view=AccountPasswordPage/>
                 </ParentRoute>
             </Routes>
         </Router>
@@ -121,10 +148,11 @@ fn Frame() -> impl IntoView {
                     {move || Suspend::new(async move {
                         match session.me.await {
                             Ok(Some(me)) => view! {
-                                <span class="user" data-testid="whoami">
+                                <A href="/account/password" attr:class="user" attr:data-testid="whoami"
+                                    attr:title="Change your password">
                                     {me.username.clone()}
                                     <span class="role">{me.role.as_str()}</span>
-                                </span>
+                                </A>
                             }.into_any(),
                             _ => view! { <A href="/login">"Sign in"</A> }.into_any(),
                         }

@@ -1,7 +1,8 @@
-//! Request layers: who is calling (from the session), page guards, and the
-//! refusal of state-changing requests from other origins.
+//! Request layers: who is calling (from the session), page guards, the
+//! first-sign-in password change, and the refusal of state-changing
+//! requests from other origins.
 
-use app::dto::{CurrentStaff, Principal};
+use app::dto::Principal;
 use axum::extract::{Request, State};
 use axum::http::{header, Method, StatusCode};
 use axum::middleware::Next;
@@ -37,11 +38,7 @@ pub async fn resolve_principal(
         Ok(None) => None,
         Ok(Some((id, epoch))) => match state.store.staff_by_id(id).await {
             Err(e) => return unavailable("staff accounts cannot be read", e),
-            Ok(Some(row)) if row.is_active() && row.session_epoch == epoch => Some(CurrentStaff {
-                id: row.id,
-                username: row.username.clone(),
-                role: row.role(),
-            }),
+            Ok(Some(row)) if row.is_active() && row.session_epoch == epoch => Some(row.current()),
             Ok(_) => None,
         },
     };
@@ -51,6 +48,40 @@ pub async fn resolve_principal(
 
 /// Server functions callable without a session.
 pub const PUBLIC_API: &[&str] = &["/api/login", "/api/logout", "/api/whoami"];
+
+/// Where a signed-in person on a generated password may still go.
+pub const PASSWORD_CHANGE_PAGE: &str = "/account/password";
+const ALLOWED_BEFORE_CHANGE: &[&str] = &[PASSWORD_CHANGE_PAGE, "/api/change_password", "/login"];
+
+fn json_error(status: StatusCode, e: &app::error::AppError) -> Response {
+    let body = serde_json::to_string(e).unwrap_or_default();
+    (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
+}
+
+/// Someone signed in with a generated password may only change it (or sign
+/// out): every other call is refused and every page leads to the form.
+pub async fn require_password_change(req: Request, next: Next) -> Response {
+    let must = req
+        .extensions()
+        .get::<Principal>()
+        .and_then(|p| p.0.as_ref())
+        .is_some_and(|who| who.must_change_password);
+    let path = req.uri().path();
+    if !must
+        || PUBLIC_API.contains(&path)
+        || ALLOWED_BEFORE_CHANGE.contains(&path)
+        || (is_public(path) && !path.starts_with("/api/"))
+    {
+        return next.run(req).await;
+    }
+    if path.starts_with("/api/") {
+        return json_error(
+            StatusCode::FORBIDDEN,
+            &app::error::AppError::PasswordChangeRequired,
+        );
+    }
+    Redirect::to(PASSWORD_CHANGE_PAGE).into_response()
+}
 
 /// Refuses anonymous calls to every other server function before its input
 /// is even decoded. Each function checks again (defence in depth); this layer
@@ -62,13 +93,10 @@ pub async fn require_api_session(req: Request, next: Next) -> Response {
         .get::<Principal>()
         .is_some_and(|p| p.0.is_some());
     if path.starts_with("/api/") && !PUBLIC_API.contains(&path) && !signed_in {
-        let body = serde_json::to_string(&app::error::AppError::Unauthorized).unwrap_or_default();
-        return (
+        return json_error(
             StatusCode::UNAUTHORIZED,
-            [(header::CONTENT_TYPE, "application/json")],
-            body,
-        )
-            .into_response();
+            &app::error::AppError::Unauthorized,
+        );
     }
     next.run(req).await
 }
@@ -123,10 +151,25 @@ fn host_of(origin: &str) -> Option<String> {
     })
 }
 
+/// The one origin browsers reach the console at, when `--public-url` says.
+#[derive(Clone, Debug, Default)]
+pub struct PublicOrigin(pub Option<url::Origin>);
+
+impl PublicOrigin {
+    pub fn of(public_url: Option<&url::Url>) -> Self {
+        PublicOrigin(public_url.map(|u| u.origin()).filter(|o| o.is_tuple()))
+    }
+}
+
 /// Refuses a state-changing request whose `Origin` (or `Referer`) is not this
-/// server. Browsers always send one of them on cross-site writes; clients
-/// without either (the CLI, curl) carry no ambient cookies to abuse.
-pub async fn reject_cross_origin(req: Request, next: Next) -> Response {
+/// console: the `--public-url`'s origin when one is set, else the request's
+/// own `Host`. Browsers always send one of them on cross-site writes;
+/// clients without either (the CLI, curl) carry no ambient cookies to abuse.
+pub async fn reject_cross_origin(
+    State(public): State<std::sync::Arc<PublicOrigin>>,
+    req: Request,
+    next: Next,
+) -> Response {
     if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
         return next.run(req).await;
     }
@@ -138,17 +181,21 @@ pub async fn reject_cross_origin(req: Request, next: Next) -> Response {
     let claimed = headers
         .get(header::ORIGIN)
         .or_else(|| headers.get(header::REFERER))
-        .map(|v| v.to_str().map(host_of).ok().flatten());
+        .map(|v| v.to_str().ok().and_then(|s| url::Url::parse(s).ok()));
     let cross_site = headers
         .get("sec-fetch-site")
         .is_some_and(|v| v.as_bytes() == b"cross-site");
-    let allowed = match claimed {
-        None => !cross_site,
-        Some(None) => false,
-        Some(Some(origin_host)) => {
-            host.as_deref() == Some(origin_host.as_str())
-                || host_matches_default_port(&host, &origin_host)
-        }
+    let allowed = match (claimed, &public.0) {
+        (None, _) => !cross_site,
+        (Some(None), _) => false,
+        (Some(Some(url)), Some(origin)) => url.origin() == *origin,
+        (Some(Some(url)), None) => match host_of(url.as_str()) {
+            Some(origin_host) => {
+                host.as_deref() == Some(origin_host.as_str())
+                    || host_matches_default_port(&host, &origin_host)
+            }
+            None => false,
+        },
     };
     if allowed {
         next.run(req).await
@@ -178,6 +225,16 @@ fn host_matches_default_port(host: &Option<String>, origin_host: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn public_origin_is_scheme_host_and_port() {
+        let u = url::Url::parse("https://console.example.com/base").expect("url");
+        let o = PublicOrigin::of(Some(&u));
+        let same = url::Url::parse("https://console.example.com:443/x").expect("url");
+        let http = url::Url::parse("http://console.example.com/x").expect("url");
+        assert_eq!(o.0.as_ref(), Some(&same.origin()));
+        assert_ne!(o.0.as_ref(), Some(&http.origin()));
+    }
 
     #[test]
     fn public_paths() {

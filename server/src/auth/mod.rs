@@ -1,14 +1,20 @@
-//! Staff authentication: password hashing, sign-in throttling, and the
-//! request layers that resolve a session to a principal and refuse
-//! cross-origin writes.
+//! Staff authentication: password hashing (a bounded pool), sign-in
+//! throttling, the client's address, and the request layers that resolve a
+//! session to a principal, hold a generated password to its change, and
+//! refuse cross-origin writes.
 
+mod client;
 mod layers;
 mod password;
 mod throttle;
 
+pub use client::{address_of, client_address, ClientAddr, TrustedProxies};
 pub use layers::{
-    reject_cross_origin, require_api_session, require_page_session, resolve_principal, PUBLIC_API,
-    SESSION_EPOCH, SESSION_STAFF_ID,
+    reject_cross_origin, require_api_session, require_page_session, require_password_change,
+    resolve_principal, PublicOrigin, PASSWORD_CHANGE_PAGE, PUBLIC_API, SESSION_EPOCH,
+    SESSION_STAFF_ID,
 };
-pub use password::{generate_password, hash_password, random_chars, verify_password};
-pub use throttle::{Throttle, ThrottlePolicy};
+pub use password::{
+    generate_password, hash_password, random_chars, try_verify_password, verify_password,
+};
+pub use throttle::{Record, Throttle, ThrottlePolicy};

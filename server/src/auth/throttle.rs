@@ -1,20 +1,32 @@
-//! Sign-in throttling per account and per client address. After `free`
-//! failures inside `window`, each further attempt is refused for a lock that
-//! doubles with every failure, up to `max_lock`. A success clears the
-//! account's record. Kept in memory: a restart forgives, which is acceptable
-//! for a staff console (the lock is minutes, not a ban).
+//! Sign-in throttling, keyed by (account, client address) and by client
+//! address alone, never by account alone: a stranger flooding `admin` from
+//! one address locks that address out, not the real admin elsewhere.
+//!
+//! An attempt counts when it *starts*, before any hash runs, so a burst of
+//! concurrent guesses cannot slip through while earlier ones are hashed.
+//! The `free`-th attempt inside `window` sets a lock, and so does each one
+//! after it (once the previous lock is over), each lock twice the last, up
+//! to `max_lock`; while a lock holds, attempts are refused without counting. A success forgets the (account, address) record and
+//! gives back the address's count for that attempt. The records live in the
+//! database (`login_throttle`), so every replica shares them; keys are
+//! bounded in length and the table in rows (least recently touched go).
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use crate::error::Result;
+use crate::store::Store;
 
 #[derive(Clone, Copy, Debug)]
 pub struct ThrottlePolicy {
+    /// Attempts per (account, address) before locks start.
     pub free_per_account: u32,
+    /// Attempts per address, whatever the account, before locks start.
     pub free_per_address: u32,
     pub window: Duration,
     pub first_lock: Duration,
     pub max_lock: Duration,
+    /// Rows kept at most; the least recently touched go first.
+    pub max_records: i64,
 }
 
 impl Default for ThrottlePolicy {
@@ -25,91 +37,103 @@ impl Default for ThrottlePolicy {
             window: Duration::from_secs(15 * 60),
             first_lock: Duration::from_secs(30),
             max_lock: Duration::from_secs(15 * 60),
+            max_records: 100_000,
         }
     }
 }
 
-#[derive(Clone, Copy, Debug)]
-struct Record {
-    failures: u32,
-    first: Instant,
-    locked_until: Option<Instant>,
+/// One key's count, as stored.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Record {
+    pub attempts: i64,
+    pub window_start: i64,
+    pub locked_until: Option<i64>,
 }
 
-#[derive(Debug, Default)]
-pub struct Throttle {
-    policy: ThrottlePolicy,
-    records: Mutex<HashMap<String, Record>>,
+/// Longest account name and address kept in a key.
+const KEY_PART: usize = 64;
+
+fn bounded(s: &str) -> String {
+    s.chars().take(KEY_PART).collect()
 }
 
-const MAX_RECORDS: usize = 100_000;
-
-impl Throttle {
-    pub fn new(policy: ThrottlePolicy) -> Self {
-        Self {
-            policy,
-            records: Mutex::new(HashMap::new()),
-        }
+impl ThrottlePolicy {
+    fn ms(d: Duration) -> i64 {
+        i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
     }
 
-    fn keys(username: &str, address: &str) -> [(String, u32); 2] {
+    /// The keys one attempt counts against, with their free attempts.
+    pub fn keys(&self, account: &str, address: &str) -> [(String, i64); 2] {
+        let (account, address) = (bounded(&account.to_lowercase()), bounded(address));
         [
-            (format!("user:{}", username.to_lowercase()), 0),
-            (format!("addr:{address}"), 1),
+            (
+                format!("acct:{account}@{address}"),
+                i64::from(self.free_per_account),
+            ),
+            (format!("addr:{address}"), i64::from(self.free_per_address)),
         ]
     }
 
-    /// Seconds until an attempt is allowed, if it is refused now.
-    pub fn check(&self, username: &str, address: &str) -> Option<u64> {
-        let now = Instant::now();
-        let records = self.records.lock().unwrap_or_else(|p| p.into_inner());
-        Self::keys(username, address)
-            .iter()
-            .filter_map(|(k, _)| records.get(k).and_then(|r| r.locked_until))
-            .filter(|until| *until > now)
-            .map(|until| (until - now).as_secs().max(1))
-            .max()
+    /// Seconds until `r` lets an attempt in, if it is locked at `now`.
+    pub fn locked(&self, r: &Record, now: i64) -> Option<u64> {
+        r.locked_until.filter(|until| *until > now).map(|until| {
+            u64::try_from((until - now + 999) / 1000)
+                .unwrap_or(1)
+                .max(1)
+        })
     }
 
-    pub fn record_failure(&self, username: &str, address: &str) {
-        let now = Instant::now();
-        let p = self.policy;
-        let mut records = self.records.lock().unwrap_or_else(|p| p.into_inner());
-        if records.len() > MAX_RECORDS {
-            records.retain(|_, r| {
-                now.duration_since(r.first) < p.window || r.locked_until.is_some_and(|u| u > now)
-            });
-        }
-        for (key, kind) in Self::keys(username, address) {
-            let free = if kind == 0 {
-                p.free_per_account
-            } else {
-                p.free_per_address
-            };
-            let r = records.entry(key).or_insert(Record {
-                failures: 0,
-                first: now,
+    /// The record after one more attempt starts at `now` (the caller has
+    /// checked that no lock holds).
+    pub fn count(&self, r: Option<Record>, free: i64, now: i64) -> Record {
+        let mut r = match r {
+            Some(r) if now - r.window_start <= Self::ms(self.window) => r,
+            _ => Record {
+                attempts: 0,
+                window_start: now,
                 locked_until: None,
-            });
-            if now.duration_since(r.first) > p.window && r.locked_until.is_none_or(|u| u <= now) {
-                *r = Record {
-                    failures: 0,
-                    first: now,
-                    locked_until: None,
-                };
-            }
-            r.failures += 1;
-            if r.failures >= free {
-                let doublings = (r.failures - free).min(16);
-                let lock = p.first_lock.saturating_mul(1 << doublings).min(p.max_lock);
-                r.locked_until = Some(now + lock);
-            }
+            },
+        };
+        r.attempts += 1;
+        if r.attempts >= free {
+            let doublings = u32::try_from((r.attempts - free).min(16)).unwrap_or(16);
+            let lock = self
+                .first_lock
+                .saturating_mul(1 << doublings)
+                .min(self.max_lock);
+            r.locked_until = Some(now + Self::ms(lock));
         }
+        r
+    }
+}
+
+/// The throttle of one console: its policy over the shared records.
+#[derive(Clone, Debug)]
+pub struct Throttle {
+    policy: ThrottlePolicy,
+    store: Store,
+}
+
+impl Throttle {
+    pub fn new(store: Store, policy: ThrottlePolicy) -> Self {
+        Self { policy, store }
     }
 
-    pub fn record_success(&self, username: &str) {
-        let mut records = self.records.lock().unwrap_or_else(|p| p.into_inner());
-        records.remove(&format!("user:{}", username.to_lowercase()));
+    /// Counts an attempt as it starts. `Ok(Some(secs))`: refused, try again
+    /// in `secs` (nothing was counted).
+    pub async fn attempt(&self, account: &str, address: &str) -> Result<Option<u64>> {
+        self.store
+            .throttle_attempt(&self.policy, &self.policy.keys(account, address))
+            .await
+    }
+
+    /// A successful sign-in: its (account, address) record is forgotten and
+    /// the address gets this attempt back.
+    pub async fn succeeded(&self, account: &str, address: &str) -> Result<()> {
+        let [account_key, address_key] = self.policy.keys(account, address);
+        self.store
+            .throttle_success(&account_key.0, &address_key)
+            .await
     }
 }
 
@@ -126,37 +150,36 @@ mod tests {
     }
 
     #[test]
-    fn locks_an_account_after_repeated_failures() {
-        let t = Throttle::new(policy());
+    fn attempts_beyond_the_free_ones_lock_with_doubling() {
+        let p = policy();
+        let mut r = None;
         for _ in 0..2 {
-            t.record_failure("alice", "10.0.0.1");
-            assert_eq!(t.check("alice", "10.0.0.1"), None);
+            let next = p.count(r, 3, 1_000);
+            assert_eq!(p.locked(&next, 1_000), None);
+            r = Some(next);
         }
-        t.record_failure("alice", "10.0.0.1");
-        assert!(
-            t.check("alice", "10.0.0.2").is_some(),
-            "the account is locked from any address"
+        let third = p.count(r, 3, 1_000);
+        assert_eq!(
+            p.locked(&third, 1_000),
+            Some(30),
+            "the free-th attempt sets the lock"
         );
-        assert_eq!(t.check("bob", "10.0.0.2"), None, "others are not");
+        let fourth = p.count(Some(third), 3, 40_000);
+        assert_eq!(p.locked(&fourth, 40_000), Some(60), "the lock doubles");
+        let capped = (0..20).fold(fourth, |r, _| p.count(Some(r), 3, 40_000));
+        assert_eq!(p.locked(&capped, 40_000), Some(900), "capped at 15 min");
+        // A window later, counting starts over.
+        let later = p.count(Some(capped), 3, 40_000 + 16 * 60_000);
+        assert_eq!(later.attempts, 1);
     }
 
     #[test]
-    fn locks_an_address_across_accounts() {
-        let t = Throttle::new(policy());
-        for i in 0..5 {
-            t.record_failure(&format!("user{i}"), "10.0.0.9");
-        }
-        assert!(t.check("someone-else", "10.0.0.9").is_some());
-        assert_eq!(t.check("someone-else", "10.0.0.8"), None);
-    }
-
-    #[test]
-    fn success_clears_the_account() {
-        let t = Throttle::new(policy());
-        t.record_failure("alice", "a");
-        t.record_failure("alice", "a");
-        t.record_success("alice");
-        t.record_failure("alice", "b");
-        assert_eq!(t.check("alice", "b"), None);
+    fn keys_pair_account_with_address_and_are_bounded() {
+        let p = policy();
+        let [acct, addr] = p.keys(&"A".repeat(500), "10.0.0.1");
+        assert!(acct.0.starts_with("acct:aaaa") && acct.0.ends_with("@10.0.0.1"));
+        assert!(acct.0.len() <= 5 + 64 + 1 + 64);
+        assert_eq!(addr.0, "addr:10.0.0.1");
+        assert_eq!((acct.1, addr.1), (3, 5));
     }
 }

@@ -4,5 +4,5 @@
 mod serve;
 mod staff;
 
-pub use serve::run_serve;
+pub use serve::{ensure_first_admin, run_serve};
 pub use staff::{run_staff, StaffCommand};

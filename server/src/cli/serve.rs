@@ -3,17 +3,17 @@
 use app::dto::Role;
 use leptos::prelude::LeptosOptions;
 
-use crate::auth::{generate_password, hash_password, Throttle, ThrottlePolicy};
+use crate::auth::{generate_password, hash_password, ThrottlePolicy};
 use std::time::Duration;
 
 use crate::cluster::Cluster;
 use crate::config::{EngineArgs, ServeArgs};
-use crate::console::ConsoleService;
+use crate::console::{ConsoleOptions, ConsoleService};
 use crate::error::{Result, ServerError};
-use crate::http::{serve, AppState, HttpOptions};
+use crate::http::{serve, AppState};
 use crate::manifests::RenderSettings;
 use crate::provisioning::{spawn_observer, Engine, EngineSlot, Runner};
-use crate::store::{AuditEntry, Store};
+use crate::store::{AuditEntry, PasswordKind, Store};
 
 /// Leptos settings from cargo-leptos' environment, or the project defaults
 /// when the binary runs on its own.
@@ -51,10 +51,15 @@ pub async fn ensure_first_admin(store: &Store, configured: Option<&str>) -> Resu
         None => (generate_password(), true),
     };
     let hash = hash_password(password.clone()).await?;
+    let kind = if generated {
+        PasswordKind::Generated
+    } else {
+        PasswordKind::Chosen
+    };
     store
         .insert_staff(
             "admin",
-            &hash,
+            (&hash, kind),
             Role::Admin,
             AuditEntry::new("system", "staff.create", "staff", "admin").detail("first start"),
         )
@@ -81,9 +86,19 @@ pub async fn run_serve(store: Store, args: ServeArgs) -> Result<()> {
     let engine = EngineSlot::default();
     let console = ConsoleService::with_engine(
         store.clone(),
-        Throttle::new(ThrottlePolicy::default()),
         engine.clone(),
-        settings.clone(),
+        ConsoleOptions {
+            settings: settings.clone(),
+            throttle: ThrottlePolicy::default(),
+            public_host: args
+                .public_url
+                .as_ref()
+                .and_then(|u| u.host_str())
+                .map(str::to_string),
+            streams_per_session: args
+                .streams_per_session
+                .unwrap_or(crate::live::STREAMS_PER_SESSION),
+        },
     );
     if args.engine.wants_cluster() {
         tokio::spawn(connect_engine(
@@ -122,15 +137,7 @@ pub async fn run_serve(store: Store, args: ServeArgs) -> Result<()> {
     let local = listener.local_addr()?;
     tracing::info!(backend = ?store.backend(), "Tenantry console listening on http://{local}");
     println!("Tenantry console: http://{local}");
-    serve(
-        listener,
-        state,
-        HttpOptions {
-            secure_cookies: args.secure_cookies(),
-        },
-        shutdown_signal(),
-    )
-    .await?;
+    serve(listener, state, args.http_options(), shutdown_signal()).await?;
     store.close().await;
     Ok(())
 }

@@ -6,7 +6,7 @@ use clap::Subcommand;
 
 use crate::auth::{generate_password, hash_password};
 use crate::error::{Result, ServerError};
-use crate::store::{AuditEntry, Store};
+use crate::store::{AuditEntry, PasswordKind, Store};
 
 #[derive(Debug, Subcommand)]
 pub enum StaffCommand {
@@ -55,7 +55,9 @@ pub async fn run_staff(
             let hash = hash_password(password.clone()).await?;
             let audit = AuditEntry::new(ACTOR, "staff.create", "staff", username.clone())
                 .detail(format!("role {role}"));
-            store.insert_staff(&username, &hash, role, audit).await?;
+            store
+                .insert_staff(&username, (&hash, PasswordKind::Generated), role, audit)
+                .await?;
             writeln!(
                 out,
                 "Added {username} ({role}). One-time password: {password}"
@@ -102,7 +104,7 @@ pub async fn run_staff(
             store
                 .set_staff_password(
                     row.id,
-                    &hash,
+                    (&hash, PasswordKind::Generated),
                     AuditEntry::new(ACTOR, "staff.reset_password", "staff", username.clone()),
                 )
                 .await?;

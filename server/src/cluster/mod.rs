@@ -1,9 +1,11 @@
 //! The Kubernetes side: one client, discovery of what the cluster serves,
 //! server-side apply under one field manager, Secrets generated once,
-//! waits driven by watches, and namespace teardown that names what blocks.
+//! waits driven by watches, namespace teardown that names what blocks, and
+//! the ownership guard that keeps all of it to what Tenantry made.
 
 mod apply;
 mod discovery;
+pub mod ownership;
 mod secrets;
 mod teardown;
 mod wait;
@@ -18,7 +20,7 @@ use crate::manifests::Capabilities;
 pub use apply::{apply_all, apply_manifest, delete_manifest, get_live};
 pub use discovery::discover;
 pub use secrets::{ensure_tenant_secrets, generate_secret, read_tenant_secrets};
-pub use teardown::{delete_namespace, force_delete_namespace, TeardownBlocked};
+pub use teardown::{delete_namespace, force_delete_namespace, TeardownBlocked, TenantNamespace};
 pub use wait::{
     wait_cnpg_ready, wait_deployment_ready, wait_job_complete, wait_job_complete_of,
     wait_statefulset_ready,

@@ -1,5 +1,8 @@
 //! Removing a tenant's namespace, and saying by name what holds it when it
-//! does not go (an object with a finalizer, a stuck namespace).
+//! does not go (an object with a finalizer, a stuck namespace). Only a
+//! namespace that is Tenantry's (see `ownership`) is deleted, and only the
+//! very object judged (a UID precondition); a force strips finalizers only
+//! from objects Tenantry labelled and names the others.
 
 use std::time::Duration;
 
@@ -8,20 +11,35 @@ use k8s_openapi::api::batch::v1::Job;
 use k8s_openapi::api::core::v1::{
     ConfigMap, Namespace, PersistentVolumeClaim, Pod, Secret, Service,
 };
-use kube::api::{Api, DeleteParams, ListParams, Patch, PatchParams};
+use kube::api::{Api, DeleteParams, ListParams, Patch, PatchParams, Preconditions};
 use kube::runtime::wait::{await_condition, conditions};
 use kube::Resource;
 
+use super::ownership::{inspect, labelled_for, manager_of, NamespaceFound};
 use crate::error::{Result, ServerError};
+
+/// A tenant's namespace as its row knows it.
+#[derive(Clone, Copy, Debug)]
+pub struct TenantNamespace<'a> {
+    pub name: &'a str,
+    pub tenant: &'a str,
+    /// The UID of the namespace Tenantry created, when remembered.
+    pub uid: Option<&'a str>,
+}
 
 /// Why a teardown did not finish: each entry names an object and what holds it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TeardownBlocked(pub Vec<String>);
 
 /// Lists the `K` objects in `ns` that finalizers hold; with `strip`, removes
-/// those finalizers (an admin's force) and says so.
-async fn held_by_finalizers<K>(client: &kube::Client, ns: &str, strip: bool, out: &mut Vec<String>)
-where
+/// those finalizers (an admin's force) from the objects Tenantry labelled for
+/// `tenant`, and says so; the others are named and left as they are.
+async fn held_by_finalizers<K>(
+    client: &kube::Client,
+    (ns, tenant): (&str, &str),
+    strip: bool,
+    out: &mut Vec<String>,
+) where
     K: Resource<Scope = k8s_openapi::NamespaceResourceScope>
         + Clone
         + serde::de::DeserializeOwned
@@ -39,6 +57,15 @@ where
                     out.push(format!(
                         "{kind} {ns}/{name} is held by finalizer(s) {}",
                         f.join(", ")
+                    ));
+                    continue;
+                }
+                if !labelled_for(meta, tenant) {
+                    out.push(format!(
+                        "{kind} {ns}/{name} is held by finalizer(s) {} and is not Tenantry's \
+                         (managed by {}): left as it is",
+                        f.join(", "),
+                        manager_of(meta)
                     ));
                     continue;
                 }
@@ -64,16 +91,18 @@ where
 
 /// What keeps a namespace from going away (with `strip`, after removing
 /// the finalizers that did).
-async fn blockers(client: &kube::Client, ns: &str, strip: bool) -> Vec<String> {
+async fn blockers(client: &kube::Client, t: &TenantNamespace<'_>, strip: bool) -> Vec<String> {
     let mut out = vec![];
-    held_by_finalizers::<ConfigMap>(client, ns, strip, &mut out).await;
-    held_by_finalizers::<Secret>(client, ns, strip, &mut out).await;
-    held_by_finalizers::<Service>(client, ns, strip, &mut out).await;
-    held_by_finalizers::<Pod>(client, ns, strip, &mut out).await;
-    held_by_finalizers::<PersistentVolumeClaim>(client, ns, strip, &mut out).await;
-    held_by_finalizers::<Deployment>(client, ns, strip, &mut out).await;
-    held_by_finalizers::<StatefulSet>(client, ns, strip, &mut out).await;
-    held_by_finalizers::<Job>(client, ns, strip, &mut out).await;
+    let at = (t.name, t.tenant);
+    held_by_finalizers::<ConfigMap>(client, at, strip, &mut out).await;
+    held_by_finalizers::<Secret>(client, at, strip, &mut out).await;
+    held_by_finalizers::<Service>(client, at, strip, &mut out).await;
+    held_by_finalizers::<Pod>(client, at, strip, &mut out).await;
+    held_by_finalizers::<PersistentVolumeClaim>(client, at, strip, &mut out).await;
+    held_by_finalizers::<Deployment>(client, at, strip, &mut out).await;
+    held_by_finalizers::<StatefulSet>(client, at, strip, &mut out).await;
+    held_by_finalizers::<Job>(client, at, strip, &mut out).await;
+    let ns = t.name;
     if strip {
         return out;
     }
@@ -90,20 +119,36 @@ async fn blockers(client: &kube::Client, ns: &str, strip: bool) -> Vec<String> {
     out
 }
 
-/// Deletes the namespace and waits until it is gone. Absent already is fine.
-pub async fn delete_namespace(client: &kube::Client, ns: &str, timeout: Duration) -> Result<()> {
+/// Deletes the tenant's namespace, if it is Tenantry's, and waits until it
+/// is gone. Absent already is fine; anyone else's is refused.
+pub async fn delete_namespace(
+    client: &kube::Client,
+    t: &TenantNamespace<'_>,
+    timeout: Duration,
+) -> Result<()> {
+    let ns = t.name;
     let api: Api<Namespace> = Api::all(client.clone());
-    let uid = match api
-        .get_opt(ns)
-        .await
-        .map_err(|e| ServerError::kube_on(&format!("Namespace {ns}"), e))?
-    {
-        None => return Ok(()),
-        Some(n) => n.metadata.uid.unwrap_or_default(),
+    let uid = match inspect(client, ns, t.tenant, t.uid).await? {
+        NamespaceFound::Absent => return Ok(()),
+        NamespaceFound::Ours { uid, .. } => uid,
     };
-    match api.delete(ns, &DeleteParams::background()).await {
+    let params = DeleteParams {
+        preconditions: Some(Preconditions {
+            uid: Some(uid.clone()),
+            resource_version: None,
+        }),
+        ..DeleteParams::background()
+    };
+    match api.delete(ns, &params).await {
         Ok(_) => {}
         Err(kube::Error::Api(e)) if e.code == 404 => return Ok(()),
+        Err(kube::Error::Api(e)) if e.code == 409 => {
+            return Err(ServerError::NotOurs(format!(
+            "Namespace {ns} was replaced by another of the same name while it was being removed \
+                 ({}); Tenantry will not delete the new one",
+            e.message
+        )))
+        }
         Err(e) => return Err(ServerError::kube_on(&format!("Namespace {ns}"), e)),
     }
     match tokio::time::timeout(
@@ -117,7 +162,7 @@ pub async fn delete_namespace(client: &kube::Client, ns: &str, timeout: Duration
             "watching Namespace {ns} failed: {e}"
         ))),
         Err(_) => {
-            let held = blockers(client, ns, false).await;
+            let held = blockers(client, t, false).await;
             Err(ServerError::Blocked {
                 what: format!(
                     "Namespace {ns} was not removed after {}s",
@@ -130,17 +175,31 @@ pub async fn delete_namespace(client: &kube::Client, ns: &str, timeout: Duration
 }
 
 /// An admin's force: deletes the namespace and, when finalizers hold it,
-/// removes them and waits again. Returns what was removed, for the log.
+/// removes those of Tenantry's objects and waits again. Returns what was
+/// removed, for the log; what still blocks (objects that are not
+/// Tenantry's) is named in the error.
 pub async fn force_delete_namespace(
     client: &kube::Client,
-    ns: &str,
+    t: &TenantNamespace<'_>,
     timeout: Duration,
 ) -> Result<Vec<String>> {
-    match delete_namespace(client, ns, timeout).await {
+    match delete_namespace(client, t, timeout).await {
         Err(ServerError::Blocked { .. }) => {
-            let removed = blockers(client, ns, true).await;
-            delete_namespace(client, ns, timeout).await?;
-            Ok(removed)
+            let removed = blockers(client, t, true).await;
+            match delete_namespace(client, t, timeout).await {
+                Ok(()) => Ok(removed),
+                Err(ServerError::Blocked { what, held }) => {
+                    // What was stripped and what was left is named already;
+                    // add only what the namespace itself reports.
+                    let mut all = removed;
+                    all.extend(held.0.into_iter().filter(|h| h.starts_with("Namespace ")));
+                    Err(ServerError::Blocked {
+                        what,
+                        held: TeardownBlocked(all),
+                    })
+                }
+                Err(e) => Err(e),
+            }
         }
         other => other.map(|()| vec![]),
     }

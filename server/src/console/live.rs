@@ -10,7 +10,7 @@ use app::error::AppError;
 
 use super::tenants::random_suffix;
 use super::{require, ConsoleService, R};
-use crate::manifests::{render, to_yaml, TenantInput};
+use crate::manifests::{namespace_of, render, to_yaml, TenantInput};
 
 impl ConsoleService {
     /// Tenants with their live health; a health filter is applied here,
@@ -222,8 +222,10 @@ impl ConsoleService {
             .tenant_id
             .clone()
             .unwrap_or_else(|| tenant_id_from(&valid.fields.company_name, &random_suffix()));
+        let namespace = namespace_of(&self.render_settings, &id);
         let input = TenantInput {
             id: &id,
+            namespace: &namespace,
             custom_domain: valid.fields.custom_domain.as_deref(),
             template_key: &template.key,
             template_version: template.version,

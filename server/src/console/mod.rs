@@ -16,7 +16,7 @@ use app::api::Console;
 use app::dto::*;
 use app::error::AppError;
 
-use crate::auth::Throttle;
+use crate::auth::{Throttle, ThrottlePolicy};
 use crate::live::Live;
 use crate::manifests::RenderSettings;
 use crate::provisioning::EngineSlot;
@@ -29,37 +29,53 @@ pub struct ConsoleService {
     throttle: Throttle,
     /// The engine, once a cluster is connected.
     engine: EngineSlot,
-    /// For dry-runs while no cluster is connected.
+    /// Where tenants go (namespace prefix, base domain); also for dry-runs
+    /// while no cluster is connected.
     render_settings: RenderSettings,
+    /// The console's own host, which no tenant may take as its domain.
+    public_host: Option<String>,
     /// Health, pods and the live stream's hub.
     live: Live,
+}
+
+/// How a console is set up, beyond its store and engine.
+#[derive(Clone, Debug)]
+pub struct ConsoleOptions {
+    pub settings: RenderSettings,
+    pub throttle: ThrottlePolicy,
+    /// The host of `--public-url`, if one is set.
+    pub public_host: Option<String>,
+    /// Live streams one session may hold open; one more replaces the oldest.
+    pub streams_per_session: usize,
+}
+
+impl Default for ConsoleOptions {
+    fn default() -> Self {
+        Self {
+            settings: RenderSettings::default(),
+            throttle: ThrottlePolicy::default(),
+            public_host: None,
+            streams_per_session: crate::live::STREAMS_PER_SESSION,
+        }
+    }
 }
 
 impl ConsoleService {
     /// A console without a cluster: records and dry-runs work, operations
     /// answer "unavailable".
-    pub fn new(store: Store, throttle: Throttle) -> Arc<Self> {
-        Self::with_engine(
-            store,
-            throttle,
-            EngineSlot::default(),
-            RenderSettings::default(),
-        )
+    pub fn new(store: Store, opts: ConsoleOptions) -> Arc<Self> {
+        Self::with_engine(store, EngineSlot::default(), opts)
     }
 
     /// A console whose operations use the engine in `engine` once it is set.
-    pub fn with_engine(
-        store: Store,
-        throttle: Throttle,
-        engine: EngineSlot,
-        render_settings: RenderSettings,
-    ) -> Arc<Self> {
-        let live = Live::start(store.clone(), engine.clone());
+    pub fn with_engine(store: Store, engine: EngineSlot, opts: ConsoleOptions) -> Arc<Self> {
+        let live = Live::start(store.clone(), engine.clone(), opts.streams_per_session);
         Arc::new(Self {
+            throttle: Throttle::new(store.clone(), opts.throttle),
             store,
-            throttle,
             engine,
-            render_settings,
+            render_settings: opts.settings,
+            public_host: opts.public_host,
             live,
         })
     }
@@ -94,6 +110,16 @@ impl Console for ConsoleService {
     }
     async fn logout(&self, req: &http::request::Parts) -> R<()> {
         self.sign_out(req).await
+    }
+    async fn change_password(
+        &self,
+        req: &http::request::Parts,
+        who: &CurrentStaff,
+        current_password: String,
+        new_password: String,
+    ) -> R<CurrentStaff> {
+        self.change_own_password(req, who, current_password, new_password)
+            .await
     }
 
     async fn dashboard(&self, who: &CurrentStaff) -> R<DashboardDto> {

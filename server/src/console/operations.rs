@@ -154,6 +154,7 @@ impl ConsoleService {
         }
         let input = TenantInput {
             id: &t.id,
+            namespace: &t.namespace,
             custom_domain: t.custom_domain.as_deref(),
             template_key: &target.key,
             template_version: target.version,
@@ -236,6 +237,9 @@ impl ConsoleService {
         require(who, Role::Operator, "deprovision tenants")?;
         if form.force {
             require(who, Role::Admin, "force a deprovisioning")?;
+        }
+        if form.purge_audit {
+            require(who, Role::Admin, "purge a tenant's audit trail")?;
         }
         let t = self.store.get_tenant(&tenant).await?;
         let valid = form.validate(&t.id, now_ms())?;

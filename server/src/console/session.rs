@@ -1,15 +1,20 @@
-//! Sign-in and sign-out: throttled, audited, and rotating the session id.
+//! Sign-in, sign-out and changing one's own password: throttled, audited,
+//! and rotating the session id.
 
-use std::net::SocketAddr;
-
+use app::domain::validate::{validate_password, MAX_PASSWORD};
 use app::dto::CurrentStaff;
 use app::error::AppError;
-use axum::extract::ConnectInfo;
 use tower_sessions::Session;
 
 use super::{ConsoleService, R};
-use crate::auth::{verify_password, SESSION_EPOCH, SESSION_STAFF_ID};
-use crate::store::AuditEntry;
+use crate::auth::{
+    address_of, hash_password, try_verify_password, verify_password, SESSION_EPOCH,
+    SESSION_STAFF_ID,
+};
+use crate::store::{AuditEntry, PasswordKind};
+
+/// The longest user name looked up; longer ones cannot exist.
+const MAX_USERNAME: usize = 64;
 
 fn session_of(req: &http::request::Parts) -> R<Session> {
     req.extensions
@@ -23,13 +28,6 @@ fn session_error(e: tower_sessions::session::Error) -> AppError {
     AppError::Unavailable(format!("The session could not be saved: {e}."))
 }
 
-fn client_address(req: &http::request::Parts) -> String {
-    req.extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip().to_string())
-        .unwrap_or_else(|| "unknown".into())
-}
-
 impl ConsoleService {
     pub(super) async fn sign_in(
         &self,
@@ -38,23 +36,36 @@ impl ConsoleService {
         password: String,
     ) -> R<CurrentStaff> {
         let session = session_of(req)?;
-        let address = client_address(req);
+        let address = address_of(req);
         let username = username.trim().to_lowercase();
-        if let Some(retry_after_secs) = self.throttle.check(&username, &address) {
+        // Counted as it starts, before any hash runs.
+        if let Some(retry_after_secs) = self.throttle.attempt(&username, &address).await? {
             return Err(AppError::Throttled { retry_after_secs });
         }
-        // Bounded input: a megabyte "password" must not cost a megabyte of hashing.
-        let row = if username.len() <= 64 && password.len() <= 1024 {
+        // Bounded input: a megabyte "password" must not cost a megabyte of
+        // hashing, and no such account can exist.
+        let bounded = username.len() <= MAX_USERNAME && password.len() <= MAX_PASSWORD * 4;
+        let row = if bounded {
             self.store.staff_by_username(&username).await?
         } else {
             None
         };
         let usable = row.filter(|r| r.is_active());
-        let ok =
-            verify_password(password, usable.as_ref().map(|r| r.password_hash.clone())).await?;
+        let ok = if bounded {
+            let hash = usable.as_ref().map(|r| r.password_hash.clone());
+            match try_verify_password(password, hash).await? {
+                Some(ok) => ok,
+                None => {
+                    return Err(AppError::Busy {
+                        retry_after_secs: 1,
+                    })
+                }
+            }
+        } else {
+            false
+        };
         let Some(row) = usable.filter(|_| ok) else {
-            self.throttle.record_failure(&username, &address);
-            let shown: String = username.chars().take(64).collect();
+            let shown: String = username.chars().take(MAX_USERNAME).collect();
             self.store
                 .write_audit(
                     AuditEntry::new(&shown, "auth.login_failed", "staff", shown.clone())
@@ -63,7 +74,7 @@ impl ConsoleService {
                 .await?;
             return Err(AppError::BadCredentials);
         };
-        self.throttle.record_success(&username);
+        self.throttle.succeeded(&username, &address).await?;
         session.cycle_id().await.map_err(session_error)?;
         session
             .insert(SESSION_STAFF_ID, row.id)
@@ -82,11 +93,7 @@ impl ConsoleService {
                     .detail(format!("from {address}")),
             )
             .await?;
-        Ok(CurrentStaff {
-            id: row.id,
-            username: row.username.clone(),
-            role: row.role(),
-        })
+        Ok(row.current())
     }
 
     pub(super) async fn sign_out(&self, req: &http::request::Parts) -> R<()> {
@@ -103,5 +110,56 @@ impl ConsoleService {
         }
         session.flush().await.map_err(session_error)?;
         Ok(())
+    }
+
+    /// Every staff member changes their own password here (and must, after
+    /// signing in with a generated one). The account's other sessions end;
+    /// this one continues under a new id.
+    pub(super) async fn change_own_password(
+        &self,
+        req: &http::request::Parts,
+        who: &CurrentStaff,
+        current: String,
+        new: String,
+    ) -> R<CurrentStaff> {
+        let session = session_of(req)?;
+        let mut errors = app::error::FieldErrors::default();
+        errors.check("new_password", validate_password(&new));
+        if new == current {
+            errors.push("new_password", "must differ from the current password");
+        }
+        errors.into_result()?;
+        let row = self
+            .store
+            .staff_by_id(who.id)
+            .await?
+            .ok_or(AppError::Unauthorized)?;
+        if current.len() > MAX_PASSWORD * 4
+            || !verify_password(current, Some(row.password_hash.clone())).await?
+        {
+            return Err(AppError::invalid(
+                "current_password",
+                "is not your current password",
+            ));
+        }
+        let hash = hash_password(new).await?;
+        let audit = AuditEntry::new(
+            &who.username,
+            "staff.change_password",
+            "staff",
+            who.username.clone(),
+        )
+        .detail(format!("from {}", address_of(req)));
+        let row = self
+            .store
+            .set_staff_password(who.id, (&hash, PasswordKind::Chosen), audit)
+            .await?;
+        session.cycle_id().await.map_err(session_error)?;
+        session
+            .insert(SESSION_EPOCH, row.session_epoch)
+            .await
+            .map_err(session_error)?;
+        session.save().await.map_err(session_error)?;
+        Ok(row.current())
     }
 }

@@ -7,7 +7,7 @@ use app::error::AppError;
 
 use super::{require, ConsoleService, R};
 use crate::auth::{generate_password, hash_password};
-use crate::store::AuditEntry;
+use crate::store::{AuditEntry, PasswordKind};
 
 impl ConsoleService {
     pub(super) async fn add_staff(
@@ -30,7 +30,7 @@ impl ConsoleService {
             .detail(format!("role {role}"));
         let row = self
             .store
-            .insert_staff(&username, &hash, role, audit)
+            .insert_staff(&username, (&hash, PasswordKind::Generated), role, audit)
             .await?;
         Ok(NewStaffResult {
             staff: row.to_dto(),
@@ -102,7 +102,10 @@ impl ConsoleService {
             "staff",
             id.to_string(),
         );
-        let row = self.store.set_staff_password(id, &hash, audit).await?;
+        let row = self
+            .store
+            .set_staff_password(id, (&hash, PasswordKind::Generated), audit)
+            .await?;
         Ok(NewStaffResult {
             staff: row.to_dto(),
             one_time_password: password,

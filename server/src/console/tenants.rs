@@ -6,6 +6,7 @@ use app::dto::{CurrentStaff, IdCheck, NewTenantForm, Role, TenantDto, TenantForm
 use app::error::AppError;
 
 use super::{require, ConsoleService, R};
+use crate::cluster::ownership::existing_namespace;
 use crate::store::NewTenantRecord;
 
 /// Random suffixes tried before giving up on a generated ID (each collides
@@ -20,9 +21,12 @@ impl ConsoleService {
     pub(super) async fn new_tenant(&self, who: &CurrentStaff, form: NewTenantForm) -> R<TenantDto> {
         require(who, Role::Operator, "create tenants")?;
         let valid = form.validate()?;
+        self.check_custom_domain(valid.fields.custom_domain.as_deref())?;
         if let Some(id) = &valid.tenant_id {
+            let namespace = self.namespace_for(id).await?;
             let record = NewTenantRecord {
                 id,
+                namespace: &namespace,
                 fields: &valid.fields,
                 template_id: valid.template_id,
             };
@@ -30,8 +34,13 @@ impl ConsoleService {
         }
         for _ in 0..ID_ATTEMPTS {
             let id = tenant_id_from(&valid.fields.company_name, &random_suffix());
+            let namespace = match self.namespace_for(&id).await {
+                Err(AppError::Invalid(_)) => continue,
+                other => other?,
+            };
             let record = NewTenantRecord {
                 id: &id,
+                namespace: &namespace,
                 fields: &valid.fields,
                 template_id: valid.template_id,
             };
@@ -57,7 +66,63 @@ impl ConsoleService {
     ) -> R<TenantDto> {
         require(who, Role::Operator, "edit tenants")?;
         let valid = form.validate()?;
+        self.check_custom_domain(valid.custom_domain.as_deref())?;
         Ok(self.store.update_tenant(&id, &valid, &who.username).await?)
+    }
+
+    /// The namespace a new tenant `id` gets: refused (on `tenant_id`) when it
+    /// is one of the cluster's own or the console's, or when the cluster
+    /// (once connected) already has a namespace of that name, whoever made it.
+    async fn namespace_for(&self, id: &str) -> R<String> {
+        let ns = self
+            .render_settings
+            .tenant_namespace(id)
+            .map_err(|rule| AppError::invalid("tenant_id", format!("\"{id}\" {rule}")))?;
+        if self.store.namespace_taken(&ns).await? {
+            return Err(AppError::invalid(
+                "tenant_id",
+                format!("\"{id}\" cannot be used: the namespace \"{ns}\" is another tenant's"),
+            ));
+        }
+        if let Some(engine) = self.engine.get() {
+            match existing_namespace(&engine.cluster.client, &ns).await {
+                Ok(None) => {}
+                Ok(Some(why)) => {
+                    return Err(AppError::invalid(
+                        "tenant_id",
+                        format!("\"{id}\" cannot be used: {why}"),
+                    ))
+                }
+                Err(e) => {
+                    return Err(AppError::Unavailable(format!(
+                        "The cluster could not be asked whether the namespace \"{ns}\" exists: {e}."
+                    )))
+                }
+            }
+        }
+        Ok(ns)
+    }
+
+    /// A custom domain may be neither under the base domain (tenant hosts
+    /// `<id>.<base>` live there) nor the console's own host.
+    fn check_custom_domain(&self, domain: Option<&str>) -> R<()> {
+        let Some(domain) = domain else {
+            return Ok(());
+        };
+        let base = &self.render_settings.base_domain;
+        if domain == base || domain.ends_with(&format!(".{base}")) {
+            return Err(AppError::invalid(
+                "custom_domain",
+                format!("must not be under the base domain \"{base}\", where tenant hosts <id>.{base} live"),
+            ));
+        }
+        if self.public_host.as_deref() == Some(domain) {
+            return Err(AppError::invalid(
+                "custom_domain",
+                format!("\"{domain}\" is the console's own host"),
+            ));
+        }
+        Ok(())
     }
 
     pub(super) async fn suggest_id(&self, who: &CurrentStaff, company_name: String) -> R<String> {
@@ -91,6 +156,19 @@ impl ConsoleService {
                 id,
                 ok: false,
             });
+        }
+        match self.namespace_for(&id).await {
+            Ok(_) => {}
+            Err(e) => {
+                return Ok(IdCheck {
+                    message: e
+                        .field_message("tenant_id")
+                        .map(|m| format!("{m}."))
+                        .unwrap_or_else(|| e.to_string()),
+                    id,
+                    ok: false,
+                })
+            }
         }
         Ok(IdCheck {
             message: format!("\"{id}\" is available."),

@@ -1,6 +1,12 @@
 //! The HTTP surface: state, router and listener. Pages and server functions
 //! come from Leptos; health probes and the layers are ours.
 
+mod arguments;
+mod guards;
+
+pub use arguments::repeated_key;
+pub use guards::{HeaderPolicy, BODY_LIMIT, LOGIN_BODY_LIMIT};
+
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -17,7 +23,8 @@ use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 
 use crate::auth::{
-    reject_cross_origin, require_api_session, require_page_session, resolve_principal,
+    client_address, reject_cross_origin, require_api_session, require_page_session,
+    require_password_change, resolve_principal, PublicOrigin, TrustedProxies,
 };
 use crate::console::ConsoleService;
 use crate::store::{SessionStore, Store};
@@ -36,10 +43,22 @@ impl FromRef<AppState> for LeptosOptions {
     }
 }
 
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct HttpOptions {
-    /// Mark the session cookie `Secure` (served over TLS).
-    pub secure_cookies: bool,
+    /// The URL staff reach the console at: its origin is the only one
+    /// allowed to send writes, and an https URL marks the session cookie
+    /// `Secure` and turns on HSTS.
+    pub public_url: Option<url::Url>,
+    /// Proxies whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+}
+
+impl HttpOptions {
+    pub fn https(&self) -> bool {
+        self.public_url
+            .as_ref()
+            .is_some_and(|u| u.scheme() == "https")
+    }
 }
 
 /// How long an idle session stays signed in.
@@ -53,7 +72,7 @@ pub fn router(state: AppState, opts: HttpOptions) -> Router {
         .with_name("tenantry_session")
         .with_http_only(true)
         .with_same_site(SameSite::Strict)
-        .with_secure(opts.secure_cookies)
+        .with_secure(opts.https())
         .with_expiry(Expiry::OnInactivity(time::Duration::hours(
             SESSION_IDLE_HOURS,
         )));
@@ -69,14 +88,30 @@ pub fn router(state: AppState, opts: HttpOptions) -> Router {
             move || shell(leptos_options.clone()),
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        // Requests pass these from the last to the first.
+        .layer(middleware::from_fn(arguments::check_arguments))
         .layer(middleware::from_fn(require_page_session))
+        .layer(middleware::from_fn(require_password_change))
         .layer(middleware::from_fn(require_api_session))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             resolve_principal,
         ))
         .layer(sessions)
-        .layer(middleware::from_fn(reject_cross_origin))
+        .layer(middleware::from_fn(guards::server_fn_status))
+        .layer(middleware::from_fn(guards::bounded_bodies))
+        .layer(middleware::from_fn_with_state(
+            Arc::new(PublicOrigin::of(opts.public_url.as_ref())),
+            reject_cross_origin,
+        ))
+        .layer(middleware::from_fn_with_state(
+            Arc::new(TrustedProxies(opts.trusted_proxies.clone())),
+            client_address,
+        ))
+        .layer(middleware::from_fn_with_state(
+            Arc::new(HeaderPolicy { hsts: opts.https() }),
+            guards::security_headers,
+        ))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

@@ -4,6 +4,7 @@
 
 pub mod hub;
 pub mod sse;
+pub mod streams;
 pub mod topics;
 pub mod view;
 pub mod watch;
@@ -20,6 +21,8 @@ use tokio::sync::broadcast::error::RecvError;
 use crate::provisioning::EngineSlot;
 use crate::store::{Change, Store};
 use hub::Hub;
+use streams::Streams;
+pub use streams::STREAMS_PER_SESSION;
 use view::ClusterView;
 
 /// Kubernetes events shown per tenant.
@@ -31,16 +34,22 @@ pub struct Live {
     hub: Hub,
     view: Arc<ClusterView>,
     engine: EngineSlot,
+    streams: Arc<Streams>,
 }
 
 impl Live {
     /// Starts feeding the hub from `store`'s writes, and from the cluster
     /// once the engine has connected one. Without a tokio runtime (plain
     /// unit tests) nothing is fed.
-    pub fn start(store: Store, engine: EngineSlot) -> Live {
+    pub fn start(store: Store, engine: EngineSlot, streams_per_session: usize) -> Live {
         let hub = Hub::new();
         let view = Arc::new(ClusterView::new(hub.clone()));
-        let live = Live { hub, view, engine };
+        let live = Live {
+            hub,
+            view,
+            engine,
+            streams: Streams::new(streams_per_session),
+        };
         if tokio::runtime::Handle::try_current().is_ok() {
             tokio::spawn(feed_from_store(store, live.clone()));
             tokio::spawn(watch_when_connected(live.clone()));
@@ -54,6 +63,11 @@ impl Live {
 
     pub fn view(&self) -> &ClusterView {
         &self.view
+    }
+
+    /// The open streams per session, bounded.
+    pub fn streams(&self) -> &Arc<Streams> {
+        &self.streams
     }
 
     /// The latest Kubernetes events in a tenant's namespace, newest first
@@ -131,7 +145,7 @@ async fn feed_from_store(store: Store, live: Live) {
             Ok(Change::Tenant(id)) => {
                 let data = match store.get_tenant(&id).await {
                     Ok(t) => {
-                        live.view.set_state(&id, t.state);
+                        live.view.set_state(&id, t.state, &t.namespace);
                         json!({ "tenant_id": id, "state": t.state })
                     }
                     Err(_) => json!({ "tenant_id": id, "state": null }),

@@ -1,7 +1,10 @@
 //! `GET /api/live?topics=…`: the one server-sent-event stream per browser
 //! tab. It resumes from `Last-Event-ID`, sends keep-alives, drops a client
 //! that falls behind (it reconnects and resumes or resyncs), and ends when
-//! the session does.
+//! the session does. A session holds at most a few streams (one more
+//! replaces the oldest: `event: replaced`); a storage outage while checking
+//! the session ends the stream with `event: unavailable` (the browser
+//! reconnects), never with "signed out".
 
 use std::collections::{HashMap, VecDeque};
 use std::convert::Infallible;
@@ -20,6 +23,7 @@ use tower_sessions::session::Id;
 use tower_sessions::{Session, SessionStore as _};
 
 use super::hub::{Numbered, Resume};
+use super::streams::{Streams, Ticket};
 use super::topics::Topics;
 use crate::auth::{SESSION_EPOCH, SESSION_STAFF_ID};
 use crate::http::AppState;
@@ -65,7 +69,9 @@ pub async fn live_stream(
         .and_then(|v| v.to_str().ok())
         .map(str::to_string)
         .or_else(|| query.get("last_event_id").cloned());
-    let hub = state.console.live().hub();
+    let live = state.console.live();
+    let ticket = live.streams().open(&sid.to_string());
+    let hub = live.hub();
     let closing = hub.closing();
     let (rx, resume) = hub.subscribe(last.as_deref());
     let mut backlog = VecDeque::new();
@@ -84,7 +90,9 @@ pub async fn live_stream(
             sid,
             staff_id,
             epoch,
+            streams: Arc::clone(live.streams()),
         },
+        ticket,
         ended: false,
         closing,
     };
@@ -94,24 +102,33 @@ pub async fn live_stream(
 }
 
 /// Whether the stream's session is still signed in (not logged out,
-/// expired, disabled or reset).
+/// expired, disabled or reset); the answer is shared by the session's
+/// streams for [`SESSION_CHECK`].
 struct Guard {
     store: Store,
     sid: Id,
     staff_id: i64,
     epoch: i64,
+    streams: Arc<Streams>,
 }
 
 impl Guard {
-    async fn signed_in(&self) -> bool {
-        let sessions = SessionStore::new(self.store.clone());
-        if !matches!(sessions.load(&self.sid).await, Ok(Some(_))) {
-            return false;
+    /// `Err` when the database could not say (the stream ends, to be retried).
+    async fn signed_in(&self) -> Result<bool, String> {
+        let key = self.sid.to_string();
+        if let Some(ok) = self.streams.cached(&key, SESSION_CHECK) {
+            return Ok(ok);
         }
-        matches!(
-            self.store.staff_by_id(self.staff_id).await,
-            Ok(Some(row)) if row.is_active() && row.session_epoch == self.epoch
-        )
+        let sessions = SessionStore::new(self.store.clone());
+        let ok = match sessions.load(&self.sid).await.map_err(|e| e.to_string())? {
+            None => false,
+            Some(_) => matches!(
+                self.store.staff_by_id(self.staff_id).await.map_err(|e| e.to_string())?,
+                Some(row) if row.is_active() && row.session_epoch == self.epoch
+            ),
+        };
+        self.streams.remember(&key, ok);
+        Ok(ok)
     }
 }
 
@@ -122,6 +139,8 @@ struct Client {
     topics: Topics,
     check: tokio::time::Interval,
     guard: Guard,
+    /// This stream's place among its session's streams.
+    ticket: Ticket,
     ended: bool,
     closing: tokio::sync::watch::Receiver<bool>,
 }
@@ -168,12 +187,25 @@ impl Client {
                     Err(RecvError::Closed) => return None,
                 },
                 _ = self.closing.changed() => return None,
-                _ = self.check.tick() => {
-                    if !self.guard.signed_in().await {
+                _ = self.ticket.replaced.changed() => {
+                    self.ended = true;
+                    let why = "a newer stream of this session replaced this one";
+                    return Some((Ok(control("replaced", why)), self));
+                }
+                _ = self.check.tick() => match self.guard.signed_in().await {
+                    Ok(true) => {}
+                    Ok(false) => {
                         self.ended = true;
                         return Some((Ok(control("signed-out", "the session has ended")), self));
                     }
-                }
+                    Err(why) => {
+                        tracing::warn!(error = %why, "live stream: the session could not be checked");
+                        self.ended = true;
+                        let e = control("unavailable", "the session could not be checked; reconnect")
+                            .retry(Duration::from_secs(3));
+                        return Some((Ok(e), self));
+                    }
+                },
             }
         }
     }

@@ -1,7 +1,9 @@
 //! What the cluster looks like now, per tenant, kept small: watches over
 //! Tenantry's pods, Deployments and Jobs (selected by label, across tenant
 //! namespaces) fold each object into a summary, derive each tenant's health,
-//! and tell the hub what changed.
+//! and tell the hub what changed. An object counts for a tenant only when it
+//! carries the tenant's label *and* lives in the tenant's own namespace: a
+//! label copied onto a pod elsewhere changes nothing.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::RwLock;
@@ -47,8 +49,19 @@ pub enum Item {
     Workload(WorkloadDto),
 }
 
-/// One object, ready to be folded in: (tenant, name, summary).
-pub type Summary = (String, String, Item);
+/// One object, ready to be folded in: where it belongs and what it is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Summary {
+    /// Its `tenantry.io/tenant` label.
+    pub tenant: String,
+    pub namespace: String,
+    pub name: String,
+    pub item: Item,
+}
+
+/// Objects are held per (tenant label, namespace); only the pair whose
+/// namespace is the tenant's own is ever read.
+type Key = (String, String);
 
 #[derive(Default)]
 struct TenantObjects {
@@ -60,8 +73,9 @@ struct TenantObjects {
 
 #[derive(Default)]
 struct State {
-    tenants: HashMap<String, TenantObjects>,
-    states: HashMap<String, TenantState>,
+    tenants: HashMap<Key, TenantObjects>,
+    /// Each tenant's lifecycle state and namespace, from the database.
+    states: HashMap<String, (TenantState, String)>,
     /// Which watches have listed and are watching.
     watching: [bool; 3],
     /// Since when every watch has been connected, or when one dropped.
@@ -73,6 +87,18 @@ struct State {
 impl State {
     fn connected(&self) -> bool {
         self.watching.iter().all(|w| *w)
+    }
+
+    /// The key of a tenant's own objects, once its namespace is known.
+    fn key_of(&self, tenant: &str) -> Option<Key> {
+        self.states
+            .get(tenant)
+            .map(|(_, ns)| (tenant.to_string(), ns.clone()))
+    }
+
+    /// Whether objects under `key` are the tenant's own.
+    fn counts(&self, key: &Key) -> bool {
+        self.states.get(&key.0).is_some_and(|(_, ns)| *ns == key.1)
     }
 }
 
@@ -94,11 +120,11 @@ impl ClusterView {
         let Ok(s) = self.state.read() else {
             return HealthDto::unknown("the live view is unavailable");
         };
-        let Some(state) = s.states.get(tenant).copied() else {
+        let (Some(&(state, _)), Some(key)) = (s.states.get(tenant), s.key_of(tenant)) else {
             return HealthDto::unknown("not known yet");
         };
         let empty = TenantObjects::default();
-        let objs = s.tenants.get(tenant).unwrap_or(&empty);
+        let objs = s.tenants.get(&key).unwrap_or(&empty);
         let (health, mut reason) = objs.health.clone().unwrap_or_else(|| derive(state, objs));
         let connected = s.connected();
         if !s.started {
@@ -128,7 +154,7 @@ impl ClusterView {
             .read()
             .ok()
             .and_then(|s| {
-                s.tenants.get(tenant).map(|o| {
+                s.tenants.get(&s.key_of(tenant)?).map(|o| {
                     (
                         o.pods.values().cloned().collect(),
                         o.workloads.values().cloned().collect(),
@@ -138,29 +164,33 @@ impl ClusterView {
             .unwrap_or_default()
     }
 
-    /// The lifecycle state the database holds for a tenant.
-    pub fn set_state(&self, tenant: &str, state: TenantState) {
+    /// The lifecycle state and namespace the database holds for a tenant.
+    pub fn set_state(&self, tenant: &str, state: TenantState, namespace: &str) {
         if let Ok(mut s) = self.state.write() {
-            s.states.insert(tenant.to_string(), state);
+            s.states
+                .insert(tenant.to_string(), (state, namespace.to_string()));
             self.rederive(&mut s, tenant);
         }
     }
 
-    pub fn load_states(&self, states: Vec<(String, TenantState)>) {
+    pub fn load_states(&self, states: Vec<(String, TenantState, String)>) {
         if let Ok(mut s) = self.state.write() {
-            for (id, state) in states {
-                s.states.insert(id.clone(), state);
+            for (id, state, ns) in states {
+                s.states.insert(id.clone(), (state, ns));
                 self.rederive(&mut s, &id);
             }
         }
     }
 
-    /// One object added, changed (`Some`) or deleted (`None`).
-    pub fn apply(&self, slot: Slot, tenant: &str, name: &str, item: Option<Item>) {
+    /// One object added, changed (`Some`) or deleted (`None`), by where it
+    /// is: (tenant label, namespace, name).
+    pub fn apply(&self, slot: Slot, at: (&str, &str, &str), item: Option<Item>) {
+        let (tenant, namespace, name) = at;
         let Ok(mut s) = self.state.write() else {
             return;
         };
-        let objs = s.tenants.entry(tenant.to_string()).or_default();
+        let key: Key = (tenant.to_string(), namespace.to_string());
+        let objs = s.tenants.entry(key.clone()).or_default();
         let changed = match (slot, item) {
             (Slot::Pods, Some(Item::Pod(p))) => {
                 objs.pods.get(name) != Some(&p) && {
@@ -181,8 +211,8 @@ impl ClusterView {
                 .remove(&format!("{}/{name}", slot.kind()))
                 .is_some(),
         };
-        if changed {
-            self.announce(&s, slot, tenant, name);
+        if changed && s.counts(&key) {
+            self.announce(&s, slot, &key, name);
             self.rederive(&mut s, tenant);
         }
     }
@@ -192,17 +222,20 @@ impl ClusterView {
         let Ok(mut s) = self.state.write() else {
             return;
         };
-        let mut fresh: HashMap<String, Vec<(String, Item)>> = HashMap::new();
-        for (tenant, name, item) in listed {
-            fresh.entry(tenant).or_default().push((name, item));
+        let mut fresh: HashMap<Key, Vec<(String, Item)>> = HashMap::new();
+        for o in listed {
+            fresh
+                .entry((o.tenant, o.namespace))
+                .or_default()
+                .push((o.name, o.item));
         }
-        let mut touched: Vec<String> = s.tenants.keys().cloned().collect();
+        let mut touched: Vec<Key> = s.tenants.keys().cloned().collect();
         touched.extend(fresh.keys().cloned());
         touched.sort();
         touched.dedup();
-        for tenant in touched {
-            let objs = s.tenants.entry(tenant.clone()).or_default();
-            let items = fresh.remove(&tenant).unwrap_or_default();
+        for key in touched {
+            let objs = s.tenants.entry(key.clone()).or_default();
+            let items = fresh.remove(&key).unwrap_or_default();
             let changed = match slot {
                 Slot::Pods => {
                     let new: BTreeMap<String, PodDto> = items
@@ -237,11 +270,13 @@ impl ClusterView {
                     old != new
                 }
             };
-            if changed {
-                self.announce(&s, slot, &tenant, "");
-                self.rederive(&mut s, &tenant);
+            if changed && s.counts(&key) {
+                self.announce(&s, slot, &key, "");
+                self.rederive(&mut s, &key.0);
             }
         }
+        s.tenants
+            .retain(|_, o| !(o.pods.is_empty() && o.workloads.is_empty() && o.health.is_none()));
     }
 
     /// A watch connected (listed) or lost its connection.
@@ -308,11 +343,12 @@ impl ClusterView {
             .unwrap_or_default()
     }
 
-    fn announce(&self, s: &State, slot: Slot, tenant: &str, name: &str) {
+    fn announce(&self, s: &State, slot: Slot, key: &Key, name: &str) {
+        let tenant = &key.0;
         let pod = match slot {
             Slot::Pods => s
                 .tenants
-                .get(tenant)
+                .get(key)
                 .and_then(|o| o.pods.get(name))
                 .map(|p| json!(p)),
             _ => None,
@@ -326,10 +362,10 @@ impl ClusterView {
 
     /// Recomputes a tenant's health and announces it when it changed.
     fn rederive(&self, s: &mut State, tenant: &str) {
-        let Some(state) = s.states.get(tenant).copied() else {
+        let (Some(&(state, _)), Some(key)) = (s.states.get(tenant), s.key_of(tenant)) else {
             return;
         };
-        let objs = s.tenants.entry(tenant.to_string()).or_default();
+        let objs = s.tenants.entry(key).or_default();
         let next = derive(state, objs);
         if objs.health.as_ref() == Some(&next) {
             return;
@@ -374,6 +410,51 @@ mod tests {
         })
     }
 
+    const NS: &str = "tenant-t1";
+
+    #[tokio::test]
+    async fn objects_outside_the_tenants_namespace_never_count() {
+        let hub = Hub::new();
+        let view = ClusterView::new(hub.clone());
+        for slot in Slot::ALL {
+            view.set_watching(slot, true);
+        }
+        // Seen before the tenant is known: held apart until then.
+        view.apply(
+            Slot::Pods,
+            ("t1", "elsewhere", "db-0"),
+            Some(pod("database", true)),
+        );
+        view.set_state("t1", TenantState::Active, NS);
+        let (mut rx, _) = hub.subscribe(None);
+        view.apply(
+            Slot::Pods,
+            ("t1", "other-team", "db-1"),
+            Some(pod("database", true)),
+        );
+        assert_eq!(
+            view.health("t1").health,
+            Health::Down,
+            "no database pod of its own"
+        );
+        assert!(view.objects("t1").0.is_empty());
+        assert!(rx.try_recv().is_err(), "a foreign pod announces nothing");
+        view.apply(Slot::Pods, ("t1", NS, "db-0"), Some(pod("database", true)));
+        assert_eq!(view.health("t1").health, Health::Healthy);
+        assert_eq!(view.objects("t1").0.len(), 1);
+        // A relist keeps the two apart too.
+        let listed = |ns: &str, name: &str| Summary {
+            tenant: "t1".into(),
+            namespace: ns.into(),
+            name: name.into(),
+            item: pod("api", false),
+        };
+        view.replace(Slot::Pods, vec![listed("other-team", "api-0")]);
+        assert_eq!(view.health("t1").health, Health::Down);
+        view.replace(Slot::Pods, vec![listed(NS, "api-0"), listed("x", "db-9")]);
+        assert_eq!(view.objects("t1").0.len(), 1);
+    }
+
     #[tokio::test]
     async fn object_changes_rederive_health_and_announce_only_real_changes() {
         let hub = Hub::new();
@@ -382,12 +463,16 @@ mod tests {
         for slot in Slot::ALL {
             view.set_watching(slot, true);
         }
-        view.set_state("t1", TenantState::Active);
+        view.set_state("t1", TenantState::Active, NS);
         assert_eq!(view.health("t1").health, Health::Down);
-        view.apply(Slot::Pods, "t1", "database-0", Some(pod("database", true)));
+        view.apply(
+            Slot::Pods,
+            ("t1", NS, "database-0"),
+            Some(pod("database", true)),
+        );
         assert_eq!(view.health("t1").health, Health::Healthy);
         assert!(!view.health("t1").stale);
-        view.apply(Slot::Pods, "t1", "api-0", Some(pod("api", false)));
+        view.apply(Slot::Pods, ("t1", NS, "api-0"), Some(pod("api", false)));
         let h = view.health("t1");
         assert_eq!(h.health, Health::Degraded);
         assert!(h.reason.unwrap_or_default().contains("CrashLoopBackOff"));
@@ -396,7 +481,7 @@ mod tests {
             kinds.push(format!("{}/{}", n.event.topic, n.event.kind));
         }
         // The same object again changes nothing and says nothing.
-        view.apply(Slot::Pods, "t1", "api-0", Some(pod("api", false)));
+        view.apply(Slot::Pods, ("t1", NS, "api-0"), Some(pod("api", false)));
         assert!(rx.try_recv().is_err());
         assert!(kinds.contains(&"alerts/health".to_string()), "{kinds:?}");
         assert!(kinds.contains(&"tenant:t1/objects".to_string()));

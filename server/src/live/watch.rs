@@ -70,13 +70,13 @@ async fn follow<K>(
                 view.set_watching(slot, true);
             }
             Ok(Event::Apply(obj)) => {
-                if let Some((tenant, name, item)) = summarise(&obj) {
-                    view.apply(slot, &tenant, &name, Some(item));
+                if let Some(o) = summarise(&obj) {
+                    view.apply(slot, (&o.tenant, &o.namespace, &o.name), Some(o.item));
                 }
             }
             Ok(Event::Delete(obj)) => {
-                if let Some((tenant, name, _)) = summarise(&obj) {
-                    view.apply(slot, &tenant, &name, None);
+                if let Some(o) = summarise(&obj) {
+                    view.apply(slot, (&o.tenant, &o.namespace, &o.name), None);
                 }
             }
             Err(e) => {
@@ -95,16 +95,36 @@ fn label<'a>(meta: &'a kube::api::ObjectMeta, key: &str) -> Option<&'a str> {
     meta.labels.as_ref()?.get(key).map(String::as_str)
 }
 
-fn owner(meta: &kube::api::ObjectMeta) -> Option<(String, String, String)> {
-    Some((
-        label(meta, TENANT_LABEL)?.to_string(),
-        meta.name.clone()?,
-        label(meta, COMPONENT).unwrap_or("").to_string(),
-    ))
+/// Where an object is: (tenant label, namespace, name), and its component.
+struct Owner {
+    tenant: String,
+    namespace: String,
+    name: String,
+    component: String,
+}
+
+fn owner(meta: &kube::api::ObjectMeta) -> Option<Owner> {
+    Some(Owner {
+        tenant: label(meta, TENANT_LABEL)?.to_string(),
+        namespace: meta.namespace.clone()?,
+        name: meta.name.clone()?,
+        component: label(meta, COMPONENT).unwrap_or("").to_string(),
+    })
+}
+
+impl Owner {
+    fn summary(self, item: Item) -> Summary {
+        Summary {
+            tenant: self.tenant,
+            namespace: self.namespace,
+            name: self.name,
+            item,
+        }
+    }
 }
 
 pub fn pod_summary(pod: &Pod) -> Option<Summary> {
-    let (tenant, name, component) = owner(&pod.metadata)?;
+    let at = owner(&pod.metadata)?;
     let status = pod.status.clone().unwrap_or_default();
     let ready = status
         .conditions
@@ -126,55 +146,46 @@ pub fn pod_summary(pod: &Pod) -> Option<Summary> {
     } else {
         status.phase.unwrap_or_else(|| "Pending".into())
     };
-    Some((
-        tenant,
-        name.clone(),
-        Item::Pod(PodDto {
-            name,
-            component,
-            phase,
-            ready,
-            restarts,
-            reason,
-            created_at: pod.metadata.creation_timestamp.as_ref().map(ms),
-        }),
-    ))
+    let item = Item::Pod(PodDto {
+        name: at.name.clone(),
+        component: at.component.clone(),
+        phase,
+        ready,
+        restarts,
+        reason,
+        created_at: pod.metadata.creation_timestamp.as_ref().map(ms),
+    });
+    Some(at.summary(item))
 }
 
 fn deployment_summary(d: &Deployment) -> Option<Summary> {
-    let (tenant, name, component) = owner(&d.metadata)?;
+    let at = owner(&d.metadata)?;
     let desired = d.spec.as_ref().and_then(|s| s.replicas).unwrap_or(1);
     let ready = d
         .status
         .as_ref()
         .and_then(|s| s.ready_replicas)
         .unwrap_or(0);
-    Some((
-        tenant,
-        name.clone(),
-        Item::Workload(WorkloadDto {
-            kind: "Deployment".into(),
-            name,
-            component,
-            desired,
-            ready,
-        }),
-    ))
+    let item = Item::Workload(WorkloadDto {
+        kind: "Deployment".into(),
+        name: at.name.clone(),
+        component: at.component.clone(),
+        desired,
+        ready,
+    });
+    Some(at.summary(item))
 }
 
 fn job_summary(j: &Job) -> Option<Summary> {
-    let (tenant, name, component) = owner(&j.metadata)?;
+    let at = owner(&j.metadata)?;
     let desired = j.spec.as_ref().and_then(|s| s.completions).unwrap_or(1);
     let done = j.status.as_ref().and_then(|s| s.succeeded).unwrap_or(0);
-    Some((
-        tenant,
-        name.clone(),
-        Item::Workload(WorkloadDto {
-            kind: "Job".into(),
-            name,
-            component,
-            desired,
-            ready: done,
-        }),
-    ))
+    let item = Item::Workload(WorkloadDto {
+        kind: "Job".into(),
+        name: at.name.clone(),
+        component: at.component.clone(),
+        desired,
+        ready: done,
+    });
+    Some(at.summary(item))
 }

@@ -3,8 +3,8 @@
 use serde_json::json;
 
 use super::web::{app_env, fnv1a};
+use super::TenantInput;
 use super::{container_resources, metadata, pod_labels, Capabilities, Manifest, RenderSettings};
-use super::{namespace_of, TenantInput};
 
 pub const BACKUP_JOB_PREFIX: &str = "db-backup-";
 
@@ -17,7 +17,7 @@ pub fn backup_job(
     caps: &Capabilities,
     run_id: i64,
 ) -> Manifest {
-    let ns = namespace_of(s, t.id);
+    let ns = t.namespace;
     let target = format!(
         "{}/{}/run-{run_id}.dump",
         s.backup_destination.trim_end_matches('/'),
@@ -51,7 +51,7 @@ pub fn backup_job(
         "Job",
         "jobs",
         &name,
-        Some(&ns),
-        json!({ "metadata": metadata(t, &name, &ns, "backup"), "spec": spec }),
+        Some(ns),
+        json!({ "metadata": metadata(t, &name, ns, "backup"), "spec": spec }),
     )
 }

@@ -28,6 +28,8 @@ pub const APP_SECRET: &str = "app-secrets";
 #[derive(Clone, Copy, Debug)]
 pub struct TenantInput<'a> {
     pub id: &'a str,
+    /// The namespace stored on the tenant's row.
+    pub namespace: &'a str,
     pub custom_domain: Option<&'a str>,
     pub template_key: &'a str,
     pub template_version: i64,
@@ -97,7 +99,8 @@ fn metadata(t: &TenantInput, name: &str, namespace: &str, component: &str) -> Va
     json!({ "name": name, "namespace": namespace, "labels": labels(t, component) })
 }
 
-/// The tenant's namespace name.
+/// The namespace a new tenant gets. Decided once, when the tenant is
+/// created, and stored on its row: everything later reads the row.
 pub fn namespace_of(settings: &RenderSettings, id: &str) -> String {
     format!("{}{id}", settings.namespace_prefix)
 }
@@ -105,10 +108,10 @@ pub fn namespace_of(settings: &RenderSettings, id: &str) -> String {
 /// Every object of a tenant, in the order they are applied. Secrets are
 /// rendered without values: they are generated once, when first created.
 pub fn render(t: &TenantInput, s: &RenderSettings, caps: &Capabilities) -> Vec<Manifest> {
-    let ns = namespace_of(s, t.id);
-    let mut out = namespace::render(t, s, &ns);
-    out.extend(database::render(t, s, caps, &ns));
-    out.extend(web::render(t, s, caps, &ns));
+    let ns = t.namespace;
+    let mut out = namespace::render(t, s, ns);
+    out.extend(database::render(t, s, caps, ns));
+    out.extend(web::render(t, s, caps, ns));
     out
 }
 

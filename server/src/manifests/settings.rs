@@ -25,6 +25,9 @@ pub struct RenderSettings {
     pub cluster_issuer: String,
     /// Namespace of the ingress controller, allowed through the NetworkPolicy.
     pub ingress_namespace: String,
+    /// The namespace the console itself runs in (when in a cluster): no
+    /// tenant may take it.
+    pub console_namespace: Option<String>,
 }
 
 impl Default for RenderSettings {
@@ -43,6 +46,7 @@ impl Default for RenderSettings {
             ingress_class: Some("nginx".into()),
             cluster_issuer: "letsencrypt-prod".into(),
             ingress_namespace: "ingress-nginx".into(),
+            console_namespace: None,
         }
     }
 }
@@ -61,9 +65,19 @@ impl RenderSettings {
                 "namespace prefix \"{p}\" must be 1 to 7 of a-z, 0-9, '-', starting with a letter"
             )));
         }
+        app::domain::tenant_id::check_namespace_prefix(p, self.console_namespace.as_deref())
+            .map_err(|rule| ServerError::Config(format!("namespace prefix {rule}")))?;
         app::domain::validate::validate_custom_domain(&self.base_domain)
             .map_err(|rule| ServerError::Config(format!("base domain {rule}")))?;
         Ok(())
+    }
+
+    /// The namespace a new tenant `id` would get, refused (with the rule) when
+    /// it is one of the cluster's own or the console's.
+    pub fn tenant_namespace(&self, id: &str) -> Result<String, String> {
+        let ns = super::namespace_of(self, id);
+        app::domain::tenant_id::check_namespace(&ns, self.console_namespace.as_deref())?;
+        Ok(ns)
     }
 
     pub fn image(&self, name: &str) -> String {

@@ -27,6 +27,7 @@ fn golden_manifests_for_every_tier() {
                 };
                 let input = TenantInput {
                     id: "acme-k3x9pq",
+                    namespace: "tenant-acme-k3x9pq",
                     custom_domain: domain,
                     template_key: &tier.key,
                     template_version: 1,
@@ -77,6 +78,7 @@ fn objects_carry_the_tiers_values_and_labels() {
     let tier = professional();
     let input = TenantInput {
         id: "acme-k3x9pq",
+        namespace: "tenant-acme-k3x9pq",
         custom_domain: Some("shop.example.org"),
         template_key: "professional",
         template_version: 3,
@@ -140,6 +142,7 @@ fn hpa_only_where_the_tier_asks_and_the_cluster_serves_it() {
         .spec;
     let input = TenantInput {
         id: "big-abcdef",
+        namespace: "tenant-big-abcdef",
         custom_domain: None,
         template_key: "enterprise",
         template_version: 1,

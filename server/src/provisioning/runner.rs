@@ -11,11 +11,11 @@ use rand::Rng;
 use tokio::sync::{Notify, Semaphore};
 use tokio::task::JoinSet;
 
-use super::steps::{execute, StepContext, StepOutcome};
+use super::steps::{execute, remove_namespace, StepContext, StepOutcome};
 use super::Step;
-use crate::cluster::{self, Cluster};
+use crate::cluster::Cluster;
 use crate::error::{Result, ServerError};
-use crate::manifests::{backup_job, namespace_of, render, RenderSettings, TenantInput};
+use crate::manifests::{backup_job, render, RenderSettings, TenantInput};
 use crate::store::Store;
 
 #[derive(Clone, Debug)]
@@ -213,6 +213,7 @@ impl Runner {
         apply_overrides(&mut tier, &tenant);
         let input = TenantInput {
             id: &tenant.id,
+            namespace: &tenant.namespace,
             custom_domain: tenant.custom_domain.as_deref(),
             template_key: &key,
             template_version: tenant.template_version,
@@ -220,7 +221,7 @@ impl Runner {
         };
         let manifests = render(&input, &self.settings, &self.cluster.caps);
         let backup = backup_job(&input, &self.settings, &self.cluster.caps, id);
-        let namespace = namespace_of(&self.settings, &tenant.id);
+        let namespace = tenant.namespace.clone();
         if let Some(s) = state_during(run.operation) {
             self.store.set_tenant_state(&tenant.id, s).await?;
         }
@@ -401,20 +402,25 @@ impl Runner {
             .finish_step(id, position, StepState::Failed, Some(&cause), &line)
             .await?;
         if op == Operation::Provision && step == Step::WaitDatabase {
-            let cleaned =
-                match cluster::delete_namespace(&self.cluster.client, ns, self.opts.wait_teardown)
-                    .await
-                {
-                    Ok(()) => {
-                        // Nothing of the earlier steps is left: a retry
-                        // starts again from the first step.
-                        self.store.restart_steps(id).await?;
-                        format!(
+            let cleaned = match remove_namespace(
+                &self.cluster,
+                &self.store,
+                (tenant, ns),
+                false,
+                self.opts.wait_teardown,
+            )
+            .await
+            {
+                Ok(_) => {
+                    // Nothing of the earlier steps is left: a retry
+                    // starts again from the first step.
+                    self.store.restart_steps(id).await?;
+                    format!(
                         "cleaned up: namespace {ns} removed; a retry starts from the first step"
                     )
-                    }
-                    Err(err) => format!("cleanup failed: {err}"),
-                };
+                }
+                Err(err) => format!("cleanup failed: {err}"),
+            };
             self.store
                 .finish_step(id, position, StepState::Failed, None, &cleaned)
                 .await?;

@@ -5,11 +5,10 @@
 use std::time::Duration;
 
 use app::dto::RunOptions;
-use k8s_openapi::api::core::v1::Namespace;
-use kube::api::Api;
 
 use super::Step;
-use crate::cluster::{self, Cluster};
+use crate::cluster::ownership::{self, NamespaceFound};
+use crate::cluster::{self, Cluster, TenantNamespace};
 use crate::error::{Result, ServerError};
 use crate::manifests::{migration_job, stale_autoscaler, Manifest};
 use crate::store::Store;
@@ -76,14 +75,54 @@ async fn apply_where(ctx: &StepContext<'_>, keep: impl Fn(&Manifest) -> bool) ->
     Ok(format!("applied {}", names.join(", ")))
 }
 
-/// Whether the namespace exists and is not already being removed (nothing
-/// can be created in a terminating namespace).
+/// The tenant's namespace as it stands; one that is not Tenantry's (other
+/// labels, or not the UID Tenantry created) is refused for good, before
+/// anything is written into it.
+async fn our_namespace(ctx: &StepContext<'_>) -> Result<NamespaceFound> {
+    let uid = ctx.store.namespace_uid(ctx.tenant_id).await?;
+    ownership::inspect(
+        &ctx.cluster.client,
+        ctx.namespace,
+        ctx.tenant_id,
+        uid.as_deref(),
+    )
+    .await
+}
+
+/// Whether the namespace is Tenantry's, exists and is not already being
+/// removed (nothing can be created in a terminating namespace).
 async fn namespace_usable(ctx: &StepContext<'_>) -> Result<bool> {
-    let ns = Api::<Namespace>::all(ctx.cluster.client.clone())
-        .get_opt(ctx.namespace)
-        .await
-        .map_err(|e| ServerError::kube_on(&format!("Namespace {}", ctx.namespace), e))?;
-    Ok(ns.is_some_and(|n| n.metadata.deletion_timestamp.is_none()))
+    Ok(matches!(
+        our_namespace(ctx).await?,
+        NamespaceFound::Ours {
+            terminating: false,
+            ..
+        }
+    ))
+}
+
+/// Deletes the tenant's namespace (if it is Tenantry's) and forgets its UID.
+pub async fn remove_namespace(
+    cluster: &Cluster,
+    store: &Store,
+    (tenant, ns): (&str, &str),
+    force: bool,
+    timeout: Duration,
+) -> Result<Vec<String>> {
+    let uid = store.namespace_uid(tenant).await?;
+    let target = TenantNamespace {
+        name: ns,
+        tenant,
+        uid: uid.as_deref(),
+    };
+    let forced = if force {
+        cluster::force_delete_namespace(&cluster.client, &target, timeout).await?
+    } else {
+        cluster::delete_namespace(&cluster.client, &target, timeout).await?;
+        vec![]
+    };
+    store.set_namespace_uid(tenant, None).await?;
+    Ok(forced)
 }
 
 /// The HPA a tier no longer asks for (a downgrade) is removed.
@@ -98,10 +137,33 @@ async fn prune_autoscaler(ctx: &StepContext<'_>) -> Result<Option<String>> {
 pub async fn execute(step: Step, ctx: &StepContext<'_>) -> Result<StepOutcome> {
     let client = &ctx.cluster.client;
     let ns = ctx.namespace;
+    let writes_inside = matches!(
+        step,
+        Step::Secrets | Step::Database | Step::Migrate | Step::Application
+    );
+    if writes_inside && our_namespace(ctx).await? == NamespaceFound::Absent {
+        return Err(ServerError::Conflict(format!(
+            "Namespace {ns} does not exist: provision the tenant again to make it"
+        )));
+    }
     match step {
-        Step::Namespace => Ok(StepOutcome::Done(
-            apply_where(ctx, is_namespace_level).await?,
-        )),
+        Step::Namespace => {
+            let wanted = ctx
+                .manifests
+                .iter()
+                .find(|m| m.kind == "Namespace")
+                .ok_or_else(|| ServerError::Config("no Namespace rendered".into()))?;
+            let remembered = ctx.store.namespace_uid(ctx.tenant_id).await?;
+            let uid =
+                ownership::claim_namespace(client, wanted, ctx.tenant_id, remembered.as_deref())
+                    .await?;
+            ctx.store
+                .set_namespace_uid(ctx.tenant_id, Some(&uid))
+                .await?;
+            Ok(StepOutcome::Done(
+                apply_where(ctx, is_namespace_level).await?,
+            ))
+        }
         Step::Secrets => {
             let made = cluster::ensure_tenant_secrets(client, ctx.manifests).await?;
             let text: Vec<String> = made
@@ -199,17 +261,20 @@ pub async fn execute(step: Step, ctx: &StepContext<'_>) -> Result<StepOutcome> {
             }
             Ok(StepOutcome::Done(done.join(", ")))
         }
-        Step::DeleteNamespace if ctx.options.force => {
-            let forced = cluster::force_delete_namespace(client, ns, ctx.wait_teardown).await?;
+        Step::DeleteNamespace => {
+            let forced = remove_namespace(
+                ctx.cluster,
+                ctx.store,
+                (ctx.tenant_id, ns),
+                ctx.options.force,
+                ctx.wait_teardown,
+            )
+            .await?;
             let mut line = format!("namespace {ns} removed");
             for f in forced {
                 line.push_str(&format!("; {f}"));
             }
             Ok(StepOutcome::Done(line))
-        }
-        Step::DeleteNamespace => {
-            cluster::delete_namespace(client, ns, ctx.wait_teardown).await?;
-            Ok(StepOutcome::Done(format!("namespace {ns} removed")))
         }
     }
 }

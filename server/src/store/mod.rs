@@ -9,6 +9,7 @@ mod sessions;
 mod staff;
 mod templates;
 mod tenants;
+mod throttle;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -21,7 +22,7 @@ use crate::error::{Result, ServerError};
 pub use audit::AuditEntry;
 pub use seed::seed_templates;
 pub use sessions::SessionStore;
-pub use staff::StaffRow;
+pub use staff::{PasswordKind, StaffRow};
 pub use tenants::NewTenantRecord;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

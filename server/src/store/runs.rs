@@ -105,7 +105,12 @@ impl Store {
         if let Some(t) = not_before {
             detail.push_str(&format!(", not before {t}"));
         }
-        AuditEntry::new(actor, &format!("tenant.{op}"), "tenant", tenant_id)
+        let action = if options.force {
+            format!("tenant.{op}{}", app::domain::audit::FORCED_SUFFIX)
+        } else {
+            format!("tenant.{op}")
+        };
+        AuditEntry::new(actor, &action, "tenant", tenant_id)
             .detail(detail)
             .write(&mut tx)
             .await?;
@@ -480,17 +485,30 @@ impl Store {
 
     /// Removes a deprovisioned tenant's audit events, leaving one event that
     /// says how many went. Returns that number.
+    /// Removes a tenant's audit trail but its security events
+    /// ([`app::domain::audit::is_security_event`]), which are kept.
     pub async fn purge_tenant_audit(&self, id: &str, actor: &str) -> Result<i64> {
+        use app::domain::audit::{FORCED_SUFFIX, SECURITY_ACTIONS};
         let mut tx = self.begin().await?;
-        let gone =
-            sqlx::query("DELETE FROM audit_events WHERE target_kind = 'tenant' AND target_id = $1")
-                .bind(id)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
+        // Plain constant names (checked by their unit test), not input.
+        let kept = SECURITY_ACTIONS
+            .iter()
+            .map(|a| format!("'{a}'"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let gone = sqlx::query(&format!(
+            "DELETE FROM audit_events WHERE target_kind = 'tenant' AND target_id = $1 \
+             AND action NOT IN ({kept}) AND action NOT LIKE '%{FORCED_SUFFIX}'"
+        ))
+        .bind(id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
         let gone = i64::try_from(gone).unwrap_or(i64::MAX);
         AuditEntry::new(actor, "tenant.audit_purged", "tenant", id)
-            .detail(format!("{gone} event(s) removed on deprovisioning"))
+            .detail(format!(
+                "{gone} event(s) removed on deprovisioning; security events kept"
+            ))
             .write(&mut tx)
             .await?;
         tx.commit().await?;

@@ -16,6 +16,7 @@ pub struct StaffRow {
     pub session_epoch: i64,
     pub created_at: i64,
     pub last_login_at: Option<i64>,
+    pub must_change_password: i64,
 }
 
 impl std::fmt::Debug for StaffRow {
@@ -40,6 +41,16 @@ impl StaffRow {
         self.active != 0
     }
 
+    /// The signed-in view of this account.
+    pub fn current(&self) -> app::dto::CurrentStaff {
+        app::dto::CurrentStaff {
+            id: self.id,
+            username: self.username.clone(),
+            role: self.role(),
+            must_change_password: self.must_change_password != 0,
+        }
+    }
+
     pub fn to_dto(&self) -> StaffDto {
         StaffDto {
             id: self.id,
@@ -48,12 +59,22 @@ impl StaffRow {
             active: self.is_active(),
             created_at: self.created_at,
             last_login_at: self.last_login_at,
+            must_change_password: self.must_change_password != 0,
         }
     }
 }
 
-const COLUMNS: &str =
-    "id, username, password_hash, role, active, session_epoch, created_at, last_login_at";
+const COLUMNS: &str = "id, username, password_hash, role, active, session_epoch, created_at, \
+     last_login_at, must_change_password";
+
+/// Whose a password is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PasswordKind {
+    /// Made by Tenantry and shown once: changed at the first sign-in.
+    Generated,
+    /// Chosen by the operator or the account's owner.
+    Chosen,
+}
 
 impl Store {
     pub async fn count_staff(&self) -> Result<i64> {
@@ -62,22 +83,25 @@ impl Store {
             .await?)
     }
 
+    /// A new account. `password` says whose the password is: a generated
+    /// one must be changed at the first sign-in.
     pub async fn insert_staff(
         &self,
         username: &str,
-        hash: &str,
+        (hash, password): (&str, PasswordKind),
         role: Role,
         audit: AuditEntry<'_>,
     ) -> Result<StaffRow> {
         let mut tx = self.begin().await?;
         let row = sqlx::query_as::<_, StaffRow>(&format!(
-            "INSERT INTO staff (username, password_hash, role, active, session_epoch, created_at) \
-             VALUES ($1, $2, $3, 1, 0, $4) RETURNING {COLUMNS}"
+            "INSERT INTO staff (username, password_hash, role, active, session_epoch, created_at, \
+             must_change_password) VALUES ($1, $2, $3, 1, 0, $4, $5) RETURNING {COLUMNS}"
         ))
         .bind(username)
         .bind(hash)
         .bind(role.as_str())
         .bind(now_ms())
+        .bind(i64::from(password == PasswordKind::Generated))
         .fetch_one(&mut *tx)
         .await
         .map_err(|e| {
@@ -154,20 +178,27 @@ impl Store {
         self.update_staff(id, sql, None, audit).await
     }
 
-    /// A new password ends every session of the account.
+    /// A new password ends every session of the account; a generated one
+    /// (a reset) must be changed at the next sign-in, one the account's
+    /// owner chose need not.
     pub async fn set_staff_password(
         &self,
         id: i64,
-        hash: &str,
+        (hash, password): (&str, PasswordKind),
         audit: AuditEntry<'_>,
     ) -> Result<StaffRow> {
-        self.update_staff(
-            id,
-            "UPDATE staff SET password_hash = $2, session_epoch = session_epoch + 1 WHERE id = $1",
-            Some(hash.to_string()),
-            audit,
-        )
-        .await
+        let sql = match password {
+            PasswordKind::Generated => {
+                "UPDATE staff SET password_hash = $2, session_epoch = session_epoch + 1, \
+                 must_change_password = 1 WHERE id = $1"
+            }
+            PasswordKind::Chosen => {
+                "UPDATE staff SET password_hash = $2, session_epoch = session_epoch + 1, \
+                 must_change_password = 0 WHERE id = $1"
+            }
+        };
+        self.update_staff(id, sql, Some(hash.to_string()), audit)
+            .await
     }
 
     async fn update_staff(

@@ -1,6 +1,5 @@
 //! Tenant records: stored, searched, changed and removed with their audit events.
 
-use app::domain::tenant_id::NAMESPACE_PREFIX;
 use app::domain::tenant_rules::ValidTenantFields;
 use app::dto::{Page, TenantDto, TenantQuery, TenantSort, TenantState};
 use app::error::AppError;
@@ -11,6 +10,8 @@ use crate::error::{is_unique_violation, is_unique_violation_on, Result, ServerEr
 #[derive(sqlx::FromRow)]
 struct TenantRow {
     id: String,
+    namespace: String,
+    namespace_uid: Option<String>,
     company_name: String,
     owner_email: String,
     owner_name: String,
@@ -33,8 +34,9 @@ struct TenantRow {
 impl From<TenantRow> for TenantDto {
     fn from(r: TenantRow) -> Self {
         TenantDto {
-            namespace: format!("{NAMESPACE_PREFIX}{}", r.id),
             id: r.id,
+            namespace: r.namespace,
+            namespace_uid: r.namespace_uid,
             company_name: r.company_name,
             owner_email: r.owner_email,
             owner_name: r.owner_name,
@@ -60,11 +62,13 @@ impl From<TenantRow> for TenantDto {
 /// A validated tenant ready to be stored.
 pub struct NewTenantRecord<'a> {
     pub id: &'a str,
+    /// Decided once, from the namespace prefix in force at creation.
+    pub namespace: &'a str,
     pub fields: &'a ValidTenantFields,
     pub template_id: i64,
 }
 
-const SELECT: &str = "SELECT t.id, t.company_name, t.owner_email, t.owner_name, t.template_id, t.template_version, \
+const SELECT: &str = "SELECT t.id, t.namespace, t.namespace_uid, t.company_name, t.owner_email, t.owner_name, t.template_id, t.template_version, \
      v.name AS template_name, t.custom_domain, t.state, t.state_detail, t.observed_at, \
      t.api_replicas, t.web_replicas, t.created_at, t.updated_at, t.created_by, \
      t.credentials_shown_at, t.credentials_shown_by \
@@ -156,6 +160,16 @@ impl Store {
     /// taken comes back as a field error on `tenant_id`.
     pub async fn insert_tenant(&self, t: NewTenantRecord<'_>, actor: &str) -> Result<TenantDto> {
         let mut tx = self.begin().await?;
+        let taken = sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM tenants WHERE id = $1")
+            .bind(t.id)
+            .fetch_one(&mut *tx)
+            .await?;
+        if taken > 0 {
+            return Err(ServerError::App(AppError::invalid(
+                "tenant_id",
+                format!("\"{}\" is already taken", t.id),
+            )));
+        }
         let version =
             sqlx::query_scalar::<_, i64>("SELECT current_version FROM templates WHERE id = $1")
                 .bind(t.template_id)
@@ -170,7 +184,8 @@ impl Store {
         let now = now_ms();
         sqlx::query(
             "INSERT INTO tenants (id, company_name, owner_email, owner_name, template_id, template_version, \
-             custom_domain, state, created_at, updated_at, created_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10)",
+             custom_domain, state, created_at, updated_at, created_by, namespace) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $11)",
         )
         .bind(t.id)
         .bind(&t.fields.company_name)
@@ -182,11 +197,17 @@ impl Store {
         .bind(TenantState::Pending.as_str())
         .bind(now)
         .bind(actor)
+        .bind(t.namespace)
         .execute(&mut *tx)
         .await
         .map_err(|e| {
             if is_unique_violation_on(&e, "custom_domain") {
                 domain_taken(&t.fields.custom_domain)
+            } else if is_unique_violation_on(&e, "namespace") {
+                ServerError::App(AppError::invalid(
+                    "tenant_id",
+                    format!("the namespace \"{}\" is already another tenant's", t.namespace),
+                ))
             } else if is_unique_violation(&e) {
                 ServerError::App(AppError::invalid("tenant_id", format!("\"{}\" is already taken", t.id)))
             } else {
@@ -316,15 +337,51 @@ impl Store {
         Ok(())
     }
 
-    /// Every tenant's state, for the live health view.
-    pub async fn tenant_states(&self) -> Result<Vec<(String, TenantState)>> {
-        let rows = sqlx::query_as::<_, (String, String)>("SELECT id, state FROM tenants")
-            .fetch_all(&self.pool)
+    /// Remembers the UID of the namespace Tenantry created for a tenant, so
+    /// teardown removes that object and no other of the same name; `None`
+    /// once that namespace is gone.
+    pub async fn set_namespace_uid(&self, id: &str, uid: Option<&str>) -> Result<()> {
+        sqlx::query("UPDATE tenants SET namespace_uid = $2 WHERE id = $1")
+            .bind(id)
+            .bind(uid.map(str::to_string))
+            .execute(&self.pool)
             .await?;
+        Ok(())
+    }
+
+    /// The UID of the namespace Tenantry created for a tenant, if any.
+    pub async fn namespace_uid(&self, id: &str) -> Result<Option<String>> {
+        Ok(sqlx::query_scalar::<_, Option<String>>(
+            "SELECT namespace_uid FROM tenants WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?
+        .flatten())
+    }
+
+    /// Every tenant's state and namespace, for the live health view.
+    pub async fn tenant_states(&self) -> Result<Vec<(String, TenantState, String)>> {
+        let rows = sqlx::query_as::<_, (String, String, String)>(
+            "SELECT id, state, namespace FROM tenants",
+        )
+        .fetch_all(&self.pool)
+        .await?;
         Ok(rows
             .into_iter()
-            .filter_map(|(id, s)| TenantState::parse(&s).map(|s| (id, s)))
+            .filter_map(|(id, s, ns)| TenantState::parse(&s).map(|s| (id, s, ns)))
             .collect())
+    }
+
+    /// Whether a tenant already owns the namespace `ns`.
+    pub async fn namespace_taken(&self, ns: &str) -> Result<bool> {
+        Ok(
+            sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM tenants WHERE namespace = $1")
+                .bind(ns)
+                .fetch_one(&self.pool)
+                .await?
+                > 0,
+        )
     }
 
     pub async fn tenants_by_state(&self) -> Result<Vec<(TenantState, i64)>> {

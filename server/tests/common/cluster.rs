@@ -28,6 +28,19 @@ pub async fn test_cluster() -> Option<Cluster> {
     )
 }
 
+/// Removes a test tenant's namespace (Tenantry's, labelled for `tenant`),
+/// as teardown would; fails the test if it does not go.
+pub async fn remove_namespace(client: &kube::Client, tenant: &str, ns: &str) {
+    let target = server::cluster::TenantNamespace {
+        name: ns,
+        tenant,
+        uid: None,
+    };
+    server::cluster::delete_namespace(client, &target, std::time::Duration::from_secs(60))
+        .await
+        .expect("the test namespace is removed");
+}
+
 /// A tenant ID no other test run uses.
 pub fn unique_id(stem: &str) -> String {
     let n = SystemTime::now()

@@ -8,10 +8,10 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use app::dto::Role;
-use server::auth::{hash_password, Throttle, ThrottlePolicy};
-use server::console::ConsoleService;
+use server::auth::{hash_password, ThrottlePolicy};
+use server::console::{ConsoleOptions, ConsoleService};
 use server::http::{serve, AppState, HttpOptions};
-use server::store::{AuditEntry, Store};
+use server::store::{AuditEntry, PasswordKind, Store};
 use sqlx::Connection;
 
 pub const PASSWORD: &str = "correct horse battery staple";
@@ -90,7 +90,7 @@ pub async fn add_staff(store: &Store, username: &str, role: Role) {
     store
         .insert_staff(
             username,
-            &hash,
+            (&hash, PasswordKind::Chosen),
             role,
             AuditEntry::new("test", "staff.create", "staff", username),
         )
@@ -109,19 +109,73 @@ pub struct TestServer {
     runner: Option<tokio::task::JoinHandle<()>>,
 }
 
+/// How a test console is set up: one builder for every test's needs.
+#[derive(Clone)]
+pub struct TestOptions {
+    pub policy: ThrottlePolicy,
+    pub bind: String,
+    pub engine: Option<(
+        server::cluster::Cluster,
+        server::provisioning::RunnerOptions,
+    )>,
+    pub settings: server::manifests::RenderSettings,
+    pub http: HttpOptions,
+    pub streams_per_session: usize,
+}
+
+impl Default for TestOptions {
+    fn default() -> Self {
+        Self {
+            policy: ThrottlePolicy::default(),
+            bind: "127.0.0.1:0".into(),
+            engine: None,
+            settings: server::manifests::RenderSettings::default(),
+            http: HttpOptions::default(),
+            streams_per_session: server::live::STREAMS_PER_SESSION,
+        }
+    }
+}
+
+impl TestOptions {
+    /// With the provisioning engine on `cluster`, its runner running.
+    pub fn engine(
+        mut self,
+        cluster: server::cluster::Cluster,
+        opts: server::provisioning::RunnerOptions,
+    ) -> Self {
+        self.engine = Some((cluster, opts));
+        self
+    }
+
+    pub async fn start(self, db_url: &str) -> TestServer {
+        TestServer::launch(db_url, self).await
+    }
+}
+
 impl TestServer {
     /// Seeds templates and one account per role: admin, operator, viewer.
     pub async fn start(db_url: &str) -> TestServer {
-        Self::start_with(db_url, ThrottlePolicy::default()).await
+        TestOptions::default().start(db_url).await
     }
 
     pub async fn start_with(db_url: &str, policy: ThrottlePolicy) -> TestServer {
-        Self::start_at(db_url, policy, "127.0.0.1:0").await
+        TestOptions {
+            policy,
+            ..Default::default()
+        }
+        .start(db_url)
+        .await
     }
 
     /// On a given address: a restart keeps the address, as a real one does.
     pub async fn start_at(db_url: &str, policy: ThrottlePolicy, bind: &str) -> TestServer {
-        Self::launch(db_url, policy, bind, None).await
+        TestOptions {
+            policy,
+            bind: bind.into(),
+            ..Default::default()
+        }
+        .start(db_url)
+        .await
     }
 
     /// With the provisioning engine on `cluster`, its runner running.
@@ -131,24 +185,13 @@ impl TestServer {
         cluster: server::cluster::Cluster,
         opts: server::provisioning::RunnerOptions,
     ) -> TestServer {
-        Self::launch(
-            db_url,
-            ThrottlePolicy::default(),
-            "127.0.0.1:0",
-            Some((cluster, opts)),
-        )
-        .await
+        TestOptions::default()
+            .engine(cluster, opts)
+            .start(db_url)
+            .await
     }
 
-    async fn launch(
-        db_url: &str,
-        policy: ThrottlePolicy,
-        bind: &str,
-        engine: Option<(
-            server::cluster::Cluster,
-            server::provisioning::RunnerOptions,
-        )>,
-    ) -> TestServer {
+    async fn launch(db_url: &str, o: TestOptions) -> TestServer {
         let store = Store::connect(db_url).await.expect("store");
         store.seed_templates_if_empty().await.expect("seed");
         if store.count_staff().await.expect("count") == 0 {
@@ -162,9 +205,9 @@ impl TestServer {
             .site_pkg_dir("pkg")
             .build();
         let slot = server::provisioning::EngineSlot::default();
-        let settings = server::manifests::RenderSettings::default();
+        let settings = o.settings.clone();
         let mut runner_task = None;
-        if let Some((cluster, opts)) = engine {
+        if let Some((cluster, opts)) = o.engine {
             let runner = server::provisioning::Runner::new(
                 store.clone(),
                 cluster.clone(),
@@ -178,18 +221,32 @@ impl TestServer {
                 runner,
             });
         }
-        let console =
-            ConsoleService::with_engine(store.clone(), Throttle::new(policy), slot, settings);
+        let console = ConsoleService::with_engine(
+            store.clone(),
+            slot,
+            ConsoleOptions {
+                settings,
+                throttle: o.policy,
+                public_host: o
+                    .http
+                    .public_url
+                    .as_ref()
+                    .and_then(|u| u.host_str())
+                    .map(str::to_string),
+                streams_per_session: o.streams_per_session,
+            },
+        );
         let state = AppState {
             leptos_options,
             store: store.clone(),
             console: Arc::clone(&console),
         };
-        let listener = tokio::net::TcpListener::bind(bind).await.expect("bind");
+        let listener = tokio::net::TcpListener::bind(&o.bind).await.expect("bind");
         let addr = listener.local_addr().expect("addr");
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let http = o.http;
         let task = tokio::spawn(async move {
-            let _ = serve(listener, state, HttpOptions::default(), async move {
+            let _ = serve(listener, state, http, async move {
                 let _ = stopped.await;
             })
             .await;
@@ -318,6 +375,7 @@ pub async fn tenant_on(db: &TestDb, template: &str, stem: &str) -> (Store, Strin
         .insert_tenant(
             server::store::NewTenantRecord {
                 id: &id,
+                namespace: &format!("tenant-{}", id),
                 fields: &fields,
                 template_id,
             },

@@ -7,10 +7,22 @@ use leptos_router::hooks::{use_navigate, use_query_map};
 use crate::api::auth::Login;
 use crate::ui::shell::use_session;
 
-/// Only same-site paths are followed after sign-in (no open redirect).
-fn safe_next(next: Option<String>) -> String {
+/// Only paths on this console are followed after sign-in (no open
+/// redirect): one leading '/', then no second '/' or a backslash right after it,
+/// and no whitespace or control characters anywhere (browsers drop tabs and
+/// newlines from URLs, so "/\t/evil.example" would become
+/// "//evil.example", another site).
+pub fn safe_next(next: Option<String>) -> String {
+    let ok = |n: &str| {
+        let mut chars = n.chars();
+        chars.next() == Some('/')
+            && !matches!(chars.next(), Some('/' | '\\'))
+            && !n
+                .chars()
+                .any(|c| c.is_control() || c.is_whitespace() || c == '\\')
+    };
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n,
+        Some(n) if ok(&n) => n,
         _ => "/".to_string(),
     }
 }
@@ -22,9 +34,13 @@ pub fn LoginPage() -> impl IntoView {
     let query = use_query_map();
     let navigate = use_navigate();
     Effect::new(move |_| {
-        if let Some(Ok(_)) = login.value().get() {
+        if let Some(Ok(me)) = login.value().get() {
             session.version.update(|v| *v += 1);
-            let next = safe_next(query.get_untracked().get("next"));
+            let next = if me.must_change_password {
+                "/account/password".to_string()
+            } else {
+                safe_next(query.get_untracked().get("next"))
+            };
             navigate(&next, Default::default());
         }
     });
@@ -59,5 +75,18 @@ mod tests {
         assert_eq!(super::safe_next(Some("//evil.example".into())), "/");
         assert_eq!(super::safe_next(Some("https://evil.example".into())), "/");
         assert_eq!(super::safe_next(None), "/");
+        for evil in [
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/\\evil.example",
+            "/ /x",
+            "\t//evil",
+        ] {
+            assert_eq!(super::safe_next(Some(evil.into())), "/", "{evil:?}");
+        }
+        assert_eq!(
+            super::safe_next(Some("/tenants?q=a%20b".into())),
+            "/tenants?q=a%20b"
+        );
     }
 }

@@ -1,5 +1,6 @@
 //! One module per page (or family of pages).
 
+mod account;
 mod audit;
 mod dashboard;
 mod login;
@@ -9,6 +10,7 @@ mod staff;
 mod templates;
 mod tenants;
 
+pub use account::AccountPasswordPage;
 pub use audit::AuditPage;
 pub use dashboard::DashboardPage;
 pub use login::LoginPage;

@@ -209,7 +209,8 @@ fn ChangeTier(id: String, ops: OpActions) -> impl IntoView {
 }
 
 /// Deprovisioning: backup, audit, grace period or schedule, and the ID typed
-/// again. Force is offered to admins only (and checked again on the server).
+/// again. Force and purging the audit trail are offered to admins only (and
+/// checked again on the server).
 #[component]
 fn Deprovision(id: String, admin: bool, ops: OpActions) -> impl IntoView {
     let result = Signal::derive(move || ops.deprovision.value().get());
@@ -219,7 +220,9 @@ fn Deprovision(id: String, admin: bool, ops: OpActions) -> impl IntoView {
             <ActionForm action=ops.deprovision attr:class="form-grid">
                 <input type="hidden" name="id" value=id.clone()/>
                 <label class="check"><input type="checkbox" name="form[backup]" value="true" checked/>" Back up the database first"</label>
-                <label class="check"><input type="checkbox" name="form[purge_audit]" value="true"/>" Delete the tenant's audit events afterwards"</label>
+                {admin.then(|| view! {
+                    <label class="check"><input type="checkbox" name="form[purge_audit]" value="true"/>" Delete the tenant's audit events afterwards (security events are kept)"</label>
+                })}
                 <div class="field">
                     <label for="grace">"Grace period (hours)"</label>
                     <input id="grace" name="form[grace_hours]" inputmode="numeric" placeholder="0"/>
@@ -231,7 +234,7 @@ fn Deprovision(id: String, admin: bool, ops: OpActions) -> impl IntoView {
                     <FieldError result field="scheduled_at"/>
                 </div>
                 {admin.then(|| view! {
-                    <label class="check"><input type="checkbox" name="form[force]" value="true"/>" Force: remove finalizers that block deletion"</label>
+                    <label class="check"><input type="checkbox" name="form[force]" value="true"/>" Force: remove finalizers that block deletion (only from Tenantry's own objects)"</label>
                 })}
                 <div class="field">
                     <label for="confirm">{format!("Type {id} to confirm")}</label>

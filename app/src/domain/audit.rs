@@ -1,0 +1,51 @@
+//! Which audit events are security events: the one definition that purging,
+//! retention and export all use. Security events are never removed with a
+//! tenant's trail.
+
+/// Actions that are security events: sign-ins and their failures,
+/// credential reveals, role, password and staff changes, and purges of the
+/// trail itself. Forced operations are security events too
+/// ([`is_security_event`]: their action ends in [`FORCED_SUFFIX`]).
+pub const SECURITY_ACTIONS: &[&str] = &[
+    "auth.login",
+    "auth.login_failed",
+    "auth.logout",
+    "tenant.credentials_shown",
+    "tenant.audit_purged",
+    "staff.create",
+    "staff.set_role",
+    "staff.enable",
+    "staff.disable",
+    "staff.reset_password",
+    "staff.change_password",
+];
+
+/// The ending of the action of an operation an admin forced
+/// ("tenant.deprovision.forced").
+pub const FORCED_SUFFIX: &str = ".forced";
+
+pub fn is_security_event(action: &str) -> bool {
+    SECURITY_ACTIONS.contains(&action) || action.ends_with(FORCED_SUFFIX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn security_events_are_named_once() {
+        assert!(is_security_event("auth.login_failed"));
+        assert!(is_security_event("tenant.deprovision.forced"));
+        assert!(is_security_event("staff.change_password"));
+        assert!(!is_security_event("tenant.update"));
+        assert!(!is_security_event("tenant.deprovision"));
+        // The names go into SQL as literals: keep them plain.
+        for a in SECURITY_ACTIONS {
+            assert!(
+                a.chars()
+                    .all(|c| c.is_ascii_lowercase() || c == '.' || c == '_'),
+                "{a}"
+            );
+        }
+    }
+}
