@@ -222,9 +222,9 @@ mod tests {
         // Only some IDs would land there: those are refused one by one.
         assert!(check_namespace_prefix("k", None).is_ok());
         assert!(check_namespace("kube-system", None).is_err());
-        let e = check_namespace_prefix("ops-", Some("ops-console")).unwrap_err();
+        let e = check_namespace_prefix("ops-", Some("ops-tenantry-ui")).unwrap_err();
         assert!(
-            e.contains("\"console\"") && e.contains("ops-console"),
+            e.contains("\"tenantry-ui\"") && e.contains("ops-tenantry-ui"),
             "{e}"
         );
         // "system" is reserved, so no tenant can ever be "t-system".
