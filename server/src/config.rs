@@ -152,6 +152,10 @@ pub struct EngineArgs {
     /// Seconds to wait for API and web before warning [300].
     #[arg(long, env = "TENANTRY_WAIT_APPLICATION_SECS")]
     pub wait_application_secs: Option<u64>,
+    /// Seconds a replica's claim on a run lasts unless renewed; another
+    /// replica resumes the run once it has expired [30].
+    #[arg(long, env = "TENANTRY_LEASE_SECS")]
+    pub lease_secs: Option<u64>,
     /// Seconds to wait for a namespace to go [300].
     #[arg(long, env = "TENANTRY_WAIT_TEARDOWN_SECS")]
     pub wait_teardown_secs: Option<u64>,
@@ -200,6 +204,7 @@ impl EngineArgs {
             wait_database: secs(self.wait_database_secs, d.wait_database),
             wait_application: secs(self.wait_application_secs, d.wait_application),
             wait_teardown: secs(self.wait_teardown_secs, d.wait_teardown),
+            lease: secs(self.lease_secs, d.lease).max(Duration::from_secs(3)),
             ..d
         }
     }

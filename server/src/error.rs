@@ -33,6 +33,10 @@ pub enum ServerError {
     /// The cluster is not ready for this yet (a namespace still going); transient.
     #[error("{0}")]
     NotYet(String),
+    /// This process no longer holds the run it was executing (cancelled,
+    /// finished, or taken over after its lease expired): it stops.
+    #[error("{0}")]
+    LeaseLost(String),
     /// An object Tenantry did not make (or no longer the one it made):
     /// refused for good, with the object and its owner named.
     #[error("{0}")]
@@ -63,6 +67,7 @@ impl ServerError {
             ServerError::WatchLost(_) => "watch_lost",
             ServerError::NotYet(_) => "not_yet",
             ServerError::NotOurs(_) => "not_ours",
+            ServerError::LeaseLost(_) => "lease_lost",
             ServerError::Blocked { .. } => "blocked",
         }
     }

@@ -11,5 +11,6 @@ pub mod http;
 pub mod live;
 pub mod manifests;
 pub mod provisioning;
+pub mod replicas;
 pub mod store;
 pub mod telemetry;

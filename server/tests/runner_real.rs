@@ -204,7 +204,30 @@ async fn a_crash_looping_database_fails_its_step_and_is_cleaned_up() {
         cause.contains("CrashLoopBackOff") && cause.contains("pod db-0"),
         "{cause}"
     );
-    assert!(failed[0].log.contains("cleaned up"), "{}", failed[0].log);
+    assert!(
+        failed[0].log.contains("rolled back by the clean-up"),
+        "{}",
+        failed[0].log
+    );
+    // What had run reads completed, then rolled back, with its times.
+    for name in ["namespace", "secrets", "database"] {
+        let s = run.steps.iter().find(|s| s.name == name).unwrap();
+        assert_eq!(s.state, StepState::RolledBack, "{name}");
+        assert!(
+            s.started_at.is_some() && s.finished_at.is_some(),
+            "{name}: {s:?}"
+        );
+        assert_eq!(
+            s.history.last().map(|a| a.outcome),
+            Some(app::dto::AttemptOutcome::Completed),
+            "{name}"
+        );
+        assert!(
+            s.log.contains("rolled back by the clean-up"),
+            "{name}: {}",
+            s.log
+        );
+    }
     assert!(run
         .steps
         .iter()

@@ -348,7 +348,8 @@ async fn storage_story_on_postgres() {
 /// Runs and steps: options and schedules stored, the queue, step attempts,
 /// deferral, recover, cancel, filters, observations and tier changes.
 async fn runs_story(url: &str) {
-    use app::dto::{Operation, RunOptions, RunQuery, RunState, StepState};
+    use app::dto::{AttemptOutcome, Operation, RunOptions, RunQuery, RunState, StepState};
+    use server::store::Failure;
     let store = Store::connect(url).await.expect("connect");
     store.seed_templates_if_empty().await.expect("seed");
     let template = store.list_templates().await.expect("list")[0].clone();
@@ -398,43 +399,80 @@ async fn runs_story(url: &str) {
         )
         .await
         .expect("run");
+    let lease = std::time::Duration::from_secs(30);
     assert_eq!(
-        store.unfinished_runs().await.expect("queue"),
-        [now_run],
+        store.claim_run("me", lease).await.expect("claim"),
+        Some(now_run),
         "a scheduled run waits for its time"
+    );
+    assert_eq!(
+        store.claim_run("other", lease).await.expect("claim"),
+        None,
+        "held"
     );
     let r = store.get_run(later).await.expect("get");
     assert_eq!(r.options, opts);
     assert_eq!(r.not_before, Some(now + 3_600_000));
 
-    assert_eq!(store.start_step(now_run, 0).await.expect("start").0, 1);
+    assert!(
+        store.start_step(now_run, 0, "other").await.is_err(),
+        "only the holder writes"
+    );
+    assert_eq!(
+        store.start_step(now_run, 0, "me").await.expect("start").0,
+        1
+    );
     store
         .finish_step(
-            now_run,
-            0,
+            (now_run, 0),
+            "me",
             StepState::Pending,
-            Some("boom"),
+            (AttemptOutcome::Retrying, Some("boom")),
             "attempt 1 failed",
         )
         .await
         .expect("pause");
-    let (attempt, first) = store.start_step(now_run, 0).await.expect("again");
+    let (attempt, first) = store.start_step(now_run, 0, "me").await.expect("again");
     assert_eq!(attempt, 2);
     assert!(first >= now);
     store
-        .finish_step(
+        .fail_run(
             now_run,
-            0,
-            StepState::Failed,
-            Some("for good"),
-            "attempt 2 failed",
+            "me",
+            Failure {
+                position: 0,
+                cause: "for good",
+                line: "attempt 2 failed",
+                rollback: None,
+                tenant_detail: "namespace failed: for good",
+            },
         )
         .await
         .expect("fail");
-    store
-        .set_run_state(now_run, RunState::Failed)
-        .await
-        .expect("failed");
+    let failed = store.get_run(now_run).await.expect("run");
+    assert_eq!(failed.state, RunState::Failed);
+    let b = store.get_tenant("runs-b").await.expect("b");
+    assert_eq!(b.state, TenantState::Failed, "in the same transaction");
+    let history: Vec<_> = failed.steps[0]
+        .history
+        .iter()
+        .map(|a| (a.attempt, a.outcome, a.process.as_str()))
+        .collect();
+    assert_eq!(
+        history,
+        [
+            (1, AttemptOutcome::Retrying, "me"),
+            (2, AttemptOutcome::Failed, "me")
+        ],
+        "every attempt is kept, with its process"
+    );
+    assert!(
+        store
+            .complete_run(now_run, "me", (TenantState::Active, None))
+            .await
+            .is_err(),
+        "a failed run is never completed"
+    );
     let requeued = store
         .requeue_run(now_run, "carol", "run.recover")
         .await
@@ -443,9 +481,30 @@ async fn runs_story(url: &str) {
     assert_eq!(requeued.steps[0].state, StepState::Pending);
     assert_eq!(requeued.steps[0].last_error.as_deref(), Some("for good"));
     assert!(requeued.steps[0].log.contains("attempt 2 failed"));
-    store.defer_run(now_run, now + 60_000).await.expect("defer");
-    assert!(store.unfinished_runs().await.expect("queue").is_empty());
-    let cancelled = store.cancel_run(later, "carol").await.expect("cancel");
+    assert_eq!(
+        store.claim_run("next", lease).await.expect("claim"),
+        Some(now_run)
+    );
+    store
+        .start_step(now_run, 0, "next")
+        .await
+        .expect("a third attempt");
+    store
+        .defer_run((now_run, 0), "next", now + 60_000, "waiting")
+        .await
+        .expect("defer");
+    assert_eq!(
+        store.claim_run("me", lease).await.expect("queue"),
+        None,
+        "deferred"
+    );
+    let history = store.get_run(now_run).await.expect("run").steps[0]
+        .history
+        .clone();
+    assert_eq!(history.len(), 3, "attempts outlive a recovery: {history:?}");
+    assert_eq!(history[2].outcome, AttemptOutcome::Deferred);
+    let (cancelled, held) = store.cancel_run(later, "carol").await.expect("cancel");
+    assert!(!held, "nobody held it: the console settles the tenant");
     assert_eq!(cancelled.state, RunState::Cancelled);
     assert!(cancelled
         .steps
@@ -472,7 +531,7 @@ async fn runs_story(url: &str) {
         })
         .await
         .expect("list");
-    assert_eq!(page.total, 1);
+    assert_eq!(page.total, 1, "the deferred run waits, pending");
 
     // Observations only move a tenant between the states they may.
     assert!(!store
@@ -679,5 +738,217 @@ async fn ownership_story_on_postgres() {
         return;
     };
     ownership_story(&db.url).await;
+    db.cleanup().await;
+}
+
+/// Several replicas on one database: every run claimed exactly once, an
+/// expired lease taken over (and the old holder fenced off), one active run
+/// per tenant whatever the race, a cancel never undone, runs let go on
+/// shutdown; on PostgreSQL also one leader and changes heard across stores.
+async fn replicas_story(url: &str) {
+    use app::dto::{Operation, RunState, TenantState};
+    use std::time::Duration;
+    let connect = || async { Store::connect(url).await.expect("replica") };
+    let (a, b, c) = (connect().await, connect().await, connect().await);
+    a.seed_templates_if_empty().await.expect("seed");
+    let template = a.list_templates().await.expect("list")[0].id;
+    let f = fields("Replica Ltd", None);
+    let mut runs = vec![];
+    for i in 0..40 {
+        let id = format!("rep-{i}");
+        a.insert_tenant(
+            NewTenantRecord {
+                id: &id,
+                namespace: &format!("tenant-{id}"),
+                fields: &f,
+                template_id: template,
+            },
+            "alice",
+        )
+        .await
+        .expect("tenant");
+        runs.push(
+            a.create_run(&id, Operation::Provision, &["namespace"], "alice")
+                .await
+                .expect("run"),
+        );
+    }
+
+    // One active run per tenant, whatever the race.
+    let racers = (0..12).map(|_| {
+        let s = b.clone();
+        async move {
+            s.create_run("rep-0", Operation::Update, &["namespace"], "bob")
+                .await
+                .is_ok()
+        }
+    });
+    let won = futures::future::join_all(racers)
+        .await
+        .into_iter()
+        .filter(|ok| *ok)
+        .count();
+    assert_eq!(won, 0, "rep-0 already has a pending run");
+    let (cancelled, _) = a.cancel_run(runs[0], "alice").await.expect("cancel");
+    assert_eq!(cancelled.state, RunState::Cancelled);
+    let racers = (0..12).map(|i| {
+        let s = if i % 2 == 0 { b.clone() } else { c.clone() };
+        async move {
+            s.create_run("rep-0", Operation::Update, &["namespace"], "bob")
+                .await
+                .is_ok()
+        }
+    });
+    let won = futures::future::join_all(racers)
+        .await
+        .into_iter()
+        .filter(|ok| *ok)
+        .count();
+    assert_eq!(won, 1, "concurrent requests for one tenant make one run");
+
+    // Three replicas claim concurrently: each run exactly once.
+    let lease = Duration::from_secs(30);
+    let claimers = [("ra", &a), ("rb", &b), ("rc", &c)].map(|(owner, s)| {
+        let s = s.clone();
+        async move {
+            let mut mine = vec![];
+            while let Some(id) = s.claim_run(owner, lease).await.expect("claim") {
+                mine.push(id);
+            }
+            mine
+        }
+    });
+    let claimed: Vec<Vec<i64>> = futures::future::join_all(claimers).await;
+    let mut all: Vec<i64> = claimed.iter().flatten().copied().collect();
+    all.sort_unstable();
+    let before = all.len();
+    all.dedup();
+    assert_eq!(before, all.len(), "no run claimed twice: {claimed:?}");
+    assert_eq!(all.len(), 40, "39 provisioning runs and the update");
+
+    // A cancel racing the holder: a cancel that succeeded is never undone.
+    let held_by_a = claimed[0].clone();
+    let races = held_by_a.iter().map(|id| {
+        let (holder, staff) = (a.clone(), b.clone());
+        let id = *id;
+        async move {
+            let cancel = staff.cancel_run(id, "bob");
+            let finish = holder.complete_run(id, "ra", (TenantState::Active, None));
+            let (cancelled, finished) = tokio::join!(cancel, finish);
+            (id, cancelled.is_ok(), finished.is_ok())
+        }
+    });
+    for (id, cancelled, finished) in futures::future::join_all(races).await {
+        assert!(
+            cancelled != finished,
+            "run {id}: exactly one of cancel and completion wins"
+        );
+        let state = a.get_run(id).await.expect("run").state;
+        let expected = if cancelled {
+            RunState::Cancelled
+        } else {
+            RunState::Completed
+        };
+        assert_eq!(state, expected, "run {id}");
+    }
+
+    // An expired lease is taken over, and the old holder is fenced off.
+    let one = claimed[1][0];
+    assert!(b
+        .renew_leases("rb", Duration::from_millis(1))
+        .await
+        .expect("renew")
+        .contains(&one));
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert_eq!(c.claim_run("rc2", lease).await.expect("rescue"), Some(one));
+    assert!(matches!(
+        b.start_step(one, 0, "rb").await,
+        Err(ServerError::LeaseLost(_))
+    ));
+    assert!(!b
+        .renew_leases("rb", lease)
+        .await
+        .expect("renew")
+        .contains(&one));
+    c.start_step(one, 0, "rc2")
+        .await
+        .expect("the new holder writes");
+
+    // Shutting down lets runs go at once; their open attempts read interrupted.
+    assert!(c.release_runs("rc2").await.expect("release") >= 1);
+    assert_eq!(b.claim_run("rb2", lease).await.expect("claim"), Some(one));
+    let steps = b.get_run(one).await.expect("run").steps;
+    assert_eq!(
+        steps[0]
+            .history
+            .first()
+            .map(|h| (h.outcome, h.process.as_str())),
+        Some((app::dto::AttemptOutcome::Interrupted, "rc2"))
+    );
+
+    if a.backend() == server::store::Backend::Postgres {
+        leader_and_fanout(&a, &b).await;
+    }
+    for s in [a, b, c] {
+        s.close().await;
+    }
+}
+
+/// One leader at a time, handed over on release; a change made through one
+/// store is heard by another.
+async fn leader_and_fanout(a: &Store, b: &Store) {
+    use server::replicas::Leadership;
+    use std::time::{Duration, Instant};
+    async fn until(what: &str, ok: impl Fn() -> bool) {
+        let start = Instant::now();
+        while !ok() {
+            assert!(start.elapsed() < Duration::from_secs(15), "{what}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+    let (la, lb) = (Leadership::start(a), Leadership::start(b));
+    until("a leader", || la.is_leader() || lb.is_leader()).await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert!(la.is_leader() != lb.is_leader(), "exactly one leads");
+    let (leader, other) = if la.is_leader() {
+        (&la, &lb)
+    } else {
+        (&lb, &la)
+    };
+    leader.release();
+    until("the other takes over", || other.is_leader()).await;
+    other.release();
+
+    server::replicas::start_fanout(a);
+    server::replicas::start_fanout(b);
+    let mut heard = b.changes();
+    let start = Instant::now();
+    loop {
+        a.observe_tenant("rep-1", TenantState::Active, None, &[])
+            .await
+            .expect("write");
+        match tokio::time::timeout(Duration::from_millis(500), heard.recv()).await {
+            Ok(Ok(server::store::Change::Tenant(id))) if id == "rep-1" => break,
+            _ => assert!(
+                start.elapsed() < Duration::from_secs(15),
+                "b hears a's write"
+            ),
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replicas_story_on_sqlite() {
+    let db = TestDb::sqlite();
+    replicas_story(&db.url).await;
+    db.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replicas_story_on_postgres() {
+    let Some(db) = TestDb::postgres().await else {
+        return;
+    };
+    replicas_story(&db.url).await;
     db.cleanup().await;
 }

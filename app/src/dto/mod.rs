@@ -6,7 +6,7 @@ macro_rules! string_enum {
     ($(#[$m:meta])* $name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
         $(#[$m])*
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-        #[serde(rename_all = "lowercase")]
+        #[serde(rename_all = "snake_case")]
         pub enum $name { $($variant),+ }
 
         impl $name {
@@ -43,7 +43,7 @@ pub use ops::{
     ObjectChange, RunOptions, RunQuery, MAX_BULK,
 };
 pub use page::Page;
-pub use run::{Operation, RunDto, RunState, StepDto, StepState};
+pub use run::{AttemptDto, AttemptOutcome, Operation, RunDto, RunState, StepDto, StepState};
 pub use staff::{CurrentStaff, NewStaffResult, Principal, Role, StaffDto};
 pub use template::{TemplateDetail, TemplateDto, TemplateForm, TemplateVersionDto, TierSpec};
 pub use tenant::{

@@ -23,6 +23,8 @@ string_enum!(
 );
 
 string_enum!(
+    /// Where a step stands. `RolledBack`: it completed, then a clean-up
+    /// undid what it made; a retry runs it again.
     StepState {
         Pending => "pending",
         Running => "running",
@@ -30,8 +32,38 @@ string_enum!(
         Failed => "failed",
         Skipped => "skipped",
         Cancelled => "cancelled",
+        RolledBack => "rolled_back",
     }
 );
+
+string_enum!(
+    /// How one attempt of a step ended: `Warned` completed with a warning
+    /// (the run goes on), `Retrying` failed transiently (another attempt
+    /// follows), `Deferred` waits (a grace period), `Interrupted` lost its
+    /// process or its process lost the run's lease mid-attempt.
+    AttemptOutcome {
+        Running => "running",
+        Completed => "completed",
+        Warned => "warned",
+        Retrying => "retrying",
+        Failed => "failed",
+        Deferred => "deferred",
+        Cancelled => "cancelled",
+        Interrupted => "interrupted",
+    }
+);
+
+/// One attempt of a step: when, by which process, and how it ended.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttemptDto {
+    pub attempt: i64,
+    /// The console process that ran it (`host/pid/boot`).
+    pub process: String,
+    pub started_at: i64,
+    pub finished_at: Option<i64>,
+    pub outcome: AttemptOutcome,
+    pub error: Option<String>,
+}
 
 impl RunState {
     pub fn is_finished(self) -> bool {
@@ -54,6 +86,9 @@ pub struct StepDto {
     pub finished_at: Option<i64>,
     pub last_error: Option<String>,
     pub log: String,
+    /// Every attempt, oldest first (across retries, recoveries and replicas).
+    #[serde(default)]
+    pub history: Vec<AttemptDto>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

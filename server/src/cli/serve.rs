@@ -13,6 +13,7 @@ use crate::error::{Result, ServerError};
 use crate::http::{serve, AppState};
 use crate::manifests::RenderSettings;
 use crate::provisioning::{spawn_observer, Engine, EngineSlot, Runner};
+use crate::replicas::{Leadership, ServeLock};
 use crate::store::{AuditEntry, PasswordKind, Store};
 
 /// Leptos settings from cargo-leptos' environment, or the project defaults
@@ -73,6 +74,11 @@ pub async fn ensure_first_admin(store: &Store, configured: Option<&str>) -> Resu
 }
 
 pub async fn run_serve(store: Store, args: ServeArgs) -> Result<()> {
+    // SQLite is for one console: refuse a second one on the same file.
+    let _serve_lock = match store.sqlite_file() {
+        Some(path) => Some(ServeLock::take(&path)?),
+        None => None,
+    };
     let seeded = store.seed_templates_if_empty().await?;
     if seeded > 0 {
         tracing::info!(count = seeded, "seeded the default templates");
@@ -100,12 +106,14 @@ pub async fn run_serve(store: Store, args: ServeArgs) -> Result<()> {
                 .unwrap_or(crate::live::STREAMS_PER_SESSION),
         },
     );
+    let leadership = Leadership::start(&store);
     if args.engine.wants_cluster() {
         tokio::spawn(connect_engine(
             store.clone(),
             args.engine.clone(),
             settings,
-            engine,
+            engine.clone(),
+            leadership.clone(),
         ));
     } else {
         tracing::info!(
@@ -138,6 +146,12 @@ pub async fn run_serve(store: Store, args: ServeArgs) -> Result<()> {
     tracing::info!(backend = ?store.backend(), "Tenantry console listening on http://{local}");
     println!("Tenantry console: http://{local}");
     serve(listener, state, args.http_options(), shutdown_signal()).await?;
+    // A rolling update hands work over at once: runs and the lead are let go
+    // before the process ends, not when their leases expire.
+    if let Some(e) = engine.get() {
+        e.runner.shutdown(Duration::from_secs(10)).await;
+    }
+    leadership.release();
     store.close().await;
     Ok(())
 }
@@ -149,6 +163,7 @@ async fn connect_engine(
     args: EngineArgs,
     settings: RenderSettings,
     slot: EngineSlot,
+    leadership: Leadership,
 ) {
     let mut delay = Duration::from_secs(1);
     let cluster = loop {
@@ -174,7 +189,7 @@ async fn connect_engine(
         args.runner_options(),
     );
     runner.spawn();
-    spawn_observer(store, cluster.clone(), args.observe_every());
+    spawn_observer(store, cluster.clone(), args.observe_every(), leadership);
     let _ = slot.set(Engine {
         cluster,
         settings,

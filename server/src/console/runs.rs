@@ -75,10 +75,10 @@ impl ConsoleService {
     /// within a second); the tenant's state reflects what was done.
     pub(super) async fn cancel(&self, who: &CurrentStaff, id: i64) -> R<RunDto> {
         require(who, Role::Operator, "cancel runs")?;
-        let before = self.store.get_run(id).await?;
-        let run = self.store.cancel_run(id, &who.username).await?;
-        if before.state == RunState::Pending {
-            // No runner holds it: settle the tenant here.
+        let (run, held) = self.store.cancel_run(id, &who.username).await?;
+        if !held {
+            // No live process holds it (never claimed, or its process
+            // died): settle the tenant here.
             settle_after_cancel(&self.store, &run).await?;
         }
         Ok(run)

@@ -51,6 +51,8 @@ impl Live {
             streams: Streams::new(streams_per_session),
         };
         if tokio::runtime::Handle::try_current().is_ok() {
+            // Other replicas' writes arrive through the store too.
+            crate::replicas::start_fanout(&store);
             tokio::spawn(feed_from_store(store, live.clone()));
             tokio::spawn(watch_when_connected(live.clone()));
         }
@@ -154,8 +156,9 @@ async fn feed_from_store(store: Store, live: Live) {
                     .publish(format!("tenant:{id}"), "tenant", data.clone());
                 live.hub.publish("tenants", "tenant", data);
             }
-            Err(RecvError::Lagged(_)) => {
-                // Writes came faster than this loop: everyone reloads.
+            Ok(Change::Resync) | Err(RecvError::Lagged(_)) => {
+                // Writes came faster than this loop, or another replica's
+                // were missed: everyone reloads.
                 if let Ok(states) = store.tenant_states().await {
                     live.view.load_states(states);
                 }

@@ -63,16 +63,21 @@ pub async fn observe_once(store: &Store, cluster: &Cluster) -> Result<usize> {
     Ok(stamped)
 }
 
-/// Observes every `every` until aborted.
+/// Observes every `every` until aborted, while this replica leads (the
+/// states it writes must come from one place).
 pub fn spawn_observer(
     store: Store,
     cluster: Cluster,
     every: Duration,
+    leader: crate::replicas::Leadership,
 ) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(every);
         loop {
             tick.tick().await;
+            if !leader.is_leader() {
+                continue;
+            }
             if let Err(e) = observe_once(&store, &cluster).await {
                 tracing::warn!(error = %e, "could not observe tenant workloads");
             }

@@ -1,22 +1,27 @@
-//! The background worker: picks up every unfinished run (also those a
-//! killed process left "running"), executes their steps in order with
-//! bounded concurrency, and records each attempt in the database.
+//! The background worker: claims runs that are due (pending ones, and
+//! those whose process died: their lease expired), executes their steps in
+//! order with bounded concurrency, renews its leases while it works, and
+//! records each attempt in the database. Every write is guarded by the
+//! claim, so a cancel or another replica's takeover stops it, never the
+//! other way round. On shutdown it lets its runs go at once.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use app::dto::{Operation, RunDto, RunState, StepState, TenantDto, TenantState, TierSpec};
+use app::dto::{
+    AttemptOutcome, Operation, RunDto, RunState, StepState, TenantDto, TenantState, TierSpec,
+};
 use rand::Rng;
-use tokio::sync::{Notify, Semaphore};
-use tokio::task::JoinSet;
+use tokio::sync::{watch, Notify};
+use tokio::task::{AbortHandle, JoinSet};
 
 use super::steps::{execute, remove_namespace, StepContext, StepOutcome};
 use super::Step;
 use crate::cluster::Cluster;
 use crate::error::{Result, ServerError};
 use crate::manifests::{backup_job, render, RenderSettings, TenantInput};
-use crate::store::Store;
+use crate::store::{Backend, Failure, Rollback, Store};
 
 #[derive(Clone, Debug)]
 pub struct RunnerOptions {
@@ -31,6 +36,11 @@ pub struct RunnerOptions {
     pub wait_teardown: Duration,
     /// How often the queue is looked at when nothing wakes the runner.
     pub poll_every: Duration,
+    /// How long a claim on a run lasts unless renewed (renewed every third
+    /// of it); another replica takes a run over once it has expired.
+    pub lease: Duration,
+    /// This process, as run owner and in step attempts.
+    pub process: String,
 }
 
 impl Default for RunnerOptions {
@@ -45,6 +55,8 @@ impl Default for RunnerOptions {
             wait_application: Duration::from_secs(300),
             wait_teardown: Duration::from_secs(300),
             poll_every: Duration::from_secs(5),
+            lease: Duration::from_secs(30),
+            process: crate::replicas::process_id().to_string(),
         }
     }
 }
@@ -57,14 +69,6 @@ pub fn backoff(opts: &RunnerOptions, attempt: i64) -> Duration {
         .saturating_mul(1 << exp)
         .min(opts.max_backoff);
     full.mul_f64(rand::thread_rng().gen_range(0.5..=1.0))
-}
-
-pub struct Runner {
-    store: Store,
-    cluster: Cluster,
-    settings: RenderSettings,
-    opts: RunnerOptions,
-    wake: Notify,
 }
 
 fn state_during(op: Operation) -> Option<TenantState> {
@@ -108,7 +112,8 @@ pub fn state_after_cancel(run: &RunDto) -> TenantState {
     }
 }
 
-/// Records the tenant's state after `run` was cancelled.
+/// Records the tenant's state after `run` was cancelled while no process
+/// held it (a process that holds it settles the tenant itself).
 pub async fn settle_after_cancel(store: &Store, run: &RunDto) -> Result<()> {
     store
         .observe_tenant(
@@ -132,6 +137,26 @@ fn apply_overrides(tier: &mut TierSpec, tenant: &TenantDto) {
     }
 }
 
+pub struct Runner {
+    store: Store,
+    cluster: Cluster,
+    settings: RenderSettings,
+    opts: RunnerOptions,
+    wake: Notify,
+    /// Set to stop: the loop lets its runs go and ends.
+    stopping: watch::Sender<bool>,
+    /// Turns true once the loop has let its runs go.
+    stopped: watch::Sender<bool>,
+}
+
+/// What to do after one step ran.
+enum Next {
+    /// On to the next step.
+    Step,
+    /// The run is finished with (failed, deferred, cancelled or lost).
+    Stop,
+}
+
 impl Runner {
     pub fn new(
         store: Store,
@@ -145,6 +170,8 @@ impl Runner {
             settings,
             opts,
             wake: Notify::new(),
+            stopping: watch::channel(false).0,
+            stopped: watch::channel(false).0,
         })
     }
 
@@ -153,58 +180,163 @@ impl Runner {
         self.wake.notify_one();
     }
 
-    /// Runs until the returned task is aborted; aborting it also aborts every
-    /// run in flight, as a killed process would.
+    /// This process's name as the owner of runs.
+    pub fn process(&self) -> &str {
+        &self.opts.process
+    }
+
+    /// Runs until the returned task is aborted (as a killed process would
+    /// stop: its leases then expire) or [`Runner::shutdown`] is called.
     pub fn spawn(self: &Arc<Self>) -> tokio::task::JoinHandle<()> {
         let me = Arc::clone(self);
         tokio::spawn(async move { me.work().await })
     }
 
+    /// Stops claiming, interrupts the runs in flight and lets them go at
+    /// once (so another replica resumes them without waiting for a lease to
+    /// expire); returns when done or after `wait`.
+    pub async fn shutdown(&self, wait: Duration) {
+        let mut stopped = self.stopped.subscribe();
+        self.stopping.send_replace(true);
+        let _ = tokio::time::timeout(wait, stopped.wait_for(|s| *s)).await;
+    }
+
     async fn work(self: Arc<Self>) {
-        let slots = Arc::new(Semaphore::new(self.opts.concurrency.max(1)));
-        let mut active: HashSet<i64> = HashSet::new();
+        if self.store.backend() == Backend::Sqlite {
+            // One process per SQLite file: whatever it held before it died
+            // is its own again, at once.
+            if let Err(e) = self.store.release_all_runs().await {
+                tracing::error!(error = %e, "cannot reclaim unfinished runs");
+            }
+        }
         let mut tasks: JoinSet<i64> = JoinSet::new();
+        let mut held: HashMap<i64, AbortHandle> = HashMap::new();
+        let mut stopping = self.stopping.subscribe();
+        let mut heartbeat = tokio::time::interval(self.opts.lease / 3);
+        let mut renewed = Instant::now();
         loop {
             while let Some(done) = tasks.try_join_next() {
                 if let Ok(id) = done {
-                    active.remove(&id);
+                    held.remove(&id);
                 }
             }
-            match self.store.unfinished_runs().await {
-                Ok(ids) => {
-                    for id in ids {
-                        if !active.insert(id) {
-                            continue;
-                        }
-                        let (me, slots) = (Arc::clone(&self), Arc::clone(&slots));
-                        tasks.spawn(async move {
-                            if let Ok(_permit) = slots.acquire_owned().await {
-                                if let Err(e) = me.execute(id).await {
-                                    tracing::error!(run = id, error = %e, "run stopped on an internal error; it is retried");
-                                    tokio::time::sleep(me.opts.base_backoff).await;
+            while tasks.len() < self.opts.concurrency.max(1) {
+                match self
+                    .store
+                    .claim_run(&self.opts.process, self.opts.lease)
+                    .await
+                {
+                    Ok(Some(id)) => {
+                        let me = Arc::clone(&self);
+                        let handle = tasks.spawn(async move {
+                            if let Err(e) = me.execute(id).await {
+                                match e {
+                                    ServerError::LeaseLost(why) => {
+                                        tracing::info!(run = id, "{why}; stopping")
+                                    }
+                                    e => {
+                                        tracing::error!(run = id, error = %e, "run stopped on an internal error; it is retried");
+                                        tokio::time::sleep(me.opts.base_backoff).await;
+                                    }
                                 }
                             }
                             id
                         });
+                        held.insert(id, handle);
+                    }
+                    Ok(None) => break,
+                    Err(e) => {
+                        tracing::error!(error = %e, "cannot claim runs");
+                        break;
                     }
                 }
-                Err(e) => tracing::error!(error = %e, "cannot read the run queue"),
             }
             tokio::select! {
                 _ = self.wake.notified() => {}
                 _ = tokio::time::sleep(self.opts.poll_every) => {}
-                Some(Ok(id)) = tasks.join_next(), if !tasks.is_empty() => { active.remove(&id); }
+                Some(Ok(id)) = tasks.join_next(), if !tasks.is_empty() => { held.remove(&id); }
+                _ = heartbeat.tick() => self.renew(&mut held, &mut renewed).await,
+                _ = stopping.changed() => {
+                    if *stopping.borrow() {
+                        break;
+                    }
+                }
             }
+        }
+        tasks.abort_all();
+        while tasks.join_next().await.is_some() {}
+        match self.store.release_runs(&self.opts.process).await {
+            Ok(n) => tracing::info!(runs = n, "runs let go for another replica"),
+            Err(e) => tracing::error!(error = %e, "could not let runs go; their leases expire"),
+        }
+        self.stopped.send_replace(true);
+    }
+
+    /// Renews the leases; a run no longer held here is interrupted, and if
+    /// the database has not answered for most of a lease, every run is (its
+    /// lease may be gone, and another replica may take it).
+    async fn renew(&self, held: &mut HashMap<i64, AbortHandle>, renewed: &mut Instant) {
+        match self
+            .store
+            .renew_leases(&self.opts.process, self.opts.lease)
+            .await
+        {
+            Ok(ids) => {
+                *renewed = Instant::now();
+                held.retain(|id, task| {
+                    let keep = ids.contains(id) || task.is_finished();
+                    if !keep {
+                        tracing::warn!(run = id, "lease lost to another process; interrupting");
+                        task.abort();
+                    }
+                    keep
+                });
+            }
+            Err(e) if renewed.elapsed() > self.opts.lease * 2 / 3 => {
+                tracing::error!(error = %e, "leases cannot be renewed; interrupting every run");
+                for task in held.values() {
+                    task.abort();
+                }
+                held.clear();
+            }
+            Err(e) => tracing::warn!(error = %e, "leases not renewed yet"),
         }
     }
 
-    /// Executes one run from its first unfinished step.
+    /// Executes one run this process has claimed, from its first unfinished
+    /// step.
     pub async fn execute(&self, id: i64) -> Result<()> {
+        let me = self.opts.process.as_str();
         let run = self.store.get_run(id).await?;
-        if run.state.is_finished() {
-            return Ok(());
+        if let Err(state) = self.store.holds(id, me).await? {
+            return Err(ServerError::LeaseLost(format!(
+                "run {id} is {state}, not held here"
+            )));
         }
-        self.store.set_run_state(id, RunState::Running).await?;
+        if let Some(failed) = run.steps.iter().find(|s| s.state == StepState::Failed) {
+            // A failed step is never skipped: the run fails until it is retried.
+            let cause = failed
+                .last_error
+                .clone()
+                .unwrap_or_else(|| "failed earlier".into());
+            let line =
+                "the run was resumed with this step failed: retry the step or recover the run";
+            let detail = format!("{} failed: {cause}", failed.name);
+            return self
+                .store
+                .fail_run(
+                    id,
+                    me,
+                    Failure {
+                        position: failed.position,
+                        cause: &cause,
+                        line,
+                        rollback: None,
+                        tenant_detail: &detail,
+                    },
+                )
+                .await;
+        }
         let tenant = self.store.get_tenant(&run.tenant_id).await?;
         let (key, mut tier) = self
             .store
@@ -221,14 +353,28 @@ impl Runner {
         };
         let manifests = render(&input, &self.settings, &self.cluster.caps);
         let backup = backup_job(&input, &self.settings, &self.cluster.caps, id);
-        let namespace = tenant.namespace.clone();
         if let Some(s) = state_during(run.operation) {
-            self.store.set_tenant_state(&tenant.id, s).await?;
+            self.store.tenant_during_run(id, me, s).await?;
         }
         let mut warned = run
             .steps
             .iter()
             .any(|s| s.state == StepState::Completed && s.last_error.is_some());
+        let ctx = |first_start: i64| StepContext {
+            cluster: &self.cluster,
+            store: &self.store,
+            tenant_id: &tenant.id,
+            actor: &run.requested_by,
+            options: &run.options,
+            manifests: &manifests,
+            backup_job: &backup,
+            namespace: &tenant.namespace,
+            step_started_at: first_start,
+            now: crate::store::now_ms(),
+            wait_database: self.opts.wait_database,
+            wait_application: self.opts.wait_application,
+            wait_teardown: self.opts.wait_teardown,
+        };
         for step in run
             .steps
             .iter()
@@ -238,97 +384,31 @@ impl Runner {
                 ServerError::Config(format!("run {id} has an unknown step \"{}\"", step.name))
             })?;
             loop {
-                if self.store.get_run(id).await?.state == RunState::Cancelled {
-                    return self.stopped_by_cancel(id, step.position).await;
+                if let Err(state) = self.store.holds(id, me).await? {
+                    return self.stopped_by(id, step.position, state).await;
                 }
-                let (attempt, first_start) = self.store.start_step(id, step.position).await?;
-                let ctx = StepContext {
-                    cluster: &self.cluster,
-                    store: &self.store,
-                    tenant_id: &tenant.id,
-                    actor: &run.requested_by,
-                    options: &run.options,
-                    manifests: &manifests,
-                    backup_job: &backup,
-                    namespace: &namespace,
-                    step_started_at: first_start,
-                    now: crate::store::now_ms(),
-                    wait_database: self.opts.wait_database,
-                    wait_application: self.opts.wait_application,
-                    wait_teardown: self.opts.wait_teardown,
-                };
+                let (attempt, first_start) = self.store.start_step(id, step.position, me).await?;
+                let step_ctx = ctx(first_start);
                 let outcome = tokio::select! {
-                    r = execute(kind, &ctx) => r,
-                    () = self.cancelled(id) => {
-                        return self.stopped_by_cancel(id, step.position).await;
+                    r = execute(kind, &step_ctx) => r,
+                    state = self.no_longer_held(id) => {
+                        return self.stopped_by(id, step.position, state).await;
                     }
                 };
-                match outcome {
-                    Ok(StepOutcome::Done(line)) => {
-                        self.store
-                            .finish_step(id, step.position, StepState::Completed, None, &line)
-                            .await?;
-                        break;
-                    }
-                    Ok(StepOutcome::Warn(reason)) => {
-                        warned = true;
-                        let line = format!("warning: {reason}");
-                        self.store
-                            .finish_step(
-                                id,
-                                step.position,
-                                StepState::Completed,
-                                Some(&reason),
-                                &line,
-                            )
-                            .await?;
-                        break;
-                    }
-                    Ok(StepOutcome::Later(until)) => {
-                        let line =
-                            format!("waiting until {} (UTC)", crate::store::format_ms(until));
-                        if attempt == 1 {
-                            self.store
-                                .finish_step(id, step.position, StepState::Pending, None, &line)
-                                .await?;
-                        } else {
-                            self.store.pause_step(id, step.position).await?;
-                        }
-                        self.store.defer_run(id, until).await?;
-                        return Ok(());
-                    }
-                    Err(e) if e.is_transient() && attempt < self.opts.max_attempts => {
-                        let delay = backoff(&self.opts, attempt);
-                        let line = format!(
-                            "attempt {attempt} failed: {e}; retrying in {:.1}s",
-                            delay.as_secs_f64()
-                        );
-                        tracing::warn!(run = id, step = %step.name, error = %e, "transient failure; retrying");
-                        self.store
-                            .finish_step(
-                                id,
-                                step.position,
-                                StepState::Pending,
-                                Some(&e.to_string()),
-                                &line,
-                            )
-                            .await?;
-                        tokio::time::sleep(delay).await;
-                    }
-                    Err(e) => {
-                        return self
-                            .fail(
-                                id,
-                                run.operation,
-                                &tenant.id,
-                                &namespace,
-                                kind,
-                                step.position,
-                                attempt,
-                                e,
-                            )
-                            .await;
-                    }
+                match self
+                    .record(
+                        id,
+                        (kind, step.position),
+                        attempt,
+                        outcome,
+                        &run,
+                        &mut warned,
+                    )
+                    .await?
+                {
+                    Some(Next::Step) => break,
+                    Some(Next::Stop) => return Ok(()),
+                    None => {}
                 }
             }
         }
@@ -342,99 +422,188 @@ impl Runner {
             .filter_map(|s| s.last_error)
             .next_back();
         self.store
-            .observe_tenant(
-                &tenant.id,
-                state_after(run.operation, warned),
-                last_warning.as_deref().filter(|_| warned),
-                &[],
+            .complete_run(
+                id,
+                me,
+                (
+                    state_after(run.operation, warned),
+                    last_warning.as_deref().filter(|_| warned),
+                ),
             )
-            .await?;
-        // The tenant is settled before the run reads as finished, so
-        // whoever sees the run end also sees the tenant's new state.
-        self.store.set_run_state(id, RunState::Completed).await?;
-        Ok(())
+            .await
     }
 
-    /// Resolves when staff cancel the run (checked once a second, so a
-    /// cancel from another process or replica is seen too).
-    async fn cancelled(&self, id: i64) {
-        loop {
-            tokio::time::sleep(Duration::from_secs(1)).await;
-            if matches!(self.store.get_run(id).await, Ok(r) if r.state == RunState::Cancelled) {
-                return;
+    /// Writes how one attempt went. `Some(next)` when the step is over
+    /// (go on, or the run is done with); `None` to try the step again.
+    async fn record(
+        &self,
+        id: i64,
+        (kind, position): (Step, i64),
+        attempt: i64,
+        outcome: Result<StepOutcome>,
+        run: &RunDto,
+        warned: &mut bool,
+    ) -> Result<Option<Next>> {
+        let me = self.opts.process.as_str();
+        let at = (id, position);
+        match outcome {
+            Ok(StepOutcome::Done(line)) => {
+                self.store
+                    .finish_step(
+                        at,
+                        me,
+                        StepState::Completed,
+                        (AttemptOutcome::Completed, None),
+                        &line,
+                    )
+                    .await?;
+                Ok(Some(Next::Step))
+            }
+            Ok(StepOutcome::Warn(reason)) => {
+                *warned = true;
+                let line = format!("warning: {reason}");
+                self.store
+                    .finish_step(
+                        at,
+                        me,
+                        StepState::Completed,
+                        (AttemptOutcome::Warned, Some(&reason)),
+                        &line,
+                    )
+                    .await?;
+                Ok(Some(Next::Step))
+            }
+            Ok(StepOutcome::Later(until)) => {
+                let line = if attempt == 1 {
+                    format!("waiting until {} (UTC)", crate::store::format_ms(until))
+                } else {
+                    String::new()
+                };
+                self.store.defer_run(at, me, until, &line).await?;
+                Ok(Some(Next::Stop))
+            }
+            Err(e) if e.is_transient() && attempt < self.opts.max_attempts => {
+                let delay = backoff(&self.opts, attempt);
+                let line = format!(
+                    "attempt {attempt} failed: {e}; retrying in {:.1}s",
+                    delay.as_secs_f64()
+                );
+                tracing::warn!(run = id, step = kind.name(), error = %e, "transient failure; retrying");
+                let cause = e.to_string();
+                self.store
+                    .finish_step(
+                        at,
+                        me,
+                        StepState::Pending,
+                        (AttemptOutcome::Retrying, Some(&cause)),
+                        &line,
+                    )
+                    .await?;
+                tokio::time::sleep(delay).await;
+                Ok(None)
+            }
+            Err(ServerError::LeaseLost(why)) => Err(ServerError::LeaseLost(why)),
+            Err(e) => {
+                self.fail(
+                    id,
+                    run.operation,
+                    &run.tenant_id,
+                    (kind, position),
+                    attempt,
+                    e,
+                )
+                .await?;
+                Ok(Some(Next::Stop))
             }
         }
     }
 
-    /// Marks the interrupted step cancelled and settles the tenant's state.
-    async fn stopped_by_cancel(&self, id: i64, position: i64) -> Result<()> {
-        self.store
-            .finish_step(
-                id,
-                position,
-                StepState::Cancelled,
-                None,
-                "cancelled by staff",
-            )
-            .await?;
-        settle_after_cancel(&self.store, &self.store.get_run(id).await?).await
+    /// Resolves when this process no longer holds the run (cancelled by
+    /// staff, or taken over), with the run's state; checked once a second,
+    /// so a cancel from another replica is seen too.
+    async fn no_longer_held(&self, id: i64) -> RunState {
+        loop {
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            if let Ok(Err(state)) = self.store.holds(id, &self.opts.process).await {
+                return state;
+            }
+        }
     }
 
-    /// Records a failed step and run. A provisioning run whose database never
-    /// became ready is cleaned up, as in the earlier system: nothing half-made
-    /// stays behind.
-    #[allow(clippy::too_many_arguments)]
+    /// The run left this process's hands: a cancel settles the tenant; a
+    /// takeover (or an end written elsewhere) just stops here.
+    async fn stopped_by(&self, id: i64, position: i64, state: RunState) -> Result<()> {
+        if state != RunState::Cancelled {
+            return Err(ServerError::LeaseLost(format!(
+                "run {id} is {state} and no longer held here"
+            )));
+        }
+        let run = self.store.get_run(id).await?;
+        match self
+            .store
+            .stop_cancelled((id, position), &self.opts.process, state_after_cancel(&run))
+            .await
+        {
+            Err(ServerError::LeaseLost(_)) => Ok(()),
+            other => other,
+        }
+    }
+
+    /// Records a failed step and run. A provisioning run whose database
+    /// never became ready is cleaned up first, as in the earlier system:
+    /// nothing half-made stays behind, and the steps that had run read
+    /// "rolled back". Then step, run and tenant are written at once.
     async fn fail(
         &self,
         id: i64,
         op: Operation,
         tenant: &str,
-        ns: &str,
-        step: Step,
-        position: i64,
+        (step, position): (Step, i64),
         attempt: i64,
         e: ServerError,
     ) -> Result<()> {
         let cause = e.to_string();
         tracing::warn!(run = id, step = step.name(), error = %cause, "step failed");
         let line = format!("attempt {attempt} failed: {cause}");
-        self.store
-            .finish_step(id, position, StepState::Failed, Some(&cause), &line)
-            .await?;
+        let mut rollback_line = None;
+        let mut cleanup_failed = None;
         if op == Operation::Provision && step == Step::WaitDatabase {
-            let cleaned = match remove_namespace(
+            let ns = self.store.get_tenant(tenant).await?.namespace;
+            match remove_namespace(
                 &self.cluster,
                 &self.store,
-                (tenant, ns),
+                (tenant, &ns),
                 false,
                 self.opts.wait_teardown,
             )
             .await
             {
                 Ok(_) => {
-                    // Nothing of the earlier steps is left: a retry
-                    // starts again from the first step.
-                    self.store.restart_steps(id).await?;
-                    format!(
-                        "cleaned up: namespace {ns} removed; a retry starts from the first step"
-                    )
+                    rollback_line = Some(format!(
+                        "rolled back by the clean-up: namespace {ns} removed; a retry starts from the first step"
+                    ))
                 }
-                Err(err) => format!("cleanup failed: {err}"),
-            };
-            self.store
-                .finish_step(id, position, StepState::Failed, None, &cleaned)
-                .await?;
+                Err(err) => cleanup_failed = Some(format!("cleanup failed: {err}")),
+            }
         }
+        let line = match &cleanup_failed {
+            Some(c) => format!("{line}\n{c}"),
+            None => line,
+        };
+        let detail = format!("{} failed: {cause}", step.name());
         self.store
-            .observe_tenant(
-                tenant,
-                TenantState::Failed,
-                Some(&format!("{} failed: {cause}", step.name())),
-                &[],
+            .fail_run(
+                id,
+                &self.opts.process,
+                Failure {
+                    position,
+                    cause: &cause,
+                    line: &line,
+                    rollback: rollback_line.as_deref().map(|l| Rollback { line: l }),
+                    tenant_detail: &detail,
+                },
             )
-            .await?;
-        self.store.set_run_state(id, RunState::Failed).await?;
-        Ok(())
+            .await
     }
 }
 

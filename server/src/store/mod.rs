@@ -3,6 +3,7 @@
 //! only the migrations differ per backend (`migrations/<backend>/`).
 
 mod audit;
+mod execution;
 mod runs;
 mod seed;
 mod sessions;
@@ -12,14 +13,17 @@ mod tenants;
 mod throttle;
 
 use std::str::FromStr;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use sqlx::any::AnyPoolOptions;
 use sqlx::{AnyPool, Executor};
 
+use crate::config::Secret;
 use crate::error::{Result, ServerError};
 
 pub use audit::AuditEntry;
+pub use execution::{Failure, Rollback};
 pub use seed::seed_templates;
 pub use sessions::SessionStore;
 pub use staff::{PasswordKind, StaffRow};
@@ -52,9 +56,20 @@ impl FromStr for Backend {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
-    /// Every write to a run or tenant is announced here (this process only),
-    /// for the live views.
+    /// The database URL (for the connections that live apart from the
+    /// pool: the change listener and the leader's lock). Never printed.
+    url: Secret,
+    /// Every write to a run or tenant is announced here, for the live
+    /// views; on PostgreSQL, so are other replicas' writes.
     changes: tokio::sync::broadcast::Sender<Change>,
+    /// Names this store's own notices, so it skips them when they come
+    /// back (a random tag per connection, so two stores in one process
+    /// still hear each other).
+    origin: String,
+    /// This process's writes, for other replicas (PostgreSQL only).
+    outgoing: Option<tokio::sync::mpsc::UnboundedSender<Change>>,
+    /// Their receiving end, until the fan-out takes it.
+    outgoing_rx: Arc<Mutex<Option<tokio::sync::mpsc::UnboundedReceiver<Change>>>>,
 }
 
 /// What a write changed, for the live views to re-read.
@@ -62,6 +77,9 @@ pub struct Store {
 pub enum Change {
     Run(i64),
     Tenant(String),
+    /// Changes may have been missed (a replica's listener reconnected):
+    /// whoever shows runs and tenants reloads.
+    Resync,
 }
 
 /// Changes buffered per listener before it must resynchronise.
@@ -112,10 +130,25 @@ impl Store {
             .connect(&url)
             .await?;
         let (changes, _) = tokio::sync::broadcast::channel(CHANGE_BUFFER);
+        let (outgoing, outgoing_rx) = match backend {
+            Backend::Postgres => {
+                let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+                (Some(tx), Some(rx))
+            }
+            Backend::Sqlite => (None, None),
+        };
         let store = Store {
             pool,
             backend,
+            url: Secret(url),
+            origin: format!(
+                "{}/{}",
+                crate::replicas::process_id(),
+                crate::auth::random_chars(b"abcdefghijkmnpqrstuvwxyz23456789", 6)
+            ),
             changes,
+            outgoing,
+            outgoing_rx: Arc::new(Mutex::new(outgoing_rx)),
         };
         store.migrate().await?;
         Ok(store)
@@ -154,8 +187,63 @@ impl Store {
     }
 
     pub(crate) fn changed(&self, change: Change) {
+        if let Some(out) = &self.outgoing {
+            // Nobody takes them until the fan-out starts: then none is kept.
+            if self
+                .outgoing_rx
+                .lock()
+                .map(|r| r.is_none())
+                .unwrap_or(false)
+            {
+                let _ = out.send(change.clone());
+            }
+        }
         // No listener is fine: nobody is watching.
         let _ = self.changes.send(change);
+    }
+
+    /// A change another replica made, for this process's live views.
+    pub(crate) fn publish_local(&self, change: Change) {
+        let _ = self.changes.send(change);
+    }
+
+    /// This process's writes, for the fan-out to send on (once).
+    pub(crate) fn take_outgoing(&self) -> Option<tokio::sync::mpsc::UnboundedReceiver<Change>> {
+        self.outgoing_rx.lock().ok()?.take()
+    }
+
+    /// `NOTIFY channel, payload` (PostgreSQL).
+    pub(crate) async fn notify(&self, channel: &str, payload: &str) -> Result<()> {
+        sqlx::query("SELECT pg_notify($1, $2)")
+            .bind(channel)
+            .bind(payload)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// What this store's change notices are signed with.
+    pub(crate) fn origin(&self) -> &str {
+        &self.origin
+    }
+
+    /// The database URL, for connections apart from the pool.
+    pub(crate) fn url(&self) -> &str {
+        &self.url.0
+    }
+
+    /// The SQLite database file, if this store is one (not in memory).
+    pub fn sqlite_file(&self) -> Option<std::path::PathBuf> {
+        if self.backend != Backend::Sqlite {
+            return None;
+        }
+        let rest = self
+            .url
+            .0
+            .trim_start_matches("sqlite:")
+            .trim_start_matches("//");
+        let path = rest.split('?').next().unwrap_or("");
+        (!path.is_empty() && path != ":memory:").then(|| std::path::PathBuf::from(path))
     }
 
     pub fn backend(&self) -> Backend {

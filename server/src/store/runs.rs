@@ -2,7 +2,8 @@
 //! from, so a restart resumes exactly where the last process stopped.
 
 use app::dto::{
-    Operation, Page, RunDto, RunOptions, RunQuery, RunState, StepDto, StepState, TenantState,
+    AttemptDto, AttemptOutcome, Operation, Page, RunDto, RunOptions, RunQuery, RunState, StepDto,
+    StepState, TenantState,
 };
 
 use super::{now_ms, AuditEntry, Change, Store};
@@ -23,6 +24,17 @@ struct RunRow {
 }
 
 #[derive(sqlx::FromRow)]
+struct AttemptRow {
+    position: i64,
+    attempt: i64,
+    process: String,
+    started_at: i64,
+    finished_at: Option<i64>,
+    outcome: String,
+    error: Option<String>,
+}
+
+#[derive(sqlx::FromRow)]
 struct StepRow {
     position: i64,
     name: String,
@@ -36,8 +48,6 @@ struct StepRow {
 
 const RUN_COLUMNS: &str = "id, tenant_id, operation, state, requested_by, options, not_before, \
      created_at, started_at, finished_at";
-/// Log lines kept per step; older lines are dropped first.
-const MAX_LOG_CHARS: usize = 16_000;
 
 impl Store {
     /// Records a run with its planned steps. Refused while the tenant has an
@@ -89,7 +99,17 @@ impl Store {
         .bind(&options_json)
         .bind(not_before)
         .fetch_one(&mut *tx)
-        .await?;
+        .await
+        .map_err(|e| {
+            // The one-active-run index: another request won the race.
+            if crate::error::is_unique_violation(&e) {
+                ServerError::Conflict(format!(
+                    "Tenant \"{tenant_id}\" already has a run in progress; wait for it, or cancel it first."
+                ))
+            } else {
+                e.into()
+            }
+        })?;
         for (i, name) in steps.iter().enumerate() {
             sqlx::query("INSERT INTO provisioning_steps (run_id, position, name, state) VALUES ($1, $2, $3, 'pending')")
                 .bind(id)
@@ -139,6 +159,15 @@ impl Store {
         .bind(r.id)
         .fetch_all(&self.pool)
         .await?;
+        let mut attempts = sqlx::query_as::<_, AttemptRow>(
+            "SELECT position, attempt, process, started_at, finished_at, outcome, error \
+             FROM step_attempts WHERE run_id = $1 ORDER BY position, attempt",
+        )
+        .bind(r.id)
+        .fetch_all(&self.pool)
+        .await?
+        .into_iter()
+        .peekable();
         Ok(RunDto {
             id: r.id,
             tenant_id: r.tenant_id,
@@ -152,15 +181,30 @@ impl Store {
             finished_at: r.finished_at,
             steps: steps
                 .into_iter()
-                .map(|s| StepDto {
-                    position: s.position,
-                    name: s.name,
-                    state: StepState::parse(&s.state).unwrap_or(StepState::Failed),
-                    attempts: s.attempts,
-                    started_at: s.started_at,
-                    finished_at: s.finished_at,
-                    last_error: s.last_error,
-                    log: s.log,
+                .map(|s| {
+                    let mut history = vec![];
+                    while let Some(a) = attempts.next_if(|a| a.position == s.position) {
+                        history.push(AttemptDto {
+                            attempt: a.attempt,
+                            process: a.process,
+                            started_at: a.started_at,
+                            finished_at: a.finished_at,
+                            outcome: AttemptOutcome::parse(&a.outcome)
+                                .unwrap_or(AttemptOutcome::Interrupted),
+                            error: a.error,
+                        });
+                    }
+                    StepDto {
+                        position: s.position,
+                        name: s.name,
+                        state: StepState::parse(&s.state).unwrap_or(StepState::Failed),
+                        attempts: s.attempts,
+                        started_at: s.started_at,
+                        finished_at: s.finished_at,
+                        last_error: s.last_error,
+                        log: s.log,
+                        history,
+                    }
                 })
                 .collect(),
         })
@@ -178,31 +222,6 @@ impl Store {
             out.push(self.with_steps(r).await?);
         }
         Ok(out)
-    }
-
-    /// Runs a runner must (re)start now: pending, or running when a process
-    /// died; not those scheduled (or waiting out a grace period) for later.
-    pub async fn unfinished_runs(&self) -> Result<Vec<i64>> {
-        Ok(sqlx::query_scalar::<_, i64>(
-            "SELECT id FROM provisioning_runs WHERE state IN ('pending', 'running') \
-             AND (not_before IS NULL OR not_before <= $1) ORDER BY id",
-        )
-        .bind(now_ms())
-        .fetch_all(&self.pool)
-        .await?)
-    }
-
-    /// Puts a run back in the queue, not to be picked up before `until`.
-    pub async fn defer_run(&self, id: i64, until: i64) -> Result<()> {
-        sqlx::query(
-            "UPDATE provisioning_runs SET state = 'pending', not_before = $2 WHERE id = $1 AND state IN ('pending', 'running')",
-        )
-        .bind(id)
-        .bind(until)
-        .execute(&self.pool)
-        .await?;
-        self.changed(Change::Run(id));
-        Ok(())
     }
 
     /// Runs, newest first, filtered by state, operation and tenant.
@@ -241,108 +260,6 @@ impl Store {
         })
     }
 
-    pub async fn set_run_state(&self, id: i64, state: RunState) -> Result<()> {
-        let sql = match state {
-            RunState::Running => "UPDATE provisioning_runs SET state = $2, started_at = COALESCE(started_at, $3) WHERE id = $1",
-            s if s.is_finished() => "UPDATE provisioning_runs SET state = $2, finished_at = $3 WHERE id = $1",
-            _ => "UPDATE provisioning_runs SET state = $2, finished_at = NULL WHERE id = $1",
-        };
-        let mut q = sqlx::query(sql).bind(id).bind(state.as_str());
-        if sql.contains("$3") {
-            q = q.bind(now_ms());
-        }
-        q.execute(&self.pool).await?;
-        self.changed(Change::Run(id));
-        Ok(())
-    }
-
-    /// Marks a step running and counts the attempt: (attempt, first start).
-    pub async fn start_step(&self, run: i64, position: i64) -> Result<(i64, i64)> {
-        let started = sqlx::query_as::<_, (i64, i64)>(
-            "UPDATE provisioning_steps SET state = 'running', attempts = attempts + 1, \
-             started_at = COALESCE(started_at, $3), finished_at = NULL \
-             WHERE run_id = $1 AND position = $2 RETURNING attempts, started_at",
-        )
-        .bind(run)
-        .bind(position)
-        .bind(now_ms())
-        .fetch_one(&self.pool)
-        .await?;
-        self.changed(Change::Run(run));
-        Ok(started)
-    }
-
-    /// Sets a run's completed steps back to pending (what they made is gone).
-    pub async fn restart_steps(&self, run: i64) -> Result<()> {
-        sqlx::query(
-            "UPDATE provisioning_steps SET state = 'pending', finished_at = NULL WHERE run_id = $1 AND state = 'completed'",
-        )
-        .bind(run)
-        .execute(&self.pool)
-        .await?;
-        self.changed(Change::Run(run));
-        Ok(())
-    }
-
-    /// Puts a step back to pending without a log line (a deferred step
-    /// looked at again too early).
-    pub async fn pause_step(&self, run: i64, position: i64) -> Result<()> {
-        sqlx::query(
-            "UPDATE provisioning_steps SET state = 'pending' WHERE run_id = $1 AND position = $2",
-        )
-        .bind(run)
-        .bind(position)
-        .execute(&self.pool)
-        .await?;
-        self.changed(Change::Run(run));
-        Ok(())
-    }
-
-    /// Ends (or pauses, with `Pending`) a step, recording the error and a log line.
-    pub async fn finish_step(
-        &self,
-        run: i64,
-        position: i64,
-        state: StepState,
-        error: Option<&str>,
-        line: &str,
-    ) -> Result<()> {
-        let log = sqlx::query_scalar::<_, String>(
-            "SELECT log FROM provisioning_steps WHERE run_id = $1 AND position = $2",
-        )
-        .bind(run)
-        .bind(position)
-        .fetch_one(&self.pool)
-        .await?;
-        let mut log = format!("{log}{}\n", line);
-        if log.len() > MAX_LOG_CHARS {
-            let cut = log.len() - MAX_LOG_CHARS;
-            let cut = (cut..log.len())
-                .find(|i| log.is_char_boundary(*i))
-                .unwrap_or(log.len());
-            log = log.split_off(cut);
-        }
-        let finished = matches!(
-            state,
-            StepState::Completed | StepState::Failed | StepState::Skipped | StepState::Cancelled
-        );
-        sqlx::query(
-            "UPDATE provisioning_steps SET state = $3, last_error = COALESCE($4, last_error), log = $5, \
-             finished_at = CASE WHEN $6 = 1 THEN $7 ELSE NULL END WHERE run_id = $1 AND position = $2",
-        )
-        .bind(run)
-        .bind(position)
-        .bind(state.as_str())
-        .bind(error)
-        .bind(log)
-        .bind(i64::from(finished))
-        .bind(now_ms())
-        .execute(&self.pool)
-        .await?;
-        self.changed(Change::Run(run));
-        Ok(())
-    }
-
     /// Puts a failed or cancelled run back in the queue from its first
     /// unfinished step (recover / retry).
     /// `action` names it in the audit log ("run.recover", "run.retry_step").
@@ -355,12 +272,31 @@ impl Store {
             )));
         }
         let mut tx = self.begin().await?;
-        sqlx::query("UPDATE provisioning_steps SET state = 'pending', attempts = 0 WHERE run_id = $1 AND state IN ('failed', 'cancelled', 'running')")
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
+        let requeued = sqlx::query(
+            "UPDATE provisioning_runs SET state = 'pending', finished_at = NULL, owner = NULL, \
+             lease_until = NULL WHERE id = $1 AND state IN ('failed', 'cancelled')",
+        )
+        .bind(id)
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| {
+            if crate::error::is_unique_violation(&e) {
+                ServerError::Conflict(format!(
+                    "Tenant \"{}\" has another run in progress; run {id} can be resumed once it ends.",
+                    run.tenant_id
+                ))
+            } else {
+                e.into()
+            }
+        })?;
+        if requeued.rows_affected() == 0 {
+            return Err(ServerError::Conflict(format!(
+                "Run {id} changed meanwhile; only a failed or cancelled run can be resumed."
+            )));
+        }
         sqlx::query(
-            "UPDATE provisioning_runs SET state = 'pending', finished_at = NULL WHERE id = $1",
+            "UPDATE provisioning_steps SET state = 'pending', attempts = 0 WHERE run_id = $1 \
+             AND state IN ('failed', 'cancelled', 'running', 'rolled_back')",
         )
         .bind(id)
         .execute(&mut *tx)
@@ -374,23 +310,23 @@ impl Store {
         self.get_run(id).await
     }
 
-    /// Asks a pending or running run to stop; the runner stops before its next step.
-    pub async fn cancel_run(&self, id: i64, actor: &str) -> Result<RunDto> {
+    /// Asks a pending or running run to stop; the runner holding it stops
+    /// within a second. Returns the run and whether a live process holds it
+    /// (which then settles the tenant); if none does, the caller settles.
+    pub async fn cancel_run(&self, id: i64, actor: &str) -> Result<(RunDto, bool)> {
         let run = self.get_run(id).await?;
-        if run.state.is_finished() {
-            return Err(ServerError::Conflict(format!(
-                "Run {id} is already {}.",
-                run.state
-            )));
-        }
         let mut tx = self.begin().await?;
-        sqlx::query(
-            "UPDATE provisioning_runs SET state = 'cancelled', finished_at = $2 WHERE id = $1",
-        )
+        let held = sqlx::query_scalar::<_, i64>(&format!(
+            "UPDATE provisioning_runs SET state = 'cancelled', finished_at = $2 \
+             WHERE id = $1 AND state IN ('pending', 'running') RETURNING \
+             CAST(CASE WHEN owner IS NOT NULL AND lease_until >= {} THEN 1 ELSE 0 END AS BIGINT)",
+            self.db_now()
+        ))
         .bind(id)
         .bind(now_ms())
-        .execute(&mut *tx)
-        .await?;
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or_else(|| ServerError::Conflict(format!("Run {id} is already {}.", run.state)))?;
         sqlx::query("UPDATE provisioning_steps SET state = 'cancelled' WHERE run_id = $1 AND state = 'pending'")
             .bind(id)
             .execute(&mut *tx)
@@ -401,18 +337,7 @@ impl Store {
             .await?;
         tx.commit().await?;
         self.changed(Change::Run(id));
-        self.get_run(id).await
-    }
-
-    pub async fn set_tenant_state(&self, id: &str, state: TenantState) -> Result<()> {
-        sqlx::query("UPDATE tenants SET state = $2, updated_at = $3 WHERE id = $1")
-            .bind(id)
-            .bind(state.as_str())
-            .bind(now_ms())
-            .execute(&self.pool)
-            .await?;
-        self.changed(Change::Tenant(id.to_string()));
-        Ok(())
+        Ok((self.get_run(id).await?, held == 1))
     }
 
     /// Records what was seen on the cluster: the state, why, and when. With

@@ -48,6 +48,7 @@ pub fn step_icon(s: StepState) -> &'static str {
         StepState::Failed => "✕",
         StepState::Skipped => "–",
         StepState::Cancelled => "⊘",
+        StepState::RolledBack => "↺",
     }
 }
 

@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 
 use crate::api::runs::{CancelRun, RecoverRun, RetryStep};
-use crate::dto::{RunDto, RunState, StepState};
+use crate::dto::{AttemptDto, RunDto, RunState, StepState};
 use crate::ui::components::{format_duration, format_time, step_icon, ErrorPanel};
 
 /// One run's steps. `actions` carries the operator's buttons (none for viewers).
@@ -52,6 +52,7 @@ pub fn RunTimeline(
                     };
                     let failed = s.state == StepState::Failed;
                     let position = s.position;
+                    let history = s.history.clone();
                     view! {
                         <li class=format!("step step-{}", s.state.as_str()) data-step=s.name.clone() data-state=s.state.as_str()>
                             <span class="step-icon" aria-hidden="true">{step_icon(s.state)}</span>
@@ -71,6 +72,7 @@ pub fn RunTimeline(
                             {s.last_error.clone().filter(|_| failed || s.state == StepState::Completed).map(|e| view! {
                                 <pre class=if failed { "step-error" } else { "step-warning" }>{e}</pre>
                             })}
+                            {(!history.is_empty()).then(|| view! { <Attempts history/> })}
                             {(!s.log.is_empty()).then(|| view! {
                                 <details class="step-log"><summary>"Log"</summary><pre>{s.log.clone()}</pre></details>
                             })}
@@ -79,6 +81,32 @@ pub fn RunTimeline(
                 }).collect_view()}
             </ol>
         </article>
+    }
+}
+
+/// Every attempt of a step: when, how long, how it ended, and which
+/// console process (replica) ran it.
+#[component]
+fn Attempts(history: Vec<AttemptDto>) -> impl IntoView {
+    let n = history.len();
+    view! {
+        <details class="step-attempts" data-attempts=n>
+            <summary>{if n == 1 { "1 attempt".to_string() } else { format!("{n} attempts") }}</summary>
+            <table class="attempts">
+                <thead><tr><th>"#"</th><th>"Started"</th><th>"Took"</th><th>"Outcome"</th><th>"Process"</th></tr></thead>
+                <tbody>
+                    {history.into_iter().map(|a| view! {
+                        <tr data-outcome=a.outcome.as_str()>
+                            <td>{a.attempt}</td>
+                            <td>{format_time(a.started_at)}</td>
+                            <td>{a.finished_at.map(|f| format_duration(f - a.started_at)).unwrap_or_else(|| "…".into())}</td>
+                            <td title=a.error.clone().unwrap_or_default()>{a.outcome.as_str()}</td>
+                            <td class="mono">{a.process}</td>
+                        </tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </details>
     }
 }
 
