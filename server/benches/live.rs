@@ -19,6 +19,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use app::domain::tenant_rules::ValidTenantFields;
+use common::stats::{env_num, percentile};
 use common::{cluster, TestServer};
 use futures::future::join_all;
 use k8s_openapi::api::core::v1::{Namespace, Pod};
@@ -27,21 +28,6 @@ use serde_json::json;
 use server::provisioning::RunnerOptions;
 use server::store::NewTenantRecord;
 use tokio::sync::Semaphore;
-
-fn env_num(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return 0.0;
-    }
-    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[i.min(sorted.len() - 1)]
-}
 
 fn rss_mib() -> f64 {
     std::fs::read_to_string("/proc/self/status")

@@ -14,6 +14,10 @@
 #[path = "../tests/common/cluster.rs"]
 #[allow(dead_code)]
 mod cluster;
+#[path = "../tests/common/stats.rs"]
+mod stats;
+
+use stats::{env_num, percentile};
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -27,21 +31,6 @@ use server::manifests::{namespace_of, render, to_yaml, RenderSettings, TenantInp
 use server::provisioning::{plan, Runner, RunnerOptions};
 use server::store::{NewTenantRecord, Store};
 use tokio::sync::Semaphore;
-
-fn env_num(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-fn percentile(sorted: &[i64], p: f64) -> i64 {
-    if sorted.is_empty() {
-        return 0;
-    }
-    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[i.min(sorted.len() - 1)]
-}
 
 fn kubectl() -> String {
     std::env::var("KUBECTL").unwrap_or_else(|_| {

@@ -105,4 +105,7 @@ pub struct RunDto {
     pub started_at: Option<i64>,
     pub finished_at: Option<i64>,
     pub steps: Vec<StepDto>,
+    /// The console process (replica) that holds or last held the run.
+    #[serde(default)]
+    pub owner: Option<String>,
 }

@@ -21,6 +21,7 @@ struct RunRow {
     created_at: i64,
     started_at: Option<i64>,
     finished_at: Option<i64>,
+    owner: Option<String>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -47,7 +48,7 @@ struct StepRow {
 }
 
 const RUN_COLUMNS: &str = "id, tenant_id, operation, state, requested_by, options, not_before, \
-     created_at, started_at, finished_at";
+     created_at, started_at, finished_at, owner";
 
 impl Store {
     /// Records a run with its planned steps. Refused while the tenant has an
@@ -179,6 +180,7 @@ impl Store {
             created_at: r.created_at,
             started_at: r.started_at,
             finished_at: r.finished_at,
+            owner: r.owner,
             steps: steps
                 .into_iter()
                 .map(|s| {

@@ -3,6 +3,8 @@
 #![allow(dead_code)] // each test binary uses a different part of the fixtures
 
 pub mod cluster;
+pub mod sse;
+pub mod stats;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

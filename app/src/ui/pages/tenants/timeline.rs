@@ -27,6 +27,7 @@ pub fn RunTimeline(
                 <h3>{format!("Run {} · {}", run.id, run.operation)}</h3>
                 <span class=format!("badge run-state-{}", run.state.as_str())>{run.state.as_str()}</span>
                 <span class="muted">{format!("by {} · {}", run.requested_by, format_time(run.created_at))}</span>
+                {run.owner.clone().map(|o| view! { <span class="muted mono" title="The console process that runs it">{format!(" · on {o}")}</span> })}
                 {run.not_before.filter(|_| run.state == RunState::Pending).map(|t| view! {
                     <span class="muted">{format!(" · waits until {}", format_time(t))}</span>
                 })}

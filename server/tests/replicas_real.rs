@@ -1,0 +1,380 @@
+//! Several real `tenantry serve` processes on one real PostgreSQL and the
+//! real local control plane: 30 tenants provisioned through the API, spread
+//! over three consoles; one console SIGKILLed while it holds runs; the
+//! others take its runs over once their leases expire and finish every run.
+//! Every attempt is recorded with the process that ran it, no two attempts
+//! of a run overlap, and a browser-like stream on one console sees the runs
+//! another console executes. And a second console on one SQLite file is
+//! refused while `tenantry staff` still works beside it.
+#![allow(clippy::unwrap_used)] // in a test, a panic is the failure report
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use app::dto::{AttemptOutcome, LiveEvent, RunDto, RunState, TenantDto};
+use common::cluster::{component, test_cluster, unique_id, FakeKubelet, PodFate};
+use common::sse::SseReader;
+use common::TestDb;
+use server::store::Store;
+
+const ADMIN_PASSWORD: &str = "replica test admin password";
+const LEASE_SECS: u64 = 5;
+const TENANTS: usize = 30;
+
+struct Console {
+    child: Child,
+    base: String,
+}
+
+impl Console {
+    fn start(db_url: &str, kubeconfig: Option<&str>) -> Console {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_tenantry"));
+        cmd.args(["serve", "--listen", "127.0.0.1:0"])
+            .env("TENANTRY_DATABASE_URL", db_url)
+            .env("TENANTRY_ADMIN_PASSWORD", ADMIN_PASSWORD)
+            .env("TENANTRY_LEASE_SECS", LEASE_SECS.to_string())
+            .env("TENANTRY_CONCURRENCY", "4")
+            .env("TENANTRY_WAIT_DATABASE_SECS", "180")
+            .env("TENANTRY_WAIT_APPLICATION_SECS", "120")
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped());
+        if let Some(k) = kubeconfig {
+            cmd.env("TENANTRY_KUBECONFIG", k);
+        }
+        let mut child = cmd.spawn().unwrap();
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let base = loop {
+            let line = lines
+                .next()
+                .expect("the console prints its address")
+                .unwrap();
+            if let Some(url) = line.strip_prefix("Tenantry console: ") {
+                break url.trim().to_string();
+            }
+        };
+        std::thread::spawn(move || for _ in lines {});
+        Console { child, base }
+    }
+
+    /// Whether `owner` (a run owner, `host/pid/boot`) is this process.
+    fn owns(&self, owner: &Option<String>) -> bool {
+        owner
+            .as_deref()
+            .is_some_and(|o| o.split('/').nth(1) == Some(&self.child.id().to_string()))
+    }
+
+    async fn admin(&self) -> reqwest::Client {
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert(reqwest::header::ORIGIN, self.base.parse().unwrap());
+        let client = reqwest::Client::builder()
+            .cookie_store(true)
+            .default_headers(headers)
+            .build()
+            .unwrap();
+        let res = client
+            .post(format!("{}/api/login", self.base))
+            .form(&[("username", "admin"), ("password", ADMIN_PASSWORD)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+        client
+    }
+
+    async fn call<T: serde::de::DeserializeOwned>(
+        &self,
+        client: &reqwest::Client,
+        f: &str,
+        form: &[(&str, &str)],
+    ) -> T {
+        let res = client
+            .post(format!("{}/api/{f}", self.base))
+            .form(form)
+            .send()
+            .await
+            .unwrap();
+        let (status, body) = (res.status(), res.text().await.unwrap());
+        assert!(status.is_success(), "{f}: {status} {body}");
+        serde_json::from_str(&body).unwrap()
+    }
+}
+
+async fn all_runs(store: &Store, ids: &[i64]) -> Vec<RunDto> {
+    let mut out = vec![];
+    for id in ids {
+        out.push(store.get_run(*id).await.unwrap());
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_replicas_share_the_runs_and_survive_one_being_killed() {
+    let Some(cluster) = test_cluster().await else {
+        return;
+    };
+    let Some(db) = TestDb::postgres().await else {
+        return;
+    };
+    let kubeconfig = std::env::var("TENANTRY_TEST_KUBECONFIG").unwrap();
+    // Database pods stay pending until the gate opens, so runs are in
+    // flight (waiting for their database) when a console is killed.
+    let gate = Arc::new(AtomicBool::new(false));
+    let open = Arc::clone(&gate);
+    let prefix = unique_id("rep");
+    let own = prefix.clone();
+    let _kubelet = FakeKubelet::start_logged(
+        cluster.client.clone(),
+        None,
+        Arc::new(move |p: &k8s_openapi::api::core::v1::Pod| {
+            if !p.metadata.namespace.as_deref().unwrap_or("").contains(&own) {
+                return PodFate::LeavePending;
+            }
+            match component(p) {
+                "database" if !open.load(Ordering::SeqCst) => PodFate::LeavePending,
+                "migration" => PodFate::Succeeded,
+                _ => PodFate::Ready,
+            }
+        }),
+        None,
+    );
+    let consoles = [
+        Console::start(&db.url, Some(&kubeconfig)),
+        Console::start(&db.url, Some(&kubeconfig)),
+        Console::start(&db.url, Some(&kubeconfig)),
+    ];
+    let clients = [
+        consoles[0].admin().await,
+        consoles[1].admin().await,
+        consoles[2].admin().await,
+    ];
+    let store = Store::connect(&db.url).await.unwrap();
+    let template = store
+        .list_templates()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|t| t.key == "demo")
+        .unwrap()
+        .id
+        .to_string();
+    let mut watcher = SseReader::open_at(&consoles[0].base, &clients[0], "runs", None).await;
+
+    let mut runs = vec![];
+    for i in 0..TENANTS {
+        let (c, client) = (&consoles[i % 3], &clients[i % 3]);
+        let id = format!("{prefix}-{i}");
+        let _: TenantDto = c
+            .call(
+                client,
+                "create_tenant",
+                &[
+                    ("form[company_name]", "Replica test"),
+                    ("form[owner_email]", "owner@example.com"),
+                    ("form[owner_name]", "Owner"),
+                    ("form[template_id]", &template),
+                    ("form[tenant_id]", &id),
+                ],
+            )
+            .await;
+        let run: RunDto = c.call(client, "provision_tenant", &[("id", &id)]).await;
+        runs.push(run.id);
+    }
+
+    // Wait until the third console holds runs, then kill it mid-run.
+    let victim = &consoles[2];
+    let start = Instant::now();
+    let held_by_victim = loop {
+        let now = all_runs(&store, &runs).await;
+        let held: Vec<i64> = now
+            .iter()
+            .filter(|r| r.state == RunState::Running && victim.owns(&r.owner))
+            .filter(|r| {
+                r.steps
+                    .iter()
+                    .any(|s| s.name == "wait-database" && s.state == app::dto::StepState::Running)
+            })
+            .map(|r| r.id)
+            .collect();
+        if !held.is_empty() {
+            break held;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(120),
+            "the third console never held a run"
+        );
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    };
+    let mut victim = consoles;
+    victim[2].child.kill().unwrap();
+    victim[2].child.wait().unwrap();
+    let killed_at = store.database_now().await.unwrap();
+    gate.store(true, Ordering::SeqCst);
+
+    // Every run completes; the victim's runs within 30 s of lease expiry.
+    let start = Instant::now();
+    let done = loop {
+        let now = all_runs(&store, &runs).await;
+        if now.iter().all(|r| r.state.is_finished()) {
+            break now;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(300),
+            "unfinished: {:?}",
+            now.iter()
+                .filter(|r| !r.state.is_finished())
+                .map(|r| (r.id, r.state, r.owner.clone()))
+                .collect::<Vec<_>>()
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    };
+    for r in &done {
+        assert_eq!(r.state, RunState::Completed, "run {}: {:#?}", r.id, r.steps);
+    }
+    for id in &held_by_victim {
+        let r = done.iter().find(|r| r.id == *id).unwrap();
+        assert!(!victim[2].owns(&r.owner), "run {id} was taken over");
+        let finished = r.finished_at.unwrap();
+        let bound = killed_at + (LEASE_SECS as i64 + 30) * 1000;
+        assert!(
+            finished <= bound,
+            "run {id} finished {} ms after the kill (lease {LEASE_SECS} s + 30 s allowed)",
+            finished - killed_at
+        );
+        let interrupted = r
+            .steps
+            .iter()
+            .flat_map(|s| &s.history)
+            .filter(|a| a.outcome == AttemptOutcome::Interrupted)
+            .count();
+        assert!(
+            interrupted >= 1,
+            "the killed attempt reads interrupted: {:#?}",
+            r.steps
+        );
+    }
+
+    // Every attempt recorded with its process; none of a run overlap.
+    let pids: Vec<String> = victim.iter().map(|c| c.child.id().to_string()).collect();
+    for r in &done {
+        let mut attempts: Vec<_> = r.steps.iter().flat_map(|s| s.history.clone()).collect();
+        assert!(!attempts.is_empty());
+        for a in &attempts {
+            let pid = a.process.split('/').nth(1).unwrap_or_default().to_string();
+            assert!(
+                pids.contains(&pid),
+                "run {}: attempt by {}",
+                r.id,
+                a.process
+            );
+            assert!(
+                a.finished_at.is_some(),
+                "run {}: an attempt never ended",
+                r.id
+            );
+        }
+        attempts.sort_by_key(|a| a.started_at);
+        for pair in attempts.windows(2) {
+            assert!(
+                pair[1].started_at >= pair[0].finished_at.unwrap_or(i64::MAX),
+                "run {}: attempts overlap: {:?}",
+                r.id,
+                pair
+            );
+        }
+    }
+    let by_b: Vec<i64> = done
+        .iter()
+        .filter(|r| victim[1].owns(&r.owner))
+        .map(|r| r.id)
+        .collect();
+    let by_a = done.iter().filter(|r| victim[0].owns(&r.owner)).count();
+    let latest = held_by_victim
+        .iter()
+        .filter_map(|id| done.iter().find(|r| r.id == *id)?.finished_at)
+        .max()
+        .unwrap_or(killed_at);
+    println!(
+        "replicas: {TENANTS} runs completed, finished by A {by_a}, by B {}; {} taken over from the killed C, the last {} ms after the kill (lease {LEASE_SECS} s)",
+        by_b.len(),
+        held_by_victim.len(),
+        latest - killed_at
+    );
+    assert!(!by_b.is_empty(), "the second console ran some runs");
+
+    // The stream on the first console saw the second console's runs end.
+    let seen = watcher
+        .until(|got| {
+            let finished: Vec<i64> = got
+                .iter()
+                .filter_map(|e| serde_json::from_str::<LiveEvent>(&e.data).ok())
+                .filter(|m| m.data.get("state").and_then(|s| s.as_str()) == Some("completed"))
+                .filter_map(|m| m.data.get("id").and_then(|v| v.as_i64()))
+                .collect();
+            by_b.iter().all(|id| finished.contains(id))
+        })
+        .await;
+    let completed: Vec<i64> = seen
+        .iter()
+        .filter_map(|e| serde_json::from_str::<LiveEvent>(&e.data).ok())
+        .filter(|m| m.data.get("state").and_then(|s| s.as_str()) == Some("completed"))
+        .filter_map(|m| m.data.get("id").and_then(|v| v.as_i64()))
+        .collect();
+    for id in &by_b {
+        assert!(
+            completed.contains(id),
+            "console A heard run {id} of console B end"
+        );
+    }
+
+    for c in victim.iter_mut().take(2) {
+        // SIGTERM: a rolling update's stop, which lets runs and the lead go.
+        let _ = Command::new("kill").arg(c.child.id().to_string()).status();
+        c.child.wait().unwrap();
+    }
+    let ids: Vec<String> = (0..TENANTS).map(|i| format!("{prefix}-{i}")).collect();
+    futures::future::join_all(ids.iter().map(|id| {
+        let client = cluster.client.clone();
+        async move {
+            common::cluster::remove_namespace(&client, id, &format!("tenant-{id}")).await;
+        }
+    }))
+    .await;
+    store.close().await;
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn a_second_console_on_one_sqlite_file_is_refused() {
+    let db = TestDb::sqlite();
+    let mut first = Console::start(&db.url, None);
+    let second = Command::new(env!("CARGO_BIN_EXE_tenantry"))
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .env("TENANTRY_DATABASE_URL", &db.url)
+        .env("TENANTRY_ADMIN_PASSWORD", ADMIN_PASSWORD)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&second.stderr);
+    assert!(!second.status.success());
+    assert!(
+        err.contains("another `tenantry serve` is already using"),
+        "{err}"
+    );
+    let staff = Command::new(env!("CARGO_BIN_EXE_tenantry"))
+        .args(["staff", "list"])
+        .env("TENANTRY_DATABASE_URL", &db.url)
+        .output()
+        .unwrap();
+    assert!(
+        staff.status.success(),
+        "{}",
+        String::from_utf8_lossy(&staff.stderr)
+    );
+    assert!(String::from_utf8_lossy(&staff.stdout).contains("admin"));
+    first.child.kill().unwrap();
+    first.child.wait().unwrap();
+}
