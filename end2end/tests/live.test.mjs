@@ -160,10 +160,19 @@ test('a failed step is retried from the tenant page and succeeds', LONG, async (
   await failed.waitFor(LONG);
   await failed.locator('pre.step-error', { hasText: 'CrashLoopBackOff' }).waitFor();
   await page.locator('[data-health="down"]').first().waitFor(LONG);
+  // What had run reads rolled back by the clean-up, not "pending".
+  for (const step of ['namespace', 'secrets', 'database']) {
+    await page.locator(`li.step[data-step="${step}"][data-state="rolled_back"]`).waitFor();
+  }
   fates.set(id, 'ready');
   await failed.getByRole('button', { name: 'Retry step' }).click();
   await page.locator('article.run[data-state="completed"]').first().waitFor(LONG);
   await page.locator('[data-health="healthy"]').first().waitFor(LONG);
+  // Each attempt is kept: the namespace step ran twice, each by a process.
+  const attempts = page.locator('li.step[data-step="namespace"] .step-attempts');
+  assert.equal(await attempts.getAttribute('data-attempts'), '2');
+  await attempts.locator('summary').click();
+  assert.equal(await attempts.locator('tr[data-outcome="completed"]').count(), 2);
   await assertNoReload(page);
   await page.close();
 });

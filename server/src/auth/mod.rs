@@ -15,6 +15,6 @@ pub use layers::{
     SESSION_STAFF_ID,
 };
 pub use password::{
-    generate_password, hash_password, random_chars, try_verify_password, verify_password,
+    generate_password, hash_password, random_chars, try_hash_slot, verify_password, HashSlot,
 };
 pub use throttle::{Record, Throttle, ThrottlePolicy};

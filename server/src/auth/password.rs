@@ -142,12 +142,20 @@ pub async fn verify_password(password: String, hash: Option<String>) -> Result<b
     verify_holding(permit, password, hash).await
 }
 
-/// Like [`verify_password`], but `None` at once when every slot is busy:
-/// sign-in answers "try again" instead of queueing hashes without bound.
-pub async fn try_verify_password(password: String, hash: Option<String>) -> Result<Option<bool>> {
-    match pool().permits.try_acquire() {
-        Ok(permit) => verify_holding(permit, password, hash).await.map(Some),
-        Err(_) => Ok(None),
+/// A hashing slot taken without waiting: sign-in takes one first and
+/// answers "busy, try again" when none is free, instead of queueing hashes
+/// without bound (and without counting the attempt against the throttle).
+pub struct HashSlot(tokio::sync::SemaphorePermit<'static>);
+
+/// A free slot, if there is one now.
+pub fn try_hash_slot() -> Option<HashSlot> {
+    pool().permits.try_acquire().ok().map(HashSlot)
+}
+
+impl HashSlot {
+    /// [`verify_password`] in this slot.
+    pub async fn verify(self, password: String, hash: Option<String>) -> Result<bool> {
+        verify_holding(self.0, password, hash).await
     }
 }
 

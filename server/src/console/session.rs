@@ -8,8 +8,7 @@ use tower_sessions::Session;
 
 use super::{ConsoleService, R};
 use crate::auth::{
-    address_of, hash_password, try_verify_password, verify_password, SESSION_EPOCH,
-    SESSION_STAFF_ID,
+    address_of, hash_password, try_hash_slot, verify_password, SESSION_EPOCH, SESSION_STAFF_ID,
 };
 use crate::store::{AuditEntry, PasswordKind};
 
@@ -38,6 +37,13 @@ impl ConsoleService {
         let session = session_of(req)?;
         let address = address_of(req);
         let username = username.trim().to_lowercase();
+        // At most one hash per core at once: the rest are told to come back
+        // (not counted: they cost nothing).
+        let Some(slot) = try_hash_slot() else {
+            return Err(AppError::Busy {
+                retry_after_secs: 1,
+            });
+        };
         // Counted as it starts, before any hash runs.
         if let Some(retry_after_secs) = self.throttle.attempt(&username, &address).await? {
             return Err(AppError::Throttled { retry_after_secs });
@@ -53,15 +59,9 @@ impl ConsoleService {
         let usable = row.filter(|r| r.is_active());
         let ok = if bounded {
             let hash = usable.as_ref().map(|r| r.password_hash.clone());
-            match try_verify_password(password, hash).await? {
-                Some(ok) => ok,
-                None => {
-                    return Err(AppError::Busy {
-                        retry_after_secs: 1,
-                    })
-                }
-            }
+            slot.verify(password, hash).await?
         } else {
+            drop(slot);
             false
         };
         let Some(row) = usable.filter(|_| ok) else {

@@ -313,21 +313,41 @@ impl TestServer {
     /// Signs in as `username` (password [`PASSWORD`]) and returns the client.
     pub async fn signed_in(&self, username: &str) -> reqwest::Client {
         let client = self.client();
-        let res = self
-            .call(
-                &client,
-                "login",
-                &[("username", username), ("password", PASSWORD)],
-            )
+        let (status, body) = self
+            .login(&client, &[("username", username), ("password", PASSWORD)])
             .await;
-        assert_eq!(
-            res.status(),
-            200,
-            "login as {username}: {}",
-            res.text().await.unwrap_or_default()
-        );
+        assert_eq!(status, 200, "login as {username}: {body}");
         client
     }
+}
+
+impl TestServer {
+    /// A sign-in as a client should make it: when the console answers that
+    /// it is busy hashing other sign-ins (tests in one binary share its
+    /// hashing pool), it tries again shortly. Returns status and body.
+    pub async fn login(&self, client: &reqwest::Client, form: &[(&str, &str)]) -> (u16, String) {
+        retry_when_busy(|| self.call(client, "login", form)).await
+    }
+}
+
+/// Sends a sign-in request until the console is not busy hashing others:
+/// (status, body) of the first answer that is not `Busy`.
+pub async fn retry_when_busy<F, Fut>(send: F) -> (u16, String)
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = reqwest::Response>,
+{
+    for _ in 0..200 {
+        let res = send().await;
+        let status = res.status().as_u16();
+        let body = res.text().await.unwrap_or_default();
+        let busy = status == 429 && body.contains("Busy");
+        if !busy {
+            return (status, body);
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("the console stayed busy");
 }
 
 /// Waits until run `id` finishes; fails the test after `timeout`, showing
