@@ -194,7 +194,27 @@ async fn another_teams_namespace_is_never_adopted_changed_or_deleted() {
     assert_eq!(made.namespace, late_ns, "stored on the row at creation");
     let late_uid = foreign_namespace(&kube, &late_ns).await;
 
-    let run = finish(&srv, &op, "provision_tenant", &[("id", &late)]).await;
+    // Concurrent requests for one tenant make one run (SQLite here; the
+    // replicas test does the same on PostgreSQL).
+    let args = [("id", late.as_str())];
+    let racers = (0..6).map(|_| srv.call(&op, "provision_tenant", &args));
+    let answers: Vec<u16> = futures::future::join_all(racers)
+        .await
+        .iter()
+        .map(|r| r.status().as_u16())
+        .collect();
+    assert_eq!(
+        answers.iter().filter(|s| **s == 200).count(),
+        1,
+        "{answers:?}"
+    );
+    assert!(
+        answers.iter().all(|s| *s == 200 || *s == 409),
+        "{answers:?}"
+    );
+    let first = srv.store.runs_for_tenant(&late).await.unwrap();
+    assert_eq!(first.len(), 1);
+    let run = wait_run(&srv.store, first[0].id, Duration::from_secs(60)).await;
     let (step, cause) = failure(&run);
     assert_eq!(step, "namespace");
     assert!(

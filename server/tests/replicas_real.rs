@@ -181,7 +181,38 @@ async fn three_replicas_share_the_runs_and_survive_one_being_killed() {
                 ],
             )
             .await;
-        let run: RunDto = c.call(client, "provision_tenant", &[("id", &id)]).await;
+        if i > 0 {
+            let run: RunDto = c.call(client, "provision_tenant", &[("id", &id)]).await;
+            runs.push(run.id);
+            continue;
+        }
+        // Six concurrent requests for one tenant, over the three consoles:
+        // one run.
+        let racers = (0..6).map(|k| {
+            let (c, client, id) = (&consoles[k % 3], &clients[k % 3], id.clone());
+            async move {
+                let res = client
+                    .post(format!("{}/api/provision_tenant", c.base))
+                    .form(&[("id", id.as_str())])
+                    .send()
+                    .await
+                    .unwrap();
+                let status = res.status().as_u16();
+                (status, res.text().await.unwrap())
+            }
+        });
+        let answers = futures::future::join_all(racers).await;
+        let won: Vec<&String> = answers
+            .iter()
+            .filter(|(s, _)| *s == 200)
+            .map(|(_, b)| b)
+            .collect();
+        assert_eq!(won.len(), 1, "one run for one tenant: {answers:?}");
+        assert!(
+            answers.iter().all(|(s, _)| *s == 200 || *s == 409),
+            "{answers:?}"
+        );
+        let run: RunDto = serde_json::from_str(won[0]).unwrap();
         runs.push(run.id);
     }
 
