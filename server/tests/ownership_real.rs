@@ -194,27 +194,7 @@ async fn another_teams_namespace_is_never_adopted_changed_or_deleted() {
     assert_eq!(made.namespace, late_ns, "stored on the row at creation");
     let late_uid = foreign_namespace(&kube, &late_ns).await;
 
-    // Concurrent requests for one tenant make one run (SQLite here; the
-    // replicas test does the same on PostgreSQL).
-    let args = [("id", late.as_str())];
-    let racers = (0..6).map(|_| srv.call(&op, "provision_tenant", &args));
-    let answers: Vec<u16> = futures::future::join_all(racers)
-        .await
-        .iter()
-        .map(|r| r.status().as_u16())
-        .collect();
-    assert_eq!(
-        answers.iter().filter(|s| **s == 200).count(),
-        1,
-        "{answers:?}"
-    );
-    assert!(
-        answers.iter().all(|s| *s == 200 || *s == 409),
-        "{answers:?}"
-    );
-    let first = srv.store.runs_for_tenant(&late).await.unwrap();
-    assert_eq!(first.len(), 1);
-    let run = wait_run(&srv.store, first[0].id, Duration::from_secs(60)).await;
+    let run = finish(&srv, &op, "provision_tenant", &[("id", &late)]).await;
     let (step, cause) = failure(&run);
     assert_eq!(step, "namespace");
     assert!(
@@ -266,6 +246,49 @@ async fn another_teams_namespace_is_never_adopted_changed_or_deleted() {
             .await
             .unwrap();
     }
+    srv.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_provision_requests_for_one_tenant_make_one_run() {
+    let Some(cluster) = test_cluster().await else {
+        return;
+    };
+    let db = TestDb::sqlite();
+    // No runner: the run stays pending, so every request races the first.
+    let srv = TestOptions {
+        run_runner: false,
+        ..TestOptions::default()
+    }
+    .engine(cluster, fast())
+    .start(&db.url)
+    .await;
+    let op = srv.signed_in("operator").await;
+    let id = unique_id("race");
+    let template = template_id(&srv, "demo").await;
+    let _: TenantDto = json(
+        srv.call(&op, "create_tenant", &tenant_form(&id, &template))
+            .await,
+        "create_tenant",
+    )
+    .await;
+    let args = [("id", id.as_str())];
+    let racers = (0..8).map(|_| srv.call(&op, "provision_tenant", &args));
+    let answers: Vec<u16> = futures::future::join_all(racers)
+        .await
+        .iter()
+        .map(|r| r.status().as_u16())
+        .collect();
+    assert_eq!(
+        answers.iter().filter(|s| **s == 200).count(),
+        1,
+        "{answers:?}"
+    );
+    assert!(
+        answers.iter().all(|s| *s == 200 || *s == 409),
+        "{answers:?}"
+    );
+    assert_eq!(srv.store.runs_for_tenant(&id).await.unwrap().len(), 1);
     srv.stop().await;
 }
 

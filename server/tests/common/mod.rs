@@ -123,6 +123,8 @@ pub struct TestOptions {
     pub settings: server::manifests::RenderSettings,
     pub http: HttpOptions,
     pub streams_per_session: usize,
+    /// Whether the engine's runner executes runs (off: runs stay queued).
+    pub run_runner: bool,
 }
 
 impl Default for TestOptions {
@@ -134,6 +136,7 @@ impl Default for TestOptions {
             settings: server::manifests::RenderSettings::default(),
             http: HttpOptions::default(),
             streams_per_session: server::live::STREAMS_PER_SESSION,
+            run_runner: true,
         }
     }
 }
@@ -216,7 +219,9 @@ impl TestServer {
                 settings.clone(),
                 opts,
             );
-            runner_task = Some(runner.spawn());
+            if o.run_runner {
+                runner_task = Some(runner.spawn());
+            }
             let _ = slot.set(server::provisioning::Engine {
                 cluster,
                 settings: settings.clone(),
