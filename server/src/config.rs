@@ -159,9 +159,6 @@ pub struct EngineArgs {
     /// Seconds to wait for a namespace to go [300].
     #[arg(long, env = "TENANTRY_WAIT_TEARDOWN_SECS")]
     pub wait_teardown_secs: Option<u64>,
-    /// Seconds between observations of tenant workloads [15].
-    #[arg(long, env = "TENANTRY_OBSERVE_SECS")]
-    pub observe_secs: Option<u64>,
 }
 
 /// Where a pod finds the namespace it runs in.
@@ -207,10 +204,6 @@ impl EngineArgs {
             lease: secs(self.lease_secs, d.lease).max(Duration::from_secs(3)),
             ..d
         }
-    }
-
-    pub fn observe_every(&self) -> Duration {
-        Duration::from_secs(self.observe_secs.unwrap_or(15).max(1))
     }
 }
 

@@ -10,6 +10,7 @@ pub mod error;
 pub mod http;
 pub mod live;
 pub mod manifests;
+pub mod monitoring;
 pub mod provisioning;
 pub mod replicas;
 pub mod store;

@@ -827,17 +827,23 @@ async fn replicas_story(url: &str) {
     assert_eq!(all.len(), 40, "39 provisioning runs and the update");
 
     // A cancel racing the holder: a cancel that succeeded is never undone.
-    let held_by_a = claimed[0].clone();
-    let races = held_by_a.iter().map(|id| {
-        let (holder, staff) = (a.clone(), b.clone());
-        let id = *id;
-        async move {
-            let cancel = staff.cancel_run(id, "bob");
-            let finish = holder.complete_run(id, "ra", (TenantState::Active, None));
-            let (cancelled, finished) = tokio::join!(cancel, finish);
-            (id, cancelled.is_ok(), finished.is_ok())
-        }
-    });
+    let holders = [("ra", &a), ("rb", &b), ("rc", &c)];
+    let staff = &a;
+    let races = claimed
+        .iter()
+        .zip(holders)
+        .flat_map(|(ids, (owner, holder))| {
+            ids.iter().map(move |id| {
+                let (holder, staff) = (holder.clone(), staff.clone());
+                let id = *id;
+                async move {
+                    let cancel = staff.cancel_run(id, "bob");
+                    let finish = holder.complete_run(id, owner, (TenantState::Active, None));
+                    let (cancelled, finished) = tokio::join!(cancel, finish);
+                    (id, cancelled.is_ok(), finished.is_ok())
+                }
+            })
+        });
     for (id, cancelled, finished) in futures::future::join_all(races).await {
         assert!(
             cancelled != finished,
@@ -853,7 +859,22 @@ async fn replicas_story(url: &str) {
     }
 
     // An expired lease is taken over, and the old holder is fenced off.
-    let one = claimed[1][0];
+    a.insert_tenant(
+        NewTenantRecord {
+            id: "rep-lease",
+            namespace: "tenant-rep-lease",
+            fields: &f,
+            template_id: template,
+        },
+        "alice",
+    )
+    .await
+    .expect("tenant");
+    let one = a
+        .create_run("rep-lease", Operation::Provision, &["namespace"], "alice")
+        .await
+        .expect("run");
+    assert_eq!(b.claim_run("rb", lease).await.expect("claim"), Some(one));
     assert!(b
         .renew_leases("rb", Duration::from_millis(1))
         .await

@@ -2,9 +2,11 @@
 //! No I/O here, so the browser can check input live and the server can apply
 //! the very same rules before anything is stored.
 
+pub mod alerts;
 pub mod audit;
 pub mod health;
 pub mod lifecycle;
+pub mod stats;
 pub mod template_rules;
 pub mod tenant_id;
 pub mod tenant_rules;

@@ -62,6 +62,37 @@ pub struct WorkloadDto {
     pub ready: i32,
 }
 
+/// How much of one resource of a namespace's quota is used.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct QuotaUseDto {
+    /// The quota's key, e.g. `requests.cpu`.
+    pub resource: String,
+    pub used: String,
+    pub hard: String,
+    /// used / hard, when both parse (0.0 to 1.0 and beyond).
+    pub ratio: Option<f64>,
+}
+
+/// A cert-manager Certificate of the tenant.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CertificateDto {
+    pub name: String,
+    pub hosts: Vec<String>,
+    pub ready: bool,
+    /// Why it is not ready, from its Ready condition.
+    pub reason: Option<String>,
+    /// When it expires (ms since the epoch).
+    pub not_after: Option<i64>,
+}
+
+/// One of a tenant's health transitions.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HealthEventDto {
+    pub at: i64,
+    pub health: Health,
+    pub reason: Option<String>,
+}
+
 /// One Kubernetes event from the tenant's namespace.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct K8sEventDto {
@@ -75,11 +106,19 @@ pub struct K8sEventDto {
 }
 
 /// Everything the tenant page shows live.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Default)]
 pub struct TenantLiveDto {
     pub health: Option<HealthDto>,
     pub pods: Vec<PodDto>,
     pub workloads: Vec<WorkloadDto>,
+    /// Namespace quota use, per resource.
+    #[serde(default)]
+    pub quota: Vec<QuotaUseDto>,
+    #[serde(default)]
+    pub certificates: Vec<CertificateDto>,
+    /// Its latest health transitions, newest first.
+    #[serde(default)]
+    pub history: Vec<HealthEventDto>,
     pub events: Vec<K8sEventDto>,
     /// Why the cluster part is empty (no cluster connected, …).
     pub note: Option<String>,

@@ -27,6 +27,7 @@ macro_rules! string_enum {
     };
 }
 
+mod alerts;
 mod audit;
 mod live;
 mod ops;
@@ -36,8 +37,16 @@ mod staff;
 mod template;
 mod tenant;
 
+pub use alerts::{
+    AlertDto, AlertEventDto, AlertQuery, AlertState, ChannelDto, ChannelForm, ChannelKind,
+    NotificationDto, RuleDto, RuleId, RuleOverrideForm, RuleSettings, SavedChannel, Severity,
+    SilenceDto, SilenceForm,
+};
 pub use audit::{AuditEventDto, DashboardDto};
-pub use live::{Health, HealthDto, K8sEventDto, LiveEvent, PodDto, TenantLiveDto, WorkloadDto};
+pub use live::{
+    CertificateDto, Health, HealthDto, HealthEventDto, K8sEventDto, LiveEvent, PodDto, QuotaUseDto,
+    TenantLiveDto, WorkloadDto,
+};
 pub use ops::{
     BulkForm, BulkResult, ChangeAction, ChangeForm, ChangePreview, DeprovisionForm, FieldChange,
     ObjectChange, RunOptions, RunQuery, MAX_BULK,

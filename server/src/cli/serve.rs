@@ -12,7 +12,7 @@ use crate::console::{ConsoleOptions, ConsoleService};
 use crate::error::{Result, ServerError};
 use crate::http::{serve, AppState};
 use crate::manifests::RenderSettings;
-use crate::provisioning::{spawn_observer, Engine, EngineSlot, Runner};
+use crate::provisioning::{Engine, EngineSlot, Runner};
 use crate::replicas::{Leadership, ServeLock};
 use crate::store::{AuditEntry, PasswordKind, Store};
 
@@ -107,13 +107,13 @@ pub async fn run_serve(store: Store, args: ServeArgs) -> Result<()> {
         },
     );
     let leadership = Leadership::start(&store);
+    console.start_leader_work(leadership.clone());
     if args.engine.wants_cluster() {
         tokio::spawn(connect_engine(
             store.clone(),
             args.engine.clone(),
             settings,
             engine.clone(),
-            leadership.clone(),
         ));
     } else {
         tracing::info!(
@@ -157,13 +157,13 @@ pub async fn run_serve(store: Store, args: ServeArgs) -> Result<()> {
 }
 
 /// Connects to the cluster (retrying until it answers), then starts the
-/// runner, which resumes unfinished runs, and the observer.
+/// runner, which resumes unfinished runs (the index's watches start by
+/// themselves once the engine is there).
 async fn connect_engine(
     store: Store,
     args: EngineArgs,
     settings: RenderSettings,
     slot: EngineSlot,
-    leadership: Leadership,
 ) {
     let mut delay = Duration::from_secs(1);
     let cluster = loop {
@@ -189,7 +189,6 @@ async fn connect_engine(
         args.runner_options(),
     );
     runner.spawn();
-    spawn_observer(store, cluster.clone(), args.observe_every(), leadership);
     let _ = slot.set(Engine {
         cluster,
         settings,

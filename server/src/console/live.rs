@@ -71,7 +71,7 @@ impl ConsoleService {
         require(who, Role::Viewer, "watch tenants")?;
         let t = self.store.get_tenant(&id).await?;
         let view = self.live.view();
-        let (pods, workloads) = view.objects(&t.id);
+        let (pods, workloads, quota, certificates) = view.objects(&t.id);
         let (events, note) = match self.live.events(&t.namespace).await {
             Ok(e) => (e, None),
             Err(why) => (vec![], Some(why)),
@@ -80,6 +80,9 @@ impl ConsoleService {
             health: Some(view.health(&t.id)),
             pods,
             workloads,
+            quota,
+            certificates,
+            history: self.store.health_history(&t.id).await?,
             events,
             note,
         })

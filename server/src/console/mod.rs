@@ -69,7 +69,13 @@ impl ConsoleService {
 
     /// A console whose operations use the engine in `engine` once it is set.
     pub fn with_engine(store: Store, engine: EngineSlot, opts: ConsoleOptions) -> Arc<Self> {
-        let live = Live::start(store.clone(), engine.clone(), opts.streams_per_session);
+        let monitor = crate::monitoring::Monitor::start(engine.clone());
+        let live = Live::start(
+            store.clone(),
+            monitor,
+            engine.clone(),
+            opts.streams_per_session,
+        );
         Arc::new(Self {
             throttle: Throttle::new(store.clone(), opts.throttle),
             store,
@@ -82,6 +88,20 @@ impl ConsoleService {
 
     pub fn live(&self) -> &Live {
         &self.live
+    }
+
+    /// Starts the work only the leader among the replicas does (all of it
+    /// on SQLite's one process): tenant states and health history from the
+    /// cluster index.
+    pub fn start_leader_work(&self, leadership: crate::replicas::Leadership) {
+        if tokio::runtime::Handle::try_current().is_err() {
+            return;
+        }
+        crate::monitoring::spawn_state_follower(
+            self.live.monitor(),
+            self.store.clone(),
+            leadership,
+        );
     }
 }
 

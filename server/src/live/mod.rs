@@ -1,29 +1,26 @@
 //! Live views: one hub of numbered messages, fed by the database's run and
-//! tenant writes and by watches over the cluster, served to browsers as one
-//! server-sent-event stream per tab.
+//! tenant writes and by the cluster index's typed changes, served to
+//! browsers as one server-sent-event stream per tab.
 
 pub mod hub;
 pub mod sse;
 pub mod streams;
 pub mod topics;
-pub mod view;
-pub mod watch;
 
 use std::sync::Arc;
-use std::time::Duration;
 
-use app::dto::{K8sEventDto, RunDto, RunState};
+use app::dto::{Health, K8sEventDto, RunDto, RunState};
 use k8s_openapi::api::core::v1::Event as K8sEvent;
 use kube::api::{Api, ListParams};
 use serde_json::json;
 use tokio::sync::broadcast::error::RecvError;
 
+use crate::monitoring::{ClusterIndex, IndexChange, Monitor};
 use crate::provisioning::EngineSlot;
 use crate::store::{Change, Store};
 use hub::Hub;
 use streams::Streams;
 pub use streams::STREAMS_PER_SESSION;
-use view::ClusterView;
 
 /// Kubernetes events shown per tenant.
 const EVENTS_SHOWN: usize = 30;
@@ -32,21 +29,24 @@ const EVENTS_SHOWN: usize = 30;
 #[derive(Clone)]
 pub struct Live {
     hub: Hub,
-    view: Arc<ClusterView>,
+    monitor: Monitor,
     engine: EngineSlot,
     streams: Arc<Streams>,
 }
 
 impl Live {
-    /// Starts feeding the hub from `store`'s writes, and from the cluster
-    /// once the engine has connected one. Without a tokio runtime (plain
-    /// unit tests) nothing is fed.
-    pub fn start(store: Store, engine: EngineSlot, streams_per_session: usize) -> Live {
-        let hub = Hub::new();
-        let view = Arc::new(ClusterView::new(hub.clone()));
+    /// Starts feeding the hub from `store`'s writes and from the cluster
+    /// index's changes. Without a tokio runtime (plain unit tests) nothing
+    /// is fed.
+    pub fn start(
+        store: Store,
+        monitor: Monitor,
+        engine: EngineSlot,
+        streams_per_session: usize,
+    ) -> Live {
         let live = Live {
-            hub,
-            view,
+            hub: Hub::new(),
+            monitor,
             engine,
             streams: Streams::new(streams_per_session),
         };
@@ -54,7 +54,7 @@ impl Live {
             // Other replicas' writes arrive through the store too.
             crate::replicas::start_fanout(&store);
             tokio::spawn(feed_from_store(store, live.clone()));
-            tokio::spawn(watch_when_connected(live.clone()));
+            tokio::spawn(feed_from_index(live.clone()));
         }
         live
     }
@@ -63,8 +63,13 @@ impl Live {
         &self.hub
     }
 
-    pub fn view(&self) -> &ClusterView {
-        &self.view
+    /// What the cluster looks like (health, pods, quotas…).
+    pub fn view(&self) -> &ClusterIndex {
+        self.monitor.index()
+    }
+
+    pub fn monitor(&self) -> &Monitor {
+        &self.monitor
     }
 
     /// The open streams per session, bounded.
@@ -125,8 +130,9 @@ fn run_summary(run: &RunDto) -> serde_json::Value {
 /// Turns each write into messages on the topics that show it.
 async fn feed_from_store(store: Store, live: Live) {
     let mut changes = store.changes();
+    let view = live.monitor.index();
     match store.tenant_states().await {
-        Ok(states) => live.view.load_states(states),
+        Ok(states) => view.load_states(states),
         Err(e) => tracing::warn!(error = %e, "tenant states cannot be read for the live view"),
     }
     loop {
@@ -147,7 +153,7 @@ async fn feed_from_store(store: Store, live: Live) {
             Ok(Change::Tenant(id)) => {
                 let data = match store.get_tenant(&id).await {
                     Ok(t) => {
-                        live.view.set_state(&id, t.state, &t.namespace);
+                        view.set_state(&id, t.state, &t.namespace);
                         json!({ "tenant_id": id, "state": t.state })
                     }
                     Err(_) => json!({ "tenant_id": id, "state": null }),
@@ -160,7 +166,7 @@ async fn feed_from_store(store: Store, live: Live) {
                 // Writes came faster than this loop, or another replica's
                 // were missed: everyone reloads.
                 if let Ok(states) = store.tenant_states().await {
-                    live.view.load_states(states);
+                    view.load_states(states);
                 }
                 for topic in ["tenants", "runs", "alerts"] {
                     live.hub.publish(topic, "resync", serde_json::Value::Null);
@@ -171,13 +177,54 @@ async fn feed_from_store(store: Store, live: Live) {
     }
 }
 
-/// Starts the watches once a cluster is connected.
-async fn watch_when_connected(live: Live) {
+/// Turns the index's typed changes into messages on the topics that show
+/// them: objects and health on `tenant:<id>`, health on `tenants` (and
+/// `alerts` when it turns bad), the watches' state on `tenants` and `alerts`.
+async fn feed_from_index(live: Live) {
+    let mut changes = live.monitor.index().subscribe();
+    let bad =
+        |h: Option<Health>| matches!(h, Some(Health::Degraded | Health::Critical | Health::Down));
     loop {
-        if let Some(engine) = live.engine.get() {
-            watch::spawn_watches(engine.cluster.client.clone(), Arc::clone(&live.view));
-            return;
+        match changes.recv().await {
+            Ok(IndexChange::Object {
+                tenant,
+                kind,
+                name,
+                pod,
+            }) => {
+                live.hub.publish(
+                    format!("tenant:{tenant}"),
+                    "objects",
+                    json!({ "tenant_id": tenant, "kind": kind.name(), "name": name, "pod": pod }),
+                );
+            }
+            Ok(IndexChange::Health {
+                tenant,
+                from,
+                to,
+                reason,
+                ..
+            }) => {
+                let data = json!({ "tenant_id": tenant, "health": to, "reason": reason });
+                live.hub
+                    .publish(format!("tenant:{tenant}"), "health", data.clone());
+                live.hub.publish("tenants", "health", data.clone());
+                if bad(Some(to)) && !bad(from) {
+                    live.hub.publish("alerts", "health", data);
+                }
+            }
+            Ok(IndexChange::Watch { connected, .. }) => {
+                for topic in ["tenants", "alerts"] {
+                    live.hub
+                        .publish(topic, "watch", json!({ "connected": connected }));
+                }
+            }
+            Err(RecvError::Lagged(_)) => {
+                for topic in ["tenants", "alerts"] {
+                    live.hub.publish(topic, "resync", serde_json::Value::Null);
+                }
+            }
+            Err(RecvError::Closed) => return,
         }
-        tokio::time::sleep(Duration::from_millis(500)).await;
     }
 }

@@ -2,9 +2,9 @@
 //! steps (planned in `plan`, executed in `steps`), driven by the `runner`,
 //! which resumes unfinished runs after a restart and retries what is
 //! transient with exponential backoff and jitter. `preview` computes
-//! dry-runs; `observe` keeps tenant states current between runs.
+//! dry-runs. (Tenant states between runs follow the cluster index: see
+//! `monitoring`.)
 
-mod observe;
 mod plan;
 mod preview;
 mod runner;
@@ -12,7 +12,6 @@ mod steps;
 
 use std::sync::{Arc, OnceLock};
 
-pub use observe::{observe_once, spawn_observer};
 pub use plan::{plan, Step};
 pub use preview::{compare, diff_with_live};
 pub use runner::{settle_after_cancel, state_after_cancel, Runner, RunnerOptions};

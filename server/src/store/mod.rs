@@ -4,6 +4,7 @@
 
 mod audit;
 mod execution;
+mod health;
 mod runs;
 mod seed;
 mod sessions;

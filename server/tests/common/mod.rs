@@ -243,6 +243,7 @@ impl TestServer {
                 streams_per_session: o.streams_per_session,
             },
         );
+        console.start_leader_work(server::replicas::Leadership::start(&store));
         let state = AppState {
             leptos_options,
             store: store.clone(),

@@ -1,0 +1,115 @@
+-- Alerts that reach people (added only: see migrations/README.md).
+
+-- Each tenant's health transitions, as the leader saw them.
+CREATE TABLE health_history (
+    id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    tenant_id TEXT NOT NULL,
+    at BIGINT NOT NULL,
+    health TEXT NOT NULL,
+    reason TEXT
+);
+CREATE INDEX health_history_tenant ON health_history (tenant_id, at);
+
+-- Rule settings changed from the defaults, per template or per tenant
+-- (beside the template id, not inside its immutable versions). NULL keeps
+-- what the level above says.
+CREATE TABLE alert_rule_overrides (
+    scope TEXT NOT NULL CHECK (scope IN ('template', 'tenant')),
+    scope_id TEXT NOT NULL,
+    rule TEXT NOT NULL,
+    enabled BIGINT,
+    severity TEXT,
+    for_secs BIGINT,
+    threshold DOUBLE PRECISION,
+    critical DOUBLE PRECISION,
+    updated_at BIGINT NOT NULL,
+    updated_by TEXT NOT NULL,
+    PRIMARY KEY (scope, scope_id, rule)
+);
+
+-- One row per alert, deduplicated on its fingerprint while open. (The
+-- foundation's placeholder `alerts` table was never written or read by any
+-- release, so it can go at once.)
+DROP TABLE alerts;
+CREATE TABLE alerts (
+    id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    fingerprint TEXT NOT NULL,
+    tenant_id TEXT,
+    rule TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    severity TEXT NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('pending', 'firing', 'acknowledged', 'resolved')),
+    summary TEXT NOT NULL,
+    started_at BIGINT NOT NULL,
+    fired_at BIGINT,
+    acknowledged_at BIGINT,
+    acknowledged_by TEXT,
+    ack_note TEXT,
+    resolved_at BIGINT,
+    resolved_by TEXT,
+    last_notified_at BIGINT,
+    updated_at BIGINT NOT NULL
+);
+CREATE UNIQUE INDEX alerts_open ON alerts (fingerprint) WHERE state <> 'resolved';
+CREATE INDEX alerts_state ON alerts (state, severity);
+CREATE INDEX alerts_tenant ON alerts (tenant_id);
+
+CREATE TABLE alert_events (
+    id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    alert_id BIGINT NOT NULL REFERENCES alerts (id) ON DELETE CASCADE,
+    at BIGINT NOT NULL,
+    kind TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    note TEXT
+);
+CREATE INDEX alert_events_alert ON alert_events (alert_id);
+
+-- Silences suppress notifications (never records) for a tenant and/or rule.
+CREATE TABLE silences (
+    id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    tenant_id TEXT,
+    rule TEXT,
+    ends_at BIGINT NOT NULL,
+    reason TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    ended_at BIGINT
+);
+
+-- Where notifications go. `secret` is sealed with TENANTRY_SECRET_KEY.
+CREATE TABLE notification_channels (
+    id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    kind TEXT NOT NULL CHECK (kind IN ('email', 'webhook', 'slack', 'pagerduty')),
+    settings TEXT NOT NULL,
+    secret TEXT,
+    min_severity TEXT NOT NULL,
+    template_ids TEXT NOT NULL DEFAULT '',
+    tenant_ids TEXT NOT NULL DEFAULT '',
+    group_window_secs BIGINT NOT NULL,
+    repeat_secs BIGINT NOT NULL,
+    send_resolved BIGINT NOT NULL,
+    enabled BIGINT NOT NULL,
+    created_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL,
+    created_by TEXT NOT NULL
+);
+
+-- The outbox: written in the same transaction as the alert change it
+-- announces, delivered at least once, kept as the delivery log.
+CREATE TABLE notifications (
+    id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    channel_id BIGINT NOT NULL REFERENCES notification_channels (id) ON DELETE CASCADE,
+    kind TEXT NOT NULL CHECK (kind IN ('firing', 'repeat', 'resolved', 'test')),
+    group_key TEXT NOT NULL,
+    alert_ids TEXT NOT NULL,
+    idempotency_key TEXT NOT NULL UNIQUE,
+    state TEXT NOT NULL CHECK (state IN ('pending', 'sending', 'sent', 'failed')),
+    attempts BIGINT NOT NULL DEFAULT 0,
+    not_before BIGINT NOT NULL,
+    last_error TEXT,
+    created_at BIGINT NOT NULL,
+    sent_at BIGINT
+);
+CREATE INDEX notifications_due ON notifications (state, not_before);
+CREATE INDEX notifications_channel ON notifications (channel_id, id);

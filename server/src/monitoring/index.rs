@@ -1,0 +1,604 @@
+//! What the cluster looks like now, per tenant, kept small: the watches
+//! fold each of Tenantry's objects into a summary, each tenant's health is
+//! derived again when one of its objects changes, and every change is told
+//! as a typed [`IndexChange`] to whoever subscribes (the live stream, the
+//! tenant states, the alert evaluator). An object counts for a tenant only
+//! when it carries the tenant's label *and* lives in the tenant's own
+//! namespace: a label copied onto a pod elsewhere changes nothing.
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::sync::RwLock;
+
+use app::domain::health::derive_health;
+use app::dto::{CertificateDto, Health, HealthDto, PodDto, QuotaUseDto, TenantState, WorkloadDto};
+use tokio::sync::broadcast;
+
+use crate::store::now_ms;
+
+/// Tenants per health, and the tenants that need attention.
+pub type HealthSummary = (Vec<(Health, i64)>, Vec<(String, HealthDto)>);
+
+/// How far back restarts are counted.
+pub const RESTART_WINDOW_MS: i64 = 10 * 60 * 1000;
+/// Changes buffered per subscriber before it must catch up from the index.
+const CHANGE_BUFFER: usize = 4096;
+
+/// The kinds the index holds, one watch each.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Kind {
+    Pod,
+    Deployment,
+    StatefulSet,
+    Job,
+    Claim,
+    Quota,
+    /// CloudNativePG `Cluster`, when the cluster serves it.
+    DbCluster,
+    /// cert-manager `Certificate`, when the cluster serves it.
+    Certificate,
+}
+
+impl Kind {
+    pub const ALWAYS: [Kind; 6] = [
+        Kind::Pod,
+        Kind::Deployment,
+        Kind::StatefulSet,
+        Kind::Job,
+        Kind::Claim,
+        Kind::Quota,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Pod => "Pod",
+            Kind::Deployment => "Deployment",
+            Kind::StatefulSet => "StatefulSet",
+            Kind::Job => "Job",
+            Kind::Claim => "PersistentVolumeClaim",
+            Kind::Quota => "ResourceQuota",
+            Kind::DbCluster => "Cluster",
+            Kind::Certificate => "Certificate",
+        }
+    }
+}
+
+/// An object's summary.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Item {
+    Pod(PodDto),
+    Workload(WorkloadDto),
+    /// A ResourceQuota: use per resource.
+    Quota(Vec<QuotaUseDto>),
+    /// A PersistentVolumeClaim's phase.
+    Claim(String),
+    Certificate(CertificateDto),
+}
+
+/// One object, ready to be folded in: where it belongs and what it is.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Summary {
+    /// Its `tenantry.io/tenant` label.
+    pub tenant: String,
+    pub namespace: String,
+    pub name: String,
+    pub item: Item,
+}
+
+/// What changed, for whoever follows the index.
+#[derive(Clone, Debug, PartialEq)]
+pub enum IndexChange {
+    /// One of a tenant's objects changed (`pod`: its new summary, if a pod).
+    Object {
+        tenant: String,
+        kind: Kind,
+        name: String,
+        pod: Option<PodDto>,
+    },
+    /// A tenant's health moved.
+    Health {
+        tenant: String,
+        from: Option<Health>,
+        to: Health,
+        reason: Option<String>,
+        at: i64,
+    },
+    /// The watches as a whole were lost (`false`) or are back (`true`).
+    Watch { connected: bool, at: i64 },
+}
+
+/// Health, why, and since when it has been so.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HealthNow {
+    pub health: Health,
+    pub reason: Option<String>,
+    pub since: i64,
+}
+
+/// What the alert rules look at for one tenant.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TenantSnapshot {
+    pub id: String,
+    pub state: TenantState,
+    pub health: Option<HealthNow>,
+    pub pods: Vec<PodDto>,
+    /// (pod, restarts within the last ten minutes).
+    pub recent_restarts: Vec<(String, i32)>,
+    pub quota: Vec<QuotaUseDto>,
+    pub certificates: Vec<CertificateDto>,
+}
+
+/// Whether the watches feed the index now.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct WatchStatus {
+    /// A cluster is connected and watches were started.
+    pub started: bool,
+    pub connected: bool,
+    /// Since when the watches have been connected, or lost.
+    pub since: Option<i64>,
+}
+
+/// Objects are held per (tenant label, namespace); only the pair whose
+/// namespace is the tenant's own is ever read.
+type Key = (String, String);
+
+#[derive(Default)]
+struct TenantObjects {
+    objects: BTreeMap<(Kind, String), Item>,
+    /// Per pod: (when, restart count) samples of the last ten minutes and
+    /// the newest one before them.
+    restarts: HashMap<String, VecDeque<(i64, i32)>>,
+    health: Option<HealthNow>,
+}
+
+impl TenantObjects {
+    fn pods(&self) -> Vec<PodDto> {
+        self.objects
+            .values()
+            .filter_map(|i| match i {
+                Item::Pod(p) => Some(p.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn workloads(&self) -> Vec<WorkloadDto> {
+        self.objects
+            .values()
+            .filter_map(|i| match i {
+                Item::Workload(w) => Some(w.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn quota(&self) -> Vec<QuotaUseDto> {
+        self.objects
+            .values()
+            .filter_map(|i| match i {
+                Item::Quota(q) => Some(q.clone()),
+                _ => None,
+            })
+            .flatten()
+            .collect()
+    }
+
+    fn certificates(&self) -> Vec<CertificateDto> {
+        self.objects
+            .values()
+            .filter_map(|i| match i {
+                Item::Certificate(c) => Some(c.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn is_empty(&self) -> bool {
+        self.objects.is_empty() && self.health.is_none()
+    }
+
+    /// Keeps the restart samples of a pod's new count.
+    fn sample_restarts(&mut self, pod: &str, restarts: Option<i32>, now: i64) {
+        let Some(count) = restarts else {
+            self.restarts.remove(pod);
+            return;
+        };
+        let samples = self.restarts.entry(pod.to_string()).or_default();
+        if samples.back().map(|s| s.1) != Some(count) {
+            samples.push_back((now, count));
+        }
+        while samples.len() > 1 && samples[1].0 <= now - RESTART_WINDOW_MS {
+            samples.pop_front();
+        }
+    }
+
+    fn recent_restarts(&self, now: i64) -> Vec<(String, i32)> {
+        self.restarts
+            .iter()
+            .filter_map(|(pod, s)| {
+                let last = s.back()?.1;
+                // The baseline: the newest sample from before the window,
+                // else the first one seen.
+                let base = s
+                    .iter()
+                    .rev()
+                    .find(|x| x.0 <= now - RESTART_WINDOW_MS)
+                    .or(s.front())?
+                    .1;
+                (last > base).then(|| (pod.clone(), last - base))
+            })
+            .collect()
+    }
+}
+
+#[derive(Default)]
+struct State {
+    tenants: HashMap<Key, TenantObjects>,
+    /// Each tenant's lifecycle state and namespace, from the database.
+    states: HashMap<String, (TenantState, String)>,
+    /// The watches started, and whether each has listed and is watching.
+    watching: BTreeMap<Kind, bool>,
+    /// Since when every watch has been connected, or when one dropped.
+    since: Option<i64>,
+}
+
+impl State {
+    fn connected(&self) -> bool {
+        !self.watching.is_empty() && self.watching.values().all(|w| *w)
+    }
+
+    fn key_of(&self, tenant: &str) -> Option<Key> {
+        self.states
+            .get(tenant)
+            .map(|(_, ns)| (tenant.to_string(), ns.clone()))
+    }
+
+    fn counts(&self, key: &Key) -> bool {
+        self.states.get(&key.0).is_some_and(|(_, ns)| *ns == key.1)
+    }
+}
+
+pub struct ClusterIndex {
+    state: RwLock<State>,
+    changes: broadcast::Sender<IndexChange>,
+}
+
+impl Default for ClusterIndex {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl ClusterIndex {
+    pub fn new() -> ClusterIndex {
+        ClusterIndex {
+            state: RwLock::new(State::default()),
+            changes: broadcast::channel(CHANGE_BUFFER).0,
+        }
+    }
+
+    /// Follows the changes from now on.
+    pub fn subscribe(&self) -> broadcast::Receiver<IndexChange> {
+        self.changes.subscribe()
+    }
+
+    fn tell(&self, change: IndexChange) {
+        // Nobody following is fine.
+        let _ = self.changes.send(change);
+    }
+
+    /// A tenant's health as of the last thing the watches said.
+    pub fn health(&self, tenant: &str) -> HealthDto {
+        let Ok(s) = self.state.read() else {
+            return HealthDto::unknown("the live view is unavailable");
+        };
+        let (Some(&(state, _)), Some(key)) = (s.states.get(tenant), s.key_of(tenant)) else {
+            return HealthDto::unknown("not known yet");
+        };
+        let empty = TenantObjects::default();
+        let objs = s.tenants.get(&key).unwrap_or(&empty);
+        let (health, mut reason) = match &objs.health {
+            Some(h) => (h.health, h.reason.clone()),
+            None => derive(state, objs),
+        };
+        let connected = s.connected();
+        if s.watching.is_empty() {
+            reason = Some(match reason {
+                Some(r) => format!("{r} (no cluster connected)"),
+                None => "no cluster connected".into(),
+            });
+        } else if !connected {
+            reason = Some(format!(
+                "watch interrupted{}: health may be out of date",
+                s.since
+                    .map(|t| format!(" since {}", crate::store::format_ms(t)))
+                    .unwrap_or_default()
+            ));
+        }
+        HealthDto {
+            health,
+            reason,
+            observed_at: if connected { Some(now_ms()) } else { s.since },
+            stale: !connected,
+        }
+    }
+
+    /// A tenant's pods, workloads, quota use and certificates.
+    pub fn objects(
+        &self,
+        tenant: &str,
+    ) -> (
+        Vec<PodDto>,
+        Vec<WorkloadDto>,
+        Vec<QuotaUseDto>,
+        Vec<CertificateDto>,
+    ) {
+        self.state
+            .read()
+            .ok()
+            .and_then(|s| {
+                s.tenants
+                    .get(&s.key_of(tenant)?)
+                    .map(|o| (o.pods(), o.workloads(), o.quota(), o.certificates()))
+            })
+            .unwrap_or_default()
+    }
+
+    /// What the alert rules look at, for every known tenant.
+    pub fn snapshots(&self) -> Vec<TenantSnapshot> {
+        let Ok(s) = self.state.read() else {
+            return vec![];
+        };
+        let now = now_ms();
+        let empty = TenantObjects::default();
+        s.states
+            .iter()
+            .map(|(id, (state, ns))| {
+                let objs = s.tenants.get(&(id.clone(), ns.clone())).unwrap_or(&empty);
+                TenantSnapshot {
+                    id: id.clone(),
+                    state: *state,
+                    health: objs.health.clone(),
+                    pods: objs.pods(),
+                    recent_restarts: objs.recent_restarts(now),
+                    quota: objs.quota(),
+                    certificates: objs.certificates(),
+                }
+            })
+            .collect()
+    }
+
+    pub fn watch_status(&self) -> WatchStatus {
+        self.state
+            .read()
+            .map(|s| WatchStatus {
+                started: !s.watching.is_empty(),
+                connected: s.connected(),
+                since: s.since,
+            })
+            .unwrap_or(WatchStatus {
+                started: false,
+                connected: false,
+                since: None,
+            })
+    }
+
+    /// The lifecycle state and namespace the database holds for a tenant.
+    pub fn set_state(&self, tenant: &str, state: TenantState, namespace: &str) {
+        if let Ok(mut s) = self.state.write() {
+            s.states
+                .insert(tenant.to_string(), (state, namespace.to_string()));
+            self.rederive(&mut s, tenant);
+        }
+    }
+
+    pub fn load_states(&self, states: Vec<(String, TenantState, String)>) {
+        if let Ok(mut s) = self.state.write() {
+            for (id, state, ns) in states {
+                s.states.insert(id.clone(), (state, ns));
+                self.rederive(&mut s, &id);
+            }
+        }
+    }
+
+    /// One object added, changed (`Some`) or deleted (`None`), by where it
+    /// is: (tenant label, namespace, name).
+    pub fn apply(&self, kind: Kind, at: (&str, &str, &str), item: Option<Item>) {
+        let (tenant, namespace, name) = at;
+        let Ok(mut s) = self.state.write() else {
+            return;
+        };
+        let key: Key = (tenant.to_string(), namespace.to_string());
+        let objs = s.tenants.entry(key.clone()).or_default();
+        let slot = (kind, name.to_string());
+        if kind == Kind::Pod {
+            let restarts = match &item {
+                Some(Item::Pod(p)) => Some(p.restarts),
+                _ => None,
+            };
+            objs.sample_restarts(name, restarts, now_ms());
+        }
+        let changed = match item {
+            Some(i) => {
+                objs.objects.get(&slot) != Some(&i) && {
+                    objs.objects.insert(slot.clone(), i);
+                    true
+                }
+            }
+            None => objs.objects.remove(&slot).is_some(),
+        };
+        if changed && s.counts(&key) {
+            self.announce(&s, &key, kind, name);
+            self.rederive(&mut s, tenant);
+        }
+    }
+
+    /// A watch (re)listed: what it listed replaces what it held.
+    pub fn replace(&self, kind: Kind, listed: Vec<Summary>) {
+        let Ok(mut s) = self.state.write() else {
+            return;
+        };
+        let mut fresh: HashMap<Key, BTreeMap<(Kind, String), Item>> = HashMap::new();
+        for o in listed {
+            fresh
+                .entry((o.tenant, o.namespace))
+                .or_default()
+                .insert((kind, o.name), o.item);
+        }
+        let mut touched: Vec<Key> = s.tenants.keys().cloned().collect();
+        touched.extend(fresh.keys().cloned());
+        touched.sort();
+        touched.dedup();
+        let now = now_ms();
+        for key in touched {
+            let objs = s.tenants.entry(key.clone()).or_default();
+            let items = fresh.remove(&key).unwrap_or_default();
+            let old: BTreeMap<(Kind, String), Item> = objs
+                .objects
+                .iter()
+                .filter(|(k, _)| k.0 == kind)
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            if old == items {
+                continue;
+            }
+            objs.objects.retain(|k, _| k.0 != kind);
+            if kind == Kind::Pod {
+                objs.restarts
+                    .retain(|pod, _| items.contains_key(&(kind, pod.clone())));
+                for ((_, name), item) in &items {
+                    if let Item::Pod(p) = item {
+                        objs.sample_restarts(name, Some(p.restarts), now);
+                    }
+                }
+            }
+            objs.objects.extend(items);
+            if s.counts(&key) {
+                self.announce(&s, &key, kind, "");
+                self.rederive(&mut s, &key.0);
+            }
+        }
+        s.tenants.retain(|_, o| !o.is_empty());
+    }
+
+    /// A watch of `kind` connected (listed) or lost its connection.
+    pub fn set_watching(&self, kind: Kind, ok: bool) {
+        let Ok(mut s) = self.state.write() else {
+            return;
+        };
+        let was = s.connected();
+        s.watching.insert(kind, ok);
+        let now = s.connected();
+        if was != now {
+            let at = now_ms();
+            s.since = Some(at);
+            self.tell(IndexChange::Watch { connected: now, at });
+        }
+    }
+
+    /// Whether every watch is listed and watching.
+    pub fn connected(&self) -> bool {
+        self.state.read().map(|s| s.connected()).unwrap_or(false)
+    }
+
+    /// Tenants per health, and up to `limit` tenants that need attention
+    /// (degraded, critical or down), worst first.
+    pub fn health_summary(&self, limit: usize) -> HealthSummary {
+        let ids: Vec<String> = match self.state.read() {
+            Ok(s) => s.states.keys().cloned().collect(),
+            Err(_) => return (vec![], vec![]),
+        };
+        let mut counts: BTreeMap<&'static str, (Health, i64)> = BTreeMap::new();
+        let mut bad = Vec::new();
+        for id in ids {
+            let h = self.health(&id);
+            counts.entry(h.health.as_str()).or_insert((h.health, 0)).1 += 1;
+            let rank = match h.health {
+                Health::Down => 0,
+                Health::Critical => 1,
+                Health::Degraded => 2,
+                _ => continue,
+            };
+            bad.push((rank, id, h));
+        }
+        bad.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
+        let alerts = bad
+            .into_iter()
+            .take(limit)
+            .map(|(_, id, h)| (id, h))
+            .collect();
+        (counts.into_values().collect(), alerts)
+    }
+
+    /// How many pods and other objects the index holds (for benchmarks).
+    pub fn size(&self) -> (usize, usize) {
+        self.state
+            .read()
+            .map(|s| {
+                s.tenants.values().fold((0, 0), |(p, w), o| {
+                    let pods = o.objects.keys().filter(|k| k.0 == Kind::Pod).count();
+                    (p + pods, w + o.objects.len() - pods)
+                })
+            })
+            .unwrap_or_default()
+    }
+
+    fn announce(&self, s: &State, key: &Key, kind: Kind, name: &str) {
+        let pod = match kind {
+            Kind::Pod => s
+                .tenants
+                .get(key)
+                .and_then(|o| o.objects.get(&(Kind::Pod, name.to_string())))
+                .and_then(|i| match i {
+                    Item::Pod(p) => Some(p.clone()),
+                    _ => None,
+                }),
+            _ => None,
+        };
+        self.tell(IndexChange::Object {
+            tenant: key.0.clone(),
+            kind,
+            name: name.to_string(),
+            pod,
+        });
+    }
+
+    /// Recomputes a tenant's health and tells when it changed.
+    fn rederive(&self, s: &mut State, tenant: &str) {
+        let (Some(&(state, _)), Some(key)) = (s.states.get(tenant), s.key_of(tenant)) else {
+            return;
+        };
+        let objs = s.tenants.entry(key).or_default();
+        let (health, reason) = derive(state, objs);
+        let before = objs.health.clone();
+        if before
+            .as_ref()
+            .is_some_and(|b| b.health == health && b.reason == reason)
+        {
+            return;
+        }
+        let at = now_ms();
+        let since = match &before {
+            Some(b) if b.health == health => b.since,
+            _ => at,
+        };
+        objs.health = Some(HealthNow {
+            health,
+            reason: reason.clone(),
+            since,
+        });
+        self.tell(IndexChange::Health {
+            tenant: tenant.to_string(),
+            from: before.map(|b| b.health),
+            to: health,
+            reason,
+            at,
+        });
+    }
+}
+
+fn derive(state: TenantState, objs: &TenantObjects) -> (Health, Option<String>) {
+    derive_health(state, &objs.pods(), &objs.workloads())
+}
+
+#[cfg(test)]
+mod tests;

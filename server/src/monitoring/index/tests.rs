@@ -1,0 +1,170 @@
+//! The index as plain sync-ish tests: objects in, health and typed changes out.
+
+use super::*;
+
+fn pod(component: &str, ready: bool) -> Item {
+    Item::Pod(PodDto {
+        name: format!("{component}-0"),
+        component: component.into(),
+        phase: "Running".into(),
+        ready,
+        restarts: 0,
+        reason: (!ready).then(|| "CrashLoopBackOff".to_string()),
+        created_at: None,
+    })
+}
+
+const NS: &str = "tenant-t1";
+
+fn connected(index: &ClusterIndex) {
+    for kind in Kind::ALWAYS {
+        index.set_watching(kind, true);
+    }
+}
+
+fn drain(rx: &mut broadcast::Receiver<IndexChange>) -> Vec<IndexChange> {
+    let mut out = vec![];
+    while let Ok(c) = rx.try_recv() {
+        out.push(c);
+    }
+    out
+}
+
+#[tokio::test]
+async fn objects_outside_the_tenants_namespace_never_count() {
+    let index = ClusterIndex::new();
+    connected(&index);
+    // Seen before the tenant is known: held apart until then.
+    index.apply(
+        Kind::Pod,
+        ("t1", "elsewhere", "db-0"),
+        Some(pod("database", true)),
+    );
+    index.set_state("t1", TenantState::Active, NS);
+    let mut rx = index.subscribe();
+    index.apply(
+        Kind::Pod,
+        ("t1", "other-team", "db-1"),
+        Some(pod("database", true)),
+    );
+    assert_eq!(
+        index.health("t1").health,
+        Health::Down,
+        "no database pod of its own"
+    );
+    assert!(index.objects("t1").0.is_empty());
+    assert!(drain(&mut rx).is_empty(), "a foreign pod tells nothing");
+    index.apply(Kind::Pod, ("t1", NS, "db-0"), Some(pod("database", true)));
+    assert_eq!(index.health("t1").health, Health::Healthy);
+    assert_eq!(index.objects("t1").0.len(), 1);
+    let listed = |ns: &str, name: &str| Summary {
+        tenant: "t1".into(),
+        namespace: ns.into(),
+        name: name.into(),
+        item: pod("api", false),
+    };
+    index.replace(Kind::Pod, vec![listed("other-team", "api-0")]);
+    assert_eq!(index.health("t1").health, Health::Down);
+    index.replace(Kind::Pod, vec![listed(NS, "api-0"), listed("x", "db-9")]);
+    assert_eq!(index.objects("t1").0.len(), 1);
+}
+
+#[tokio::test]
+async fn object_changes_rederive_health_and_tell_typed_changes_only_when_real() {
+    let index = ClusterIndex::new();
+    connected(&index);
+    index.set_state("t1", TenantState::Active, NS);
+    let mut rx = index.subscribe();
+    assert_eq!(index.health("t1").health, Health::Down);
+    index.apply(
+        Kind::Pod,
+        ("t1", NS, "database-0"),
+        Some(pod("database", true)),
+    );
+    assert_eq!(index.health("t1").health, Health::Healthy);
+    assert!(!index.health("t1").stale);
+    index.apply(Kind::Pod, ("t1", NS, "api-0"), Some(pod("api", false)));
+    let h = index.health("t1");
+    assert_eq!(h.health, Health::Degraded);
+    assert!(h.reason.unwrap_or_default().contains("CrashLoopBackOff"));
+    let told = drain(&mut rx);
+    assert!(
+        told.iter().any(|c| matches!(
+            c,
+            IndexChange::Health {
+                from: Some(Health::Healthy),
+                to: Health::Degraded,
+                ..
+            }
+        )),
+        "{told:?}"
+    );
+    assert!(told.iter().any(|c| matches!(
+        c,
+        IndexChange::Object {
+            kind: Kind::Pod,
+            pod: Some(_),
+            ..
+        }
+    )));
+    // The same object again changes nothing and tells nothing.
+    index.apply(Kind::Pod, ("t1", NS, "api-0"), Some(pod("api", false)));
+    assert!(drain(&mut rx).is_empty());
+    // A lost watch makes health say it may be stale, and is told once.
+    index.set_watching(Kind::Job, false);
+    let h = index.health("t1");
+    assert!(h.stale);
+    assert!(h.reason.unwrap_or_default().contains("out of date"));
+    assert!(matches!(
+        drain(&mut rx).as_slice(),
+        [IndexChange::Watch {
+            connected: false,
+            ..
+        }]
+    ));
+    index.set_watching(Kind::Quota, false);
+    assert!(drain(&mut rx).is_empty(), "still lost: nothing new to tell");
+    // A relist replaces what was held.
+    index.replace(Kind::Pod, vec![]);
+    assert_eq!(index.objects("t1").0.len(), 0);
+}
+
+#[tokio::test]
+async fn health_keeps_its_since_while_only_the_reason_moves() {
+    let index = ClusterIndex::new();
+    connected(&index);
+    index.set_state("t1", TenantState::Active, NS);
+    let since = index.snapshots()[0].health.clone().map(|h| h.since);
+    std::thread::sleep(std::time::Duration::from_millis(5));
+    index.apply(
+        Kind::Pod,
+        ("t1", NS, "database-0"),
+        Some(pod("other", false)),
+    );
+    let now = index.snapshots()[0].health.clone();
+    assert_eq!(now.as_ref().map(|h| h.health), Some(Health::Down));
+    assert_eq!(now.map(|h| h.since), since, "still down since the start");
+}
+
+#[test]
+fn restarts_are_counted_over_the_last_ten_minutes() {
+    let mut objs = TenantObjects::default();
+    let t0 = 1_000_000_000;
+    objs.sample_restarts("api-0", Some(2), t0);
+    objs.sample_restarts("api-0", Some(5), t0 + 60_000);
+    assert_eq!(
+        objs.recent_restarts(t0 + 60_000),
+        vec![("api-0".to_string(), 3)]
+    );
+    objs.sample_restarts("api-0", Some(9), t0 + RESTART_WINDOW_MS + 120_000);
+    // The window now starts after the sample of 5: 9 - 5.
+    assert_eq!(
+        objs.recent_restarts(t0 + RESTART_WINDOW_MS + 120_000),
+        vec![("api-0".to_string(), 4)]
+    );
+    objs.sample_restarts("api-0", None, t0 + RESTART_WINDOW_MS + 120_000);
+    assert!(
+        objs.recent_restarts(t0).is_empty(),
+        "a pod gone is forgotten"
+    );
+}

@@ -1,0 +1,401 @@
+//! The watches that feed the index: one per kind, across namespaces,
+//! selected by Tenantry's label (the API server filters; nothing is listed
+//! on a timer). Kinds a cluster may not serve (CloudNativePG `Cluster`,
+//! cert-manager `Certificate`) are looked for again every few minutes, so
+//! one installed after the console started is watched too.
+
+use std::collections::BTreeMap;
+use std::fmt::Debug;
+use std::sync::Arc;
+use std::time::Duration;
+
+use app::dto::{CertificateDto, PodDto, QuotaUseDto, WorkloadDto};
+use futures::StreamExt;
+use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
+use k8s_openapi::api::batch::v1::Job;
+use k8s_openapi::api::core::v1::{PersistentVolumeClaim, Pod, ResourceQuota};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
+use kube::api::{Api, ApiResource, DynamicObject};
+use kube::discovery::{ApiCapabilities, Scope};
+use kube::runtime::watcher::{self, Event};
+use kube::runtime::WatchStreamExt;
+use kube::Resource;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use super::index::{ClusterIndex, Item, Kind, Summary};
+use crate::manifests::{MANAGED_BY, TENANT_LABEL};
+
+const COMPONENT: &str = "app.kubernetes.io/component";
+/// How often kinds that were not served are looked for again.
+const REDISCOVER: Duration = Duration::from_secs(300);
+
+/// Starts the watches of the kinds every cluster serves, and looks for the
+/// optional ones now and every few minutes.
+pub fn spawn_watches(client: kube::Client, index: Arc<ClusterIndex>) {
+    let i = || Arc::clone(&index);
+    tokio::spawn(follow(
+        Api::<Pod>::all(client.clone()),
+        i(),
+        Kind::Pod,
+        pod_summary,
+    ));
+    tokio::spawn(follow(
+        Api::<Deployment>::all(client.clone()),
+        i(),
+        Kind::Deployment,
+        deployment_summary,
+    ));
+    tokio::spawn(follow(
+        Api::<StatefulSet>::all(client.clone()),
+        i(),
+        Kind::StatefulSet,
+        statefulset_summary,
+    ));
+    tokio::spawn(follow(
+        Api::<Job>::all(client.clone()),
+        i(),
+        Kind::Job,
+        job_summary,
+    ));
+    tokio::spawn(follow(
+        Api::<PersistentVolumeClaim>::all(client.clone()),
+        i(),
+        Kind::Claim,
+        claim_summary,
+    ));
+    tokio::spawn(follow(
+        Api::<ResourceQuota>::all(client.clone()),
+        i(),
+        Kind::Quota,
+        quota_summary,
+    ));
+    tokio::spawn(watch_optional_kinds(client, index));
+}
+
+/// The optional kinds: (kind, group, its summary).
+type Optional = (Kind, &'static str, fn(&DynamicObject) -> Option<Summary>);
+const OPTIONAL: [Optional; 2] = [
+    (Kind::DbCluster, "postgresql.cnpg.io", db_cluster_summary),
+    (Kind::Certificate, "cert-manager.io", certificate_summary),
+];
+
+async fn watch_optional_kinds(client: kube::Client, index: Arc<ClusterIndex>) {
+    let mut started: Vec<Kind> = vec![];
+    loop {
+        for (kind, group, summarise) in OPTIONAL {
+            if started.contains(&kind) {
+                continue;
+            }
+            if let Some(ar) = served(&client, group, kind.name()).await {
+                tracing::info!(
+                    kind = kind.name(),
+                    "watching an optional kind the cluster serves"
+                );
+                let api = Api::<DynamicObject>::all_with(client.clone(), &ar);
+                tokio::spawn(follow_dynamic(api, Arc::clone(&index), kind, summarise));
+                started.push(kind);
+            }
+        }
+        if started.len() == OPTIONAL.len() {
+            return;
+        }
+        tokio::time::sleep(REDISCOVER).await;
+    }
+}
+
+/// The resource of `kind` in `group` at its preferred version, if served.
+async fn served(client: &kube::Client, group: &str, kind: &str) -> Option<ApiResource> {
+    let g = kube::discovery::group(client, group).await.ok()?;
+    let (ar, caps): (ApiResource, ApiCapabilities) = g.recommended_kind(kind)?;
+    (caps.scope == Scope::Namespaced).then_some(ar)
+}
+
+fn selector() -> watcher::Config {
+    watcher::Config::default().labels(&format!("{}={}", MANAGED_BY.0, MANAGED_BY.1))
+}
+
+async fn follow<K>(
+    api: Api<K>,
+    index: Arc<ClusterIndex>,
+    kind: Kind,
+    summarise: fn(&K) -> Option<Summary>,
+) where
+    K: Resource + Clone + DeserializeOwned + Debug + Send + 'static,
+{
+    let events = watcher::watcher(api, selector()).default_backoff().boxed();
+    fold(events, index, kind, summarise).await;
+}
+
+async fn follow_dynamic(
+    api: Api<DynamicObject>,
+    index: Arc<ClusterIndex>,
+    kind: Kind,
+    summarise: fn(&DynamicObject) -> Option<Summary>,
+) {
+    let events = watcher::watcher(api, selector()).default_backoff().boxed();
+    fold(events, index, kind, summarise).await;
+}
+
+/// Folds a watch's events into the index.
+async fn fold<K>(
+    mut events: futures::stream::BoxStream<'static, Result<Event<K>, watcher::Error>>,
+    index: Arc<ClusterIndex>,
+    kind: Kind,
+    summarise: fn(&K) -> Option<Summary>,
+) {
+    let mut listing: Option<Vec<Summary>> = None;
+    while let Some(event) = events.next().await {
+        match event {
+            Ok(Event::Init) => listing = Some(Vec::new()),
+            Ok(Event::InitApply(obj)) => {
+                if let (Some(list), Some(s)) = (listing.as_mut(), summarise(&obj)) {
+                    list.push(s);
+                }
+            }
+            Ok(Event::InitDone) => {
+                index.replace(kind, listing.take().unwrap_or_default());
+                index.set_watching(kind, true);
+            }
+            Ok(Event::Apply(obj)) => {
+                if let Some(o) = summarise(&obj) {
+                    index.apply(kind, (&o.tenant, &o.namespace, &o.name), Some(o.item));
+                }
+            }
+            Ok(Event::Delete(obj)) => {
+                if let Some(o) = summarise(&obj) {
+                    index.apply(kind, (&o.tenant, &o.namespace, &o.name), None);
+                }
+            }
+            Err(e) => {
+                tracing::warn!(kind = kind.name(), error = %e, "watch interrupted; retrying");
+                index.set_watching(kind, false);
+            }
+        }
+    }
+}
+
+fn ms(t: &Time) -> i64 {
+    t.0.as_millisecond()
+}
+
+fn label<'a>(meta: &'a kube::api::ObjectMeta, key: &str) -> Option<&'a str> {
+    meta.labels.as_ref()?.get(key).map(String::as_str)
+}
+
+/// Where an object is: (tenant label, namespace, name), and its component.
+struct Owner {
+    tenant: String,
+    namespace: String,
+    name: String,
+    component: String,
+}
+
+fn owner(meta: &kube::api::ObjectMeta) -> Option<Owner> {
+    Some(Owner {
+        tenant: label(meta, TENANT_LABEL)?.to_string(),
+        namespace: meta.namespace.clone()?,
+        name: meta.name.clone()?,
+        component: label(meta, COMPONENT).unwrap_or("").to_string(),
+    })
+}
+
+impl Owner {
+    fn summary(self, item: Item) -> Summary {
+        Summary {
+            tenant: self.tenant,
+            namespace: self.namespace,
+            name: self.name,
+            item,
+        }
+    }
+
+    fn workload(self, kind: &str, desired: i32, ready: i32) -> Summary {
+        let item = Item::Workload(WorkloadDto {
+            kind: kind.into(),
+            name: self.name.clone(),
+            component: self.component.clone(),
+            desired,
+            ready,
+        });
+        self.summary(item)
+    }
+}
+
+pub fn pod_summary(pod: &Pod) -> Option<Summary> {
+    let at = owner(&pod.metadata)?;
+    let status = pod.status.clone().unwrap_or_default();
+    let ready = status
+        .conditions
+        .iter()
+        .flatten()
+        .any(|c| c.type_ == "Ready" && c.status == "True");
+    let containers = status.container_statuses.unwrap_or_default();
+    let restarts = containers.iter().map(|c| c.restart_count).sum();
+    let reason = containers.iter().find_map(|c| {
+        let state = c.state.as_ref()?;
+        state
+            .waiting
+            .as_ref()
+            .and_then(|w| w.reason.clone())
+            .or_else(|| state.terminated.as_ref().and_then(|t| t.reason.clone()))
+    });
+    let phase = if pod.metadata.deletion_timestamp.is_some() {
+        "Terminating".to_string()
+    } else {
+        status.phase.unwrap_or_else(|| "Pending".into())
+    };
+    let item = Item::Pod(PodDto {
+        name: at.name.clone(),
+        component: at.component.clone(),
+        phase,
+        ready,
+        restarts,
+        reason,
+        created_at: pod.metadata.creation_timestamp.as_ref().map(ms),
+    });
+    Some(at.summary(item))
+}
+
+fn deployment_summary(d: &Deployment) -> Option<Summary> {
+    let desired = d.spec.as_ref().and_then(|s| s.replicas).unwrap_or(1);
+    let ready = d
+        .status
+        .as_ref()
+        .and_then(|s| s.ready_replicas)
+        .unwrap_or(0);
+    Some(owner(&d.metadata)?.workload("Deployment", desired, ready))
+}
+
+fn statefulset_summary(d: &StatefulSet) -> Option<Summary> {
+    let desired = d.spec.as_ref().and_then(|s| s.replicas).unwrap_or(1);
+    let ready = d
+        .status
+        .as_ref()
+        .and_then(|s| s.ready_replicas)
+        .unwrap_or(0);
+    Some(owner(&d.metadata)?.workload("StatefulSet", desired, ready))
+}
+
+fn job_summary(j: &Job) -> Option<Summary> {
+    let desired = j.spec.as_ref().and_then(|s| s.completions).unwrap_or(1);
+    let done = j.status.as_ref().and_then(|s| s.succeeded).unwrap_or(0);
+    Some(owner(&j.metadata)?.workload("Job", desired, done))
+}
+
+fn claim_summary(c: &PersistentVolumeClaim) -> Option<Summary> {
+    let phase = c
+        .status
+        .as_ref()
+        .and_then(|s| s.phase.clone())
+        .unwrap_or_else(|| "Pending".into());
+    Some(owner(&c.metadata)?.summary(Item::Claim(phase)))
+}
+
+/// used / hard of one quota resource, when both parse.
+pub fn ratio(used: &str, hard: &str) -> Option<f64> {
+    let parse = |q: &str| {
+        kube_quantity::ParsedQuantity::try_from(q)
+            .ok()
+            .and_then(|p| p.to_bytes_f64())
+    };
+    let (u, h) = (parse(used)?, parse(hard)?);
+    (h > 0.0).then_some(u / h)
+}
+
+fn quota_summary(q: &ResourceQuota) -> Option<Summary> {
+    let hard: BTreeMap<String, String> = q
+        .status
+        .as_ref()
+        .and_then(|s| s.hard.clone())
+        .or_else(|| q.spec.as_ref().and_then(|s| s.hard.clone()))
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(k, v)| (k, v.0))
+        .collect();
+    let used = q
+        .status
+        .as_ref()
+        .and_then(|s| s.used.clone())
+        .unwrap_or_default();
+    let uses = hard
+        .into_iter()
+        .map(|(resource, hard)| {
+            let used = used
+                .get(&resource)
+                .map(|u| u.0.clone())
+                .unwrap_or_else(|| "0".into());
+            QuotaUseDto {
+                ratio: ratio(&used, &hard),
+                resource,
+                used,
+                hard,
+            }
+        })
+        .collect();
+    Some(owner(&q.metadata)?.summary(Item::Quota(uses)))
+}
+
+fn condition<'a>(o: &'a DynamicObject, kind: &str) -> Option<&'a Value> {
+    o.data["status"]["conditions"]
+        .as_array()?
+        .iter()
+        .find(|c| c["type"] == kind)
+}
+
+fn db_cluster_summary(o: &DynamicObject) -> Option<Summary> {
+    let desired = o.data["spec"]["instances"].as_i64().unwrap_or(1);
+    let ready = o.data["status"]["readyInstances"].as_i64().unwrap_or(0);
+    let fit = |n: i64| i32::try_from(n).unwrap_or(i32::MAX);
+    Some(owner(&o.metadata)?.workload("Cluster", fit(desired), fit(ready)))
+}
+
+fn certificate_summary(o: &DynamicObject) -> Option<Summary> {
+    let ready = condition(o, "Ready");
+    let is_ready = ready.is_some_and(|c| c["status"] == "True");
+    let reason = ready
+        .filter(|_| !is_ready)
+        .map(|c| {
+            let why = c["reason"].as_str().unwrap_or("NotReady");
+            match c["message"].as_str() {
+                Some(m) if !m.is_empty() => format!("{why}: {m}"),
+                _ => why.to_string(),
+            }
+        })
+        .or_else(|| (!is_ready).then(|| "no Ready condition yet".to_string()));
+    let not_after = o.data["status"]["notAfter"]
+        .as_str()
+        .and_then(|t| t.parse::<jiff::Timestamp>().ok())
+        .map(|t| t.as_millisecond());
+    let hosts = o.data["spec"]["dnsNames"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|h| h.as_str().map(String::from))
+                .collect()
+        })
+        .unwrap_or_default();
+    let at = owner(&o.metadata)?;
+    let item = Item::Certificate(CertificateDto {
+        name: at.name.clone(),
+        hosts,
+        ready: is_ready,
+        reason,
+        not_after,
+    });
+    Some(at.summary(item))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quota_ratios_parse_kubernetes_quantities() {
+        assert_eq!(ratio("900m", "1"), Some(0.9));
+        assert_eq!(ratio("1536Mi", "2Gi"), Some(0.75));
+        assert_eq!(ratio("19", "20"), Some(0.95));
+        assert_eq!(ratio("x", "20"), None);
+        assert_eq!(ratio("1", "0"), None);
+    }
+}

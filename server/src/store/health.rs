@@ -1,0 +1,81 @@
+//! Each tenant's health history, and its lifecycle state as health moves it.
+
+use app::dto::{Health, HealthEventDto, TenantState};
+
+use super::{now_ms, Change, Store};
+use crate::error::Result;
+
+/// Transitions kept per tenant for the tenant page.
+pub const HISTORY_SHOWN: i64 = 50;
+
+impl Store {
+    pub async fn add_health_history(
+        &self,
+        tenant: &str,
+        health: Health,
+        reason: Option<&str>,
+        at: i64,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO health_history (tenant_id, at, health, reason) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(tenant)
+        .bind(at)
+        .bind(health.as_str())
+        .bind(reason)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// A tenant's latest health transitions, newest first.
+    pub async fn health_history(&self, tenant: &str) -> Result<Vec<HealthEventDto>> {
+        let rows = sqlx::query_as::<_, (i64, String, Option<String>)>(
+            "SELECT at, health, reason FROM health_history WHERE tenant_id = $1 \
+             ORDER BY at DESC, id DESC LIMIT $2",
+        )
+        .bind(tenant)
+        .bind(HISTORY_SHOWN)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(at, health, reason)| HealthEventDto {
+                at,
+                health: Health::parse(&health).unwrap_or(Health::Unknown),
+                reason,
+            })
+            .collect())
+    }
+
+    /// Moves a live tenant (one of `only_from`) to `state` with `detail`,
+    /// writing (and announcing) only when that changes something.
+    pub async fn observe_tenant_if_changed(
+        &self,
+        id: &str,
+        state: TenantState,
+        detail: Option<&str>,
+        only_from: &[TenantState],
+    ) -> Result<bool> {
+        let allowed = only_from
+            .iter()
+            .map(|s| format!("'{}'", s.as_str()))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let done = sqlx::query(&format!(
+            "UPDATE tenants SET state = $2, state_detail = $3, observed_at = $4 WHERE id = $1 \
+             AND state IN ({allowed}) AND (state <> $2 OR COALESCE(state_detail, '') <> COALESCE($3, ''))"
+        ))
+        .bind(id)
+        .bind(state.as_str())
+        .bind(detail)
+        .bind(now_ms())
+        .execute(&self.pool)
+        .await?;
+        let changed = done.rows_affected() > 0;
+        if changed {
+            self.changed(Change::Tenant(id.to_string()));
+        }
+        Ok(changed)
+    }
+}
