@@ -86,6 +86,11 @@ pub struct ServeArgs {
     #[arg(long, env = "TENANTRY_TRUSTED_PROXIES", value_delimiter = ',')]
     pub trusted_proxies: Vec<ipnet::IpNet>,
 
+    /// Seals notification channels' secrets at rest (at least 16
+    /// characters). Without it, channels that need a secret cannot be saved.
+    #[arg(long, env = "TENANTRY_SECRET_KEY", hide_env_values = true)]
+    pub secret_key: Option<Secret>,
+
     /// Live streams one signed-in session may hold open; one more replaces
     /// the oldest [6].
     #[arg(long, env = "TENANTRY_STREAMS_PER_SESSION")]

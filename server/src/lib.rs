@@ -1,6 +1,7 @@
 //! Tenantry's server: everything that touches the database, sessions,
 //! secrets and (later) the cluster. `main.rs` only parses flags and dispatches.
 
+pub mod alerts;
 pub mod auth;
 pub mod cli;
 pub mod cluster;

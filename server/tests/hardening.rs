@@ -29,6 +29,60 @@ type Case = (
 
 const CASES: &[Case] = &[
     (
+        "list_alerts",
+        &[],
+        Some(("query[state]", "exploding")),
+        None,
+    ),
+    ("get_alert", &[("id", "1")], Some(("id", "x")), Some("id")),
+    ("ack_alert", &[("id", "1")], Some(("id", "x")), Some("id")),
+    (
+        "resolve_alert",
+        &[("id", "1")],
+        Some(("id", "x")),
+        Some("id"),
+    ),
+    (
+        "silence_alerts",
+        &[("form[minutes]", "5")],
+        Some(("form[minutes][x]", "1")),
+        None,
+    ),
+    ("end_silence", &[("id", "1")], Some(("id", "x")), Some("id")),
+    ("list_silences", &[], None, None),
+    (
+        "alert_rules",
+        &[("scope", "template"), ("scope_id", "1")],
+        Some(("scope[x]", "1")),
+        Some("scope_id"),
+    ),
+    (
+        "set_alert_rule",
+        &[("scope", "template"), ("scope_id", "1")],
+        Some(("form[rule][x]", "1")),
+        Some("scope"),
+    ),
+    ("list_channels", &[], None, None),
+    (
+        "save_channel",
+        &[("form[name]", "x")],
+        Some(("id", "new")),
+        None,
+    ),
+    (
+        "delete_channel",
+        &[("id", "1")],
+        Some(("id", "x")),
+        Some("id"),
+    ),
+    (
+        "test_channel",
+        &[("id", "1")],
+        Some(("id", "x")),
+        Some("id"),
+    ),
+    ("delivery_log", &[], Some(("channel", "all")), None),
+    (
         "login",
         &[("username", "x"), ("password", "y")],
         Some(("username[a]", "1")),

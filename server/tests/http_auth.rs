@@ -68,6 +68,31 @@ const MUTATING: &[(&str, &[(&str, &str)])] = &[
         "bulk_action",
         &[("form[action]", "suspend"), ("form[ids][0]", "acme-abcdef")],
     ),
+    ("ack_alert", &[("id", "1")]),
+    ("resolve_alert", &[("id", "1")]),
+    (
+        "silence_alerts",
+        &[
+            ("form[rule]", "tenant_down"),
+            ("form[minutes]", "5"),
+            ("form[reason]", "x"),
+        ],
+    ),
+    ("end_silence", &[("id", "1")]),
+    (
+        "set_alert_rule",
+        &[
+            ("scope", "template"),
+            ("scope_id", "1"),
+            ("form[rule]", "tenant_down"),
+        ],
+    ),
+    (
+        "save_channel",
+        &[("form[name]", "x"), ("form[kind]", "webhook")],
+    ),
+    ("delete_channel", &[("id", "1")]),
+    ("test_channel", &[("id", "1")]),
 ];
 
 #[tokio::test]
@@ -168,6 +193,10 @@ async fn viewers_cannot_change_anything_and_operators_cannot_manage_staff() {
         "set_staff_active",
         "reset_staff_password",
         "list_staff",
+        "save_channel",
+        "delete_channel",
+        "test_channel",
+        "set_alert_rule",
     ] {
         let args = MUTATING
             .iter()

@@ -2,6 +2,7 @@
 //! the server, where they reach the engine through one [`Console`] handle in
 //! context; the session's principal comes from the request, never from input.
 
+pub mod alerts;
 pub mod audit;
 pub mod auth;
 pub mod dashboard;

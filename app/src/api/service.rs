@@ -88,6 +88,28 @@ pub trait Console: Send + Sync + 'static {
     /// The tenant's generated credentials, once; later calls are refused.
     async fn reveal_credentials(&self, who: &CurrentStaff, id: String) -> R<Vec<Credential>>;
     async fn bulk_action(&self, who: &CurrentStaff, form: BulkForm) -> R<Vec<BulkResult>>;
+    async fn list_alerts(&self, who: &CurrentStaff, q: AlertQuery) -> R<Page<AlertDto>>;
+    async fn get_alert(&self, who: &CurrentStaff, id: i64) -> R<AlertDto>;
+    async fn ack_alert(&self, who: &CurrentStaff, id: i64, note: String) -> R<AlertDto>;
+    async fn resolve_alert(&self, who: &CurrentStaff, id: i64, note: String) -> R<AlertDto>;
+    async fn silence_alerts(&self, who: &CurrentStaff, form: SilenceForm) -> R<SilenceDto>;
+    async fn end_silence(&self, who: &CurrentStaff, id: i64) -> R<()>;
+    async fn list_silences(&self, who: &CurrentStaff) -> R<Vec<SilenceDto>>;
+    async fn alert_rules(&self, who: &CurrentStaff, scope: String, id: String) -> R<Vec<RuleDto>>;
+    async fn set_alert_rule(
+        &self,
+        who: &CurrentStaff,
+        scope: String,
+        id: String,
+        form: RuleOverrideForm,
+    ) -> R<Vec<RuleDto>>;
+    async fn list_channels(&self, who: &CurrentStaff) -> R<Vec<ChannelDto>>;
+    async fn save_channel(&self, who: &CurrentStaff, id: i64, form: ChannelForm)
+        -> R<SavedChannel>;
+    async fn delete_channel(&self, who: &CurrentStaff, id: i64) -> R<()>;
+    async fn test_channel(&self, who: &CurrentStaff, id: i64) -> R<i64>;
+    async fn delivery_log(&self, who: &CurrentStaff, channel: i64) -> R<Vec<NotificationDto>>;
+
     /// What provisioning a new tenant would create (nothing is stored).
     async fn preview_new_tenant(&self, who: &CurrentStaff, form: NewTenantForm)
         -> R<ChangePreview>;

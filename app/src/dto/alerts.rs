@@ -182,6 +182,8 @@ pub struct ChannelDto {
     pub enabled: bool,
     /// Whether a secret is stored (it is never shown again).
     pub has_secret: bool,
+    /// The channel as its edit form starts (every secret field empty).
+    pub form: ChannelForm,
 }
 
 /// A channel as the form sends it. Secret fields left empty keep the

@@ -26,6 +26,9 @@ pub struct DashboardDto {
     pub runs_in_progress: Vec<RunDto>,
     /// The latest failed runs, with their root cause.
     pub recent_failures: Vec<RunDto>,
-    /// Open alerts: tenants that are degraded, critical or down.
+    /// Tenants that need attention now: degraded, critical or down.
     pub alerts: Vec<(String, HealthDto)>,
+    /// Firing (and acknowledged) alerts per severity, worst first.
+    #[serde(default)]
+    pub firing_alerts: Vec<(super::Severity, i64)>,
 }

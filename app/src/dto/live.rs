@@ -119,6 +119,9 @@ pub struct TenantLiveDto {
     /// Its latest health transitions, newest first.
     #[serde(default)]
     pub history: Vec<HealthEventDto>,
+    /// Its alerts, open and recent, newest first.
+    #[serde(default)]
+    pub alerts: Vec<super::AlertDto>,
     pub events: Vec<K8sEventDto>,
     /// Why the cluster part is empty (no cluster connected, …).
     pub note: Option<String>,

@@ -51,7 +51,7 @@ pub use ops::{
     BulkForm, BulkResult, ChangeAction, ChangeForm, ChangePreview, DeprovisionForm, FieldChange,
     ObjectChange, RunOptions, RunQuery, MAX_BULK,
 };
-pub use page::Page;
+pub use page::{page_bounds, Page};
 pub use run::{AttemptDto, AttemptOutcome, Operation, RunDto, RunState, StepDto, StepState};
 pub use staff::{CurrentStaff, NewStaffResult, Principal, Role, StaffDto};
 pub use template::{TemplateDetail, TemplateDto, TemplateForm, TemplateVersionDto, TierSpec};

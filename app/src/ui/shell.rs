@@ -105,6 +105,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("templates/:id") view=TemplateDetailPage/>
                     <Route path=path!("templates/:id/edit") view=EditTemplatePage/>
                     <Route path=path!("alerts") view=AlertsPage/>
+                    <Route path=path!("alerts/channels") view=ChannelsPage/>
                     <Route path=path!("audit") view=AuditPage/>
                     <Route path=path!("staff") view=StaffPage/>
                     <Route path=path!("account/password") view=AccountPasswordPage/>

@@ -96,11 +96,9 @@ pub async fn run_serve(store: Store, args: ServeArgs) -> Result<()> {
         ConsoleOptions {
             settings: settings.clone(),
             throttle: ThrottlePolicy::default(),
-            public_host: args
-                .public_url
-                .as_ref()
-                .and_then(|u| u.host_str())
-                .map(str::to_string),
+            public_url: args.public_url.clone(),
+            sealer: crate::alerts::Sealer::new(args.secret_key.as_ref())?,
+            cluster_configured: args.engine.wants_cluster(),
             streams_per_session: args
                 .streams_per_session
                 .unwrap_or(crate::live::STREAMS_PER_SESSION),

@@ -83,6 +83,7 @@ impl ConsoleService {
             quota,
             certificates,
             history: self.store.health_history(&t.id).await?,
+            alerts: self.store.alerts_for_tenant(&t.id, 20).await?,
             events,
             note,
         })

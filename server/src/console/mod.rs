@@ -2,6 +2,7 @@
 //! check on the server for each. Server functions reach it through
 //! [`app::api::Console`]; the role is checked here whatever the page showed.
 
+mod alerts;
 mod live;
 mod operations;
 mod runs;
@@ -34,6 +35,12 @@ pub struct ConsoleService {
     render_settings: RenderSettings,
     /// The console's own host, which no tenant may take as its domain.
     public_host: Option<String>,
+    /// Where links in notifications point.
+    public_url: Option<url::Url>,
+    /// Seals channel secrets at rest.
+    sealer: crate::alerts::Sealer,
+    /// Whether a cluster is configured (the alert rules about it apply).
+    cluster_configured: bool,
     /// Health, pods and the live stream's hub.
     live: Live,
 }
@@ -43,8 +50,12 @@ pub struct ConsoleService {
 pub struct ConsoleOptions {
     pub settings: RenderSettings,
     pub throttle: ThrottlePolicy,
-    /// The host of `--public-url`, if one is set.
-    pub public_host: Option<String>,
+    /// `--public-url`, if one is set.
+    pub public_url: Option<url::Url>,
+    /// Seals channel secrets (from `TENANTRY_SECRET_KEY`).
+    pub sealer: crate::alerts::Sealer,
+    /// A cluster is configured (`--kubeconfig` / `--in-cluster`).
+    pub cluster_configured: bool,
     /// Live streams one session may hold open; one more replaces the oldest.
     pub streams_per_session: usize,
 }
@@ -54,7 +65,9 @@ impl Default for ConsoleOptions {
         Self {
             settings: RenderSettings::default(),
             throttle: ThrottlePolicy::default(),
-            public_host: None,
+            public_url: None,
+            sealer: crate::alerts::Sealer::default(),
+            cluster_configured: false,
             streams_per_session: crate::live::STREAMS_PER_SESSION,
         }
     }
@@ -81,7 +94,14 @@ impl ConsoleService {
             store,
             engine,
             render_settings: opts.settings,
-            public_host: opts.public_host,
+            public_host: opts
+                .public_url
+                .as_ref()
+                .and_then(|u| u.host_str())
+                .map(String::from),
+            public_url: opts.public_url,
+            sealer: opts.sealer,
+            cluster_configured: opts.cluster_configured,
             live,
         })
     }
@@ -92,14 +112,26 @@ impl ConsoleService {
 
     /// Starts the work only the leader among the replicas does (all of it
     /// on SQLite's one process): tenant states and health history from the
-    /// cluster index.
+    /// cluster index, alert evaluation and notification delivery.
     pub fn start_leader_work(&self, leadership: crate::replicas::Leadership) {
         if tokio::runtime::Handle::try_current().is_err() {
             return;
         }
-        crate::monitoring::spawn_state_follower(
-            self.live.monitor(),
+        let monitor = self.live.monitor();
+        crate::monitoring::spawn_state_follower(monitor, self.store.clone(), leadership.clone());
+        let evaluator = crate::alerts::Evaluator::new(
             self.store.clone(),
+            std::sync::Arc::clone(monitor.index()),
+            self.engine.clone(),
+            self.cluster_configured,
+        );
+        crate::alerts::spawn_evaluator(evaluator, leadership.clone());
+        crate::alerts::spawn_deliverer(
+            crate::alerts::Deliverer {
+                store: self.store.clone(),
+                sealer: self.sealer.clone(),
+                console: self.public_url.clone(),
+            },
             leadership,
         );
     }
@@ -175,6 +207,7 @@ impl Console for ConsoleService {
                 .await?
                 .items,
             alerts,
+            firing_alerts: self.store.firing_by_severity().await?,
         })
     }
 
@@ -313,6 +346,59 @@ impl Console for ConsoleService {
     }
     async fn bulk_action(&self, who: &CurrentStaff, form: BulkForm) -> R<Vec<BulkResult>> {
         self.bulk(who, form).await
+    }
+    async fn list_alerts(&self, who: &CurrentStaff, q: AlertQuery) -> R<Page<AlertDto>> {
+        self.alerts(who, q).await
+    }
+    async fn get_alert(&self, who: &CurrentStaff, id: i64) -> R<AlertDto> {
+        self.alert(who, id).await
+    }
+    async fn ack_alert(&self, who: &CurrentStaff, id: i64, note: String) -> R<AlertDto> {
+        self.acknowledge(who, id, note).await
+    }
+    async fn resolve_alert(&self, who: &CurrentStaff, id: i64, note: String) -> R<AlertDto> {
+        self.resolve(who, id, note).await
+    }
+    async fn silence_alerts(&self, who: &CurrentStaff, form: SilenceForm) -> R<SilenceDto> {
+        self.silence(who, form).await
+    }
+    async fn end_silence(&self, who: &CurrentStaff, id: i64) -> R<()> {
+        self.unsilence(who, id).await
+    }
+    async fn list_silences(&self, who: &CurrentStaff) -> R<Vec<SilenceDto>> {
+        self.silences(who).await
+    }
+    async fn alert_rules(&self, who: &CurrentStaff, scope: String, id: String) -> R<Vec<RuleDto>> {
+        self.rules(who, scope, id).await
+    }
+    async fn set_alert_rule(
+        &self,
+        who: &CurrentStaff,
+        scope: String,
+        id: String,
+        form: RuleOverrideForm,
+    ) -> R<Vec<RuleDto>> {
+        self.set_rule(who, scope, id, form).await
+    }
+    async fn list_channels(&self, who: &CurrentStaff) -> R<Vec<ChannelDto>> {
+        self.channels(who).await
+    }
+    async fn save_channel(
+        &self,
+        who: &CurrentStaff,
+        id: i64,
+        form: ChannelForm,
+    ) -> R<SavedChannel> {
+        ConsoleService::save_channel(self, who, (id > 0).then_some(id), form).await
+    }
+    async fn delete_channel(&self, who: &CurrentStaff, id: i64) -> R<()> {
+        ConsoleService::delete_channel(self, who, id).await
+    }
+    async fn test_channel(&self, who: &CurrentStaff, id: i64) -> R<i64> {
+        ConsoleService::test_channel(self, who, id).await
+    }
+    async fn delivery_log(&self, who: &CurrentStaff, channel: i64) -> R<Vec<NotificationDto>> {
+        self.deliveries(who, channel).await
     }
     async fn preview_new_tenant(
         &self,

@@ -85,6 +85,20 @@ macro_rules! server_functions {
 }
 
 server_functions!(
+    api::alerts::ListAlerts,
+    api::alerts::GetAlert,
+    api::alerts::AckAlert,
+    api::alerts::ResolveAlert,
+    api::alerts::SilenceAlerts,
+    api::alerts::EndSilence,
+    api::alerts::ListSilences,
+    api::alerts::AlertRules,
+    api::alerts::SetAlertRule,
+    api::alerts::ListChannels,
+    api::alerts::SaveChannel,
+    api::alerts::DeleteChannel,
+    api::alerts::TestChannel,
+    api::alerts::DeliveryLog,
     api::audit::ListAudit,
     api::auth::Login,
     api::auth::Logout,

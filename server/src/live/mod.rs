@@ -162,6 +162,18 @@ async fn feed_from_store(store: Store, live: Live) {
                     .publish(format!("tenant:{id}"), "tenant", data.clone());
                 live.hub.publish("tenants", "tenant", data);
             }
+            Ok(Change::Alert(id)) => {
+                let tenant = if id > 0 {
+                    store.get_alert(id).await.ok().and_then(|a| a.tenant_id)
+                } else {
+                    None
+                };
+                let data = json!({ "alert_id": id, "tenant_id": tenant });
+                live.hub.publish("alerts", "alert", data.clone());
+                if let Some(t) = tenant {
+                    live.hub.publish(format!("tenant:{t}"), "alert", data);
+                }
+            }
             Ok(Change::Resync) | Err(RecvError::Lagged(_)) => {
                 // Writes came faster than this loop, or another replica's
                 // were missed: everyone reloads.

@@ -19,6 +19,7 @@ pub fn encode(process: &str, change: &Change) -> Option<String> {
     match change {
         Change::Run(id) => Some(format!("{process}|run:{id}")),
         Change::Tenant(id) => Some(format!("{process}|tenant:{id}")),
+        Change::Alert(id) => Some(format!("{process}|alert:{id}")),
         Change::Resync => None,
     }
 }
@@ -28,6 +29,7 @@ pub fn decode(payload: &str) -> Option<(String, Change)> {
     let (process, what) = payload.rsplit_once('|')?;
     let change = match what.split_once(':')? {
         ("run", id) => Change::Run(id.parse().ok()?),
+        ("alert", id) => Change::Alert(id.parse().ok()?),
         ("tenant", id) if !id.is_empty() => Change::Tenant(id.to_string()),
         _ => return None,
     };
@@ -111,7 +113,11 @@ mod tests {
 
     #[test]
     fn notices_round_trip_and_odd_ones_are_ignored() {
-        for c in [Change::Run(42), Change::Tenant("acme-x1".into())] {
+        for c in [
+            Change::Run(42),
+            Change::Tenant("acme-x1".into()),
+            Change::Alert(7),
+        ] {
             let p = encode("host/1/abc", &c).unwrap_or_default();
             assert_eq!(decode(&p), Some(("host/1/abc".to_string(), c)));
         }

@@ -2,9 +2,11 @@
 //! (SQLite embedded, PostgreSQL for several replicas). Query texts are shared;
 //! only the migrations differ per backend (`migrations/<backend>/`).
 
+mod alerts;
 mod audit;
 mod execution;
 mod health;
+mod outbox;
 mod runs;
 mod seed;
 mod sessions;
@@ -23,8 +25,11 @@ use sqlx::{AnyPool, Executor};
 use crate::config::Secret;
 use crate::error::{Result, ServerError};
 
+pub use alerts::{OpenAlert, SYSTEM};
 pub use audit::AuditEntry;
 pub use execution::{Failure, Rollback};
+pub use outbox::{ChannelRow, DueNotice, NewChannel, NoticeKind};
+pub use runs::LatestRun;
 pub use seed::seed_templates;
 pub use sessions::SessionStore;
 pub use staff::{PasswordKind, StaffRow};
@@ -78,6 +83,8 @@ pub struct Store {
 pub enum Change {
     Run(i64),
     Tenant(String),
+    /// An alert changed (0: silences, channels or deliveries).
+    Alert(i64),
     /// Changes may have been missed (a replica's listener reconnected):
     /// whoever shows runs and tenants reloads.
     Resync,

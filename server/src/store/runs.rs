@@ -463,3 +463,74 @@ impl Store {
         Ok((slug, spec))
     }
 }
+
+/// A tenant's latest run, as the alert rules look at it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LatestRun {
+    pub tenant_id: String,
+    pub id: i64,
+    pub operation: Operation,
+    pub state: RunState,
+    pub started_at: Option<i64>,
+    /// The failed step and its cause, when it failed.
+    pub failure: Option<String>,
+}
+
+impl Store {
+    /// Every tenant's latest run.
+    pub async fn latest_runs(&self) -> Result<Vec<LatestRun>> {
+        type Row = (
+            String,
+            i64,
+            String,
+            String,
+            Option<i64>,
+            Option<String>,
+            Option<String>,
+        );
+        let rows = sqlx::query_as::<_, Row>(
+            "SELECT r.tenant_id, r.id, r.operation, r.state, r.started_at, \
+             (SELECT s.name FROM provisioning_steps s WHERE s.run_id = r.id AND s.state = 'failed' LIMIT 1), \
+             (SELECT s.last_error FROM provisioning_steps s WHERE s.run_id = r.id AND s.state = 'failed' LIMIT 1) \
+             FROM provisioning_runs r \
+             WHERE r.id = (SELECT MAX(x.id) FROM provisioning_runs x WHERE x.tenant_id = r.tenant_id)",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(
+                |(tenant_id, id, op, state, started_at, step, error)| LatestRun {
+                    tenant_id,
+                    id,
+                    operation: Operation::parse(&op).unwrap_or(Operation::Provision),
+                    state: RunState::parse(&state).unwrap_or(RunState::Failed),
+                    started_at,
+                    failure: step.map(|s| format!("{s} failed: {}", error.unwrap_or_default())),
+                },
+            )
+            .collect())
+    }
+
+    /// How long the last `limit` completed runs of `op` took (ms).
+    pub async fn run_durations(&self, op: Operation, limit: i64) -> Result<Vec<i64>> {
+        Ok(sqlx::query_scalar::<_, i64>(
+            "SELECT finished_at - started_at FROM provisioning_runs WHERE operation = $1 \
+             AND state = 'completed' AND started_at IS NOT NULL AND finished_at IS NOT NULL \
+             ORDER BY id DESC LIMIT $2",
+        )
+        .bind(op.as_str())
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// (tenant, template) of every tenant, for routing and rule overrides.
+    pub async fn tenant_templates(&self) -> Result<Vec<(String, i64)>> {
+        Ok(
+            sqlx::query_as::<_, (String, i64)>("SELECT id, template_id FROM tenants")
+                .fetch_all(&self.pool)
+                .await?,
+        )
+    }
+}

@@ -3,6 +3,7 @@
 #![allow(dead_code)] // each test binary uses a different part of the fixtures
 
 pub mod cluster;
+pub mod receivers;
 pub mod sse;
 pub mod stats;
 
@@ -212,6 +213,7 @@ impl TestServer {
         let slot = server::provisioning::EngineSlot::default();
         let settings = o.settings.clone();
         let mut runner_task = None;
+        let cluster_configured = o.engine.is_some();
         if let Some((cluster, opts)) = o.engine {
             let runner = server::provisioning::Runner::new(
                 store.clone(),
@@ -234,12 +236,12 @@ impl TestServer {
             ConsoleOptions {
                 settings,
                 throttle: o.policy,
-                public_host: o
-                    .http
-                    .public_url
-                    .as_ref()
-                    .and_then(|u| u.host_str())
-                    .map(str::to_string),
+                public_url: o.http.public_url.clone(),
+                sealer: server::alerts::Sealer::new(Some(&server::config::Secret(
+                    "test secret key for channels".into(),
+                )))
+                .expect("sealer"),
+                cluster_configured,
                 streams_per_session: o.streams_per_session,
             },
         );

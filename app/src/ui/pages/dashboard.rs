@@ -65,7 +65,20 @@ pub fn DashboardPage() -> impl IntoView {
                         </section>
                         <div class="columns">
                             <section aria-labelledby="alerts-h">
-                                <h2 id="alerts-h">"Open alerts"</h2>
+                                <h2 id="alerts-h">"Firing alerts"</h2>
+                                <p class="tiles" data-testid="firing-alerts">
+                                    {if d.firing_alerts.is_empty() {
+                                        view! { <span class="muted">"None firing."</span> }.into_any()
+                                    } else {
+                                        d.firing_alerts.into_iter().map(|(s, n)| view! {
+                                            <A href=format!("/alerts?severity={s}") attr:class="tile">
+                                                <span class="tile-value">{n}</span>
+                                                <span class=format!("badge sev-{s}")>{s.as_str()}</span>
+                                            </A>
+                                        }).collect_view().into_any()
+                                    }}
+                                </p>
+                                <h3>"Tenants that need attention"</h3>
                                 {if d.alerts.is_empty() {
                                     view! { <p class="panel empty">"No tenant needs attention."</p> }.into_any()
                                 } else {

@@ -1,6 +1,7 @@
 //! One module per page (or family of pages).
 
 mod account;
+pub(crate) mod alerts;
 mod audit;
 mod dashboard;
 mod login;
@@ -11,10 +12,11 @@ mod templates;
 mod tenants;
 
 pub use account::AccountPasswordPage;
+pub use alerts::{AlertsPage, ChannelsPage};
 pub use audit::AuditPage;
 pub use dashboard::DashboardPage;
 pub use login::LoginPage;
-pub use misc::{AlertsPage, NotFoundPage};
+pub use misc::NotFoundPage;
 pub use runs::RunListPage;
 pub use staff::StaffPage;
 pub use templates::{EditTemplatePage, NewTemplatePage, TemplateDetailPage, TemplateListPage};

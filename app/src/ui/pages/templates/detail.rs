@@ -101,6 +101,7 @@ pub fn TemplateDetailPage() -> impl IntoView {
                                     <tr><th scope="row">{k}</th><td>{v}</td></tr>
                                 }).collect_view()}
                             </tbody></table>
+                            <crate::ui::pages::alerts::RulesPanel scope="template" scope_id=t.id.to_string() admin=can(&me, Role::Admin)/>
                             <h2>"Versions"</h2>
                             <ol class="versions" reversed>
                                 {d.versions.into_iter().map(|v| view! {

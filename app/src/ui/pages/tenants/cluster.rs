@@ -75,8 +75,25 @@ pub fn ClusterPanels(live: TenantLiveDto) -> impl IntoView {
         }
         .into_any()
     };
+    let history = (!live.history.is_empty()).then(|| {
+        view! {
+            <section aria-labelledby="history-h">
+                <h2 id="history-h">"Health history"</h2>
+                <ol class="health-history" data-testid="health-history">
+                    {live.history.into_iter().map(|h| view! {
+                        <li data-health=h.health.as_str()>
+                            <span class="muted">{format_time(h.at)}</span>" "
+                            <span class=format!("badge health-{}", h.health)>{h.health.as_str()}</span>
+                            {h.reason.map(|r| format!(" {r}"))}
+                        </li>
+                    }).collect_view()}
+                </ol>
+            </section>
+        }
+    });
     view! {
         {note}
+        {history}
         <section aria-labelledby="pods-h">
             <h2 id="pods-h">"Pods"</h2>
             {workloads}

@@ -16,6 +16,7 @@ use crate::api::tenants::{get_tenant, DeleteTenant, UpdateTenant};
 use crate::dto::{Role, RunQuery, TenantState};
 use crate::ui::components::{format_time, ErrorPanel, FieldError, HealthBadge, StateBadge};
 use crate::ui::live::use_live;
+use crate::ui::pages::alerts::{AlertActions, AlertList, RulesPanel};
 use crate::ui::shell::{can, use_session};
 
 /// Runs shown on the tenant page (the runs page has them all).
@@ -32,6 +33,7 @@ pub fn TenantDetailPage() -> impl IntoView {
     let retry = ServerAction::<RetryStep>::new();
     let recover = ServerAction::<RecoverRun>::new();
     let cancel = ServerAction::<CancelRun>::new();
+    let alert_actions = AlertActions::new();
     let tick = use_live(move || vec![format!("tenant:{}", id())]);
     let changed = move || {
         update.version().get()
@@ -39,6 +41,7 @@ pub fn TenantDetailPage() -> impl IntoView {
             + retry.version().get()
             + recover.version().get()
             + cancel.version().get()
+            + alert_actions.version()
     };
     let tenant = Resource::new(
         move || (id(), tick.get(), changed()),
@@ -121,7 +124,14 @@ pub fn TenantDetailPage() -> impl IntoView {
                                     }).collect_view().into_any()
                                 }}
                             </section>
-                            {live.clone().map(|l| view! { <ClusterPanels live=l/> })}
+                            {live.clone().map(|l| view! {
+                                <section aria-labelledby="alerts-h">
+                                    <h2 id="alerts-h">"Alerts" " "<A href=format!("/alerts?tenant={}", t.id) attr:class="muted small">"all"</A></h2>
+                                    <AlertList alerts=l.alerts.clone() operator actions=alert_actions/>
+                                </section>
+                                <ClusterPanels live=l/>
+                            })}
+                            <RulesPanel scope="tenant" scope_id=t.id.clone() admin=can(&me, Role::Admin)/>
                             {(t.state == TenantState::Pending).then(|| view! {
                                 <p class="panel info">"This tenant is a record waiting to be provisioned; nothing exists on the cluster yet."</p>
                             })}

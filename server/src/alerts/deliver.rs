@@ -1,0 +1,135 @@
+//! The deliverer, run by the leader alone: every notification that is due
+//! goes out on its channel; a failure is tried again with a growing delay,
+//! and given up (and kept in the log, with the error) after a while. Each
+//! message carries the notification's idempotency key, so a crash between
+//! sending and recording the send can only repeat a message, never lose one.
+
+use std::time::Duration;
+
+use app::domain::alerts::info;
+use app::dto::RuleId;
+
+use super::message::Message;
+use super::seal::Sealer;
+use super::send::send;
+use crate::store::{DueNotice, NoticeKind, Store};
+
+/// How often the outbox is looked at.
+const LOOK_EVERY: Duration = Duration::from_millis(500);
+/// Attempts before a notification is given up.
+pub const MAX_ATTEMPTS: i64 = 12;
+
+/// Delay before attempt `n + 1`: 2 s doubling, at most 10 minutes.
+pub fn retry_delay(attempts: i64) -> Duration {
+    let n = u32::try_from(attempts.clamp(0, 16)).unwrap_or(16);
+    Duration::from_secs(2u64.saturating_mul(1 << n)).min(Duration::from_secs(600))
+}
+
+pub struct Deliverer {
+    pub store: Store,
+    pub sealer: Sealer,
+    pub console: Option<url::Url>,
+}
+
+impl Deliverer {
+    /// Sends every due notification once; returns how many went out.
+    pub async fn deliver_due(&self) -> crate::error::Result<usize> {
+        let mut sent = 0;
+        for n in self.store.due_notifications(50).await? {
+            match self.deliver(&n).await {
+                Ok(channel) => {
+                    self.store.notice_sent(&n, &channel).await?;
+                    sent += 1;
+                }
+                Err(why) => {
+                    let next = (n.attempts + 1 < MAX_ATTEMPTS).then(|| {
+                        crate::store::now_ms()
+                            + i64::try_from(retry_delay(n.attempts).as_millis()).unwrap_or(600_000)
+                    });
+                    tracing::warn!(notification = n.id, attempts = n.attempts + 1, error = %why, "a notification could not be delivered");
+                    self.store.notice_failed(n.id, &why, next).await?;
+                }
+            }
+        }
+        Ok(sent)
+    }
+
+    /// Sends one notification; the channel's name when it went out.
+    async fn deliver(&self, n: &DueNotice) -> Result<String, String> {
+        let ch = self
+            .store
+            .channel(n.channel_id)
+            .await
+            .map_err(|e| e.to_string())?;
+        let secret = match &ch.secret {
+            Some(s) => Some(self.sealer.open(s).map_err(|e| e.to_string())?),
+            None => None,
+        };
+        let mut alerts = vec![];
+        for id in n.alerts() {
+            alerts.push(self.store.get_alert(id).await.map_err(|e| e.to_string())?);
+        }
+        let settings: serde_json::Value = serde_json::from_str(&ch.settings).unwrap_or_default();
+        // Tenant owners get mail for the rules the channel names.
+        let owner_rules: Vec<RuleId> = settings["owner_rules"]
+            .as_str()
+            .unwrap_or("")
+            .split(',')
+            .filter_map(|r| RuleId::parse(r.trim()))
+            .collect();
+        let mut owners = vec![];
+        for a in alerts
+            .iter()
+            .filter(|a| owner_rules.contains(&a.rule) && info(a.rule).per_tenant)
+        {
+            if let Some(t) = &a.tenant_id {
+                if let Ok(t) = self.store.get_tenant(t).await {
+                    owners.push(t.owner_email);
+                }
+            }
+        }
+        let message = Message {
+            kind: NoticeKind::parse(&n.kind),
+            idempotency_key: n.idempotency_key.clone(),
+            alerts,
+            console: self.console.clone(),
+        };
+        send(&ch, secret.as_deref(), &message, &owners).await?;
+        Ok(ch.name)
+    }
+}
+
+/// Delivers while this replica leads.
+pub fn spawn_deliverer(d: Deliverer, leader: crate::replicas::Leadership) {
+    let mut writes = d.store.changes();
+    tokio::spawn(async move {
+        loop {
+            tokio::select! {
+                _ = tokio::time::sleep(LOOK_EVERY) => {}
+                got = writes.recv() => {
+                    if matches!(got, Err(tokio::sync::broadcast::error::RecvError::Closed)) {
+                        return;
+                    }
+                }
+            }
+            if !leader.is_leader() {
+                continue;
+            }
+            if let Err(e) = d.deliver_due().await {
+                tracing::warn!(error = %e, "the outbox could not be read");
+            }
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retries_back_off_to_ten_minutes() {
+        assert_eq!(retry_delay(0), Duration::from_secs(2));
+        assert_eq!(retry_delay(3), Duration::from_secs(16));
+        assert_eq!(retry_delay(20), Duration::from_secs(600));
+    }
+}

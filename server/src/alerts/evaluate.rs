@@ -1,0 +1,276 @@
+//! The alert evaluator, run by the leader alone: whenever the cluster index
+//! tells a change (and every few seconds, for `for` durations and run
+//! times), it works out which conditions hold under the effective rules and
+//! moves each alert on: open it pending, fire it once its `for` has passed,
+//! resolve it when its condition clears, repeat what stays firing.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use app::domain::alerts::{
+    effective, global_conditions, info, tenant_conditions, transition, Condition, GlobalFacts,
+    RuleOverride, RunFact, TenantFacts, Transition,
+};
+use app::domain::stats::run_time_limit;
+use app::dto::{Operation, RuleId, RuleSettings, RunState, TenantState};
+
+use crate::error::Result;
+use crate::monitoring::{ClusterIndex, IndexChange};
+use crate::provisioning::EngineSlot;
+use crate::store::{OpenAlert, Store};
+
+/// How often conditions are looked at even when nothing changed.
+pub const EVALUATE_EVERY: Duration = Duration::from_secs(5);
+/// How often the API server is asked whether it answers.
+const PROBE_EVERY: Duration = Duration::from_secs(15);
+/// Completed runs per operation the run-time limit is computed from.
+const RUN_HISTORY: i64 = 100;
+
+/// Rule settings per (template, tenant) from the overrides.
+struct Rules {
+    by_template: HashMap<(String, RuleId), RuleOverride>,
+    by_tenant: HashMap<(String, RuleId), RuleOverride>,
+}
+
+impl Rules {
+    async fn load(store: &Store) -> Result<Rules> {
+        let mut r = Rules {
+            by_template: HashMap::new(),
+            by_tenant: HashMap::new(),
+        };
+        for (scope, id, rule, o) in store.rule_overrides().await? {
+            match scope.as_str() {
+                "template" => r.by_template.insert((id, rule), o),
+                _ => r.by_tenant.insert((id, rule), o),
+            };
+        }
+        Ok(r)
+    }
+
+    fn for_tenant(&self, tenant: &str, template: Option<i64>, rule: RuleId) -> RuleSettings {
+        let t = template.and_then(|t| self.by_template.get(&(t.to_string(), rule)));
+        effective(rule, t, self.by_tenant.get(&(tenant.to_string(), rule)))
+    }
+}
+
+/// What the evaluator keeps between rounds.
+pub struct Evaluator {
+    store: Store,
+    index: std::sync::Arc<ClusterIndex>,
+    engine: EngineSlot,
+    cluster_configured: bool,
+    probed: Option<(Instant, Option<String>)>,
+}
+
+impl Evaluator {
+    pub fn new(
+        store: Store,
+        index: std::sync::Arc<ClusterIndex>,
+        engine: EngineSlot,
+        cluster_configured: bool,
+    ) -> Evaluator {
+        Evaluator {
+            store,
+            index,
+            engine,
+            cluster_configured,
+            probed: None,
+        }
+    }
+
+    /// Why the API server did not answer, asked at most every 15 s.
+    async fn cluster_error(&mut self) -> Option<String> {
+        if let Some((at, last)) = &self.probed {
+            if at.elapsed() < PROBE_EVERY {
+                return last.clone();
+            }
+        }
+        let now = match self.engine.get() {
+            None => Some("not connected yet".to_string()),
+            Some(e) => match tokio::time::timeout(
+                Duration::from_secs(5),
+                e.cluster.client.apiserver_version(),
+            )
+            .await
+            {
+                Ok(Ok(_)) => None,
+                Ok(Err(err)) => Some(crate::error::describe_kube_error(&err)),
+                Err(_) => Some("no answer within 5 s".into()),
+            },
+        };
+        self.probed = Some((Instant::now(), now.clone()));
+        now
+    }
+
+    /// One round: every condition that holds, and what it means for each
+    /// alert. Returns the conditions found (for tests and benchmarks).
+    pub async fn evaluate(&mut self) -> Result<Vec<Condition>> {
+        let rules = Rules::load(&self.store).await?;
+        let templates: HashMap<String, i64> =
+            self.store.tenant_templates().await?.into_iter().collect();
+        let latest: HashMap<String, crate::store::LatestRun> = self
+            .store
+            .latest_runs()
+            .await?
+            .into_iter()
+            .map(|r| (r.tenant_id.clone(), r))
+            .collect();
+        let mut limits: HashMap<Operation, i64> = HashMap::new();
+        for op in Operation::ALL {
+            let floor = 30 * 60_000;
+            limits.insert(
+                *op,
+                run_time_limit(&self.store.run_durations(*op, RUN_HISTORY).await?, floor),
+            );
+        }
+        let now = crate::store::now_ms();
+        let mut conditions = vec![];
+        for s in self.index.snapshots() {
+            let template = templates.get(&s.id).copied();
+            let settings = |rule: RuleId| rules.for_tenant(&s.id, template, rule);
+            let run = latest.get(&s.id);
+            let live = matches!(s.state, TenantState::Active | TenantState::Degraded);
+            let fact = |r: &crate::store::LatestRun, detail: String| RunFact {
+                id: r.id,
+                operation: r.operation,
+                detail,
+                started_at: r.started_at.unwrap_or(now),
+            };
+            let facts = TenantFacts {
+                id: &s.id,
+                health: s
+                    .health
+                    .as_ref()
+                    .filter(|_| live)
+                    .map(|h| (h.health, h.reason.as_deref(), h.since)),
+                pods: if live { &s.pods } else { &[] },
+                recent_restarts: &s.recent_restarts,
+                quota: &s.quota,
+                certificates: &s.certificates,
+                failed_run: run
+                    .filter(|r| r.state == RunState::Failed)
+                    .map(|r| fact(r, r.failure.clone().unwrap_or_default())),
+                running_run: run
+                    .filter(|r| r.state == RunState::Running)
+                    .map(|r| fact(r, String::new())),
+            };
+            let limit = |op: Operation| limits.get(&op).copied().unwrap_or(30 * 60_000);
+            conditions.extend(tenant_conditions(&facts, &settings, &limit, now));
+        }
+        let watch = self.index.watch_status();
+        let global = GlobalFacts {
+            cluster_configured: self.cluster_configured,
+            cluster_error: if self.cluster_configured {
+                self.cluster_error().await
+            } else {
+                None
+            },
+            watches_started: watch.started,
+            watches_connected: watch.connected,
+            watches_since: watch.since,
+        };
+        conditions.extend(global_conditions(&global, &|r| info(r).defaults));
+        let for_secs = |c: &Condition| match &c.tenant {
+            Some(t) => {
+                rules
+                    .for_tenant(t, templates.get(t).copied(), c.rule)
+                    .for_secs
+            }
+            None => info(c.rule).defaults.for_secs,
+        };
+        self.reconcile(&conditions, &for_secs, now).await?;
+        self.store.enqueue_repeats().await?;
+        Ok(conditions)
+    }
+
+    async fn reconcile(
+        &self,
+        conditions: &[Condition],
+        for_secs: &(dyn Fn(&Condition) -> i64 + Sync),
+        now: i64,
+    ) -> Result<()> {
+        let open: HashMap<String, OpenAlert> = self
+            .store
+            .open_alerts()
+            .await?
+            .into_iter()
+            .map(|a| (a.fingerprint.clone(), a))
+            .collect();
+        for c in conditions {
+            let fp = c.fingerprint();
+            let existing = open.get(&fp);
+            let since = c
+                .since
+                .unwrap_or_else(|| existing.map_or(now, |a| a.started_at));
+            match transition(existing.map(|a| a.state), true, since, for_secs(c), now) {
+                Transition::Pend => {
+                    self.store.open_alert(c, false).await?;
+                }
+                Transition::Fire => match existing {
+                    Some(a) => {
+                        self.store.fire_alert(a.id, c.severity, &c.summary).await?;
+                    }
+                    None => {
+                        self.store.open_alert(c, true).await?;
+                    }
+                },
+                Transition::Stay => {
+                    if let Some(a) = existing {
+                        if a.severity != c.severity || a.summary != c.summary {
+                            self.store.revise_alert(a, c.severity, &c.summary).await?;
+                        }
+                    }
+                }
+                Transition::Resolve => {}
+            }
+        }
+        let holding: std::collections::HashSet<String> =
+            conditions.iter().map(Condition::fingerprint).collect();
+        for (fp, a) in &open {
+            if !holding.contains(fp) {
+                self.store
+                    .resolve_alert(a.id, None, Some("the condition cleared"))
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Runs the evaluator while this replica leads: on the index's changes
+/// (gathered for a quarter second), on runs ending, and every few seconds.
+pub fn spawn_evaluator(mut evaluator: Evaluator, leader: crate::replicas::Leadership) {
+    let mut changes = evaluator.index.subscribe();
+    let mut writes = evaluator.store.changes();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(EVALUATE_EVERY);
+        loop {
+            tokio::select! {
+                _ = tick.tick() => {}
+                got = changes.recv() => {
+                    if matches!(got, Err(tokio::sync::broadcast::error::RecvError::Closed)) {
+                        return;
+                    }
+                    if matches!(got, Ok(IndexChange::Object { .. })) {
+                        // Health changes matter at once; object churn can wait
+                        // a moment to be gathered.
+                        tokio::time::sleep(Duration::from_millis(250)).await;
+                    }
+                    while changes.try_recv().is_ok() {}
+                }
+                got = writes.recv() => {
+                    if !matches!(got, Ok(crate::store::Change::Run(_)) | Err(_)) {
+                        continue;
+                    }
+                    while writes.try_recv().is_ok() {}
+                }
+            }
+            if !leader.is_leader() {
+                continue;
+            }
+            if let Err(e) = evaluator.evaluate().await {
+                tracing::warn!(error = %e, "alert evaluation failed; trying again shortly");
+            }
+        }
+    });
+}

@@ -1,0 +1,458 @@
+//! Alerts, silences, rule overrides and notification channels, with the
+//! role check for each: anyone signed in reads; operators acknowledge,
+//! resolve and silence; admins change rules and channels.
+
+use app::domain::alerts::{catalogue, effective, info, validate_override, RuleOverride};
+use app::dto::{
+    AlertDto, AlertQuery, ChannelForm, ChannelKind, CurrentStaff, NotificationDto, Page, Role,
+    RuleDto, RuleId, RuleOverrideForm, SavedChannel, Severity, SilenceDto, SilenceForm,
+};
+use app::error::{AppError, FieldErrors};
+use serde_json::json;
+
+use super::{require, ConsoleService, R};
+use crate::store::NewChannel;
+
+/// Longest note or reason kept.
+const MAX_NOTE: usize = 500;
+
+fn note(text: &str) -> Option<String> {
+    let t: String = text.trim().chars().take(MAX_NOTE).collect();
+    (!t.is_empty()).then_some(t)
+}
+
+/// "template" or "tenant" and the id, as a form names the rules' owner.
+fn scope(scope: &str, id: &str) -> R<(&'static str, String)> {
+    let id = id.trim().to_string();
+    if id.is_empty() || id.len() > 100 {
+        return Err(AppError::invalid(
+            "scope_id",
+            "must name a template or tenant",
+        ));
+    }
+    match scope {
+        "template" => Ok(("template", id)),
+        "tenant" => Ok(("tenant", id)),
+        _ => Err(AppError::invalid("scope", "must be template or tenant")),
+    }
+}
+
+impl ConsoleService {
+    pub(super) async fn alerts(&self, who: &CurrentStaff, q: AlertQuery) -> R<Page<AlertDto>> {
+        require(who, Role::Viewer, "see alerts")?;
+        Ok(self.store.list_alerts(&q).await?)
+    }
+
+    pub(super) async fn alert(&self, who: &CurrentStaff, id: i64) -> R<AlertDto> {
+        require(who, Role::Viewer, "see alerts")?;
+        Ok(self.store.get_alert(id).await?)
+    }
+
+    pub(super) async fn acknowledge(
+        &self,
+        who: &CurrentStaff,
+        id: i64,
+        text: String,
+    ) -> R<AlertDto> {
+        require(who, Role::Operator, "acknowledge alerts")?;
+        Ok(self
+            .store
+            .ack_alert(id, &who.username, note(&text).as_deref())
+            .await?)
+    }
+
+    pub(super) async fn resolve(&self, who: &CurrentStaff, id: i64, text: String) -> R<AlertDto> {
+        require(who, Role::Operator, "resolve alerts")?;
+        let done = self
+            .store
+            .resolve_alert(id, Some(&who.username), note(&text).as_deref())
+            .await?;
+        if !done {
+            return Err(AppError::Conflict(format!(
+                "Alert {id} is resolved already."
+            )));
+        }
+        Ok(self.store.get_alert(id).await?)
+    }
+
+    pub(super) async fn silence(&self, who: &CurrentStaff, form: SilenceForm) -> R<SilenceDto> {
+        require(who, Role::Operator, "silence alerts")?;
+        let mut errors = FieldErrors::default();
+        let tenant = note(&form.tenant_id);
+        if let Some(t) = &tenant {
+            if !self.store.tenant_exists(t).await? {
+                errors.push("tenant_id", format!("\"{t}\" names no tenant"));
+            }
+        }
+        let rule = match form.rule.trim() {
+            "" => None,
+            r => errors.check(
+                "rule",
+                RuleId::parse(r).ok_or_else(|| "must be one of the built-in rules".to_string()),
+            ),
+        };
+        if tenant.is_none() && rule.is_none() {
+            errors.push(
+                "tenant_id",
+                "name a tenant, a rule, or both: a silence of everything is not allowed",
+            );
+        }
+        let minutes = errors.check(
+            "minutes",
+            form.minutes
+                .trim()
+                .parse::<i64>()
+                .ok()
+                .filter(|m| (1..=30 * 24 * 60).contains(m))
+                .ok_or_else(|| "must be a number of minutes from 1 to 43200 (30 days)".to_string()),
+        );
+        let reason = note(&form.reason);
+        if reason.is_none() {
+            errors.push("reason", "say why, for whoever reads the alert later");
+        }
+        errors.into_result()?;
+        let ends_at = crate::store::now_ms() + minutes.unwrap_or(60) * 60_000;
+        Ok(self
+            .store
+            .create_silence(
+                (tenant.as_deref(), rule),
+                ends_at,
+                reason.as_deref().unwrap_or(""),
+                &who.username,
+            )
+            .await?)
+    }
+
+    pub(super) async fn unsilence(&self, who: &CurrentStaff, id: i64) -> R<()> {
+        require(who, Role::Operator, "end silences")?;
+        Ok(self.store.end_silence(id, &who.username).await?)
+    }
+
+    pub(super) async fn silences(&self, who: &CurrentStaff) -> R<Vec<SilenceDto>> {
+        require(who, Role::Viewer, "see silences")?;
+        Ok(self.store.active_silences().await?)
+    }
+
+    /// The rules as they apply to a template or tenant.
+    pub(super) async fn rules(
+        &self,
+        who: &CurrentStaff,
+        scope_kind: String,
+        id: String,
+    ) -> R<Vec<RuleDto>> {
+        require(who, Role::Viewer, "see alert rules")?;
+        let (kind, id) = scope(&scope_kind, &id)?;
+        let overrides = self.store.rule_overrides().await?;
+        let find = |s: &str, i: &str, r: RuleId| {
+            overrides
+                .iter()
+                .find(|(os, oi, or, _)| os == s && oi == i && *or == r)
+                .map(|o| o.3.clone())
+        };
+        let template = match kind {
+            "template" => Some(id.clone()),
+            _ => Some(self.store.get_tenant(&id).await?.template_id.to_string()),
+        };
+        Ok(catalogue()
+            .into_iter()
+            .filter(|r| r.per_tenant)
+            .map(|r| {
+                let t = template.as_deref().and_then(|t| find("template", t, r.id));
+                let own = find(kind, &id, r.id);
+                let n = if kind == "tenant" { own.clone() } else { None };
+                RuleDto {
+                    id: r.id,
+                    title: r.title.into(),
+                    description: r.description.into(),
+                    threshold_label: r.threshold_label.map(String::from),
+                    effective: effective(r.id, t.as_ref(), n.as_ref()),
+                    overridden: own.is_some(),
+                    unavailable: r.needs_prometheus.then(|| {
+                        "needs the tenant's own metrics: no Prometheus query source is configured".to_string()
+                    }),
+                }
+            })
+            .collect())
+    }
+
+    pub(super) async fn set_rule(
+        &self,
+        who: &CurrentStaff,
+        scope_kind: String,
+        id: String,
+        form: RuleOverrideForm,
+    ) -> R<Vec<RuleDto>> {
+        require(who, Role::Admin, "change alert rules")?;
+        let (kind, sid) = scope(&scope_kind, &id)?;
+        match kind {
+            "template" => {
+                let tid = sid
+                    .parse::<i64>()
+                    .map_err(|_| AppError::invalid("scope_id", "must be a template id"))?;
+                self.store.get_template(tid).await?;
+            }
+            _ => {
+                self.store.get_tenant(&sid).await?;
+            }
+        }
+        let (rule, o): (RuleId, RuleOverride) = validate_override(&form)?;
+        if !info(rule).per_tenant {
+            return Err(AppError::invalid(
+                "rule",
+                "applies to the console as a whole, not per template or tenant",
+            ));
+        }
+        self.store
+            .set_rule_override((kind, &sid), rule, &o, &who.username)
+            .await?;
+        self.rules(who, scope_kind, id).await
+    }
+
+    pub(super) async fn channels(&self, who: &CurrentStaff) -> R<Vec<app::dto::ChannelDto>> {
+        require(who, Role::Viewer, "see notification channels")?;
+        Ok(self
+            .store
+            .channels()
+            .await?
+            .iter()
+            .map(|c| c.dto())
+            .collect())
+    }
+
+    pub(super) async fn save_channel(
+        &self,
+        who: &CurrentStaff,
+        id: Option<i64>,
+        form: ChannelForm,
+    ) -> R<SavedChannel> {
+        require(who, Role::Admin, "change notification channels")?;
+        let existing = match id {
+            Some(id) => Some(self.store.channel(id).await?),
+            None => None,
+        };
+        let v = validate_channel(&form)?;
+        // A webhook's signing key is made here and shown once; other
+        // secrets come from the form (empty on an edit keeps the stored one).
+        let (plain, shown) = match v.kind {
+            ChannelKind::Webhook if existing.as_ref().is_some_and(|c| c.secret.is_some()) => {
+                (None, None)
+            }
+            ChannelKind::Webhook => {
+                let s = crate::alerts::send::new_signing_secret();
+                (Some(s.clone()), Some(s))
+            }
+            _ if !form.secret.trim().is_empty() => (Some(form.secret.trim().to_string()), None),
+            ChannelKind::Slack | ChannelKind::Pagerduty
+                if existing.as_ref().is_none_or(|c| c.secret.is_none()) =>
+            {
+                return Err(AppError::invalid(
+                    "secret",
+                    if v.kind == ChannelKind::Slack {
+                        "the Slack incoming-webhook URL is required"
+                    } else {
+                        "the PagerDuty routing key is required"
+                    },
+                ))
+            }
+            _ => (None, None),
+        };
+        let secret = match plain {
+            Some(p) => Some(self.sealer.seal(&p)?),
+            None => None,
+        };
+        let saved = self
+            .store
+            .save_channel(
+                id,
+                NewChannel {
+                    name: &v.name,
+                    kind: v.kind,
+                    settings: v.settings,
+                    secret,
+                    min_severity: v.min_severity,
+                    template_ids: &v.template_ids,
+                    tenant_ids: &v.tenant_ids,
+                    group_window_secs: v.group_window_secs,
+                    repeat_secs: v.repeat_secs,
+                    send_resolved: form.send_resolved,
+                    enabled: form.enabled,
+                },
+                &who.username,
+            )
+            .await?;
+        Ok(SavedChannel {
+            channel: saved.dto(),
+            signing_secret: shown,
+        })
+    }
+
+    pub(super) async fn delete_channel(&self, who: &CurrentStaff, id: i64) -> R<()> {
+        require(who, Role::Admin, "change notification channels")?;
+        Ok(self.store.delete_channel(id, &who.username).await?)
+    }
+
+    pub(super) async fn test_channel(&self, who: &CurrentStaff, id: i64) -> R<i64> {
+        require(who, Role::Admin, "test notification channels")?;
+        self.store.channel(id).await?;
+        Ok(self.store.enqueue_test(id, &who.username).await?)
+    }
+
+    pub(super) async fn deliveries(
+        &self,
+        who: &CurrentStaff,
+        channel: i64,
+    ) -> R<Vec<NotificationDto>> {
+        require(who, Role::Viewer, "see the delivery log")?;
+        Ok(self
+            .store
+            .delivery_log((channel > 0).then_some(channel), 100)
+            .await?)
+    }
+}
+
+/// A channel form, checked.
+struct ValidChannel {
+    name: String,
+    kind: ChannelKind,
+    settings: serde_json::Value,
+    min_severity: Severity,
+    template_ids: Vec<i64>,
+    tenant_ids: Vec<String>,
+    group_window_secs: i64,
+    repeat_secs: i64,
+}
+
+fn csv(s: &str) -> Vec<String> {
+    s.split(',')
+        .map(str::trim)
+        .filter(|x| !x.is_empty())
+        .map(String::from)
+        .collect()
+}
+
+fn validate_channel(f: &ChannelForm) -> R<ValidChannel> {
+    let mut e = FieldErrors::default();
+    let name = e.check(
+        "name",
+        app::domain::validate::validate_display_name(&f.name, 100),
+    );
+    let kind = e.check(
+        "kind",
+        ChannelKind::parse(f.kind.trim())
+            .ok_or_else(|| "must be email, webhook, slack or pagerduty".to_string()),
+    );
+    let min_severity = e.check(
+        "min_severity",
+        match f.min_severity.trim() {
+            "" => Ok(Severity::Warning),
+            s => Severity::parse(s).ok_or_else(|| "must be info, warning or critical".to_string()),
+        },
+    );
+    let secs = |field: &str, v: &str, default: i64, max: i64| -> Result<i64, String> {
+        match v.trim() {
+            "" => Ok(default),
+            s => s
+                .parse::<i64>()
+                .ok()
+                .filter(|n| (0..=max).contains(n))
+                .ok_or_else(|| format!("{field} must be a number of seconds from 0 to {max}")),
+        }
+    };
+    let group_window_secs = e.check(
+        "group_window_secs",
+        secs("the group window", &f.group_window_secs, 30, 3600),
+    );
+    let repeat_secs = e.check(
+        "repeat_secs",
+        secs("the repeat interval", &f.repeat_secs, 4 * 3600, 7 * 86_400),
+    );
+    let template_ids: Vec<i64> = csv(&f.template_ids)
+        .iter()
+        .filter_map(|t| t.parse().ok())
+        .collect();
+    if template_ids.len() != csv(&f.template_ids).len() {
+        e.push("template_ids", "must be template ids separated by commas");
+    }
+    let url_ok = |field: &str, u: &str, e: &mut FieldErrors| match url::Url::parse(u.trim()) {
+        Ok(p) if matches!(p.scheme(), "http" | "https") => {}
+        _ => e.push(field, "must be an http:// or https:// URL"),
+    };
+    let settings = match kind {
+        Some(ChannelKind::Email) => {
+            let to = csv(&f.email_to);
+            if to.is_empty() {
+                e.push("email_to", "name at least one address");
+            }
+            for a in &to {
+                e.check("email_to", app::domain::validate::validate_email(a));
+            }
+            e.check(
+                "email_from",
+                app::domain::validate::validate_email(&f.email_from),
+            );
+            if f.smtp_host.trim().is_empty() {
+                e.push("smtp_host", "is required");
+            }
+            let port = e.check(
+                "smtp_port",
+                f.smtp_port
+                    .trim()
+                    .parse::<u16>()
+                    .ok()
+                    .filter(|p| *p > 0)
+                    .ok_or_else(|| "must be a port from 1 to 65535".to_string()),
+            );
+            let tls = match f.smtp_tls.trim() {
+                "" | "starttls" => "starttls",
+                "tls" => "tls",
+                "none" => "none",
+                _ => {
+                    e.push("smtp_tls", "must be starttls, tls or none");
+                    "starttls"
+                }
+            };
+            for r in csv(&f.owner_rules) {
+                if RuleId::parse(&r).is_none() {
+                    e.push("owner_rules", format!("\"{r}\" is not a rule"));
+                }
+            }
+            json!({ "to": to.join(","), "from": f.email_from.trim(), "host": f.smtp_host.trim(), "port": port,
+                    "tls": tls, "user": f.smtp_user.trim(), "owner_rules": csv(&f.owner_rules).join(","),
+                    "ca_cert": f.ca_cert.trim() })
+        }
+        Some(ChannelKind::Webhook) => {
+            url_ok("url", &f.url, &mut e);
+            json!({ "url": f.url.trim(), "ca_cert": f.ca_cert.trim() })
+        }
+        Some(ChannelKind::Pagerduty) => {
+            if !f.url.trim().is_empty() {
+                url_ok("url", &f.url, &mut e);
+            }
+            json!({ "url": f.url.trim(), "ca_cert": f.ca_cert.trim() })
+        }
+        Some(ChannelKind::Slack) => {
+            if !f.secret.trim().is_empty() {
+                url_ok("secret", &f.secret, &mut e);
+            }
+            json!({ "ca_cert": f.ca_cert.trim() })
+        }
+        None => json!({}),
+    };
+    if !f.ca_cert.trim().is_empty() && !f.ca_cert.contains("-----BEGIN CERTIFICATE-----") {
+        e.push(
+            "ca_cert",
+            "must be a PEM certificate (-----BEGIN CERTIFICATE-----)",
+        );
+    }
+    e.into_result()?;
+    Ok(ValidChannel {
+        name: name.unwrap_or_default(),
+        kind: kind.unwrap_or(ChannelKind::Webhook),
+        settings,
+        min_severity: min_severity.unwrap_or(Severity::Warning),
+        template_ids,
+        tenant_ids: csv(&f.tenant_ids),
+        group_window_secs: group_window_secs.unwrap_or(30),
+        repeat_secs: repeat_secs.unwrap_or(4 * 3600),
+    })
+}
