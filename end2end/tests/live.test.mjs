@@ -125,7 +125,7 @@ test('a tenant from the wizard: manifests previewed, pods Pending → Ready and 
   await page.close();
 });
 
-test('a crash-looping pod turns the badge degraded, with its reason, live', LONG, async () => {
+test('a crash-looping pod turns the badge degraded and fires an alert, acknowledged from the alerts page, live', LONG, async () => {
   const page = await browser.newPage();
   await signIn(page);
   const id = tenants.live;
@@ -133,6 +133,12 @@ test('a crash-looping pod turns the badge degraded, with its reason, live', LONG
   await page.locator('[data-health="healthy"]').first().waitFor(LONG);
   await page.locator('.live-indicator[data-live="on"]').waitFor({ timeout: 20_000 });
   await markNoReload(page);
+  // The alerts page, open before anything breaks.
+  const alerts = await browser.newPage();
+  await signIn(alerts);
+  await open(alerts, '/alerts');
+  await alerts.locator('.live-indicator[data-live="on"]').waitFor({ timeout: 20_000 });
+  await markNoReload(alerts);
   const api = (await kube.pods()).find((p) => tenantOf(p) === id && component(p) === 'api');
   assert.ok(api, 'an api pod exists');
   await kube.patchPodStatus(api.metadata.namespace, api.metadata.name, statusFor(api, 'crash'));
@@ -140,9 +146,21 @@ test('a crash-looping pod turns the badge degraded, with its reason, live', LONG
   await page.getByTestId('health-reason').filter({ hasText: 'CrashLoopBackOff' }).waitFor(LONG);
   await page.locator(`tr[data-pod="${api.metadata.name}"] td.bad`, { hasText: 'CrashLoopBackOff' }).waitFor(LONG);
   await assertNoReload(page);
-  // It heals the same way.
+  // The alert appears by itself, and is acknowledged from the browser.
+  const alert = alerts.locator(`li.alert[data-rule="crash_loop"][data-tenant="${id}"]`);
+  await alerts.locator(`li.alert[data-rule="crash_loop"][data-tenant="${id}"][data-state="firing"]`).waitFor(LONG);
+  await alert.locator('input[name="note"]').fill('looking into it');
+  await alert.getByRole('button', { name: 'Acknowledge' }).click();
+  await alerts.locator(`li.alert[data-rule="crash_loop"][data-tenant="${id}"][data-state="acknowledged"]`).waitFor(LONG);
+  await assertNoReload(alerts);
+  // The tenant page shows it too, with its state.
+  await page.locator(`[data-testid="alerts"] li.alert[data-rule="crash_loop"][data-state="acknowledged"]`).waitFor(LONG);
+  await page.getByTestId('health-history').locator('li[data-health="degraded"]').first().waitFor(LONG);
+  // It heals the same way, and the alert resolves by itself.
   await kube.patchPodStatus(api.metadata.namespace, api.metadata.name, statusFor(api, 'ready'));
   await page.locator('[data-health="healthy"]').first().waitFor(LONG);
+  await page.locator(`[data-testid="alerts"] li.alert[data-rule="crash_loop"][data-state="resolved"]`).waitFor(LONG);
+  await alerts.close();
   await page.close();
 });
 
@@ -242,6 +260,10 @@ test('a viewer sees no mutating button, and a forged call is refused', LONG, asy
   await page.locator(`tr[data-tenant="${tenants.retry}"]`).waitFor();
   assert.equal(await page.locator('input[type=checkbox]').count(), 0, 'no bulk selection');
   assert.equal(await page.getByRole('link', { name: 'New tenant' }).count(), 0);
+  await open(page, '/alerts');
+  await page.getByRole('heading', { name: 'Alerts' }).waitFor();
+  assert.equal(await page.getByRole('button', { name: 'Acknowledge' }).count(), 0, 'a viewer cannot acknowledge');
+  assert.equal(await page.getByRole('button', { name: 'Silence' }).count(), 0, 'nor silence');
   // The same call an operator's button makes, forged from the viewer's page.
   const status = await page.evaluate(async (id) => {
     const res = await fetch('/api/resume_tenant', {

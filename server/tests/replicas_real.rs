@@ -38,6 +38,7 @@ impl Console {
             .env("TENANTRY_DATABASE_URL", db_url)
             .env("TENANTRY_ADMIN_PASSWORD", ADMIN_PASSWORD)
             .env("TENANTRY_LEASE_SECS", LEASE_SECS.to_string())
+            .env("TENANTRY_SECRET_KEY", "replica test secret key")
             .env("TENANTRY_CONCURRENCY", "4")
             .env("TENANTRY_WAIT_DATABASE_SECS", "180")
             .env("TENANTRY_WAIT_APPLICATION_SECS", "120")
@@ -408,4 +409,104 @@ async fn a_second_console_on_one_sqlite_file_is_refused() {
     assert!(String::from_utf8_lossy(&staff.stdout).contains("admin"));
     first.child.kill().unwrap();
     first.child.wait().unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_notification_queued_when_the_console_is_killed_goes_out_after_restart() {
+    let Some(cluster) = test_cluster().await else {
+        return;
+    };
+    let kubeconfig = std::env::var("TENANTRY_TEST_KUBECONFIG").unwrap();
+    let hook = common::receivers::WebhookReceiver::start().await;
+    let db = TestDb::sqlite();
+    let mut console = Console::start(&db.url, Some(&kubeconfig));
+    let admin = console.admin().await;
+    let _: app::dto::SavedChannel = console
+        .call(
+            &admin,
+            "save_channel",
+            &[
+                ("form[name]", "hook"),
+                ("form[kind]", "webhook"),
+                ("form[url]", &hook.url),
+                ("form[group_window_secs]", "4"),
+                ("form[repeat_secs]", "0"),
+                ("form[enabled]", "true"),
+            ],
+        )
+        .await;
+    // A run that fails at once (another team owns the namespace): its
+    // alert fires and its notification waits out the 4-second window.
+    let id = unique_id("kill-alert");
+    let template = {
+        let store = Store::connect(&db.url).await.unwrap();
+        let t = store.list_templates().await.unwrap()[0].id.to_string();
+        store.close().await;
+        t
+    };
+    let _: TenantDto = console
+        .call(
+            &admin,
+            "create_tenant",
+            &[
+                ("form[company_name]", "Kill test"),
+                ("form[owner_email]", "o@example.com"),
+                ("form[owner_name]", "O"),
+                ("form[template_id]", &template),
+                ("form[tenant_id]", &id),
+            ],
+        )
+        .await;
+    let ns: k8s_openapi::api::core::v1::Namespace = serde_json::from_value(serde_json::json!({
+        "metadata": { "name": format!("tenant-{id}"), "labels": { "app.kubernetes.io/managed-by": "someone-else" } }
+    }))
+    .unwrap();
+    let namespaces =
+        kube::api::Api::<k8s_openapi::api::core::v1::Namespace>::all(cluster.client.clone());
+    namespaces.create(&Default::default(), &ns).await.unwrap();
+    let _: RunDto = console
+        .call(&admin, "provision_tenant", &[("id", &id)])
+        .await;
+    let store = Store::connect(&db.url).await.unwrap();
+    let start = Instant::now();
+    let alert = loop {
+        let open = store.open_alerts().await.unwrap();
+        if let Some(a) = open.into_iter().find(|a| {
+            a.rule == app::dto::RuleId::RunFailed && a.state == app::dto::AlertState::Firing
+        }) {
+            break a;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "the run_failed alert never fired"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert!(hook.deliveries().is_empty(), "still in its group window");
+    console.child.kill().unwrap();
+    console.child.wait().unwrap();
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    assert!(
+        hook.deliveries().is_empty(),
+        "nobody sends while the console is down"
+    );
+
+    let mut again = Console::start(&db.url, Some(&kubeconfig));
+    let d = hook
+        .wait_for("after the restart", |d| {
+            d.json["alerts"]
+                .as_array()
+                .is_some_and(|a| a.iter().any(|x| x["id"] == alert.id))
+        })
+        .await;
+    assert_eq!(d.json["type"], "alert.firing");
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(hook.deliveries().len(), 1, "delivered once");
+    again.child.kill().unwrap();
+    again.child.wait().unwrap();
+    store.close().await;
+    namespaces
+        .delete(&format!("tenant-{id}"), &Default::default())
+        .await
+        .unwrap();
 }
