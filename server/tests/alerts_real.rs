@@ -655,3 +655,132 @@ async fn nothing_changing_means_nothing_said_and_nothing_written() {
     .await;
     srv.stop().await;
 }
+
+/// Installs cert-manager's Certificate CRD (only the CRD: no controller runs
+/// here; the test plays cert-manager by writing status). It stays installed:
+/// removing it could break a run of another test that discovered it.
+async fn certificate_crd(kube: &kube::Client) {
+    use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
+    let crd: CustomResourceDefinition = serde_json::from_value(json!({
+        "metadata": { "name": "certificates.cert-manager.io" },
+        "spec": {
+            "group": "cert-manager.io",
+            "names": { "kind": "Certificate", "listKind": "CertificateList", "plural": "certificates", "singular": "certificate" },
+            "scope": "Namespaced",
+            "versions": [{ "name": "v1", "served": true, "storage": true, "subresources": { "status": {} },
+                "schema": { "openAPIV3Schema": { "type": "object", "x-kubernetes-preserve-unknown-fields": true } } }]
+        }
+    }))
+    .unwrap();
+    let crds: Api<CustomResourceDefinition> = Api::all(kube.clone());
+    match crds.create(&PostParams::default(), &crd).await {
+        Ok(_) => {}
+        Err(kube::Error::Api(e)) if e.code == 409 => {}
+        Err(e) => panic!("CRD: {e}"),
+    }
+    let start = Instant::now();
+    while !server::cluster::discover(kube).await.unwrap().cert_manager {
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "the CRD is never served"
+        );
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_certificate_that_is_not_ready_or_expiring_is_shown_and_alerts() {
+    let Some(first) = test_cluster().await else {
+        return;
+    };
+    certificate_crd(&first.client).await;
+    // Connected after the CRD: Tenantry renders the tenant's Certificate.
+    let cluster = test_cluster().await.unwrap();
+    assert!(cluster.caps.cert_manager);
+    let kube = cluster.client.clone();
+    let db = TestDb::sqlite();
+    let srv = TestOptions::default()
+        .engine(cluster, fast())
+        .start(&db.url)
+        .await;
+    let (op, admin) = (
+        srv.signed_in("operator").await,
+        srv.signed_in("admin").await,
+    );
+    let (id, ns, _kubelet) = healthy_tenant(&srv, &op, &kube, "demo", "cert").await;
+    let _: Vec<app::dto::RuleDto> = json(
+        srv.call(
+            &admin,
+            "set_alert_rule",
+            &[
+                ("scope", "tenant"),
+                ("scope_id", &id),
+                ("form[rule]", "certificate_not_ready"),
+                ("form[for_secs]", "1"),
+            ],
+        )
+        .await,
+        "override",
+    )
+    .await;
+    let certs = Api::<kube::api::DynamicObject>::namespaced_with(
+        kube.clone(),
+        &ns,
+        &kube::api::ApiResource::from_gvk_with_plural(
+            &kube::api::GroupVersionKind::gvk("cert-manager.io", "v1", "Certificate"),
+            "certificates",
+        ),
+    );
+    let cert = certs
+        .get("tenant-tls")
+        .await
+        .expect("Tenantry made the Certificate");
+    assert_eq!(cert.metadata.labels.unwrap()["tenantry.io/tenant"], id);
+    // cert-manager would say: the order failed, and the certificate in use expires soon.
+    let in_three_days = (jiff::Timestamp::now() + jiff::SignedDuration::from_hours(72)).to_string();
+    let status = json!({ "status": {
+        "conditions": [{ "type": "Ready", "status": "False", "reason": "Failed", "message": "rate limited by the ACME server",
+            "lastTransitionTime": jiff::Timestamp::now().to_string() }],
+        "notAfter": in_three_days,
+    }});
+    certs
+        .patch_status(
+            "tenant-tls",
+            &PatchParams::default(),
+            &Patch::Merge(&status),
+        )
+        .await
+        .unwrap();
+    let start = Instant::now();
+    let shown = loop {
+        let l: TenantLiveDto = json(
+            srv.call(&op, "tenant_live", &[("id", &id)]).await,
+            "tenant_live",
+        )
+        .await;
+        if let Some(c) = l.certificates.into_iter().find(|c| !c.ready) {
+            break c;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "the certificate's state never showed"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert_eq!(
+        shown.reason.as_deref(),
+        Some("Failed: rate limited by the ACME server")
+    );
+    assert!(shown.not_after.is_some());
+    assert!(shown.hosts.contains(&format!("{id}.tenants.example.com")));
+    let not_ready = alert_of(&srv, &id, "certificate_not_ready", AlertState::Firing).await;
+    assert!(not_ready.summary.contains("rate limited"), "{not_ready:?}");
+    let expiring = alert_of(&srv, &id, "certificate_expiring", AlertState::Firing).await;
+    assert!(
+        expiring.summary.contains("expires in 2 days")
+            || expiring.summary.contains("expires in 3 days"),
+        "{expiring:?}"
+    );
+    common::cluster::remove_namespace(&kube, &id, &ns).await;
+    srv.stop().await;
+}

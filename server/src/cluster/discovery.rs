@@ -1,5 +1,6 @@
 //! Which optional kinds the cluster serves, so rendering uses or skips them
-//! (CloudNativePG, HPA v2 or v2beta2) on old and new clusters alike.
+//! (CloudNativePG, HPA v2 or v2beta2, cert-manager) on old and new clusters
+//! alike.
 
 use crate::error::Result;
 use crate::manifests::Capabilities;
@@ -19,5 +20,6 @@ pub async fn discover(client: &kube::Client) -> Result<Capabilities> {
     Ok(Capabilities {
         cnpg: serves("postgresql.cnpg.io", "v1"),
         hpa,
+        cert_manager: serves("cert-manager.io", "v1"),
     })
 }

@@ -97,4 +97,8 @@ pub struct Capabilities {
     /// The HorizontalPodAutoscaler API version served (`autoscaling/v2` or
     /// `autoscaling/v2beta2`), if any with metric targets.
     pub hpa: Option<String>,
+    /// cert-manager's `cert-manager.io/v1` `Certificate` is served: the
+    /// tenant's certificate is rendered (labelled, so it is watched) rather
+    /// than left to an Ingress annotation.
+    pub cert_manager: bool,
 }

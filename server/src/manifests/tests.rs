@@ -24,6 +24,7 @@ fn golden_manifests_for_every_tier() {
                 let caps = Capabilities {
                     cnpg,
                     hpa: Some("autoscaling/v2".into()),
+                    ..Default::default()
                 };
                 let input = TenantInput {
                     id: "acme-k3x9pq",
@@ -154,6 +155,7 @@ fn hpa_only_where_the_tier_asks_and_the_cluster_serves_it() {
         &Capabilities {
             cnpg: true,
             hpa: Some("autoscaling/v2beta2".into()),
+            ..Default::default()
         },
     );
     let hpa = with
@@ -170,6 +172,7 @@ fn hpa_only_where_the_tier_asks_and_the_cluster_serves_it() {
         &Capabilities {
             cnpg: true,
             hpa: None,
+            ..Default::default()
         },
     );
     assert!(without.iter().all(|m| m.kind != "HorizontalPodAutoscaler"));
@@ -203,4 +206,40 @@ fn settings_are_validated() {
         .to_string()
         .contains("base domain"));
     assert!(RenderSettings::default().validate().is_ok());
+}
+
+#[test]
+fn with_cert_manager_the_certificate_is_rendered_and_labelled() {
+    let tier = professional();
+    let input = TenantInput {
+        id: "acme-k3x9pq",
+        namespace: "tenant-acme-k3x9pq",
+        custom_domain: Some("shop.example.org"),
+        template_key: "professional",
+        template_version: 3,
+        tier: &tier,
+    };
+    let caps = Capabilities {
+        cert_manager: true,
+        ..Default::default()
+    };
+    let out = render(&input, &RenderSettings::default(), &caps);
+    let cert = out
+        .iter()
+        .find(|m| m.kind == "Certificate")
+        .expect("certificate");
+    assert_eq!(cert.api_version, "cert-manager.io/v1");
+    assert_eq!(cert.body["metadata"]["labels"][TENANT_LABEL], "acme-k3x9pq");
+    assert_eq!(
+        cert.body["spec"]["dnsNames"],
+        json!(["acme-k3x9pq.tenants.example.com", "shop.example.org"])
+    );
+    assert_eq!(cert.body["spec"]["issuerRef"]["name"], "letsencrypt-prod");
+    let ingress = out.iter().find(|m| m.kind == "Ingress").expect("ingress");
+    assert!(
+        ingress.body["metadata"]["annotations"].is_null(),
+        "no ingress-shim annotation: one certificate, Tenantry's"
+    );
+    let without = render(&input, &RenderSettings::default(), &Capabilities::default());
+    assert!(without.iter().all(|m| m.kind != "Certificate"));
 }

@@ -92,6 +92,9 @@ fn service(t: &TenantInput, ns: &str, name: &str) -> Manifest {
     )
 }
 
+/// The Secret holding the tenant's TLS certificate (and the Certificate's name).
+pub const TLS_SECRET: &str = "tenant-tls";
+
 /// Hosts the Ingress serves: the platform subdomain, then the custom domain.
 pub fn hosts(t: &TenantInput, s: &RenderSettings) -> Vec<String> {
     let mut hosts = vec![format!("{}.{}", t.id, s.base_domain)];
@@ -190,9 +193,27 @@ pub(super) fn render(
         .map(|h| json!({ "host": h, "http": { "paths": [path("/api", "api"), path("/", "web")] } }))
         .collect();
     let mut ingress_meta = metadata(t, "tenant", ns, "ingress");
-    ingress_meta["annotations"] = json!({ "cert-manager.io/cluster-issuer": s.cluster_issuer });
-    let mut spec =
-        json!({ "tls": [{ "hosts": hosts, "secretName": "tenant-tls" }], "rules": rules });
+    if caps.cert_manager {
+        // Rendered here, labelled, so the cluster index watches its state.
+        out.push(Manifest::new(
+            "cert-manager.io/v1",
+            "Certificate",
+            "certificates",
+            TLS_SECRET,
+            Some(ns),
+            json!({
+                "metadata": metadata(t, TLS_SECRET, ns, "certificate"),
+                "spec": {
+                    "secretName": TLS_SECRET,
+                    "dnsNames": hosts,
+                    "issuerRef": { "name": s.cluster_issuer, "kind": "ClusterIssuer", "group": "cert-manager.io" },
+                },
+            }),
+        ));
+    } else {
+        ingress_meta["annotations"] = json!({ "cert-manager.io/cluster-issuer": s.cluster_issuer });
+    }
+    let mut spec = json!({ "tls": [{ "hosts": hosts, "secretName": TLS_SECRET }], "rules": rules });
     if let Some(class) = &s.ingress_class {
         spec["ingressClassName"] = json!(class);
     }

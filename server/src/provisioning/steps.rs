@@ -62,7 +62,7 @@ fn is_database(m: &Manifest) -> bool {
 fn is_application(m: &Manifest) -> bool {
     matches!(
         m.kind.as_str(),
-        "Deployment" | "Ingress" | "HorizontalPodAutoscaler"
+        "Deployment" | "Ingress" | "HorizontalPodAutoscaler" | "Certificate"
     ) || (m.kind == "Service" && !is_database(m))
 }
 

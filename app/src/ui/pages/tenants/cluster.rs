@@ -91,9 +91,29 @@ pub fn ClusterPanels(live: TenantLiveDto) -> impl IntoView {
             </section>
         }
     });
+    let certificates = (!live.certificates.is_empty()).then(|| {
+        view! {
+            <section aria-labelledby="certs-h">
+                <h2 id="certs-h">"Certificates"</h2>
+                <ul class="certificates" data-testid="certificates">
+                    {live.certificates.into_iter().map(|c| view! {
+                        <li data-certificate=c.name.clone() data-ready=c.ready.to_string()>
+                            <span class="mono">{c.hosts.join(", ")}</span>" "
+                            <span class=if c.ready { "badge health-healthy" } else { "badge health-degraded" }>
+                                {if c.ready { "ready" } else { "not ready" }}
+                            </span>
+                            {c.reason.map(|r| view! { " "<span class="bad" data-testid="certificate-reason">{r}</span> })}
+                            {c.not_after.map(|t| format!(" · expires {}", format_time(t)))}
+                        </li>
+                    }).collect_view()}
+                </ul>
+            </section>
+        }
+    });
     view! {
         {note}
         {history}
+        {certificates}
         <section aria-labelledby="pods-h">
             <h2 id="pods-h">"Pods"</h2>
             {workloads}
