@@ -8,27 +8,15 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
 use std::net::IpAddr;
-use std::process::{Command, Stdio};
 
+use common::process::{Console, ADMIN_PASSWORD};
 use common::TestDb;
 
-const ADMIN_PASSWORD: &str = "flood test admin password";
 /// The whole process's peak resident memory allowed during the flood: a
 /// debug build idles at tens of MiB, and each concurrent argon2 hash needs
 /// 19 MiB, so this bound holds only if hashes are bounded by the cores.
 const PEAK_RSS_BOUND_MIB: u64 = 256;
-
-/// A kernel figure of the process, in KiB ("VmRSS", "VmHWM").
-fn proc_kib(pid: u32, field: &str) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .unwrap()
-        .lines()
-        .find_map(|l| l.strip_prefix(&format!("{field}:")))
-        .and_then(|v| v.split_whitespace().next()?.parse().ok())
-        .unwrap()
-}
 
 fn client_from(base: &str, ip: &str) -> reqwest::Client {
     let mut headers = reqwest::header::HeaderMap::new();
@@ -43,27 +31,9 @@ fn client_from(base: &str, ip: &str) -> reqwest::Client {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_hundred_concurrent_sign_ins_keep_memory_bounded_and_throttling_holds() {
     let db = TestDb::sqlite();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_tenantry"))
-        .args(["serve", "--listen", "127.0.0.1:0"])
-        .env("TENANTRY_DATABASE_URL", &db.url)
-        .env("TENANTRY_ADMIN_PASSWORD", ADMIN_PASSWORD)
-        .env("RUST_LOG", "error")
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let pid = child.id();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let base = loop {
-        let line = lines
-            .next()
-            .expect("the console prints its address")
-            .unwrap();
-        if let Some(url) = line.strip_prefix("Tenantry console: ") {
-            break url.trim().to_string();
-        }
-    };
-    std::thread::spawn(move || for _ in lines {});
-    let before = proc_kib(pid, "VmRSS");
+    let mut console = Console::start(&db.url, &[("RUST_LOG", "error")]);
+    let base = console.base.clone();
+    let before = console.kib("VmRSS");
 
     let clients: Vec<reqwest::Client> = (2..32)
         .map(|i| client_from(&base, &format!("127.0.0.{i}")))
@@ -89,8 +59,8 @@ async fn three_hundred_concurrent_sign_ins_keep_memory_bounded_and_throttling_ho
         .into_iter()
         .map(|r| r.expect("every request is answered"))
         .collect();
-    let peak = proc_kib(pid, "VmHWM") / 1024;
-    let after = proc_kib(pid, "VmRSS");
+    let peak = console.kib("VmHWM") / 1024;
+    let after = console.kib("VmRSS");
     let count = |s: u16| statuses.iter().filter(|x| **x == s).count();
     println!(
         "flood: 300 sign-ins from 30 addresses: {} wrong (401), {} busy or throttled (429); RSS {} → {} MiB, peak {} MiB (bound {} MiB)",
@@ -101,7 +71,7 @@ async fn three_hundred_concurrent_sign_ins_keep_memory_bounded_and_throttling_ho
         peak,
         PEAK_RSS_BOUND_MIB
     );
-    assert!(child.try_wait().unwrap().is_none(), "the console stays up");
+    assert!(console.child.try_wait().unwrap().is_none(), "the console stays up");
     assert!(
         statuses.iter().all(|s| *s == 401 || *s == 429),
         "{statuses:?}"
@@ -149,6 +119,5 @@ async fn three_hundred_concurrent_sign_ins_keep_memory_bounded_and_throttling_ho
         .unwrap();
     assert_eq!(res.status(), 200);
 
-    child.kill().unwrap();
-    child.wait().unwrap();
+    console.kill();
 }

@@ -7,14 +7,13 @@
 mod common;
 
 use std::collections::BTreeSet;
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use app::dto::{RunDto, RunState, StepState, TenantDto};
 use common::cluster::{component, test_cluster, unique_id, FakeKubelet, PodFate};
+use common::process::Console;
 use common::{wait_run, TestDb};
 use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
 use k8s_openapi::api::batch::v1::Job;
@@ -23,78 +22,16 @@ use kube::api::{Api, ListParams};
 use server::manifests::MIGRATION_JOB_PREFIX;
 use server::store::Store;
 
-const ADMIN_PASSWORD: &str = "kill test admin password";
-
-/// A running `tenantry serve` and its address.
-struct Console {
-    child: Child,
-    base: String,
-}
-
 fn start_console(db_url: &str) -> Console {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_tenantry"))
-        .args(["serve", "--listen", "127.0.0.1:0"])
-        .env("TENANTRY_DATABASE_URL", db_url)
-        .env("TENANTRY_ADMIN_PASSWORD", ADMIN_PASSWORD)
-        .env(
-            "TENANTRY_KUBECONFIG",
-            std::env::var("TENANTRY_TEST_KUBECONFIG").unwrap(),
-        )
-        .env("TENANTRY_WAIT_DATABASE_SECS", "90")
-        .env("TENANTRY_WAIT_APPLICATION_SECS", "90")
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let base = loop {
-        let line = lines
-            .next()
-            .expect("the console prints its address")
-            .unwrap();
-        if let Some(url) = line.strip_prefix("Tenantry console: ") {
-            break url.trim().to_string();
-        }
-    };
-    // Keep draining stdout so the child never blocks on a full pipe.
-    std::thread::spawn(move || for _ in lines {});
-    Console { child, base }
-}
-
-async fn sign_in(c: &Console) -> reqwest::Client {
-    let mut headers = reqwest::header::HeaderMap::new();
-    headers.insert(reqwest::header::ORIGIN, c.base.parse().unwrap());
-    let client = reqwest::Client::builder()
-        .cookie_store(true)
-        .default_headers(headers)
-        .build()
-        .unwrap();
-    let res = client
-        .post(format!("{}/api/login", c.base))
-        .form(&[("username", "admin"), ("password", ADMIN_PASSWORD)])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
-    client
-}
-
-async fn call<T: serde::de::DeserializeOwned>(
-    client: &reqwest::Client,
-    c: &Console,
-    name: &str,
-    form: &[(&str, &str)],
-) -> T {
-    let res = client
-        .post(format!("{}/api/{name}", c.base))
-        .form(form)
-        .send()
-        .await
-        .unwrap();
-    let status = res.status();
-    let body = res.text().await.unwrap();
-    assert!(status.is_success(), "{name}: {status} {body}");
-    serde_json::from_str(&body).unwrap()
+    let kubeconfig = std::env::var("TENANTRY_TEST_KUBECONFIG").unwrap();
+    Console::start(
+        db_url,
+        &[
+            ("TENANTRY_KUBECONFIG", &kubeconfig),
+            ("TENANTRY_WAIT_DATABASE_SECS", "90"),
+            ("TENANTRY_WAIT_APPLICATION_SECS", "90"),
+        ],
+    )
 }
 
 async fn named<K>(client: &kube::Client, ns: &str, out: &mut BTreeSet<(String, String)>)
@@ -148,7 +85,7 @@ async fn a_console_killed_at_three_steps_resumes_every_run_and_converges() {
     for kill_at in ["secrets", "migrate", "wait-web"] {
         let db = TestDb::sqlite();
         let mut console = start_console(&db.url);
-        let client = sign_in(&console).await;
+        let client = console.admin().await;
         let store = Store::connect(&db.url).await.unwrap();
         let template = store.list_templates().await.unwrap()[0].id.to_string();
         let id = unique_id("kill");
@@ -172,10 +109,7 @@ async fn a_console_killed_at_three_steps_resumes_every_run_and_converges() {
                 PodFate::Ready
             }
         });
-        let _: TenantDto = call(
-            &client,
-            &console,
-            "create_tenant",
+        let _: TenantDto = console.call(&client, "create_tenant",
             &[
                 ("form[company_name]", "Kill test"),
                 ("form[owner_email]", "owner@example.com"),
@@ -185,7 +119,7 @@ async fn a_console_killed_at_three_steps_resumes_every_run_and_converges() {
             ],
         )
         .await;
-        let run: RunDto = call(&client, &console, "provision_tenant", &[("id", &id)]).await;
+        let run: RunDto = console.call(&client, "provision_tenant", &[("id", &id)]).await;
 
         let start = Instant::now();
         loop {
@@ -210,8 +144,7 @@ async fn a_console_killed_at_three_steps_resumes_every_run_and_converges() {
             let step = r.steps.iter().find(|s| s.name == kill_at).unwrap();
             assert_eq!(step.state, StepState::Running, "{kill_at}");
         }
-        console.child.kill().unwrap(); // SIGKILL
-        console.child.wait().unwrap();
+        console.kill(); // SIGKILL
         gate.store(true, Ordering::SeqCst);
 
         let mut again = start_console(&db.url);
@@ -230,8 +163,7 @@ async fn a_console_killed_at_three_steps_resumes_every_run_and_converges() {
             None => reference = Some(shape),
             Some(r) => assert_eq!(&shape, r, "killed at {kill_at}"),
         }
-        again.child.kill().unwrap();
-        again.child.wait().unwrap();
+        again.kill();
         store.close().await;
         common::cluster::remove_namespace(&kube, &id, &ns).await;
     }

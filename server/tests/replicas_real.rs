@@ -10,8 +10,7 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -19,90 +18,27 @@ use std::time::{Duration, Instant};
 use app::dto::{AttemptOutcome, LiveEvent, RunDto, RunState, TenantDto};
 use common::cluster::{component, test_cluster, unique_id, FakeKubelet, PodFate};
 use common::sse::SseReader;
+use common::process::{Console, ADMIN_PASSWORD};
 use common::TestDb;
 use server::store::Store;
 
-const ADMIN_PASSWORD: &str = "replica test admin password";
 const LEASE_SECS: u64 = 5;
 const TENANTS: usize = 30;
 
-struct Console {
-    child: Child,
-    base: String,
-}
-
-impl Console {
-    fn start(db_url: &str, kubeconfig: Option<&str>) -> Console {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_tenantry"));
-        cmd.args(["serve", "--listen", "127.0.0.1:0"])
-            .env("TENANTRY_DATABASE_URL", db_url)
-            .env("TENANTRY_ADMIN_PASSWORD", ADMIN_PASSWORD)
-            .env("TENANTRY_LEASE_SECS", LEASE_SECS.to_string())
-            .env("TENANTRY_SECRET_KEY", "replica test secret key")
-            .env("TENANTRY_CONCURRENCY", "4")
-            .env("TENANTRY_WAIT_DATABASE_SECS", "180")
-            .env("TENANTRY_WAIT_APPLICATION_SECS", "120")
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::piped());
-        if let Some(k) = kubeconfig {
-            cmd.env("TENANTRY_KUBECONFIG", k);
-        }
-        let mut child = cmd.spawn().unwrap();
-        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        let base = loop {
-            let line = lines
-                .next()
-                .expect("the console prints its address")
-                .unwrap();
-            if let Some(url) = line.strip_prefix("Tenantry console: ") {
-                break url.trim().to_string();
-            }
-        };
-        std::thread::spawn(move || for _ in lines {});
-        Console { child, base }
+/// A console with the replicas' settings.
+fn replica(db_url: &str, kubeconfig: Option<&str>) -> Console {
+    let lease = LEASE_SECS.to_string();
+    let mut env = vec![
+        ("TENANTRY_LEASE_SECS", lease.as_str()),
+        ("TENANTRY_SECRET_KEY", "replica test secret key"),
+        ("TENANTRY_CONCURRENCY", "4"),
+        ("TENANTRY_WAIT_DATABASE_SECS", "180"),
+        ("TENANTRY_WAIT_APPLICATION_SECS", "120"),
+    ];
+    if let Some(k) = kubeconfig {
+        env.push(("TENANTRY_KUBECONFIG", k));
     }
-
-    /// Whether `owner` (a run owner, `host/pid/boot`) is this process.
-    fn owns(&self, owner: &Option<String>) -> bool {
-        owner
-            .as_deref()
-            .is_some_and(|o| o.split('/').nth(1) == Some(&self.child.id().to_string()))
-    }
-
-    async fn admin(&self) -> reqwest::Client {
-        let mut headers = reqwest::header::HeaderMap::new();
-        headers.insert(reqwest::header::ORIGIN, self.base.parse().unwrap());
-        let client = reqwest::Client::builder()
-            .cookie_store(true)
-            .default_headers(headers)
-            .build()
-            .unwrap();
-        let res = client
-            .post(format!("{}/api/login", self.base))
-            .form(&[("username", "admin"), ("password", ADMIN_PASSWORD)])
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 200);
-        client
-    }
-
-    async fn call<T: serde::de::DeserializeOwned>(
-        &self,
-        client: &reqwest::Client,
-        f: &str,
-        form: &[(&str, &str)],
-    ) -> T {
-        let res = client
-            .post(format!("{}/api/{f}", self.base))
-            .form(form)
-            .send()
-            .await
-            .unwrap();
-        let (status, body) = (res.status(), res.text().await.unwrap());
-        assert!(status.is_success(), "{f}: {status} {body}");
-        serde_json::from_str(&body).unwrap()
-    }
+    Console::start(db_url, &env)
 }
 
 async fn all_runs(store: &Store, ids: &[i64]) -> Vec<RunDto> {
@@ -144,9 +80,9 @@ async fn three_replicas_share_the_runs_and_survive_one_being_killed() {
         None,
     );
     let consoles = [
-        Console::start(&db.url, Some(&kubeconfig)),
-        Console::start(&db.url, Some(&kubeconfig)),
-        Console::start(&db.url, Some(&kubeconfig)),
+        replica(&db.url, Some(&kubeconfig)),
+        replica(&db.url, Some(&kubeconfig)),
+        replica(&db.url, Some(&kubeconfig)),
     ];
     let clients = [
         consoles[0].admin().await,
@@ -242,8 +178,7 @@ async fn three_replicas_share_the_runs_and_survive_one_being_killed() {
         tokio::time::sleep(Duration::from_millis(300)).await;
     };
     let mut victim = consoles;
-    victim[2].child.kill().unwrap();
-    victim[2].child.wait().unwrap();
+    victim[2].kill();
     let killed_at = store.database_now().await.unwrap();
     gate.store(true, Ordering::SeqCst);
 
@@ -291,7 +226,7 @@ async fn three_replicas_share_the_runs_and_survive_one_being_killed() {
     }
 
     // Every attempt recorded with its process; none of a run overlap.
-    let pids: Vec<String> = victim.iter().map(|c| c.child.id().to_string()).collect();
+    let pids: Vec<String> = victim.iter().map(|c| c.pid().to_string()).collect();
     for r in &done {
         let mut attempts: Vec<_> = r.steps.iter().flat_map(|s| s.history.clone()).collect();
         assert!(!attempts.is_empty());
@@ -365,7 +300,7 @@ async fn three_replicas_share_the_runs_and_survive_one_being_killed() {
 
     for c in victim.iter_mut().take(2) {
         // SIGTERM: a rolling update's stop, which lets runs and the lead go.
-        let _ = Command::new("kill").arg(c.child.id().to_string()).status();
+        let _ = Command::new("kill").arg(c.pid().to_string()).status();
         c.child.wait().unwrap();
     }
     let ids: Vec<String> = (0..TENANTS).map(|i| format!("{prefix}-{i}")).collect();
@@ -383,7 +318,7 @@ async fn three_replicas_share_the_runs_and_survive_one_being_killed() {
 #[tokio::test]
 async fn a_second_console_on_one_sqlite_file_is_refused() {
     let db = TestDb::sqlite();
-    let mut first = Console::start(&db.url, None);
+    let mut first = replica(&db.url, None);
     let second = Command::new(env!("CARGO_BIN_EXE_tenantry"))
         .args(["serve", "--listen", "127.0.0.1:0"])
         .env("TENANTRY_DATABASE_URL", &db.url)
@@ -407,8 +342,7 @@ async fn a_second_console_on_one_sqlite_file_is_refused() {
         String::from_utf8_lossy(&staff.stderr)
     );
     assert!(String::from_utf8_lossy(&staff.stdout).contains("admin"));
-    first.child.kill().unwrap();
-    first.child.wait().unwrap();
+    first.kill();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -419,7 +353,7 @@ async fn a_notification_queued_when_the_console_is_killed_goes_out_after_restart
     let kubeconfig = std::env::var("TENANTRY_TEST_KUBECONFIG").unwrap();
     let hook = common::receivers::WebhookReceiver::start().await;
     let db = TestDb::sqlite();
-    let mut console = Console::start(&db.url, Some(&kubeconfig));
+    let mut console = replica(&db.url, Some(&kubeconfig));
     let admin = console.admin().await;
     let _: app::dto::SavedChannel = console
         .call(
@@ -483,15 +417,14 @@ async fn a_notification_queued_when_the_console_is_killed_goes_out_after_restart
         tokio::time::sleep(Duration::from_millis(100)).await;
     };
     assert!(hook.deliveries().is_empty(), "still in its group window");
-    console.child.kill().unwrap();
-    console.child.wait().unwrap();
+    console.kill();
     tokio::time::sleep(Duration::from_secs(5)).await;
     assert!(
         hook.deliveries().is_empty(),
         "nobody sends while the console is down"
     );
 
-    let mut again = Console::start(&db.url, Some(&kubeconfig));
+    let mut again = replica(&db.url, Some(&kubeconfig));
     let d = hook
         .wait_for("after the restart", |d| {
             d.json["alerts"]
@@ -502,8 +435,7 @@ async fn a_notification_queued_when_the_console_is_killed_goes_out_after_restart
     assert_eq!(d.json["type"], "alert.firing");
     tokio::time::sleep(Duration::from_secs(1)).await;
     assert_eq!(hook.deliveries().len(), 1, "delivered once");
-    again.child.kill().unwrap();
-    again.child.wait().unwrap();
+    again.kill();
     store.close().await;
     namespaces
         .delete(&format!("tenant-{id}"), &Default::default())

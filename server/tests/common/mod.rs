@@ -3,6 +3,7 @@
 #![allow(dead_code)] // each test binary uses a different part of the fixtures
 
 pub mod cluster;
+pub mod process;
 pub mod receivers;
 pub mod sse;
 pub mod stats;
