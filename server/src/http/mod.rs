@@ -143,6 +143,14 @@ pub async fn serve(
         shutdown.await;
         hub.close();
     };
+    // Answers go out as they are written: without TCP_NODELAY a response
+    // written in pieces (headers, then the streamed page) waits for the
+    // client's delayed ACK, about 40 ms per request.
+    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::debug!(error = %e, "could not set TCP_NODELAY");
+        }
+    });
     axum::serve(
         listener,
         router(state, opts).into_make_service_with_connect_info::<SocketAddr>(),
