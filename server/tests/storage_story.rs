@@ -6,7 +6,7 @@
 mod common;
 
 use app::domain::tenant_rules::ValidTenantFields;
-use app::dto::{Role, TemplateForm, TenantQuery, TenantSort, TenantState};
+use app::dto::{Health, Role, TemplateForm, TenantQuery, TenantSort, TenantState};
 use common::TestDb;
 use server::error::ServerError;
 use server::store::{AuditEntry, NewTenantRecord, PasswordKind, Store};
@@ -214,6 +214,91 @@ async fn story(url: &str) {
             .total,
         4
     );
+
+    // Health as the leader records it: stored once per move (the same
+    // health again writes no history), and filtered on like any column.
+    let critical = |h: Health| TenantQuery {
+        health: Some(h),
+        ..Default::default()
+    };
+    assert_eq!(
+        store
+            .list_tenants(&critical(Health::Critical))
+            .await
+            .unwrap()
+            .total,
+        0
+    );
+    assert!(store
+        .record_health(
+            "tenant-0-abc",
+            Health::Critical,
+            Some("api: 0/2 ready"),
+            1_000
+        )
+        .await
+        .unwrap());
+    assert!(!store
+        .record_health(
+            "tenant-0-abc",
+            Health::Critical,
+            Some("api: 0/2 ready"),
+            2_000
+        )
+        .await
+        .unwrap());
+    let found = store
+        .list_tenants(&critical(Health::Critical))
+        .await
+        .unwrap();
+    assert_eq!(found.total, 1);
+    assert_eq!(found.items[0].id, "tenant-0-abc");
+    assert_eq!(store.health_history("tenant-0-abc").await.unwrap().len(), 1);
+    assert!(store
+        .record_health("tenant-0-abc", Health::Healthy, None, 3_000)
+        .await
+        .unwrap());
+    let history = store.health_history("tenant-0-abc").await.unwrap();
+    assert_eq!(
+        history.iter().map(|h| h.health).collect::<Vec<_>>(),
+        [Health::Healthy, Health::Critical]
+    );
+    let both = TenantQuery {
+        health: Some(Health::Healthy),
+        template_id: Some(pro.id),
+        q: "acme".into(),
+        ..Default::default()
+    };
+    assert_eq!(store.list_tenants(&both).await.unwrap().total, 1);
+    // Each sort orders the whole list, both ways, ties broken the same.
+    for sort in TenantSort::ALL {
+        let asc: Vec<String> = store
+            .list_tenants(&TenantQuery {
+                sort,
+                desc: false,
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .items
+            .into_iter()
+            .map(|t| t.id)
+            .collect();
+        let mut desc: Vec<String> = store
+            .list_tenants(&TenantQuery {
+                sort,
+                desc: true,
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .items
+            .into_iter()
+            .map(|t| t.id)
+            .collect();
+        desc.reverse();
+        assert_eq!((asc.len(), &asc), (4, &desc), "{sort:?}");
+    }
 
     // A template in use cannot be deleted; the message names its tenants.
     let err = store

@@ -49,7 +49,7 @@ pub fn spawn_state_follower(monitor: &Monitor, store: Store, leader: Leadership)
                     if !leader.is_leader() {
                         continue;
                     }
-                    for s in index.snapshots() {
+                    for s in index.snapshots(None) {
                         if let Some(h) = s.health {
                             let _ = record(
                                 &store,
@@ -70,7 +70,7 @@ async fn record(
     (tenant, from, to, reason, at): (&str, Option<Health>, Health, Option<&str>, i64),
 ) -> crate::error::Result<()> {
     if from != Some(to) {
-        store.add_health_history(tenant, to, reason, at).await?;
+        store.record_health(tenant, to, reason, at).await?;
     }
     if let Some(state) = state_for(to) {
         let live = [TenantState::Active, TenantState::Degraded];

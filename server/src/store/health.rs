@@ -9,23 +9,38 @@ use crate::error::Result;
 pub const HISTORY_SHOWN: i64 = 50;
 
 impl Store {
-    pub async fn add_health_history(
+    /// Records a tenant's health as the index now derives it: stored on
+    /// the tenant (what the health filter of the list reads) and, when it
+    /// moved, kept in the history. Returns whether it moved; the same
+    /// health again (a restart, a second replica) writes nothing.
+    pub async fn record_health(
         &self,
         tenant: &str,
         health: Health,
         reason: Option<&str>,
         at: i64,
-    ) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO health_history (tenant_id, at, health, reason) VALUES ($1, $2, $3, $4)",
-        )
-        .bind(tenant)
-        .bind(at)
-        .bind(health.as_str())
-        .bind(reason)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
+    ) -> Result<bool> {
+        let mut tx = self.begin().await?;
+        let moved = sqlx::query("UPDATE tenants SET health = $2 WHERE id = $1 AND health <> $2")
+            .bind(tenant)
+            .bind(health.as_str())
+            .execute(&mut *tx)
+            .await?
+            .rows_affected()
+            > 0;
+        if moved {
+            sqlx::query(
+                "INSERT INTO health_history (tenant_id, at, health, reason) VALUES ($1, $2, $3, $4)",
+            )
+            .bind(tenant)
+            .bind(at)
+            .bind(health.as_str())
+            .bind(reason)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(moved)
     }
 
     /// A tenant's latest health transitions, newest first.

@@ -296,6 +296,14 @@ fn prepare_sqlite_url(url: &str) -> Result<String> {
 }
 
 /// Escapes `%`, `_` and `\` so user text matches literally inside LIKE.
+/// "$start, $start+1, …": `n` numbered placeholders for an IN list.
+pub(crate) fn placeholders(start: usize, n: usize) -> String {
+    (start..start + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 pub(crate) fn like_pattern(text: &str) -> String {
     let mut out = String::from("%");
     for c in text.to_lowercase().chars() {
