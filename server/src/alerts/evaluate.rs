@@ -1,10 +1,15 @@
-//! The alert evaluator, run by the leader alone: whenever the cluster index
-//! tells a change (and every few seconds, for `for` durations and run
-//! times), it works out which conditions hold under the effective rules and
-//! moves each alert on: open it pending, fire it once its `for` has passed,
+//! The alert evaluator, run by the leader alone. A change the cluster
+//! index tells, or a run or tenant written, makes the tenants it touched
+//! *dirty*; every few seconds (and a quarter second after a burst of
+//! changes) the dirty tenants are evaluated together with the few whose
+//! alerts can move with time alone (open alerts, open runs, recent
+//! restarts), so the cost follows what changed, not the fleet. Every few
+//! minutes, and after missed changes, every tenant is evaluated. Each pass
+//! works out which conditions hold under the effective rules and moves
+//! each alert on: open it pending, fire it once its `for` has passed,
 //! resolve it when its condition clears, repeat what stays firing.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
 
 use app::domain::alerts::{
@@ -17,10 +22,18 @@ use app::dto::{Operation, RuleId, RuleSettings, RunState, TenantState};
 use crate::error::Result;
 use crate::monitoring::{ClusterIndex, IndexChange};
 use crate::provisioning::EngineSlot;
-use crate::store::{OpenAlert, Store};
+use crate::store::{Change, OpenAlert, Store};
+use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 
 /// How often conditions are looked at even when nothing changed.
 pub const EVALUATE_EVERY: Duration = Duration::from_secs(5);
+/// How often every tenant is evaluated (certificate expiry moves with the
+/// calendar, not with changes).
+const EVALUATE_ALL_EVERY: Duration = Duration::from_secs(300);
+/// Beyond this many tenants a scoped pass evaluates every tenant instead.
+const MAX_SCOPE: usize = 500;
+/// How long the run-time limits (from the last 100 runs) are reused.
+const LIMITS_FOR: Duration = Duration::from_secs(60);
 /// How often the API server is asked whether it answers.
 const PROBE_EVERY: Duration = Duration::from_secs(15);
 /// Completed runs per operation the run-time limit is computed from.
@@ -60,6 +73,7 @@ pub struct Evaluator {
     engine: EngineSlot,
     cluster_configured: bool,
     probed: Option<(Instant, Option<String>)>,
+    limits: Option<(Instant, HashMap<Operation, i64>)>,
 }
 
 impl Evaluator {
@@ -75,6 +89,7 @@ impl Evaluator {
             engine,
             cluster_configured,
             probed: None,
+            limits: None,
         }
     }
 
@@ -102,20 +117,14 @@ impl Evaluator {
         now
     }
 
-    /// One round: every condition that holds, and what it means for each
-    /// alert. Returns the conditions found (for tests and benchmarks).
-    pub async fn evaluate(&mut self) -> Result<Vec<Condition>> {
-        let rules = Rules::load(&self.store).await?;
-        let templates: HashMap<String, i64> =
-            self.store.tenant_templates().await?.into_iter().collect();
-        let latest: HashMap<String, crate::store::LatestRun> = self
-            .store
-            .latest_runs()
-            .await?
-            .into_iter()
-            .map(|r| (r.tenant_id.clone(), r))
-            .collect();
-        let mut limits: HashMap<Operation, i64> = HashMap::new();
+    /// The run-time limit per operation, computed again every minute.
+    async fn run_limits(&mut self) -> Result<HashMap<Operation, i64>> {
+        if let Some((at, limits)) = &self.limits {
+            if at.elapsed() < LIMITS_FOR {
+                return Ok(limits.clone());
+            }
+        }
+        let mut limits = HashMap::new();
         for op in Operation::ALL {
             let floor = 30 * 60_000;
             limits.insert(
@@ -123,9 +132,52 @@ impl Evaluator {
                 run_time_limit(&self.store.run_durations(*op, RUN_HISTORY).await?, floor),
             );
         }
+        self.limits = Some((Instant::now(), limits.clone()));
+        Ok(limits)
+    }
+
+    /// One pass over every tenant. Returns the conditions found (for tests
+    /// and benchmarks).
+    pub async fn evaluate(&mut self) -> Result<Vec<Condition>> {
+        self.evaluate_scope(None).await
+    }
+
+    /// The tenants whose alerts can move with time alone, plus `dirty`.
+    pub async fn scope_with(&self, dirty: HashSet<String>) -> Result<HashSet<String>> {
+        let mut scope = dirty;
+        for a in self.store.open_alerts().await? {
+            scope.extend(a.tenant_id);
+        }
+        scope.extend(self.store.tenants_with_open_runs().await?);
+        scope.extend(self.index.restarting());
+        Ok(scope)
+    }
+
+    /// One pass over the tenants in `scope` (every tenant when `None`), and
+    /// the console-wide rules.
+    pub async fn evaluate_scope(
+        &mut self,
+        scope: Option<&HashSet<String>>,
+    ) -> Result<Vec<Condition>> {
+        let ids: Option<Vec<String>> = scope.map(|s| s.iter().cloned().collect());
+        let rules = Rules::load(&self.store).await?;
+        let templates: HashMap<String, i64> = self
+            .store
+            .tenant_templates(ids.as_deref())
+            .await?
+            .into_iter()
+            .collect();
+        let latest: HashMap<String, crate::store::LatestRun> = self
+            .store
+            .latest_runs(ids.as_deref())
+            .await?
+            .into_iter()
+            .map(|r| (r.tenant_id.clone(), r))
+            .collect();
+        let limits = self.run_limits().await?;
         let now = crate::store::now_ms();
         let mut conditions = vec![];
-        for s in self.index.snapshots() {
+        for s in self.index.snapshots(scope) {
             let template = templates.get(&s.id).copied();
             let settings = |rule: RuleId| rules.for_tenant(&s.id, template, rule);
             let run = latest.get(&s.id);
@@ -178,22 +230,30 @@ impl Evaluator {
             }
             None => info(c.rule).defaults.for_secs,
         };
-        self.reconcile(&conditions, &for_secs, now).await?;
+        self.reconcile(&conditions, scope, &for_secs, now).await?;
         self.store.enqueue_repeats().await?;
         Ok(conditions)
     }
 
+    /// Moves the alerts of the tenants in `scope` (and the console-wide
+    /// ones) on, given the conditions that hold for them.
     async fn reconcile(
         &self,
         conditions: &[Condition],
+        scope: Option<&HashSet<String>>,
         for_secs: &(dyn Fn(&Condition) -> i64 + Sync),
         now: i64,
     ) -> Result<()> {
+        let in_scope = |a: &OpenAlert| match (&a.tenant_id, scope) {
+            (Some(t), Some(s)) => s.contains(t),
+            _ => true,
+        };
         let open: HashMap<String, OpenAlert> = self
             .store
             .open_alerts()
             .await?
             .into_iter()
+            .filter(in_scope)
             .map(|a| (a.fingerprint.clone(), a))
             .collect();
         for c in conditions {
@@ -237,39 +297,96 @@ impl Evaluator {
     }
 }
 
-/// Runs the evaluator while this replica leads: on the index's changes
-/// (gathered for a quarter second), on runs ending, and every few seconds.
+/// Runs the evaluator while this replica leads: dirty tenants a quarter
+/// second after the changes that touched them (health at once), the
+/// time-bound ones every few seconds, every tenant every few minutes.
 pub fn spawn_evaluator(mut evaluator: Evaluator, leader: crate::replicas::Leadership) {
     let mut changes = evaluator.index.subscribe();
     let mut writes = evaluator.store.changes();
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(EVALUATE_EVERY);
+        let mut dirty: HashSet<String> = HashSet::new();
+        // When every tenant was last evaluated by this replica as leader.
+        let mut all_at: Option<Instant> = None;
         loop {
+            let mut missed = false;
             tokio::select! {
                 _ = tick.tick() => {}
                 got = changes.recv() => {
-                    if matches!(got, Err(tokio::sync::broadcast::error::RecvError::Closed)) {
-                        return;
-                    }
-                    if matches!(got, Ok(IndexChange::Object { .. })) {
-                        // Health changes matter at once; object churn can wait
-                        // a moment to be gathered.
+                    let gather = matches!(got, Ok(IndexChange::Object { .. }));
+                    let mut next = Some(got);
+                    if gather {
+                        // Object churn comes in bursts: gather it a moment.
                         tokio::time::sleep(Duration::from_millis(250)).await;
                     }
-                    while changes.try_recv().is_ok() {}
+                    while let Some(got) = next {
+                        match got {
+                            Ok(IndexChange::Object { tenant, .. })
+                            | Ok(IndexChange::Health { tenant, .. }) => {
+                                dirty.insert(tenant);
+                            }
+                            Ok(IndexChange::Watch { .. }) => {}
+                            Err(RecvError::Lagged(_)) => missed = true,
+                            Err(RecvError::Closed) => return,
+                        }
+                        next = match changes.try_recv() {
+                            Ok(c) => Some(Ok(c)),
+                            Err(TryRecvError::Lagged(n)) => Some(Err(RecvError::Lagged(n))),
+                            Err(_) => None,
+                        };
+                    }
                 }
                 got = writes.recv() => {
-                    if !matches!(got, Ok(crate::store::Change::Run(_)) | Err(_)) {
-                        continue;
+                    let mut next = Some(got);
+                    while let Some(got) = next {
+                        match got {
+                            Ok(Change::Run(run)) => {
+                                if let Ok(Some(t)) = evaluator.store.run_tenant(run).await {
+                                    dirty.insert(t);
+                                }
+                            }
+                            Ok(Change::Tenant(t)) => {
+                                dirty.insert(t);
+                            }
+                            Ok(Change::Resync) | Err(RecvError::Lagged(_)) => missed = true,
+                            Ok(Change::Alert(_)) => {}
+                            Err(RecvError::Closed) => return,
+                        }
+                        next = writes.try_recv().ok().map(Ok);
                     }
-                    while writes.try_recv().is_ok() {}
                 }
             }
             if !leader.is_leader() {
+                dirty.clear();
+                all_at = None;
                 continue;
             }
-            if let Err(e) = evaluator.evaluate().await {
-                tracing::warn!(error = %e, "alert evaluation failed; trying again shortly");
+            let everything = missed
+                || dirty.len() > MAX_SCOPE
+                || all_at.is_none_or(|t| t.elapsed() >= EVALUATE_ALL_EVERY);
+            let started = Instant::now();
+            let done = if everything {
+                all_at = Some(Instant::now());
+                evaluator.evaluate_scope(None).await.map(|_| None)
+            } else {
+                match evaluator.scope_with(std::mem::take(&mut dirty)).await {
+                    Ok(scope) => evaluator
+                        .evaluate_scope(Some(&scope))
+                        .await
+                        .map(|_| Some(scope.len())),
+                    Err(e) => Err(e),
+                }
+            };
+            dirty.clear();
+            match done {
+                Ok(tenants) => tracing::debug!(
+                    tenants = tenants.map_or_else(|| "all".to_string(), |n| n.to_string()),
+                    micros = started.elapsed().as_micros() as u64,
+                    "alert rules evaluated"
+                ),
+                Err(e) => {
+                    tracing::warn!(error = %e, "alert evaluation failed; trying again shortly")
+                }
             }
         }
     });

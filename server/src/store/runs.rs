@@ -6,7 +6,7 @@ use app::dto::{
     StepState, TenantState,
 };
 
-use super::{now_ms, AuditEntry, Change, Store};
+use super::{now_ms, placeholders, AuditEntry, Change, Store};
 use crate::error::{Result, ServerError};
 
 #[derive(sqlx::FromRow)]
@@ -477,8 +477,8 @@ pub struct LatestRun {
 }
 
 impl Store {
-    /// Every tenant's latest run.
-    pub async fn latest_runs(&self) -> Result<Vec<LatestRun>> {
+    /// The latest run of every tenant, or of the tenants in `scope`.
+    pub async fn latest_runs(&self, scope: Option<&[String]>) -> Result<Vec<LatestRun>> {
         type Row = (
             String,
             i64,
@@ -488,15 +488,23 @@ impl Store {
             Option<String>,
             Option<String>,
         );
-        let rows = sqlx::query_as::<_, Row>(
+        let only = match scope {
+            Some([]) => return Ok(vec![]),
+            Some(ids) => format!("WHERE tenant_id IN ({})", placeholders(1, ids.len())),
+            None => String::new(),
+        };
+        let sql = format!(
             "SELECT r.tenant_id, r.id, r.operation, r.state, r.started_at, \
              (SELECT s.name FROM provisioning_steps s WHERE s.run_id = r.id AND s.state = 'failed' LIMIT 1), \
              (SELECT s.last_error FROM provisioning_steps s WHERE s.run_id = r.id AND s.state = 'failed' LIMIT 1) \
              FROM provisioning_runs r \
-             WHERE r.id = (SELECT MAX(x.id) FROM provisioning_runs x WHERE x.tenant_id = r.tenant_id)",
-        )
-        .fetch_all(&self.pool)
-        .await?;
+             WHERE r.id IN (SELECT MAX(id) FROM provisioning_runs {only} GROUP BY tenant_id)"
+        );
+        let mut query = sqlx::query_as::<_, Row>(&sql);
+        for id in scope.unwrap_or_default() {
+            query = query.bind(id.clone());
+        }
+        let rows = query.fetch_all(&self.pool).await?;
         Ok(rows
             .into_iter()
             .map(
@@ -512,6 +520,27 @@ impl Store {
             .collect())
     }
 
+    /// Tenants with a run pending or running.
+    pub async fn tenants_with_open_runs(&self) -> Result<Vec<String>> {
+        Ok(sqlx::query_scalar::<_, String>(
+            "SELECT DISTINCT tenant_id FROM provisioning_runs WHERE state IN ('pending', 'running')",
+        )
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// The tenant a run belongs to.
+    pub async fn run_tenant(&self, run: i64) -> Result<Option<String>> {
+        Ok(
+            sqlx::query_scalar::<_, String>(
+                "SELECT tenant_id FROM provisioning_runs WHERE id = $1",
+            )
+            .bind(run)
+            .fetch_optional(&self.pool)
+            .await?,
+        )
+    }
+
     /// How long the last `limit` completed runs of `op` took (ms).
     pub async fn run_durations(&self, op: Operation, limit: i64) -> Result<Vec<i64>> {
         Ok(sqlx::query_scalar::<_, i64>(
@@ -525,12 +554,21 @@ impl Store {
         .await?)
     }
 
-    /// (tenant, template) of every tenant, for routing and rule overrides.
-    pub async fn tenant_templates(&self) -> Result<Vec<(String, i64)>> {
-        Ok(
-            sqlx::query_as::<_, (String, i64)>("SELECT id, template_id FROM tenants")
-                .fetch_all(&self.pool)
-                .await?,
-        )
+    /// (tenant, template) of every tenant or of those in `scope`, for
+    /// routing and rule overrides.
+    pub async fn tenant_templates(&self, scope: Option<&[String]>) -> Result<Vec<(String, i64)>> {
+        let sql = match scope {
+            Some([]) => return Ok(vec![]),
+            Some(ids) => format!(
+                "SELECT id, template_id FROM tenants WHERE id IN ({})",
+                placeholders(1, ids.len())
+            ),
+            None => "SELECT id, template_id FROM tenants".to_string(),
+        };
+        let mut query = sqlx::query_as::<_, (String, i64)>(&sql);
+        for id in scope.unwrap_or_default() {
+            query = query.bind(id.clone());
+        }
+        Ok(query.fetch_all(&self.pool).await?)
     }
 }
