@@ -142,7 +142,13 @@ async fn main() {
         poll_every: Duration::from_millis(200),
         ..RunnerOptions::default()
     };
-    let runner = Runner::new(store.clone(), cl.clone(), settings.clone(), opts);
+    let runner = Runner::new(
+        store.clone(),
+        cl.clone(),
+        server::monitoring::watched_index(&cl.client),
+        settings.clone(),
+        opts,
+    );
     let names: Vec<&str> = plan(Operation::Provision, &Default::default())
         .iter()
         .map(|s| s.name())

@@ -27,9 +27,6 @@ pub enum ServerError {
     KubeOn { what: String, source: kube::Error },
     #[error("{0}")]
     Wait(String),
-    /// A watch ended early; transient.
-    #[error("{0}")]
-    WatchLost(String),
     /// The cluster is not ready for this yet (a namespace still going); transient.
     #[error("{0}")]
     NotYet(String),
@@ -64,7 +61,6 @@ impl ServerError {
             ServerError::App(_) => "app",
             ServerError::Kube(_) | ServerError::KubeOn { .. } => "kube",
             ServerError::Wait(_) => "wait",
-            ServerError::WatchLost(_) => "watch_lost",
             ServerError::NotYet(_) => "not_yet",
             ServerError::NotOurs(_) => "not_ours",
             ServerError::LeaseLost(_) => "lease_lost",
@@ -87,7 +83,7 @@ impl ServerError {
     pub fn is_transient(&self) -> bool {
         let kube_err = match self {
             ServerError::Kube(e) | ServerError::KubeOn { source: e, .. } => e,
-            ServerError::Db(_) | ServerError::WatchLost(_) | ServerError::NotYet(_) => return true,
+            ServerError::Db(_) | ServerError::NotYet(_) => return true,
             _ => return false,
         };
         match kube_err {

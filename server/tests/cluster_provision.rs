@@ -12,15 +12,13 @@ use common::cluster::{component, test_cluster, unique_id, FakeKubelet, PodFate};
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::{ConfigMap, Namespace, ResourceQuota, Secret};
 use kube::api::{Api, Patch, PatchParams, PostParams};
-use server::cluster::{
-    apply_all, delete_namespace, ensure_tenant_secrets, wait_deployment_ready, wait_job_complete,
-    TenantNamespace,
-};
+use server::cluster::{apply_all, delete_namespace, ensure_tenant_secrets, TenantNamespace};
 use server::error::ServerError;
 use server::manifests::{
     migration_job, namespace_of, render, Manifest, RenderSettings, TenantInput, DB_SECRET,
     MANAGED_BY, TENANT_LABEL,
 };
+use server::monitoring::{watched_index, ClusterIndex, Target};
 use server::store::seed_templates;
 
 const WAIT: Duration = Duration::from_secs(60);
@@ -40,6 +38,23 @@ fn ours<'a>(id: &'a str, ns: &'a str) -> TenantNamespace<'a> {
         tenant: id,
         uid: None,
     }
+}
+
+/// Waits as a step does: from the cluster index, `component`'s pods
+/// explaining a timeout.
+async fn ready(
+    client: &kube::Client,
+    index: &ClusterIndex,
+    (id, ns): (&str, &str),
+    target: Target<'_>,
+    timeout: Duration,
+) -> Result<(), ServerError> {
+    let component = match target {
+        Target::Job(_) => "migration",
+        Target::Deployment(name) => name,
+        _ => "database",
+    };
+    server::cluster::wait_ready(client, index, (id, ns), target, component, timeout).await
 }
 
 fn manifests(
@@ -85,12 +100,16 @@ async fn provisioned_objects_converge_and_reapply_changes_nothing() {
     let made = ensure_tenant_secrets(&client, &objects).await.unwrap();
     assert!(made.iter().all(|(_, created)| *created), "{made:?}");
 
+    let index = watched_index(&client);
+    let at = (id.as_str(), ns.as_str());
     let job = migration_job(&objects).unwrap().name.clone();
-    wait_job_complete(&client, &ns, &job, WAIT).await.unwrap();
-    wait_deployment_ready(&client, &ns, "api", WAIT)
+    ready(&client, &index, at, Target::Job(&job), WAIT)
         .await
         .unwrap();
-    wait_deployment_ready(&client, &ns, "web", WAIT)
+    ready(&client, &index, at, Target::Deployment("api"), WAIT)
+        .await
+        .unwrap();
+    ready(&client, &index, at, Target::Deployment("web"), WAIT)
         .await
         .unwrap();
 
@@ -142,22 +161,45 @@ async fn provisioned_objects_converge_and_reapply_changes_nothing() {
     apply_all(&client, &upgraded).await.unwrap();
     let new_job = migration_job(&upgraded).unwrap().name.clone();
     assert_ne!(new_job, job, "a changed tier runs a new migration Job");
-    wait_job_complete(&client, &ns, &new_job, WAIT)
+    ready(&client, &index, at, Target::Job(&new_job), WAIT)
         .await
         .unwrap();
-    wait_deployment_ready(&client, &ns, "api", WAIT)
+    ready(&client, &index, at, Target::Deployment("api"), WAIT)
         .await
         .unwrap();
-    assert_eq!(
-        deployments
-            .get("api")
-            .await
-            .unwrap()
-            .status
-            .unwrap()
-            .ready_replicas,
-        Some(3)
-    );
+    // Ready means three ready pods of the new template (the Deployment's
+    // status may say so a moment later).
+    let api = deployments.get("api").await.unwrap();
+    assert_eq!(api.spec.unwrap().replicas, Some(3));
+    let pods: Api<k8s_openapi::api::core::v1::Pod> = Api::namespaced(client.clone(), &ns);
+    let revision = api.metadata.annotations.unwrap()["deployment.kubernetes.io/revision"].clone();
+    let current = Api::<k8s_openapi::api::apps::v1::ReplicaSet>::namespaced(client.clone(), &ns)
+        .list(&Default::default())
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .find(|rs| {
+            rs.metadata.annotations.as_ref().unwrap()["deployment.kubernetes.io/revision"]
+                == revision
+        })
+        .unwrap();
+    let hash = current.metadata.labels.unwrap()["pod-template-hash"].clone();
+    let ready_pods = pods
+        .list(&kube::api::ListParams::default().labels(&format!("pod-template-hash={hash}")))
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .filter(|p| {
+            p.metadata.deletion_timestamp.is_none()
+                && p.status
+                    .as_ref()
+                    .and_then(|s| s.conditions.as_ref())
+                    .is_some_and(|c| c.iter().any(|c| c.type_ == "Ready" && c.status == "True"))
+        })
+        .count();
+    assert_eq!(ready_pods, 3);
     assert_eq!(
         quota
             .get("tenant-quota")
@@ -199,13 +241,21 @@ async fn crash_looping_pods_are_reported_with_their_reason() {
     });
     apply_all(&client, &objects).await.unwrap();
     ensure_tenant_secrets(&client, &objects).await.unwrap();
-    wait_deployment_ready(&client, &ns, "web", WAIT)
+    let index = watched_index(&client);
+    let at = (id.as_str(), ns.as_str());
+    ready(&client, &index, at, Target::Deployment("web"), WAIT)
         .await
         .unwrap();
-    let err = wait_deployment_ready(&client, &ns, "api", Duration::from_secs(8))
-        .await
-        .unwrap_err()
-        .to_string();
+    let err = ready(
+        &client,
+        &index,
+        at,
+        Target::Deployment("api"),
+        Duration::from_secs(8),
+    )
+    .await
+    .unwrap_err()
+    .to_string();
     assert!(
         err.contains("Deployment")
             && err.contains("/api")

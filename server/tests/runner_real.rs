@@ -88,6 +88,7 @@ async fn provision_completes_then_deprovision_removes_everything() {
     let runner = Runner::new(
         store.clone(),
         cluster.clone(),
+        server::monitoring::watched_index(&cluster.client),
         RenderSettings::default(),
         fast(),
     );
@@ -180,6 +181,7 @@ async fn a_crash_looping_database_fails_its_step_and_is_cleaned_up() {
     let runner = Runner::new(
         store.clone(),
         cluster.clone(),
+        server::monitoring::watched_index(&cluster.client),
         RenderSettings::default(),
         opts,
     );

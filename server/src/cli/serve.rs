@@ -90,9 +90,12 @@ pub async fn run_serve(store: Store, args: ServeArgs) -> Result<()> {
     let settings = args.engine.render_settings();
     settings.validate()?;
     let engine = EngineSlot::default();
+    let monitor = crate::monitoring::Monitor::start(engine.clone());
+    let index = std::sync::Arc::clone(monitor.index());
     let console = ConsoleService::with_engine(
         store.clone(),
         engine.clone(),
+        monitor,
         ConsoleOptions {
             settings: settings.clone(),
             throttle: ThrottlePolicy::default(),
@@ -111,7 +114,7 @@ pub async fn run_serve(store: Store, args: ServeArgs) -> Result<()> {
             store.clone(),
             args.engine.clone(),
             settings,
-            engine.clone(),
+            (engine.clone(), index),
         ));
     } else {
         tracing::info!(
@@ -161,7 +164,7 @@ async fn connect_engine(
     store: Store,
     args: EngineArgs,
     settings: RenderSettings,
-    slot: EngineSlot,
+    (slot, index): (EngineSlot, std::sync::Arc<crate::monitoring::ClusterIndex>),
 ) {
     let mut delay = Duration::from_secs(1);
     let cluster = loop {
@@ -183,6 +186,7 @@ async fn connect_engine(
     let runner = Runner::new(
         store.clone(),
         cluster.clone(),
+        index,
         settings.clone(),
         args.runner_options(),
     );

@@ -21,10 +21,7 @@ pub use apply::{apply_all, apply_manifest, delete_manifest, get_live};
 pub use discovery::discover;
 pub use secrets::{ensure_tenant_secrets, generate_secret, read_tenant_secrets};
 pub use teardown::{delete_namespace, force_delete_namespace, TeardownBlocked, TenantNamespace};
-pub use wait::{
-    wait_cnpg_ready, wait_deployment_ready, wait_job_complete, wait_job_complete_of,
-    wait_statefulset_ready,
-};
+pub use wait::{pod_problems, wait_ready};
 
 /// The one field manager of every server-side apply Tenantry makes.
 pub const FIELD_MANAGER: &str = "tenantry";

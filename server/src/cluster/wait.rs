@@ -1,6 +1,6 @@
-//! Waiting for readiness with watches (never polling): a Deployment whose
-//! ready replicas reach its desired count, a Job that completes. On timeout
-//! the error says what the pods are waiting on (CrashLoopBackOff, …).
+//! Waiting for readiness from the cluster index (never polling, no watch
+//! per object; see `monitoring::ready` for what counts as ready). On
+//! timeout the error says what the pods are waiting on (CrashLoopBackOff, …).
 
 use std::time::Duration;
 
@@ -8,23 +8,9 @@ use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
 use k8s_openapi::api::batch::v1::Job;
 use k8s_openapi::api::core::v1::Pod;
 use kube::api::{Api, ApiResource, DynamicObject, GroupVersionKind, ListParams};
-use kube::runtime::wait::await_condition;
 
 use crate::error::{Result, ServerError};
-
-fn deployment_ready(d: Option<&Deployment>) -> bool {
-    let Some(d) = d else { return false };
-    let want = d.spec.as_ref().and_then(|s| s.replicas).unwrap_or(1);
-    let Some(st) = d.status.as_ref() else {
-        return false;
-    };
-    let observed = st.observed_generation.unwrap_or(0) >= d.metadata.generation.unwrap_or(0);
-    // Rolled out: every pod is of the new template and ready, no old pod left.
-    observed
-        && st.updated_replicas.unwrap_or(0) == want
-        && st.ready_replicas.unwrap_or(0) == want
-        && st.replicas.unwrap_or(0) == want
-}
+use crate::monitoring::{ClusterIndex, Target, Verdict};
 
 /// What the pods of `component` are stuck on, e.g. "api-7d9-x: CrashLoopBackOff (back-off 5m0s …)".
 pub async fn pod_problems(client: &kube::Client, ns: &str, component: &str) -> Result<Vec<String>> {
@@ -71,157 +57,75 @@ pub async fn pod_problems(client: &kube::Client, ns: &str, component: &str) -> R
     Ok(out)
 }
 
-/// Waits until the Deployment is fully ready, or fails after `timeout` with
-/// the pods' reasons.
-pub async fn wait_deployment_ready(
-    client: &kube::Client,
-    ns: &str,
-    name: &str,
-    timeout: Duration,
-) -> Result<()> {
-    let api: Api<Deployment> = Api::namespaced(client.clone(), ns);
-    let what = format!("Deployment {ns}/{name}");
-    let cond = await_condition(api, name, deployment_ready);
-    wait_or_explain(client, ns, name, &what, "was not ready", timeout, cond).await?;
-    Ok(())
-}
-
-/// Waits until the migration Job succeeds; a Job that fails is reported at once.
-pub async fn wait_job_complete(
-    client: &kube::Client,
-    ns: &str,
-    name: &str,
-    timeout: Duration,
-) -> Result<()> {
-    wait_job_complete_of(client, ns, name, "migration", timeout).await
-}
-
-/// Waits until a Job whose pods are labelled `component` succeeds.
-pub async fn wait_job_complete_of(
-    client: &kube::Client,
-    ns: &str,
-    name: &str,
-    component: &str,
-    timeout: Duration,
-) -> Result<()> {
-    let api: Api<Job> = Api::namespaced(client.clone(), ns);
-    let finished = |j: Option<&Job>| {
-        j.and_then(|j| j.status.as_ref())
-            .and_then(|s| s.conditions.as_ref())
-            .is_some_and(|c| {
-                c.iter()
-                    .any(|c| (c.type_ == "Complete" || c.type_ == "Failed") && c.status == "True")
-            })
-    };
-    let what = format!("Job {ns}/{name}");
-    let cond = await_condition(api, name, finished);
-    let job = wait_or_explain(
-        client,
-        ns,
-        component,
-        &what,
-        "did not finish",
-        timeout,
-        cond,
-    )
-    .await?;
-    let failed = job
-        .and_then(|j| j.status)
-        .and_then(|s| s.conditions)
-        .and_then(|c| {
-            c.into_iter()
-                .find(|c| c.type_ == "Failed" && c.status == "True")
-        });
-    match failed {
-        Some(c) => Err(ServerError::Wait(format!(
-            "Job {ns}/{name} failed: {} {}",
-            c.reason.unwrap_or_default(),
-            c.message.unwrap_or_default()
-        ))),
-        None => Ok(()),
+/// What a wait names, its pods' component, and how it speaks of not done.
+fn describe(target: Target<'_>, ns: &str) -> (String, &'static str) {
+    match target {
+        Target::Deployment(n) => (format!("Deployment {ns}/{n}"), "was not ready"),
+        Target::StatefulSet(n) => (format!("StatefulSet {ns}/{n}"), "was not ready"),
+        Target::DbCluster(n) => (format!("Cluster {ns}/{n}"), "was not ready"),
+        Target::Job(n) => (format!("Job {ns}/{n}"), "did not finish"),
     }
 }
 
-/// Waits until the StatefulSet's replicas are all ready; on timeout, why not.
-pub async fn wait_statefulset_ready(
-    client: &kube::Client,
-    ns: &str,
-    name: &str,
-    timeout: Duration,
-) -> Result<()> {
-    let api: Api<StatefulSet> = Api::namespaced(client.clone(), ns);
-    let ready = |s: Option<&StatefulSet>| {
-        s.is_some_and(|s| {
-            let want = s.spec.as_ref().and_then(|sp| sp.replicas).unwrap_or(1);
-            s.status
-                .as_ref()
-                .is_some_and(|st| st.ready_replicas.unwrap_or(0) >= want)
-        })
-    };
-    wait_or_explain(
-        client,
-        ns,
-        "database",
-        &format!("StatefulSet {ns}/{name}"),
-        "was not ready",
-        timeout,
-        await_condition(api, name, ready),
-    )
-    .await
-    .map(|_| ())
+/// The generation the API server gave `target`'s newest spec (0 when it
+/// does not exist yet): one read, so the index is never trusted with an
+/// older spec than the one just applied.
+async fn live_generation(client: &kube::Client, ns: &str, target: Target<'_>) -> Result<i64> {
+    async fn of<K>(api: Api<K>, name: &str, what: String) -> Result<i64>
+    where
+        K: kube::Resource + Clone + serde::de::DeserializeOwned + std::fmt::Debug,
+    {
+        let found = api
+            .get_opt(name)
+            .await
+            .map_err(|e| ServerError::kube_on(&what, e))?;
+        Ok(found.and_then(|o| o.meta().generation).unwrap_or(0))
+    }
+    let (what, _) = describe(target, ns);
+    match target {
+        Target::Deployment(n) => {
+            of(Api::<Deployment>::namespaced(client.clone(), ns), n, what).await
+        }
+        Target::StatefulSet(n) => {
+            of(Api::<StatefulSet>::namespaced(client.clone(), ns), n, what).await
+        }
+        Target::Job(n) => of(Api::<Job>::namespaced(client.clone(), ns), n, what).await,
+        Target::DbCluster(n) => {
+            let ar = ApiResource::from_gvk_with_plural(
+                &GroupVersionKind::gvk("postgresql.cnpg.io", "v1", "Cluster"),
+                "clusters",
+            );
+            of(
+                Api::<DynamicObject>::namespaced_with(client.clone(), ns, &ar),
+                n,
+                what,
+            )
+            .await
+        }
+    }
 }
 
-/// Waits until a CloudNativePG Cluster reports all instances ready.
-pub async fn wait_cnpg_ready(
+/// Waits until `target` in the tenant's namespace is ready, as the cluster
+/// index sees it (no watch of its own), or fails after `timeout` with what
+/// the pods of `component` are waiting on. A Job that fails is reported at
+/// once.
+pub async fn wait_ready(
     client: &kube::Client,
-    ns: &str,
-    name: &str,
-    timeout: Duration,
-) -> Result<()> {
-    let ar = ApiResource::from_gvk_with_plural(
-        &GroupVersionKind::gvk("postgresql.cnpg.io", "v1", "Cluster"),
-        "clusters",
-    );
-    let api: Api<DynamicObject> = Api::namespaced_with(client.clone(), ns, &ar);
-    let ready = |c: Option<&DynamicObject>| {
-        c.is_some_and(|c| {
-            let want = c.data["spec"]["instances"].as_i64().unwrap_or(1);
-            c.data["status"]["readyInstances"].as_i64().unwrap_or(0) >= want
-        })
-    };
-    wait_or_explain(
-        client,
-        ns,
-        "database",
-        &format!("Cluster {ns}/{name}"),
-        "was not ready",
-        timeout,
-        await_condition(api, name, ready),
-    )
-    .await
-    .map(|_| ())
-}
-
-/// Runs a watch-driven wait; on timeout the error says what the pods of
-/// `component` are waiting on.
-#[allow(clippy::too_many_arguments)]
-async fn wait_or_explain<T, E: std::fmt::Display>(
-    client: &kube::Client,
-    ns: &str,
+    index: &ClusterIndex,
+    (tenant, ns): (&str, &str),
+    target: Target<'_>,
     component: &str,
-    what: &str,
-    not_done: &str,
     timeout: Duration,
-    cond: impl std::future::Future<Output = std::result::Result<T, E>>,
-) -> Result<T> {
-    match tokio::time::timeout(timeout, cond).await {
-        Ok(Ok(value)) => Ok(value),
-        // A watch cut off (API server restarting, connection dropped) is
-        // worth another attempt; a timeout below is the step's verdict.
-        Ok(Err(e)) => Err(ServerError::WatchLost(format!(
-            "watching {what} failed: {e}"
-        ))),
-        Err(_) => {
+) -> Result<()> {
+    let (what, not_done) = describe(target, ns);
+    let generation = live_generation(client, ns, target).await?;
+    match index
+        .wait_for((tenant, ns), (target, generation), timeout)
+        .await
+    {
+        Some(Verdict::Ready) => Ok(()),
+        Some(Verdict::Failed(why)) => Err(ServerError::Wait(format!("{what} failed: {why}"))),
+        _ => {
             let problems = pod_problems(client, ns, component)
                 .await
                 .unwrap_or_default();

@@ -77,12 +77,20 @@ impl ConsoleService {
     /// A console without a cluster: records and dry-runs work, operations
     /// answer "unavailable".
     pub fn new(store: Store, opts: ConsoleOptions) -> Arc<Self> {
-        Self::with_engine(store, EngineSlot::default(), opts)
+        let engine = EngineSlot::default();
+        let monitor = crate::monitoring::Monitor::start(engine.clone());
+        Self::with_engine(store, engine, monitor, opts)
     }
 
-    /// A console whose operations use the engine in `engine` once it is set.
-    pub fn with_engine(store: Store, engine: EngineSlot, opts: ConsoleOptions) -> Arc<Self> {
-        let monitor = crate::monitoring::Monitor::start(engine.clone());
+    /// A console whose operations use the engine in `engine` once it is
+    /// set; `monitor` (started on the same slot) is its picture of the
+    /// cluster, which the engine's runner reads too.
+    pub fn with_engine(
+        store: Store,
+        engine: EngineSlot,
+        monitor: crate::monitoring::Monitor,
+        opts: ConsoleOptions,
+    ) -> Arc<Self> {
         let live = Live::start(
             store.clone(),
             monitor,

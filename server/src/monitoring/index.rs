@@ -6,12 +6,15 @@
 //! when it carries the tenant's label *and* lives in the tenant's own
 //! namespace: a label copied onto a pod elsewhere changes nothing.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::sync::RwLock;
+use std::time::Duration;
 
 use app::domain::health::derive_health;
 use app::dto::{CertificateDto, Health, HealthDto, PodDto, QuotaUseDto, TenantState, WorkloadDto};
-use tokio::sync::broadcast;
+use tokio::sync::{broadcast, watch};
+
+use super::ready::{self, PodOrigin, ReplicaSetItem, Rollout, Target, Verdict};
 
 use crate::store::now_ms;
 
@@ -28,6 +31,8 @@ const CHANGE_BUFFER: usize = 4096;
 pub enum Kind {
     Pod,
     Deployment,
+    /// Only to tell a Deployment's current pods (see [`super::ready`]).
+    ReplicaSet,
     StatefulSet,
     Job,
     Claim,
@@ -39,9 +44,10 @@ pub enum Kind {
 }
 
 impl Kind {
-    pub const ALWAYS: [Kind; 6] = [
+    pub const ALWAYS: [Kind; 7] = [
         Kind::Pod,
         Kind::Deployment,
+        Kind::ReplicaSet,
         Kind::StatefulSet,
         Kind::Job,
         Kind::Claim,
@@ -52,6 +58,7 @@ impl Kind {
         match self {
             Kind::Pod => "Pod",
             Kind::Deployment => "Deployment",
+            Kind::ReplicaSet => "ReplicaSet",
             Kind::StatefulSet => "StatefulSet",
             Kind::Job => "Job",
             Kind::Claim => "PersistentVolumeClaim",
@@ -65,8 +72,12 @@ impl Kind {
 /// An object's summary.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Item {
-    Pod(PodDto),
-    Workload(WorkloadDto),
+    /// A pod as shown, and where it comes from.
+    Pod(PodDto, PodOrigin),
+    /// A Deployment, StatefulSet, Job or database cluster as shown, and
+    /// its rollout.
+    Workload(WorkloadDto, Rollout),
+    ReplicaSet(ReplicaSetItem),
     /// A ResourceQuota: use per resource.
     Quota(Vec<QuotaUseDto>),
     /// A PersistentVolumeClaim's phase.
@@ -155,7 +166,7 @@ impl TenantObjects {
         self.objects
             .values()
             .filter_map(|i| match i {
-                Item::Pod(p) => Some(p.clone()),
+                Item::Pod(p, _) => Some(p.clone()),
                 _ => None,
             })
             .collect()
@@ -165,7 +176,7 @@ impl TenantObjects {
         self.objects
             .values()
             .filter_map(|i| match i {
-                Item::Workload(w) => Some(w.clone()),
+                Item::Workload(w, _) => Some(w.clone()),
                 _ => None,
             })
             .collect()
@@ -260,6 +271,9 @@ impl State {
 pub struct ClusterIndex {
     state: RwLock<State>,
     changes: broadcast::Sender<IndexChange>,
+    /// Counts every change to any object, counted for a tenant or not:
+    /// what the waits of provisioning steps look again on.
+    moved: watch::Sender<u64>,
 }
 
 impl Default for ClusterIndex {
@@ -273,12 +287,61 @@ impl ClusterIndex {
         ClusterIndex {
             state: RwLock::new(State::default()),
             changes: broadcast::channel(CHANGE_BUFFER).0,
+            moved: watch::channel(0).0,
         }
     }
 
     /// Follows the changes from now on.
     pub fn subscribe(&self) -> broadcast::Receiver<IndexChange> {
         self.changes.subscribe()
+    }
+
+    /// Wakes whenever any object changed (see [`ClusterIndex::verdict`]).
+    pub fn moved(&self) -> watch::Receiver<u64> {
+        self.moved.subscribe()
+    }
+
+    /// Whether `target` in `namespace` (labelled for `tenant`) is ready, as
+    /// far as the watches have told; whether the tenant is known yet or not.
+    pub fn verdict(
+        &self,
+        (tenant, namespace): (&str, &str),
+        target: Target<'_>,
+        generation: i64,
+    ) -> Verdict {
+        self.state
+            .read()
+            .ok()
+            .and_then(|s| {
+                s.tenants
+                    .get(&(tenant.to_string(), namespace.to_string()))
+                    .map(|o| ready::verdict(&o.objects, target, generation))
+            })
+            .unwrap_or(Verdict::Waiting)
+    }
+
+    /// Waits until `target` (at `generation` or later) is ready or has
+    /// failed; `None` when `timeout` passes first.
+    pub async fn wait_for(
+        &self,
+        at: (&str, &str),
+        (target, generation): (Target<'_>, i64),
+        timeout: Duration,
+    ) -> Option<Verdict> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        let mut moved = self.moved();
+        loop {
+            moved.borrow_and_update();
+            match self.verdict(at, target, generation) {
+                Verdict::Waiting => {}
+                done => return Some(done),
+            }
+            match tokio::time::timeout_at(deadline, moved.changed()).await {
+                Ok(Ok(())) => {}
+                // The index is gone (shutting down) or time is up.
+                Ok(Err(_)) | Err(_) => return None,
+            }
+        }
     }
 
     fn tell(&self, change: IndexChange) {
@@ -294,13 +357,13 @@ impl ClusterIndex {
         let (Some(&(state, _)), Some(key)) = (s.states.get(tenant), s.key_of(tenant)) else {
             return HealthDto::unknown("not known yet");
         };
-        let empty = TenantObjects::default();
-        let objs = s.tenants.get(&key).unwrap_or(&empty);
-        let (health, mut reason) = match &objs.health {
-            Some(h) => (h.health, h.reason.clone()),
-            None => derive(state, objs),
-        };
+        let known = s.tenants.get(&key).and_then(|o| o.health.as_ref());
         let connected = s.connected();
+        let (health, mut reason) = match known {
+            Some(h) => (h.health, h.reason.clone()),
+            None if is_live(state) => (Health::Unknown, None),
+            None => derive(state, &TenantObjects::default()),
+        };
         if s.watching.is_empty() {
             reason = Some(match reason {
                 Some(r) => format!("{r} (no cluster connected)"),
@@ -343,15 +406,23 @@ impl ClusterIndex {
             .unwrap_or_default()
     }
 
-    /// What the alert rules look at, for every known tenant.
-    pub fn snapshots(&self) -> Vec<TenantSnapshot> {
+    /// What the alert rules look at, for every known tenant or for those
+    /// in `scope`.
+    pub fn snapshots(&self, scope: Option<&HashSet<String>>) -> Vec<TenantSnapshot> {
         let Ok(s) = self.state.read() else {
             return vec![];
         };
         let now = now_ms();
         let empty = TenantObjects::default();
-        s.states
-            .iter()
+        let picked: Vec<(&String, &(TenantState, String))> = match scope {
+            None => s.states.iter().collect(),
+            Some(ids) => ids
+                .iter()
+                .filter_map(|id| s.states.get_key_value(id))
+                .collect(),
+        };
+        picked
+            .into_iter()
             .map(|(id, (state, ns))| {
                 let objs = s.tenants.get(&(id.clone(), ns.clone())).unwrap_or(&empty);
                 TenantSnapshot {
@@ -364,6 +435,21 @@ impl ClusterIndex {
                     certificates: objs.certificates(),
                 }
             })
+            .collect()
+    }
+
+    /// Tenants with a container restart in the last ten minutes.
+    pub fn restarting(&self) -> Vec<String> {
+        let Ok(s) = self.state.read() else {
+            return vec![];
+        };
+        let now = now_ms();
+        s.tenants
+            .iter()
+            .filter(|(key, o)| {
+                !o.restarts.is_empty() && s.counts(key) && !o.recent_restarts(now).is_empty()
+            })
+            .map(|(key, _)| key.0.clone())
             .collect()
     }
 
@@ -412,7 +498,7 @@ impl ClusterIndex {
         let slot = (kind, name.to_string());
         if kind == Kind::Pod {
             let restarts = match &item {
-                Some(Item::Pod(p)) => Some(p.restarts),
+                Some(Item::Pod(p, _)) => Some(p.restarts),
                 _ => None,
             };
             objs.sample_restarts(name, restarts, now_ms());
@@ -426,7 +512,11 @@ impl ClusterIndex {
             }
             None => objs.objects.remove(&slot).is_some(),
         };
-        if changed && s.counts(&key) {
+        if changed {
+            self.moved.send_modify(|n| *n += 1);
+        }
+        // ReplicaSets only serve the waits: nobody follows them.
+        if changed && s.counts(&key) && kind != Kind::ReplicaSet {
             self.announce(&s, &key, kind, name);
             self.rederive(&mut s, tenant);
         }
@@ -466,18 +556,31 @@ impl ClusterIndex {
                 objs.restarts
                     .retain(|pod, _| items.contains_key(&(kind, pod.clone())));
                 for ((_, name), item) in &items {
-                    if let Item::Pod(p) = item {
+                    if let Item::Pod(p, _) = item {
                         objs.sample_restarts(name, Some(p.restarts), now);
                     }
                 }
             }
             objs.objects.extend(items);
-            if s.counts(&key) {
+            self.moved.send_modify(|n| *n += 1);
+            if s.counts(&key) && kind != Kind::ReplicaSet {
                 self.announce(&s, &key, kind, "");
                 self.rederive(&mut s, &key.0);
             }
         }
         s.tenants.retain(|_, o| !o.is_empty());
+    }
+
+    /// A watch of `kind` is about to start: until it has listed, the
+    /// picture is not whole.
+    pub fn register(&self, kind: Kind) {
+        let absent = self
+            .state
+            .read()
+            .is_ok_and(|s| !s.watching.contains_key(&kind));
+        if absent {
+            self.set_watching(kind, false);
+        }
     }
 
     /// A watch of `kind` connected (listed) or lost its connection.
@@ -492,6 +595,13 @@ impl ClusterIndex {
             let at = now_ms();
             s.since = Some(at);
             self.tell(IndexChange::Watch { connected: now, at });
+            if now {
+                // Every watch has listed: what was held back is known now.
+                let ids: Vec<String> = s.states.keys().cloned().collect();
+                for id in ids {
+                    self.rederive(&mut s, &id);
+                }
+            }
         }
     }
 
@@ -549,7 +659,7 @@ impl ClusterIndex {
                 .get(key)
                 .and_then(|o| o.objects.get(&(Kind::Pod, name.to_string())))
                 .and_then(|i| match i {
-                    Item::Pod(p) => Some(p.clone()),
+                    Item::Pod(p, _) => Some(p.clone()),
                     _ => None,
                 }),
             _ => None,
@@ -562,11 +672,17 @@ impl ClusterIndex {
         });
     }
 
-    /// Recomputes a tenant's health and tells when it changed.
+    /// Recomputes a tenant's health and tells when it changed. A live
+    /// tenant's health is held while any watch has not listed (at start, or
+    /// after a lost connection): half a picture would call healthy tenants
+    /// down.
     fn rederive(&self, s: &mut State, tenant: &str) {
         let (Some(&(state, _)), Some(key)) = (s.states.get(tenant), s.key_of(tenant)) else {
             return;
         };
+        if is_live(state) && !s.connected() {
+            return;
+        }
         let objs = s.tenants.entry(key).or_default();
         let (health, reason) = derive(state, objs);
         let before = objs.health.clone();
@@ -594,6 +710,12 @@ impl ClusterIndex {
             at,
         });
     }
+}
+
+/// Whether a tenant's health comes from the cluster (rather than from its
+/// lifecycle state alone).
+fn is_live(state: TenantState) -> bool {
+    matches!(state, TenantState::Active | TenantState::Degraded)
 }
 
 fn derive(state: TenantState, objs: &TenantObjects) -> (Health, Option<String>) {

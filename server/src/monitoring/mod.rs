@@ -8,6 +8,7 @@
 
 mod follow;
 pub mod index;
+pub mod ready;
 pub mod watch;
 
 use std::sync::Arc;
@@ -15,8 +16,17 @@ use std::time::Duration;
 
 pub use follow::spawn_state_follower;
 pub use index::{ClusterIndex, HealthNow, IndexChange, Kind, TenantSnapshot, WatchStatus};
+pub use ready::{Target, Verdict};
 
 use crate::provisioning::EngineSlot;
+
+/// An index fed by its own watches of `client`: for a runner without a
+/// console (tests, tools). A console's runner shares the console's.
+pub fn watched_index(client: &kube::Client) -> Arc<ClusterIndex> {
+    let index = Arc::new(ClusterIndex::new());
+    watch::spawn_watches(client.clone(), Arc::clone(&index));
+    index
+}
 
 /// The index, fed once a cluster is connected.
 #[derive(Clone)]

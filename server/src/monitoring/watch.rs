@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use app::dto::{CertificateDto, PodDto, QuotaUseDto, WorkloadDto};
 use futures::StreamExt;
-use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
+use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet, StatefulSet};
 use k8s_openapi::api::batch::v1::Job;
 use k8s_openapi::api::core::v1::{PersistentVolumeClaim, Pod, ResourceQuota};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
@@ -24,6 +24,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use super::index::{ClusterIndex, Item, Kind, Summary};
+use super::ready::{PodOrigin, ReplicaSetItem, Rollout};
 use crate::manifests::{MANAGED_BY, TENANT_LABEL};
 
 const COMPONENT: &str = "app.kubernetes.io/component";
@@ -33,6 +34,9 @@ const REDISCOVER: Duration = Duration::from_secs(300);
 /// Starts the watches of the kinds every cluster serves, and looks for the
 /// optional ones now and every few minutes.
 pub fn spawn_watches(client: kube::Client, index: Arc<ClusterIndex>) {
+    for kind in Kind::ALWAYS {
+        index.register(kind);
+    }
     let i = || Arc::clone(&index);
     tokio::spawn(follow(
         Api::<Pod>::all(client.clone()),
@@ -45,6 +49,12 @@ pub fn spawn_watches(client: kube::Client, index: Arc<ClusterIndex>) {
         i(),
         Kind::Deployment,
         deployment_summary,
+    ));
+    tokio::spawn(follow(
+        Api::<ReplicaSet>::all(client.clone()),
+        i(),
+        Kind::ReplicaSet,
+        replicaset_summary,
     ));
     tokio::spawn(follow(
         Api::<StatefulSet>::all(client.clone()),
@@ -92,6 +102,7 @@ async fn watch_optional_kinds(client: kube::Client, index: Arc<ClusterIndex>) {
                     kind = kind.name(),
                     "watching an optional kind the cluster serves"
                 );
+                index.register(kind);
                 let api = Api::<DynamicObject>::all_with(client.clone(), &ar);
                 tokio::spawn(follow_dynamic(api, Arc::clone(&index), kind, summarise));
                 started.push(kind);
@@ -210,14 +221,17 @@ impl Owner {
         }
     }
 
-    fn workload(self, kind: &str, desired: i32, ready: i32) -> Summary {
-        let item = Item::Workload(WorkloadDto {
-            kind: kind.into(),
-            name: self.name.clone(),
-            component: self.component.clone(),
-            desired,
-            ready,
-        });
+    fn workload(self, kind: &str, (desired, ready): (i32, i32), rollout: Rollout) -> Summary {
+        let item = Item::Workload(
+            WorkloadDto {
+                kind: kind.into(),
+                name: self.name.clone(),
+                component: self.component.clone(),
+                desired,
+                ready,
+            },
+            rollout,
+        );
         self.summary(item)
     }
 }
@@ -245,42 +259,102 @@ pub fn pod_summary(pod: &Pod) -> Option<Summary> {
     } else {
         status.phase.unwrap_or_else(|| "Pending".into())
     };
-    let item = Item::Pod(PodDto {
-        name: at.name.clone(),
-        component: at.component.clone(),
-        phase,
-        ready,
-        restarts,
-        reason,
-        created_at: pod.metadata.creation_timestamp.as_ref().map(ms),
-    });
+    let origin = PodOrigin {
+        revision: label(&pod.metadata, "pod-template-hash")
+            .or_else(|| label(&pod.metadata, "controller-revision-hash"))
+            .map(String::from),
+        job: label(&pod.metadata, "job-name").map(String::from),
+    };
+    let item = Item::Pod(
+        PodDto {
+            name: at.name.clone(),
+            component: at.component.clone(),
+            phase,
+            ready,
+            restarts,
+            reason,
+            created_at: pod.metadata.creation_timestamp.as_ref().map(ms),
+        },
+        origin,
+    );
     Some(at.summary(item))
+}
+
+const REVISION: &str = "deployment.kubernetes.io/revision";
+
+fn annotation(meta: &kube::api::ObjectMeta, key: &str) -> Option<String> {
+    meta.annotations.as_ref()?.get(key).cloned()
 }
 
 fn deployment_summary(d: &Deployment) -> Option<Summary> {
     let desired = d.spec.as_ref().and_then(|s| s.replicas).unwrap_or(1);
-    let ready = d
-        .status
-        .as_ref()
-        .and_then(|s| s.ready_replicas)
-        .unwrap_or(0);
-    Some(owner(&d.metadata)?.workload("Deployment", desired, ready))
+    let status = d.status.as_ref();
+    let rollout = Rollout {
+        generation: d.metadata.generation.unwrap_or(0),
+        observed_generation: status.and_then(|s| s.observed_generation).unwrap_or(0),
+        updated: status.and_then(|s| s.updated_replicas).unwrap_or(0),
+        total: status.and_then(|s| s.replicas).unwrap_or(0),
+        revision: annotation(&d.metadata, REVISION),
+        finished: None,
+    };
+    let ready = status.and_then(|s| s.ready_replicas).unwrap_or(0);
+    Some(owner(&d.metadata)?.workload("Deployment", (desired, ready), rollout))
+}
+
+fn replicaset_summary(rs: &ReplicaSet) -> Option<Summary> {
+    let item = Item::ReplicaSet(ReplicaSetItem {
+        deployment: rs
+            .metadata
+            .owner_references
+            .iter()
+            .flatten()
+            .find(|o| o.kind == "Deployment" && o.controller == Some(true))
+            .map(|o| o.name.clone()),
+        revision: annotation(&rs.metadata, REVISION),
+        hash: label(&rs.metadata, "pod-template-hash").map(String::from),
+    });
+    Some(owner(&rs.metadata)?.summary(item))
 }
 
 fn statefulset_summary(d: &StatefulSet) -> Option<Summary> {
     let desired = d.spec.as_ref().and_then(|s| s.replicas).unwrap_or(1);
-    let ready = d
-        .status
-        .as_ref()
-        .and_then(|s| s.ready_replicas)
-        .unwrap_or(0);
-    Some(owner(&d.metadata)?.workload("StatefulSet", desired, ready))
+    let status = d.status.as_ref();
+    let rollout = Rollout {
+        generation: d.metadata.generation.unwrap_or(0),
+        observed_generation: status.and_then(|s| s.observed_generation).unwrap_or(0),
+        revision: status.and_then(|s| s.update_revision.clone()),
+        ..Rollout::default()
+    };
+    let ready = status.and_then(|s| s.ready_replicas).unwrap_or(0);
+    Some(owner(&d.metadata)?.workload("StatefulSet", (desired, ready), rollout))
 }
 
 fn job_summary(j: &Job) -> Option<Summary> {
     let desired = j.spec.as_ref().and_then(|s| s.completions).unwrap_or(1);
-    let done = j.status.as_ref().and_then(|s| s.succeeded).unwrap_or(0);
-    Some(owner(&j.metadata)?.workload("Job", desired, done))
+    let status = j.status.as_ref();
+    let done = status.and_then(|s| s.succeeded).unwrap_or(0);
+    let finished = status
+        .and_then(|s| s.conditions.as_ref())
+        .and_then(|c| {
+            c.iter()
+                .find(|c| (c.type_ == "Complete" || c.type_ == "Failed") && c.status == "True")
+        })
+        .map(|c| match c.type_.as_str() {
+            "Complete" => Ok(()),
+            _ => Err(format!(
+                "{} {}",
+                c.reason.clone().unwrap_or_default(),
+                c.message.clone().unwrap_or_default()
+            )
+            .trim()
+            .to_string()),
+        });
+    let rollout = Rollout {
+        generation: j.metadata.generation.unwrap_or(0),
+        finished,
+        ..Rollout::default()
+    };
+    Some(owner(&j.metadata)?.workload("Job", (desired, done), rollout))
 }
 
 fn claim_summary(c: &PersistentVolumeClaim) -> Option<Summary> {
@@ -347,7 +421,11 @@ fn db_cluster_summary(o: &DynamicObject) -> Option<Summary> {
     let desired = o.data["spec"]["instances"].as_i64().unwrap_or(1);
     let ready = o.data["status"]["readyInstances"].as_i64().unwrap_or(0);
     let fit = |n: i64| i32::try_from(n).unwrap_or(i32::MAX);
-    Some(owner(&o.metadata)?.workload("Cluster", fit(desired), fit(ready)))
+    let rollout = Rollout {
+        generation: o.metadata.generation.unwrap_or(0),
+        ..Rollout::default()
+    };
+    Some(owner(&o.metadata)?.workload("Cluster", (fit(desired), fit(ready)), rollout))
 }
 
 fn certificate_summary(o: &DynamicObject) -> Option<Summary> {

@@ -21,6 +21,7 @@ use super::Step;
 use crate::cluster::Cluster;
 use crate::error::{Result, ServerError};
 use crate::manifests::{backup_job, render, RenderSettings, TenantInput};
+use crate::monitoring::ClusterIndex;
 use crate::store::{Backend, Failure, Rollback, Store};
 
 #[derive(Clone, Debug)]
@@ -140,6 +141,8 @@ fn apply_overrides(tier: &mut TierSpec, tenant: &TenantDto) {
 pub struct Runner {
     store: Store,
     cluster: Cluster,
+    /// The cluster index the steps' waits read; fed by watches.
+    index: Arc<ClusterIndex>,
     settings: RenderSettings,
     opts: RunnerOptions,
     wake: Notify,
@@ -158,15 +161,19 @@ enum Next {
 }
 
 impl Runner {
+    /// A runner whose waits read `index`, which must be fed by watches
+    /// of `cluster` (the console's monitor, or [`crate::monitoring::watched_index`]).
     pub fn new(
         store: Store,
         cluster: Cluster,
+        index: Arc<ClusterIndex>,
         settings: RenderSettings,
         opts: RunnerOptions,
     ) -> Arc<Runner> {
         Arc::new(Runner {
             store,
             cluster,
+            index,
             settings,
             opts,
             wake: Notify::new(),
@@ -362,6 +369,7 @@ impl Runner {
             .any(|s| s.state == StepState::Completed && s.last_error.is_some());
         let ctx = |first_start: i64| StepContext {
             cluster: &self.cluster,
+            index: &self.index,
             store: &self.store,
             tenant_id: &tenant.id,
             actor: &run.requested_by,

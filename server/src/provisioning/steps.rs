@@ -11,6 +11,7 @@ use crate::cluster::ownership::{self, NamespaceFound};
 use crate::cluster::{self, Cluster, TenantNamespace};
 use crate::error::{Result, ServerError};
 use crate::manifests::{migration_job, stale_autoscaler, Manifest};
+use crate::monitoring::{ClusterIndex, Target};
 use crate::store::Store;
 
 /// How a step ended when it did not fail.
@@ -26,6 +27,8 @@ pub enum StepOutcome {
 /// What a step works on.
 pub struct StepContext<'a> {
     pub cluster: &'a Cluster,
+    /// The one picture of the cluster the waits read.
+    pub index: &'a ClusterIndex,
     pub store: &'a Store,
     pub tenant_id: &'a str,
     pub actor: &'a str,
@@ -64,6 +67,25 @@ fn is_application(m: &Manifest) -> bool {
         m.kind.as_str(),
         "Deployment" | "Ingress" | "HorizontalPodAutoscaler" | "Certificate"
     ) || (m.kind == "Service" && !is_database(m))
+}
+
+/// Waits for `target` in the tenant's namespace (see `cluster::wait_ready`).
+async fn wait(
+    ctx: &StepContext<'_>,
+    target: Target<'_>,
+    component: &str,
+    timeout: Duration,
+) -> Result<()> {
+    let at = (ctx.tenant_id, ctx.namespace);
+    cluster::wait_ready(
+        &ctx.cluster.client,
+        ctx.index,
+        at,
+        target,
+        component,
+        timeout,
+    )
+    .await
 }
 
 async fn apply_where(ctx: &StepContext<'_>, keep: impl Fn(&Manifest) -> bool) -> Result<String> {
@@ -176,18 +198,19 @@ pub async fn execute(step: Step, ctx: &StepContext<'_>) -> Result<StepOutcome> {
         }
         Step::Database => Ok(StepOutcome::Done(apply_where(ctx, is_database).await?)),
         Step::WaitDatabase => {
-            if ctx.cluster.caps.cnpg {
-                cluster::wait_cnpg_ready(client, ns, "db", ctx.wait_database).await?;
+            let db = if ctx.cluster.caps.cnpg {
+                Target::DbCluster("db")
             } else {
-                cluster::wait_statefulset_ready(client, ns, "db", ctx.wait_database).await?;
-            }
+                Target::StatefulSet("db")
+            };
+            wait(ctx, db, "database", ctx.wait_database).await?;
             Ok(StepOutcome::Done("database ready".into()))
         }
         Step::Migrate => {
             let job = migration_job(ctx.manifests)
                 .ok_or_else(|| ServerError::Config("no migration Job rendered".into()))?;
             cluster::apply_manifest(client, job).await?;
-            cluster::wait_job_complete(client, ns, &job.name, ctx.wait_database).await?;
+            wait(ctx, Target::Job(&job.name), "migration", ctx.wait_database).await?;
             Ok(StepOutcome::Done(format!("Job {} completed", job.name)))
         }
         Step::Application => {
@@ -205,8 +228,7 @@ pub async fn execute(step: Step, ctx: &StepContext<'_>) -> Result<StepOutcome> {
             }
             let job = ctx.backup_job;
             cluster::apply_manifest(client, job).await?;
-            cluster::wait_job_complete_of(client, ns, &job.name, "backup", ctx.wait_database)
-                .await?;
+            wait(ctx, Target::Job(&job.name), "backup", ctx.wait_database).await?;
             Ok(StepOutcome::Done(format!("Job {} completed", job.name)))
         }
         Step::GracePeriod => {
@@ -231,7 +253,7 @@ pub async fn execute(step: Step, ctx: &StepContext<'_>) -> Result<StepOutcome> {
         }
         Step::WaitApi | Step::WaitWeb => {
             let name = if step == Step::WaitApi { "api" } else { "web" };
-            match cluster::wait_deployment_ready(client, ns, name, ctx.wait_application).await {
+            match wait(ctx, Target::Deployment(name), name, ctx.wait_application).await {
                 Ok(()) => Ok(StepOutcome::Done(format!("{name} ready"))),
                 Err(ServerError::Wait(reason)) => Ok(StepOutcome::Warn(reason)),
                 Err(e) => Err(e),

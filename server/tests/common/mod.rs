@@ -212,6 +212,7 @@ impl TestServer {
             .site_pkg_dir("pkg")
             .build();
         let slot = server::provisioning::EngineSlot::default();
+        let monitor = server::monitoring::Monitor::start(slot.clone());
         let settings = o.settings.clone();
         let mut runner_task = None;
         let cluster_configured = o.engine.is_some();
@@ -219,6 +220,7 @@ impl TestServer {
             let runner = server::provisioning::Runner::new(
                 store.clone(),
                 cluster.clone(),
+                std::sync::Arc::clone(monitor.index()),
                 settings.clone(),
                 opts,
             );
@@ -234,6 +236,7 @@ impl TestServer {
         let console = ConsoleService::with_engine(
             store.clone(),
             slot,
+            monitor,
             ConsoleOptions {
                 settings,
                 throttle: o.policy,

@@ -3,15 +3,18 @@
 use super::*;
 
 fn pod(component: &str, ready: bool) -> Item {
-    Item::Pod(PodDto {
-        name: format!("{component}-0"),
-        component: component.into(),
-        phase: "Running".into(),
-        ready,
-        restarts: 0,
-        reason: (!ready).then(|| "CrashLoopBackOff".to_string()),
-        created_at: None,
-    })
+    Item::Pod(
+        PodDto {
+            name: format!("{component}-0"),
+            component: component.into(),
+            phase: "Running".into(),
+            ready,
+            restarts: 0,
+            reason: (!ready).then(|| "CrashLoopBackOff".to_string()),
+            created_at: None,
+        },
+        PodOrigin::default(),
+    )
 }
 
 const NS: &str = "tenant-t1";
@@ -134,14 +137,14 @@ async fn health_keeps_its_since_while_only_the_reason_moves() {
     let index = ClusterIndex::new();
     connected(&index);
     index.set_state("t1", TenantState::Active, NS);
-    let since = index.snapshots()[0].health.clone().map(|h| h.since);
+    let since = index.snapshots(None)[0].health.clone().map(|h| h.since);
     std::thread::sleep(std::time::Duration::from_millis(5));
     index.apply(
         Kind::Pod,
         ("t1", NS, "database-0"),
         Some(pod("other", false)),
     );
-    let now = index.snapshots()[0].health.clone();
+    let now = index.snapshots(None)[0].health.clone();
     assert_eq!(now.as_ref().map(|h| h.health), Some(Health::Down));
     assert_eq!(now.map(|h| h.since), since, "still down since the start");
 }
@@ -167,4 +170,69 @@ fn restarts_are_counted_over_the_last_ten_minutes() {
         objs.recent_restarts(t0).is_empty(),
         "a pod gone is forgotten"
     );
+}
+
+#[tokio::test]
+async fn a_live_tenants_health_waits_for_every_watch_to_list_and_holds_while_one_is_lost() {
+    let index = ClusterIndex::new();
+    index.set_state("t1", TenantState::Active, NS);
+    index.set_state("t2", TenantState::Suspended, "tenant-t2");
+    for kind in Kind::ALWAYS {
+        index.register(kind);
+    }
+    let mut rx = index.subscribe();
+    // Before any watch listed: unknown, not "down", and nothing is told
+    // for the live tenant (a suspended one's health needs no cluster).
+    assert_eq!(index.health("t1").health, Health::Unknown);
+    assert_eq!(index.health("t2").health, Health::Suspended);
+    for kind in Kind::ALWAYS {
+        if kind != Kind::Quota {
+            index.set_watching(kind, true);
+        }
+    }
+    index.replace(
+        Kind::Pod,
+        vec![Summary {
+            tenant: "t1".into(),
+            namespace: NS.into(),
+            name: "database-0".into(),
+            item: pod("database", true),
+        }],
+    );
+    assert!(
+        !drain(&mut rx)
+            .iter()
+            .any(|c| matches!(c, IndexChange::Health { .. })),
+        "one watch has not listed yet"
+    );
+    assert_eq!(index.health("t1").health, Health::Unknown);
+    index.set_watching(Kind::Quota, true);
+    let told = drain(&mut rx);
+    assert!(
+        told.iter().any(|c| matches!(
+            c,
+            IndexChange::Health {
+                from: None,
+                to: Health::Healthy,
+                ..
+            }
+        )),
+        "{told:?}"
+    );
+    // Lost: the pod list comes back empty, but health holds until every
+    // watch is back, then moves once.
+    index.set_watching(Kind::Pod, false);
+    index.replace(Kind::Pod, vec![]);
+    assert_eq!(index.health("t1").health, Health::Healthy);
+    assert!(index.health("t1").stale);
+    drain(&mut rx);
+    index.set_watching(Kind::Pod, true);
+    assert!(drain(&mut rx).iter().any(|c| matches!(
+        c,
+        IndexChange::Health {
+            from: Some(Health::Healthy),
+            to: Health::Down,
+            ..
+        }
+    )));
 }

@@ -1,0 +1,169 @@
+//! Readiness read from the index, for the waits of provisioning steps: no
+//! watch of its own per object, only the picture every other part uses.
+//!
+//! A Deployment is ready when its status says the rollout is complete, or,
+//! whichever comes first, when the pods of its current ReplicaSet (by
+//! `pod-template-hash`) are Ready in the wanted number: the pods' own
+//! readiness reaches the index in milliseconds, while the Deployment's
+//! status waits for two controllers to sync. A StatefulSet likewise by its
+//! update revision (`controller-revision-hash`), a Job by its condition or
+//! its pods having succeeded, a CloudNativePG cluster by its ready
+//! instances.
+
+use std::collections::BTreeMap;
+
+use super::index::{Item, Kind};
+
+/// Where a pod comes from: its controller's revision and its Job.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PodOrigin {
+    /// `pod-template-hash` (a ReplicaSet's pods) or
+    /// `controller-revision-hash` (a StatefulSet's).
+    pub revision: Option<String>,
+    /// `job-name`, for a Job's pods.
+    pub job: Option<String>,
+}
+
+/// What a workload's status says about its rollout.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Rollout {
+    pub generation: i64,
+    pub observed_generation: i64,
+    /// Pods of the current template (Deployments), and pods in all.
+    pub updated: i32,
+    pub total: i32,
+    /// The current revision: a Deployment's `deployment.kubernetes.io/revision`
+    /// annotation, a StatefulSet's `status.updateRevision`.
+    pub revision: Option<String>,
+    /// A Job's outcome once it has one: `Ok(())` complete, `Err(why)` failed.
+    pub finished: Option<Result<(), String>>,
+}
+
+/// A ReplicaSet, as far as telling a Deployment's current pods goes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReplicaSetItem {
+    /// The Deployment that owns it.
+    pub deployment: Option<String>,
+    /// Its `deployment.kubernetes.io/revision`.
+    pub revision: Option<String>,
+    /// Its `pod-template-hash`.
+    pub hash: Option<String>,
+}
+
+/// What a step waits for.
+#[derive(Clone, Copy, Debug)]
+pub enum Target<'a> {
+    Deployment(&'a str),
+    StatefulSet(&'a str),
+    DbCluster(&'a str),
+    Job(&'a str),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    Waiting,
+    Ready,
+    Failed(String),
+}
+
+type Objects = BTreeMap<(Kind, String), Item>;
+
+/// Ready pods of `revision`, not being deleted.
+fn ready_pods_of(objs: &Objects, revision: &str) -> i32 {
+    let n = objs
+        .values()
+        .filter(|i| match i {
+            Item::Pod(p, o) => {
+                p.ready && p.phase != "Terminating" && o.revision.as_deref() == Some(revision)
+            }
+            _ => false,
+        })
+        .count();
+    i32::try_from(n).unwrap_or(i32::MAX)
+}
+
+/// Whether `target` is ready, judged from one namespace's objects. The
+/// index may lag a write: a workload counts only once the index holds it at
+/// `generation` or later (the generation the API server gave its newest
+/// spec), so a wait right after an apply never judges the old spec.
+pub fn verdict(objs: &Objects, target: Target<'_>, generation: i64) -> Verdict {
+    let get = |kind: Kind, name: &str| {
+        objs.get(&(kind, name.to_string())).filter(|i| match i {
+            Item::Workload(_, r) => r.generation >= generation,
+            _ => true,
+        })
+    };
+    let ready = |yes: bool| {
+        if yes {
+            Verdict::Ready
+        } else {
+            Verdict::Waiting
+        }
+    };
+    match target {
+        Target::Deployment(name) => {
+            let Some(Item::Workload(w, r)) = get(Kind::Deployment, name) else {
+                return Verdict::Waiting;
+            };
+            // The controller has seen the newest spec, so its revision
+            // names the current ReplicaSet.
+            let seen = r.observed_generation >= r.generation;
+            let want = w.desired;
+            let status_says = seen && r.updated == want && w.ready == want && r.total == want;
+            let pods_say = seen
+                && want > 0
+                && r.revision.as_deref().is_some_and(|rev| {
+                    objs.values().any(|i| match i {
+                        Item::ReplicaSet(rs) => {
+                            rs.deployment.as_deref() == Some(name)
+                                && rs.revision.as_deref() == Some(rev)
+                                && rs
+                                    .hash
+                                    .as_deref()
+                                    .is_some_and(|h| ready_pods_of(objs, h) >= want)
+                        }
+                        _ => false,
+                    })
+                });
+            ready(status_says || pods_say)
+        }
+        Target::StatefulSet(name) => {
+            let Some(Item::Workload(w, r)) = get(Kind::StatefulSet, name) else {
+                return Verdict::Waiting;
+            };
+            let pods_say = r
+                .revision
+                .as_deref()
+                .is_some_and(|rev| ready_pods_of(objs, rev) >= w.desired);
+            ready(w.ready >= w.desired || pods_say)
+        }
+        Target::DbCluster(name) => match get(Kind::DbCluster, name) {
+            Some(Item::Workload(w, _)) => ready(w.ready >= w.desired),
+            _ => Verdict::Waiting,
+        },
+        Target::Job(name) => {
+            let Some(Item::Workload(w, r)) = get(Kind::Job, name) else {
+                return Verdict::Waiting;
+            };
+            match &r.finished {
+                Some(Ok(())) => Verdict::Ready,
+                Some(Err(why)) => Verdict::Failed(why.clone()),
+                None => {
+                    let succeeded = objs
+                        .values()
+                        .filter(|i| match i {
+                            Item::Pod(p, o) => {
+                                p.phase == "Succeeded" && o.job.as_deref() == Some(name)
+                            }
+                            _ => false,
+                        })
+                        .count();
+                    ready(i32::try_from(succeeded).unwrap_or(i32::MAX) >= w.desired.max(1))
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,171 @@
+//! Readiness from the index's objects, without a cluster.
+
+use app::dto::{PodDto, WorkloadDto};
+
+use super::*;
+
+fn pod(name: &str, revision: &str, ready: bool, phase: &str) -> ((Kind, String), Item) {
+    (
+        (Kind::Pod, name.into()),
+        Item::Pod(
+            PodDto {
+                name: name.into(),
+                component: "api".into(),
+                phase: phase.into(),
+                ready,
+                restarts: 0,
+                reason: None,
+                created_at: None,
+            },
+            PodOrigin {
+                revision: Some(revision.into()),
+                job: None,
+            },
+        ),
+    )
+}
+
+fn workload(
+    kind: Kind,
+    name: &str,
+    (desired, ready): (i32, i32),
+    r: Rollout,
+) -> ((Kind, String), Item) {
+    (
+        (kind, name.into()),
+        Item::Workload(
+            WorkloadDto {
+                kind: kind.name().into(),
+                name: name.into(),
+                component: "api".into(),
+                desired,
+                ready,
+            },
+            r,
+        ),
+    )
+}
+
+fn replica_set(name: &str, revision: &str, hash: &str) -> ((Kind, String), Item) {
+    (
+        (Kind::ReplicaSet, name.into()),
+        Item::ReplicaSet(ReplicaSetItem {
+            deployment: Some("api".into()),
+            revision: Some(revision.into()),
+            hash: Some(hash.into()),
+        }),
+    )
+}
+
+/// A Deployment rolled to revision 2 whose status still lags behind.
+fn lagging(observed: i64) -> Rollout {
+    Rollout {
+        generation: 2,
+        observed_generation: observed,
+        updated: 0,
+        total: 2,
+        revision: Some("2".into()),
+        finished: None,
+    }
+}
+
+#[test]
+fn a_deployment_is_ready_when_its_current_pods_are_before_its_status_says_so() {
+    let mut objs: Objects = [
+        workload(Kind::Deployment, "api", (2, 0), lagging(2)),
+        replica_set("api-old", "1", "old"),
+        replica_set("api-new", "2", "new"),
+        pod("api-old-a", "old", true, "Running"),
+        pod("api-old-b", "old", true, "Running"),
+        pod("api-new-a", "new", true, "Running"),
+    ]
+    .into_iter()
+    .collect();
+    let api = Target::Deployment("api");
+    assert_eq!(
+        verdict(&objs, api, 0),
+        Verdict::Waiting,
+        "the old pods do not count"
+    );
+    objs.extend([pod("api-new-b", "new", false, "Running")]);
+    assert_eq!(verdict(&objs, api, 0), Verdict::Waiting);
+    objs.extend([pod("api-new-b", "new", true, "Terminating")]);
+    assert_eq!(verdict(&objs, api, 0), Verdict::Waiting, "a pod going away");
+    objs.extend([pod("api-new-b", "new", true, "Running")]);
+    assert_eq!(verdict(&objs, api, 0), Verdict::Ready);
+    // Until the controller has seen the new spec, its revision may name the
+    // old ReplicaSet: nothing is trusted then.
+    objs.extend([workload(Kind::Deployment, "api", (2, 2), lagging(1))]);
+    assert_eq!(verdict(&objs, api, 0), Verdict::Waiting);
+    // The status alone is enough once it is complete.
+    let done = Rollout {
+        observed_generation: 2,
+        updated: 2,
+        ..lagging(2)
+    };
+    let only: Objects = [workload(Kind::Deployment, "api", (2, 2), done.clone())]
+        .into_iter()
+        .collect();
+    assert_eq!(verdict(&only, api, 0), Verdict::Ready);
+    // Right after an apply the index may still hold the previous spec:
+    // ready only at the generation the API server gave the new one.
+    assert_eq!(verdict(&only, api, 3), Verdict::Waiting);
+    assert_eq!(verdict(&only, api, 2), Verdict::Ready);
+    assert_eq!(
+        verdict(&Objects::new(), api, 0),
+        Verdict::Waiting,
+        "not seen yet"
+    );
+}
+
+#[test]
+fn statefulsets_jobs_and_database_clusters() {
+    let sts = Rollout {
+        revision: Some("db-abc".into()),
+        ..Rollout::default()
+    };
+    let mut objs: Objects = [
+        workload(Kind::StatefulSet, "db", (1, 0), sts),
+        pod("db-0", "db-old", true, "Running"),
+    ]
+    .into_iter()
+    .collect();
+    assert_eq!(
+        verdict(&objs, Target::StatefulSet("db"), 0),
+        Verdict::Waiting
+    );
+    objs.extend([pod("db-0", "db-abc", true, "Running")]);
+    assert_eq!(verdict(&objs, Target::StatefulSet("db"), 0), Verdict::Ready);
+
+    let mut job_pod = pod("migrate-x", "", false, "Succeeded");
+    if let Item::Pod(_, o) = &mut job_pod.1 {
+        o.job = Some("migrate".into());
+    }
+    let mut objs: Objects = [workload(Kind::Job, "migrate", (1, 0), Rollout::default())]
+        .into_iter()
+        .collect();
+    assert_eq!(verdict(&objs, Target::Job("migrate"), 0), Verdict::Waiting);
+    objs.extend([job_pod]);
+    assert_eq!(
+        verdict(&objs, Target::Job("migrate"), 0),
+        Verdict::Ready,
+        "its pod succeeded"
+    );
+    let failed = Rollout {
+        finished: Some(Err(
+            "BackoffLimitExceeded Job has reached the specified backoff limit".into(),
+        )),
+        ..Rollout::default()
+    };
+    let objs: Objects = [workload(Kind::Job, "migrate", (1, 0), failed)]
+        .into_iter()
+        .collect();
+    assert!(
+        matches!(verdict(&objs, Target::Job("migrate"), 0), Verdict::Failed(w) if w.contains("BackoffLimitExceeded"))
+    );
+
+    let objs: Objects = [workload(Kind::DbCluster, "db", (3, 2), Rollout::default())]
+        .into_iter()
+        .collect();
+    assert_eq!(verdict(&objs, Target::DbCluster("db"), 0), Verdict::Waiting);
+}
