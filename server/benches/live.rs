@@ -19,6 +19,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use app::domain::tenant_rules::ValidTenantFields;
+use common::cluster::{create_pod, default_service_account, legacy_token_secrets};
 use common::stats::{env_num, percentile};
 use common::{cluster, TestServer};
 use futures::future::join_all;
@@ -80,11 +81,12 @@ async fn main() {
     // ---- 1. fan-out delay
     let ns = format!("bench-{stamp}");
     namespace(&client, &ns).await;
+    // As a real client must: pods are refused until the namespace's
+    // service account (and, before 1.24, its token) exists.
+    default_service_account(&client, &ns, legacy_token_secrets(&client).await).await;
     let tenant = format!("fan-{stamp}");
     let pods: Api<Pod> = Api::namespaced(client.clone(), &ns);
-    pods.create(&PostParams::default(), &pod(&ns, "api-0", &tenant, "api"))
-        .await
-        .unwrap();
+    create_pod(&pods, &pod(&ns, "api-0", &tenant, "api")).await;
     tokio::time::sleep(Duration::from_secs(2)).await;
     let sent: Arc<Vec<std::sync::Mutex<Option<Instant>>>> =
         Arc::new((0..=rounds).map(|_| std::sync::Mutex::new(None)).collect());
@@ -235,7 +237,7 @@ async fn main() {
         let p = pod(&ns, name, t, &component);
         async move {
             let _permit = sem.acquire().await.unwrap();
-            let _ = pods.create(&PostParams::default(), &p).await;
+            create_pod(&pods, &p).await;
         }
     });
     join_all(creates).await;

@@ -71,7 +71,10 @@ async fn three_hundred_concurrent_sign_ins_keep_memory_bounded_and_throttling_ho
         peak,
         PEAK_RSS_BOUND_MIB
     );
-    assert!(console.child.try_wait().unwrap().is_none(), "the console stays up");
+    assert!(
+        console.child.try_wait().unwrap().is_none(),
+        "the console stays up"
+    );
     assert!(
         statuses.iter().all(|s| *s == 401 || *s == 429),
         "{statuses:?}"

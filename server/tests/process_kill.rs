@@ -109,17 +109,22 @@ async fn a_console_killed_at_three_steps_resumes_every_run_and_converges() {
                 PodFate::Ready
             }
         });
-        let _: TenantDto = console.call(&client, "create_tenant",
-            &[
-                ("form[company_name]", "Kill test"),
-                ("form[owner_email]", "owner@example.com"),
-                ("form[owner_name]", "Owner"),
-                ("form[template_id]", &template),
-                ("form[tenant_id]", &id),
-            ],
-        )
-        .await;
-        let run: RunDto = console.call(&client, "provision_tenant", &[("id", &id)]).await;
+        let _: TenantDto = console
+            .call(
+                &client,
+                "create_tenant",
+                &[
+                    ("form[company_name]", "Kill test"),
+                    ("form[owner_email]", "owner@example.com"),
+                    ("form[owner_name]", "Owner"),
+                    ("form[template_id]", &template),
+                    ("form[tenant_id]", &id),
+                ],
+            )
+            .await;
+        let run: RunDto = console
+            .call(&client, "provision_tenant", &[("id", &id)])
+            .await;
 
         let start = Instant::now();
         loop {

@@ -17,8 +17,8 @@ use std::time::{Duration, Instant};
 
 use app::dto::{AttemptOutcome, LiveEvent, RunDto, RunState, TenantDto};
 use common::cluster::{component, test_cluster, unique_id, FakeKubelet, PodFate};
-use common::sse::SseReader;
 use common::process::{Console, ADMIN_PASSWORD};
+use common::sse::SseReader;
 use common::TestDb;
 use server::store::Store;
 

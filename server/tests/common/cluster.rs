@@ -220,3 +220,57 @@ pub fn component(pod: &Pod) -> &str {
         .map(String::as_str)
         .unwrap_or("")
 }
+
+/// Whether the cluster makes a token Secret for each service account
+/// (before Kubernetes 1.24), which a pod that mounts the token waits for.
+pub async fn legacy_token_secrets(client: &kube::Client) -> bool {
+    let v = client
+        .apiserver_version()
+        .await
+        .expect("the server's version");
+    let minor: u32 = v
+        .minor
+        .trim_end_matches('+')
+        .parse()
+        .expect("a numeric minor version");
+    v.major == "1" && minor < 24
+}
+
+/// Waits until a new namespace's `default` service account exists (and,
+/// with `legacy_tokens`, its token Secret), as a real client must before it
+/// creates a pod there: until then the API server refuses pods ("No API
+/// token found for service account \"default\"").
+pub async fn default_service_account(client: &kube::Client, ns: &str, legacy_tokens: bool) {
+    use k8s_openapi::api::core::v1::ServiceAccount;
+    let api: Api<ServiceAccount> = Api::namespaced(client.clone(), ns);
+    let ready = |sa: Option<&ServiceAccount>| {
+        sa.is_some_and(|sa| !legacy_tokens || sa.secrets.as_ref().is_some_and(|s| !s.is_empty()))
+    };
+    tokio::time::timeout(
+        std::time::Duration::from_secs(60),
+        kube::runtime::wait::await_condition(api, "default", ready),
+    )
+    .await
+    .expect("the default service account within a minute")
+    .expect("watching the default service account");
+}
+
+/// Creates a pod, and again while the API server answers "retry after"
+/// (its service-account admission can lag the token controller).
+pub async fn create_pod(pods: &Api<Pod>, pod: &Pod) {
+    for _ in 0..30 {
+        match pods.create(&kube::api::PostParams::default(), pod).await {
+            Ok(_) => return,
+            Err(kube::Error::Api(e))
+                if e.code == 500
+                    && e.details
+                        .as_ref()
+                        .is_some_and(|d| d.retry_after_seconds > 0) =>
+            {
+                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+            }
+            Err(e) => panic!("creating a pod: {e}"),
+        }
+    }
+    panic!("the API server kept asking to retry creating a pod");
+}

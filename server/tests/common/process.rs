@@ -6,6 +6,7 @@
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
 
 /// The first admin's password every console started here gets.
 pub const ADMIN_PASSWORD: &str = "process test admin password";
@@ -13,18 +14,26 @@ pub const ADMIN_PASSWORD: &str = "process test admin password";
 pub struct Console {
     pub child: Child,
     pub base: String,
+    /// What the process wrote to stderr (its log).
+    log: Arc<Mutex<Vec<String>>>,
 }
 
 impl Console {
     /// `tenantry serve` on `db_url`, with `env` on top of the defaults
     /// (admin password, warnings only in the log).
     pub fn start(db_url: &str, env: &[(&str, &str)]) -> Console {
+        Console::start_with(db_url, env, true)
+    }
+
+    /// As [`Console::start`]; `echo`: copy its log to this stderr.
+    pub fn start_with(db_url: &str, env: &[(&str, &str)], echo: bool) -> Console {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_tenantry"));
         cmd.args(["serve", "--listen", "127.0.0.1:0"])
             .env("TENANTRY_DATABASE_URL", db_url)
             .env("TENANTRY_ADMIN_PASSWORD", ADMIN_PASSWORD)
             .env("RUST_LOG", "warn")
-            .stdout(Stdio::piped());
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
         for (k, v) in env {
             cmd.env(k, v);
         }
@@ -39,9 +48,26 @@ impl Console {
                 break url.trim().to_string();
             }
         };
-        // Keep draining stdout so the child never blocks on a full pipe.
+        // Keep draining both pipes so the child never blocks on a full one;
+        // the log (stderr) is echoed, as an inherited stderr would be, and kept.
         std::thread::spawn(move || for _ in lines {});
-        Console { child, base }
+        let log = Arc::new(Mutex::new(vec![]));
+        let keep = Arc::clone(&log);
+        let stderr = BufReader::new(child.stderr.take().unwrap()).lines();
+        std::thread::spawn(move || {
+            for line in stderr.map_while(Result::ok) {
+                if echo {
+                    eprintln!("{line}");
+                }
+                keep.lock().unwrap().push(line);
+            }
+        });
+        Console { child, base, log }
+    }
+
+    /// The log lines written so far.
+    pub fn log(&self) -> Vec<String> {
+        self.log.lock().unwrap().clone()
     }
 
     pub fn pid(&self) -> u32 {

@@ -90,6 +90,8 @@ pub struct Delivery {
     pub signature: String,
     pub body: String,
     pub json: serde_json::Value,
+    /// When it arrived.
+    pub at: Instant,
 }
 
 /// An HTTP server that records every POST; `failing` makes it answer 503.
@@ -132,6 +134,7 @@ impl WebhookReceiver {
                         signature: h("webhook-signature"),
                         json: serde_json::from_str(&body).unwrap_or_default(),
                         body,
+                        at: Instant::now(),
                     });
                     axum::http::StatusCode::NO_CONTENT
                 }
