@@ -5,7 +5,11 @@
 //! whichever comes first, when the pods of its current ReplicaSet (by
 //! `pod-template-hash`) are Ready in the wanted number: the pods' own
 //! readiness reaches the index in milliseconds, while the Deployment's
-//! status waits for two controllers to sync. A StatefulSet likewise by its
+//! status (and even its revision annotation) waits for the controllers to
+//! sync, seconds under load. The current ReplicaSet is the one the
+//! Deployment owns whose pod template is the Deployment's (compared by a
+//! digest, the `pod-template-hash` label left out), as the controller
+//! itself decides. A StatefulSet likewise by its
 //! update revision (`controller-revision-hash`), a Job by its condition or
 //! its pods having succeeded, a CloudNativePG cluster by its ready
 //! instances.
@@ -32,8 +36,9 @@ pub struct Rollout {
     /// Pods of the current template (Deployments), and pods in all.
     pub updated: i32,
     pub total: i32,
-    /// The current revision: a Deployment's `deployment.kubernetes.io/revision`
-    /// annotation, a StatefulSet's `status.updateRevision`.
+    /// A Deployment's pod template digest (see [`template_digest`]).
+    pub template: Option<u64>,
+    /// A StatefulSet's `status.updateRevision`.
     pub revision: Option<String>,
     /// A Job's outcome once it has one: `Ok(())` complete, `Err(why)` failed.
     pub finished: Option<Result<(), String>>,
@@ -44,10 +49,27 @@ pub struct Rollout {
 pub struct ReplicaSetItem {
     /// The Deployment that owns it.
     pub deployment: Option<String>,
-    /// Its `deployment.kubernetes.io/revision`.
-    pub revision: Option<String>,
+    /// Its pod template's digest.
+    pub template: Option<u64>,
     /// Its `pod-template-hash`.
     pub hash: Option<String>,
+}
+
+/// A digest of a pod template without its `pod-template-hash` label: equal
+/// for a Deployment and the ReplicaSet made from its template.
+pub fn template_digest<T: serde::Serialize>(template: &T) -> Option<u64> {
+    use std::hash::{Hash, Hasher};
+    let mut v = serde_json::to_value(template).ok()?;
+    if let Some(labels) = v
+        .get_mut("metadata")
+        .and_then(|m| m.get_mut("labels"))
+        .and_then(|l| l.as_object_mut())
+    {
+        labels.remove("pod-template-hash");
+    }
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    v.to_string().hash(&mut h);
+    Some(h.finish())
 }
 
 /// What a step waits for.
@@ -105,25 +127,23 @@ pub fn verdict(objs: &Objects, target: Target<'_>, generation: i64) -> Verdict {
             let Some(Item::Workload(w, r)) = get(Kind::Deployment, name) else {
                 return Verdict::Waiting;
             };
-            // The controller has seen the newest spec, so its revision
-            // names the current ReplicaSet.
-            let seen = r.observed_generation >= r.generation;
             let want = w.desired;
-            let status_says = seen && r.updated == want && w.ready == want && r.total == want;
-            let pods_say = seen
-                && want > 0
-                && r.revision.as_deref().is_some_and(|rev| {
-                    objs.values().any(|i| match i {
-                        Item::ReplicaSet(rs) => {
-                            rs.deployment.as_deref() == Some(name)
-                                && rs.revision.as_deref() == Some(rev)
-                                && rs
-                                    .hash
-                                    .as_deref()
-                                    .is_some_and(|h| ready_pods_of(objs, h) >= want)
-                        }
-                        _ => false,
-                    })
+            let status_says = r.observed_generation >= r.generation
+                && r.updated == want
+                && w.ready == want
+                && r.total == want;
+            let pods_say = want > 0
+                && r.template.is_some()
+                && objs.values().any(|i| match i {
+                    Item::ReplicaSet(rs) => {
+                        rs.deployment.as_deref() == Some(name)
+                            && rs.template == r.template
+                            && rs
+                                .hash
+                                .as_deref()
+                                .is_some_and(|h| ready_pods_of(objs, h) >= want)
+                    }
+                    _ => false,
                 });
             ready(status_says || pods_say)
         }

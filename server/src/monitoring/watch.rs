@@ -24,7 +24,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use super::index::{ClusterIndex, Item, Kind, Summary};
-use super::ready::{PodOrigin, ReplicaSetItem, Rollout};
+use super::ready::{template_digest, PodOrigin, ReplicaSetItem, Rollout};
 use crate::manifests::{MANAGED_BY, TENANT_LABEL};
 
 const COMPONENT: &str = "app.kubernetes.io/component";
@@ -280,12 +280,6 @@ pub fn pod_summary(pod: &Pod) -> Option<Summary> {
     Some(at.summary(item))
 }
 
-const REVISION: &str = "deployment.kubernetes.io/revision";
-
-fn annotation(meta: &kube::api::ObjectMeta, key: &str) -> Option<String> {
-    meta.annotations.as_ref()?.get(key).cloned()
-}
-
 fn deployment_summary(d: &Deployment) -> Option<Summary> {
     let desired = d.spec.as_ref().and_then(|s| s.replicas).unwrap_or(1);
     let status = d.status.as_ref();
@@ -294,7 +288,8 @@ fn deployment_summary(d: &Deployment) -> Option<Summary> {
         observed_generation: status.and_then(|s| s.observed_generation).unwrap_or(0),
         updated: status.and_then(|s| s.updated_replicas).unwrap_or(0),
         total: status.and_then(|s| s.replicas).unwrap_or(0),
-        revision: annotation(&d.metadata, REVISION),
+        template: d.spec.as_ref().and_then(|s| template_digest(&s.template)),
+        revision: None,
         finished: None,
     };
     let ready = status.and_then(|s| s.ready_replicas).unwrap_or(0);
@@ -310,7 +305,11 @@ fn replicaset_summary(rs: &ReplicaSet) -> Option<Summary> {
             .flatten()
             .find(|o| o.kind == "Deployment" && o.controller == Some(true))
             .map(|o| o.name.clone()),
-        revision: annotation(&rs.metadata, REVISION),
+        template: rs
+            .spec
+            .as_ref()
+            .and_then(|s| s.template.as_ref())
+            .and_then(template_digest),
         hash: label(&rs.metadata, "pod-template-hash").map(String::from),
     });
     Some(owner(&rs.metadata)?.summary(item))

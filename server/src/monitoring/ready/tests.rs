@@ -46,25 +46,27 @@ fn workload(
     )
 }
 
-fn replica_set(name: &str, revision: &str, hash: &str) -> ((Kind, String), Item) {
+fn replica_set(name: &str, template: u64, hash: &str) -> ((Kind, String), Item) {
     (
         (Kind::ReplicaSet, name.into()),
         Item::ReplicaSet(ReplicaSetItem {
             deployment: Some("api".into()),
-            revision: Some(revision.into()),
+            template: Some(template),
             hash: Some(hash.into()),
         }),
     )
 }
 
-/// A Deployment rolled to revision 2 whose status still lags behind.
+/// A Deployment changed to template 2 whose status (even its observed
+/// generation) still lags behind.
 fn lagging(observed: i64) -> Rollout {
     Rollout {
         generation: 2,
         observed_generation: observed,
         updated: 0,
         total: 2,
-        revision: Some("2".into()),
+        template: Some(2),
+        revision: None,
         finished: None,
     }
 }
@@ -72,9 +74,9 @@ fn lagging(observed: i64) -> Rollout {
 #[test]
 fn a_deployment_is_ready_when_its_current_pods_are_before_its_status_says_so() {
     let mut objs: Objects = [
-        workload(Kind::Deployment, "api", (2, 0), lagging(2)),
-        replica_set("api-old", "1", "old"),
-        replica_set("api-new", "2", "new"),
+        workload(Kind::Deployment, "api", (2, 0), lagging(1)),
+        replica_set("api-old", 1, "old"),
+        replica_set("api-new", 2, "new"),
         pod("api-old-a", "old", true, "Running"),
         pod("api-old-b", "old", true, "Running"),
         pod("api-new-a", "new", true, "Running"),
@@ -93,15 +95,26 @@ fn a_deployment_is_ready_when_its_current_pods_are_before_its_status_says_so() {
     assert_eq!(verdict(&objs, api, 0), Verdict::Waiting, "a pod going away");
     objs.extend([pod("api-new-b", "new", true, "Running")]);
     assert_eq!(verdict(&objs, api, 0), Verdict::Ready);
-    // Until the controller has seen the new spec, its revision may name the
-    // old ReplicaSet: nothing is trusted then.
-    objs.extend([workload(Kind::Deployment, "api", (2, 2), lagging(1))]);
-    assert_eq!(verdict(&objs, api, 0), Verdict::Waiting);
+    // Another Deployment's ReplicaSet with the same template is not this one's.
+    let mut foreign: Objects = objs
+        .iter()
+        .filter(|(k, _)| k.1 != "api-new")
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    foreign.extend([(
+        (Kind::ReplicaSet, "web-new".to_string()),
+        Item::ReplicaSet(ReplicaSetItem {
+            deployment: Some("web".into()),
+            template: Some(2),
+            hash: Some("new".into()),
+        }),
+    )]);
+    assert_eq!(verdict(&foreign, api, 0), Verdict::Waiting);
     // The status alone is enough once it is complete.
     let done = Rollout {
         observed_generation: 2,
         updated: 2,
-        ..lagging(2)
+        ..lagging(1)
     };
     let only: Objects = [workload(Kind::Deployment, "api", (2, 2), done.clone())]
         .into_iter()
@@ -168,4 +181,25 @@ fn statefulsets_jobs_and_database_clusters() {
         .into_iter()
         .collect();
     assert_eq!(verdict(&objs, Target::DbCluster("db"), 0), Verdict::Waiting);
+}
+
+#[test]
+fn a_replica_sets_template_digest_is_its_deployments_without_the_hash_label() {
+    use k8s_openapi::api::core::v1::PodTemplateSpec;
+    let template = |labels: serde_json::Value, image: &str| -> PodTemplateSpec {
+        serde_json::from_value(serde_json::json!({
+            "metadata": { "labels": labels },
+            "spec": { "containers": [{ "name": "api", "image": image }] }
+        }))
+        .unwrap_or_default()
+    };
+    let deployment = template(serde_json::json!({ "app": "api" }), "api:1");
+    let replica_set = template(
+        serde_json::json!({ "app": "api", "pod-template-hash": "5977cf6cc9" }),
+        "api:1",
+    );
+    let changed = template(serde_json::json!({ "app": "api" }), "api:2");
+    assert!(template_digest(&deployment).is_some());
+    assert_eq!(template_digest(&deployment), template_digest(&replica_set));
+    assert_ne!(template_digest(&deployment), template_digest(&changed));
 }
