@@ -91,6 +91,11 @@ pub struct ServeArgs {
     #[arg(long, env = "TENANTRY_SECRET_KEY", hide_env_values = true)]
     pub secret_key: Option<Secret>,
 
+    /// Prometheus to read the tenants' own metrics from (error rate,
+    /// response time, users); without it those alert rules are unavailable.
+    #[arg(long, env = "TENANTRY_PROMETHEUS_URL", hide_env_values = true)]
+    pub prometheus_url: Option<url::Url>,
+
     /// Live streams one signed-in session may hold open; one more replaces
     /// the oldest [6].
     #[arg(long, env = "TENANTRY_STREAMS_PER_SESSION")]

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use app::dto::{ChangePreview, RunDto, RunState, StepState, TenantDto, TenantState};
 use common::cluster::{component, test_cluster, unique_id, FakeKubelet, PodFate};
-use common::{wait_run, TestDb, TestServer};
+use common::{json, wait_run, TestDb, TestServer};
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::{ConfigMap, Namespace, ResourceQuota};
 use k8s_openapi::api::networking::v1::Ingress;
@@ -37,13 +37,6 @@ fn happy(p: &k8s_openapi::api::core::v1::Pod) -> PodFate {
         "migration" | "backup" => PodFate::Succeeded,
         _ => PodFate::Ready,
     }
-}
-
-async fn json<T: serde::de::DeserializeOwned>(res: reqwest::Response, what: &str) -> T {
-    let status = res.status();
-    let body = res.text().await.unwrap();
-    assert!(status.is_success(), "{what}: {status} {body}");
-    serde_json::from_str(&body).unwrap_or_else(|e| panic!("{what}: {e}: {body}"))
 }
 
 /// Makes a tenant record on `template` through the API.

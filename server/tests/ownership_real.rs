@@ -15,7 +15,7 @@ use app::dto::{
     Credential, Health, IdCheck, RunDto, RunState, StepState, TenantDto, TenantLiveDto,
 };
 use common::cluster::{component, test_cluster, unique_id, FakeKubelet, PodFate};
-use common::{wait_run, TestDb, TestOptions, TestServer};
+use common::{json, wait_run, TestDb, TestOptions, TestServer};
 use k8s_openapi::api::core::v1::{ConfigMap, Namespace, Pod};
 use kube::api::{Api, DeleteParams, Patch, PatchParams, PostParams};
 use serde_json::json;
@@ -32,13 +32,6 @@ fn fast() -> RunnerOptions {
         wait_teardown: Duration::from_secs(6),
         ..RunnerOptions::default()
     }
-}
-
-async fn json<T: serde::de::DeserializeOwned>(res: reqwest::Response, what: &str) -> T {
-    let status = res.status();
-    let body = res.text().await.unwrap();
-    assert!(status.is_success(), "{what}: {status} {body}");
-    serde_json::from_str(&body).unwrap_or_else(|e| panic!("{what}: {e}: {body}"))
 }
 
 fn tenant_form<'a>(id: &'a str, template_id: &'a str) -> Vec<(&'a str, &'a str)> {

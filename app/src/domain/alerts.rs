@@ -19,7 +19,27 @@ pub struct RuleInfo {
     pub per_tenant: bool,
     /// Needs the tenant's own metrics from Prometheus.
     pub needs_prometheus: bool,
+    /// For those: the PromQL expression read by default (see
+    /// [`PROMQL_PLACEHOLDERS`]).
+    pub expression: Option<&'static str>,
     pub defaults: RuleSettings,
+}
+
+/// An expression without placeholders is asked once for the whole fleet and
+/// must give one series per tenant, labelled with the tenant's namespace
+/// (`namespace`); with `{namespace}` or `{tenant}` it is asked per tenant
+/// with those filled in, and its first series counts.
+pub const PROMQL_PLACEHOLDERS: [&str; 2] = ["{namespace}", "{tenant}"];
+
+/// Whether an expression is asked per tenant (it has a placeholder).
+pub fn per_tenant_expression(expr: &str) -> bool {
+    PROMQL_PLACEHOLDERS.iter().any(|p| expr.contains(p))
+}
+
+/// An expression with a tenant's namespace and ID filled in.
+pub fn fill_expression(expr: &str, tenant: &str, namespace: &str) -> String {
+    expr.replace("{namespace}", namespace)
+        .replace("{tenant}", tenant)
 }
 
 const fn settings(severity: Severity, for_secs: i64, threshold: Option<f64>) -> RuleSettings {
@@ -43,6 +63,20 @@ pub fn catalogue() -> Vec<RuleInfo> {
         threshold_label,
         per_tenant: !matches!(id, WatchStale | ClusterUnreachable),
         needs_prometheus: matches!(id, ErrorRate | ResponseTime | UserCount),
+        expression: match id {
+            ErrorRate => Some(
+                "100 * sum by (namespace) (rate(http_requests_total{code=~\"5..\"}[5m])) \
+                 / sum by (namespace) (rate(http_requests_total[5m]))",
+            ),
+            ResponseTime => Some(
+                "1000 * histogram_quantile(0.95, sum by (namespace, le) \
+                 (rate(http_request_duration_seconds_bucket[5m])))",
+            ),
+            UserCount => Some(
+                "max by (namespace) (tenant_active_users) / max by (namespace) (tenant_user_limit)",
+            ),
+            _ => None,
+        },
         defaults,
     };
     let prometheus = |threshold| RuleSettings {
@@ -83,6 +117,8 @@ pub struct RuleOverride {
     pub for_secs: Option<i64>,
     pub threshold: Option<f64>,
     pub critical: Option<f64>,
+    /// A Prometheus rule's own PromQL expression.
+    pub expression: Option<String>,
 }
 
 impl RuleOverride {
@@ -122,6 +158,23 @@ pub fn effective(
     }
     s
 }
+
+/// The PromQL a Prometheus rule reads: the tenant's, the template's, or
+/// the catalogue's.
+pub fn effective_expression(
+    id: RuleId,
+    template: Option<&RuleOverride>,
+    tenant: Option<&RuleOverride>,
+) -> Option<String> {
+    [tenant, template]
+        .into_iter()
+        .flatten()
+        .find_map(|o| o.expression.clone())
+        .or_else(|| info(id).expression.map(String::from))
+}
+
+/// Longest PromQL expression an override may hold.
+pub const MAX_EXPRESSION: usize = 2000;
 
 /// Checks an override form, naming the field and the rule it broke.
 pub fn validate_override(
@@ -193,6 +246,23 @@ pub fn validate_override(
             errors.push("critical", "a quota threshold is a fraction from 0 to 1");
         }
     }
+    let expression = match form.expression.trim() {
+        "" => None,
+        e => Some(e.to_string()),
+    };
+    if let (Some(id), Some(e)) = (rule, &expression) {
+        if !info(id).needs_prometheus {
+            errors.push(
+                "expression",
+                "only the rules read from Prometheus have an expression",
+            );
+        } else if e.len() > MAX_EXPRESSION {
+            errors.push(
+                "expression",
+                format!("must be at most {MAX_EXPRESSION} characters"),
+            );
+        }
+    }
     errors.into_result()?;
     let rule = rule.ok_or_else(|| crate::error::AppError::invalid("rule", "is required"))?;
     Ok((
@@ -203,6 +273,7 @@ pub fn validate_override(
             for_secs: for_secs.flatten(),
             threshold: threshold.flatten(),
             critical: critical.flatten(),
+            expression,
         },
     ))
 }
@@ -255,6 +326,8 @@ pub struct TenantFacts<'a> {
     pub failed_run: Option<RunFact>,
     /// The run in progress, if any.
     pub running_run: Option<RunFact>,
+    /// What Prometheus said for the rules read from it.
+    pub metrics: &'a [(RuleId, f64)],
 }
 
 /// What the rules look at for the console as a whole.
@@ -408,6 +481,25 @@ pub fn tenant_conditions(
                 None,
             );
         }
+    }
+    for (rule, value) in f.metrics {
+        let s = rules(*rule);
+        let Some(limit) = s.threshold.filter(|t| value > t) else {
+            continue;
+        };
+        let i = info(*rule);
+        hold(
+            *rule,
+            "metric".into(),
+            None,
+            format!(
+                "{} of {} is {value:.2} ({}; threshold {limit})",
+                i.title.to_lowercase(),
+                f.id,
+                i.threshold_label.unwrap_or("value")
+            ),
+            None,
+        );
     }
     let expiring_days = rules(RuleId::CertificateExpiring).threshold.unwrap_or(14.0);
     for c in f.certificates {

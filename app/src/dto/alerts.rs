@@ -82,6 +82,8 @@ pub struct RuleDto {
     pub overridden: bool,
     /// Why the rule cannot run here (no Prometheus configured, …).
     pub unavailable: Option<String>,
+    /// A Prometheus rule's effective PromQL expression.
+    pub expression: Option<String>,
 }
 
 /// One alert, with its history.
@@ -253,4 +255,6 @@ pub struct RuleOverrideForm {
     pub for_secs: String,
     pub threshold: String,
     pub critical: String,
+    /// A Prometheus rule's PromQL expression ("" inherits).
+    pub expression: String,
 }

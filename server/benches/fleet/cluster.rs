@@ -8,11 +8,11 @@ use std::time::{Duration, Instant};
 
 use app::dto::{SavedChannel, TenantLiveDto};
 use futures::StreamExt;
-use k8s_openapi::api::core::v1::{Namespace, Pod};
+use k8s_openapi::api::core::v1::{Namespace, Pod, ServiceAccount};
 use kube::api::{Api, DeleteParams, Patch, PatchParams, PostParams};
 use serde_json::json;
 
-use crate::common::cluster::{create_pod, default_service_account, unique_id};
+use crate::common::cluster::{create_pod, unique_id};
 use crate::common::process::Console;
 use crate::common::receivers::WebhookReceiver;
 use crate::common::stats::{env_num, percentile};
@@ -26,8 +26,7 @@ fn labels(tenant: &str) -> serde_json::Value {
     json!({ "app.kubernetes.io/managed-by": "tenantry", "tenantry.io/tenant": tenant })
 }
 
-/// A tenant's namespace, as Tenantry labels it, and its pods, ready. The
-/// pods mount no token, so only the service account must exist first.
+/// A tenant's namespace, as Tenantry labels it, and its pods, ready.
 async fn tenant_objects(client: kube::Client, tenant: String) {
     let ns = format!("tenant-{tenant}");
     let namespace: Namespace = serde_json::from_value(json!({
@@ -38,7 +37,19 @@ async fn tenant_objects(client: kube::Client, tenant: String) {
         .create(&PostParams::default(), &namespace)
         .await
         .unwrap();
-    default_service_account(&client, &ns, false).await;
+    // The pods mount no token, so the service account need only exist;
+    // make it rather than wait for the controller-manager, which makes
+    // one a second or so at this rate.
+    let sa: ServiceAccount =
+        serde_json::from_value(json!({ "metadata": { "name": "default" } })).unwrap();
+    match Api::<ServiceAccount>::namespaced(client.clone(), &ns)
+        .create(&PostParams::default(), &sa)
+        .await
+    {
+        Ok(_) => {}
+        Err(kube::Error::Api(e)) if e.code == 409 => {}
+        Err(e) => panic!("service account in {ns}: {e}"),
+    }
     let pods: Api<Pod> = Api::namespaced(client, &ns);
     for (k, component) in COMPONENTS.iter().enumerate() {
         let mut l = labels(&tenant);
@@ -223,7 +234,7 @@ pub async fn run() {
                     .nth(1)?
                     .split_whitespace()
                     .next()
-                    .map(str::to_string)
+                    .map(|v| v.trim_matches('"').to_string())
             };
             Some((
                 field("tenants")?,

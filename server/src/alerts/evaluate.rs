@@ -1,7 +1,7 @@
 //! The alert evaluator, run by the leader alone. A change the cluster
 //! index tells, or a run or tenant written, makes the tenants it touched
-//! *dirty*; every few seconds (and a quarter second after a burst of
-//! changes) the dirty tenants are evaluated together with the few whose
+//! *dirty*; every few seconds (and a tenth of a second after a burst
+//! of changes) the dirty tenants are evaluated together with the few whose
 //! alerts can move with time alone (open alerts, open runs, recent
 //! restarts), so the cost follows what changed, not the fleet. Every few
 //! minutes, and after missed changes, every tenant is evaluated. Each pass
@@ -13,12 +13,13 @@ use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
 
 use app::domain::alerts::{
-    effective, global_conditions, info, tenant_conditions, transition, Condition, GlobalFacts,
-    RuleOverride, RunFact, TenantFacts, Transition,
+    effective, effective_expression, global_conditions, info, tenant_conditions, transition,
+    Condition, GlobalFacts, RuleOverride, RunFact, TenantFacts, Transition,
 };
 use app::domain::stats::run_time_limit;
 use app::dto::{Operation, RuleId, RuleSettings, RunState, TenantState};
 
+use super::prometheus::{Ask, Prometheus, Readings, READ_EVERY};
 use crate::error::Result;
 use crate::monitoring::{ClusterIndex, IndexChange};
 use crate::provisioning::EngineSlot;
@@ -32,6 +33,9 @@ pub const EVALUATE_EVERY: Duration = Duration::from_secs(5);
 const EVALUATE_ALL_EVERY: Duration = Duration::from_secs(300);
 /// Beyond this many tenants a scoped pass evaluates every tenant instead.
 const MAX_SCOPE: usize = 500;
+/// How long object changes are gathered before a pass (health changes are
+/// evaluated at once).
+const GATHER: Duration = Duration::from_millis(100);
 /// How long the run-time limits (from the last 100 runs) are reused.
 const LIMITS_FOR: Duration = Duration::from_secs(60);
 /// How often the API server is asked whether it answers.
@@ -64,6 +68,11 @@ impl Rules {
         let t = template.and_then(|t| self.by_template.get(&(t.to_string(), rule)));
         effective(rule, t, self.by_tenant.get(&(tenant.to_string(), rule)))
     }
+
+    fn expression(&self, tenant: &str, template: Option<i64>, rule: RuleId) -> Option<String> {
+        let t = template.and_then(|t| self.by_template.get(&(t.to_string(), rule)));
+        effective_expression(rule, t, self.by_tenant.get(&(tenant.to_string(), rule)))
+    }
 }
 
 /// What the evaluator keeps between rounds.
@@ -74,6 +83,10 @@ pub struct Evaluator {
     cluster_configured: bool,
     probed: Option<(Instant, Option<String>)>,
     limits: Option<(Instant, HashMap<Operation, i64>)>,
+    /// The tenants' own metrics, when a Prometheus is configured, and what
+    /// it said last.
+    prometheus: Option<Prometheus>,
+    readings: Readings,
 }
 
 impl Evaluator {
@@ -90,7 +103,68 @@ impl Evaluator {
             cluster_configured,
             probed: None,
             limits: None,
+            prometheus: None,
+            readings: Readings::new(),
         }
+    }
+
+    /// Reads the rules that need them from `prometheus`.
+    pub fn with_prometheus(mut self, prometheus: Option<Prometheus>) -> Evaluator {
+        self.prometheus = prometheus;
+        self
+    }
+
+    /// One round of Prometheus readings for every live tenant whose rules
+    /// read it (each distinct expression asked once).
+    pub async fn read_metrics(&mut self) -> Result<()> {
+        let Some(prometheus) = self.prometheus.clone() else {
+            return Ok(());
+        };
+        let rules = Rules::load(&self.store).await?;
+        let templates: HashMap<String, i64> = self
+            .store
+            .tenant_templates(None)
+            .await?
+            .into_iter()
+            .collect();
+        let mut asks: Vec<Ask> = vec![];
+        for (tenant, namespace) in self.index.live_tenants() {
+            let template = templates.get(&tenant).copied();
+            for rule in RuleId::ALL.iter().filter(|r| info(**r).needs_prometheus) {
+                if !rules.for_tenant(&tenant, template, *rule).enabled {
+                    continue;
+                }
+                let Some(expression) = rules.expression(&tenant, template, *rule) else {
+                    continue;
+                };
+                let at = (tenant.clone(), namespace.clone());
+                match asks
+                    .iter_mut()
+                    .find(|a| a.rule == *rule && a.expression == expression)
+                {
+                    Some(a) => a.tenants.push(at),
+                    None => asks.push(Ask {
+                        rule: *rule,
+                        expression,
+                        tenants: vec![at],
+                    }),
+                }
+            }
+        }
+        self.readings = prometheus.read(&asks).await;
+        Ok(())
+    }
+
+    /// The latest Prometheus readings of one tenant.
+    fn metrics_of(&self, tenant: &str) -> Vec<(RuleId, f64)> {
+        RuleId::ALL
+            .iter()
+            .filter_map(|r| {
+                self.readings
+                    .get(&(*r, tenant.to_string()))
+                    .map(|v| (*r, *v))
+            })
+            .collect()
     }
 
     /// Why the API server did not answer, asked at most every 15 s.
@@ -205,6 +279,7 @@ impl Evaluator {
                 running_run: run
                     .filter(|r| r.state == RunState::Running)
                     .map(|r| fact(r, String::new())),
+                metrics: &if live { self.metrics_of(&s.id) } else { vec![] },
             };
             let limit = |op: Operation| limits.get(&op).copied().unwrap_or(30 * 60_000);
             conditions.extend(tenant_conditions(&facts, &settings, &limit, now));
@@ -297,14 +372,21 @@ impl Evaluator {
     }
 }
 
-/// Runs the evaluator while this replica leads: dirty tenants a quarter
-/// second after the changes that touched them (health at once), the
+/// Runs the evaluator while this replica leads: dirty tenants a tenth
+/// of a second after the changes that touched them (health at once), the
 /// time-bound ones every few seconds, every tenant every few minutes.
 pub fn spawn_evaluator(mut evaluator: Evaluator, leader: crate::replicas::Leadership) {
     let mut changes = evaluator.index.subscribe();
     let mut writes = evaluator.store.changes();
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(EVALUATE_EVERY);
+        let mut read = tokio::time::interval(
+            evaluator
+                .prometheus
+                .as_ref()
+                .map_or(READ_EVERY, |p| p.every),
+        );
+        let reads = evaluator.prometheus.is_some();
         let mut dirty: HashSet<String> = HashSet::new();
         // When every tenant was last evaluated by this replica as leader.
         let mut all_at: Option<Instant> = None;
@@ -312,12 +394,21 @@ pub fn spawn_evaluator(mut evaluator: Evaluator, leader: crate::replicas::Leader
             let mut missed = false;
             tokio::select! {
                 _ = tick.tick() => {}
+                _ = read.tick(), if reads => {
+                    // New readings may move any tenant's alerts.
+                    if leader.is_leader() {
+                        if let Err(e) = evaluator.read_metrics().await {
+                            tracing::warn!(error = %e, "could not ask Prometheus");
+                        }
+                        missed = true;
+                    }
+                }
                 got = changes.recv() => {
                     let gather = matches!(got, Ok(IndexChange::Object { .. }));
                     let mut next = Some(got);
                     if gather {
                         // Object churn comes in bursts: gather it a moment.
-                        tokio::time::sleep(Duration::from_millis(250)).await;
+                        tokio::time::sleep(GATHER).await;
                     }
                     while let Some(got) = next {
                         match got {

@@ -101,6 +101,12 @@ pub async fn run_serve(store: Store, args: ServeArgs) -> Result<()> {
             throttle: ThrottlePolicy::default(),
             public_url: args.public_url.clone(),
             sealer: crate::alerts::Sealer::new(args.secret_key.as_ref())?,
+            prometheus: args
+                .prometheus_url
+                .clone()
+                .map(|u| crate::alerts::Prometheus::new(u, Default::default()))
+                .transpose()
+                .map_err(crate::error::ServerError::Config)?,
             cluster_configured: args.engine.wants_cluster(),
             streams_per_session: args
                 .streams_per_session

@@ -2,7 +2,9 @@
 //! role check for each: anyone signed in reads; operators acknowledge,
 //! resolve and silence; admins change rules and channels.
 
-use app::domain::alerts::{catalogue, effective, info, validate_override, RuleOverride};
+use app::domain::alerts::{
+    catalogue, effective, effective_expression, info, validate_override, RuleOverride,
+};
 use app::dto::{
     AlertDto, AlertQuery, ChannelForm, ChannelKind, CurrentStaff, NotificationDto, Page, Role,
     RuleDto, RuleId, RuleOverrideForm, SavedChannel, Severity, SilenceDto, SilenceForm,
@@ -167,12 +169,28 @@ impl ConsoleService {
                     threshold_label: r.threshold_label.map(String::from),
                     effective: effective(r.id, t.as_ref(), n.as_ref()),
                     overridden: own.is_some(),
-                    unavailable: r.needs_prometheus.then(|| {
-                        "needs the tenant's own metrics: no Prometheus query source is configured".to_string()
-                    }),
+                    unavailable: r
+                        .needs_prometheus
+                        .then(|| self.prometheus_trouble())
+                        .flatten(),
+                    expression: effective_expression(r.id, t.as_ref(), n.as_ref()),
                 }
             })
             .collect())
+    }
+
+    /// Why the rules read from Prometheus cannot run now, if they cannot.
+    fn prometheus_trouble(&self) -> Option<String> {
+        match &self.prometheus {
+            None => Some(
+                "needs the tenant's own metrics: no Prometheus query source is configured (--prometheus-url)"
+                    .into(),
+            ),
+            Some(p) => match p.status.last() {
+                Some(Err(why)) => Some(format!("the last reading from Prometheus failed: {why}")),
+                _ => None,
+            },
+        }
     }
 
     pub(super) async fn set_rule(

@@ -39,6 +39,8 @@ pub struct ConsoleService {
     public_url: Option<url::Url>,
     /// Seals channel secrets at rest.
     sealer: crate::alerts::Sealer,
+    /// Where the tenants' own metrics come from, if configured.
+    prometheus: Option<crate::alerts::Prometheus>,
     /// Whether a cluster is configured (the alert rules about it apply).
     cluster_configured: bool,
     /// Health, pods and the live stream's hub.
@@ -54,6 +56,8 @@ pub struct ConsoleOptions {
     pub public_url: Option<url::Url>,
     /// Seals channel secrets (from `TENANTRY_SECRET_KEY`).
     pub sealer: crate::alerts::Sealer,
+    /// The Prometheus the rules read from (`--prometheus-url`).
+    pub prometheus: Option<crate::alerts::Prometheus>,
     /// A cluster is configured (`--kubeconfig` / `--in-cluster`).
     pub cluster_configured: bool,
     /// Live streams one session may hold open; one more replaces the oldest.
@@ -67,6 +71,7 @@ impl Default for ConsoleOptions {
             throttle: ThrottlePolicy::default(),
             public_url: None,
             sealer: crate::alerts::Sealer::default(),
+            prometheus: None,
             cluster_configured: false,
             streams_per_session: crate::live::STREAMS_PER_SESSION,
         }
@@ -109,6 +114,7 @@ impl ConsoleService {
                 .map(String::from),
             public_url: opts.public_url,
             sealer: opts.sealer,
+            prometheus: opts.prometheus,
             cluster_configured: opts.cluster_configured,
             live,
         })
@@ -132,7 +138,8 @@ impl ConsoleService {
             std::sync::Arc::clone(monitor.index()),
             self.engine.clone(),
             self.cluster_configured,
-        );
+        )
+        .with_prometheus(self.prometheus.clone());
         crate::alerts::spawn_evaluator(evaluator, leadership.clone());
         crate::alerts::spawn_deliverer(
             crate::alerts::Deliverer {

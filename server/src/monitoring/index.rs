@@ -438,6 +438,20 @@ impl ClusterIndex {
             .collect()
     }
 
+    /// (tenant, namespace) of every tenant whose health the cluster tells.
+    pub fn live_tenants(&self) -> Vec<(String, String)> {
+        self.state
+            .read()
+            .map(|s| {
+                s.states
+                    .iter()
+                    .filter(|(_, (state, _))| is_live(*state))
+                    .map(|(id, (_, ns))| (id.clone(), ns.clone()))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
     /// Tenants with a container restart in the last ten minutes.
     pub fn restarting(&self) -> Vec<String> {
         let Ok(s) = self.state.read() else {

@@ -518,16 +518,28 @@ impl Store {
             Option<i64>,
             Option<f64>,
             Option<f64>,
+            Option<String>,
         );
         let rows = sqlx::query_as::<_, Row>(
-            "SELECT scope, scope_id, rule, enabled, severity, for_secs, threshold, critical FROM alert_rule_overrides",
+            "SELECT scope, scope_id, rule, enabled, severity, for_secs, threshold, critical, expression \
+             FROM alert_rule_overrides",
         )
         .fetch_all(&self.pool)
         .await?;
         Ok(rows
             .into_iter()
             .filter_map(
-                |(scope, id, rule, enabled, severity, for_secs, threshold, critical)| {
+                |(
+                    scope,
+                    id,
+                    rule,
+                    enabled,
+                    severity,
+                    for_secs,
+                    threshold,
+                    critical,
+                    expression,
+                )| {
                     Some((
                         scope,
                         id,
@@ -538,6 +550,7 @@ impl Store {
                             for_secs,
                             threshold,
                             critical,
+                            expression,
                         },
                     ))
                 },
@@ -565,7 +578,8 @@ impl Store {
         if !o.is_empty() {
             sqlx::query(
                 "INSERT INTO alert_rule_overrides (scope, scope_id, rule, enabled, severity, for_secs, \
-                 threshold, critical, updated_at, updated_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                 threshold, critical, updated_at, updated_by, expression) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
             )
             .bind(scope)
             .bind(scope_id)
@@ -577,6 +591,7 @@ impl Store {
             .bind(o.critical)
             .bind(now_ms())
             .bind(actor)
+            .bind(o.expression.clone())
             .execute(&mut *tx)
             .await?;
         }

@@ -102,6 +102,15 @@ pub async fn add_staff(store: &Store, username: &str, role: Role) {
         .expect("insert staff");
 }
 
+/// A server function's answer, decoded; any failure panics naming `what`,
+/// the status and the body.
+pub async fn json<T: serde::de::DeserializeOwned>(res: reqwest::Response, what: &str) -> T {
+    let status = res.status();
+    let body = res.text().await.expect("a body");
+    assert!(status.is_success(), "{what}: {status} {body}");
+    serde_json::from_str(&body).unwrap_or_else(|e| panic!("{what}: {e}: {body}"))
+}
+
 /// A running console: base URL and a handle that stops it.
 pub struct TestServer {
     pub base: String,
@@ -127,6 +136,8 @@ pub struct TestOptions {
     pub streams_per_session: usize,
     /// Whether the engine's runner executes runs (off: runs stay queued).
     pub run_runner: bool,
+    /// The Prometheus the alert rules read tenants' metrics from.
+    pub prometheus: Option<server::alerts::Prometheus>,
 }
 
 impl Default for TestOptions {
@@ -139,6 +150,7 @@ impl Default for TestOptions {
             http: HttpOptions::default(),
             streams_per_session: server::live::STREAMS_PER_SESSION,
             run_runner: true,
+            prometheus: None,
         }
     }
 }
@@ -247,6 +259,7 @@ impl TestServer {
                 .expect("sealer"),
                 cluster_configured,
                 streams_per_session: o.streams_per_session,
+                prometheus: o.prometheus.clone(),
             },
         );
         console.start_leader_work(server::replicas::Leadership::start(&store));

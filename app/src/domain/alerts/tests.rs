@@ -47,6 +47,7 @@ fn facts<'a>(
         certificates: certs,
         failed_run: None,
         running_run: None,
+        metrics: &[],
     }
 }
 
@@ -265,4 +266,57 @@ fn alerts_move_pending_firing_resolved() {
         Fire,
         "a resolved alert's condition back: a new alert"
     );
+}
+
+#[test]
+fn prometheus_readings_over_their_threshold_hold_and_expressions_inherit() {
+    let on = |id: RuleId| RuleSettings {
+        enabled: true,
+        ..defaults(id)
+    };
+    let metrics = [(RuleId::ErrorRate, 7.5), (RuleId::ResponseTime, 120.0)];
+    let mut f = facts(&[], &[], &[], &[]);
+    f.health = None;
+    f.metrics = &metrics;
+    let held = tenant_conditions(&f, &on, &|_| 0, NOW);
+    assert_eq!(held.len(), 1, "{held:?}");
+    assert_eq!(held[0].rule, RuleId::ErrorRate);
+    assert!(held[0].summary.contains("7.50"), "{}", held[0].summary);
+    // Off by default: nothing without an override turning them on.
+    assert!(tenant_conditions(&f, &defaults, &|_| 0, NOW).is_empty());
+
+    let template = RuleOverride {
+        expression: Some("errors_ratio{namespace=\"{namespace}\"}".into()),
+        ..RuleOverride::default()
+    };
+    assert_eq!(
+        effective_expression(RuleId::ErrorRate, Some(&template), None).as_deref(),
+        Some("errors_ratio{namespace=\"{namespace}\"}")
+    );
+    assert_eq!(
+        effective_expression(RuleId::ErrorRate, None, None).as_deref(),
+        info(RuleId::ErrorRate).expression
+    );
+    assert_eq!(effective_expression(RuleId::TenantDown, None, None), None);
+    assert!(per_tenant_expression("x{namespace=\"{namespace}\"}"));
+    assert!(!per_tenant_expression(
+        info(RuleId::ErrorRate).expression.unwrap_or("")
+    ));
+    assert_eq!(
+        fill_expression(
+            "up{namespace=\"{namespace}\",t=\"{tenant}\"}",
+            "acme",
+            "tenant-acme"
+        ),
+        "up{namespace=\"tenant-acme\",t=\"acme\"}"
+    );
+    let form = |rule: &str, expression: &str| crate::dto::RuleOverrideForm {
+        rule: rule.into(),
+        expression: expression.into(),
+        ..Default::default()
+    };
+    let err = validate_override(&form("tenant_down", "up")).unwrap_err();
+    assert!(format!("{err:?}").contains("expression"), "{err:?}");
+    let (_, o) = validate_override(&form("error_rate", " rate(x[5m]) ")).unwrap();
+    assert_eq!(o.expression.as_deref(), Some("rate(x[5m])"));
 }

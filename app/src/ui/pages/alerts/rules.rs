@@ -50,7 +50,9 @@ pub fn RulesPanel(scope: &'static str, scope_id: String, admin: bool) -> impl In
                                                         {r.unavailable.clone().map(|u| view! { <span class="badge unavailable" title=u>"unavailable"</span> })}
                                                     </td>
                                                     <td>{if r.effective.enabled { "on" } else { "off" }}</td>
-                                                    <td class="mono small">{setting(&r)}</td>
+                                                    <td class="mono small">{setting(&r)}
+                                                        {r.expression.clone().map(|e| view! { <div class="expression" title="PromQL">{e}</div> })}
+                                                    </td>
                                                     <td>{admin.then(|| view! {
                                                         <details>
                                                             <summary>"Override"</summary>
@@ -71,6 +73,11 @@ pub fn RulesPanel(scope: &'static str, scope_id: String, admin: bool) -> impl In
                                                                 })}
                                                                 {(r.effective.critical.is_some()).then(|| view! {
                                                                     <label>"Critical" <input name="form[critical]" inputmode="decimal" size="6"/></label>
+                                                                })}
+                                                                {r.expression.is_some().then(|| view! {
+                                                                    <label class="wide" title="One series per tenant labelled namespace, or use {namespace} / {tenant} to ask per tenant">
+                                                                        "PromQL" <textarea name="form[expression]" rows="2" placeholder="inherit"></textarea>
+                                                                    </label>
                                                                 })}
                                                                 <button type="submit" class="button">"Save"</button>
                                                             </ActionForm>
