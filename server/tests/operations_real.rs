@@ -84,7 +84,11 @@ async fn run_op(
 }
 
 async fn state(srv: &TestServer, id: &str) -> TenantState {
-    srv.store.get_tenant(id).await.unwrap().state
+    let t = srv.store.get_tenant(id).await.unwrap();
+    if t.state == TenantState::Degraded {
+        eprintln!("{id} degraded: {:?}", t.state_detail);
+    }
+    t.state
 }
 
 async fn replicas(client: &kube::Client, ns: &str, name: &str) -> i32 {

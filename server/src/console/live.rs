@@ -34,20 +34,17 @@ impl ConsoleService {
         require(who, Role::Viewer, "watch tenants")?;
         let t = self.store.get_tenant(&id).await?;
         let view = self.live.view();
-        let (pods, workloads, quota, certificates) = view.objects(&t.id);
-        let (events, note) = match self.live.events(&t.namespace).await {
-            Ok(e) => (e, None),
-            Err(why) => (vec![], Some(why)),
-        };
+        let objects = view.objects(&t.id);
+        let note = (!view.watch_status().started).then(|| "no cluster connected".to_string());
         Ok(TenantLiveDto {
             health: Some(view.health(&t.id)),
-            pods,
-            workloads,
-            quota,
-            certificates,
+            pods: objects.pods,
+            workloads: objects.workloads,
+            quota: objects.quota,
+            certificates: objects.certificates,
             history: self.store.health_history(&t.id).await?,
             alerts: self.store.alerts_for_tenant(&t.id, 20).await?,
-            events,
+            events: objects.events,
             note,
         })
     }

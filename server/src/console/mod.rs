@@ -96,12 +96,7 @@ impl ConsoleService {
         monitor: crate::monitoring::Monitor,
         opts: ConsoleOptions,
     ) -> Arc<Self> {
-        let live = Live::start(
-            store.clone(),
-            monitor,
-            engine.clone(),
-            opts.streams_per_session,
-        );
+        let live = Live::start(store.clone(), monitor, opts.streams_per_session);
         Arc::new(Self {
             throttle: Throttle::new(store.clone(), opts.throttle),
             store,

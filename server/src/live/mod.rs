@@ -9,28 +9,21 @@ pub mod topics;
 
 use std::sync::Arc;
 
-use app::dto::{Health, K8sEventDto, RunDto, RunState};
-use k8s_openapi::api::core::v1::Event as K8sEvent;
-use kube::api::{Api, ListParams};
+use app::dto::{Health, RunDto, RunState};
 use serde_json::json;
 use tokio::sync::broadcast::error::RecvError;
 
 use crate::monitoring::{ClusterIndex, IndexChange, Monitor};
-use crate::provisioning::EngineSlot;
 use crate::store::{Change, Store};
 use hub::Hub;
 use streams::Streams;
 pub use streams::STREAMS_PER_SESSION;
-
-/// Kubernetes events shown per tenant.
-const EVENTS_SHOWN: usize = 30;
 
 /// The live side of the console; cheap to clone.
 #[derive(Clone)]
 pub struct Live {
     hub: Hub,
     monitor: Monitor,
-    engine: EngineSlot,
     streams: Arc<Streams>,
 }
 
@@ -38,16 +31,10 @@ impl Live {
     /// Starts feeding the hub from `store`'s writes and from the cluster
     /// index's changes. Without a tokio runtime (plain unit tests) nothing
     /// is fed.
-    pub fn start(
-        store: Store,
-        monitor: Monitor,
-        engine: EngineSlot,
-        streams_per_session: usize,
-    ) -> Live {
+    pub fn start(store: Store, monitor: Monitor, streams_per_session: usize) -> Live {
         let live = Live {
             hub: Hub::new(),
             monitor,
-            engine,
             streams: Streams::new(streams_per_session),
         };
         if tokio::runtime::Handle::try_current().is_ok() {
@@ -75,43 +62,6 @@ impl Live {
     /// The open streams per session, bounded.
     pub fn streams(&self) -> &Arc<Streams> {
         &self.streams
-    }
-
-    /// The latest Kubernetes events in a tenant's namespace, newest first
-    /// (read on demand from that namespace; events carry no tenant label).
-    pub async fn events(&self, namespace: &str) -> Result<Vec<K8sEventDto>, String> {
-        let Some(engine) = self.engine.get() else {
-            return Err("no cluster connected".into());
-        };
-        let api: Api<K8sEvent> = Api::namespaced(engine.cluster.client.clone(), namespace);
-        let list = api
-            .list(&ListParams::default().limit(200))
-            .await
-            .map_err(|e| format!("events cannot be read: {e}"))?;
-        let mut events: Vec<K8sEventDto> = list
-            .items
-            .into_iter()
-            .map(|e| K8sEventDto {
-                at: e
-                    .last_timestamp
-                    .as_ref()
-                    .or(e.first_timestamp.as_ref())
-                    .map(|t| t.0.as_millisecond())
-                    .or_else(|| e.event_time.as_ref().map(|t| t.0.as_millisecond())),
-                severity: e.type_.unwrap_or_else(|| "Normal".into()),
-                reason: e.reason.unwrap_or_default(),
-                object: format!(
-                    "{}/{}",
-                    e.involved_object.kind.unwrap_or_default(),
-                    e.involved_object.name.unwrap_or_default()
-                ),
-                message: e.message.unwrap_or_default(),
-                count: e.count.unwrap_or(1),
-            })
-            .collect();
-        events.sort_by_key(|e| std::cmp::Reverse(e.at));
-        events.truncate(EVENTS_SHOWN);
-        Ok(events)
     }
 }
 

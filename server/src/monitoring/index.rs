@@ -6,15 +6,19 @@
 //! when it carries the tenant's label *and* lives in the tenant's own
 //! namespace: a label copied onto a pod elsewhere changes nothing.
 
-use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::RwLock;
 use std::time::Duration;
 
 use app::domain::health::derive_health;
-use app::dto::{CertificateDto, Health, HealthDto, PodDto, QuotaUseDto, TenantState, WorkloadDto};
+use app::dto::{CertificateDto, Health, HealthDto, PodDto, QuotaUseDto, TenantState};
 use tokio::sync::{broadcast, watch};
 
-use super::ready::{self, PodOrigin, ReplicaSetItem, Rollout, Target, Verdict};
+use super::ready::{self, Target, Verdict};
+
+mod objects;
+use objects::TenantObjects;
+pub use objects::{Item, Kind, Summary, TenantView, EVENTS_KEPT};
 
 use crate::store::now_ms;
 
@@ -25,75 +29,6 @@ pub type HealthSummary = (Vec<(Health, i64)>, Vec<(String, HealthDto)>);
 pub const RESTART_WINDOW_MS: i64 = 10 * 60 * 1000;
 /// Changes buffered per subscriber before it must catch up from the index.
 const CHANGE_BUFFER: usize = 4096;
-
-/// The kinds the index holds, one watch each.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Kind {
-    Pod,
-    Deployment,
-    /// Only to tell a Deployment's current pods (see [`super::ready`]).
-    ReplicaSet,
-    StatefulSet,
-    Job,
-    Claim,
-    Quota,
-    /// CloudNativePG `Cluster`, when the cluster serves it.
-    DbCluster,
-    /// cert-manager `Certificate`, when the cluster serves it.
-    Certificate,
-}
-
-impl Kind {
-    pub const ALWAYS: [Kind; 7] = [
-        Kind::Pod,
-        Kind::Deployment,
-        Kind::ReplicaSet,
-        Kind::StatefulSet,
-        Kind::Job,
-        Kind::Claim,
-        Kind::Quota,
-    ];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Kind::Pod => "Pod",
-            Kind::Deployment => "Deployment",
-            Kind::ReplicaSet => "ReplicaSet",
-            Kind::StatefulSet => "StatefulSet",
-            Kind::Job => "Job",
-            Kind::Claim => "PersistentVolumeClaim",
-            Kind::Quota => "ResourceQuota",
-            Kind::DbCluster => "Cluster",
-            Kind::Certificate => "Certificate",
-        }
-    }
-}
-
-/// An object's summary.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Item {
-    /// A pod as shown, and where it comes from.
-    Pod(PodDto, PodOrigin),
-    /// A Deployment, StatefulSet, Job or database cluster as shown, and
-    /// its rollout.
-    Workload(WorkloadDto, Rollout),
-    ReplicaSet(ReplicaSetItem),
-    /// A ResourceQuota: use per resource.
-    Quota(Vec<QuotaUseDto>),
-    /// A PersistentVolumeClaim's phase.
-    Claim(String),
-    Certificate(CertificateDto),
-}
-
-/// One object, ready to be folded in: where it belongs and what it is.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Summary {
-    /// Its `tenantry.io/tenant` label.
-    pub tenant: String,
-    pub namespace: String,
-    pub name: String,
-    pub item: Item,
-}
 
 /// What changed, for whoever follows the index.
 #[derive(Clone, Debug, PartialEq)]
@@ -153,99 +88,12 @@ pub struct WatchStatus {
 type Key = (String, String);
 
 #[derive(Default)]
-struct TenantObjects {
-    objects: BTreeMap<(Kind, String), Item>,
-    /// Per pod: (when, restart count) samples of the last ten minutes and
-    /// the newest one before them.
-    restarts: HashMap<String, VecDeque<(i64, i32)>>,
-    health: Option<HealthNow>,
-}
-
-impl TenantObjects {
-    fn pods(&self) -> Vec<PodDto> {
-        self.objects
-            .values()
-            .filter_map(|i| match i {
-                Item::Pod(p, _) => Some(p.clone()),
-                _ => None,
-            })
-            .collect()
-    }
-
-    fn workloads(&self) -> Vec<WorkloadDto> {
-        self.objects
-            .values()
-            .filter_map(|i| match i {
-                Item::Workload(w, _) => Some(w.clone()),
-                _ => None,
-            })
-            .collect()
-    }
-
-    fn quota(&self) -> Vec<QuotaUseDto> {
-        self.objects
-            .values()
-            .filter_map(|i| match i {
-                Item::Quota(q) => Some(q.clone()),
-                _ => None,
-            })
-            .flatten()
-            .collect()
-    }
-
-    fn certificates(&self) -> Vec<CertificateDto> {
-        self.objects
-            .values()
-            .filter_map(|i| match i {
-                Item::Certificate(c) => Some(c.clone()),
-                _ => None,
-            })
-            .collect()
-    }
-
-    fn is_empty(&self) -> bool {
-        self.objects.is_empty() && self.health.is_none()
-    }
-
-    /// Keeps the restart samples of a pod's new count.
-    fn sample_restarts(&mut self, pod: &str, restarts: Option<i32>, now: i64) {
-        let Some(count) = restarts else {
-            self.restarts.remove(pod);
-            return;
-        };
-        let samples = self.restarts.entry(pod.to_string()).or_default();
-        if samples.back().map(|s| s.1) != Some(count) {
-            samples.push_back((now, count));
-        }
-        while samples.len() > 1 && samples[1].0 <= now - RESTART_WINDOW_MS {
-            samples.pop_front();
-        }
-    }
-
-    fn recent_restarts(&self, now: i64) -> Vec<(String, i32)> {
-        self.restarts
-            .iter()
-            .filter_map(|(pod, s)| {
-                let last = s.back()?.1;
-                // The baseline: the newest sample from before the window,
-                // else the first one seen.
-                let base = s
-                    .iter()
-                    .rev()
-                    .find(|x| x.0 <= now - RESTART_WINDOW_MS)
-                    .or(s.front())?
-                    .1;
-                (last > base).then(|| (pod.clone(), last - base))
-            })
-            .collect()
-    }
-}
-
-#[derive(Default)]
 struct State {
     tenants: HashMap<Key, TenantObjects>,
     /// Each tenant's lifecycle state and namespace, from the database.
     states: HashMap<String, (TenantState, String)>,
+    /// Whose each tenant namespace is (the same facts, the other way).
+    by_namespace: HashMap<String, String>,
     /// The watches started, and whether each has listed and is watching.
     watching: BTreeMap<Kind, bool>,
     /// Since when every watch has been connected, or when one dropped.
@@ -253,6 +101,18 @@ struct State {
 }
 
 impl State {
+    fn remember(&mut self, tenant: &str, state: TenantState, namespace: &str) {
+        if let Some((_, old)) = self.states.get(tenant) {
+            if old != namespace {
+                self.by_namespace.remove(old);
+            }
+        }
+        self.states
+            .insert(tenant.to_string(), (state, namespace.to_string()));
+        self.by_namespace
+            .insert(namespace.to_string(), tenant.to_string());
+    }
+
     fn connected(&self) -> bool {
         !self.watching.is_empty() && self.watching.values().all(|w| *w)
     }
@@ -385,25 +245,18 @@ impl ClusterIndex {
         }
     }
 
-    /// A tenant's pods, workloads, quota use and certificates.
-    pub fn objects(
-        &self,
-        tenant: &str,
-    ) -> (
-        Vec<PodDto>,
-        Vec<WorkloadDto>,
-        Vec<QuotaUseDto>,
-        Vec<CertificateDto>,
-    ) {
+    /// A tenant's pods, workloads, quota use, certificates and events.
+    pub fn objects(&self, tenant: &str) -> TenantView {
         self.state
             .read()
             .ok()
-            .and_then(|s| {
-                s.tenants
-                    .get(&s.key_of(tenant)?)
-                    .map(|o| (o.pods(), o.workloads(), o.quota(), o.certificates()))
-            })
+            .and_then(|s| s.tenants.get(&s.key_of(tenant)?).map(TenantObjects::view))
             .unwrap_or_default()
+    }
+
+    /// The tenant whose namespace `namespace` is.
+    pub fn tenant_in(&self, namespace: &str) -> Option<String> {
+        self.state.read().ok()?.by_namespace.get(namespace).cloned()
     }
 
     /// What the alert rules look at, for every known tenant or for those
@@ -485,8 +338,7 @@ impl ClusterIndex {
     /// The lifecycle state and namespace the database holds for a tenant.
     pub fn set_state(&self, tenant: &str, state: TenantState, namespace: &str) {
         if let Ok(mut s) = self.state.write() {
-            s.states
-                .insert(tenant.to_string(), (state, namespace.to_string()));
+            s.remember(tenant, state, namespace);
             self.rederive(&mut s, tenant);
         }
     }
@@ -494,7 +346,7 @@ impl ClusterIndex {
     pub fn load_states(&self, states: Vec<(String, TenantState, String)>) {
         if let Ok(mut s) = self.state.write() {
             for (id, state, ns) in states {
-                s.states.insert(id.clone(), (state, ns));
+                s.remember(&id, state, &ns);
                 self.rederive(&mut s, &id);
             }
         }
@@ -521,6 +373,9 @@ impl ClusterIndex {
             Some(i) => {
                 objs.objects.get(&slot) != Some(&i) && {
                     objs.objects.insert(slot.clone(), i);
+                    if kind == Kind::Event {
+                        objs.trim_events();
+                    }
                     true
                 }
             }
@@ -532,7 +387,9 @@ impl ClusterIndex {
         // ReplicaSets only serve the waits: nobody follows them.
         if changed && s.counts(&key) && kind != Kind::ReplicaSet {
             self.announce(&s, &key, kind, name);
-            self.rederive(&mut s, tenant);
+            if kind.moves_health() {
+                self.rederive(&mut s, tenant);
+            }
         }
     }
 
@@ -576,10 +433,15 @@ impl ClusterIndex {
                 }
             }
             objs.objects.extend(items);
+            if kind == Kind::Event {
+                objs.trim_events();
+            }
             self.moved.send_modify(|n| *n += 1);
             if s.counts(&key) && kind != Kind::ReplicaSet {
                 self.announce(&s, &key, kind, "");
-                self.rederive(&mut s, &key.0);
+                if kind.moves_health() {
+                    self.rederive(&mut s, &key.0);
+                }
             }
         }
         s.tenants.retain(|_, o| !o.is_empty());

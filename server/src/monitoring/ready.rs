@@ -1,12 +1,13 @@
 //! Readiness read from the index, for the waits of provisioning steps: no
 //! watch of its own per object, only the picture every other part uses.
 //!
-//! A Deployment is ready when its status says the rollout is complete, or,
-//! whichever comes first, when the pods of its current ReplicaSet (by
+//! A Deployment is ready when the pods of its current ReplicaSet (by
 //! `pod-template-hash`) are Ready in the wanted number: the pods' own
 //! readiness reaches the index in milliseconds, while the Deployment's
 //! status (and even its revision annotation) waits for the controllers to
-//! sync, seconds under load. The current ReplicaSet is the one the
+//! sync, seconds under load, and can still count pods that are terminating
+//! as ready. Only while none of its ReplicaSets is seen does its status
+//! decide. The current ReplicaSet is the one the
 //! Deployment owns whose pod template is the Deployment's (compared by a
 //! digest, the `pod-template-hash` label left out), as the controller
 //! itself decides. A StatefulSet likewise by its
@@ -15,6 +16,8 @@
 //! instances.
 
 use std::collections::BTreeMap;
+
+use app::dto::WorkloadDto;
 
 use super::index::{Item, Kind};
 
@@ -88,7 +91,7 @@ pub enum Verdict {
     Failed(String),
 }
 
-type Objects = BTreeMap<(Kind, String), Item>;
+pub(super) type Objects = BTreeMap<(Kind, String), Item>;
 
 /// Ready pods of `revision`, not being deleted.
 fn ready_pods_of(objs: &Objects, revision: &str) -> i32 {
@@ -102,6 +105,37 @@ fn ready_pods_of(objs: &Objects, revision: &str) -> i32 {
         })
         .count();
     i32::try_from(n).unwrap_or(i32::MAX)
+}
+
+/// How many of a workload's pods are Ready now, when the pods tell: for a
+/// Deployment, the ready pods of every ReplicaSet it owns (old ones serve
+/// too during a rollout); for a StatefulSet, those of its update revision
+/// if more than its status says. The status lags the pods by seconds under
+/// load, and health must not call a tenant down that a wait just found
+/// ready: both read this one count.
+pub fn ready_now(objs: &Objects, w: &WorkloadDto, r: &Rollout) -> i32 {
+    match w.kind.as_str() {
+        "Deployment" => {
+            let hashes: Vec<&str> = objs
+                .values()
+                .filter_map(|i| match i {
+                    Item::ReplicaSet(rs) if rs.deployment.as_deref() == Some(w.name.as_str()) => {
+                        rs.hash.as_deref()
+                    }
+                    _ => None,
+                })
+                .collect();
+            if hashes.is_empty() {
+                return w.ready;
+            }
+            hashes.iter().map(|h| ready_pods_of(objs, h)).sum()
+        }
+        "StatefulSet" => r
+            .revision
+            .as_deref()
+            .map_or(w.ready, |rev| w.ready.max(ready_pods_of(objs, rev))),
+        _ => w.ready,
+    }
 }
 
 /// Whether `target` is ready, judged from one namespace's objects. The
@@ -132,30 +166,40 @@ pub fn verdict(objs: &Objects, target: Target<'_>, generation: i64) -> Verdict {
                 && r.updated == want
                 && w.ready == want
                 && r.total == want;
-            let pods_say = want > 0
-                && r.template.is_some()
-                && objs.values().any(|i| match i {
-                    Item::ReplicaSet(rs) => {
-                        rs.deployment.as_deref() == Some(name)
-                            && rs.template == r.template
-                            && rs
-                                .hash
-                                .as_deref()
-                                .is_some_and(|h| ready_pods_of(objs, h) >= want)
-                    }
-                    _ => false,
-                });
-            ready(status_says || pods_say)
+            let owned: Vec<&ReplicaSetItem> = objs
+                .values()
+                .filter_map(|i| match i {
+                    Item::ReplicaSet(rs) if rs.deployment.as_deref() == Some(name) => Some(rs),
+                    _ => None,
+                })
+                .collect();
+            // The pods decide once the Deployment's ReplicaSets are seen:
+            // its status can count pods that are already terminating (scaled
+            // down and straight back up) as ready.
+            if owned.is_empty() {
+                return ready(status_says);
+            }
+            let current = owned
+                .iter()
+                .find(|rs| r.template.is_some() && rs.template == r.template);
+            ready(current.is_some_and(|rs| {
+                want <= 0
+                    || rs
+                        .hash
+                        .as_deref()
+                        .is_some_and(|h| ready_pods_of(objs, h) >= want)
+            }))
         }
         Target::StatefulSet(name) => {
             let Some(Item::Workload(w, r)) = get(Kind::StatefulSet, name) else {
                 return Verdict::Waiting;
             };
-            let pods_say = r
-                .revision
-                .as_deref()
-                .is_some_and(|rev| ready_pods_of(objs, rev) >= w.desired);
-            ready(w.ready >= w.desired || pods_say)
+            // By the pods of its update revision once the status names
+            // it; by the status before that.
+            ready(match r.revision.as_deref() {
+                Some(rev) => ready_pods_of(objs, rev) >= w.desired,
+                None => w.ready >= w.desired,
+            })
         }
         Target::DbCluster(name) => match get(Kind::DbCluster, name) {
             Some(Item::Workload(w, _)) => ready(w.ready >= w.desired),

@@ -9,11 +9,11 @@ use std::fmt::Debug;
 use std::sync::Arc;
 use std::time::Duration;
 
-use app::dto::{CertificateDto, PodDto, QuotaUseDto, WorkloadDto};
+use app::dto::{CertificateDto, K8sEventDto, PodDto, QuotaUseDto, WorkloadDto};
 use futures::StreamExt;
 use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet, StatefulSet};
 use k8s_openapi::api::batch::v1::Job;
-use k8s_openapi::api::core::v1::{PersistentVolumeClaim, Pod, ResourceQuota};
+use k8s_openapi::api::core::v1::{Event as K8sEvent, PersistentVolumeClaim, Pod, ResourceQuota};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use kube::api::{Api, ApiResource, DynamicObject};
 use kube::discovery::{ApiCapabilities, Scope};
@@ -80,6 +80,18 @@ pub fn spawn_watches(client: kube::Client, index: Arc<ClusterIndex>) {
         Kind::Quota,
         quota_summary,
     ));
+    // Events carry no label of ours: all are watched, and those in a
+    // tenant's namespace kept (the index knows whose namespace is whose).
+    let events = watcher::watcher(
+        Api::<K8sEvent>::all(client.clone()),
+        watcher::Config::default(),
+    )
+    .default_backoff()
+    .boxed();
+    let whose = i();
+    tokio::spawn(fold(events, i(), Kind::Event, move |e: &K8sEvent| {
+        event_summary(&whose, e)
+    }));
     tokio::spawn(watch_optional_kinds(client, index));
 }
 
@@ -149,12 +161,14 @@ async fn follow_dynamic(
 }
 
 /// Folds a watch's events into the index.
-async fn fold<K>(
+async fn fold<K, F>(
     mut events: futures::stream::BoxStream<'static, Result<Event<K>, watcher::Error>>,
     index: Arc<ClusterIndex>,
     kind: Kind,
-    summarise: fn(&K) -> Option<Summary>,
-) {
+    summarise: F,
+) where
+    F: Fn(&K) -> Option<Summary>,
+{
     let mut listing: Option<Vec<Summary>> = None;
     while let Some(event) = events.next().await {
         match event {
@@ -407,6 +421,36 @@ fn quota_summary(q: &ResourceQuota) -> Option<Summary> {
         })
         .collect();
     Some(owner(&q.metadata)?.summary(Item::Quota(uses)))
+}
+
+/// A Kubernetes event in a tenant's namespace, as the tenant page shows it.
+fn event_summary(index: &ClusterIndex, e: &K8sEvent) -> Option<Summary> {
+    let namespace = e.metadata.namespace.clone()?;
+    let tenant = index.tenant_in(&namespace)?;
+    let involved = &e.involved_object;
+    let item = Item::Event(K8sEventDto {
+        at: e
+            .last_timestamp
+            .as_ref()
+            .or(e.first_timestamp.as_ref())
+            .map(ms)
+            .or_else(|| e.event_time.as_ref().map(|t| t.0.as_millisecond())),
+        severity: e.type_.clone().unwrap_or_else(|| "Normal".into()),
+        reason: e.reason.clone().unwrap_or_default(),
+        object: format!(
+            "{}/{}",
+            involved.kind.as_deref().unwrap_or_default(),
+            involved.name.as_deref().unwrap_or_default()
+        ),
+        message: e.message.clone().unwrap_or_default(),
+        count: e.count.unwrap_or(1),
+    });
+    Some(Summary {
+        tenant,
+        namespace,
+        name: e.metadata.name.clone()?,
+        item,
+    })
 }
 
 fn condition<'a>(o: &'a DynamicObject, kind: &str) -> Option<&'a Value> {

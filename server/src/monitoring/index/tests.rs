@@ -1,6 +1,7 @@
 //! The index as plain sync-ish tests: objects in, health and typed changes out.
 
 use super::*;
+use crate::monitoring::ready::PodOrigin;
 
 fn pod(component: &str, ready: bool) -> Item {
     Item::Pod(
@@ -55,11 +56,11 @@ async fn objects_outside_the_tenants_namespace_never_count() {
         Health::Down,
         "no database pod of its own"
     );
-    assert!(index.objects("t1").0.is_empty());
+    assert!(index.objects("t1").pods.is_empty());
     assert!(drain(&mut rx).is_empty(), "a foreign pod tells nothing");
     index.apply(Kind::Pod, ("t1", NS, "db-0"), Some(pod("database", true)));
     assert_eq!(index.health("t1").health, Health::Healthy);
-    assert_eq!(index.objects("t1").0.len(), 1);
+    assert_eq!(index.objects("t1").pods.len(), 1);
     let listed = |ns: &str, name: &str| Summary {
         tenant: "t1".into(),
         namespace: ns.into(),
@@ -69,7 +70,7 @@ async fn objects_outside_the_tenants_namespace_never_count() {
     index.replace(Kind::Pod, vec![listed("other-team", "api-0")]);
     assert_eq!(index.health("t1").health, Health::Down);
     index.replace(Kind::Pod, vec![listed(NS, "api-0"), listed("x", "db-9")]);
-    assert_eq!(index.objects("t1").0.len(), 1);
+    assert_eq!(index.objects("t1").pods.len(), 1);
 }
 
 #[tokio::test]
@@ -129,7 +130,7 @@ async fn object_changes_rederive_health_and_tell_typed_changes_only_when_real() 
     assert!(drain(&mut rx).is_empty(), "still lost: nothing new to tell");
     // A relist replaces what was held.
     index.replace(Kind::Pod, vec![]);
-    assert_eq!(index.objects("t1").0.len(), 0);
+    assert_eq!(index.objects("t1").pods.len(), 0);
 }
 
 #[tokio::test]
@@ -235,4 +236,63 @@ async fn a_live_tenants_health_waits_for_every_watch_to_list_and_holds_while_one
             ..
         }
     )));
+}
+
+fn event(at: i64) -> Item {
+    Item::Event(app::dto::K8sEventDto {
+        at: Some(at),
+        severity: "Normal".into(),
+        reason: "Scheduled".into(),
+        object: "Pod/api-0".into(),
+        message: format!("event at {at}"),
+        count: 1,
+    })
+}
+
+#[tokio::test]
+async fn a_namespaces_events_are_its_tenants_newest_kept_and_move_no_health() {
+    let index = ClusterIndex::new();
+    connected(&index);
+    index.set_state("t1", TenantState::Active, NS);
+    assert_eq!(index.tenant_in(NS).as_deref(), Some("t1"));
+    assert_eq!(index.tenant_in("other-team"), None);
+    let health = index.health("t1");
+    let mut rx = index.subscribe();
+    let n = i64::try_from(EVENTS_KEPT).unwrap_or(30) + 5;
+    for at in 0..n {
+        index.apply(Kind::Event, ("t1", NS, &format!("e{at}")), Some(event(at)));
+    }
+    let events = index.objects("t1").events;
+    assert_eq!(events.len(), EVENTS_KEPT, "only the newest are kept");
+    assert_eq!(events[0].at, Some(n - 1), "newest first");
+    assert_eq!(events[EVENTS_KEPT - 1].at, Some(5));
+    let changes = drain(&mut rx);
+    assert!(
+        changes.iter().all(|c| matches!(
+            c,
+            IndexChange::Object {
+                kind: Kind::Event,
+                ..
+            }
+        )),
+        "events tell the page, never a health change: {changes:?}"
+    );
+    assert_eq!(index.health("t1").health, health.health);
+    // A re-list keeps the newest too.
+    let listed = (0..n)
+        .map(|at| Summary {
+            tenant: "t1".into(),
+            namespace: NS.into(),
+            name: format!("r{at}"),
+            item: event(at + 100),
+        })
+        .collect();
+    index.replace(Kind::Event, listed);
+    let events = index.objects("t1").events;
+    assert_eq!(events.len(), EVENTS_KEPT);
+    assert_eq!(events[0].at, Some(n + 99));
+    // A renamed namespace (a tenant re-created under another prefix) moves.
+    index.set_state("t1", TenantState::Active, "tenant2-t1");
+    assert_eq!(index.tenant_in(NS), None);
+    assert_eq!(index.tenant_in("tenant2-t1").as_deref(), Some("t1"));
 }

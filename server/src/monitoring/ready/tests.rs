@@ -120,6 +120,20 @@ fn a_deployment_is_ready_when_its_current_pods_are_before_its_status_says_so() {
         .into_iter()
         .collect();
     assert_eq!(verdict(&only, api, 0), Verdict::Ready);
+    // Once its ReplicaSets are seen, the pods decide: scaled to zero and
+    // straight back up, the status still counts the terminating pods.
+    let mut resumed = only.clone();
+    resumed.extend([
+        replica_set("api-new", 2, "new"),
+        pod("api-new-a", "new", true, "Terminating"),
+        pod("api-new-b", "new", true, "Terminating"),
+    ]);
+    assert_eq!(verdict(&resumed, api, 0), Verdict::Waiting);
+    resumed.extend([
+        pod("api-new-c", "new", true, "Running"),
+        pod("api-new-d", "new", true, "Running"),
+    ]);
+    assert_eq!(verdict(&resumed, api, 0), Verdict::Ready);
     // Right after an apply the index may still hold the previous spec:
     // ready only at the generation the API server gave the new one.
     assert_eq!(verdict(&only, api, 3), Verdict::Waiting);
@@ -202,4 +216,38 @@ fn a_replica_sets_template_digest_is_its_deployments_without_the_hash_label() {
     assert!(template_digest(&deployment).is_some());
     assert_eq!(template_digest(&deployment), template_digest(&replica_set));
     assert_ne!(template_digest(&deployment), template_digest(&changed));
+}
+
+#[test]
+fn health_counts_a_deployments_ready_pods_as_the_waits_do() {
+    let objs: Objects = [
+        workload(Kind::Deployment, "api", (3, 0), lagging(1)),
+        replica_set("api-old", 1, "old"),
+        replica_set("api-new", 2, "new"),
+        pod("api-old-a", "old", true, "Running"),
+        pod("api-new-a", "new", true, "Running"),
+        pod("api-new-b", "new", true, "Running"),
+        pod("api-new-c", "new", false, "Running"),
+        pod("api-new-d", "new", true, "Terminating"),
+        // Another Deployment's pods do not count.
+        pod("web-a", "other", true, "Running"),
+    ]
+    .into_iter()
+    .collect();
+    let Some(Item::Workload(w, r)) = objs.get(&(Kind::Deployment, "api".to_string())) else {
+        panic!("no workload");
+    };
+    // The status still says 0; the pods say 3 (one old, two new).
+    assert_eq!(ready_now(&objs, w, r), 3);
+    // Without its ReplicaSets known, the status is all there is.
+    let bare: Objects = objs
+        .clone()
+        .into_iter()
+        .filter(|(k, _)| k.0 != Kind::ReplicaSet)
+        .collect();
+    assert_eq!(ready_now(&bare, w, r), 0);
+    // A pod turning unready lowers the count before the status does.
+    let mut worse = objs.clone();
+    worse.extend([pod("api-new-a", "new", false, "Running")]);
+    assert_eq!(ready_now(&worse, w, r), 2);
 }
