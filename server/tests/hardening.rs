@@ -702,7 +702,7 @@ async fn the_first_admin_must_change_a_generated_password_but_not_a_configured_o
     for (configured, forced) in [(None, true), (Some("an operator's own password"), false)] {
         let db = TestDb::sqlite();
         let store = server::store::Store::connect(&db.url).await.unwrap();
-        server::cli::ensure_first_admin(&store, configured)
+        server::cli::ensure_first_admin(&store, configured, server::cli::FirstPassword::Terminal)
             .await
             .unwrap();
         let row = store.staff_by_username("admin").await.unwrap().unwrap();
@@ -886,4 +886,28 @@ fn help_never_prints_the_database_password() {
             "{args:?} printed the URL: {text}"
         );
     }
+}
+
+#[tokio::test]
+async fn a_stalled_client_cannot_hold_a_shutdown() {
+    use tokio::io::AsyncWriteExt;
+    let db = TestDb::sqlite();
+    let srv = TestServer::start(&db.url).await;
+    // A request whose body never finishes arriving.
+    let addr = srv.base.trim_start_matches("http://").to_string();
+    let mut stalled = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    stalled
+        .write_all(
+            b"POST /api/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\nusername=",
+        )
+        .await
+        .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    // Without the drain bound this waits for the body forever.
+    let stopped = tokio::time::timeout(server::http::SHUTDOWN_DRAIN * 4, srv.stop()).await;
+    assert!(
+        stopped.is_ok(),
+        "the shutdown waited for the stalled client"
+    );
+    drop(stalled);
 }

@@ -112,6 +112,7 @@ pub fn router(state: AppState, opts: HttpOptions) -> Router {
             Arc::new(HeaderPolicy { hsts: opts.https() }),
             guards::security_headers,
         ))
+        .layer(middleware::from_fn(crate::metrics::track_http))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }
@@ -139,9 +140,11 @@ pub async fn serve(
     // Open live streams never end on their own: close them when shutdown
     // begins, or the graceful shutdown would wait for them forever.
     let hub = state.console.live().hub().clone();
+    let (begun_tx, mut begun) = tokio::sync::watch::channel(false);
     let shutdown = async move {
         shutdown.await;
         hub.close();
+        begun_tx.send_replace(true);
     };
     // Answers go out as they are written: without TCP_NODELAY a response
     // written in pieces (headers, then the streamed page) waits for the
@@ -151,10 +154,29 @@ pub async fn serve(
             tracing::debug!(error = %e, "could not set TCP_NODELAY");
         }
     });
-    axum::serve(
+    let server = axum::serve(
         listener,
         router(state, opts).into_make_service_with_connect_info::<SocketAddr>(),
     )
-    .with_graceful_shutdown(shutdown)
-    .await
+    .with_graceful_shutdown(shutdown);
+    // A connection that never finishes (a stalled client) must not hold the
+    // process: after the drain time it stops anyway, so the runs it holds
+    // are handed over before the pod's grace period ends.
+    let drained = async move {
+        let _ = begun.wait_for(|b| *b).await;
+        tokio::time::sleep(SHUTDOWN_DRAIN).await;
+    };
+    tokio::select! {
+        r = std::future::IntoFuture::into_future(server) => r,
+        () = drained => {
+            tracing::warn!(
+                "connections still open {}s after shutdown began; stopping anyway",
+                SHUTDOWN_DRAIN.as_secs()
+            );
+            Ok(())
+        }
+    }
 }
+
+/// How long open connections may take to finish once shutdown begins.
+pub const SHUTDOWN_DRAIN: std::time::Duration = std::time::Duration::from_secs(5);
