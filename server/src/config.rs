@@ -106,6 +106,16 @@ pub struct ServeArgs {
     #[arg(long, env = "TENANTRY_ADMIN_PASSWORD", hide_env_values = true)]
     pub admin_password: Option<Secret>,
 
+    /// In a cluster: the Secret (in the console's namespace) that receives
+    /// the first admin's generated password instead of the terminal.
+    #[arg(long, env = "TENANTRY_INITIAL_ADMIN_SECRET")]
+    pub initial_admin_secret: Option<String>,
+
+    /// Where Prometheus metrics are served (`/metrics`), apart from the
+    /// console's own address; off when absent.
+    #[arg(long, env = "TENANTRY_METRICS_LISTEN")]
+    pub metrics_listen: Option<SocketAddr>,
+
     #[command(flatten)]
     pub engine: EngineArgs,
 }

@@ -11,6 +11,7 @@ pub mod error;
 pub mod http;
 pub mod live;
 pub mod manifests;
+pub mod metrics;
 pub mod monitoring;
 pub mod provisioning;
 pub mod replicas;

@@ -16,7 +16,7 @@ use app::dto::{
 };
 use common::cluster::{component, test_cluster, unique_id, FakeKubelet, PodFate};
 use common::{json, wait_run, TestDb, TestOptions, TestServer};
-use k8s_openapi::api::core::v1::{ConfigMap, Namespace, Pod};
+use k8s_openapi::api::core::v1::{ConfigMap, Namespace, Pod, Service};
 use kube::api::{Api, DeleteParams, Patch, PatchParams, PostParams};
 use serde_json::json;
 use server::manifests::RenderSettings;
@@ -292,14 +292,15 @@ fn happy(p: &Pod) -> PodFate {
     }
 }
 
-/// A ConfigMap with a finalizer; `labels` makes it Tenantry's or not.
-async fn held_map(kube: &kube::Client, ns: &str, name: &str, labels: serde_json::Value) {
-    let cm: ConfigMap = serde_json::from_value(json!({
-        "metadata": { "name": name, "labels": labels, "finalizers": ["example.com/hold"] }
+/// A Service with a finalizer; `labels` makes it Tenantry's or not.
+async fn held_service(kube: &kube::Client, ns: &str, name: &str, labels: serde_json::Value) {
+    let svc: Service = serde_json::from_value(json!({
+        "metadata": { "name": name, "labels": labels, "finalizers": ["example.com/hold"] },
+        "spec": { "ports": [{ "port": 80, "protocol": "TCP" }] }
     }))
     .unwrap();
-    Api::<ConfigMap>::namespaced(kube.clone(), ns)
-        .create(&PostParams::default(), &cm)
+    Api::<Service>::namespaced(kube.clone(), ns)
+        .create(&PostParams::default(), &svc)
         .await
         .unwrap();
 }
@@ -426,8 +427,8 @@ async fn a_custom_prefix_works_end_to_end_and_force_strips_only_tenantrys_finali
 
     // Two finalizers hold the namespace: one on Tenantry's object, one not.
     let ours = json!({ "app.kubernetes.io/managed-by": "tenantry", "tenantry.io/tenant": id });
-    held_map(&kube, &ns, "ours", ours).await;
-    held_map(&kube, &ns, "theirs", json!({})).await;
+    held_service(&kube, &ns, "ours", ours).await;
+    held_service(&kube, &ns, "theirs", json!({})).await;
     let forced = [
         ("id", id.as_str()),
         ("form[confirm]", id.as_str()),
@@ -438,13 +439,13 @@ async fn a_custom_prefix_works_end_to_end_and_force_strips_only_tenantrys_finali
     assert_eq!(step, "delete-namespace");
     assert!(
         cause.contains(&format!(
-            "forced: removed finalizer(s) example.com/hold from ConfigMap {ns}/ours"
+            "forced: removed finalizer(s) example.com/hold from Service {ns}/ours"
         )) && cause.contains(&format!(
-            "ConfigMap {ns}/theirs is held by finalizer(s) example.com/hold and is not Tenantry's"
+            "Service {ns}/theirs is held by finalizer(s) example.com/hold and is not Tenantry's"
         )) && cause.contains("left as it is"),
         "{cause}"
     );
-    let maps = Api::<ConfigMap>::namespaced(kube.clone(), &ns);
+    let maps = Api::<Service>::namespaced(kube.clone(), &ns);
     let theirs = maps.get("theirs").await.unwrap();
     assert_eq!(
         theirs.metadata.finalizers,

@@ -39,6 +39,7 @@ impl Deliverer {
             match self.deliver(&n).await {
                 Ok(channel) => {
                     self.store.notice_sent(&n, &channel).await?;
+                    crate::metrics::metrics().notification("delivered");
                     sent += 1;
                 }
                 Err(why) => {
@@ -48,6 +49,8 @@ impl Deliverer {
                     });
                     tracing::warn!(notification = n.id, attempts = n.attempts + 1, error = %why, "a notification could not be delivered");
                     self.store.notice_failed(n.id, &why, next).await?;
+                    let outcome = if next.is_some() { "retrying" } else { "failed" };
+                    crate::metrics::metrics().notification(outcome);
                 }
             }
         }

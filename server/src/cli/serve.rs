@@ -1,9 +1,8 @@
 //! `tenantry serve`: migrate, seed, make the first admin, listen.
 
-use app::dto::Role;
 use leptos::prelude::LeptosOptions;
 
-use crate::auth::{generate_password, hash_password, ThrottlePolicy};
+use crate::auth::ThrottlePolicy;
 use std::time::Duration;
 
 use crate::cluster::Cluster;
@@ -14,7 +13,9 @@ use crate::http::{serve, AppState};
 use crate::manifests::RenderSettings;
 use crate::provisioning::{Engine, EngineSlot, Runner};
 use crate::replicas::{Leadership, ServeLock};
-use crate::store::{AuditEntry, PasswordKind, Store};
+use crate::store::Store;
+
+use super::first_admin::{ensure_first_admin, FirstPassword};
 
 /// Leptos settings from cargo-leptos' environment, or the project defaults
 /// when the binary runs on its own.
@@ -37,42 +38,6 @@ pub fn leptos_options() -> LeptosOptions {
     }
 }
 
-/// Makes the `admin` account when no staff exists. The password comes from
-/// the configuration or is generated and printed once, to the terminal only.
-pub async fn ensure_first_admin(store: &Store, configured: Option<&str>) -> Result<()> {
-    if store.count_staff().await? > 0 {
-        return Ok(());
-    }
-    let (password, generated) = match configured {
-        Some(p) => {
-            app::domain::validate::validate_password(p)
-                .map_err(|rule| ServerError::Config(format!("TENANTRY_ADMIN_PASSWORD {rule}")))?;
-            (p.to_string(), false)
-        }
-        None => (generate_password(), true),
-    };
-    let hash = hash_password(password.clone()).await?;
-    let kind = if generated {
-        PasswordKind::Generated
-    } else {
-        PasswordKind::Chosen
-    };
-    store
-        .insert_staff(
-            "admin",
-            (&hash, kind),
-            Role::Admin,
-            AuditEntry::new("system", "staff.create", "staff", "admin").detail("first start"),
-        )
-        .await?;
-    if generated {
-        println!("\n  First start: created staff account \"admin\" with one-time password:\n\n      {password}\n\n  Sign in and keep it safe; it is not shown again.\n");
-    } else {
-        println!("First start: created staff account \"admin\" with the password from TENANTRY_ADMIN_PASSWORD.");
-    }
-    Ok(())
-}
-
 pub async fn run_serve(store: Store, args: ServeArgs) -> Result<()> {
     // SQLite is for one console: refuse a second one on the same file.
     let _serve_lock = match store.sqlite_file() {
@@ -83,7 +48,31 @@ pub async fn run_serve(store: Store, args: ServeArgs) -> Result<()> {
     if seeded > 0 {
         tracing::info!(count = seeded, "seeded the default templates");
     }
-    ensure_first_admin(&store, args.admin_password.as_ref().map(|s| s.0.as_str())).await?;
+    let configured = args.admin_password.as_ref().map(|s| s.0.as_str());
+    let deliver = match (&args.initial_admin_secret, configured) {
+        // In a cluster the generated password goes to a Secret, never to
+        // the pod's log.
+        (Some(name), None) if store.count_staff().await? == 0 => {
+            let namespace = args
+                .engine
+                .render_settings()
+                .console_namespace
+                .ok_or_else(|| {
+                    ServerError::Config(
+                        "TENANTRY_INITIAL_ADMIN_SECRET needs the console's namespace \
+                         (TENANTRY_CONSOLE_NAMESPACE or --in-cluster)"
+                            .into(),
+                    )
+                })?;
+            FirstPassword::Secret {
+                client: connect(&args.engine).await.client,
+                namespace,
+                name: name.clone(),
+            }
+        }
+        _ => FirstPassword::Terminal,
+    };
+    ensure_first_admin(&store, configured, deliver).await?;
 
     let leptos_options = leptos_options();
     let addr = args.listen.unwrap_or(leptos_options.site_addr);
@@ -113,6 +102,9 @@ pub async fn run_serve(store: Store, args: ServeArgs) -> Result<()> {
                 .unwrap_or(crate::live::STREAMS_PER_SESSION),
         },
     );
+    if let Some(addr) = args.metrics_listen {
+        crate::metrics::serve_metrics(addr, store.clone(), std::sync::Arc::clone(&index)).await?;
+    }
     let leadership = Leadership::start(&store);
     console.start_leader_work(leadership.clone());
     if args.engine.wants_cluster() {
@@ -172,22 +164,7 @@ async fn connect_engine(
     settings: RenderSettings,
     (slot, index): (EngineSlot, std::sync::Arc<crate::monitoring::ClusterIndex>),
 ) {
-    let mut delay = Duration::from_secs(1);
-    let cluster = loop {
-        let path = if args.in_cluster {
-            None
-        } else {
-            args.kubeconfig.as_deref()
-        };
-        match Cluster::connect(path).await {
-            Ok(c) => break c,
-            Err(e) => {
-                tracing::warn!(error = %e, retry_in = ?delay, "cannot reach the Kubernetes API yet");
-                tokio::time::sleep(delay).await;
-                delay = (delay * 2).min(Duration::from_secs(30));
-            }
-        }
-    };
+    let cluster = connect(&args).await;
     tracing::info!(cnpg = cluster.caps.cnpg, hpa = ?cluster.caps.hpa, "connected to Kubernetes");
     let runner = Runner::new(
         store.clone(),
@@ -202,6 +179,26 @@ async fn connect_engine(
         settings,
         runner,
     });
+}
+
+/// The cluster, once it answers (retrying with backoff up to 30 s apart).
+async fn connect(args: &EngineArgs) -> Cluster {
+    let mut delay = Duration::from_secs(1);
+    loop {
+        let path = if args.in_cluster {
+            None
+        } else {
+            args.kubeconfig.as_deref()
+        };
+        match Cluster::connect(path).await {
+            Ok(c) => return c,
+            Err(e) => {
+                tracing::warn!(error = %e, retry_in = ?delay, "cannot reach the Kubernetes API yet");
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(Duration::from_secs(30));
+            }
+        }
+    }
 }
 
 async fn shutdown_signal() {

@@ -8,9 +8,7 @@ use std::time::Duration;
 
 use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
 use k8s_openapi::api::batch::v1::Job;
-use k8s_openapi::api::core::v1::{
-    ConfigMap, Namespace, PersistentVolumeClaim, Pod, Secret, Service,
-};
+use k8s_openapi::api::core::v1::{Namespace, PersistentVolumeClaim, Pod, Service};
 use kube::api::{Api, DeleteParams, ListParams, Patch, PatchParams, Preconditions};
 use kube::runtime::wait::{await_condition, conditions};
 use kube::Resource;
@@ -94,8 +92,9 @@ async fn held_by_finalizers<K>(
 async fn blockers(client: &kube::Client, t: &TenantNamespace<'_>, strip: bool) -> Vec<String> {
     let mut out = vec![];
     let at = (t.name, t.tenant);
-    held_by_finalizers::<ConfigMap>(client, at, strip, &mut out).await;
-    held_by_finalizers::<Secret>(client, at, strip, &mut out).await;
+    // Not ConfigMaps or Secrets: listing those would need the right to read
+    // every one in the cluster; the namespace's own conditions (below) still
+    // name any finalizer left on them.
     held_by_finalizers::<Service>(client, at, strip, &mut out).await;
     held_by_finalizers::<Pod>(client, at, strip, &mut out).await;
     held_by_finalizers::<PersistentVolumeClaim>(client, at, strip, &mut out).await;

@@ -182,6 +182,7 @@ impl Client {
                         // Too slow: end here; the browser reconnects with
                         // its last id and catches up from the replay.
                         self.ended = true;
+                        crate::metrics::metrics().live_dropped.inc();
                         return Some((Ok(control("dropped", "the stream fell behind")), self));
                     }
                     Err(RecvError::Closed) => return None,

@@ -37,6 +37,7 @@ pub struct Ticket {
 
 impl Drop for Ticket {
     fn drop(&mut self) {
+        crate::metrics::metrics().live_streams.dec();
         let mut inner = self.streams.lock();
         if let Some(list) = inner.open.get_mut(&self.session) {
             list.retain(|(id, _)| *id != self.id);
@@ -74,6 +75,7 @@ impl Streams {
                 old.send_replace(true);
             }
         }
+        crate::metrics::metrics().live_streams.inc();
         Ticket {
             id,
             session: session.to_string(),

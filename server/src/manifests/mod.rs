@@ -148,7 +148,7 @@ pub fn to_yaml(manifests: &[Manifest]) -> String {
     manifests
         .iter()
         .map(|m| {
-            serde_yaml::to_string(&m.body).unwrap_or_else(|e| format!("# {}: {e}\n", m.describe()))
+            yaml_serde::to_string(&m.body).unwrap_or_else(|e| format!("# {}: {e}\n", m.describe()))
         })
         .collect::<Vec<_>>()
         .join("---\n")

@@ -460,6 +460,14 @@ impl ClusterIndex {
     }
 
     /// A watch of `kind` connected (listed) or lost its connection.
+    /// Watches started that have not listed or are not connected now.
+    pub fn stale_watches(&self) -> usize {
+        self.state
+            .read()
+            .map(|s| s.watching.values().filter(|ok| !**ok).count())
+            .unwrap_or(0)
+    }
+
     pub fn set_watching(&self, kind: Kind, ok: bool) {
         let Ok(mut s) = self.state.write() else {
             return;

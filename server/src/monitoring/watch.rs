@@ -194,6 +194,7 @@ async fn fold<K, F>(
             }
             Err(e) => {
                 tracing::warn!(kind = kind.name(), error = %e, "watch interrupted; retrying");
+                crate::metrics::metrics().watch_restarted(kind.name());
                 index.set_watching(kind, false);
             }
         }

@@ -15,6 +15,7 @@ use app::dto::{
 use rand::Rng;
 use tokio::sync::{watch, Notify};
 use tokio::task::{AbortHandle, JoinSet};
+use tracing::Instrument;
 
 use super::steps::{execute, remove_namespace, StepContext, StepOutcome};
 use super::Step;
@@ -70,6 +71,17 @@ pub fn backoff(opts: &RunnerOptions, attempt: i64) -> Duration {
         .saturating_mul(1 << exp)
         .min(opts.max_backoff);
     full.mul_f64(rand::thread_rng().gen_range(0.5..=1.0))
+}
+
+/// An attempt's outcome as the step histogram labels it.
+fn step_outcome(outcome: &Result<StepOutcome>, may_retry: bool) -> &'static str {
+    match outcome {
+        Ok(StepOutcome::Done(_)) => "completed",
+        Ok(StepOutcome::Warn(_)) => "warned",
+        Ok(StepOutcome::Later(_)) => "deferred",
+        Err(e) if e.is_transient() && may_retry => "retrying",
+        Err(_) => "failed",
+    }
 }
 
 fn state_during(op: Operation) -> Option<TenantState> {
@@ -312,9 +324,33 @@ impl Runner {
 
     /// Executes one run this process has claimed, from its first unfinished
     /// step.
+    /// Executes a run it holds, in one tracing span (run id, tenant,
+    /// operation), counting its start and, once it ended, its outcome.
     pub async fn execute(&self, id: i64) -> Result<()> {
-        let me = self.opts.process.as_str();
         let run = self.store.get_run(id).await?;
+        let span = tracing::info_span!(
+            "run",
+            run.id = id,
+            tenant = %run.tenant_id,
+            operation = %run.operation
+        );
+        let m = crate::metrics::metrics();
+        m.run_started(run.operation);
+        let result = self.execute_run(run).instrument(span).await;
+        if let Ok(after) = self.store.get_run(id).await {
+            if matches!(
+                after.state,
+                RunState::Completed | RunState::Failed | RunState::Cancelled
+            ) {
+                m.run_finished(after.operation, after.state);
+            }
+        }
+        result
+    }
+
+    async fn execute_run(&self, run: RunDto) -> Result<()> {
+        let id = run.id;
+        let me = self.opts.process.as_str();
         if let Err(state) = self.store.holds(id, me).await? {
             return Err(ServerError::LeaseLost(format!(
                 "run {id} is {state}, not held here"
@@ -397,12 +433,19 @@ impl Runner {
                 }
                 let (attempt, first_start) = self.store.start_step(id, step.position, me).await?;
                 let step_ctx = ctx(first_start);
+                let span = tracing::info_span!("step", step = kind.name(), attempt);
+                let began = std::time::Instant::now();
                 let outcome = tokio::select! {
-                    r = execute(kind, &step_ctx) => r,
+                    r = execute(kind, &step_ctx).instrument(span) => r,
                     state = self.no_longer_held(id) => {
                         return self.stopped_by(id, step.position, state).await;
                     }
                 };
+                crate::metrics::metrics().step_attempt(
+                    kind.name(),
+                    step_outcome(&outcome, attempt < self.opts.max_attempts),
+                    began.elapsed().as_secs_f64(),
+                );
                 match self
                     .record(
                         id,
@@ -497,6 +540,7 @@ impl Runner {
                     delay.as_secs_f64()
                 );
                 tracing::warn!(run = id, step = kind.name(), error = %e, "transient failure; retrying");
+                crate::metrics::metrics().step_retried(kind.name(), e.metric_label());
                 let cause = e.to_string();
                 self.store
                     .finish_step(

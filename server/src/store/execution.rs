@@ -104,6 +104,20 @@ impl Store {
         Ok(id)
     }
 
+    /// Runs due now that no live lease holds, and the age in ms of the
+    /// oldest of them (0 when none), for the metrics.
+    pub async fn queue_depth(&self) -> Result<(i64, i64)> {
+        let now = self.db_now();
+        let (n, oldest): (i64, Option<i64>) = sqlx::query_as(&format!(
+            "SELECT COUNT(*), MIN(created_at) FROM provisioning_runs \
+             WHERE state IN ('pending', 'running') AND (not_before IS NULL OR not_before <= {now}) \
+             AND (owner IS NULL OR lease_until IS NULL OR lease_until < {now})"
+        ))
+        .fetch_one(&self.pool)
+        .await?;
+        Ok((n, oldest.map_or(0, |t| (crate::store::now_ms() - t).max(0))))
+    }
+
     /// Renews the leases of the runs `owner` holds; returns the ids it still
     /// holds (a run missing was lost to another process, or has ended).
     pub async fn renew_leases(&self, owner: &str, lease: Duration) -> Result<Vec<i64>> {

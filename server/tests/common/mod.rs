@@ -2,6 +2,7 @@
 //! ephemeral port, with staff of every role.
 #![allow(dead_code)] // each test binary uses a different part of the fixtures
 
+pub mod chart;
 pub mod cluster;
 pub mod process;
 pub mod receivers;

@@ -20,7 +20,7 @@ pub struct Console {
 
 impl Console {
     /// `tenantry serve` on `db_url`, with `env` on top of the defaults
-    /// (admin password, warnings only in the log).
+    /// (admin password, warnings only in the log; an empty value unsets).
     pub fn start(db_url: &str, env: &[(&str, &str)]) -> Console {
         Console::start_with(db_url, env, true)
     }
@@ -34,8 +34,13 @@ impl Console {
             .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
+        // An empty value unsets the variable (e.g. no admin password).
         for (k, v) in env {
-            cmd.env(k, v);
+            if v.is_empty() {
+                cmd.env_remove(k);
+            } else {
+                cmd.env(k, v);
+            }
         }
         let mut child = cmd.spawn().unwrap();
         let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
