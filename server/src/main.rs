@@ -10,7 +10,7 @@ use server::store::Store;
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
-    server::telemetry::init(cli.log_format);
+    let telemetry = server::telemetry::init(cli.log_format);
     let result = async {
         let store = Store::connect(&cli.database_url.0).await?;
         match cli.command {
@@ -22,6 +22,7 @@ async fn main() -> ExitCode {
         }
     }
     .await;
+    telemetry.shutdown();
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

@@ -273,6 +273,12 @@ async fn installed_by_helm_the_console_works_with_its_service_account_alone() {
         ("TENANTRY_ADMIN_PASSWORD".into(), String::new()),
         ("RUST_LOG".into(), "info".into()),
     ]);
+    // Traces go to a local OTLP/HTTP receiver.
+    let (otlp, received) = common::receivers::otlp().await;
+    vars.extend([
+        ("OTEL_EXPORTER_OTLP_ENDPOINT".into(), otlp),
+        ("OTEL_BSP_SCHEDULE_DELAY".into(), "200".into()),
+    ]);
     let pairs: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     let console = Console::start_with(&db.url, &pairs, false);
 
@@ -367,6 +373,21 @@ async fn installed_by_helm_the_console_works_with_its_service_account_alone() {
         assert!(text.contains(line), "{line} not in:\n{text}");
     }
     assert!(text.contains("tenantry_http_request_duration_seconds_count{method=\"POST\",route=\"/api/provision_tenant\",status=\"200\"}"), "{text}");
+
+    // One span per run and per step reached the trace receiver.
+    let start = Instant::now();
+    loop {
+        let bodies = received.lock().unwrap().concat();
+        let has = |s: &str| bodies.windows(s.len()).any(|w| w == s.as_bytes());
+        if has(&id) && has("wait-database") && has("operation") {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "no run or step spans arrived over OTLP"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
 
     // What that identity may not do.
     let sa_kube = kube::Client::try_from(

@@ -195,3 +195,37 @@ pub fn alerts_in(d: &Delivery) -> Vec<(String, String, String)> {
         })
         .unwrap_or_default()
 }
+
+/// The raw bodies an OTLP/HTTP trace receiver got.
+pub type OtlpBodies = Arc<Mutex<Vec<Vec<u8>>>>;
+
+/// An OTLP/HTTP receiver (`POST /v1/traces`) on a free loopback port: its
+/// base URL (for `OTEL_EXPORTER_OTLP_ENDPOINT`) and what it received.
+pub async fn otlp() -> (String, OtlpBodies) {
+    let bodies: OtlpBodies = Arc::default();
+    let keep = Arc::clone(&bodies);
+    let app = axum::Router::new().route(
+        "/v1/traces",
+        axum::routing::post(move |body: Bytes| {
+            let keep = Arc::clone(&keep);
+            async move {
+                if let Ok(mut b) = keep.lock() {
+                    b.push(body.to_vec());
+                }
+                // An empty ExportTraceServiceResponse.
+                (
+                    [(axum::http::header::CONTENT_TYPE, "application/x-protobuf")],
+                    Vec::<u8>::new(),
+                )
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("address");
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    (format!("http://{addr}"), bodies)
+}
