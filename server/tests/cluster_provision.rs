@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use common::cluster::{component, test_cluster, unique_id, FakeKubelet, PodFate};
 use k8s_openapi::api::apps::v1::Deployment;
-use k8s_openapi::api::core::v1::{ConfigMap, Namespace, ResourceQuota, Secret};
+use k8s_openapi::api::core::v1::{Namespace, ResourceQuota, Secret, Service};
 use kube::api::{Api, Patch, PatchParams, PostParams};
 use server::cluster::{apply_all, delete_namespace, ensure_tenant_secrets, TenantNamespace};
 use server::error::ServerError;
@@ -287,10 +287,12 @@ async fn a_finalizer_that_blocks_teardown_is_named() {
         .into(),
     );
     namespaces.create(&PostParams::default(), &n).await.unwrap();
-    let maps: Api<ConfigMap> = Api::namespaced(client.clone(), &ns);
-    let mut held = ConfigMap::default();
-    held.metadata.name = Some("held".into());
-    held.metadata.finalizers = Some(vec!["example.com/keep-me".into()]);
+    let maps: Api<Service> = Api::namespaced(client.clone(), &ns);
+    let held: Service = serde_json::from_value(serde_json::json!({
+        "metadata": { "name": "held", "finalizers": ["example.com/keep-me"] },
+        "spec": { "ports": [{ "port": 80, "protocol": "TCP" }] }
+    }))
+    .unwrap();
     maps.create(&PostParams::default(), &held).await.unwrap();
 
     let err = delete_namespace(&client, &ours(&id, &ns), Duration::from_secs(10))
@@ -299,7 +301,7 @@ async fn a_finalizer_that_blocks_teardown_is_named() {
     let text = err.to_string();
     assert!(matches!(err, ServerError::Blocked { .. }), "{text}");
     assert!(
-        text.contains(&format!("ConfigMap {ns}/held")) && text.contains("example.com/keep-me"),
+        text.contains(&format!("Service {ns}/held")) && text.contains("example.com/keep-me"),
         "{text}"
     );
 

@@ -16,7 +16,7 @@ use app::dto::{ChangePreview, RunDto, RunState, StepState, TenantDto, TenantStat
 use common::cluster::{component, test_cluster, unique_id, FakeKubelet, PodFate};
 use common::{json, wait_run, TestDb, TestServer};
 use k8s_openapi::api::apps::v1::Deployment;
-use k8s_openapi::api::core::v1::{ConfigMap, Namespace, ResourceQuota};
+use k8s_openapi::api::core::v1::{Namespace, ResourceQuota, Service};
 use k8s_openapi::api::networking::v1::Ingress;
 use kube::api::{Api, PostParams};
 use server::provisioning::RunnerOptions;
@@ -306,12 +306,13 @@ async fn a_finalizer_blocks_deprovisioning_by_name_until_an_admin_forces_it() {
     run_op(&srv, &op, "provision_tenant", &[("id", &id)]).await;
 
     // Tenantry's own object (labelled), so an admin's force may strip it.
-    let held: ConfigMap = serde_json::from_value(serde_json::json!({
+    let held: Service = serde_json::from_value(serde_json::json!({
         "metadata": { "name": "held", "finalizers": ["example.com/hold"], "labels": {
             "app.kubernetes.io/managed-by": "tenantry", "tenantry.io/tenant": id } },
+        "spec": { "ports": [{ "port": 80, "protocol": "TCP" }] }
     }))
     .unwrap();
-    Api::<ConfigMap>::namespaced(kube.clone(), &ns)
+    Api::<Service>::namespaced(kube.clone(), &ns)
         .create(&PostParams::default(), &held)
         .await
         .unwrap();
@@ -337,7 +338,7 @@ async fn a_finalizer_blocks_deprovisioning_by_name_until_an_admin_forces_it() {
     let cause = failed.last_error.clone().unwrap();
     assert!(
         cause.contains(&format!(
-            "ConfigMap {ns}/held is held by finalizer(s) example.com/hold"
+            "Service {ns}/held is held by finalizer(s) example.com/hold"
         )),
         "{cause}"
     );
@@ -354,7 +355,7 @@ async fn a_finalizer_blocks_deprovisioning_by_name_until_an_admin_forces_it() {
     let done = run_op(&srv, &admin, "deprovision_tenant", &forced).await;
     let log = &done.steps.last().unwrap().log;
     assert!(
-        log.contains("forced: removed finalizer(s) example.com/hold from ConfigMap"),
+        log.contains("forced: removed finalizer(s) example.com/hold from Service"),
         "{log}"
     );
     assert!(Api::<Namespace>::all(kube.clone())
