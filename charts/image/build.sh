@@ -15,9 +15,9 @@ VERSION="$(sed -n 's/^appVersion: *"\(.*\)"/\1/p' charts/tenantry/Chart.yaml)"
 IMAGE="${TENANTRY_IMAGE:-tenantry/console:$VERSION}"
 log() { printf '\n==> %s\n' "$*"; }
 
-log "prerequisites (buildah, musl-tools, the $TARGET target)"
+log "prerequisites (buildah, musl-tools, file, curl, the $TARGET target)"
 need=()
-for p in buildah musl-tools; do
+for p in buildah musl-tools file curl; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need+=("$p")
 done
 if [ ${#need[@]} -gt 0 ]; then

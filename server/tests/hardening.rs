@@ -98,6 +98,7 @@ const CASES: &[Case] = &[
     ),
     ("dashboard", &[], None, None),
     ("list_templates", &[], None, None),
+    ("template_choices", &[], None, None),
     (
         "get_template",
         &[("id", "1")],

@@ -45,6 +45,16 @@ async fn story(url: &str) {
     let templates = store.list_templates().await.expect("list");
     let names: Vec<_> = templates.iter().map(|t| t.name.as_str()).collect();
     assert_eq!(names, ["Demo", "Free", "Professional", "Enterprise"]);
+    // The choices offered in filters are the same templates, at their
+    // current versions, without their counts.
+    let choices = store.template_choices().await.expect("choices");
+    assert_eq!(
+        choices,
+        templates
+            .iter()
+            .map(app::dto::TemplateChoice::from)
+            .collect::<Vec<_>>()
+    );
     let pro = templates
         .iter()
         .find(|t| t.key == "professional")

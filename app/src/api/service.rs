@@ -30,6 +30,7 @@ pub trait Console: Send + Sync + 'static {
     async fn dashboard(&self, who: &CurrentStaff) -> R<DashboardDto>;
 
     async fn list_templates(&self, who: &CurrentStaff) -> R<Vec<TemplateDto>>;
+    async fn template_choices(&self, who: &CurrentStaff) -> R<Vec<TemplateChoice>>;
     async fn get_template(&self, who: &CurrentStaff, id: i64) -> R<TemplateDetail>;
     async fn create_template(&self, who: &CurrentStaff, form: TemplateForm) -> R<TemplateDto>;
     async fn update_template(

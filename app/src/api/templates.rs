@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use crate::dto::{TemplateDetail, TemplateDto, TemplateForm};
+use crate::dto::{TemplateChoice, TemplateDetail, TemplateDto, TemplateForm};
 use crate::error::AppError;
 
 #[server(prefix = "/api", endpoint = "list_templates")]
@@ -11,6 +11,18 @@ pub async fn list_templates() -> Result<Vec<TemplateDto>, AppError> {
         async move {
             let (who, c) = super::ctx::staff_and_console()?;
             c.list_templates(&who).await
+        }
+        .await,
+    )
+}
+
+/// Every template's id, name and version, for choosing one.
+#[server(prefix = "/api", endpoint = "template_choices")]
+pub async fn template_choices() -> Result<Vec<TemplateChoice>, AppError> {
+    super::ctx::with_status(
+        async move {
+            let (who, c) = super::ctx::staff_and_console()?;
+            c.template_choices(&who).await
         }
         .await,
     )

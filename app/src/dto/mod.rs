@@ -54,7 +54,9 @@ pub use ops::{
 pub use page::{page_bounds, Page};
 pub use run::{AttemptDto, AttemptOutcome, Operation, RunDto, RunState, StepDto, StepState};
 pub use staff::{CurrentStaff, NewStaffResult, Principal, Role, StaffDto};
-pub use template::{TemplateDetail, TemplateDto, TemplateForm, TemplateVersionDto, TierSpec};
+pub use template::{
+    TemplateChoice, TemplateDetail, TemplateDto, TemplateForm, TemplateVersionDto, TierSpec,
+};
 pub use tenant::{
     Credential, IdCheck, NewTenantForm, TenantDto, TenantForm, TenantQuery, TenantSort, TenantState,
 };

@@ -36,6 +36,25 @@ pub struct TemplateDto {
     pub tenant_count: i64,
 }
 
+/// A template as a choice in a list (filters, tier changes): no spec and no
+/// tenant count, so offering it costs nothing however many tenants exist.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TemplateChoice {
+    pub id: i64,
+    pub name: String,
+    pub version: i64,
+}
+
+impl From<&TemplateDto> for TemplateChoice {
+    fn from(t: &TemplateDto) -> Self {
+        TemplateChoice {
+            id: t.id,
+            name: t.name.clone(),
+            version: t.version,
+        }
+    }
+}
+
 /// One immutable version of a template.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TemplateVersionDto {

@@ -225,6 +225,10 @@ impl Console for ConsoleService {
         require(who, Role::Viewer, "list templates")?;
         Ok(self.store.list_templates().await?)
     }
+    async fn template_choices(&self, who: &CurrentStaff) -> R<Vec<TemplateChoice>> {
+        require(who, Role::Viewer, "list templates")?;
+        Ok(self.store.template_choices().await?)
+    }
     async fn get_template(&self, who: &CurrentStaff, id: i64) -> R<TemplateDetail> {
         self.template_detail(who, id).await
     }

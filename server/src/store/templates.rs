@@ -2,7 +2,7 @@
 //! keep pointing at the version they were made from.
 
 use app::domain::template_rules::ValidTemplate;
-use app::dto::{TemplateDto, TemplateVersionDto, TierSpec};
+use app::dto::{TemplateChoice, TemplateDto, TemplateVersionDto, TierSpec};
 use app::error::AppError;
 
 use super::{now_ms, AuditEntry, Store};
@@ -66,6 +66,21 @@ impl Store {
             .fetch_all(&self.pool)
             .await?;
         rows.into_iter().map(TemplateRow::into_dto).collect()
+    }
+
+    /// Id, name and version of every template, without counting tenants.
+    pub async fn template_choices(&self) -> Result<Vec<TemplateChoice>> {
+        let rows = sqlx::query_as::<_, (i64, String, i64)>(
+            "SELECT t.id, v.name, t.current_version FROM templates t \
+             JOIN template_versions v ON v.template_id = t.id AND v.version = t.current_version \
+             ORDER BY t.id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, name, version)| TemplateChoice { id, name, version })
+            .collect())
     }
 
     pub async fn count_templates(&self) -> Result<i64> {

@@ -3,21 +3,19 @@
 
 use leptos::prelude::*;
 
-use crate::dto::{TemplateDto, TierSpec};
-use crate::error::AppError;
+use crate::dto::{TemplateChoice, TierSpec};
 
 /// `<option>`s "Name (vN)" for every template, once they have loaded.
 #[component]
-pub fn TemplateOptions(templates: Resource<Result<Vec<TemplateDto>, AppError>>) -> impl IntoView {
-    view! {
-        <Suspense fallback=|| ()>
-            {move || Suspend::new(async move {
-                templates.await.unwrap_or_default().into_iter().map(|t| view! {
-                    <option value=t.id.to_string()>{format!("{} (v{})", t.name, t.version)}</option>
-                }).collect_view()
-            })}
-        </Suspense>
-    }
+pub fn TemplateOptions(choices: Vec<TemplateChoice>) -> impl IntoView {
+    choices
+        .into_iter()
+        .map(|t| {
+            view! {
+                <option value=t.id.to_string()>{format!("{} (v{})", t.name, t.version)}</option>
+            }
+        })
+        .collect_view()
 }
 
 pub fn tier_summary(s: &TierSpec) -> String {

@@ -8,7 +8,7 @@ use crate::api::operations::{
     ChangeTenant, CleanupTenant, DeprovisionTenant, PreviewTenantChange, ProvisionTenant,
     ResumeTenant, SuspendTenant,
 };
-use crate::api::templates::list_templates;
+use crate::api::templates::template_choices;
 use crate::domain::lifecycle::allowed_operations;
 use crate::dto::{ChangeAction, Operation, Role, RunDto, TenantDto};
 use crate::error::AppError;
@@ -132,7 +132,7 @@ pub fn TenantActions(t: TenantDto, role: Option<Role>, ops: OpActions) -> impl I
 #[component]
 fn ChangeTier(id: String, ops: OpActions) -> impl IntoView {
     let preview = ServerAction::<PreviewTenantChange>::new();
-    let templates = Resource::new(|| (), |_| list_templates());
+    let templates = Resource::new(|| (), |_| template_choices());
     let template = RwSignal::new(String::new());
     let api = RwSignal::new(String::new());
     let web = RwSignal::new(String::new());
@@ -148,7 +148,12 @@ fn ChangeTier(id: String, ops: OpActions) -> impl IntoView {
                     <label for="change-template">"Template"</label>
                     <select id="change-template" name="form[template_id]" on:change=move |ev| template.set(event_target_value(&ev))>
                         <option value="">"Keep the current template"</option>
-                        <TemplateOptions templates/>
+                        <Suspense fallback=|| ()>
+                            {move || Suspend::new(async move {
+                                let choices = templates.await.unwrap_or_default();
+                                view! { <TemplateOptions choices/> }
+                            })}
+                        </Suspense>
                     </select>
                     <FieldError result=preview_result field="template_id"/>
                 </div>

@@ -8,7 +8,7 @@ use leptos_router::hooks::use_query_map;
 use leptos_router::params::ParamsMap;
 
 use crate::api::live::BulkAction;
-use crate::api::templates::list_templates;
+use crate::api::templates::template_choices;
 use crate::api::tenants::list_tenants;
 use crate::dto::{Health, Role, TenantQuery, TenantSort, TenantState};
 use crate::ui::components::{format_time, urlencode, ErrorPanel, HealthBadge, Pager, StateBadge};
@@ -62,7 +62,7 @@ pub fn TenantListPage() -> impl IntoView {
         move || (query.get(), tick.get(), bulk.version().get()),
         |(q, _, _)| list_tenants(q),
     );
-    let templates = Resource::new(|| (), |_| list_templates());
+    let templates = Resource::new(|| (), |_| template_choices());
     let session = use_session();
 
     view! {

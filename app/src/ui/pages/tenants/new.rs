@@ -10,7 +10,7 @@ use leptos_router::hooks::use_navigate;
 use crate::api::live::PreviewNewTenant;
 use crate::api::templates::list_templates;
 use crate::api::tenants::{check_tenant_id, suggest_tenant_id, CreateTenant};
-use crate::dto::{IdCheck, NewTenantForm};
+use crate::dto::{IdCheck, NewTenantForm, TemplateChoice};
 use crate::error::AppError;
 use crate::ui::components::{tier_summary, FieldError, FormError, TemplateOptions};
 
@@ -95,7 +95,13 @@ pub fn NewTenantPage() -> impl IntoView {
                 <select id="template_id" name="form[template_id]" required
                     on:change=move |ev| template.set(event_target_value(&ev))>
                     <option value="">"Choose a template…"</option>
-                    <TemplateOptions templates/>
+                    <Suspense fallback=|| ()>
+                        {move || Suspend::new(async move {
+                            let choices: Vec<TemplateChoice> =
+                                templates.await.unwrap_or_default().iter().map(TemplateChoice::from).collect();
+                            view! { <TemplateOptions choices/> }
+                        })}
+                    </Suspense>
                 </select>
                 <Suspense fallback=|| ()>
                     {move || Suspend::new(async move {
