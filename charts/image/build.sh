@@ -26,6 +26,14 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 rustup target list --installed | grep -q "^$TARGET\$" || rustup target add "$TARGET"
 bash .ci/install build
+# A release site build runs wasm-opt: binaryen from npm (never Debian's 108,
+# which breaks hydration), cached beside the other tools.
+BINARYEN_VERSION=123.0.0
+BINARYEN="$HOME/.cache/tenantry/binaryen-$BINARYEN_VERSION"
+if [ ! -x "$BINARYEN/node_modules/.bin/wasm-opt" ]; then
+  npm install --silent --no-audit --no-fund --prefix "$BINARYEN" "binaryen@$BINARYEN_VERSION"
+fi
+export PATH="$BINARYEN/node_modules/.bin:$PATH"
 
 log "site files (release)"
 cargo leptos build --release --frontend-only
