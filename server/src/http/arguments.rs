@@ -127,6 +127,7 @@ server_functions!(
     api::staff::SetStaffActive,
     api::staff::ResetStaffPassword,
     api::templates::ListTemplates,
+    api::templates::TemplateChoices,
     api::templates::GetTemplate,
     api::templates::CreateTemplate,
     api::templates::UpdateTemplate,
