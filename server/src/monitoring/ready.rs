@@ -107,6 +107,16 @@ fn ready_pods_of(objs: &Objects, revision: &str) -> i32 {
     i32::try_from(n).unwrap_or(i32::MAX)
 }
 
+/// The ReplicaSets the Deployment `name` owns.
+fn owned_replica_sets<'a>(objs: &'a Objects, name: &str) -> Vec<&'a ReplicaSetItem> {
+    objs.values()
+        .filter_map(|i| match i {
+            Item::ReplicaSet(rs) if rs.deployment.as_deref() == Some(name) => Some(rs),
+            _ => None,
+        })
+        .collect()
+}
+
 /// How many of a workload's pods are Ready now, when the pods tell: for a
 /// Deployment, the ready pods of every ReplicaSet it owns (old ones serve
 /// too during a rollout); for a StatefulSet, those of its update revision
@@ -116,14 +126,9 @@ fn ready_pods_of(objs: &Objects, revision: &str) -> i32 {
 pub fn ready_now(objs: &Objects, w: &WorkloadDto, r: &Rollout) -> i32 {
     match w.kind.as_str() {
         "Deployment" => {
-            let hashes: Vec<&str> = objs
-                .values()
-                .filter_map(|i| match i {
-                    Item::ReplicaSet(rs) if rs.deployment.as_deref() == Some(w.name.as_str()) => {
-                        rs.hash.as_deref()
-                    }
-                    _ => None,
-                })
+            let hashes: Vec<&str> = owned_replica_sets(objs, &w.name)
+                .into_iter()
+                .filter_map(|rs| rs.hash.as_deref())
                 .collect();
             if hashes.is_empty() {
                 return w.ready;
@@ -166,13 +171,7 @@ pub fn verdict(objs: &Objects, target: Target<'_>, generation: i64) -> Verdict {
                 && r.updated == want
                 && w.ready == want
                 && r.total == want;
-            let owned: Vec<&ReplicaSetItem> = objs
-                .values()
-                .filter_map(|i| match i {
-                    Item::ReplicaSet(rs) if rs.deployment.as_deref() == Some(name) => Some(rs),
-                    _ => None,
-                })
-                .collect();
+            let owned = owned_replica_sets(objs, name);
             // The pods decide once the Deployment's ReplicaSets are seen:
             // its status can count pods that are already terminating (scaled
             // down and straight back up) as ready.
