@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 /// A rule a field broke, named so a form can show it beside the field.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct FieldError {
     pub field: String,
     pub message: String,
@@ -28,6 +29,8 @@ pub enum AppError {
     Unauthorized,
     #[error("Wrong user name or password.")]
     BadCredentials,
+    #[error("The API token is unknown, expired or revoked, or its owner is disabled.")]
+    InvalidToken,
     #[error("Your role ({have}) may not {action}; it needs the {need} role.")]
     Forbidden {
         have: String,
@@ -40,6 +43,9 @@ pub enum AppError {
     Invalid(Vec<FieldError>),
     #[error("{0}")]
     Conflict(String),
+    /// An update based on a version that is no longer current.
+    #[error("{0}")]
+    Stale(String),
     #[error("Too many failed sign-in attempts. Try again in {retry_after_secs} seconds.")]
     Throttled { retry_after_secs: u64 },
     #[error(
@@ -90,10 +96,11 @@ impl AppError {
 
     pub fn http_status(&self) -> u16 {
         match self {
-            Self::Unauthorized | Self::BadCredentials => 401,
+            Self::Unauthorized | Self::BadCredentials | Self::InvalidToken => 401,
             Self::Forbidden { .. } | Self::PasswordChangeRequired => 403,
             Self::NotFound(_) => 404,
             Self::Conflict(_) => 409,
+            Self::Stale(_) => 412,
             Self::Invalid(_) => 422,
             Self::Throttled { .. } | Self::Busy { .. } => 429,
             Self::Unavailable(_) => 503,

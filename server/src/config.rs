@@ -56,6 +56,10 @@ pub struct Cli {
     #[arg(long, env = "TENANTRY_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
     pub log_format: LogFormat,
 
+    /// The console the client commands talk to, and how they print.
+    #[command(flatten)]
+    pub conn: crate::client::Connection,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -64,7 +68,19 @@ pub struct Cli {
 pub enum Command {
     /// Start the web console (the default).
     Serve(Box<ServeArgs>),
-    /// Manage staff accounts.
+    /// Break-glass administration on the console's host, straight against
+    /// its database (no console needed).
+    #[command(subcommand)]
+    Admin(AdminCommand),
+    #[command(flatten)]
+    Client(crate::client::ClientCommand),
+    /// Print a shell completion script (bash, zsh, fish, …).
+    Completion { shell: clap_complete::Shell },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Manage staff accounts in the database.
     #[command(subcommand)]
     Staff(crate::cli::StaffCommand),
 }

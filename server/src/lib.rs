@@ -4,6 +4,7 @@
 pub mod alerts;
 pub mod auth;
 pub mod cli;
+pub mod client;
 pub mod cluster;
 pub mod config;
 pub mod console;
@@ -15,5 +16,6 @@ pub mod metrics;
 pub mod monitoring;
 pub mod provisioning;
 pub mod replicas;
+pub mod rest;
 pub mod store;
 pub mod telemetry;

@@ -99,6 +99,19 @@ const CASES: &[Case] = &[
     ("dashboard", &[], None, None),
     ("list_templates", &[], None, None),
     ("template_choices", &[], None, None),
+    ("list_tokens", &[], None, None),
+    (
+        "create_token",
+        &[("form[name]", "ci"), ("form[role]", "viewer")],
+        Some(("form[role]", "root")),
+        Some("form"),
+    ),
+    (
+        "revoke_token",
+        &[("id", "1")],
+        Some(("id", "x")),
+        Some("id"),
+    ),
     (
         "get_template",
         &[("id", "1")],

@@ -72,7 +72,7 @@ async fn story(url: &str) {
     let mut form = TemplateForm::from_template(&pro);
     form.api_replicas = "3".into();
     let v2 = store
-        .update_template(pro.id, &form.validate().expect("valid"), "alice")
+        .update_template(pro.id, &form.validate().expect("valid"), None, "alice")
         .await
         .expect("update");
     assert_eq!((v2.version, v2.spec.api_replicas), (2, 3));
@@ -326,6 +326,7 @@ async fn story(url: &str) {
         .update_tenant(
             "tenant-1-abc",
             &fields("Bolt and Nut", Some("bolt.example")),
+            None,
             "bob",
         )
         .await

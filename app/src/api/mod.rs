@@ -12,6 +12,7 @@ pub mod runs;
 pub mod staff;
 pub mod templates;
 pub mod tenants;
+pub mod tokens;
 
 #[cfg(feature = "ssr")]
 mod service;

@@ -111,6 +111,21 @@ pub trait Console: Send + Sync + 'static {
     async fn test_channel(&self, who: &CurrentStaff, id: i64) -> R<i64>;
     async fn delivery_log(&self, who: &CurrentStaff, channel: i64) -> R<Vec<NotificationDto>>;
 
+    /// One's own API tokens.
+    async fn list_tokens(&self, who: &CurrentStaff) -> R<Vec<TokenDto>>;
+    /// A token for oneself (not from a token); its secret is shown once.
+    async fn create_token(&self, who: &CurrentStaff, form: NewTokenForm) -> R<NewTokenResult>;
+    async fn revoke_token(&self, who: &CurrentStaff, id: i64) -> R<TokenDto>;
+    /// A user name and password (throttled like signing in) for a token of
+    /// the account's own: what `tenantry login` does.
+    async fn exchange_password(
+        &self,
+        req: &http::request::Parts,
+        username: String,
+        password: String,
+        form: NewTokenForm,
+    ) -> R<NewTokenResult>;
+
     /// What provisioning a new tenant would create (nothing is stored).
     async fn preview_new_tenant(&self, who: &CurrentStaff, form: NewTenantForm)
         -> R<ChangePreview>;

@@ -261,6 +261,7 @@ mod tests {
             quota_storage_gi: "20".into(),
             quota_pods: "10".into(),
             features: "reports, api, reports".into(),
+            based_on_version: None,
         }
     }
 

@@ -57,6 +57,7 @@ string_enum!(
 /// A rule's settings as they apply (defaults, then the template's, then
 /// the tenant's overrides).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct RuleSettings {
     pub enabled: bool,
     pub severity: Severity,
@@ -71,6 +72,7 @@ pub struct RuleSettings {
 
 /// One rule as the rules editor shows it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct RuleDto {
     pub id: RuleId,
     pub title: String,
@@ -88,6 +90,7 @@ pub struct RuleDto {
 
 /// One alert, with its history.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct AlertDto {
     pub id: i64,
     pub fingerprint: String,
@@ -113,6 +116,7 @@ pub struct AlertDto {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct AlertEventDto {
     pub at: i64,
     /// pending, firing, acknowledged, resolved, notified, silenced, escalated…
@@ -123,6 +127,8 @@ pub struct AlertEventDto {
 
 /// Filters of the alerts list.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema, utoipa::IntoParams))]
+#[cfg_attr(feature = "ssr", into_params(parameter_in = Query))]
 #[serde(default)]
 pub struct AlertQuery {
     /// Empty: every open alert (not resolved).
@@ -135,6 +141,7 @@ pub struct AlertQuery {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct SilenceDto {
     pub id: i64,
     pub tenant_id: Option<String>,
@@ -149,6 +156,7 @@ pub struct SilenceDto {
 
 /// A new silence as the form sends it.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct SilenceForm {
     pub tenant_id: String,
@@ -169,6 +177,7 @@ string_enum!(
 
 /// A notification channel as pages show it: never its secret.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ChannelDto {
     pub id: i64,
     pub name: String,
@@ -191,6 +200,7 @@ pub struct ChannelDto {
 /// A channel as the form sends it. Secret fields left empty keep the
 /// stored secret on an edit.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct ChannelForm {
     pub name: String,
@@ -223,6 +233,7 @@ pub struct ChannelForm {
 
 /// A saved channel, and a generated signing secret shown this once.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct SavedChannel {
     pub channel: ChannelDto,
     pub signing_secret: Option<String>,
@@ -230,6 +241,7 @@ pub struct SavedChannel {
 
 /// One notification in the delivery log.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct NotificationDto {
     pub id: i64,
     pub channel_id: i64,
@@ -246,6 +258,7 @@ pub struct NotificationDto {
 
 /// A rule override as the editor sends it (empty fields inherit).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct RuleOverrideForm {
     pub rule: String,

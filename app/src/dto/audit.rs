@@ -4,6 +4,7 @@ use super::{Health, HealthDto, RunDto, TenantState};
 
 /// Who did what to which object, and when (unix milliseconds).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct AuditEventDto {
     pub id: i64,
     pub at: i64,
@@ -15,6 +16,7 @@ pub struct AuditEventDto {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct DashboardDto {
     pub tenants_by_state: Vec<(TenantState, i64)>,
     pub tenant_total: i64,

@@ -20,6 +20,7 @@ string_enum!(
 /// Health with its reason and the time it was true; `stale` when the watch
 /// that feeds it is not currently connected, so it may be out of date.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct HealthDto {
     pub health: Health,
     pub reason: Option<String>,
@@ -41,6 +42,7 @@ impl HealthDto {
 
 /// One pod as the pods table shows it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct PodDto {
     pub name: String,
     pub component: String,
@@ -54,6 +56,7 @@ pub struct PodDto {
 
 /// A Deployment, StatefulSet or Job: how many of what it wants are ready.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct WorkloadDto {
     pub kind: String,
     pub name: String,
@@ -64,6 +67,7 @@ pub struct WorkloadDto {
 
 /// How much of one resource of a namespace's quota is used.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct QuotaUseDto {
     /// The quota's key, e.g. `requests.cpu`.
     pub resource: String,
@@ -75,6 +79,7 @@ pub struct QuotaUseDto {
 
 /// A cert-manager Certificate of the tenant.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct CertificateDto {
     pub name: String,
     pub hosts: Vec<String>,
@@ -87,6 +92,7 @@ pub struct CertificateDto {
 
 /// One of a tenant's health transitions.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct HealthEventDto {
     pub at: i64,
     pub health: Health,
@@ -95,6 +101,7 @@ pub struct HealthEventDto {
 
 /// One Kubernetes event from the tenant's namespace.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct K8sEventDto {
     pub at: Option<i64>,
     /// Normal or Warning.
@@ -107,6 +114,7 @@ pub struct K8sEventDto {
 
 /// Everything the tenant page shows live.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct TenantLiveDto {
     pub health: Option<HealthDto>,
     pub pods: Vec<PodDto>,
@@ -131,6 +139,7 @@ pub struct TenantLiveDto {
 /// (`tenants`, `runs`, `alerts`, `tenant:<id>`, `run:<id>`); `kind` says
 /// what changed; `data` carries the new value where it is small.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct LiveEvent {
     pub topic: String,
     pub kind: String,

@@ -6,6 +6,7 @@ macro_rules! string_enum {
     ($(#[$m:meta])* $name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
         $(#[$m])*
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
         #[serde(rename_all = "snake_case")]
         pub enum $name { $($variant),+ }
 
@@ -29,6 +30,7 @@ macro_rules! string_enum {
 
 mod alerts;
 mod audit;
+mod lenient;
 mod live;
 mod ops;
 mod page;
@@ -53,7 +55,9 @@ pub use ops::{
 };
 pub use page::{page_bounds, Page};
 pub use run::{AttemptDto, AttemptOutcome, Operation, RunDto, RunState, StepDto, StepState};
-pub use staff::{CurrentStaff, NewStaffResult, Principal, Role, StaffDto};
+pub use staff::{
+    CurrentStaff, NewStaffResult, NewTokenForm, NewTokenResult, Principal, Role, StaffDto, TokenDto,
+};
 pub use template::{
     TemplateChoice, TemplateDetail, TemplateDto, TemplateForm, TemplateVersionDto, TierSpec,
 };

@@ -9,6 +9,7 @@ use super::{Operation, RunState};
 /// Options a run was started with, stored with the run (seed 002's
 /// deprovisioning options plus an admin-only force).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct RunOptions {
     /// Dump the database with a Job before anything is removed.
@@ -24,11 +25,13 @@ pub struct RunOptions {
 /// The deprovisioning form as typed. Checkboxes are absent when unticked,
 /// so every flag defaults to false; the page ticks backup.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct DeprovisionForm {
     pub backup: bool,
     pub purge_audit: bool,
     /// Whole hours, empty for none.
+    #[serde(deserialize_with = "super::lenient::text")]
     pub grace_hours: String,
     /// Start at this UTC time ("2026-12-01T09:30", seconds and "Z" optional);
     /// empty to start now.
@@ -41,14 +44,19 @@ pub struct DeprovisionForm {
 /// A tier or replica change. Empty fields keep what the tenant has;
 /// `tier` as a replica count drops the override and follows the tier.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct ChangeForm {
+    #[serde(deserialize_with = "super::lenient::text")]
     pub template_id: String,
+    #[serde(deserialize_with = "super::lenient::text")]
     pub api_replicas: String,
+    #[serde(deserialize_with = "super::lenient::text")]
     pub web_replicas: String,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum ChangeAction {
     Create,
@@ -60,6 +68,7 @@ pub enum ChangeAction {
 /// One field whose live value differs from the desired one. Secret values
 /// never appear: Secrets are compared by name only.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct FieldChange {
     pub path: String,
     pub live: Option<String>,
@@ -67,6 +76,7 @@ pub struct FieldChange {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ObjectChange {
     pub kind: String,
     pub name: String,
@@ -77,6 +87,7 @@ pub struct ObjectChange {
 /// A dry-run: the rendered objects as YAML and, when the cluster answered,
 /// what applying them would change.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ChangePreview {
     pub tenant_id: String,
     pub template_name: String,
@@ -98,6 +109,8 @@ impl ChangePreview {
 
 /// Filters and paging of the run list.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema, utoipa::IntoParams))]
+#[cfg_attr(feature = "ssr", into_params(parameter_in = Query))]
 #[serde(default)]
 pub struct RunQuery {
     pub state: Option<RunState>,
@@ -121,6 +134,7 @@ impl RunQuery {
 
 /// What a bulk action did to one tenant.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct BulkResult {
     pub tenant_id: String,
     pub ok: bool,
@@ -131,6 +145,7 @@ pub struct BulkResult {
 /// A bulk action over selected tenants. Deprovisioning many needs the word
 /// "deprovision" typed into `confirm`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct BulkForm {
     pub action: String,

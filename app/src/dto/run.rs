@@ -55,6 +55,7 @@ string_enum!(
 
 /// One attempt of a step: when, by which process, and how it ended.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct AttemptDto {
     pub attempt: i64,
     /// The console process that ran it (`host/pid/boot`).
@@ -77,6 +78,7 @@ impl RunState {
 /// One step of a run, with its timing, attempts and the root cause of its
 /// last failure.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct StepDto {
     pub position: i64,
     pub name: String,
@@ -92,6 +94,7 @@ pub struct StepDto {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct RunDto {
     pub id: i64,
     pub tenant_id: String,

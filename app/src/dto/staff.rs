@@ -3,6 +3,7 @@ use serde::{Deserialize, Serialize};
 /// What a staff member may do. Ordered by power: a higher role can do all a
 /// lower one can.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     Viewer,
@@ -47,6 +48,7 @@ impl std::fmt::Display for Role {
 
 /// The signed-in staff member of a request.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct CurrentStaff {
     pub id: i64,
     pub username: String,
@@ -55,6 +57,10 @@ pub struct CurrentStaff {
     /// signing out) is allowed until it is changed.
     #[serde(default)]
     pub must_change_password: bool,
+    /// The API token the request came with (its id), when it came with
+    /// one: the role above is then already capped by the token's.
+    #[serde(default)]
+    pub token: Option<i64>,
 }
 
 /// Who a request comes from, as resolved by the server from its session.
@@ -63,6 +69,7 @@ pub struct CurrentStaff {
 pub struct Principal(pub Option<CurrentStaff>);
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct StaffDto {
     pub id: i64,
     pub username: String,
@@ -78,7 +85,50 @@ pub struct StaffDto {
 /// A newly made account or reset password. The password is shown once and
 /// never stored in clear.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct NewStaffResult {
     pub staff: StaffDto,
     pub one_time_password: String,
+}
+
+/// A personal API token as listed (never its secret).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct TokenDto {
+    pub id: i64,
+    pub name: String,
+    /// The most the token may do; its owner's current role caps it.
+    pub role: Role,
+    /// The token's first characters, to tell tokens apart.
+    pub prefix: String,
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub last_used_at: Option<i64>,
+    pub revoked_at: Option<i64>,
+}
+
+/// A token to make for oneself.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct NewTokenForm {
+    /// What the token is for, e.g. "ci-demo-tenants" (1–60 characters).
+    pub name: String,
+    /// At most the maker's own role.
+    pub role: Role,
+    /// Days until it expires (1–365).
+    #[serde(default = "default_token_days")]
+    pub expires_in_days: i64,
+}
+
+fn default_token_days() -> i64 {
+    30
+}
+
+/// A new token with its secret, shown once.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct NewTokenResult {
+    pub token: TokenDto,
+    /// Sent as `Authorization: Bearer <secret>`; not shown again.
+    pub secret: String,
 }

@@ -3,6 +3,7 @@ use serde::{Deserialize, Serialize};
 /// Everything a tier fixes about a tenant: its PostgreSQL, its workloads'
 /// size, and the namespace quota that caps them. Units are in the names.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct TierSpec {
     pub postgres_instances: u32,
     pub postgres_storage_gi: u32,
@@ -24,6 +25,7 @@ pub struct TierSpec {
 
 /// A template at its current version.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct TemplateDto {
     pub id: i64,
     pub key: String,
@@ -39,6 +41,7 @@ pub struct TemplateDto {
 /// A template as a choice in a list (filters, tier changes): no spec and no
 /// tenant count, so offering it costs nothing however many tenants exist.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct TemplateChoice {
     pub id: i64,
     pub name: String,
@@ -57,6 +60,7 @@ impl From<&TemplateDto> for TemplateChoice {
 
 /// One immutable version of a template.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct TemplateVersionDto {
     pub version: i64,
     pub name: String,
@@ -67,6 +71,7 @@ pub struct TemplateVersionDto {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct TemplateDetail {
     pub template: TemplateDto,
     pub versions: Vec<TemplateVersionDto>,
@@ -75,29 +80,51 @@ pub struct TemplateDetail {
 /// A template as typed into the form: every field is text so that a wrong
 /// number gets a message naming the field, not a decoding error.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct TemplateForm {
+    #[serde(deserialize_with = "super::lenient::text")]
     pub key: String,
+    #[serde(deserialize_with = "super::lenient::text")]
     pub name: String,
+    #[serde(deserialize_with = "super::lenient::text")]
     pub description: String,
+    #[serde(deserialize_with = "super::lenient::text")]
     pub postgres_instances: String,
+    #[serde(deserialize_with = "super::lenient::text")]
     pub postgres_storage_gi: String,
+    #[serde(deserialize_with = "super::lenient::text")]
     pub api_replicas: String,
+    #[serde(deserialize_with = "super::lenient::text")]
     pub web_replicas: String,
+    #[serde(deserialize_with = "super::lenient::text")]
     pub cpu_request_m: String,
+    #[serde(deserialize_with = "super::lenient::text")]
     pub cpu_limit_m: String,
+    #[serde(deserialize_with = "super::lenient::text")]
     pub memory_request_mi: String,
+    #[serde(deserialize_with = "super::lenient::text")]
     pub memory_limit_mi: String,
     /// Empty means unlimited.
+    #[serde(deserialize_with = "super::lenient::text")]
     pub user_limit: String,
     /// A checkbox: present ("on") when ticked.
+    #[serde(deserialize_with = "super::lenient::checkbox")]
     pub backup_enabled: Option<String>,
+    #[serde(deserialize_with = "super::lenient::text")]
     pub quota_cpu_m: String,
+    #[serde(deserialize_with = "super::lenient::text")]
     pub quota_memory_mi: String,
+    #[serde(deserialize_with = "super::lenient::text")]
     pub quota_storage_gi: String,
+    #[serde(deserialize_with = "super::lenient::text")]
     pub quota_pods: String,
     /// Comma-separated feature flags.
+    #[serde(deserialize_with = "super::lenient::text")]
     pub features: String,
+    /// The version this edit started from: the save is refused when the
+    /// template has moved on since (the API takes it from `If-Match`).
+    pub based_on_version: Option<i64>,
 }
 
 impl TemplateForm {
@@ -123,6 +150,7 @@ impl TemplateForm {
             quota_storage_gi: s.quota_storage_gi.to_string(),
             quota_pods: s.quota_pods.to_string(),
             features: s.features.join(", "),
+            based_on_version: Some(t.version),
         }
     }
 }

@@ -3,6 +3,7 @@ use serde::{Deserialize, Serialize};
 /// Where a tenant is in its life. A record made by the console starts as
 /// `Pending` until the provisioning engine takes it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum TenantState {
     Pending,
@@ -52,6 +53,7 @@ impl std::fmt::Display for TenantState {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct TenantDto {
     pub id: String,
     /// Decided when the tenant was created, stored, never recomputed.
@@ -89,6 +91,7 @@ pub struct TenantDto {
 
 /// A generated credential, shown once.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Credential {
     /// "db-credentials/password", …
     pub name: String,
@@ -97,11 +100,13 @@ pub struct Credential {
 
 /// The "New tenant" form as typed.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct NewTenantForm {
     pub company_name: String,
     pub owner_email: String,
     pub owner_name: String,
+    #[serde(deserialize_with = "super::lenient::text")]
     pub template_id: String,
     pub custom_domain: String,
     /// Empty: generate one from the company name.
@@ -112,15 +117,21 @@ pub struct NewTenantForm {
 
 /// The editable fields of an existing tenant record.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct TenantForm {
     pub company_name: String,
     pub owner_email: String,
     pub owner_name: String,
     pub custom_domain: String,
+    /// The record's `updated_at` this edit started from: the save is
+    /// refused when the tenant was changed since (the API takes it from
+    /// `If-Match`).
+    pub based_on_updated_at: Option<i64>,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum TenantSort {
     #[default]
@@ -157,6 +168,8 @@ impl TenantSort {
 
 /// Search, filter, sort and paging of the tenant list.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema, utoipa::IntoParams))]
+#[cfg_attr(feature = "ssr", into_params(parameter_in = Query))]
 #[serde(default)]
 pub struct TenantQuery {
     pub q: String,
@@ -183,6 +196,7 @@ impl TenantQuery {
 
 /// The live answer to "may I use this tenant ID?".
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct IdCheck {
     pub id: String,
     pub ok: bool,

@@ -109,6 +109,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("audit") view=AuditPage/>
                     <Route path=path!("staff") view=StaffPage/>
                     <Route path=path!("account/password") view=AccountPasswordPage/>
+                    <Route path=path!("account/tokens") view=TokensPage/>
                 </ParentRoute>
             </Routes>
         </Router>
@@ -141,6 +142,7 @@ fn Frame() -> impl IntoView {
                     <li><A href="/alerts">"Alerts"</A></li>
                     <li><A href="/audit">"Audit"</A></li>
                     <li><A href="/staff">"Staff"</A></li>
+                    <li><A href="/account/tokens">"API tokens"</A></li>
                 </ul>
             </nav>
             <div class="whoami">

@@ -28,6 +28,23 @@ pub async fn resolve_principal(
     mut req: Request,
     next: Next,
 ) -> Response {
+    // A bearer token speaks for itself: the request's cookies are ignored,
+    // and a token that does not (or no longer) work is a 401 at once.
+    if let Some(token) = super::bearer(req.headers()) {
+        let who = match state.store.staff_for_token(&super::hash_token(token)).await {
+            Err(e) => return unavailable("API tokens cannot be read", e),
+            Ok(None) => {
+                return json_error(
+                    req.uri().path(),
+                    StatusCode::UNAUTHORIZED,
+                    &app::error::AppError::InvalidToken,
+                )
+            }
+            Ok(Some(who)) => who,
+        };
+        req.extensions_mut().insert(Principal(Some(who)));
+        return next.run(req).await;
+    }
     let ids = async {
         let id = session.get::<i64>(SESSION_STAFF_ID).await?;
         let epoch = session.get::<i64>(SESSION_EPOCH).await?;
@@ -47,13 +64,25 @@ pub async fn resolve_principal(
 }
 
 /// Server functions callable without a session.
-pub const PUBLIC_API: &[&str] = &["/api/login", "/api/logout", "/api/whoami"];
+pub const PUBLIC_API: &[&str] = &[
+    "/api/login",
+    "/api/logout",
+    "/api/whoami",
+    crate::rest::OPENAPI_PATH,
+    crate::rest::REFERENCE_PATH,
+    crate::rest::TOKEN_EXCHANGE_PATH,
+];
 
 /// Where a signed-in person on a generated password may still go.
 pub const PASSWORD_CHANGE_PAGE: &str = "/account/password";
 const ALLOWED_BEFORE_CHANGE: &[&str] = &[PASSWORD_CHANGE_PAGE, "/api/change_password", "/login"];
 
-fn json_error(status: StatusCode, e: &app::error::AppError) -> Response {
+/// An error in the shape of its API: a `Problem` under `/api/v1`, the
+/// server functions' error elsewhere.
+pub(crate) fn json_error(path: &str, status: StatusCode, e: &app::error::AppError) -> Response {
+    if path.starts_with(crate::rest::PREFIX) {
+        return crate::rest::problem(e.clone());
+    }
     let body = serde_json::to_string(e).unwrap_or_default();
     (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
 }
@@ -76,6 +105,7 @@ pub async fn require_password_change(req: Request, next: Next) -> Response {
     }
     if path.starts_with("/api/") {
         return json_error(
+            path,
             StatusCode::FORBIDDEN,
             &app::error::AppError::PasswordChangeRequired,
         );
@@ -94,6 +124,7 @@ pub async fn require_api_session(req: Request, next: Next) -> Response {
         .is_some_and(|p| p.0.is_some());
     if path.starts_with("/api/") && !PUBLIC_API.contains(&path) && !signed_in {
         return json_error(
+            path,
             StatusCode::UNAUTHORIZED,
             &app::error::AppError::Unauthorized,
         );
@@ -170,7 +201,12 @@ pub async fn reject_cross_origin(
     req: Request,
     next: Next,
 ) -> Response {
-    if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+    // Safe methods change nothing; a bearer request is authorised by its
+    // token alone (a browser never adds one on its own, and its cookies are
+    // ignored), so the origin does not matter for it.
+    if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS)
+        || super::bearer(req.headers()).is_some()
+    {
         return next.run(req).await;
     }
     let headers = req.headers();
@@ -201,6 +237,13 @@ pub async fn reject_cross_origin(
         next.run(req).await
     } else {
         tracing::warn!(method = %req.method(), path = req.uri().path(), "cross-origin request rejected");
+        if req.uri().path().starts_with(crate::rest::PREFIX) {
+            return crate::rest::problem(app::error::AppError::Forbidden {
+                have: "a session cookie from another origin".into(),
+                need: "a bearer token, or the console's own origin".into(),
+                action: "write through the API".into(),
+            });
+        }
         (
             StatusCode::FORBIDDEN,
             "Cross-origin request rejected: this request did not come from the Tenantry console.",

@@ -7,6 +7,7 @@ mod client;
 mod layers;
 mod password;
 mod throttle;
+mod tokens;
 
 pub use client::{address_of, client_address, ClientAddr, TrustedProxies};
 pub use layers::{
@@ -18,3 +19,4 @@ pub use password::{
     generate_password, hash_password, random_chars, try_hash_slot, verify_password, HashSlot,
 };
 pub use throttle::{Record, Throttle, ThrottlePolicy};
+pub use tokens::{bearer, hash_token, mint_token, MintedToken};

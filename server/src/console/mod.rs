@@ -10,6 +10,7 @@ mod session;
 mod staff;
 mod templates;
 mod tenants;
+mod tokens;
 
 use std::sync::Arc;
 
@@ -420,6 +421,25 @@ impl Console for ConsoleService {
         form: NewTenantForm,
     ) -> R<ChangePreview> {
         self.preview_new(who, form).await
+    }
+
+    async fn list_tokens(&self, who: &CurrentStaff) -> R<Vec<TokenDto>> {
+        self.tokens(who).await
+    }
+    async fn create_token(&self, who: &CurrentStaff, form: NewTokenForm) -> R<NewTokenResult> {
+        self.new_token(who, form, "in the console").await
+    }
+    async fn revoke_token(&self, who: &CurrentStaff, id: i64) -> R<TokenDto> {
+        self.revoke(who, id).await
+    }
+    async fn exchange_password(
+        &self,
+        req: &http::request::Parts,
+        username: String,
+        password: String,
+        form: NewTokenForm,
+    ) -> R<NewTokenResult> {
+        ConsoleService::exchange_password(self, req, username, password, form).await
     }
 
     async fn list_audit(&self, who: &CurrentStaff, q: String, page: u32) -> R<Page<AuditEventDto>> {

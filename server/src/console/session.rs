@@ -36,6 +36,38 @@ impl ConsoleService {
     ) -> R<CurrentStaff> {
         let session = session_of(req)?;
         let address = address_of(req);
+        let row = self.check_password(req, username, password).await?;
+        session.cycle_id().await.map_err(session_error)?;
+        session
+            .insert(SESSION_STAFF_ID, row.id)
+            .await
+            .map_err(session_error)?;
+        session
+            .insert(SESSION_EPOCH, row.session_epoch)
+            .await
+            .map_err(session_error)?;
+        // Save now, so the row exists before the response leaves.
+        session.save().await.map_err(session_error)?;
+        self.store.touch_staff_login(row.id).await?;
+        self.store
+            .write_audit(
+                AuditEntry::new(&row.username, "auth.login", "staff", row.username.clone())
+                    .detail(format!("from {address}")),
+            )
+            .await?;
+        Ok(row.current())
+    }
+
+    /// The active account `username` names, if `password` is its password:
+    /// throttled per (account, address), bounded, and a failure audited.
+    /// Sign-in and the API's token exchange both pass here.
+    pub(super) async fn check_password(
+        &self,
+        req: &http::request::Parts,
+        username: String,
+        password: String,
+    ) -> R<crate::store::StaffRow> {
+        let address = address_of(req);
         let username = username.trim().to_lowercase();
         // At most one hash per core at once: the rest are told to come back
         // (not counted: they cost nothing).
@@ -75,25 +107,7 @@ impl ConsoleService {
             return Err(AppError::BadCredentials);
         };
         self.throttle.succeeded(&username, &address).await?;
-        session.cycle_id().await.map_err(session_error)?;
-        session
-            .insert(SESSION_STAFF_ID, row.id)
-            .await
-            .map_err(session_error)?;
-        session
-            .insert(SESSION_EPOCH, row.session_epoch)
-            .await
-            .map_err(session_error)?;
-        // Save now, so the row exists before the response leaves.
-        session.save().await.map_err(session_error)?;
-        self.store.touch_staff_login(row.id).await?;
-        self.store
-            .write_audit(
-                AuditEntry::new(&row.username, "auth.login", "staff", row.username.clone())
-                    .detail(format!("from {address}")),
-            )
-            .await?;
-        Ok(row.current())
+        Ok(row)
     }
 
     pub(super) async fn sign_out(&self, req: &http::request::Parts) -> R<()> {

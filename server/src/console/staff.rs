@@ -85,11 +85,13 @@ impl ConsoleService {
             "staff.disable"
         };
         let audit = AuditEntry::new(&who.username, action, "staff", id.to_string());
-        Ok(self
-            .store
-            .set_staff_active(id, active, audit)
-            .await?
-            .to_dto())
+        let row = self.store.set_staff_active(id, active, audit).await?;
+        if !active {
+            // Already refused while the account is disabled; revoked so
+            // enabling it again does not bring old tokens back.
+            self.store.revoke_all_tokens(id).await?;
+        }
+        Ok(row.to_dto())
     }
 
     pub(super) async fn reset_password(&self, who: &CurrentStaff, id: i64) -> R<NewStaffResult> {

@@ -33,7 +33,7 @@ impl ConsoleService {
         let valid = form.validate()?;
         Ok(self
             .store
-            .update_template(id, &valid, &who.username)
+            .update_template(id, &valid, form.based_on_version, &who.username)
             .await?)
     }
 

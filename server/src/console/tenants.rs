@@ -67,7 +67,10 @@ impl ConsoleService {
         require(who, Role::Operator, "edit tenants")?;
         let valid = form.validate()?;
         self.check_custom_domain(valid.custom_domain.as_deref())?;
-        Ok(self.store.update_tenant(&id, &valid, &who.username).await?)
+        Ok(self
+            .store
+            .update_tenant(&id, &valid, form.based_on_updated_at, &who.username)
+            .await?)
     }
 
     /// The namespace a new tenant `id` gets: refused (on `tenant_id`) when it

@@ -139,6 +139,9 @@ server_functions!(
     api::tenants::DeleteTenant,
     api::tenants::SuggestTenantId,
     api::tenants::CheckTenantId,
+    api::tokens::ListTokens,
+    api::tokens::CreateToken,
+    api::tokens::RevokeToken,
 );
 
 fn refuse(message: String) -> Response {
@@ -157,6 +160,7 @@ fn refuse(message: String) -> Response {
 pub async fn check_arguments(req: Request, next: Next) -> Response {
     let form = req.method() == Method::POST
         && req.uri().path().starts_with("/api/")
+        && !req.uri().path().starts_with(crate::rest::PREFIX)
         && req
             .headers()
             .get(header::CONTENT_TYPE)

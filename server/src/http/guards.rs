@@ -30,11 +30,14 @@ pub async fn bounded_bodies(req: Request, next: Next) -> Response {
     } else {
         BODY_LIMIT
     };
+    let rest = req.uri().path().starts_with(crate::rest::PREFIX);
     let too_large = || {
-        refuse(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            &AppError::Request(format!("the request body is larger than {limit} bytes")),
-        )
+        let e = AppError::Request(format!("the request body is larger than {limit} bytes"));
+        if rest {
+            crate::rest::problem_with(StatusCode::PAYLOAD_TOO_LARGE, e)
+        } else {
+            refuse(StatusCode::PAYLOAD_TOO_LARGE, &e)
+        }
     };
     let declared = req
         .headers()

@@ -59,8 +59,20 @@ pub async fn live_stream(
             session.get::<i64>(SESSION_EPOCH).await.ok()??,
         ))
     };
-    let Some((sid, staff_id, epoch)) = ids.await else {
-        return refuse(StatusCode::UNAUTHORIZED, AppError::Unauthorized);
+    // A bearer token's stream lives as long as the token works; a
+    // session's as long as the session.
+    let holder = match principal.0.as_ref().and_then(|w| w.token) {
+        Some(id) => Holder::Token { id },
+        None => {
+            let Some((sid, staff_id, epoch)) = ids.await else {
+                return refuse(StatusCode::UNAUTHORIZED, AppError::Unauthorized);
+            };
+            Holder::Session {
+                sid,
+                staff_id,
+                epoch,
+            }
+        }
     };
     // The browser sends the header on its own reconnects; a page that
     // reopens the stream for new topics passes the id in the query.
@@ -70,7 +82,7 @@ pub async fn live_stream(
         .map(str::to_string)
         .or_else(|| query.get("last_event_id").cloned());
     let live = state.console.live();
-    let ticket = live.streams().open(&sid.to_string());
+    let ticket = live.streams().open(&holder.key());
     let hub = live.hub();
     let closing = hub.closing();
     let (rx, resume) = hub.subscribe(last.as_deref());
@@ -87,9 +99,7 @@ pub async fn live_stream(
         check: tokio::time::interval_at(tokio::time::Instant::now() + SESSION_CHECK, SESSION_CHECK),
         guard: Guard {
             store: state.store.clone(),
-            sid,
-            staff_id,
-            epoch,
+            holder,
             streams: Arc::clone(live.streams()),
         },
         ticket,
@@ -106,26 +116,53 @@ pub async fn live_stream(
 /// streams for [`SESSION_CHECK`].
 struct Guard {
     store: Store,
-    sid: Id,
-    staff_id: i64,
-    epoch: i64,
+    holder: Holder,
     streams: Arc<Streams>,
+}
+
+/// What a stream was opened with.
+enum Holder {
+    Session { sid: Id, staff_id: i64, epoch: i64 },
+    Token { id: i64 },
+}
+
+impl Holder {
+    /// Streams are bounded per session, or per token.
+    fn key(&self) -> String {
+        match self {
+            Holder::Session { sid, .. } => sid.to_string(),
+            Holder::Token { id } => format!("token:{id}"),
+        }
+    }
 }
 
 impl Guard {
     /// `Err` when the database could not say (the stream ends, to be retried).
     async fn signed_in(&self) -> Result<bool, String> {
-        let key = self.sid.to_string();
+        let key = self.holder.key();
         if let Some(ok) = self.streams.cached(&key, SESSION_CHECK) {
             return Ok(ok);
         }
-        let sessions = SessionStore::new(self.store.clone());
-        let ok = match sessions.load(&self.sid).await.map_err(|e| e.to_string())? {
-            None => false,
-            Some(_) => matches!(
-                self.store.staff_by_id(self.staff_id).await.map_err(|e| e.to_string())?,
-                Some(row) if row.is_active() && row.session_epoch == self.epoch
-            ),
+        let ok = match &self.holder {
+            Holder::Token { id } => self
+                .store
+                .token_works(*id)
+                .await
+                .map_err(|e| e.to_string())?,
+            Holder::Session {
+                sid,
+                staff_id,
+                epoch,
+            } => {
+                let sessions = SessionStore::new(self.store.clone());
+                match sessions.load(sid).await.map_err(|e| e.to_string())? {
+                    None => false,
+                    Some(_) => matches!(
+                        self.store.staff_by_id(*staff_id).await.map_err(|e| e.to_string())?,
+                        Some(row) if row.is_active() && row.session_epoch == *epoch
+                    ),
+                }
+            }
         };
         self.streams.remember(&key, ok);
         Ok(ok)

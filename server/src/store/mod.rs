@@ -6,6 +6,7 @@ mod alerts;
 mod audit;
 mod execution;
 mod health;
+mod idempotency;
 mod outbox;
 mod runs;
 mod seed;
@@ -14,6 +15,7 @@ mod staff;
 mod templates;
 mod tenants;
 mod throttle;
+mod tokens;
 
 use std::str::FromStr;
 use std::sync::{Arc, Mutex};
@@ -28,12 +30,14 @@ use crate::error::{Result, ServerError};
 pub use alerts::{OpenAlert, SYSTEM};
 pub use audit::AuditEntry;
 pub use execution::{Failure, Rollback};
+pub use idempotency::Claim;
 pub use outbox::{ChannelRow, DueNotice, NewChannel, NoticeKind};
 pub use runs::LatestRun;
 pub use seed::seed_templates;
 pub use sessions::SessionStore;
 pub use staff::{PasswordKind, StaffRow};
 pub use tenants::NewTenantRecord;
+pub use tokens::NewToken;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Backend {

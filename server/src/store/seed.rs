@@ -137,6 +137,7 @@ pub fn seed_templates() -> Vec<ValidTemplate> {
                 quota_storage_gi: t.15.to_string(),
                 quota_pods: t.16.to_string(),
                 features: t.17.into(),
+                based_on_version: None,
             };
             form.validate().ok()
         })

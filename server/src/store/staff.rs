@@ -48,6 +48,7 @@ impl StaffRow {
             username: self.username.clone(),
             role: self.role(),
             must_change_password: self.must_change_password != 0,
+            token: None,
         }
     }
 

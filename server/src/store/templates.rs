@@ -148,11 +148,16 @@ impl Store {
         self.get_template(id).await
     }
 
-    /// Saves a new version; the key never changes.
+    /// Saves a new version; the key never changes. With `based_on`, the
+    /// edit is refused ([`AppError::Stale`]) unless that version is still
+    /// the current one, so two people editing cannot overwrite each other
+    /// (two saves racing from the same version: the primary key on
+    /// (template, version) lets one win).
     pub async fn update_template(
         &self,
         id: i64,
         t: &ValidTemplate,
+        based_on: Option<i64>,
         actor: &str,
     ) -> Result<TemplateDto> {
         let mut tx = self.begin().await?;
@@ -168,13 +173,35 @@ impl Store {
                 AppError::invalid("key", "cannot change; create a new template instead").into(),
             );
         }
+        let stale = |current: i64| {
+            AppError::Stale(format!(
+                "Template \"{slug}\" changed since version {} (now version {current}): reload it and apply the edit again",
+                based_on.unwrap_or(current)
+            ))
+        };
+        if based_on.is_some_and(|v| v != current) {
+            return Err(stale(current).into());
+        }
         let next = current + 1;
-        insert_version(&mut tx, id, next, t, actor, now_ms()).await?;
-        sqlx::query("UPDATE templates SET current_version = $2 WHERE id = $1")
-            .bind(id)
-            .bind(next)
-            .execute(&mut *tx)
-            .await?;
+        insert_version(&mut tx, id, next, t, actor, now_ms())
+            .await
+            .map_err(|e| match e {
+                ServerError::Db(ref d) if crate::error::is_unique_violation(d) => {
+                    stale(next).into()
+                }
+                other => other,
+            })?;
+        let moved = sqlx::query(
+            "UPDATE templates SET current_version = $2 WHERE id = $1 AND current_version = $3",
+        )
+        .bind(id)
+        .bind(next)
+        .bind(current)
+        .execute(&mut *tx)
+        .await?;
+        if moved.rows_affected() == 0 {
+            return Err(stale(next).into());
+        }
         AuditEntry::new(actor, "template.update", "template", slug)
             .detail(format!("version {next} \"{}\"", t.name))
             .write(&mut tx)

@@ -373,13 +373,20 @@ impl Store {
         &self,
         id: &str,
         f: &ValidTenantFields,
+        based_on: Option<i64>,
         actor: &str,
     ) -> Result<TenantDto> {
         let before = self.get_tenant(id).await?;
+        // Guarded on the version the edit started from, when it says.
+        let seen = based_on.unwrap_or(before.updated_at);
+        if seen != before.updated_at {
+            return Err(stale_tenant(id).into());
+        }
         let mut tx = self.begin().await?;
         let done = sqlx::query(
-            "UPDATE tenants SET company_name = $2, owner_email = $3, owner_name = $4, custom_domain = $5, updated_at = $6 \
-             WHERE id = $1",
+            "UPDATE tenants SET company_name = $2, owner_email = $3, owner_name = $4, custom_domain = $5, \
+             updated_at = CASE WHEN $6 > updated_at THEN $6 ELSE updated_at + 1 END \
+             WHERE id = $1 AND updated_at = $7",
         )
         .bind(id)
         .bind(&f.company_name)
@@ -387,11 +394,12 @@ impl Store {
         .bind(&f.owner_name)
         .bind(f.custom_domain.clone())
         .bind(now_ms())
+        .bind(seen)
         .execute(&mut *tx)
         .await
         .map_err(|e| if is_unique_violation(&e) { domain_taken(&f.custom_domain) } else { e.into() })?;
         if done.rows_affected() == 0 {
-            return Err(ServerError::NotFound(format!("Tenant \"{id}\"")));
+            return Err(stale_tenant(id).into());
         }
         let mut changed = vec![];
         if before.company_name != f.company_name {
@@ -541,4 +549,10 @@ impl Store {
             .filter_map(|(s, n)| TenantState::parse(&s).map(|s| (s, n)))
             .collect())
     }
+}
+
+fn stale_tenant(id: &str) -> AppError {
+    AppError::Stale(format!(
+        "Tenant \"{id}\" was changed since this edit began: reload it and apply the edit again"
+    ))
 }

@@ -10,6 +10,7 @@ mod runs;
 mod staff;
 mod templates;
 mod tenants;
+mod tokens;
 
 pub use account::AccountPasswordPage;
 pub use alerts::{AlertsPage, ChannelsPage};
@@ -21,3 +22,4 @@ pub use runs::RunListPage;
 pub use staff::StaffPage;
 pub use templates::{EditTemplatePage, NewTemplatePage, TemplateDetailPage, TemplateListPage};
 pub use tenants::{NewTenantPage, TenantDetailPage, TenantListPage};
+pub use tokens::TokensPage;

@@ -130,6 +130,7 @@ pub fn EditTemplatePage() -> impl IntoView {
                         <h1>{format!("Edit {} (v{} → v{})", d.template.name, d.template.version, d.template.version + 1)}</h1>
                         <ActionForm action=save attr:class="form-grid" attr:novalidate=true>
                             <input type="hidden" name="id" value=d.template.id.to_string()/>
+                            <input type="hidden" name="form[based_on_version]" value=d.template.version.to_string()/>
                             <TemplateFields f=TemplateForm::from_template(&d.template) result key_locked=true/>
                             <div class="actions"><button type="submit" class="button primary">"Save as new version"</button></div>
                         </ActionForm>

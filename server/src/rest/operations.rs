@@ -1,0 +1,131 @@
+//! Operations on tenants: each starts a run and answers 202 with it (and
+//! `Location` pointing at the run, to follow it or its live stream topic
+//! `run:<id>`).
+
+use app::dto::*;
+use axum::extract::State;
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+
+use super::problem::{ApiResult, Body, Caller, Path};
+use super::{console, Idempotency};
+use crate::http::AppState;
+
+/// 202 Accepted with the run, `Location: /api/v1/runs/<id>`.
+pub fn accepted(run: RunDto) -> Response {
+    let location = format!("/api/v1/runs/{}", run.id);
+    let mut res = (StatusCode::ACCEPTED, Json(run)).into_response();
+    if let Ok(v) = location.parse() {
+        res.headers_mut().insert(header::LOCATION, v);
+    }
+    res
+}
+
+async fn start(s: &AppState, who: &CurrentStaff, id: String, op: Operation) -> ApiResult<Response> {
+    Ok(accepted(console(s).start_operation(who, id, op).await?))
+}
+
+macro_rules! simple_operation {
+    ($name:ident, $op:expr, $path:literal, $doc:literal) => {
+        #[doc = $doc]
+        #[utoipa::path(post, path = $path, tag = "operations",
+                    params(("id" = String, Path, description = "Tenant ID"), Idempotency),
+                    responses((status = 202, description = "The run, started", body = RunDto,
+                        headers(("Location" = String, description = "The run")))))]
+        pub async fn $name(
+            State(s): State<AppState>,
+            Caller(who): Caller,
+            Path(id): Path<String>,
+        ) -> ApiResult<Response> {
+            start(&s, &who, id, $op).await
+        }
+    };
+}
+
+simple_operation!(
+    provision,
+    Operation::Provision,
+    "/api/v1/tenants/{id}/provision",
+    "Creates everything the tenant's template describes."
+);
+simple_operation!(
+    suspend,
+    Operation::Suspend,
+    "/api/v1/tenants/{id}/suspend",
+    "Scales the tenant's workloads to zero; data stays."
+);
+simple_operation!(
+    resume,
+    Operation::Resume,
+    "/api/v1/tenants/{id}/resume",
+    "Scales a suspended tenant back up."
+);
+simple_operation!(
+    cleanup,
+    Operation::Cleanup,
+    "/api/v1/tenants/{id}/cleanup",
+    "Removes what a failed provisioning left behind."
+);
+
+/// What a tier or replica change would change, object by object; nothing
+/// is applied.
+#[utoipa::path(post, path = "/api/v1/tenants/{id}/change/preview", tag = "operations",
+    request_body = ChangeForm, params(("id" = String, Path, description = "Tenant ID")),
+    responses((status = 200, description = "The difference", body = ChangePreview)))]
+pub async fn preview_change(
+    State(s): State<AppState>,
+    Caller(who): Caller,
+    Path(id): Path<String>,
+    Body(form): Body<ChangeForm>,
+) -> ApiResult<Json<ChangePreview>> {
+    Ok(Json(
+        console(&s).preview_tenant_change(&who, id, form).await?,
+    ))
+}
+
+/// Applies a tier or replica change (preview it first).
+#[utoipa::path(post, path = "/api/v1/tenants/{id}/change", tag = "operations",
+    request_body = ChangeForm,
+    params(("id" = String, Path, description = "Tenant ID"), Idempotency),
+    responses((status = 202, description = "The run, started", body = RunDto,
+        headers(("Location" = String, description = "The run")))))]
+pub async fn change(
+    State(s): State<AppState>,
+    Caller(who): Caller,
+    Path(id): Path<String>,
+    Body(form): Body<ChangeForm>,
+) -> ApiResult<Response> {
+    Ok(accepted(console(&s).change_tenant(&who, id, form).await?))
+}
+
+/// Deletes the tenant's namespace and everything in it, after an optional
+/// backup, grace period or schedule; `confirm` must repeat the tenant ID.
+/// `force` (admins) strips Tenantry's finalizers from what blocks.
+#[utoipa::path(post, path = "/api/v1/tenants/{id}/deprovision", tag = "operations",
+    request_body = DeprovisionForm,
+    params(("id" = String, Path, description = "Tenant ID"), Idempotency),
+    responses((status = 202, description = "The run, started or scheduled", body = RunDto,
+        headers(("Location" = String, description = "The run")))))]
+pub async fn deprovision(
+    State(s): State<AppState>,
+    Caller(who): Caller,
+    Path(id): Path<String>,
+    Body(form): Body<DeprovisionForm>,
+) -> ApiResult<Response> {
+    Ok(accepted(
+        console(&s).deprovision_tenant(&who, id, form).await?,
+    ))
+}
+
+/// One action on up to 100 tenants; one result per tenant.
+#[utoipa::path(post, path = "/api/v1/tenants/bulk", tag = "operations",
+    request_body = BulkForm, params(Idempotency),
+    responses((status = 200, description = "One result per tenant", body = Vec<BulkResult>)))]
+pub async fn bulk(
+    State(s): State<AppState>,
+    Caller(who): Caller,
+    Body(form): Body<BulkForm>,
+) -> ApiResult<Json<Vec<BulkResult>>> {
+    Ok(Json(console(&s).bulk_action(&who, form).await?))
+}

@@ -1,0 +1,154 @@
+//! Who is calling, their API tokens, the token exchange for `tenantry
+//! login`, and staff accounts (admins).
+
+use app::dto::*;
+use axum::extract::State;
+use axum::http::request::Parts;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::Deserialize;
+
+use super::problem::{ApiError, ApiResult, Body, Caller, Path};
+use super::{console, Idempotency};
+use crate::http::AppState;
+
+#[utoipa::path(get, path = "/api/v1/whoami", tag = "staff",
+    responses((status = 200, description = "The caller (role capped by the token's)", body = CurrentStaff)))]
+pub async fn whoami(Caller(who): Caller) -> Json<CurrentStaff> {
+    Json(who)
+}
+
+/// A user name and password for a new token of one's own (what `tenantry
+/// login` does); throttled like the sign-in page.
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct TokenExchange {
+    pub username: String,
+    pub password: String,
+    #[serde(flatten)]
+    pub token: NewTokenForm,
+}
+
+#[utoipa::path(post, path = "/api/v1/auth/token", tag = "tokens", request_body = TokenExchange,
+    security(()),
+    responses((status = 201, description = "The token; its secret is shown once", body = NewTokenResult)))]
+pub async fn exchange(
+    State(s): State<AppState>,
+    parts: Parts,
+    Body(form): Body<TokenExchange>,
+) -> ApiResult<Response> {
+    let made = console(&s)
+        .exchange_password(&parts, form.username, form.password, form.token)
+        .await?;
+    Ok((StatusCode::CREATED, Json(made)).into_response())
+}
+
+#[utoipa::path(get, path = "/api/v1/tokens", tag = "tokens",
+    responses((status = 200, description = "The caller's tokens", body = Vec<TokenDto>)))]
+pub async fn tokens(
+    State(s): State<AppState>,
+    Caller(who): Caller,
+) -> ApiResult<Json<Vec<TokenDto>>> {
+    Ok(Json(console(&s).list_tokens(&who).await?))
+}
+
+/// Only from a signed-in session (a token cannot make tokens).
+#[utoipa::path(post, path = "/api/v1/tokens", tag = "tokens", request_body = NewTokenForm,
+    responses((status = 201, description = "The token; its secret is shown once", body = NewTokenResult)))]
+pub async fn create_token(
+    State(s): State<AppState>,
+    Caller(who): Caller,
+    Body(form): Body<NewTokenForm>,
+) -> ApiResult<Response> {
+    let made = console(&s).create_token(&who, form).await?;
+    Ok((StatusCode::CREATED, Json(made)).into_response())
+}
+
+/// Only from a signed-in session.
+#[utoipa::path(delete, path = "/api/v1/tokens/{id}", tag = "tokens",
+    params(("id" = i64, Path, description = "Token id")),
+    responses((status = 200, description = "Revoked", body = TokenDto)))]
+pub async fn revoke_token(
+    State(s): State<AppState>,
+    Caller(who): Caller,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<TokenDto>> {
+    Ok(Json(console(&s).revoke_token(&who, id).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/staff", tag = "staff",
+    responses((status = 200, description = "Every account (admins)", body = Vec<StaffDto>)))]
+pub async fn staff(
+    State(s): State<AppState>,
+    Caller(who): Caller,
+) -> ApiResult<Json<Vec<StaffDto>>> {
+    Ok(Json(console(&s).list_staff(&who).await?))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct NewStaff {
+    pub username: String,
+    pub role: Role,
+}
+
+/// A new account; its one-time password is in the answer, once.
+#[utoipa::path(post, path = "/api/v1/staff", tag = "staff", request_body = NewStaff,
+    params(Idempotency),
+    responses((status = 201, description = "Created", body = NewStaffResult)))]
+pub async fn create_staff(
+    State(s): State<AppState>,
+    Caller(who): Caller,
+    Body(form): Body<NewStaff>,
+) -> ApiResult<Response> {
+    let made = console(&s)
+        .create_staff(&who, form.username, form.role.to_string())
+        .await?;
+    Ok((StatusCode::CREATED, Json(made)).into_response())
+}
+
+/// A role and/or the active flag; disabling ends the account's sessions
+/// and revokes its tokens.
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct StaffChange {
+    pub role: Option<Role>,
+    pub active: Option<bool>,
+}
+
+#[utoipa::path(patch, path = "/api/v1/staff/{id}", tag = "staff", request_body = StaffChange,
+    params(("id" = i64, Path, description = "Account id")),
+    responses((status = 200, description = "Saved", body = StaffDto)))]
+pub async fn change_staff(
+    State(s): State<AppState>,
+    Caller(who): Caller,
+    Path(id): Path<i64>,
+    Body(change): Body<StaffChange>,
+) -> ApiResult<Json<StaffDto>> {
+    let c = console(&s);
+    if change.role.is_none() && change.active.is_none() {
+        return Err(ApiError::from(app::error::AppError::invalid(
+            "body",
+            "name a role, active, or both",
+        )));
+    }
+    let mut out = None;
+    if let Some(role) = change.role {
+        out = Some(c.set_staff_role(&who, id, role.to_string()).await?);
+    }
+    if let Some(active) = change.active {
+        out = Some(c.set_staff_active(&who, id, active).await?);
+    }
+    out.map(Json)
+        .ok_or_else(|| ApiError::bad_request("nothing to change"))
+}
+
+/// A new generated password (shown once); the account's sessions end.
+#[utoipa::path(post, path = "/api/v1/staff/{id}/reset-password", tag = "staff",
+    params(("id" = i64, Path, description = "Account id"), Idempotency),
+    responses((status = 200, description = "The new one-time password", body = NewStaffResult)))]
+pub async fn reset_password(
+    State(s): State<AppState>,
+    Caller(who): Caller,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<NewStaffResult>> {
+    Ok(Json(console(&s).reset_staff_password(&who, id).await?))
+}

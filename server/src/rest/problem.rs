@@ -1,0 +1,187 @@
+//! The one error shape of `/api/v1`, and extractors whose refusals use it
+//! (a malformed body, query or path is a 400 or 422 naming the field, never
+//! axum's plain-text rejection).
+
+use app::dto::{CurrentStaff, Principal};
+use app::error::{AppError, FieldError};
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+/// Every error of `/api/v1`: a stable code, a message for people, and the
+/// fields at fault (empty unless `error` is `invalid`).
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct Problem {
+    /// One of bad_request, unauthorized, forbidden, not_found, conflict,
+    /// precondition_failed, precondition_required, invalid,
+    /// too_many_requests, unavailable.
+    pub error: String,
+    pub message: String,
+    pub fields: Vec<FieldError>,
+}
+
+/// An `/api/v1` error on its way out.
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub problem: Problem,
+    pub retry_after: Option<u64>,
+}
+
+pub(super) fn code(status: StatusCode) -> &'static str {
+    match status.as_u16() {
+        401 => "unauthorized",
+        403 => "forbidden",
+        404 => "not_found",
+        409 => "conflict",
+        412 => "precondition_failed",
+        413 => "payload_too_large",
+        422 => "invalid",
+        428 => "precondition_required",
+        429 => "too_many_requests",
+        503 => "unavailable",
+        _ => "bad_request",
+    }
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            problem: Problem {
+                error: code(status).into(),
+                message: message.into(),
+                fields: vec![],
+            },
+            retry_after: None,
+        }
+    }
+
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, message)
+    }
+}
+
+impl From<AppError> for ApiError {
+    fn from(e: AppError) -> Self {
+        let status =
+            StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let fields = match &e {
+            AppError::Invalid(f) => f.clone(),
+            _ => vec![],
+        };
+        Self {
+            status,
+            problem: Problem {
+                error: code(status).into(),
+                message: e.to_string(),
+                fields,
+            },
+            retry_after: e.retry_after(),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut res = (self.status, axum::Json(self.problem)).into_response();
+        if let Some(secs) = self.retry_after {
+            res.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
+        res
+    }
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+/// The staff member a request acts for (from its bearer token, or from its
+/// session when the console's own pages call): 401 without one.
+pub struct Caller(pub CurrentStaff);
+
+impl<S: Send + Sync> FromRequestParts<S> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        match parts.extensions.get::<Principal>() {
+            Some(Principal(Some(who))) if who.must_change_password => {
+                Err(AppError::PasswordChangeRequired.into())
+            }
+            Some(Principal(Some(who))) => Ok(Caller(who.clone())),
+            _ => Err(AppError::Unauthorized.into()),
+        }
+    }
+}
+
+/// A JSON body; a body that does not decode is a 422 naming the field
+/// (400 when it is not JSON at all).
+pub struct Body<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let json = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("application/json"));
+        let bytes = axum::body::Bytes::from_request(req, state)
+            .await
+            .map_err(|e| ApiError::bad_request(e.body_text()))?;
+        if !json {
+            return Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "send the body as application/json",
+            ));
+        }
+        let mut de = serde_json::Deserializer::from_slice(&bytes);
+        match serde_path_to_error::deserialize::<_, T>(&mut de) {
+            Ok(v) => Ok(Body(v)),
+            Err(e) if e.inner().is_syntax() || e.inner().is_eof() => Err(ApiError::bad_request(
+                format!("the body is not JSON: {}", e.inner()),
+            )),
+            Err(e) => {
+                let path = e.path().to_string();
+                let field = if path == "." { "body".into() } else { path };
+                Err(AppError::invalid(&field, e.inner().to_string()).into())
+            }
+        }
+    }
+}
+
+/// Query parameters; a wrong one is a 422 naming it.
+pub struct Query<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Query<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let q = parts.uri.query().unwrap_or("");
+        let de = serde_urlencoded::Deserializer::new(url::form_urlencoded::parse(q.as_bytes()));
+        serde_path_to_error::deserialize::<_, T>(de)
+            .map(Query)
+            .map_err(|e| {
+                let path = e.path().to_string();
+                let field = if path == "." { "query".into() } else { path };
+                AppError::invalid(&field, e.inner().to_string()).into()
+            })
+    }
+}
+
+/// Path segments; a wrong one is a 404 (no such resource can exist).
+pub struct Path<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for Path<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|p| Path(p.0))
+            .map_err(|e| ApiError::new(StatusCode::NOT_FOUND, e.body_text()))
+    }
+}

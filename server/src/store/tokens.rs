@@ -1,0 +1,185 @@
+//! Personal API tokens: only their SHA-256 is stored. A token acts as its
+//! owner with the lower of the two roles, and only while the owner is
+//! active and the token neither expired nor was revoked.
+
+use app::dto::{CurrentStaff, Role, TokenDto};
+
+use super::{now_ms, AuditEntry, Store};
+use crate::error::{Result, ServerError};
+
+#[derive(sqlx::FromRow)]
+struct TokenRow {
+    id: i64,
+    name: String,
+    role: String,
+    prefix: String,
+    created_at: i64,
+    expires_at: i64,
+    last_used_at: Option<i64>,
+    revoked_at: Option<i64>,
+}
+
+impl TokenRow {
+    fn to_dto(&self) -> TokenDto {
+        TokenDto {
+            id: self.id,
+            name: self.name.clone(),
+            role: Role::parse(&self.role).unwrap_or(Role::Viewer),
+            prefix: self.prefix.clone(),
+            created_at: self.created_at,
+            expires_at: self.expires_at,
+            last_used_at: self.last_used_at,
+            revoked_at: self.revoked_at,
+        }
+    }
+}
+
+const COLUMNS: &str = "id, name, role, prefix, created_at, expires_at, last_used_at, revoked_at";
+
+/// A token's `last_used_at` is written at most this often (ms), so busy
+/// scripts do not write on every request.
+const TOUCH_EVERY_MS: i64 = 60_000;
+
+/// What a new token is.
+pub struct NewToken<'a> {
+    pub staff_id: i64,
+    pub name: &'a str,
+    pub role: Role,
+    pub hash: &'a str,
+    pub prefix: &'a str,
+    pub expires_at: i64,
+}
+
+impl Store {
+    pub async fn insert_token(&self, t: NewToken<'_>, audit: AuditEntry<'_>) -> Result<TokenDto> {
+        let mut tx = self.begin().await?;
+        let row = sqlx::query_as::<_, TokenRow>(&format!(
+            "INSERT INTO api_tokens (staff_id, name, role, token_hash, prefix, created_at, expires_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING {COLUMNS}"
+        ))
+        .bind(t.staff_id)
+        .bind(t.name)
+        .bind(t.role.as_str())
+        .bind(t.hash)
+        .bind(t.prefix)
+        .bind(now_ms())
+        .bind(t.expires_at)
+        .fetch_one(&mut *tx)
+        .await?;
+        audit.write(&mut tx).await?;
+        tx.commit().await?;
+        Ok(row.to_dto())
+    }
+
+    /// The staff member's tokens, newest first.
+    pub async fn list_tokens(&self, staff_id: i64) -> Result<Vec<TokenDto>> {
+        let rows = sqlx::query_as::<_, TokenRow>(&format!(
+            "SELECT {COLUMNS} FROM api_tokens WHERE staff_id = $1 ORDER BY id DESC"
+        ))
+        .bind(staff_id)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.iter().map(TokenRow::to_dto).collect())
+    }
+
+    /// Revokes one of `staff_id`'s tokens (guarded: a token already revoked
+    /// stays as it was).
+    pub async fn revoke_token(
+        &self,
+        staff_id: i64,
+        id: i64,
+        audit: AuditEntry<'_>,
+    ) -> Result<TokenDto> {
+        let mut tx = self.begin().await?;
+        let row = sqlx::query_as::<_, TokenRow>(&format!(
+            "SELECT {COLUMNS} FROM api_tokens WHERE id = $1 AND staff_id = $2"
+        ))
+        .bind(id)
+        .bind(staff_id)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or_else(|| ServerError::NotFound(format!("Token {id}")))?;
+        if row.revoked_at.is_some() {
+            return Ok(row.to_dto());
+        }
+        sqlx::query("UPDATE api_tokens SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL")
+            .bind(id)
+            .bind(now_ms())
+            .execute(&mut *tx)
+            .await?;
+        audit.write(&mut tx).await?;
+        let row = sqlx::query_as::<_, TokenRow>(&format!(
+            "SELECT {COLUMNS} FROM api_tokens WHERE id = $1"
+        ))
+        .bind(id)
+        .fetch_one(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(row.to_dto())
+    }
+
+    /// Revokes every token of an account (it was disabled).
+    pub async fn revoke_all_tokens(&self, staff_id: i64) -> Result<u64> {
+        Ok(sqlx::query(
+            "UPDATE api_tokens SET revoked_at = $2 WHERE staff_id = $1 AND revoked_at IS NULL",
+        )
+        .bind(staff_id)
+        .bind(now_ms())
+        .execute(&self.pool)
+        .await?
+        .rows_affected())
+    }
+
+    /// Whether a token still works (a live stream opened with it checks).
+    pub async fn token_works(&self, id: i64) -> Result<bool> {
+        let owner = sqlx::query_scalar::<_, i64>(
+            "SELECT staff_id FROM api_tokens WHERE id = $1 AND revoked_at IS NULL AND expires_at > $2",
+        )
+        .bind(id)
+        .bind(now_ms())
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(match owner {
+            None => false,
+            Some(staff) => self
+                .staff_by_id(staff)
+                .await?
+                .is_some_and(|r| r.is_active()),
+        })
+    }
+
+    /// Who a token acts for: `None` when it is unknown, expired, revoked
+    /// or its owner is disabled. The role is the lower of the token's and
+    /// the owner's current one.
+    pub async fn staff_for_token(&self, hash: &str) -> Result<Option<CurrentStaff>> {
+        let now = now_ms();
+        let found = sqlx::query_as::<_, (i64, String, i64, Option<i64>)>(
+            "SELECT t.id, t.role, t.staff_id, t.last_used_at FROM api_tokens t \
+             WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND t.expires_at > $2",
+        )
+        .bind(hash)
+        .bind(now)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some((token_id, role, staff_id, last_used)) = found else {
+            return Ok(None);
+        };
+        let Some(owner) = self.staff_by_id(staff_id).await? else {
+            return Ok(None);
+        };
+        if !owner.is_active() {
+            return Ok(None);
+        }
+        if last_used.is_none_or(|at| now - at >= TOUCH_EVERY_MS) {
+            sqlx::query("UPDATE api_tokens SET last_used_at = $2 WHERE id = $1")
+                .bind(token_id)
+                .bind(now)
+                .execute(&self.pool)
+                .await?;
+        }
+        let mut who = owner.current();
+        who.role = who.role.min(Role::parse(&role).unwrap_or(Role::Viewer));
+        who.token = Some(token_id);
+        Ok(Some(who))
+    }
+}
