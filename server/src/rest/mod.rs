@@ -157,7 +157,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
     let (api, _) = parts();
     api.route(OPENAPI_PATH, get(openapi_json))
         .route(REFERENCE_PATH, get(reference::page))
-        .fallback(no_route)
+        .route("/api/v1/{*rest}", axum::routing::any(no_route))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             preconditions::idempotent,

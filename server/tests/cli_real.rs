@@ -1,0 +1,211 @@
+//! The `tenantry` CLI end to end against a console on a random port and
+//! the real local control plane: log in, a template and a tenant from
+//! files, provision with --watch to completion, a tier change after its
+//! preview, suspend, resume, deprovision; -o json and -o yaml parse; a
+//! failing run exits non-zero with the step's reason; the documented exit
+//! codes for not found, a bad token and an unreachable console.
+#![allow(clippy::unwrap_used)] // in a test, a panic is the failure report
+
+mod common;
+
+use std::os::unix::fs::PermissionsExt;
+use std::sync::Arc;
+
+use common::cluster::{component, remove_namespace, test_cluster, unique_id, FakeKubelet, PodFate};
+use common::process::{Console, ADMIN_PASSWORD};
+use common::TestDb;
+use serde_json::Value;
+
+struct Cli {
+    base: String,
+    config: std::path::PathBuf,
+}
+
+struct Out {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl Cli {
+    async fn run(&self, args: &[&str]) -> Out {
+        self.run_env(args, &[]).await
+    }
+
+    async fn run_env(&self, args: &[&str], env: &[(&str, &str)]) -> Out {
+        let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_tenantry"));
+        cmd.args(args)
+            .env("TENANTRY_SERVER", &self.base)
+            .env("TENANTRY_CONFIG", &self.config)
+            .env_remove("TENANTRY_TOKEN")
+            .stdin(std::process::Stdio::null());
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let out = cmd.output().await.unwrap();
+        let o = Out {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into(),
+            stderr: String::from_utf8_lossy(&out.stderr).into(),
+        };
+        eprintln!("$ tenantry {} -> {}\n{}{}", args.join(" "), o.code, o.stdout, o.stderr);
+        o
+    }
+
+    async fn ok(&self, args: &[&str]) -> Out {
+        let o = self.run(args).await;
+        assert_eq!(o.code, 0, "tenantry {}: {}", args.join(" "), o.stderr);
+        o
+    }
+
+    async fn json(&self, args: &[&str]) -> Value {
+        let mut all = args.to_vec();
+        all.extend(["-o", "json"]);
+        serde_json::from_str(&self.ok(&all).await.stdout).unwrap()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cli_runs_a_tenant_through_its_life() {
+    let Some(cluster) = test_cluster().await else {
+        return;
+    };
+    let kubeconfig = std::env::var("TENANTRY_TEST_KUBECONFIG").unwrap();
+    let db = TestDb::sqlite();
+    let console = Console::start(
+        &db.url,
+        &[
+            ("TENANTRY_KUBECONFIG", kubeconfig.as_str()),
+            ("TENANTRY_NAMESPACE_PREFIX", "cli-"),
+            ("TENANTRY_WAIT_DATABASE_SECS", "8"),
+            ("TENANTRY_STEP_ATTEMPTS", "1"),
+            ("TENANTRY_SECRET_KEY", "cli test secret key"),
+        ],
+    );
+    let id = unique_id("cli");
+    let bad = unique_id("clibad");
+    let (good_ns, bad_ns) = (format!("cli-{id}"), format!("cli-{bad}"));
+    let watched = good_ns.clone();
+    let _kubelet = FakeKubelet::start_logged(
+        cluster.client.clone(),
+        None,
+        Arc::new(move |p: &k8s_openapi::api::core::v1::Pod| {
+            let ns = p.metadata.namespace.as_deref().unwrap_or("");
+            match component(p) {
+                _ if !ns.starts_with("cli-") => PodFate::LeavePending,
+                "database" if ns != watched => PodFate::CrashLoop,
+                "migration" | "backup" => PodFate::Succeeded,
+                _ => PodFate::Ready,
+            }
+        }),
+        None,
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let cli = Cli {
+        base: console.base.clone(),
+        config: dir.path().join("config.json"),
+    };
+
+    // Log in: a token saved for the owner alone.
+    let o = cli
+        .run_env(
+            &["login", "--username", "admin", "--role", "admin"],
+            &[("TENANTRY_PASSWORD", ADMIN_PASSWORD)],
+        )
+        .await;
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let mode = std::fs::metadata(&cli.config).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600);
+    assert!(std::fs::read_to_string(&cli.config).unwrap().contains("tnt_"));
+
+    // A template and a tenant from files (YAML numbers are fine).
+    let tier = dir.path().join("tier.yaml");
+    std::fs::write(
+        &tier,
+        "key: cli-tier\nname: CLI tier\ndescription: from a file\npostgres_instances: 1\n\
+         postgres_storage_gi: 1\napi_replicas: 1\nweb_replicas: 1\ncpu_request_m: 50\n\
+         cpu_limit_m: 200\nmemory_request_mi: 64\nmemory_limit_mi: 256\nquota_cpu_m: 2000\n\
+         quota_memory_mi: 4096\nquota_storage_gi: 10\nquota_pods: 20\nfeatures: api\n",
+    )
+    .unwrap();
+    let t = cli.json(&["template", "create", "-f", tier.to_str().unwrap()]).await;
+    assert_eq!(t["key"], "cli-tier");
+    let tenant_file = dir.path().join("tenant.yaml");
+    std::fs::write(
+        &tenant_file,
+        format!(
+            "company_name: CLI Corp\nowner_email: cli@example.com\nowner_name: Cleo\n\
+             template_id: cli-tier\ntenant_id: {id}\n"
+        ),
+    )
+    .unwrap();
+    let made = cli.json(&["tenant", "create", "-f", tenant_file.to_str().unwrap()]).await;
+    assert_eq!(made["id"], id.as_str());
+    assert_eq!(made["namespace"], good_ns.as_str());
+
+    // Provision, followed to completion (plain lines: not a terminal).
+    let o = cli.ok(&["tenant", "provision", &id, "--watch"]).await;
+    assert!(o.stdout.contains("completed"), "{}", o.stdout);
+    assert!(o.stderr.contains("wait-database completed"), "{}", o.stderr);
+    let t = cli.json(&["tenant", "get", &id]).await;
+    assert_eq!(t["state"], "active");
+
+    // A tier change: previewed, refused without a terminal or --yes,
+    // then applied.
+    let o = cli.ok(&["tenant", "change", &id, "--template", "professional", "--dry-run"]).await;
+    assert!(o.stderr.contains("would change"), "{}", o.stderr);
+    let o = cli.run(&["tenant", "change", &id, "--template", "professional"]).await;
+    assert_eq!(o.code, 2, "no terminal, no --yes");
+    assert!(o.stderr.contains("--yes"));
+    assert_eq!(cli.json(&["tenant", "get", &id]).await["template_name"], "CLI tier");
+    cli.ok(&["tenant", "change", &id, "--template", "professional", "--yes", "--watch"]).await;
+    assert_eq!(cli.json(&["tenant", "get", &id]).await["template_name"], "Professional");
+
+    cli.ok(&["tenant", "suspend", &id, "--watch"]).await;
+    assert_eq!(cli.json(&["tenant", "get", &id]).await["state"], "suspended");
+    cli.ok(&["tenant", "resume", &id, "--watch"]).await;
+    assert_eq!(cli.json(&["tenant", "get", &id]).await["state"], "active");
+
+    // Lists parse as JSON and YAML.
+    let list = cli.json(&["tenant", "list"]).await;
+    assert_eq!(list["total"], 1);
+    let runs = cli.json(&["run", "list", "--tenant", &id]).await;
+    assert_eq!(runs["total"], 4);
+    let yaml = cli.ok(&["run", "list", "--tenant", &id, "-o", "yaml"]).await.stdout;
+    let parsed: Value = yaml_serde::from_str(&yaml).unwrap();
+    assert_eq!(parsed["items"][0]["tenant_id"], id.as_str());
+    let table = cli.ok(&["tenant", "list"]).await.stdout;
+    assert!(table.contains("STATE") && table.contains(&id), "{table}");
+
+    // Deprovision: refused without --yes off a terminal, then done.
+    let o = cli.run(&["tenant", "deprovision", &id]).await;
+    assert_eq!(o.code, 2);
+    assert!(o.stderr.contains(&good_ns), "the preview names the namespace: {}", o.stderr);
+    cli.ok(&["tenant", "deprovision", &id, "--yes", "--watch"]).await;
+    assert_eq!(cli.json(&["tenant", "get", &id]).await["state"], "deprovisioned");
+
+    // A run that fails exits 6 with its step and root cause.
+    let o = cli
+        .run(&[
+            "tenant", "create", "--company", "Broken Ltd", "--email", "b@example.com", "--owner",
+            "B", "--template", "free", "--id", &bad, "--watch",
+        ])
+        .await;
+    assert_eq!(o.code, 6, "{}", o.stderr);
+    assert!(o.stderr.contains("wait-database") && o.stderr.contains("CrashLoopBackOff"), "{}", o.stderr);
+
+    // Documented exit codes: not found, bad token, unreachable; and
+    // completions.
+    assert_eq!(cli.run(&["tenant", "get", "no-such-tenant"]).await.code, 4);
+    let o = cli.run_env(&["tenant", "list"], &[("TENANTRY_TOKEN", "tnt_wrong")]).await;
+    assert_eq!(o.code, 3);
+    assert!(!o.stderr.contains("tnt_wrong"));
+    let o = cli
+        .run_env(&["tenant", "list"], &[("TENANTRY_SERVER", "http://127.0.0.1:9")])
+        .await;
+    assert_eq!(o.code, 7);
+    let o = cli.ok(&["completion", "bash"]).await;
+    assert!(o.stdout.contains("tenantry") && o.stdout.contains("deprovision"));
+
+    remove_namespace(&cluster.client, &bad, &bad_ns).await;
+}
