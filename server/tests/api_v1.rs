@@ -106,7 +106,11 @@ async fn the_document_and_the_routes_agree() {
     let db = TestDb::sqlite();
     let srv = TestServer::start(&db.url).await;
     let doc = document(&srv.base).await;
-    assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"), "{}", doc["openapi"]);
+    assert!(
+        doc["openapi"].as_str().unwrap().starts_with("3.1"),
+        "{}",
+        doc["openapi"]
+    );
 
     // Every reference resolves; every path is under /api/v1.
     let schemas: BTreeSet<String> = doc["components"]["schemas"]
@@ -128,7 +132,10 @@ async fn the_document_and_the_routes_agree() {
     for (method, path) in &ops {
         assert!(path.starts_with("/api/v1/"), "{path}");
         let op = &doc["paths"][path][method];
-        assert!(op["tags"].as_array().is_some_and(|t| !t.is_empty()), "{method} {path} has a tag");
+        assert!(
+            op["tags"].as_array().is_some_and(|t| !t.is_empty()),
+            "{method} {path} has a tag"
+        );
         if path == "/api/v1/live" {
             continue; // an endless stream: checked below
         }
@@ -137,7 +144,10 @@ async fn the_document_and_the_routes_agree() {
         let body = res.text().await.unwrap();
         // The route exists for this method...
         assert_ne!(status, 405, "{method} {path}: no such method");
-        assert!(!body.contains("No route"), "{method} {path}: not routed: {body}");
+        assert!(
+            !body.contains("No route"),
+            "{method} {path}: not routed: {body}"
+        );
         // ...and answers only what its documentation says it may.
         assert!(
             op["responses"].get(status.to_string()).is_some(),
@@ -145,20 +155,29 @@ async fn the_document_and_the_routes_agree() {
         );
         if status >= 400 {
             let p: Value = serde_json::from_str(&body).unwrap();
-            assert!(p["error"].is_string() && p["message"].is_string() && p["fields"].is_array(), "{body}");
+            assert!(
+                p["error"].is_string() && p["message"].is_string() && p["fields"].is_array(),
+                "{body}"
+            );
         }
     }
     // A path nobody documented is not routed either.
-    let res = client.get(format!("{}/api/v1/tenantz", srv.base)).send().await.unwrap();
+    let res = client
+        .get(format!("{}/api/v1/tenantz", srv.base))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 404);
     assert!(res.text().await.unwrap().contains("No route"));
 
     // The reference page shows every documented path, without a session.
-    let page = reqwest::get(format!("{}/api/v1/reference", srv.base)).await.unwrap();
+    let page = reqwest::get(format!("{}/api/v1/reference", srv.base))
+        .await
+        .unwrap();
     assert_eq!(page.status(), 200);
     let html = page.text().await.unwrap();
     for (_, path) in &ops {
-        assert!(html.contains(&path.replace('{', "{")), "reference lacks {path}");
+        assert!(html.contains(path.as_str()), "reference lacks {path}");
     }
 
     // The live stream, documented at /api/v1/live, serves a token.
@@ -168,7 +187,10 @@ async fn the_document_and_the_routes_agree() {
         .await
         .unwrap();
     assert_eq!(res.status(), 200);
-    assert!(res.headers()["content-type"].to_str().unwrap().starts_with("text/event-stream"));
+    assert!(res.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/event-stream"));
     srv.stop().await;
 }
 
@@ -187,11 +209,19 @@ async fn tokens_act_within_their_owners_role() {
     for (method, path) in operations(&doc) {
         // Previews change nothing (viewers may look); the exchange is
         // for people with a password, not tokens.
-        if method == "get" || path.ends_with("/preview") || path == server::rest::TOKEN_EXCHANGE_PATH {
+        if method == "get"
+            || path.ends_with("/preview")
+            || path == server::rest::TOKEN_EXCHANGE_PATH
+        {
             continue;
         }
         let res = send(&v, &srv.base, &method, &path).await;
-        assert_eq!(res.status(), 403, "viewer token: {method} {path}: {}", res.text().await.unwrap());
+        assert_eq!(
+            res.status(),
+            403,
+            "viewer token: {method} {path}: {}",
+            res.text().await.unwrap()
+        );
         writes += 1;
     }
     assert!(writes >= 20, "{writes} writes checked");
@@ -199,7 +229,11 @@ async fn tokens_act_within_their_owners_role() {
     // A role above one's own is refused when the token is made.
     let client = srv.signed_in("operator").await;
     let res = srv
-        .call(&client, "create_token", &[("form[name]", "x"), ("form[role]", "admin")])
+        .call(
+            &client,
+            "create_token",
+            &[("form[name]", "x"), ("form[role]", "admin")],
+        )
         .await;
     assert_eq!(res.status(), 422);
     assert!(res.text().await.unwrap().contains("role"));
@@ -210,20 +244,51 @@ async fn tokens_act_within_their_owners_role() {
     let o = bearer(&operator);
     let body = json!({"company_name": "Capped Co", "owner_email": "c@example.com",
         "owner_name": "C", "template_id": 1});
-    let res = o.post(srv.url("/api/v1/tenants")).json(&body).send().await.unwrap();
+    let res = o
+        .post(srv.url("/api/v1/tenants"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
     let admin = srv.signed_in("admin").await;
-    let op_id = srv.store.staff_by_username("operator").await.unwrap().unwrap().id;
+    let op_id = srv
+        .store
+        .staff_by_username("operator")
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
     let res = srv
-        .call(&admin, "set_staff_role", &[("id", &op_id.to_string()), ("role", "viewer")])
+        .call(
+            &admin,
+            "set_staff_role",
+            &[("id", &op_id.to_string()), ("role", "viewer")],
+        )
         .await;
     assert_eq!(res.status(), 200);
-    let me: Value = o.get(srv.url("/api/v1/whoami")).send().await.unwrap().json().await.unwrap();
+    let me: Value = o
+        .get(srv.url("/api/v1/whoami"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(me["role"], "viewer");
-    let res = o.post(srv.url("/api/v1/tenants")).json(&body).send().await.unwrap();
+    let res = o
+        .post(srv.url("/api/v1/tenants"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 403);
     let res = srv
-        .call(&admin, "set_staff_active", &[("id", &op_id.to_string()), ("active", "false")])
+        .call(
+            &admin,
+            "set_staff_active",
+            &[("id", &op_id.to_string()), ("active", "false")],
+        )
         .await;
     assert_eq!(res.status(), 200);
     let res = o.get(srv.url("/api/v1/tenants")).send().await.unwrap();
@@ -233,23 +298,65 @@ async fn tokens_act_within_their_owners_role() {
 
     // Revoked and expired tokens get 401.
     let (id, revoked) = token_of(&srv, "admin", "admin").await;
-    let res = srv.call(&admin, "revoke_token", &[("id", &id.to_string())]).await;
+    let res = srv
+        .call(&admin, "revoke_token", &[("id", &id.to_string())])
+        .await;
     assert_eq!(res.status(), 200);
-    let res = bearer(&revoked).get(srv.url("/api/v1/tenants")).send().await.unwrap();
+    let res = bearer(&revoked)
+        .get(srv.url("/api/v1/tenants"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 401);
     let (id, expired) = token_of(&srv, "admin", "admin").await;
-    let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&db.url).await.unwrap();
+    let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&db.url)
+        .await
+        .unwrap();
     sqlx::query("UPDATE api_tokens SET expires_at = 1 WHERE id = $1")
         .bind(id)
         .execute(&mut conn)
         .await
         .unwrap();
-    let res = bearer(&expired).get(srv.url("/api/v1/tenants")).send().await.unwrap();
+    let res = bearer(&expired)
+        .get(srv.url("/api/v1/tenants"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 401);
-    let res = bearer("tnt_not-a-token").get(srv.url("/api/v1/tenants")).send().await.unwrap();
+    let res = bearer("tnt_not-a-token")
+        .get(srv.url("/api/v1/tenants"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 401);
 
-    // A token cannot make or revoke tokens, whatever its role.
+    // A password reset (the account may be in the wrong hands) revokes
+    // the account's tokens.
+    let (_, reset_victim) = token_of(&srv, "viewer", "viewer").await;
+    let viewer_id = srv
+        .store
+        .staff_by_username("viewer")
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let res = srv
+        .call(
+            &admin,
+            "reset_staff_password",
+            &[("id", &viewer_id.to_string())],
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let res = bearer(&reset_victim)
+        .get(srv.url("/api/v1/tenants"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 401, "a reset revokes the tokens");
+
+    // A token cannot make or revoke tokens, whatever its role, nor reset
+    // its own owner's password (a way to a password, then to tokens).
     let (_, admin_token) = token_of(&srv, "admin", "admin").await;
     let a = bearer(&admin_token);
     let res = a
@@ -259,11 +366,28 @@ async fn tokens_act_within_their_owners_role() {
         .await
         .unwrap();
     assert_eq!(res.status(), 403);
+    let admin_id = srv
+        .store
+        .staff_by_username("admin")
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let res = a
+        .post(srv.url(&format!("/api/v1/staff/{admin_id}/reset-password")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
 
     // Cookies never write through /api/v1 from another origin; the
     // console's own origin may. A bearer request needs no origin.
-    let foreign = reqwest::Client::builder().cookie_store(true).build().unwrap();
-    srv.login(&foreign, &[("username", "admin"), ("password", PASSWORD)]).await;
+    let foreign = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .unwrap();
+    srv.login(&foreign, &[("username", "admin"), ("password", PASSWORD)])
+        .await;
     let res = foreign
         .post(srv.url("/api/v1/tenants"))
         .header("Origin", "https://evil.example")
@@ -273,7 +397,12 @@ async fn tokens_act_within_their_owners_role() {
         .unwrap();
     assert_eq!(res.status(), 403);
     assert_eq!(res.json::<Value>().await.unwrap()["error"], "forbidden");
-    let res = admin.post(srv.url("/api/v1/tenants")).json(&body).send().await.unwrap();
+    let res = admin
+        .post(srv.url("/api/v1/tenants"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 201, "the console's own origin with a session");
     let res = a
         .post(srv.url("/api/v1/tenants"))
@@ -285,9 +414,19 @@ async fn tokens_act_within_their_owners_role() {
     assert_eq!(res.status(), 201, "a bearer request from anywhere");
 
     // Making and revoking tokens is audited (never with the secret).
-    let audit: Value = a.get(srv.url("/api/v1/audit?q=token")).send().await.unwrap().json().await.unwrap();
+    let audit: Value = a
+        .get(srv.url("/api/v1/audit?q=token"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let text = audit.to_string();
-    assert!(text.contains("token.create") && text.contains("token.revoke"), "{text}");
+    assert!(
+        text.contains("token.create") && text.contains("token.revoke"),
+        "{text}"
+    );
     assert!(!text.contains(&admin_token) && !text.contains(&revoked));
     srv.stop().await;
 }
@@ -305,7 +444,12 @@ async fn edits_need_the_current_etag_and_retried_creates_happen_once() {
         "user_limit": null, "backup_enabled": false, "quota_cpu_m": 2000, "quota_memory_mi": 4096,
         "quota_storage_gi": 20, "quota_pods": 20, "features": "api",
     });
-    let res = c.post(srv.url("/api/v1/templates")).json(&template).send().await.unwrap();
+    let res = c
+        .post(srv.url("/api/v1/templates"))
+        .json(&template)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
     let location = res.headers()["location"].to_str().unwrap().to_string();
     assert_eq!(res.headers()["etag"], "\"v1\"");
@@ -325,7 +469,10 @@ async fn edits_need_the_current_etag_and_retried_creates_happen_once() {
     assert_eq!(res.headers()["etag"], "\"v2\"");
     let stale = put(Some("\"v1\"")).await.unwrap();
     assert_eq!(stale.status(), 412);
-    assert_eq!(stale.json::<Value>().await.unwrap()["error"], "precondition_failed");
+    assert_eq!(
+        stale.json::<Value>().await.unwrap()["error"],
+        "precondition_failed"
+    );
     // Two edits from the same version at once: one wins, one is told.
     let (a, b) = tokio::join!(put(Some("\"v2\"")), put(Some("\"v2\"")));
     let mut got = [a.unwrap().status().as_u16(), b.unwrap().status().as_u16()];
@@ -351,27 +498,84 @@ async fn edits_need_the_current_etag_and_retried_creates_happen_once() {
     assert_eq!(again.status(), 201);
     assert_eq!(again.headers()[server::rest::REPLAYED], "true");
     assert_eq!(again.json::<Value>().await.unwrap(), first);
-    let list: Value = c.get(srv.url("/api/v1/tenants?q=Once")).send().await.unwrap().json().await.unwrap();
+    let list: Value = c
+        .get(srv.url("/api/v1/tenants?q=Once"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(list["total"], 1);
     let mut other = body.clone();
     other["company_name"] = json!("Another");
     let res = create(other).await.unwrap();
     assert_eq!(res.status(), 422);
-    assert_eq!(res.json::<Value>().await.unwrap()["fields"][0]["field"], "Idempotency-Key");
+    assert_eq!(
+        res.json::<Value>().await.unwrap()["fields"][0]["field"],
+        "Idempotency-Key"
+    );
+
+    // An answer with a secret shown once is never kept: its repeat is told
+    // so, and the one-time password is nowhere in the database.
+    let add = || {
+        c.post(srv.url("/api/v1/staff"))
+            .header("Idempotency-Key", "add-dana")
+            .json(&json!({"username": "dana", "role": "viewer"}))
+            .send()
+    };
+    let first = add().await.unwrap();
+    assert_eq!(first.status(), 201);
+    assert_eq!(first.headers()["cache-control"], "no-store");
+    let password = first.json::<Value>().await.unwrap()["one_time_password"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let again = add().await.unwrap();
+    assert_eq!(again.status(), 409);
+    assert!(again.text().await.unwrap().contains("not shown again"));
+    let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&db.url)
+        .await
+        .unwrap();
+    let kept: Vec<(Option<String>,)> = sqlx::query_as("SELECT body FROM idempotency_keys")
+        .fetch_all(&mut conn)
+        .await
+        .unwrap();
+    assert!(!kept.is_empty());
+    assert!(kept
+        .iter()
+        .all(|(b,)| !b.clone().unwrap_or_default().contains(&password)));
 
     // A tenant edit: the current ETag saves, an old one is refused.
     let edit = json!({"company_name": "Once Only Ltd", "owner_email": "o@example.com",
         "owner_name": "O", "custom_domain": ""});
-    let res = c.patch(&tenant_url).header("If-Match", &etag).json(&edit).send().await.unwrap();
+    let res = c
+        .patch(&tenant_url)
+        .header("If-Match", &etag)
+        .json(&edit)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
     assert_ne!(res.headers()["etag"].to_str().unwrap(), etag);
-    let res = c.patch(&tenant_url).header("If-Match", &etag).json(&edit).send().await.unwrap();
+    let res = c
+        .patch(&tenant_url)
+        .header("If-Match", &etag)
+        .json(&edit)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 412);
 
     // One error shape, naming the field and the rule.
     let mut bad = body.clone();
     bad["owner_email"] = json!("not-an-address");
-    let res = c.post(srv.url("/api/v1/tenants")).json(&bad).send().await.unwrap();
+    let res = c
+        .post(srv.url("/api/v1/tenants"))
+        .json(&bad)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 422);
     let p: Value = res.json().await.unwrap();
     assert_eq!(p["error"], "invalid");
@@ -383,7 +587,10 @@ async fn edits_need_the_current_etag_and_retried_creates_happen_once() {
         .await
         .unwrap();
     assert_eq!(res.status(), 422);
-    assert_eq!(res.json::<Value>().await.unwrap()["fields"][0]["field"], "company_name");
+    assert_eq!(
+        res.json::<Value>().await.unwrap()["fields"][0]["field"],
+        "company_name"
+    );
     let res = c
         .post(srv.url("/api/v1/tenants"))
         .header("content-type", "application/json")
@@ -401,9 +608,15 @@ async fn a_token_never_reaches_the_log() {
     let console = Console::start_with(&db.url, &[("RUST_LOG", "debug")], false);
     let anon = reqwest::Client::new();
     let res = anon
-        .post(format!("{}{}", console.base, server::rest::TOKEN_EXCHANGE_PATH))
-        .json(&json!({"username": "admin", "password": ADMIN_PASSWORD, "name": "log check",
-            "role": "admin", "expires_in_days": 1}))
+        .post(format!(
+            "{}{}",
+            console.base,
+            server::rest::TOKEN_EXCHANGE_PATH
+        ))
+        .json(
+            &json!({"username": "admin", "password": ADMIN_PASSWORD, "name": "log check",
+            "role": "admin", "expires_in_days": 1}),
+        )
         .send()
         .await
         .unwrap();
@@ -411,27 +624,49 @@ async fn a_token_never_reaches_the_log() {
     let made: Value = res.json().await.unwrap();
     let secret = made["secret"].as_str().unwrap().to_string();
     let c = bearer(&secret);
-    for path in ["/api/v1/tenants", "/api/v1/whoami", "/api/v1/templates", "/api/v1/nope"] {
-        c.get(format!("{}{path}", console.base)).send().await.unwrap();
+    for path in [
+        "/api/v1/tenants",
+        "/api/v1/whoami",
+        "/api/v1/templates",
+        "/api/v1/nope",
+    ] {
+        c.get(format!("{}{path}", console.base))
+            .send()
+            .await
+            .unwrap();
     }
     let mut stream = SseReader::open_at(&console.base, &c, "tenants", None).await;
     let _ = stream.next(Duration::from_millis(300)).await;
     // A wrong password and a wrong token are refused without echoing them.
     let res = anon
-        .post(format!("{}{}", console.base, server::rest::TOKEN_EXCHANGE_PATH))
-        .json(&json!({"username": "admin", "password": "wrong password here", "name": "x",
-            "role": "admin"}))
+        .post(format!(
+            "{}{}",
+            console.base,
+            server::rest::TOKEN_EXCHANGE_PATH
+        ))
+        .json(
+            &json!({"username": "admin", "password": "wrong password here", "name": "x",
+            "role": "admin"}),
+        )
         .send()
         .await
         .unwrap();
     assert_eq!(res.status(), 401);
     let wrong = format!("{secret}x");
-    let res = bearer(&wrong).get(format!("{}/api/v1/tenants", console.base)).send().await.unwrap();
+    let res = bearer(&wrong)
+        .get(format!("{}/api/v1/tenants", console.base))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 401);
     assert!(!res.text().await.unwrap().contains(&wrong));
     tokio::time::sleep(Duration::from_millis(300)).await;
     let log = console.log().join("\n");
-    assert!(log.len() > 1000, "the debug log was captured ({} bytes)", log.len());
+    assert!(
+        log.len() > 1000,
+        "the debug log was captured ({} bytes)",
+        log.len()
+    );
     let body = &secret[4..];
     assert!(!log.contains(body), "the token is in the log");
     assert!(!log.contains("wrong password here"));

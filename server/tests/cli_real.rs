@@ -48,7 +48,13 @@ impl Cli {
             stdout: String::from_utf8_lossy(&out.stdout).into(),
             stderr: String::from_utf8_lossy(&out.stderr).into(),
         };
-        eprintln!("$ tenantry {} -> {}\n{}{}", args.join(" "), o.code, o.stdout, o.stderr);
+        eprintln!(
+            "$ tenantry {} -> {}\n{}{}",
+            args.join(" "),
+            o.code,
+            o.stdout,
+            o.stderr
+        );
         o
     }
 
@@ -109,14 +115,21 @@ async fn the_cli_runs_a_tenant_through_its_life() {
     // Log in: a token saved for the owner alone.
     let o = cli
         .run_env(
-            &["login", "--username", "admin", "--role", "admin"],
+            &["login", "--username", "admin"],
             &[("TENANTRY_PASSWORD", ADMIN_PASSWORD)],
         )
         .await;
     assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(
+        o.stdout.contains("(admin token"),
+        "the account's own role: {}",
+        o.stdout
+    );
     let mode = std::fs::metadata(&cli.config).unwrap().permissions().mode();
     assert_eq!(mode & 0o777, 0o600);
-    assert!(std::fs::read_to_string(&cli.config).unwrap().contains("tnt_"));
+    assert!(std::fs::read_to_string(&cli.config)
+        .unwrap()
+        .contains("tnt_"));
 
     // A template and a tenant from files (YAML numbers are fine).
     let tier = dir.path().join("tier.yaml");
@@ -128,8 +141,32 @@ async fn the_cli_runs_a_tenant_through_its_life() {
          quota_memory_mi: 4096\nquota_storage_gi: 10\nquota_pods: 20\nfeatures: api\n",
     )
     .unwrap();
-    let t = cli.json(&["template", "create", "-f", tier.to_str().unwrap()]).await;
+    let t = cli
+        .json(&["template", "create", "-f", tier.to_str().unwrap()])
+        .await;
     assert_eq!(t["key"], "cli-tier");
+    // Edited from its own form; the same edit again is a conflict (exit 5),
+    // never an overwrite.
+    let form = cli
+        .ok(&["template", "get", "cli-tier", "--form"])
+        .await
+        .stdout;
+    assert!(form.contains("based_on_version: 1"), "{form}");
+    let edit = dir.path().join("edit.yaml");
+    std::fs::write(&edit, form.replace("from a file", "from a file, edited")).unwrap();
+    let edit = edit.to_str().unwrap();
+    let t = cli
+        .json(&["template", "edit", "cli-tier", "-f", edit])
+        .await;
+    assert_eq!(t["version"], 2);
+    let o = cli.run(&["template", "edit", "cli-tier", "-f", edit]).await;
+    assert_eq!(o.code, 5, "{}", o.stderr);
+    let list = dir.path().join("list.yaml");
+    std::fs::write(&list, "- a\n- b\n").unwrap();
+    let o = cli
+        .run(&["tenant", "create", "-f", list.to_str().unwrap()])
+        .await;
+    assert_eq!(o.code, 2, "a file that is not one object: {}", o.stderr);
     let tenant_file = dir.path().join("tenant.yaml");
     std::fs::write(
         &tenant_file,
@@ -139,8 +176,11 @@ async fn the_cli_runs_a_tenant_through_its_life() {
         ),
     )
     .unwrap();
-    let made = cli.json(&["tenant", "create", "-f", tenant_file.to_str().unwrap()]).await;
+    let made = cli
+        .json(&["tenant", "create", "-f", tenant_file.to_str().unwrap()])
+        .await;
     assert_eq!(made["id"], id.as_str());
+    assert_eq!(made["template_version"], 2);
     assert_eq!(made["namespace"], good_ns.as_str());
 
     // Provision, followed to completion (plain lines: not a terminal).
@@ -152,17 +192,46 @@ async fn the_cli_runs_a_tenant_through_its_life() {
 
     // A tier change: previewed, refused without a terminal or --yes,
     // then applied.
-    let o = cli.ok(&["tenant", "change", &id, "--template", "professional", "--dry-run"]).await;
+    let o = cli
+        .ok(&[
+            "tenant",
+            "change",
+            &id,
+            "--template",
+            "professional",
+            "--dry-run",
+        ])
+        .await;
     assert!(o.stderr.contains("would change"), "{}", o.stderr);
-    let o = cli.run(&["tenant", "change", &id, "--template", "professional"]).await;
+    let o = cli
+        .run(&["tenant", "change", &id, "--template", "professional"])
+        .await;
     assert_eq!(o.code, 2, "no terminal, no --yes");
     assert!(o.stderr.contains("--yes"));
-    assert_eq!(cli.json(&["tenant", "get", &id]).await["template_name"], "CLI tier");
-    cli.ok(&["tenant", "change", &id, "--template", "professional", "--yes", "--watch"]).await;
-    assert_eq!(cli.json(&["tenant", "get", &id]).await["template_name"], "Professional");
+    assert_eq!(
+        cli.json(&["tenant", "get", &id]).await["template_name"],
+        "CLI tier"
+    );
+    cli.ok(&[
+        "tenant",
+        "change",
+        &id,
+        "--template",
+        "professional",
+        "--yes",
+        "--watch",
+    ])
+    .await;
+    assert_eq!(
+        cli.json(&["tenant", "get", &id]).await["template_name"],
+        "Professional"
+    );
 
     cli.ok(&["tenant", "suspend", &id, "--watch"]).await;
-    assert_eq!(cli.json(&["tenant", "get", &id]).await["state"], "suspended");
+    assert_eq!(
+        cli.json(&["tenant", "get", &id]).await["state"],
+        "suspended"
+    );
     cli.ok(&["tenant", "resume", &id, "--watch"]).await;
     assert_eq!(cli.json(&["tenant", "get", &id]).await["state"], "active");
 
@@ -171,7 +240,10 @@ async fn the_cli_runs_a_tenant_through_its_life() {
     assert_eq!(list["total"], 1);
     let runs = cli.json(&["run", "list", "--tenant", &id]).await;
     assert_eq!(runs["total"], 4);
-    let yaml = cli.ok(&["run", "list", "--tenant", &id, "-o", "yaml"]).await.stdout;
+    let yaml = cli
+        .ok(&["run", "list", "--tenant", &id, "-o", "yaml"])
+        .await
+        .stdout;
     let parsed: Value = yaml_serde::from_str(&yaml).unwrap();
     assert_eq!(parsed["items"][0]["tenant_id"], id.as_str());
     let table = cli.ok(&["tenant", "list"]).await.stdout;
@@ -180,28 +252,56 @@ async fn the_cli_runs_a_tenant_through_its_life() {
     // Deprovision: refused without --yes off a terminal, then done.
     let o = cli.run(&["tenant", "deprovision", &id]).await;
     assert_eq!(o.code, 2);
-    assert!(o.stderr.contains(&good_ns), "the preview names the namespace: {}", o.stderr);
-    cli.ok(&["tenant", "deprovision", &id, "--yes", "--watch"]).await;
-    assert_eq!(cli.json(&["tenant", "get", &id]).await["state"], "deprovisioned");
+    assert!(
+        o.stderr.contains(&good_ns),
+        "the preview names the namespace: {}",
+        o.stderr
+    );
+    cli.ok(&["tenant", "deprovision", &id, "--yes", "--watch"])
+        .await;
+    assert_eq!(
+        cli.json(&["tenant", "get", &id]).await["state"],
+        "deprovisioned"
+    );
 
     // A run that fails exits 6 with its step and root cause.
     let o = cli
         .run(&[
-            "tenant", "create", "--company", "Broken Ltd", "--email", "b@example.com", "--owner",
-            "B", "--template", "free", "--id", &bad, "--watch",
+            "tenant",
+            "create",
+            "--company",
+            "Broken Ltd",
+            "--email",
+            "b@example.com",
+            "--owner",
+            "B",
+            "--template",
+            "free",
+            "--id",
+            &bad,
+            "--watch",
         ])
         .await;
     assert_eq!(o.code, 6, "{}", o.stderr);
-    assert!(o.stderr.contains("wait-database") && o.stderr.contains("CrashLoopBackOff"), "{}", o.stderr);
+    assert!(
+        o.stderr.contains("wait-database") && o.stderr.contains("CrashLoopBackOff"),
+        "{}",
+        o.stderr
+    );
 
     // Documented exit codes: not found, bad token, unreachable; and
     // completions.
     assert_eq!(cli.run(&["tenant", "get", "no-such-tenant"]).await.code, 4);
-    let o = cli.run_env(&["tenant", "list"], &[("TENANTRY_TOKEN", "tnt_wrong")]).await;
+    let o = cli
+        .run_env(&["tenant", "list"], &[("TENANTRY_TOKEN", "tnt_wrong")])
+        .await;
     assert_eq!(o.code, 3);
     assert!(!o.stderr.contains("tnt_wrong"));
     let o = cli
-        .run_env(&["tenant", "list"], &[("TENANTRY_SERVER", "http://127.0.0.1:9")])
+        .run_env(
+            &["tenant", "list"],
+            &[("TENANTRY_SERVER", "http://127.0.0.1:9")],
+        )
         .await;
     assert_eq!(o.code, 7);
     let o = cli.ok(&["completion", "bash"]).await;

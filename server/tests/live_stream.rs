@@ -119,7 +119,11 @@ async fn the_stream_checks_its_session_and_topics() {
         .send()
         .await
         .expect("request");
-    assert_eq!(res.status(), 400);
+    assert_eq!(
+        res.status(),
+        422,
+        "a topic that does not exist names the field"
+    );
     let text = res.text().await.unwrap_or_default();
     assert!(
         text.contains("topics") && text.contains("secrets"),

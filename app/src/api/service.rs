@@ -123,7 +123,9 @@ pub trait Console: Send + Sync + 'static {
         req: &http::request::Parts,
         username: String,
         password: String,
-        form: NewTokenForm,
+        name: String,
+        role: Option<Role>,
+        expires_in_days: i64,
     ) -> R<NewTokenResult>;
 
     /// What provisioning a new tenant would create (nothing is stored).

@@ -124,6 +124,7 @@ pub struct TemplateForm {
     pub features: String,
     /// The version this edit started from: the save is refused when the
     /// template has moved on since (the API takes it from `If-Match`).
+    #[cfg_attr(feature = "ssr", schema(ignore))]
     pub based_on_version: Option<i64>,
 }
 

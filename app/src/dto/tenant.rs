@@ -127,6 +127,7 @@ pub struct TenantForm {
     /// The record's `updated_at` this edit started from: the save is
     /// refused when the tenant was changed since (the API takes it from
     /// `If-Match`).
+    #[cfg_attr(feature = "ssr", schema(ignore))]
     pub based_on_updated_at: Option<i64>,
 }
 

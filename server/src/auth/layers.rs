@@ -14,8 +14,11 @@ use crate::http::AppState;
 pub const SESSION_STAFF_ID: &str = "staff_id";
 pub const SESSION_EPOCH: &str = "epoch";
 
-fn unavailable(what: &str, cause: impl std::fmt::Display) -> Response {
+fn unavailable(path: &str, what: &str, cause: impl std::fmt::Display) -> Response {
     tracing::error!(%cause, "{what}");
+    if path.starts_with(crate::rest::PREFIX) {
+        return crate::rest::problem(app::error::AppError::Unavailable(format!("{what}.")));
+    }
     (StatusCode::SERVICE_UNAVAILABLE, format!("{what}: {cause}")).into_response()
 }
 
@@ -32,7 +35,7 @@ pub async fn resolve_principal(
     // and a token that does not (or no longer) work is a 401 at once.
     if let Some(token) = super::bearer(req.headers()) {
         let who = match state.store.staff_for_token(&super::hash_token(token)).await {
-            Err(e) => return unavailable("API tokens cannot be read", e),
+            Err(e) => return unavailable(req.uri().path(), "API tokens cannot be read", e),
             Ok(None) => {
                 return json_error(
                     req.uri().path(),
@@ -51,10 +54,10 @@ pub async fn resolve_principal(
         Ok::<_, tower_sessions::session::Error>(id.zip(epoch))
     };
     let principal = match ids.await {
-        Err(e) => return unavailable("the session store is unavailable", e),
+        Err(e) => return unavailable(req.uri().path(), "the session store is unavailable", e),
         Ok(None) => None,
         Ok(Some((id, epoch))) => match state.store.staff_by_id(id).await {
-            Err(e) => return unavailable("staff accounts cannot be read", e),
+            Err(e) => return unavailable(req.uri().path(), "staff accounts cannot be read", e),
             Ok(Some(row)) if row.is_active() && row.session_epoch == epoch => Some(row.current()),
             Ok(_) => None,
         },

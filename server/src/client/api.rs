@@ -64,21 +64,36 @@ pub struct Api {
     pub base: url::Url,
     token: Option<String>,
     http: reqwest::Client,
+    /// Sent with the command's POSTs (`--idempotency-key`).
+    idempotency_key: Option<String>,
 }
 
-/// An answer: its body and the headers a command may need.
+/// An answer's body.
 pub struct Answer {
     pub body: Value,
-    pub etag: Option<String>,
 }
 
 impl Api {
-    pub fn new(base: url::Url, token: Option<String>) -> CliResult<Api> {
+    pub fn new(
+        base: url::Url,
+        token: Option<String>,
+        idempotency_key: Option<String>,
+    ) -> CliResult<Api> {
         let http = reqwest::Client::builder()
             .user_agent(concat!("tenantry-cli/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| ClientError::new(Exit::Failure, e.to_string()))?;
-        Ok(Api { base, token, http })
+        let plain = base.scheme() == "http"
+            && !matches!(base.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"));
+        if plain && token.is_some() {
+            eprintln!("tenantry: warning: sending the token to {base} over plain http");
+        }
+        Ok(Api {
+            base,
+            token,
+            http,
+            idempotency_key,
+        })
     }
 
     pub fn url(&self, path: &str) -> CliResult<url::Url> {
@@ -105,11 +120,6 @@ impl Api {
             )
         })?;
         let status = res.status();
-        let etag = res
-            .headers()
-            .get(reqwest::header::ETAG)
-            .and_then(|v| v.to_str().ok())
-            .map(String::from);
         let text = res.text().await.map_err(|e| {
             ClientError::new(Exit::Unreachable, format!("the answer was cut off: {e}"))
         })?;
@@ -119,7 +129,7 @@ impl Api {
             serde_json::from_str(&text).unwrap_or(Value::String(text))
         };
         if status.is_success() {
-            return Ok(Answer { body, etag });
+            return Ok(Answer { body });
         }
         let mut message = body
             .get("message")
@@ -136,12 +146,7 @@ impl Api {
         decode(self.send(self.request(Method::GET, path)?).await?.body)
     }
 
-    pub async fn get_value(&self, path: &str) -> CliResult<Answer> {
-        self.send(self.request(Method::GET, path)?).await
-    }
-
-    /// A write with a JSON body (and, for creates and operations, an
-    /// idempotency key so a retried command cannot do the work twice).
+    /// A write with a JSON body (POSTs carry `--idempotency-key`, if given).
     pub async fn write<B: Serialize>(
         &self,
         method: Method,
@@ -150,8 +155,11 @@ impl Api {
         if_match: Option<&str>,
     ) -> CliResult<Value> {
         let mut req = self.request(method.clone(), path)?.json(body);
-        if method == Method::POST {
-            let key = crate::auth::random_chars(b"abcdefghijklmnopqrstuvwxyz0123456789", 24);
+        if let Some(key) = self
+            .idempotency_key
+            .as_ref()
+            .filter(|_| method == Method::POST)
+        {
             req = req.header(crate::rest::IDEMPOTENCY_KEY, key);
         }
         if let Some(tag) = if_match {

@@ -174,23 +174,32 @@ pub enum TenantCommand {
 #[derive(Debug, Subcommand)]
 pub enum TemplateCommand {
     List,
+    /// A template (id, key or name); `--form` prints it as an edit file.
     Get {
         id: String,
+        #[arg(long)]
+        form: bool,
     },
     /// From a JSON or YAML file with the template's fields.
     Create {
         #[arg(short = 'f', long)]
         file: PathBuf,
     },
-    /// Saves the file as the template's next version (refused if someone
-    /// saved one since this command read it).
+    /// Saves the file as the template's next version. The version it is
+    /// based on comes from `--version` or the file's `based_on_version`
+    /// (`template get --form` writes it); someone else's save since then
+    /// is a conflict (exit 5), never overwritten.
     Edit {
         id: String,
         #[arg(short = 'f', long)]
         file: PathBuf,
+        #[arg(long)]
+        version: Option<i64>,
     },
     Delete {
         id: String,
+        #[arg(short, long)]
+        yes: bool,
     },
 }
 
@@ -275,11 +284,19 @@ fn usage(message: impl Into<String>) -> ClientError {
     ClientError::new(Exit::Usage, message)
 }
 
+/// A JSON or YAML file holding one object (a form's fields).
 fn read_file(path: &PathBuf) -> CliResult<Value> {
     let text =
         std::fs::read_to_string(path).map_err(|e| usage(format!("{}: {e}", path.display())))?;
-    yaml_serde::from_str::<Value>(&text)
-        .map_err(|e| usage(format!("{}: not JSON or YAML: {e}", path.display())))
+    let v = yaml_serde::from_str::<Value>(&text)
+        .map_err(|e| usage(format!("{}: not JSON or YAML: {e}", path.display())))?;
+    if !v.is_object() {
+        return Err(usage(format!(
+            "{}: must hold one object of fields (name: value)",
+            path.display()
+        )));
+    }
+    Ok(v)
 }
 
 fn query(pairs: &[(&str, Option<String>)]) -> String {
@@ -343,7 +360,9 @@ async fn template_id(api: &Api, wanted: &str) -> CliResult<i64> {
 
 /// Prints a started run and, with `watch`, follows it to its end.
 async fn started(api: &Api, out: Format, run: Value, watch: bool) -> CliResult<()> {
-    let id = run["id"].as_i64().unwrap_or_default();
+    let id = run["id"].as_i64().ok_or_else(|| {
+        ClientError::new(Exit::Failure, format!("the answer names no run: {run}"))
+    })?;
     if watch {
         let done = follow_run(api, id).await?;
         let v = serde_json::to_value(&done).unwrap_or_default();
@@ -380,7 +399,7 @@ pub async fn login(
     server: url::Url,
     username: String,
     password: Option<String>,
-    role: String,
+    role: Option<String>,
     days: i64,
 ) -> CliResult<()> {
     let password = match password {
@@ -394,16 +413,20 @@ pub async fn login(
             ))
         }
     };
-    let api = Api::new(server.clone(), None)?;
+    let api = Api::new(server.clone(), None, None)?;
     let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "cli".into());
-    let body = json!({
-        "username": username, "password": password, "role": role,
+    let mut body = json!({
+        "username": username, "password": password,
         "expires_in_days": days, "name": format!("tenantry CLI on {host}"),
     });
+    if let Some(r) = &role {
+        body["role"] = json!(r);
+    }
     let made = api
         .write(Method::POST, crate::rest::TOKEN_EXCHANGE_PATH, &body, None)
         .await?;
     let token = made["secret"].as_str().unwrap_or_default().to_string();
+    let role = made["token"]["role"].as_str().unwrap_or("?").to_string();
     let path = super::config::save(&super::config::Saved {
         server: Some(server.to_string()),
         token: Some(token),
@@ -491,12 +514,21 @@ pub async fn tenant(api: &Api, out: Format, cmd: TenantCommand) -> CliResult<()>
                 print(&t, out, TENANT_COLUMNS)?;
             }
             if watch {
+                // The provisioning run the create started.
                 let runs: Value = api
                     .get(&format!("/api/v1/runs?tenant={}", seg(&tid)))
                     .await?;
-                if let Some(run) = runs["items"].get(0).cloned() {
-                    return started(api, out, run, true).await;
-                }
+                let run = runs["items"]
+                    .as_array()
+                    .and_then(|r| r.iter().find(|r| r["operation"] == "provision"))
+                    .cloned()
+                    .ok_or_else(|| {
+                        ClientError::new(
+                            Exit::Failure,
+                            format!("no provisioning run of {tid} was found"),
+                        )
+                    })?;
+                return started(api, out, run, true).await;
             }
             Ok(())
         }
@@ -637,7 +669,9 @@ fn show_preview(preview: &Value, out: Format) -> CliResult<()> {
     Ok(())
 }
 
-/// Waits for a message on `topic` (or half a minute).
+/// Waits until something on `topic` changes (a message or a resync), or
+/// half a minute. A stream that cannot be had, or that ends (replaced,
+/// dropped, signed out), is waited out, never retried in a tight loop.
 async fn wait_for_change(api: &Api, topic: &str) {
     use eventsource_stream::Eventsource;
     use futures::StreamExt;
@@ -646,10 +680,26 @@ async fn wait_for_change(api: &Api, topic: &str) {
             .request(Method::GET, &format!("/api/v1/live?topics={topic}"))
             .ok()?;
         let res = req.send().await.ok()?;
+        if !res.status().is_success() {
+            return None;
+        }
         let mut events = res.bytes_stream().eventsource();
-        events.next().await
+        // The first event decides: a change, or a stream that ended.
+        match events.next().await {
+            Some(Ok(e)) if matches!(e.event.as_str(), "message" | "resync") => Some(()),
+            _ => None,
+        }
     };
-    let _ = tokio::time::timeout(std::time::Duration::from_secs(30), wait).await;
+    let started = tokio::time::Instant::now();
+    let limit = std::time::Duration::from_secs(30);
+    if tokio::time::timeout(limit, wait)
+        .await
+        .ok()
+        .flatten()
+        .is_none()
+    {
+        tokio::time::sleep_until(started + std::time::Duration::from_secs(5)).await;
+    }
 }
 
 pub async fn template(api: &Api, out: Format, cmd: TemplateCommand) -> CliResult<()> {
@@ -659,9 +709,20 @@ pub async fn template(api: &Api, out: Format, cmd: TemplateCommand) -> CliResult
             out,
             TEMPLATE_COLUMNS,
         ),
-        TemplateCommand::Get { id } => {
+        TemplateCommand::Get { id, form } => {
             let id = template_id(api, &id).await?;
             let d: Value = api.get(&format!("/api/v1/templates/{id}")).await?;
+            if form {
+                let t: app::dto::TemplateDto = super::api::decode(d["template"].clone())?;
+                let f = serde_json::to_value(app::dto::TemplateForm::from_template(&t))
+                    .unwrap_or_default();
+                let fmt = if out == Format::Json {
+                    Format::Json
+                } else {
+                    Format::Yaml
+                };
+                return print(&f, fmt, &[]);
+            }
             if out == Format::Table {
                 print(&d["template"], out, TEMPLATE_COLUMNS)?;
                 println!(
@@ -678,23 +739,31 @@ pub async fn template(api: &Api, out: Format, cmd: TemplateCommand) -> CliResult
                 .await?;
             print(&t, out, TEMPLATE_COLUMNS)
         }
-        TemplateCommand::Edit { id, file } => {
+        TemplateCommand::Edit { id, file, version } => {
             let id = template_id(api, &id).await?;
             let form = read_file(&file)?;
-            let current = api.get_value(&format!("/api/v1/templates/{id}")).await?;
-            let tag = current.etag.unwrap_or_else(|| "*".into());
+            let based_on = version
+                .or_else(|| form["based_on_version"].as_i64())
+                .ok_or_else(|| {
+                    usage(format!(
+                        "say which version this edit is based on: --version N, or start from \
+                         `tenantry template get {id} --form > {}`",
+                        file.display()
+                    ))
+                })?;
             let t = api
                 .write(
                     Method::PUT,
                     &format!("/api/v1/templates/{id}"),
                     &form,
-                    Some(&tag),
+                    Some(&format!("\"v{based_on}\"")),
                 )
                 .await?;
             print(&t, out, TEMPLATE_COLUMNS)
         }
-        TemplateCommand::Delete { id } => {
+        TemplateCommand::Delete { id, yes } => {
             let id = template_id(api, &id).await?;
+            confirm(&format!("Delete template {id}?"), yes, None)?;
             api.write(
                 Method::DELETE,
                 &format!("/api/v1/templates/{id}"),

@@ -82,38 +82,49 @@ fn finished(run: &RunDto) -> bool {
 /// Follows run `id` to its end: `Ok` when it completed, an error with exit
 /// code [`Exit::RunFailed`] naming the failed step otherwise.
 pub async fn follow_run(api: &Api, id: i64) -> CliResult<RunDto> {
+    let path = format!("/api/v1/runs/{id}");
     let mut show = Show::new();
-    let mut run: RunDto = api.get(&format!("/api/v1/runs/{id}")).await?;
+    let mut run: RunDto = api.get(&path).await?;
     show.update(&run);
+    let mut backoff = Duration::from_secs(1);
     while !finished(&run) {
         let req = api.request(
             reqwest::Method::GET,
             &format!("/api/v1/live?topics=run:{id}"),
         )?;
         // The stream only says "something changed"; the run is read again
-        // either way, so a lost stream costs a poll interval at worst.
+        // either way, and read every POLL while the stream is quiet.
         if let Ok(res) = req.send().await {
             if res.status().is_success() {
+                backoff = Duration::from_secs(1);
                 let mut events = res.bytes_stream().eventsource();
                 loop {
                     match tokio::time::timeout(POLL, events.next()).await {
-                        Ok(Some(Ok(_))) | Err(_) => {}
-                        Ok(None) | Ok(Some(Err(_))) => break,
+                        Err(_) => {}
+                        Ok(Some(Ok(e))) if matches!(e.event.as_str(), "message" | "resync") => {}
+                        Ok(Some(Ok(e))) if e.event == "signed-out" => {
+                            return Err(ClientError::new(
+                                Exit::Auth,
+                                format!("the token stopped working: {}", e.data),
+                            ));
+                        }
+                        // Replaced, dropped, unavailable or ended: reconnect.
+                        Ok(_) => break,
                     }
-                    run = api.get(&format!("/api/v1/runs/{id}")).await?;
+                    run = api.get(&path).await?;
                     show.update(&run);
                     if finished(&run) {
                         break;
                     }
                 }
-            } else {
-                tokio::time::sleep(POLL).await;
             }
-        } else {
-            tokio::time::sleep(POLL).await;
         }
-        run = api.get(&format!("/api/v1/runs/{id}")).await?;
-        show.update(&run);
+        if !finished(&run) {
+            tokio::time::sleep(backoff).await;
+            backoff = (backoff * 2).min(POLL);
+            run = api.get(&path).await?;
+            show.update(&run);
+        }
     }
     if run.state == RunState::Completed {
         return Ok(run);

@@ -29,21 +29,24 @@ pub struct Connection {
     /// table (default), json or yaml.
     #[arg(short = 'o', long = "output", value_enum, default_value_t = Format::Table, global = true)]
     pub output: Format,
+    /// Sent as `Idempotency-Key` with the command's create or operation:
+    /// a CI job that retries with the same key does the work once.
+    #[arg(long, env = "TENANTRY_IDEMPOTENCY_KEY", global = true)]
+    pub idempotency_key: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum ClientCommand {
     /// Exchange a user name and password for an API token, saved (mode
     /// 0600) for the other commands.
+    /// The password is read from TENANTRY_PASSWORD, else asked on the
+    /// terminal (never a flag: it would show in the process list).
     Login {
         #[arg(long)]
         username: String,
-        /// Read from TENANTRY_PASSWORD, else asked on the terminal.
-        #[arg(long, env = "TENANTRY_PASSWORD", hide_env_values = true)]
-        password: Option<crate::config::Secret>,
-        /// The token's role (at most your own).
-        #[arg(long, default_value = "operator")]
-        role: String,
+        /// The token's role (at most your own; default: your own).
+        #[arg(long)]
+        role: Option<String>,
         /// Days until the token expires.
         #[arg(long, default_value_t = 30)]
         days: i64,
@@ -93,15 +96,24 @@ async fn dispatch(conn: Connection, cmd: ClientCommand) -> api::CliResult<()> {
     };
     if let ClientCommand::Login {
         username,
-        password,
         role,
         days,
     } = cmd
     {
-        return commands::login(server, username, password.map(|p| p.0), role, days).await;
+        let password = std::env::var("TENANTRY_PASSWORD").ok();
+        return commands::login(server, username, password, role, days).await;
     }
-    let token = conn.token.map(|t| t.0).or(saved.token);
-    let api = api::Api::new(server, token)?;
+    // The saved token goes only to the console it was made by.
+    let saved_for_this = saved
+        .server
+        .as_deref()
+        .and_then(|s| url::Url::parse(s).ok())
+        .is_some_and(|s| s.origin() == server.origin());
+    let token = conn
+        .token
+        .map(|t| t.0)
+        .or(saved.token.filter(|_| saved_for_this));
+    let api = api::Api::new(server, token, conn.idempotency_key)?;
     let out = conn.output;
     match cmd {
         ClientCommand::Login { .. } => Ok(()),

@@ -437,9 +437,12 @@ impl Console for ConsoleService {
         req: &http::request::Parts,
         username: String,
         password: String,
-        form: NewTokenForm,
+        name: String,
+        role: Option<Role>,
+        expires_in_days: i64,
     ) -> R<NewTokenResult> {
-        ConsoleService::exchange_password(self, req, username, password, form).await
+        let login = (username, password);
+        ConsoleService::exchange_password(self, req, login, name, role, expires_in_days).await
     }
 
     async fn list_audit(&self, who: &CurrentStaff, q: String, page: u32) -> R<Page<AuditEventDto>> {

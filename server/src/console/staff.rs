@@ -85,17 +85,24 @@ impl ConsoleService {
             "staff.disable"
         };
         let audit = AuditEntry::new(&who.username, action, "staff", id.to_string());
-        let row = self.store.set_staff_active(id, active, audit).await?;
-        if !active {
-            // Already refused while the account is disabled; revoked so
-            // enabling it again does not bring old tokens back.
-            self.store.revoke_all_tokens(id).await?;
-        }
-        Ok(row.to_dto())
+        Ok(self
+            .store
+            .set_staff_active(id, active, audit)
+            .await?
+            .to_dto())
     }
 
     pub(super) async fn reset_password(&self, who: &CurrentStaff, id: i64) -> R<NewStaffResult> {
         require(who, Role::Admin, "manage staff")?;
+        // A token resetting its own owner's password would get a password
+        // (and so new tokens) out of a token.
+        if who.token.is_some() && who.id == id {
+            return Err(AppError::Forbidden {
+                have: format!("{} (API token)", who.role),
+                need: "a signed-in session".into(),
+                action: "reset your own password".into(),
+            });
+        }
         let password = generate_password();
         let hash = hash_password(password.clone()).await?;
         let audit = AuditEntry::new(

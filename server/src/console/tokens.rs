@@ -101,15 +101,21 @@ impl ConsoleService {
     pub(super) async fn exchange_password(
         &self,
         req: &http::request::Parts,
-        username: String,
-        password: String,
-        form: NewTokenForm,
+        (username, password): (String, String),
+        name: String,
+        role: Option<Role>,
+        expires_in_days: i64,
     ) -> R<NewTokenResult> {
         let row = self.check_password(req, username, password).await?;
         if row.must_change_password != 0 {
             return Err(AppError::PasswordChangeRequired);
         }
         let how = format!("by password from {}", address_of(req));
+        let form = NewTokenForm {
+            name,
+            role: role.unwrap_or(row.role()),
+            expires_in_days,
+        };
         self.new_token(&row.current(), form, &how).await
     }
 }

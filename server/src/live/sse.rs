@@ -14,7 +14,7 @@ use std::time::Duration;
 use app::dto::Principal;
 use app::error::AppError;
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::HeaderMap;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::Extension;
@@ -34,8 +34,10 @@ pub const SESSION_CHECK: Duration = Duration::from_secs(3);
 /// A comment line this often keeps proxies from closing an idle stream.
 pub const KEEP_ALIVE: Duration = Duration::from_secs(15);
 
-fn refuse(status: StatusCode, e: AppError) -> Response {
-    (status, e.to_string()).into_response()
+/// A refusal before the stream opens, as a JSON `Problem` (the API's
+/// error shape; a browser's EventSource only sees the status).
+fn refuse(e: AppError) -> Response {
+    crate::rest::problem(e)
 }
 
 pub async fn live_stream(
@@ -46,11 +48,11 @@ pub async fn live_stream(
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
     if principal.0.is_none() {
-        return refuse(StatusCode::UNAUTHORIZED, AppError::Unauthorized);
+        return refuse(AppError::Unauthorized);
     }
     let topics = match Topics::parse(query.get("topics").map(String::as_str).unwrap_or("")) {
         Ok(t) => t,
-        Err(e) => return refuse(StatusCode::BAD_REQUEST, e),
+        Err(e) => return refuse(e),
     };
     let ids = async {
         Some((
@@ -65,7 +67,7 @@ pub async fn live_stream(
         Some(id) => Holder::Token { id },
         None => {
             let Some((sid, staff_id, epoch)) = ids.await else {
-                return refuse(StatusCode::UNAUTHORIZED, AppError::Unauthorized);
+                return refuse(AppError::Unauthorized);
             };
             Holder::Session {
                 sid,

@@ -4,14 +4,25 @@
 use app::dto::*;
 use axum::extract::State;
 use axum::http::request::Parts;
-use axum::http::StatusCode;
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
 
+use super::preconditions::SECRET_ANSWER;
 use super::problem::{ApiError, ApiResult, Body, Caller, Path};
 use super::{console, Idempotency};
 use crate::http::AppState;
+
+/// An answer with a secret shown once: never cached, never kept for an
+/// idempotent repeat.
+fn secret_answer<T: serde::Serialize>(status: StatusCode, body: T) -> Response {
+    let mut res = (status, Json(body)).into_response();
+    let h = res.headers_mut();
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    h.insert(SECRET_ANSWER, HeaderValue::from_static("1"));
+    res
+}
 
 #[utoipa::path(get, path = "/api/v1/whoami", tag = "staff",
     responses((status = 200, description = "The caller (role capped by the token's)", body = CurrentStaff)))]
@@ -25,8 +36,12 @@ pub async fn whoami(Caller(who): Caller) -> Json<CurrentStaff> {
 pub struct TokenExchange {
     pub username: String,
     pub password: String,
-    #[serde(flatten)]
-    pub token: NewTokenForm,
+    /// What the token is for (1–60 characters).
+    pub name: String,
+    /// At most the account's role; the account's role when absent.
+    pub role: Option<Role>,
+    /// Days until it expires (1–365, default 30).
+    pub expires_in_days: Option<i64>,
 }
 
 #[utoipa::path(post, path = "/api/v1/auth/token", tag = "tokens", request_body = TokenExchange,
@@ -38,9 +53,16 @@ pub async fn exchange(
     Body(form): Body<TokenExchange>,
 ) -> ApiResult<Response> {
     let made = console(&s)
-        .exchange_password(&parts, form.username, form.password, form.token)
+        .exchange_password(
+            &parts,
+            form.username,
+            form.password,
+            form.name,
+            form.role,
+            form.expires_in_days.unwrap_or(30),
+        )
         .await?;
-    Ok((StatusCode::CREATED, Json(made)).into_response())
+    Ok(secret_answer(StatusCode::CREATED, made))
 }
 
 #[utoipa::path(get, path = "/api/v1/tokens", tag = "tokens",
@@ -61,7 +83,7 @@ pub async fn create_token(
     Body(form): Body<NewTokenForm>,
 ) -> ApiResult<Response> {
     let made = console(&s).create_token(&who, form).await?;
-    Ok((StatusCode::CREATED, Json(made)).into_response())
+    Ok(secret_answer(StatusCode::CREATED, made))
 }
 
 /// Only from a signed-in session.
@@ -103,7 +125,7 @@ pub async fn create_staff(
     let made = console(&s)
         .create_staff(&who, form.username, form.role.to_string())
         .await?;
-    Ok((StatusCode::CREATED, Json(made)).into_response())
+    Ok(secret_answer(StatusCode::CREATED, made))
 }
 
 /// A role and/or the active flag; disabling ends the account's sessions
@@ -149,6 +171,7 @@ pub async fn reset_password(
     State(s): State<AppState>,
     Caller(who): Caller,
     Path(id): Path<i64>,
-) -> ApiResult<Json<NewStaffResult>> {
-    Ok(Json(console(&s).reset_staff_password(&who, id).await?))
+) -> ApiResult<Response> {
+    let made = console(&s).reset_staff_password(&who, id).await?;
+    Ok(secret_answer(StatusCode::OK, made))
 }

@@ -50,11 +50,18 @@ pub fn if_match(headers: &HeaderMap, kind: char) -> Result<Option<i64>, ApiError
         })
 }
 
+/// Set by a handler whose answer carries a secret shown once (a token, a
+/// one-time password): such an answer is never stored, and a repeat of the
+/// request is told so instead of getting the secret again.
+pub const SECRET_ANSWER: &str = "x-tenantry-secret-answer";
+
 /// A POST with an `Idempotency-Key` is answered once: a retry with the same
 /// key and the same request gets the first answer again (marked
 /// `Idempotent-Replayed: true`), one still being answered is a 409, and the
-/// key reused for another request a 422. Keys are per staff member and kept
-/// for a day; server errors are not kept, so they can be retried.
+/// key reused for another request a 422. Keys are per staff member and
+/// credential (session or token) and kept for a day; server errors are not
+/// kept, so they can be retried. The request runs in a task of its own, so
+/// a client that hangs up does not leave its key claimed.
 pub async fn idempotent(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let key = req
         .headers()
@@ -64,12 +71,19 @@ pub async fn idempotent(State(state): State<AppState>, req: Request, next: Next)
         .extensions()
         .get::<Principal>()
         .and_then(|p| p.0.as_ref())
-        .map(|w| w.id);
-    let (Some(key), Some(who), &Method::POST) = (key, who, req.method()) else {
+        .map(|w| (w.id, w.token));
+    let (Some(key), Some((who, token)), &Method::POST) = (key, who, req.method()) else {
         return next.run(req).await;
     };
     let key = match key {
-        Ok(k) if !k.trim().is_empty() && k.len() <= MAX_KEY => k,
+        Ok(k) if !k.trim().is_empty() && k.len() <= MAX_KEY => {
+            // A token's keys are its own: another credential of the same
+            // person never gets its answers.
+            match token {
+                Some(t) => format!("t{t}:{k}"),
+                None => format!("s:{k}"),
+            }
+        }
         _ => {
             return ApiError::bad_request(format!(
                 "Idempotency-Key must be 1 to {MAX_KEY} visible ASCII characters"
@@ -92,7 +106,7 @@ pub async fn idempotent(State(state): State<AppState>, req: Request, next: Next)
     h.update([0]);
     h.update(&bytes);
     let fingerprint = hex::encode(h.finalize());
-    let store = &state.store;
+    let store = state.store.clone();
     match store.claim_idempotency_key(who, &key, &fingerprint).await {
         Err(e) => return ApiError::from(app::error::AppError::from(e)).into_response(),
         Ok(Claim::Fresh) => {}
@@ -116,25 +130,57 @@ pub async fn idempotent(State(state): State<AppState>, req: Request, next: Next)
             body,
         }) => return replay(status, location, body),
     }
-    let res = next
-        .run(Request::from_parts(parts, Body::from(bytes)))
-        .await;
-    let (rparts, rbody) = res.into_parts();
-    let Ok(out) = to_bytes(rbody, MAX_KEPT).await else {
-        let _ = store.finish_idempotency_key(who, &key, None).await;
-        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
-    };
-    let location = rparts
-        .headers
-        .get(header::LOCATION)
-        .and_then(|v| v.to_str().ok());
-    let keep = !rparts.status.is_server_error() && rparts.status != StatusCode::TOO_MANY_REQUESTS;
-    let text = String::from_utf8_lossy(&out);
-    let answer = keep.then_some((rparts.status.as_u16(), location, text.as_ref()));
-    if let Err(e) = store.finish_idempotency_key(who, &key, answer).await {
-        tracing::warn!(error = %e, "the answer to an idempotent request could not be kept");
+    let request = Request::from_parts(parts, Body::from(bytes));
+    let task = tokio::spawn(async move {
+        let res = next.run(request).await;
+        let (mut rparts, rbody) = res.into_parts();
+        let out = to_bytes(rbody, usize::MAX).await.unwrap_or_default();
+        let secret = rparts.headers.remove(SECRET_ANSWER).is_some();
+        let location = rparts
+            .headers
+            .get(header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .map(String::from);
+        let keep =
+            !rparts.status.is_server_error() && rparts.status != StatusCode::TOO_MANY_REQUESTS;
+        let answer = if !keep {
+            None
+        } else if secret || out.len() > MAX_KEPT {
+            // Done, but not to be repeated: a retry is told so.
+            let why = if secret {
+                "this request was already answered; what it made (a secret shown once) is not shown again"
+            } else {
+                "this request was already answered; its answer was too large to keep"
+            };
+            let body = serde_json::to_string(&ApiError::new(StatusCode::CONFLICT, why).problem)
+                .unwrap_or_default();
+            Some((StatusCode::CONFLICT.as_u16(), None, body))
+        } else {
+            Some((
+                rparts.status.as_u16(),
+                location,
+                String::from_utf8_lossy(&out).into_owned(),
+            ))
+        };
+        let kept = answer
+            .as_ref()
+            .map(|(s, l, b)| (*s, l.as_deref(), b.as_str()));
+        if let Err(e) = store.finish_idempotency_key(who, &key, kept).await {
+            tracing::warn!(error = %e, "the answer to an idempotent request could not be kept");
+        }
+        Response::from_parts(rparts, Body::from(out))
+    });
+    match task.await {
+        Ok(res) => res,
+        Err(e) => {
+            tracing::error!(error = %e, "an idempotent request failed");
+            ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the request could not be completed",
+            )
+            .into_response()
+        }
     }
-    Response::from_parts(rparts, Body::from(out))
 }
 
 fn replay(status: u16, location: Option<String>, body: String) -> Response {

@@ -15,9 +15,10 @@ use serde::Serialize;
 /// fields at fault (empty unless `error` is `invalid`).
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct Problem {
-    /// One of bad_request, unauthorized, forbidden, not_found, conflict,
-    /// precondition_failed, precondition_required, invalid,
-    /// too_many_requests, unavailable.
+    /// One of bad_request, unauthorized, forbidden, not_found,
+    /// method_not_allowed, conflict, precondition_failed, payload_too_large,
+    /// unsupported_media_type, invalid, precondition_required,
+    /// too_many_requests, unavailable, internal.
     pub error: String,
     pub message: String,
     pub fields: Vec<FieldError>,
@@ -38,11 +39,14 @@ pub(super) fn code(status: StatusCode) -> &'static str {
         404 => "not_found",
         409 => "conflict",
         412 => "precondition_failed",
+        405 => "method_not_allowed",
         413 => "payload_too_large",
+        415 => "unsupported_media_type",
         422 => "invalid",
         428 => "precondition_required",
         429 => "too_many_requests",
         503 => "unavailable",
+        s if s >= 500 => "internal",
         _ => "bad_request",
     }
 }
@@ -131,7 +135,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
             .is_some_and(|v| v.starts_with("application/json"));
         let bytes = axum::body::Bytes::from_request(req, state)
             .await
-            .map_err(|e| ApiError::bad_request(e.body_text()))?;
+            .map_err(|e| ApiError::new(e.status(), e.body_text()))?;
         if !json {
             return Err(ApiError::new(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,

@@ -201,7 +201,7 @@ impl Store {
     /// Sets the tenant's state while its run works (provisioning, …).
     pub async fn tenant_during_run(&self, id: i64, owner: &str, state: TenantState) -> Result<()> {
         let tenant = sqlx::query_scalar::<_, String>(
-            "UPDATE tenants SET state = $3, updated_at = $4 WHERE id = \
+            "UPDATE tenants SET state = $3, updated_at = CASE WHEN $4 > updated_at THEN $4 ELSE updated_at + 1 END WHERE id = \
              (SELECT r.tenant_id FROM provisioning_runs r WHERE r.id = $1 AND r.owner = $2 \
               AND r.state = 'running') RETURNING id",
         )
@@ -374,7 +374,7 @@ impl Store {
         (state, detail): (TenantState, Option<&str>),
     ) -> Result<String> {
         Ok(sqlx::query_scalar::<_, String>(
-            "UPDATE tenants SET state = $2, state_detail = $3, observed_at = $4, updated_at = $4 \
+            "UPDATE tenants SET state = $2, state_detail = $3, observed_at = $4, updated_at = CASE WHEN $4 > updated_at THEN $4 ELSE updated_at + 1 END \
              WHERE id = (SELECT tenant_id FROM provisioning_runs WHERE id = $1) RETURNING id",
         )
         .bind(run)

@@ -7,6 +7,9 @@ use crate::error::{is_unique_violation, Result};
 
 /// How long a key is remembered (ms).
 pub const IDEMPOTENCY_KEEP_MS: i64 = 24 * 3600 * 1000;
+/// A claim this old with no answer belongs to a process that died while
+/// answering: the next request with the key takes it over (ms).
+const ABANDONED_MS: i64 = 5 * 60 * 1000;
 
 /// What a key already stands for.
 #[derive(Debug, PartialEq, Eq)]
@@ -52,6 +55,21 @@ impl Store {
             Ok(_) => return Ok(Claim::Fresh),
             Err(e) if is_unique_violation(&e) => {}
             Err(e) => return Err(e.into()),
+        }
+        let taken_over = sqlx::query(
+            "UPDATE idempotency_keys SET created_at = $4 \
+             WHERE staff_id = $1 AND idem_key = $2 AND fingerprint = $3 AND status = 0 \
+             AND created_at < $5",
+        )
+        .bind(staff_id)
+        .bind(key)
+        .bind(fingerprint)
+        .bind(now)
+        .bind(now - ABANDONED_MS)
+        .execute(&self.pool)
+        .await?;
+        if taken_over.rows_affected() == 1 {
+            return Ok(Claim::Fresh);
         }
         let row = sqlx::query_as::<_, (String, i64, Option<String>, Option<String>)>(
             "SELECT fingerprint, status, location, body FROM idempotency_keys \

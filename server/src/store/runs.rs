@@ -391,7 +391,7 @@ impl Store {
         let mut tx = self.begin().await?;
         sqlx::query(
             "UPDATE tenants SET template_id = $2, template_version = $3, api_replicas = $4, \
-             web_replicas = $5, updated_at = $6 WHERE id = $1",
+             web_replicas = $5, updated_at = CASE WHEN $6 > updated_at THEN $6 ELSE updated_at + 1 END WHERE id = $1",
         )
         .bind(id)
         .bind(template.0)

@@ -159,6 +159,7 @@ impl Store {
             id,
             "UPDATE staff SET role = $2 WHERE id = $1",
             Some(role.as_str().to_string()),
+            false,
             audit,
         )
         .await
@@ -176,7 +177,9 @@ impl Store {
         } else {
             "UPDATE staff SET active = 0, session_epoch = session_epoch + 1 WHERE id = $1"
         };
-        self.update_staff(id, sql, None, audit).await
+        // Disabling revokes the account's API tokens in the same
+        // transaction: enabling it again does not bring them back.
+        self.update_staff(id, sql, None, !active, audit).await
     }
 
     /// A new password ends every session of the account; a generated one
@@ -198,7 +201,10 @@ impl Store {
                  must_change_password = 0 WHERE id = $1"
             }
         };
-        self.update_staff(id, sql, Some(hash.to_string()), audit)
+        // A reset (a generated password: the account may be in the wrong
+        // hands) also revokes its API tokens; one's own change keeps them.
+        let revoke = password == PasswordKind::Generated;
+        self.update_staff(id, sql, Some(hash.to_string()), revoke, audit)
             .await
     }
 
@@ -207,6 +213,7 @@ impl Store {
         id: i64,
         sql: &str,
         arg: Option<String>,
+        revoke_tokens: bool,
         audit: AuditEntry<'_>,
     ) -> Result<StaffRow> {
         let mut tx = self.begin().await?;
@@ -216,6 +223,15 @@ impl Store {
         }
         if q.execute(&mut *tx).await?.rows_affected() == 0 {
             return Err(ServerError::NotFound(format!("Staff account {id}")));
+        }
+        if revoke_tokens {
+            sqlx::query(
+                "UPDATE api_tokens SET revoked_at = $2 WHERE staff_id = $1 AND revoked_at IS NULL",
+            )
+            .bind(id)
+            .bind(now_ms())
+            .execute(&mut *tx)
+            .await?;
         }
         audit.write(&mut tx).await?;
         let row =

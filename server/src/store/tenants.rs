@@ -399,7 +399,11 @@ impl Store {
         .await
         .map_err(|e| if is_unique_violation(&e) { domain_taken(&f.custom_domain) } else { e.into() })?;
         if done.rows_affected() == 0 {
-            return Err(stale_tenant(id).into());
+            drop(tx);
+            return Err(match self.get_tenant(id).await {
+                Ok(_) => stale_tenant(id).into(),
+                Err(e) => e,
+            });
         }
         let mut changed = vec![];
         if before.company_name != f.company_name {
