@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Fuzzes /api/v1 from its own OpenAPI document with schemathesis (PyPI),
+# Validates /api/v1's OpenAPI document (openapi-spec-validator) and fuzzes
+# the API from it with schemathesis (both from PyPI),
 # against the built console connected to the test control plane
 # ($TENANTRY_TEST_KUBECONFIG), as a dedicated admin account "fuzz" with a
 # token of its own. Checks: no 5xx, documented status codes, content types,
@@ -48,6 +49,10 @@ curl -fsS -b "$jar" -H "Origin: $base" --data-urlencode "current_password=$once"
 token="$(curl -fsS -H 'Content-Type: application/json' \
   -d '{"username":"fuzz","password":"fuzzing account password 2026","name":"schemathesis","role":"admin","expires_in_days":1}' \
   "$base/api/v1/auth/token" | python3 -c 'import json,sys; print(json.load(sys.stdin)["secret"])')"
+
+# The document itself is valid OpenAPI 3.1.
+curl -fsS "$base/api/v1/openapi.json" > "$work/openapi.json"
+"$HOME/.cache/tenantry/venv/bin/openapi-spec-validator" "$work/openapi.json"
 
 status=0
 "$ST" run "$base/api/v1/openapi.json" --url "$base" \

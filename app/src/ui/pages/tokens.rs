@@ -48,7 +48,7 @@ pub fn TokensPage() -> impl IntoView {
         <Title text="API tokens"/>
         <h1>"API tokens"</h1>
         <p class="muted">"Tokens let scripts and the "<code>"tenantry"</code>" CLI use the "
-            <a href="/api/v1/reference">"JSON API"</a>" as you. A token never does more than your role allows now."</p>
+            <a href="/api/v1/reference" rel="external">"JSON API"</a>" as you. A token never does more than your role allows now."</p>
         <ActionForm action=create attr:class="form-grid">
             <div class="field">
                 <label for="token-name">"Name"</label>
