@@ -126,6 +126,11 @@ async fn the_document_and_the_routes_agree() {
     }
     let ops = operations(&doc);
     assert!(ops.len() >= 35, "{} operations", ops.len());
+    let mut ids = BTreeSet::new();
+    for (method, path) in &ops {
+        let id = doc["paths"][path][method]["operationId"].as_str().unwrap();
+        assert!(ids.insert(id.to_string()), "operationId {id} is not unique");
+    }
 
     let (_, admin) = token_of(&srv, "admin", "admin").await;
     let client = bearer(&admin);

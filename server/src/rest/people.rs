@@ -44,7 +44,7 @@ pub struct TokenExchange {
     pub expires_in_days: Option<i64>,
 }
 
-#[utoipa::path(post, path = "/api/v1/auth/token", tag = "tokens", request_body = TokenExchange,
+#[utoipa::path(operation_id = "exchange_password_for_token", post, path = "/api/v1/auth/token", tag = "tokens", request_body = TokenExchange,
     security(()),
     responses((status = 201, description = "The token; its secret is shown once", body = NewTokenResult)))]
 pub async fn exchange(
@@ -65,7 +65,7 @@ pub async fn exchange(
     Ok(secret_answer(StatusCode::CREATED, made))
 }
 
-#[utoipa::path(get, path = "/api/v1/tokens", tag = "tokens",
+#[utoipa::path(operation_id = "list_tokens", get, path = "/api/v1/tokens", tag = "tokens",
     responses((status = 200, description = "The caller's tokens", body = Vec<TokenDto>)))]
 pub async fn tokens(
     State(s): State<AppState>,
@@ -75,7 +75,7 @@ pub async fn tokens(
 }
 
 /// Only from a signed-in session (a token cannot make tokens).
-#[utoipa::path(post, path = "/api/v1/tokens", tag = "tokens", request_body = NewTokenForm,
+#[utoipa::path(operation_id = "create_token", post, path = "/api/v1/tokens", tag = "tokens", request_body = NewTokenForm,
     responses((status = 201, description = "The token; its secret is shown once", body = NewTokenResult)))]
 pub async fn create_token(
     State(s): State<AppState>,
@@ -87,7 +87,7 @@ pub async fn create_token(
 }
 
 /// Only from a signed-in session.
-#[utoipa::path(delete, path = "/api/v1/tokens/{id}", tag = "tokens",
+#[utoipa::path(operation_id = "revoke_token", delete, path = "/api/v1/tokens/{id}", tag = "tokens",
     params(("id" = i64, Path, description = "Token id")),
     responses((status = 200, description = "Revoked", body = TokenDto)))]
 pub async fn revoke_token(
@@ -98,7 +98,7 @@ pub async fn revoke_token(
     Ok(Json(console(&s).revoke_token(&who, id).await?))
 }
 
-#[utoipa::path(get, path = "/api/v1/staff", tag = "staff",
+#[utoipa::path(operation_id = "list_staff", get, path = "/api/v1/staff", tag = "staff",
     responses((status = 200, description = "Every account (admins)", body = Vec<StaffDto>)))]
 pub async fn staff(
     State(s): State<AppState>,
@@ -114,7 +114,7 @@ pub struct NewStaff {
 }
 
 /// A new account; its one-time password is in the answer, once.
-#[utoipa::path(post, path = "/api/v1/staff", tag = "staff", request_body = NewStaff,
+#[utoipa::path(operation_id = "create_staff", post, path = "/api/v1/staff", tag = "staff", request_body = NewStaff,
     params(Idempotency),
     responses((status = 201, description = "Created", body = NewStaffResult)))]
 pub async fn create_staff(
@@ -136,7 +136,7 @@ pub struct StaffChange {
     pub active: Option<bool>,
 }
 
-#[utoipa::path(patch, path = "/api/v1/staff/{id}", tag = "staff", request_body = StaffChange,
+#[utoipa::path(operation_id = "change_staff", patch, path = "/api/v1/staff/{id}", tag = "staff", request_body = StaffChange,
     params(("id" = i64, Path, description = "Account id")),
     responses((status = 200, description = "Saved", body = StaffDto)))]
 pub async fn change_staff(
@@ -164,7 +164,7 @@ pub async fn change_staff(
 }
 
 /// A new generated password (shown once); the account's sessions end.
-#[utoipa::path(post, path = "/api/v1/staff/{id}/reset-password", tag = "staff",
+#[utoipa::path(operation_id = "reset_staff_password", post, path = "/api/v1/staff/{id}/reset-password", tag = "staff",
     params(("id" = i64, Path, description = "Account id"), Idempotency),
     responses((status = 200, description = "The new one-time password", body = NewStaffResult)))]
 pub async fn reset_password(

@@ -19,7 +19,7 @@ pub struct AuditQuery {
     pub page: u32,
 }
 
-#[utoipa::path(get, path = "/api/v1/audit", tag = "audit", params(AuditQuery),
+#[utoipa::path(operation_id = "list_audit", get, path = "/api/v1/audit", tag = "audit", params(AuditQuery),
     responses((status = 200, description = "One page of events, newest first", body = Page<AuditEventDto>)))]
 pub async fn audit(
     State(s): State<AppState>,
@@ -29,7 +29,7 @@ pub async fn audit(
     Ok(Json(console(&s).list_audit(&who, q.q, q.page).await?))
 }
 
-#[utoipa::path(get, path = "/api/v1/alerts", tag = "alerts", params(AlertQuery),
+#[utoipa::path(operation_id = "list_alerts", get, path = "/api/v1/alerts", tag = "alerts", params(AlertQuery),
     responses((status = 200, description = "One page of alerts", body = Page<AlertDto>)))]
 pub async fn alerts(
     State(s): State<AppState>,
@@ -39,7 +39,7 @@ pub async fn alerts(
     Ok(Json(console(&s).list_alerts(&who, q).await?))
 }
 
-#[utoipa::path(get, path = "/api/v1/alerts/{id}", tag = "alerts",
+#[utoipa::path(operation_id = "get_alert", get, path = "/api/v1/alerts/{id}", tag = "alerts",
     params(("id" = i64, Path, description = "Alert id")),
     responses((status = 200, description = "The alert with its history", body = AlertDto)))]
 pub async fn alert(
@@ -58,7 +58,7 @@ pub struct AlertNote {
 }
 
 /// Acknowledges a firing alert: repeats stop until it resolves.
-#[utoipa::path(post, path = "/api/v1/alerts/{id}/ack", tag = "alerts", request_body = AlertNote,
+#[utoipa::path(operation_id = "ack_alert", post, path = "/api/v1/alerts/{id}/ack", tag = "alerts", request_body = AlertNote,
     params(("id" = i64, Path, description = "Alert id")),
     responses((status = 200, description = "Acknowledged", body = AlertDto)))]
 pub async fn ack(
@@ -71,7 +71,7 @@ pub async fn ack(
 }
 
 /// Resolves an alert by hand.
-#[utoipa::path(post, path = "/api/v1/alerts/{id}/resolve", tag = "alerts", request_body = AlertNote,
+#[utoipa::path(operation_id = "resolve_alert", post, path = "/api/v1/alerts/{id}/resolve", tag = "alerts", request_body = AlertNote,
     params(("id" = i64, Path, description = "Alert id")),
     responses((status = 200, description = "Resolved", body = AlertDto)))]
 pub async fn resolve(

@@ -11,7 +11,7 @@ use super::problem::{ApiResult, Caller, Path, Query};
 use super::{console, Idempotency};
 use crate::http::AppState;
 
-#[utoipa::path(get, path = "/api/v1/runs", tag = "runs", params(RunQuery),
+#[utoipa::path(operation_id = "list_runs", get, path = "/api/v1/runs", tag = "runs", params(RunQuery),
     responses((status = 200, description = "One page of runs, newest first", body = Page<RunDto>)))]
 pub async fn list(
     State(s): State<AppState>,
@@ -21,7 +21,7 @@ pub async fn list(
     Ok(Json(console(&s).list_runs(&who, q).await?))
 }
 
-#[utoipa::path(get, path = "/api/v1/runs/{id}", tag = "runs",
+#[utoipa::path(operation_id = "get_run", get, path = "/api/v1/runs/{id}", tag = "runs",
     params(("id" = i64, Path, description = "Run id")),
     responses((status = 200, description = "The run with its steps", body = RunDto)))]
 pub async fn get(
@@ -33,7 +33,7 @@ pub async fn get(
 }
 
 /// Retries a failed step of a failed run; the run goes on from there.
-#[utoipa::path(post, path = "/api/v1/runs/{id}/steps/{position}/retry", tag = "runs",
+#[utoipa::path(operation_id = "retry_step", post, path = "/api/v1/runs/{id}/steps/{position}/retry", tag = "runs",
     params(("id" = i64, Path, description = "Run id"),
         ("position" = i64, Path, description = "The step's position, as in the run's steps"), Idempotency),
     responses((status = 202, description = "The run, going on", body = RunDto)))]
@@ -46,7 +46,7 @@ pub async fn retry(
 }
 
 /// Undoes what a failed run made and marks the tenant for a new attempt.
-#[utoipa::path(post, path = "/api/v1/runs/{id}/recover", tag = "runs",
+#[utoipa::path(operation_id = "recover_run", post, path = "/api/v1/runs/{id}/recover", tag = "runs",
     params(("id" = i64, Path, description = "Run id"), Idempotency),
     responses((status = 202, description = "The recovery run", body = RunDto)))]
 pub async fn recover(
@@ -58,7 +58,7 @@ pub async fn recover(
 }
 
 /// Stops a pending or running run after its current step.
-#[utoipa::path(post, path = "/api/v1/runs/{id}/cancel", tag = "runs",
+#[utoipa::path(operation_id = "cancel_run", post, path = "/api/v1/runs/{id}/cancel", tag = "runs",
     params(("id" = i64, Path, description = "Run id"), Idempotency),
     responses((status = 202, description = "The run, cancelled", body = RunDto)))]
 pub async fn cancel(

@@ -20,7 +20,7 @@ fn tagged<T: serde::Serialize>(body: T, version: i64, status: StatusCode) -> Res
     res
 }
 
-#[utoipa::path(get, path = "/api/v1/templates", tag = "templates",
+#[utoipa::path(operation_id = "list_templates", get, path = "/api/v1/templates", tag = "templates",
     responses((status = 200, description = "Every template", body = Vec<TemplateDto>)))]
 pub async fn list(
     State(s): State<AppState>,
@@ -30,7 +30,7 @@ pub async fn list(
 }
 
 /// Numbers may be sent as JSON numbers or as text.
-#[utoipa::path(post, path = "/api/v1/templates", tag = "templates", request_body = TemplateForm,
+#[utoipa::path(operation_id = "create_template", post, path = "/api/v1/templates", tag = "templates", request_body = TemplateForm,
     params(Idempotency),
     responses((status = 201, description = "Created (version 1)", body = TemplateDto,
         headers(("Location" = String), ("ETag" = String)))))]
@@ -50,7 +50,7 @@ pub async fn create(
 }
 
 /// The template with every version.
-#[utoipa::path(get, path = "/api/v1/templates/{id}", tag = "templates",
+#[utoipa::path(operation_id = "get_template", get, path = "/api/v1/templates/{id}", tag = "templates",
     params(("id" = i64, Path, description = "Template id")),
     responses((status = 200, description = "The template", body = TemplateDetail,
         headers(("ETag" = String, description = "Send as If-Match to edit")))))]
@@ -65,7 +65,7 @@ pub async fn get(
 }
 
 /// Saves the whole template as a new version (the key cannot change).
-#[utoipa::path(put, path = "/api/v1/templates/{id}", tag = "templates", request_body = TemplateForm,
+#[utoipa::path(operation_id = "update_template", put, path = "/api/v1/templates/{id}", tag = "templates", request_body = TemplateForm,
     params(("id" = i64, Path, description = "Template id"),
         ("If-Match" = String, Header, description = "The ETag of the version this edit is based on")),
     responses((status = 200, description = "Saved as the next version", body = TemplateDto,
@@ -84,7 +84,7 @@ pub async fn update(
 }
 
 /// Refused while any tenant uses the template.
-#[utoipa::path(delete, path = "/api/v1/templates/{id}", tag = "templates",
+#[utoipa::path(operation_id = "delete_template", delete, path = "/api/v1/templates/{id}", tag = "templates",
     params(("id" = i64, Path, description = "Template id")),
     responses((status = 204, description = "Deleted")))]
 pub async fn delete(

@@ -24,7 +24,7 @@ fn tagged(t: TenantDto, status: StatusCode) -> Response {
 
 /// A page of tenants, with live health; filters and sort as query
 /// parameters.
-#[utoipa::path(get, path = "/api/v1/tenants", tag = "tenants", params(TenantQuery),
+#[utoipa::path(operation_id = "list_tenants", get, path = "/api/v1/tenants", tag = "tenants", params(TenantQuery),
     responses((status = 200, description = "One page of tenants", body = Page<TenantDto>)))]
 pub async fn list(
     State(s): State<AppState>,
@@ -36,7 +36,7 @@ pub async fn list(
 
 /// Creates a tenant record (and starts provisioning it when `provision`
 /// is true). The ID is generated from the company name when empty.
-#[utoipa::path(post, path = "/api/v1/tenants", tag = "tenants", request_body = NewTenantForm,
+#[utoipa::path(operation_id = "create_tenant", post, path = "/api/v1/tenants", tag = "tenants", request_body = NewTenantForm,
     params(Idempotency),
     responses((status = 201, description = "Created", body = TenantDto,
         headers(("Location" = String, description = "The new tenant"), ("ETag" = String)))))]
@@ -54,7 +54,7 @@ pub async fn create(
     Ok(res)
 }
 
-#[utoipa::path(get, path = "/api/v1/tenants/{id}", tag = "tenants",
+#[utoipa::path(operation_id = "get_tenant", get, path = "/api/v1/tenants/{id}", tag = "tenants",
     params(("id" = String, Path, description = "Tenant ID")),
     responses((status = 200, description = "The tenant", body = TenantDto,
         headers(("ETag" = String, description = "Send as If-Match to update")))))]
@@ -69,7 +69,7 @@ pub async fn get(
 
 /// Edits the record's contact fields and custom domain. Needs `If-Match`
 /// with the tenant's `ETag`: 412 when someone changed it since.
-#[utoipa::path(patch, path = "/api/v1/tenants/{id}", tag = "tenants", request_body = TenantForm,
+#[utoipa::path(operation_id = "update_tenant", patch, path = "/api/v1/tenants/{id}", tag = "tenants", request_body = TenantForm,
     params(("id" = String, Path, description = "Tenant ID"),
         ("If-Match" = String, Header, description = "The ETag this edit is based on")),
     responses((status = 200, description = "Saved", body = TenantDto, headers(("ETag" = String)))))]
@@ -87,7 +87,7 @@ pub async fn update(
 
 /// Deletes a record that has nothing in the cluster (never provisioned,
 /// or deprovisioned).
-#[utoipa::path(delete, path = "/api/v1/tenants/{id}", tag = "tenants",
+#[utoipa::path(operation_id = "delete_tenant", delete, path = "/api/v1/tenants/{id}", tag = "tenants",
     params(("id" = String, Path, description = "Tenant ID")),
     responses((status = 204, description = "Deleted")))]
 pub async fn delete(
@@ -100,7 +100,7 @@ pub async fn delete(
 }
 
 /// Health, pods, workloads, quotas and recent Kubernetes events.
-#[utoipa::path(get, path = "/api/v1/tenants/{id}/live", tag = "tenants",
+#[utoipa::path(operation_id = "tenant_live", get, path = "/api/v1/tenants/{id}/live", tag = "tenants",
     params(("id" = String, Path, description = "Tenant ID")),
     responses((status = 200, description = "What the cluster shows", body = TenantLiveDto)))]
 pub async fn live(
@@ -112,7 +112,7 @@ pub async fn live(
 }
 
 /// Whether an ID is free, and why not.
-#[utoipa::path(get, path = "/api/v1/tenant-ids/{id}", tag = "tenants",
+#[utoipa::path(operation_id = "check_tenant_id", get, path = "/api/v1/tenant-ids/{id}", tag = "tenants",
     params(("id" = String, Path, description = "A proposed tenant ID")),
     responses((status = 200, description = "The answer", body = IdCheck)))]
 pub async fn check_id(
