@@ -56,10 +56,6 @@ pub struct Cli {
     #[arg(long, env = "TENANTRY_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
     pub log_format: LogFormat,
 
-    /// The console the client commands talk to, and how they print.
-    #[command(flatten)]
-    pub conn: crate::client::Connection,
-
     #[command(subcommand)]
     pub command: Option<Command>,
 }

@@ -12,7 +12,7 @@ async fn main() -> ExitCode {
     let cli = Cli::parse();
     // The client commands talk to a console; they need no database.
     match cli.command {
-        Some(Command::Client(cmd)) => return server::client::run_client(cli.conn, cmd).await,
+        Some(Command::Client(cmd)) => return server::client::run_client(cmd).await,
         Some(Command::Completion { shell }) => {
             use clap::CommandFactory;
             clap_complete::generate(

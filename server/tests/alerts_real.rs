@@ -751,7 +751,15 @@ async fn a_certificate_that_is_not_ready_or_expiring_is_shown_and_alerts() {
             "tenant_live",
         )
         .await;
-        if let Some(c) = l.certificates.into_iter().find(|c| !c.ready) {
+        // Not ready from the start (no status yet): wait for the patched
+        // condition, not merely for "not ready".
+        let patched = |c: &app::dto::CertificateDto| {
+            !c.ready
+                && c.reason
+                    .as_deref()
+                    .is_some_and(|r| r.contains("rate limited"))
+        };
+        if let Some(c) = l.certificates.into_iter().find(patched) {
             break c;
         }
         assert!(

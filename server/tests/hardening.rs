@@ -274,7 +274,7 @@ const CASES: &[Case] = &[
         Some(("form[provision]", "maybe")),
         None,
     ),
-    ("list_audit", &[], Some(("page", "last")), None),
+    ("list_audit", &[], Some(("query[page]", "last")), None),
 ];
 
 async fn bad_request(
@@ -878,7 +878,8 @@ fn help_never_prints_the_database_password() {
     for args in [
         &["--help"][..],
         &["serve", "--help"],
-        &["staff", "list", "--help"],
+        &["admin", "staff", "list", "--help"],
+        &["tenant", "list", "--help"],
     ] {
         let out = std::process::Command::new(env!("CARGO_BIN_EXE_tenantry"))
             .args(args)
@@ -886,6 +887,7 @@ fn help_never_prints_the_database_password() {
                 "TENANTRY_DATABASE_URL",
                 "postgres://tenantry:s3cr3t-pw@db.internal/tenantry",
             )
+            .env("TENANTRY_TOKEN", "tnt_n0t-for-your-eyes")
             .output()
             .unwrap();
         let text = format!(
@@ -896,7 +898,9 @@ fn help_never_prints_the_database_password() {
         assert!(out.status.success(), "{args:?}: {text}");
         assert!(text.contains("--database-url"), "{args:?}: {text}");
         assert!(
-            !text.contains("s3cr3t-pw") && !text.contains("db.internal"),
+            !text.contains("s3cr3t-pw")
+                && !text.contains("db.internal")
+                && !text.contains("n0t-for-your-eyes"),
             "{args:?} printed the URL: {text}"
         );
     }

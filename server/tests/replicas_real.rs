@@ -332,7 +332,7 @@ async fn a_second_console_on_one_sqlite_file_is_refused() {
         "{err}"
     );
     let staff = Command::new(env!("CARGO_BIN_EXE_tenantry"))
-        .args(["staff", "list"])
+        .args(["admin", "staff", "list"])
         .env("TENANTRY_DATABASE_URL", &db.url)
         .output()
         .unwrap();

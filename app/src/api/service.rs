@@ -82,7 +82,7 @@ pub trait Console: Send + Sync + 'static {
     async fn recover_run(&self, who: &CurrentStaff, run: i64) -> R<RunDto>;
     async fn cancel_run(&self, who: &CurrentStaff, run: i64) -> R<RunDto>;
 
-    async fn list_audit(&self, who: &CurrentStaff, q: String, page: u32) -> R<Page<AuditEventDto>>;
+    async fn list_audit(&self, who: &CurrentStaff, q: AuditQuery) -> R<Page<AuditEventDto>>;
 
     /// Health, pods, workloads and Kubernetes events of one tenant.
     async fn tenant_live(&self, who: &CurrentStaff, id: String) -> R<TenantLiveDto>;

@@ -3,8 +3,8 @@
 //! tenant's trail.
 
 /// Actions that are security events: sign-ins and their failures,
-/// credential reveals, role, password and staff changes, and purges of the
-/// trail itself. Forced operations are security events too
+/// credential reveals, role, password and staff changes, API tokens made
+/// and revoked, and purges and exports of the trail itself. Forced operations are security events too
 /// ([`is_security_event`]: their action ends in [`FORCED_SUFFIX`]).
 pub const SECURITY_ACTIONS: &[&str] = &[
     "auth.login",
@@ -18,6 +18,9 @@ pub const SECURITY_ACTIONS: &[&str] = &[
     "staff.disable",
     "staff.reset_password",
     "staff.change_password",
+    "token.create",
+    "token.revoke",
+    "audit.export",
 ];
 
 /// The ending of the action of an operation an admin forced

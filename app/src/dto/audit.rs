@@ -15,6 +15,28 @@ pub struct AuditEventDto {
     pub detail: String,
 }
 
+/// Search and filters of the audit trail (all optional; they combine).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema, utoipa::IntoParams))]
+#[cfg_attr(feature = "ssr", into_params(parameter_in = Query))]
+#[serde(default)]
+pub struct AuditQuery {
+    /// Words found in any field.
+    pub q: String,
+    /// Exactly this actor (a user name, "system", "cli").
+    pub actor: String,
+    /// Exactly this action, or a family ending in a dot ("tenant.").
+    pub action: String,
+    /// Events about this tenant.
+    pub tenant: String,
+    /// From this UTC day (YYYY-MM-DD), inclusive.
+    pub from: String,
+    /// Up to this UTC day (YYYY-MM-DD), inclusive.
+    pub to: String,
+    /// From 1; 50 events per page.
+    pub page: u32,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct DashboardDto {

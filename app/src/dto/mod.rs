@@ -44,7 +44,7 @@ pub use alerts::{
     NotificationDto, RuleDto, RuleId, RuleOverrideForm, RuleSettings, SavedChannel, Severity,
     SilenceDto, SilenceForm,
 };
-pub use audit::{AuditEventDto, DashboardDto};
+pub use audit::{AuditEventDto, AuditQuery, DashboardDto};
 pub use live::{
     CertificateDto, Health, HealthDto, HealthEventDto, K8sEventDto, LiveEvent, PodDto, QuotaUseDto,
     TenantLiveDto, WorkloadDto,

@@ -42,6 +42,8 @@ pub enum ClientCommand {
     /// The password is read from TENANTRY_PASSWORD, else asked on the
     /// terminal (never a flag: it would show in the process list).
     Login {
+        #[command(flatten)]
+        conn: Connection,
         #[arg(long)]
         username: String,
         /// The token's role (at most your own; default: your own).
@@ -52,24 +54,50 @@ pub enum ClientCommand {
         days: i64,
     },
     /// Tenants: list, show, create, operate on.
-    #[command(subcommand)]
-    Tenant(TenantCommand),
+    Tenant(Box<Tenant>),
     /// Templates (tiers) and their versions.
-    #[command(subcommand)]
-    Template(TemplateCommand),
+    Template(Box<Template>),
     /// Provisioning runs and their repairs.
-    #[command(subcommand)]
-    Run(RunCommand),
+    Run(Box<Run>),
     /// Staff accounts, through the console (admins).
-    #[command(subcommand)]
-    Staff(StaffApiCommand),
+    Staff(Box<Staff>),
     /// Alerts.
-    #[command(subcommand)]
-    Alert(AlertCommand),
+    Alert(Box<Alert>),
 }
 
+/// A family of client commands with the connection options (which apply
+/// to the client commands only: `serve` has none of them).
+macro_rules! family {
+    ($($name:ident($cmd:ty)),* $(,)?) => {$(
+        #[derive(Debug, Args)]
+        pub struct $name {
+            #[command(flatten)]
+            pub conn: Connection,
+            #[command(subcommand)]
+            pub cmd: $cmd,
+        }
+    )*};
+}
+
+family!(
+    Tenant(TenantCommand),
+    Template(TemplateCommand),
+    Run(RunCommand),
+    Staff(StaffApiCommand),
+    Alert(AlertCommand),
+);
+
 /// Runs a client command; the exit code says how it ended.
-pub async fn run_client(conn: Connection, cmd: ClientCommand) -> ExitCode {
+pub async fn run_client(cmd: ClientCommand) -> ExitCode {
+    let conn = match &cmd {
+        ClientCommand::Login { conn, .. } => conn,
+        ClientCommand::Tenant(f) => &f.conn,
+        ClientCommand::Template(f) => &f.conn,
+        ClientCommand::Run(f) => &f.conn,
+        ClientCommand::Staff(f) => &f.conn,
+        ClientCommand::Alert(f) => &f.conn,
+    }
+    .clone();
     match dispatch(conn, cmd).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -98,6 +126,7 @@ async fn dispatch(conn: Connection, cmd: ClientCommand) -> api::CliResult<()> {
         username,
         role,
         days,
+        ..
     } = cmd
     {
         let password = std::env::var("TENANTRY_PASSWORD").ok();
@@ -117,10 +146,10 @@ async fn dispatch(conn: Connection, cmd: ClientCommand) -> api::CliResult<()> {
     let out = conn.output;
     match cmd {
         ClientCommand::Login { .. } => Ok(()),
-        ClientCommand::Tenant(c) => commands::tenant(&api, out, c).await,
-        ClientCommand::Template(c) => commands::template(&api, out, c).await,
-        ClientCommand::Run(c) => commands::run(&api, out, c).await,
-        ClientCommand::Staff(c) => commands::staff(&api, out, c).await,
-        ClientCommand::Alert(c) => commands::alert(&api, out, c).await,
+        ClientCommand::Tenant(f) => commands::tenant(&api, out, f.cmd).await,
+        ClientCommand::Template(f) => commands::template(&api, out, f.cmd).await,
+        ClientCommand::Run(f) => commands::run(&api, out, f.cmd).await,
+        ClientCommand::Staff(f) => commands::staff(&api, out, f.cmd).await,
+        ClientCommand::Alert(f) => commands::alert(&api, out, f.cmd).await,
     }
 }

@@ -3,6 +3,7 @@
 //! [`app::api::Console`]; the role is checked here whatever the page showed.
 
 mod alerts;
+mod audit;
 mod live;
 mod operations;
 mod runs;
@@ -25,6 +26,8 @@ use crate::provisioning::EngineSlot;
 use crate::store::Store;
 
 type R<T> = Result<T, AppError>;
+
+pub use audit::ExportFormat;
 
 pub struct ConsoleService {
     store: Store,
@@ -445,11 +448,7 @@ impl Console for ConsoleService {
         ConsoleService::exchange_password(self, req, login, name, role, expires_in_days).await
     }
 
-    async fn list_audit(&self, who: &CurrentStaff, q: String, page: u32) -> R<Page<AuditEventDto>> {
-        require(who, Role::Viewer, "read the audit log")?;
-        Ok(self
-            .store
-            .list_audit(&q.chars().take(200).collect::<String>(), page.max(1), 50)
-            .await?)
+    async fn list_audit(&self, who: &CurrentStaff, q: AuditQuery) -> R<Page<AuditEventDto>> {
+        self.audit_page(who, q).await
     }
 }

@@ -87,7 +87,8 @@ or the live stream (`GET /api/v1/live?topics=run:<id>`)."
         app::dto::Operation,
         app::dto::AlertState,
         app::dto::Severity,
-        app::dto::RuleId
+        app::dto::RuleId,
+        records::ExportKind
     )),
     modifiers(&Conventions),
     tags(
@@ -138,6 +139,7 @@ fn parts() -> (Router<AppState>, openapi::OpenApi) {
         .routes(routes!(people::change_staff))
         .routes(routes!(people::reset_password))
         .routes(routes!(records::audit))
+        .routes(routes!(records::export))
         .routes(routes!(records::alerts))
         .routes(routes!(records::alert))
         .routes(routes!(records::ack))

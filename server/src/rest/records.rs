@@ -2,6 +2,8 @@
 
 use app::dto::*;
 use axum::extract::State;
+use axum::http::{header, HeaderValue};
+use axum::response::Response;
 use axum::Json;
 use serde::Deserialize;
 
@@ -9,24 +11,69 @@ use super::console;
 use super::problem::{ApiResult, Body, Caller, Path, Query};
 use crate::http::AppState;
 
-#[derive(Default, Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-#[serde(default)]
-pub struct AuditQuery {
-    /// Words found in the actor, action, target or detail.
-    pub q: String,
-    /// From 1; 50 events per page.
-    pub page: u32,
-}
-
 #[utoipa::path(operation_id = "list_audit", get, path = "/api/v1/audit", tag = "audit", params(AuditQuery),
-    responses((status = 200, description = "One page of events, newest first", body = Page<AuditEventDto>)))]
+    responses((status = 200, description = "One page of events (50), newest first", body = Page<AuditEventDto>)))]
 pub async fn audit(
     State(s): State<AppState>,
     Caller(who): Caller,
     Query(q): Query<AuditQuery>,
 ) -> ApiResult<Json<Page<AuditEventDto>>> {
-    Ok(Json(console(&s).list_audit(&who, q.q, q.page).await?))
+    Ok(Json(console(&s).list_audit(&who, q).await?))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ExportParams {
+    /// csv (default) or json.
+    pub format: Option<ExportKind>,
+}
+
+#[derive(Clone, Copy, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ExportKind {
+    Csv,
+    Json,
+}
+
+/// Every event the filters select, newest first, streamed as CSV (cells
+/// that a spreadsheet would run as formulas are prefixed with `'`) or as a
+/// JSON array. The export is itself an audit event.
+#[utoipa::path(operation_id = "export_audit", get, path = "/api/v1/audit/export", tag = "audit",
+    params(AuditQuery, ExportParams),
+    responses((status = 200, description = "The events, streamed",
+        content((String = "text/csv"), (Vec<AuditEventDto> = "application/json")))))]
+pub async fn export(
+    State(s): State<AppState>,
+    Caller(who): Caller,
+    Query(q): Query<AuditQuery>,
+    Query(p): Query<ExportParams>,
+) -> ApiResult<Response> {
+    use crate::console::ExportFormat;
+    let (format, mime, ext) = match p.format.unwrap_or(ExportKind::Csv) {
+        ExportKind::Csv => (ExportFormat::Csv, "text/csv", "csv"),
+        ExportKind::Json => (ExportFormat::Json, "application/json", "json"),
+    };
+    let chunks = s.console.export_audit(&who, q, format).await?;
+    let stream = futures::stream::unfold(chunks, |mut rx| async move {
+        rx.recv().await.map(|c| {
+            (
+                Ok::<_, std::convert::Infallible>(axum::body::Bytes::from(c)),
+                rx,
+            )
+        })
+    });
+    let disposition = format!(
+        "attachment; filename=\"tenantry-audit-{}.{ext}\"",
+        crate::store::format_ms(crate::store::now_ms()).replace([' ', ':'], "-")
+    );
+    let mut res = Response::new(axum::body::Body::from_stream(stream));
+    let h = res.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(mime));
+    if let Ok(v) = HeaderValue::from_str(&disposition) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(res)
 }
 
 #[utoipa::path(operation_id = "list_alerts", get, path = "/api/v1/alerts", tag = "alerts", params(AlertQuery),

@@ -28,7 +28,7 @@ use crate::config::Secret;
 use crate::error::{Result, ServerError};
 
 pub use alerts::{OpenAlert, SYSTEM};
-pub use audit::AuditEntry;
+pub use audit::{AuditEntry, AuditFilter};
 pub use execution::{Failure, Rollback};
 pub use idempotency::Claim;
 pub use outbox::{ChannelRow, DueNotice, NewChannel, NoticeKind};
