@@ -773,6 +773,10 @@ async fn a_certificate_that_is_not_ready_or_expiring_is_shown_and_alerts() {
         Some("Failed: rate limited by the ACME server")
     );
     assert!(shown.not_after.is_some());
+    assert_eq!(
+        app::domain::certificates::certificate_state(&shown),
+        app::domain::certificates::CertificateState::Failed
+    );
     assert!(shown.hosts.contains(&format!("{id}.tenants.example.com")));
     let not_ready = alert_of(&srv, &id, "certificate_not_ready", AlertState::Firing).await;
     assert!(not_ready.summary.contains("rate limited"), "{not_ready:?}");

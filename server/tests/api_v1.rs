@@ -497,6 +497,23 @@ async fn edits_need_the_current_etag_and_retried_creates_happen_once() {
     let first = create(body.clone()).await.unwrap();
     assert_eq!(first.status(), 201);
     let tenant_url = srv.url(first.headers()["location"].to_str().unwrap());
+    let got: Value = c
+        .get(&tenant_url)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let host = format!(
+        "https://{}.tenants.example.com",
+        got["id"].as_str().unwrap()
+    );
+    assert_eq!(
+        got["urls"],
+        json!([host]),
+        "the tenant's URL, from the base domain"
+    );
     let etag = first.headers()["etag"].to_str().unwrap().to_string();
     let first: Value = first.json().await.unwrap();
     let again = create(body.clone()).await.unwrap();

@@ -4,6 +4,7 @@
 
 pub mod alerts;
 pub mod audit;
+pub mod certificates;
 pub mod health;
 pub mod lifecycle;
 pub mod stats;

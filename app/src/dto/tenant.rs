@@ -82,6 +82,10 @@ pub struct TenantDto {
     /// Live health, filled in by the console from the cluster view.
     #[serde(default)]
     pub health: Option<super::HealthDto>,
+    /// Where the tenant is reached (`https://<id>.<base domain>`, then its
+    /// custom domain), filled in by the console.
+    #[serde(default)]
+    pub urls: Vec<String>,
     /// When the generated credentials were shown (they are shown once), and to whom.
     #[serde(default)]
     pub credentials_shown_at: Option<i64>,

@@ -22,12 +22,24 @@ impl ConsoleService {
         query: TenantQuery,
     ) -> R<Page<TenantDto>> {
         require(who, Role::Viewer, "list tenants")?;
-        let view = self.live.view();
         let mut page = self.store.list_tenants(&query).await?;
         for t in &mut page.items {
-            t.health = Some(view.health(&t.id));
+            self.decorate(t);
         }
         Ok(page)
+    }
+
+    /// What the console adds to a stored tenant: its live health and URLs.
+    pub(super) fn decorate(&self, t: &mut TenantDto) {
+        t.health = Some(self.live.view().health(&t.id));
+        t.urls = crate::manifests::tenant_hosts(
+            &t.id,
+            t.custom_domain.as_deref(),
+            &self.render_settings,
+        )
+        .into_iter()
+        .map(|h| format!("https://{h}"))
+        .collect();
     }
 
     pub(super) async fn tenant_live(&self, who: &CurrentStaff, id: String) -> R<TenantLiveDto> {

@@ -257,7 +257,9 @@ impl Console for ConsoleService {
     }
     async fn get_tenant(&self, who: &CurrentStaff, id: String) -> R<TenantDto> {
         require(who, Role::Viewer, "view tenants")?;
-        Ok(self.store.get_tenant(&id).await?)
+        let mut t = self.store.get_tenant(&id).await?;
+        self.decorate(&mut t);
+        Ok(t)
     }
     async fn create_tenant(&self, who: &CurrentStaff, form: NewTenantForm) -> R<TenantDto> {
         if !form.provision {

@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 
 pub use backup::{backup_job, BACKUP_JOB_PREFIX};
 pub use settings::{Capabilities, RenderSettings};
-pub use web::MIGRATION_JOB_PREFIX;
+pub use web::{tenant_hosts, MIGRATION_JOB_PREFIX};
 
 /// Label on every object Tenantry manages.
 pub const MANAGED_BY: (&str, &str) = ("app.kubernetes.io/managed-by", "tenantry");

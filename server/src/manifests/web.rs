@@ -97,8 +97,14 @@ pub const TLS_SECRET: &str = "tenant-tls";
 
 /// Hosts the Ingress serves: the platform subdomain, then the custom domain.
 pub fn hosts(t: &TenantInput, s: &RenderSettings) -> Vec<String> {
-    let mut hosts = vec![format!("{}.{}", t.id, s.base_domain)];
-    if let Some(d) = t.custom_domain {
+    tenant_hosts(t.id, t.custom_domain, s)
+}
+
+/// A tenant's hosts from its ID and custom domain: what the Ingress serves
+/// and what the console links.
+pub fn tenant_hosts(id: &str, custom_domain: Option<&str>, s: &RenderSettings) -> Vec<String> {
+    let mut hosts = vec![format!("{id}.{}", s.base_domain)];
+    if let Some(d) = custom_domain {
         hosts.push(d.to_string());
     }
     hosts

@@ -55,6 +55,7 @@ impl From<TenantRow> for TenantDto {
             updated_at: r.updated_at,
             created_by: r.created_by,
             health: None,
+            urls: vec![],
             credentials_shown_at: r.credentials_shown_at,
             credentials_shown_by: r.credentials_shown_by,
         }

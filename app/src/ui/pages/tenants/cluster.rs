@@ -96,16 +96,21 @@ pub fn ClusterPanels(live: TenantLiveDto) -> impl IntoView {
             <section aria-labelledby="certs-h">
                 <h2 id="certs-h">"Certificates"</h2>
                 <ul class="certificates" data-testid="certificates">
-                    {live.certificates.into_iter().map(|c| view! {
-                        <li data-certificate=c.name.clone() data-ready=c.ready.to_string()>
+                    {live.certificates.into_iter().map(|c| {
+                        let state = crate::domain::certificates::certificate_state(&c);
+                        let class = match state {
+                            crate::domain::certificates::CertificateState::Ready => "badge health-healthy",
+                            crate::domain::certificates::CertificateState::Issuing => "badge health-provisioning",
+                            crate::domain::certificates::CertificateState::Failed => "badge health-critical",
+                        };
+                        view! {
+                        <li data-certificate=c.name.clone() data-ready=c.ready.to_string() data-state=state.as_str()>
                             <span class="mono">{c.hosts.join(", ")}</span>" "
-                            <span class=if c.ready { "badge health-healthy" } else { "badge health-degraded" }>
-                                {if c.ready { "ready" } else { "not ready" }}
-                            </span>
+                            <span class=class data-testid="certificate-state">{state.as_str()}</span>
                             {c.reason.map(|r| view! { " "<span class="bad" data-testid="certificate-reason">{r}</span> })}
                             {c.not_after.map(|t| format!(" · expires {}", format_time(t)))}
                         </li>
-                    }).collect_view()}
+                    }}).collect_view()}
                 </ul>
             </section>
         }

@@ -166,7 +166,11 @@ pub fn TenantListPage() -> impl IntoView {
                                                     aria-label=format!("Select {}", t.id)/></td>
                                             })}
                                             <td><A href=format!("/tenants/{}", t.id) attr:class="mono">{link_text}</A></td>
-                                            <td>{t.company_name}</td>
+                                            <td>{t.company_name}
+                                                {t.urls.into_iter().map(|u| view! {
+                                                    <br/><a href=u.clone() rel="external noopener" target="_blank" class="url mono">{u.trim_start_matches("https://").to_string()}</a>
+                                                }).collect_view()}
+                                            </td>
                                             <td>{t.owner_email}</td>
                                             <td>{format!("{} v{}", t.template_name, t.template_version)}</td>
                                             <td><StateBadge state=t.state/></td>
