@@ -71,3 +71,39 @@ test('a token is made, shown once, used, and revoked from the API tokens page', 
   assert.ok((await page.content()).includes('/api/v1/tenants/{id}/provision'));
   await context.close();
 });
+
+test('statistics draw SVG charts and the audit page filters and exports, with no errors', async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  await page.goto(BASE + '/login');
+  await page.waitForSelector('body[data-hydrated="true"]', { timeout: 30_000 });
+  await page.fill('#username', 'admin');
+  await page.fill('#password', PASSWORD);
+  await page.click('button[type=submit]');
+  await page.getByTestId('whoami').filter({ hasText: 'admin' }).waitFor();
+
+  await page.getByRole('link', { name: 'Statistics' }).click();
+  await page.waitForURL(BASE + '/stats');
+  await page.locator('figure#runs-per-day svg[role="img"]').waitFor();
+  assert.ok(await page.locator('figure#runs-per-day svg title').count() >= 1, 'the chart has a title');
+  await page.selectOption('select[name="days"]', '7');
+  await page.getByRole('button', { name: 'Show' }).click();
+  await page.waitForURL(/stats\?days=7/);
+  await page.locator('figure#runs-per-day figcaption', { hasText: 'Runs per day, last 7 days' }).waitFor();
+
+  await page.goto(BASE + '/audit?actor=admin&action=auth.');
+  await page.waitForSelector('body[data-hydrated="true"]');
+  await page.getByTestId('audit').waitFor();
+  const rows = await page.getByTestId('audit').locator('tbody tr').allTextContents();
+  assert.ok(rows.length > 0 && rows.every((r) => r.includes('admin') && r.includes('auth.')), rows.join('\n'));
+  const csv = await page.getByTestId('export-csv').getAttribute('href');
+  assert.match(csv, /format=csv&actor=admin&action=auth\./);
+  const res = await page.request.get(BASE + csv);
+  assert.equal(res.status(), 200);
+  assert.match(await res.text(), /^id,at,actor,action/);
+  assert.deepEqual(errors, [], 'no page errors');
+  await context.close();
+});

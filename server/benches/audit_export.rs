@@ -1,8 +1,10 @@
-//! Audit export benchmark: the console in its own process (the real
-//! `tenantry` binary) over a SQLite trail of BENCH_AUDIT_EVENTS (default
-//! 100,000) events; a viewer exports all of it as CSV and as JSON while the
-//! console's peak RSS (VmHWM) is read from /proc before and after. Run by
-//! hand (figures in the README):
+//! Records benchmark: the console in its own process (the real `tenantry`
+//! binary) over a SQLite database with BENCH_AUDIT_EVENTS (default 100,000)
+//! audit events and BENCH_RUNS (default 10,000) runs. A viewer exports the
+//! whole trail as CSV and as JSON while the console's peak RSS (VmHWM) is
+//! read from /proc; then the statistics page (30 days) is rendered
+//! BENCH_REQUESTS (default 20) times, p50/p99. Run by hand (figures in the
+//! README):
 //!
 //!   cargo bench -p server --bench audit_export
 #![allow(clippy::unwrap_used, clippy::print_stdout)] // a bench binary reports by printing
@@ -53,6 +55,16 @@ async fn main() {
         t0.elapsed().as_secs_f64()
     );
 
+    let runs = env_num("BENCH_RUNS", 10_000);
+    let (store, tenant) = common::tenant_on(&db, "professional", "bench").await;
+    store.close().await;
+    let t0 = Instant::now();
+    common::seed_runs(&db.url, &tenant, runs as i64).await;
+    println!(
+        "statistics: {runs} runs stored in {:.1} s",
+        t0.elapsed().as_secs_f64()
+    );
+
     let console = Console::start_with(&db.url, &[("RUST_LOG", "warn")], false);
     let client = console.signed_in("viewer", PASSWORD).await;
     let idle = console.kib("VmHWM");
@@ -80,4 +92,24 @@ async fn main() {
             idle as f64 / 1024.0
         );
     }
+    let requests = env_num("BENCH_REQUESTS", 20);
+    let mut took = vec![];
+    for _ in 0..requests {
+        let t = Instant::now();
+        let res = client
+            .get(format!("{}/stats?days=30", console.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+        let html = res.text().await.unwrap();
+        assert!(html.contains("<svg"));
+        took.push(t.elapsed().as_micros() as i64);
+    }
+    took.sort_unstable();
+    println!(
+        "statistics page, {runs} runs, 30 days: p50 {:.1} ms, p99 {:.1} ms ({requests} requests)",
+        common::stats::percentile(&took, 0.5) as f64 / 1000.0,
+        common::stats::percentile(&took, 0.99) as f64 / 1000.0
+    );
 }

@@ -254,3 +254,61 @@ async fn exports_stream_csv_and_json_and_are_audited() {
     assert!(app::domain::audit::is_security_event("audit.export"));
     srv.stop().await;
 }
+
+#[tokio::test]
+async fn the_statistics_page_draws_its_charts_from_the_runs() {
+    let db = TestDb::sqlite();
+    let (store, tenant) = common::tenant_on(&db, "professional", "stats").await;
+    store.close().await;
+    common::seed_runs(&db.url, &tenant, 8).await;
+    let srv = TestServer::start(&db.url).await;
+    let viewer = srv.signed_in("viewer").await;
+
+    let stats: serde_json::Value = viewer
+        .get(srv.url("/api/v1/stats?days=7"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(stats["finished"], 8);
+    assert_eq!(stats["success_rate"], 0.75);
+    assert_eq!(stats["top_failures"][0]["count"], 2);
+    assert_eq!(
+        stats["top_failures"][0]["cause"],
+        "StatefulSet tenant-<tenant>/db was not ready after #s"
+    );
+    let res = viewer
+        .get(srv.url("/api/v1/stats?days=365"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
+
+    // The page, server-rendered: charts as SVG with titles, tables beside
+    // them, failure causes linked to their runs.
+    let html = viewer
+        .get(srv.url("/stats?days=7"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("<svg") && html.contains("Runs per day, last 7 days"),
+        "charts render"
+    );
+    assert!(
+        html.contains("<title") && html.contains("<details"),
+        "titles and tables"
+    );
+    assert!(html.contains("75.0 %"), "success rate");
+    assert!(
+        html.contains(&format!("/tenants/{tenant}#runs-h")),
+        "causes link their runs"
+    );
+    assert!(html.contains("wait-database"));
+    srv.stop().await;
+}

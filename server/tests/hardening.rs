@@ -100,6 +100,7 @@ const CASES: &[Case] = &[
     ("list_templates", &[], None, None),
     ("template_choices", &[], None, None),
     ("list_tokens", &[], None, None),
+    ("statistics", &[], Some(("days", "many")), None),
     (
         "create_token",
         &[("form[name]", "ci"), ("form[role]", "viewer")],

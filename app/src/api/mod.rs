@@ -10,6 +10,7 @@ pub mod live;
 pub mod operations;
 pub mod runs;
 pub mod staff;
+pub mod stats;
 pub mod templates;
 pub mod tenants;
 pub mod tokens;

@@ -111,6 +111,8 @@ pub trait Console: Send + Sync + 'static {
     async fn test_channel(&self, who: &CurrentStaff, id: i64) -> R<i64>;
     async fn delivery_log(&self, who: &CurrentStaff, channel: i64) -> R<Vec<NotificationDto>>;
 
+    /// Runs, durations, failures and tenants of the last `days` days.
+    async fn statistics(&self, who: &CurrentStaff, days: u32) -> R<StatsDto>;
     /// One's own API tokens.
     async fn list_tokens(&self, who: &CurrentStaff) -> R<Vec<TokenDto>>;
     /// A token for oneself (not from a token); its secret is shown once.

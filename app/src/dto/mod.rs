@@ -36,6 +36,7 @@ mod ops;
 mod page;
 mod run;
 mod staff;
+mod stats;
 mod template;
 mod tenant;
 
@@ -57,6 +58,10 @@ pub use page::{page_bounds, Page};
 pub use run::{AttemptDto, AttemptOutcome, Operation, RunDto, RunState, StepDto, StepState};
 pub use staff::{
     CurrentStaff, NewStaffResult, NewTokenForm, NewTokenResult, Principal, Role, StaffDto, TokenDto,
+};
+pub use stats::{
+    DayRuns, DayTiers, Durations, FailureCause, OperationRuns, RunFact, RunLink, StatsDto,
+    StepFact, TenantFact, TierStateCount,
 };
 pub use template::{
     TemplateChoice, TemplateDetail, TemplateDto, TemplateForm, TemplateVersionDto, TierSpec,

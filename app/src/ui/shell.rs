@@ -107,6 +107,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("alerts") view=AlertsPage/>
                     <Route path=path!("alerts/channels") view=ChannelsPage/>
                     <Route path=path!("audit") view=AuditPage/>
+                    <Route path=path!("stats") view=StatsPage/>
                     <Route path=path!("staff") view=StaffPage/>
                     <Route path=path!("account/password") view=AccountPasswordPage/>
                     <Route path=path!("account/tokens") view=TokensPage/>
@@ -140,6 +141,7 @@ fn Frame() -> impl IntoView {
                     <li><A href="/runs">"Runs"</A></li>
                     <li><A href="/templates">"Templates"</A></li>
                     <li><A href="/alerts">"Alerts"</A></li>
+                    <li><A href="/stats">"Statistics"</A></li>
                     <li><A href="/audit">"Audit"</A></li>
                     <li><A href="/staff">"Staff"</A></li>
                     <li><A href="/account/tokens">"API tokens"</A></li>

@@ -9,6 +9,7 @@ mod operations;
 mod runs;
 mod session;
 mod staff;
+mod stats;
 mod templates;
 mod tenants;
 mod tokens;
@@ -428,6 +429,9 @@ impl Console for ConsoleService {
         self.preview_new(who, form).await
     }
 
+    async fn statistics(&self, who: &CurrentStaff, days: u32) -> R<StatsDto> {
+        ConsoleService::statistics(self, who, days).await
+    }
     async fn list_tokens(&self, who: &CurrentStaff) -> R<Vec<TokenDto>> {
         self.tokens(who).await
     }

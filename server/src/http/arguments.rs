@@ -142,6 +142,7 @@ server_functions!(
     api::tokens::ListTokens,
     api::tokens::CreateToken,
     api::tokens::RevokeToken,
+    api::stats::Statistics,
 );
 
 fn refuse(message: String) -> Response {

@@ -98,7 +98,7 @@ or the live stream (`GET /api/v1/live?topics=run:<id>`)."
         (name = "templates", description = "Tiers, versioned"),
         (name = "staff", description = "Accounts (admins) and the caller"),
         (name = "tokens", description = "Personal API tokens"),
-        (name = "audit", description = "The audit trail"),
+        (name = "audit", description = "The audit trail and statistics"),
         (name = "alerts", description = "Alerts"),
         (name = "live", description = "The live stream"),
     )
@@ -140,6 +140,7 @@ fn parts() -> (Router<AppState>, openapi::OpenApi) {
         .routes(routes!(people::reset_password))
         .routes(routes!(records::audit))
         .routes(routes!(records::export))
+        .routes(routes!(records::stats))
         .routes(routes!(records::alerts))
         .routes(routes!(records::alert))
         .routes(routes!(records::ack))

@@ -23,6 +23,29 @@ pub async fn audit(
 
 #[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
+pub struct StatsParams {
+    /// The window in days, today included (1–90, default 30).
+    pub days: Option<u32>,
+}
+
+/// Runs per day by outcome and per operation, success rate, queue wait,
+/// p50/p95 per step and per template, top failure causes with their runs,
+/// and tenants by tier and state (the statistics page's figures).
+#[utoipa::path(operation_id = "statistics", get, path = "/api/v1/stats", tag = "audit",
+    params(StatsParams),
+    responses((status = 200, description = "The figures", body = StatsDto)))]
+pub async fn stats(
+    State(s): State<AppState>,
+    Caller(who): Caller,
+    Query(p): Query<StatsParams>,
+) -> ApiResult<Json<StatsDto>> {
+    Ok(Json(
+        console(&s).statistics(&who, p.days.unwrap_or(30)).await?,
+    ))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ExportParams {
     /// csv (default) or json.
     pub format: Option<ExportKind>,

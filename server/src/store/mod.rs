@@ -12,6 +12,7 @@ mod runs;
 mod seed;
 mod sessions;
 mod staff;
+mod stats;
 mod templates;
 mod tenants;
 mod throttle;

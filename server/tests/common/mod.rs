@@ -433,3 +433,56 @@ pub async fn tenant_on(db: &TestDb, template: &str, stem: &str) -> (Store, Strin
         .expect("tenant fixture");
     (store, id)
 }
+
+/// Runs and steps written as the engine would leave them: `n` provisions
+/// of `tenant`, every fourth failed at wait-database, finished today.
+pub async fn seed_runs(db_url: &str, tenant: &str, n: i64) {
+    let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(db_url)
+        .await
+        .expect("seed runs");
+    let now = server::store::now_ms();
+    for i in 0..n {
+        let failed = i % 4 == 3;
+        let state = if failed { "failed" } else { "completed" };
+        let created = now - 3_600_000 + i;
+        let (id,): (i64,) = sqlx::query_as(
+            "INSERT INTO provisioning_runs (tenant_id, operation, state, options, requested_by, \
+             created_at, started_at, finished_at) VALUES ($1, 'provision', $2, '{}', 'bench', $3, $4, $5) \
+             RETURNING id",
+        )
+        .bind(tenant)
+        .bind(state)
+        .bind(created)
+        .bind(created + 500)
+        .bind(created + 500 + 60_000)
+        .fetch_one(&mut conn)
+        .await
+        .expect("seed a run");
+        for (pos, name) in ["namespace", "wait-database"].iter().enumerate() {
+            let (st, err) = match (pos, failed) {
+                (1, true) => (
+                    "failed",
+                    Some(format!(
+                        "StatefulSet tenant-{tenant}/db was not ready after {}s",
+                        20 + i % 5
+                    )),
+                ),
+                _ => ("completed", None),
+            };
+            sqlx::query(
+                "INSERT INTO provisioning_steps (run_id, position, name, state, attempts, started_at, \
+                 finished_at, last_error) VALUES ($1, $2, $3, $4, 1, $5, $6, $7)",
+            )
+            .bind(id)
+            .bind(pos as i64)
+            .bind(*name)
+            .bind(st)
+            .bind(created + 500)
+            .bind(created + 500 + 1000 * (pos as i64 + 1))
+            .bind(err)
+            .execute(&mut conn)
+            .await
+            .expect("seed a step");
+        }
+    }
+}

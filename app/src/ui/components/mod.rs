@@ -1,11 +1,13 @@
 //! Small pieces shared by the pages.
 
+mod charts;
 mod feedback;
 mod health;
 mod tier;
 mod time;
 mod url;
 
+pub use charts::{app_row::Row as DurationRow, DurationBars, Series, StackedBars};
 pub use feedback::{ErrorPanel, FieldError, FormError, Pager, StateBadge};
 pub use health::{format_duration, step_icon, HealthBadge};
 pub use tier::{tier_summary, TemplateOptions};

@@ -168,7 +168,7 @@ pub fn TenantListPage() -> impl IntoView {
                                             <td><A href=format!("/tenants/{}", t.id) attr:class="mono">{link_text}</A></td>
                                             <td>{t.company_name}
                                                 {t.urls.into_iter().map(|u| view! {
-                                                    <br/><a href=u.clone() rel="external noopener" target="_blank" class="url mono">{u.trim_start_matches("https://").to_string()}</a>
+                                                    <br/><a href=u.clone() rel="external noopener" target="_blank" class="url">{u.trim_start_matches("https://").to_string()}</a>
                                                 }).collect_view()}
                                             </td>
                                             <td>{t.owner_email}</td>
