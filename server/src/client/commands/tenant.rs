@@ -1,0 +1,386 @@
+//! `tenantry tenant …`: list, get, create, operate on tenants.
+
+use std::path::PathBuf;
+
+use clap::Subcommand;
+use reqwest::Method;
+use serde_json::{json, Value};
+
+use super::{
+    confirm, operation, print, query, read_file, seg, started, template_id, Api, CliResult,
+    ClientError, Exit, Format, TENANT_COLUMNS,
+};
+
+#[derive(Debug, Subcommand)]
+pub enum TenantCommand {
+    List {
+        /// Words in the ID, company or owner.
+        #[arg(short, long, default_value = "")]
+        query: String,
+        #[arg(long)]
+        state: Option<String>,
+        #[arg(long)]
+        health: Option<String>,
+        #[arg(long, default_value_t = 1)]
+        page: u32,
+        /// Print again whenever a tenant changes (Ctrl-C ends).
+        #[arg(short, long)]
+        watch: bool,
+    },
+    Get {
+        id: String,
+    },
+    /// A new tenant, from flags or from a JSON/YAML file (-f).
+    Create {
+        #[arg(short = 'f', long)]
+        file: Option<PathBuf>,
+        #[arg(long)]
+        company: Option<String>,
+        #[arg(long)]
+        email: Option<String>,
+        #[arg(long)]
+        owner: Option<String>,
+        /// Template id, key or name.
+        #[arg(long)]
+        template: Option<String>,
+        #[arg(long)]
+        id: Option<String>,
+        #[arg(long)]
+        domain: Option<String>,
+        /// Start provisioning at once.
+        #[arg(long)]
+        provision: bool,
+        #[arg(short, long)]
+        watch: bool,
+    },
+    Provision {
+        id: String,
+        #[arg(short, long)]
+        watch: bool,
+    },
+    Suspend {
+        id: String,
+        #[arg(short, long)]
+        watch: bool,
+    },
+    Resume {
+        id: String,
+        #[arg(short, long)]
+        watch: bool,
+    },
+    Cleanup {
+        id: String,
+        #[arg(short, long)]
+        watch: bool,
+    },
+    /// A tier or replica change: shows what would change, asks, applies.
+    Change {
+        id: String,
+        /// Template id, key or name.
+        #[arg(long)]
+        template: Option<String>,
+        #[arg(long)]
+        api_replicas: Option<String>,
+        #[arg(long)]
+        web_replicas: Option<String>,
+        #[arg(long)]
+        dry_run: bool,
+        #[arg(short, long)]
+        yes: bool,
+        #[arg(short, long)]
+        watch: bool,
+    },
+    /// Deletes the tenant's namespace and all in it (after a backup, a
+    /// grace period or at a time, if asked).
+    Deprovision {
+        id: String,
+        #[arg(long)]
+        backup: bool,
+        #[arg(long)]
+        purge_audit: bool,
+        #[arg(long)]
+        grace_hours: Option<u32>,
+        /// UTC, e.g. 2026-12-24T09:00.
+        #[arg(long)]
+        at: Option<String>,
+        /// Admins: strip Tenantry's finalizers from what blocks.
+        #[arg(long)]
+        force: bool,
+        #[arg(long)]
+        dry_run: bool,
+        #[arg(short, long)]
+        yes: bool,
+        #[arg(short, long)]
+        watch: bool,
+    },
+    /// Deletes a record with nothing in the cluster.
+    Delete {
+        id: String,
+        #[arg(short, long)]
+        yes: bool,
+    },
+}
+
+pub async fn tenant(api: &Api, out: Format, cmd: TenantCommand) -> CliResult<()> {
+    match cmd {
+        TenantCommand::List {
+            query: q,
+            state,
+            health,
+            page,
+            watch,
+        } => {
+            let path = format!(
+                "/api/v1/tenants?{}",
+                query(&[
+                    ("q", Some(q)),
+                    ("state", state),
+                    ("health", health),
+                    ("page", Some(page.to_string()))
+                ])
+            );
+            loop {
+                print(&api.get::<Value>(&path).await?, out, TENANT_COLUMNS)?;
+                if !watch {
+                    return Ok(());
+                }
+                wait_for_change(api, "tenants").await;
+            }
+        }
+        TenantCommand::Get { id } => {
+            let t: Value = api.get(&format!("/api/v1/tenants/{}", seg(&id))).await?;
+            print(&t, out, TENANT_COLUMNS)
+        }
+        TenantCommand::Create {
+            file,
+            company,
+            email,
+            owner,
+            template,
+            id,
+            domain,
+            provision,
+            watch,
+        } => {
+            let mut form = match &file {
+                Some(f) => read_file(f)?,
+                None => json!({}),
+            };
+            let set = |form: &mut Value, k: &str, v: Option<String>| {
+                if let (Some(v), Some(o)) = (v, form.as_object_mut()) {
+                    o.insert(k.into(), Value::String(v));
+                }
+            };
+            set(&mut form, "company_name", company);
+            set(&mut form, "owner_email", email);
+            set(&mut form, "owner_name", owner);
+            set(&mut form, "tenant_id", id);
+            set(&mut form, "custom_domain", domain);
+            let named = template.or_else(|| form["template_id"].as_str().map(String::from));
+            if let Some(t) = named {
+                let tid = template_id(api, &t).await?;
+                form["template_id"] = json!(tid.to_string());
+            }
+            if provision || watch {
+                form["provision"] = json!(true);
+            }
+            let t = api
+                .write(Method::POST, "/api/v1/tenants", &form, None)
+                .await?;
+            let tid = t["id"].as_str().unwrap_or_default().to_string();
+            if out == Format::Table {
+                println!(
+                    "tenant {tid} created (namespace {})",
+                    t["namespace"].as_str().unwrap_or("")
+                );
+            } else if !watch {
+                print(&t, out, TENANT_COLUMNS)?;
+            }
+            if watch {
+                // The provisioning run the create started.
+                let runs: Value = api
+                    .get(&format!("/api/v1/runs?tenant={}", seg(&tid)))
+                    .await?;
+                let run = runs["items"]
+                    .as_array()
+                    .and_then(|r| r.iter().find(|r| r["operation"] == "provision"))
+                    .cloned()
+                    .ok_or_else(|| {
+                        ClientError::new(
+                            Exit::Failure,
+                            format!("no provisioning run of {tid} was found"),
+                        )
+                    })?;
+                return started(api, out, run, true).await;
+            }
+            Ok(())
+        }
+        TenantCommand::Provision { id, watch } => {
+            operation(api, out, &id, "provision", watch).await
+        }
+        TenantCommand::Suspend { id, watch } => operation(api, out, &id, "suspend", watch).await,
+        TenantCommand::Resume { id, watch } => operation(api, out, &id, "resume", watch).await,
+        TenantCommand::Cleanup { id, watch } => operation(api, out, &id, "cleanup", watch).await,
+        TenantCommand::Change {
+            id,
+            template,
+            api_replicas,
+            web_replicas,
+            dry_run,
+            yes,
+            watch,
+        } => {
+            let tid = match template {
+                Some(t) => template_id(api, &t).await?.to_string(),
+                None => String::new(),
+            };
+            let form = json!({
+                "template_id": tid,
+                "api_replicas": api_replicas.unwrap_or_default(),
+                "web_replicas": web_replicas.unwrap_or_default(),
+            });
+            let base = format!("/api/v1/tenants/{}/change", seg(&id));
+            let preview = api
+                .write(Method::POST, &format!("{base}/preview"), &form, None)
+                .await?;
+            show_preview(&preview, out)?;
+            if dry_run {
+                return Ok(());
+            }
+            confirm(&format!("Apply this change to {id}?"), yes, None)?;
+            let run = api.write(Method::POST, &base, &form, None).await?;
+            started(api, out, run, watch).await
+        }
+        TenantCommand::Deprovision {
+            id,
+            backup,
+            purge_audit,
+            grace_hours,
+            at,
+            force,
+            dry_run,
+            yes,
+            watch,
+        } => {
+            let t: Value = api.get(&format!("/api/v1/tenants/{}", seg(&id))).await?;
+            eprintln!(
+                "Deprovisioning {id} deletes namespace {} and everything in it{}{}{}{}.",
+                t["namespace"].as_str().unwrap_or("?"),
+                if backup { ", after a backup" } else { "" },
+                grace_hours
+                    .map(|h| format!(", after {h} h of grace"))
+                    .unwrap_or_default(),
+                at.as_deref()
+                    .map(|a| format!(", at {a} UTC"))
+                    .unwrap_or_default(),
+                if force {
+                    ", forcing past Tenantry's finalizers"
+                } else {
+                    ""
+                },
+            );
+            if dry_run {
+                return Ok(());
+            }
+            confirm("This cannot be undone.", yes, Some(&id))?;
+            let form = json!({
+                "backup": backup, "purge_audit": purge_audit, "force": force,
+                "grace_hours": grace_hours.map(|h| h.to_string()).unwrap_or_default(),
+                "scheduled_at": at.unwrap_or_default(), "confirm": id,
+            });
+            let run = api
+                .write(
+                    Method::POST,
+                    &format!("/api/v1/tenants/{}/deprovision", seg(&id)),
+                    &form,
+                    None,
+                )
+                .await?;
+            started(api, out, run, watch).await
+        }
+        TenantCommand::Delete { id, yes } => {
+            confirm(&format!("Delete the record of {id}?"), yes, None)?;
+            api.write(
+                Method::DELETE,
+                &format!("/api/v1/tenants/{}", seg(&id)),
+                &json!({}),
+                None,
+            )
+            .await?;
+            println!("tenant {id} deleted");
+            Ok(())
+        }
+    }
+}
+
+fn show_preview(preview: &Value, out: Format) -> CliResult<()> {
+    if out != Format::Table {
+        return print(preview, out, &[]);
+    }
+    let objects = preview["objects"].as_array().cloned().unwrap_or_default();
+    let changed: Vec<&Value> = objects
+        .iter()
+        .filter(|o| o["action"] != "unchanged")
+        .collect();
+    eprintln!(
+        "Template {} v{}: {} object(s) would change{}",
+        preview["template_name"].as_str().unwrap_or("?"),
+        preview["template_version"],
+        changed.len(),
+        if preview["compared_with_live"] == true {
+            ""
+        } else {
+            " (not compared with the cluster)"
+        }
+    );
+    for o in changed {
+        eprintln!(
+            "  {} {} {}",
+            o["action"].as_str().unwrap_or(""),
+            o["kind"].as_str().unwrap_or(""),
+            o["name"].as_str().unwrap_or("")
+        );
+        for f in o["fields"].as_array().into_iter().flatten() {
+            eprintln!(
+                "      {}: {} -> {}",
+                f["path"].as_str().unwrap_or(""),
+                crate::client::output::cell(&f["live"]),
+                crate::client::output::cell(&f["desired"])
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Waits until something on `topic` changes (a message or a resync), or
+/// half a minute. A stream that cannot be had, or that ends (replaced,
+/// dropped, signed out), is waited out, never retried in a tight loop.
+async fn wait_for_change(api: &Api, topic: &str) {
+    use eventsource_stream::Eventsource;
+    use futures::StreamExt;
+    let wait = async {
+        let req = api
+            .request(Method::GET, &format!("/api/v1/live?topics={topic}"))
+            .ok()?;
+        let res = req.send().await.ok()?;
+        if !res.status().is_success() {
+            return None;
+        }
+        let mut events = res.bytes_stream().eventsource();
+        // The first event decides: a change, or a stream that ended.
+        match events.next().await {
+            Some(Ok(e)) if matches!(e.event.as_str(), "message" | "resync") => Some(()),
+            _ => None,
+        }
+    };
+    let started = tokio::time::Instant::now();
+    let limit = std::time::Duration::from_secs(30);
+    if tokio::time::timeout(limit, wait)
+        .await
+        .ok()
+        .flatten()
+        .is_none()
+    {
+        tokio::time::sleep_until(started + std::time::Duration::from_secs(5)).await;
+    }
+}
