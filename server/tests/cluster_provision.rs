@@ -126,9 +126,19 @@ async fn provisioned_objects_converge_and_reapply_changes_nothing() {
     assert_eq!(hard["limits.cpu"].0, "8");
     assert_eq!(hard["pods"].0, "20");
     let deployments: Api<Deployment> = Api::namespaced(client.clone(), &ns);
-    let api = deployments.get("api").await.unwrap();
+    let mut api = deployments.get("api").await.unwrap();
     assert_eq!(api.spec.as_ref().unwrap().replicas, Some(2));
-    assert_eq!(api.status.as_ref().unwrap().ready_replicas, Some(2));
+    // The wait judged the pods themselves; the controller-manager writes
+    // the Deployment's own status a few seconds later.
+    let since = std::time::Instant::now();
+    while api.status.as_ref().and_then(|s| s.ready_replicas) != Some(2) {
+        assert!(
+            since.elapsed() < std::time::Duration::from_secs(60),
+            "the Deployment's status never counted 2 ready replicas"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+        api = deployments.get("api").await.unwrap();
+    }
 
     // Re-applying the same objects is a no-op; Secrets keep their values.
     let secrets: Api<Secret> = Api::namespaced(client.clone(), &ns);
