@@ -8,7 +8,7 @@ use leptos::prelude::*;
 /// One stacked series: its name, its CSS class (colour) and a value per
 /// column.
 pub struct Series {
-    pub name: &'static str,
+    pub name: String,
     pub class: &'static str,
     pub values: Vec<i64>,
 }
@@ -70,7 +70,7 @@ pub fn StackedBars(
         .collect_view();
     let legend = series
         .iter()
-        .map(|s| view! { <span class="legend"><span class=format!("swatch {}", s.class)></span>{s.name}</span> })
+        .map(|s| view! { <span class="legend"><span class=format!("swatch {}", s.class)></span>{s.name.clone()}</span> })
         .collect_view();
     let desc = format!(
         "{} columns; the highest is {max}. The table below has every figure.",
@@ -81,7 +81,7 @@ pub fn StackedBars(
     let labelled_by = format!("{title_id} {desc_id}");
     let heads = series
         .iter()
-        .map(|s| view! { <th scope="col">{s.name}</th> })
+        .map(|s| view! { <th scope="col">{s.name.clone()}</th> })
         .collect_view();
     let rows = labels
         .iter()

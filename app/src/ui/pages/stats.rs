@@ -22,9 +22,9 @@ fn figures(s: StatsDto) -> impl IntoView {
     let runs_chart = view! {
         <StackedBars id="runs-per-day" title=format!("Runs per day, last {} days", s.days) labels=labels.clone()
             series=vec![
-                Series { name: "completed", class: "completed", values: pick(|d| d.completed) },
-                Series { name: "failed", class: "failed", values: pick(|d| d.failed) },
-                Series { name: "cancelled", class: "cancelled", values: pick(|d| d.cancelled) },
+                Series { name: "completed".into(), class: "completed", values: pick(|d| d.completed) },
+                Series { name: "failed".into(), class: "failed", values: pick(|d| d.failed) },
+                Series { name: "cancelled".into(), class: "cancelled", values: pick(|d| d.cancelled) },
             ]/>
     };
     let created_labels: Vec<String> = s.tenants_created.iter().map(|d| d.day.clone()).collect();
@@ -40,7 +40,7 @@ fn figures(s: StatsDto) -> impl IntoView {
         .iter()
         .enumerate()
         .map(|(i, t)| Series {
-            name: Box::leak(t.clone().into_boxed_str()),
+            name: t.clone(),
             class: CLASSES[i % CLASSES.len()],
             values: s
                 .tenants_created
