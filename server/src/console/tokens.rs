@@ -13,9 +13,9 @@ use crate::store::{now_ms, AuditEntry, NewToken};
 const MAX_NAME: usize = 60;
 const MAX_DAYS: i64 = 365;
 
-/// A token may not mint or revoke tokens: only a person signed in (or a
-/// password, for `tenantry login`) may.
-fn by_person(who: &CurrentStaff, action: &str) -> R<()> {
+/// Refused to a token: only a person signed in (or a password, for
+/// `tenantry login`) may make or revoke tokens or reset their own password.
+pub(super) fn by_person(who: &CurrentStaff, action: &str) -> R<()> {
     match who.token {
         None => Ok(()),
         Some(_) => Err(AppError::Forbidden {
