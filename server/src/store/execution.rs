@@ -200,11 +200,12 @@ impl Store {
 
     /// Sets the tenant's state while its run works (provisioning, …).
     pub async fn tenant_during_run(&self, id: i64, owner: &str, state: TenantState) -> Result<()> {
-        let tenant = sqlx::query_scalar::<_, String>(
-            "UPDATE tenants SET state = $3, updated_at = CASE WHEN $4 > updated_at THEN $4 ELSE updated_at + 1 END WHERE id = \
+        let tenant = sqlx::query_scalar::<_, String>(&format!(
+            "UPDATE tenants SET state = $3, {} WHERE id = \
              (SELECT r.tenant_id FROM provisioning_runs r WHERE r.id = $1 AND r.owner = $2 \
               AND r.state = 'running') RETURNING id",
-        )
+            super::bump_updated_at(4)
+        ))
         .bind(id)
         .bind(owner)
         .bind(state.as_str())
@@ -373,10 +374,11 @@ impl Store {
         run: i64,
         (state, detail): (TenantState, Option<&str>),
     ) -> Result<String> {
-        Ok(sqlx::query_scalar::<_, String>(
-            "UPDATE tenants SET state = $2, state_detail = $3, observed_at = $4, updated_at = CASE WHEN $4 > updated_at THEN $4 ELSE updated_at + 1 END \
+        Ok(sqlx::query_scalar::<_, String>(&format!(
+            "UPDATE tenants SET state = $2, state_detail = $3, observed_at = $4, {} \
              WHERE id = (SELECT tenant_id FROM provisioning_runs WHERE id = $1) RETURNING id",
-        )
+            super::bump_updated_at(4)
+        ))
         .bind(run)
         .bind(state.as_str())
         .bind(detail)

@@ -106,6 +106,13 @@ pub fn now_ms() -> i64 {
         .unwrap_or(0)
 }
 
+/// `updated_at = <the time in parameter $n>`, but never backwards and always
+/// moving: a tenant's `updated_at` is its ETag, which must not repeat
+/// (clock skew between replicas, two writes in one millisecond).
+pub(crate) fn bump_updated_at(n: u8) -> String {
+    format!("updated_at = CASE WHEN ${n} > updated_at THEN ${n} ELSE updated_at + 1 END")
+}
+
 /// "2026-11-22 18:30:00" (UTC) for a time in milliseconds since the epoch.
 pub fn format_ms(ms: i64) -> String {
     let fmt = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");

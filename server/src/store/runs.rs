@@ -389,10 +389,11 @@ impl Store {
         detail: &str,
     ) -> Result<()> {
         let mut tx = self.begin().await?;
-        sqlx::query(
+        sqlx::query(&format!(
             "UPDATE tenants SET template_id = $2, template_version = $3, api_replicas = $4, \
-             web_replicas = $5, updated_at = CASE WHEN $6 > updated_at THEN $6 ELSE updated_at + 1 END WHERE id = $1",
-        )
+             web_replicas = $5, {} WHERE id = $1",
+            super::bump_updated_at(6)
+        ))
         .bind(id)
         .bind(template.0)
         .bind(template.1)

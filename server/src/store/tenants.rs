@@ -384,11 +384,11 @@ impl Store {
             return Err(stale_tenant(id).into());
         }
         let mut tx = self.begin().await?;
-        let done = sqlx::query(
+        let done = sqlx::query(&format!(
             "UPDATE tenants SET company_name = $2, owner_email = $3, owner_name = $4, custom_domain = $5, \
-             updated_at = CASE WHEN $6 > updated_at THEN $6 ELSE updated_at + 1 END \
-             WHERE id = $1 AND updated_at = $7",
-        )
+             {} WHERE id = $1 AND updated_at = $7",
+            super::bump_updated_at(6)
+        ))
         .bind(id)
         .bind(&f.company_name)
         .bind(&f.owner_email)
