@@ -4,7 +4,7 @@
 
 use app::dto::*;
 use axum::extract::State;
-use axum::http::{header, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 
@@ -15,11 +15,7 @@ use crate::http::AppState;
 /// 202 Accepted with the run, `Location: /api/v1/runs/<id>`.
 pub fn accepted(run: RunDto) -> Response {
     let location = format!("/api/v1/runs/{}", run.id);
-    let mut res = (StatusCode::ACCEPTED, Json(run)).into_response();
-    if let Ok(v) = location.parse() {
-        res.headers_mut().insert(header::LOCATION, v);
-    }
-    res
+    super::preconditions::located((StatusCode::ACCEPTED, Json(run)).into_response(), &location)
 }
 
 async fn start(s: &AppState, who: &CurrentStaff, id: String, op: Operation) -> ApiResult<Response> {

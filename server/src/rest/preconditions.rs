@@ -25,6 +25,22 @@ pub fn etag(kind: char, n: i64) -> HeaderValue {
     HeaderValue::from_str(&format!("\"{kind}{n}\"")).unwrap_or(HeaderValue::from_static("\"\""))
 }
 
+/// A JSON answer carrying the resource's ETag (`"<kind><n>"`).
+pub fn tagged<T: serde::Serialize>(status: StatusCode, body: T, kind: char, n: i64) -> Response {
+    let mut res = (status, axum::Json(body)).into_response();
+    res.headers_mut().insert(header::ETAG, etag(kind, n));
+    res
+}
+
+/// The answer with `Location: <path>` (where a created resource or a
+/// started run is).
+pub fn located(mut res: Response, path: &str) -> Response {
+    if let Ok(v) = HeaderValue::from_str(path) {
+        res.headers_mut().insert(header::LOCATION, v);
+    }
+    res
+}
+
 /// The version an update is based on, from `If-Match`: 428 without one,
 /// 412 when it is not a tag of this kind. `*` means "whatever is current".
 pub fn if_match(headers: &HeaderMap, kind: char) -> Result<Option<i64>, ApiError> {

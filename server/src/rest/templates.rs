@@ -3,11 +3,11 @@
 
 use app::dto::*;
 use axum::extract::State;
-use axum::http::{header, HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
 use axum::Json;
 
-use super::preconditions::{etag, if_match};
+use super::preconditions::{self, if_match, located};
 use super::problem::{ApiResult, Body, Caller, Path};
 use super::{console, Idempotency};
 use crate::http::AppState;
@@ -15,9 +15,7 @@ use crate::http::AppState;
 const TAG: char = 'v';
 
 fn tagged<T: serde::Serialize>(body: T, version: i64, status: StatusCode) -> Response {
-    let mut res = (status, Json(body)).into_response();
-    res.headers_mut().insert(header::ETAG, etag(TAG, version));
-    res
+    preconditions::tagged(status, body, TAG, version)
 }
 
 #[utoipa::path(operation_id = "list_templates", get, path = "/api/v1/templates", tag = "templates",
@@ -42,11 +40,7 @@ pub async fn create(
     let t = console(&s).create_template(&who, form).await?;
     let location = format!("/api/v1/templates/{}", t.id);
     let version = t.version;
-    let mut res = tagged(t, version, StatusCode::CREATED);
-    if let Ok(v) = location.parse() {
-        res.headers_mut().insert(header::LOCATION, v);
-    }
-    Ok(res)
+    Ok(located(tagged(t, version, StatusCode::CREATED), &location))
 }
 
 /// The template with every version.

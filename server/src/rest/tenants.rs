@@ -3,11 +3,11 @@
 
 use app::dto::*;
 use axum::extract::State;
-use axum::http::{header, HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
 use axum::Json;
 
-use super::preconditions::{etag, if_match};
+use super::preconditions::{self, if_match, located};
 use super::problem::{ApiResult, Body, Caller, Path, Query};
 use super::{console, Idempotency};
 use crate::http::AppState;
@@ -16,10 +16,8 @@ use crate::http::AppState;
 const TAG: char = 'u';
 
 fn tagged(t: TenantDto, status: StatusCode) -> Response {
-    let mut res = (status, Json(&t)).into_response();
-    res.headers_mut()
-        .insert(header::ETAG, etag(TAG, t.updated_at));
-    res
+    let n = t.updated_at;
+    preconditions::tagged(status, t, TAG, n)
 }
 
 /// A page of tenants, with live health; filters and sort as query
@@ -47,11 +45,7 @@ pub async fn create(
 ) -> ApiResult<Response> {
     let t = console(&s).create_tenant(&who, form).await?;
     let location = format!("/api/v1/tenants/{}", t.id);
-    let mut res = tagged(t, StatusCode::CREATED);
-    if let Ok(v) = location.parse() {
-        res.headers_mut().insert(header::LOCATION, v);
-    }
-    Ok(res)
+    Ok(located(tagged(t, StatusCode::CREATED), &location))
 }
 
 #[utoipa::path(operation_id = "get_tenant", get, path = "/api/v1/tenants/{id}", tag = "tenants",
