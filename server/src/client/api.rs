@@ -68,11 +68,6 @@ pub struct Api {
     idempotency_key: Option<String>,
 }
 
-/// An answer's body.
-pub struct Answer {
-    pub body: Value,
-}
-
 impl Api {
     pub fn new(
         base: url::Url,
@@ -112,7 +107,7 @@ impl Api {
 
     /// Sends and reads the answer; an error answer becomes a [`ClientError`]
     /// with the console's message and the fields it names.
-    pub async fn send(&self, req: reqwest::RequestBuilder) -> CliResult<Answer> {
+    pub async fn send(&self, req: reqwest::RequestBuilder) -> CliResult<Value> {
         let res = req.send().await.map_err(|e| {
             ClientError::new(
                 Exit::Unreachable,
@@ -129,7 +124,7 @@ impl Api {
             serde_json::from_str(&text).unwrap_or(Value::String(text))
         };
         if status.is_success() {
-            return Ok(Answer { body });
+            return Ok(body);
         }
         let mut message = body
             .get("message")
@@ -143,7 +138,7 @@ impl Api {
     }
 
     pub async fn get<T: DeserializeOwned>(&self, path: &str) -> CliResult<T> {
-        decode(self.send(self.request(Method::GET, path)?).await?.body)
+        decode(self.send(self.request(Method::GET, path)?).await?)
     }
 
     /// A write with a JSON body (POSTs carry `--idempotency-key`, if given).
@@ -165,7 +160,7 @@ impl Api {
         if let Some(tag) = if_match {
             req = req.header(reqwest::header::IF_MATCH, tag);
         }
-        Ok(self.send(req).await?.body)
+        self.send(req).await
     }
 }
 
