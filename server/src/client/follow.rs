@@ -8,7 +8,7 @@ use std::io::IsTerminal;
 use std::time::Duration;
 
 use app::dto::{RunDto, RunState, StepState};
-use eventsource_stream::Eventsource;
+use eventsource_stream::{Event, EventStreamError, Eventsource};
 use futures::StreamExt;
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 
@@ -75,6 +75,41 @@ impl Show {
     }
 }
 
+/// The console's live stream of `topics`; `None` when it serves none now.
+pub(super) async fn live_events(
+    api: &Api,
+    topics: &str,
+) -> Option<impl futures::Stream<Item = Result<Event, EventStreamError<reqwest::Error>>> + Unpin> {
+    let req = api
+        .request(
+            reqwest::Method::GET,
+            &format!("/api/v1/live?topics={topics}"),
+        )
+        .ok()?;
+    let res = req.send().await.ok()?;
+    res.status()
+        .is_success()
+        .then(|| res.bytes_stream().eventsource())
+}
+
+/// What the next read of a live stream says to someone following it.
+pub(super) enum Heard {
+    /// A message or a resync: read what you show again.
+    Changed,
+    /// The token stopped working (why).
+    SignedOut(String),
+    /// Replaced, dropped, unavailable or ended: reconnect later.
+    Ended,
+}
+
+pub(super) fn heard<E>(next: Option<Result<Event, E>>) -> Heard {
+    match next {
+        Some(Ok(e)) if matches!(e.event.as_str(), "message" | "resync") => Heard::Changed,
+        Some(Ok(e)) if e.event == "signed-out" => Heard::SignedOut(e.data),
+        _ => Heard::Ended,
+    }
+}
+
 fn finished(run: &RunDto) -> bool {
     run.state.is_finished()
 }
@@ -88,34 +123,27 @@ pub async fn follow_run(api: &Api, id: i64) -> CliResult<RunDto> {
     show.update(&run);
     let mut backoff = Duration::from_secs(1);
     while !finished(&run) {
-        let req = api.request(
-            reqwest::Method::GET,
-            &format!("/api/v1/live?topics=run:{id}"),
-        )?;
         // The stream only says "something changed"; the run is read again
         // either way, and read every POLL while the stream is quiet.
-        if let Ok(res) = req.send().await {
-            if res.status().is_success() {
-                backoff = Duration::from_secs(1);
-                let mut events = res.bytes_stream().eventsource();
-                loop {
-                    match tokio::time::timeout(POLL, events.next()).await {
-                        Err(_) => {}
-                        Ok(Some(Ok(e))) if matches!(e.event.as_str(), "message" | "resync") => {}
-                        Ok(Some(Ok(e))) if e.event == "signed-out" => {
+        if let Some(mut events) = live_events(api, &format!("run:{id}")).await {
+            backoff = Duration::from_secs(1);
+            loop {
+                if let Ok(next) = tokio::time::timeout(POLL, events.next()).await {
+                    match heard(next) {
+                        Heard::Changed => {}
+                        Heard::SignedOut(why) => {
                             return Err(ClientError::new(
                                 Exit::Auth,
-                                format!("the token stopped working: {}", e.data),
+                                format!("the token stopped working: {why}"),
                             ));
                         }
-                        // Replaced, dropped, unavailable or ended: reconnect.
-                        Ok(_) => break,
+                        Heard::Ended => break,
                     }
-                    run = api.get(&path).await?;
-                    show.update(&run);
-                    if finished(&run) {
-                        break;
-                    }
+                }
+                run = api.get(&path).await?;
+                show.update(&run);
+                if finished(&run) {
+                    break;
                 }
             }
         }

@@ -356,22 +356,12 @@ fn show_preview(preview: &Value, out: Format) -> CliResult<()> {
 /// half a minute. A stream that cannot be had, or that ends (replaced,
 /// dropped, signed out), is waited out, never retried in a tight loop.
 async fn wait_for_change(api: &Api, topic: &str) {
-    use eventsource_stream::Eventsource;
+    use crate::client::follow::{heard, live_events, Heard};
     use futures::StreamExt;
     let wait = async {
-        let req = api
-            .request(Method::GET, &format!("/api/v1/live?topics={topic}"))
-            .ok()?;
-        let res = req.send().await.ok()?;
-        if !res.status().is_success() {
-            return None;
-        }
-        let mut events = res.bytes_stream().eventsource();
+        let mut events = live_events(api, topic).await?;
         // The first event decides: a change, or a stream that ended.
-        match events.next().await {
-            Some(Ok(e)) if matches!(e.event.as_str(), "message" | "resync") => Some(()),
-            _ => None,
-        }
+        matches!(heard(events.next().await), Heard::Changed).then_some(())
     };
     let started = tokio::time::Instant::now();
     let limit = std::time::Duration::from_secs(30);
