@@ -146,21 +146,21 @@ pub async fn change_staff(
     Body(change): Body<StaffChange>,
 ) -> ApiResult<Json<StaffDto>> {
     let c = console(&s);
-    if change.role.is_none() && change.active.is_none() {
-        return Err(ApiError::from(app::error::AppError::invalid(
-            "body",
-            "name a role, active, or both",
-        )));
-    }
-    let mut out = None;
-    if let Some(role) = change.role {
-        out = Some(c.set_staff_role(&who, id, role.to_string()).await?);
-    }
-    if let Some(active) = change.active {
-        out = Some(c.set_staff_active(&who, id, active).await?);
-    }
-    out.map(Json)
-        .ok_or_else(|| ApiError::bad_request("nothing to change"))
+    let by_role = match change.role {
+        Some(role) => Some(c.set_staff_role(&who, id, role.to_string()).await?),
+        None => None,
+    };
+    let staff = match (change.active, by_role) {
+        (Some(active), _) => c.set_staff_active(&who, id, active).await?,
+        (None, Some(staff)) => staff,
+        (None, None) => {
+            return Err(ApiError::from(app::error::AppError::invalid(
+                "body",
+                "name a role, active, or both",
+            )))
+        }
+    };
+    Ok(Json(staff))
 }
 
 /// A new generated password (shown once); the account's sessions end.
