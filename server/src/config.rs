@@ -26,6 +26,14 @@ impl std::str::FromStr for Secret {
     }
 }
 
+/// The object store's key pair, copied into each tenant's `backup-store`
+/// Secret for its backup Jobs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoreCredentials {
+    pub access_key_id: Secret,
+    pub secret_access_key: Secret,
+}
+
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
 pub enum LogFormat {
     #[default]
@@ -169,9 +177,33 @@ pub struct EngineArgs {
     /// Namespace of the ingress controller, let through NetworkPolicies [ingress-nginx].
     #[arg(long, env = "TENANTRY_INGRESS_NAMESPACE")]
     pub ingress_namespace: Option<String>,
-    /// Where pre-deprovisioning dumps go [s3://tenantry-backups].
+    /// Where backups go: s3://bucket[/prefix], each tenant's under
+    /// <prefix>/<tenant>/ [s3://tenantry-backups].
     #[arg(long, env = "TENANTRY_BACKUP_DESTINATION")]
     pub backup_destination: Option<String>,
+    /// The S3 API's URL, for stores other than AWS (MinIO, Ceph, …) [AWS].
+    #[arg(long, env = "TENANTRY_BACKUP_ENDPOINT")]
+    pub backup_endpoint: Option<String>,
+    /// The store's region [us-east-1].
+    #[arg(long, env = "TENANTRY_BACKUP_REGION")]
+    pub backup_region: Option<String>,
+    /// Server-side encryption asked of the store, e.g. AES256 [none].
+    #[arg(long, env = "TENANTRY_BACKUP_SSE")]
+    pub backup_sse: Option<String>,
+    /// Image of backup and restore Jobs: needs pg_dump, pg_restore, curl
+    /// 7.75 or later and sha256sum [backup:1.0.0].
+    #[arg(long, env = "TENANTRY_BACKUP_IMAGE")]
+    pub backup_image: Option<String>,
+    /// The store's access key ID (copied into each tenant's backup-store
+    /// Secret); set it from a Secret, never on a command line.
+    #[arg(long, env = "TENANTRY_BACKUP_ACCESS_KEY_ID", hide_env_values = true)]
+    pub backup_access_key_id: Option<Secret>,
+    /// The store's secret access key (see the access key ID).
+    #[arg(long, env = "TENANTRY_BACKUP_SECRET_ACCESS_KEY", hide_env_values = true)]
+    pub backup_secret_access_key: Option<Secret>,
+    /// Days a deprovisioned tenant's backups stay in the catalogue [30].
+    #[arg(long, env = "TENANTRY_BACKUP_KEEP_DAYS")]
+    pub backup_keep_days: Option<u32>,
     /// Runs executed at once [8].
     #[arg(long, env = "TENANTRY_CONCURRENCY")]
     pub concurrency: Option<usize>,
@@ -201,6 +233,14 @@ impl EngineArgs {
         self.kubeconfig.is_some() || self.in_cluster
     }
 
+    /// Both halves of the store's key pair, or none.
+    pub fn backup_credentials(&self) -> Option<StoreCredentials> {
+        Some(StoreCredentials {
+            access_key_id: self.backup_access_key_id.clone()?,
+            secret_access_key: self.backup_secret_access_key.clone()?,
+        })
+    }
+
     pub fn render_settings(&self) -> RenderSettings {
         let d = RenderSettings::default();
         let or = |v: &Option<String>, default: String| v.clone().unwrap_or(default);
@@ -213,6 +253,10 @@ impl EngineArgs {
             cluster_issuer: or(&self.cluster_issuer, d.cluster_issuer),
             ingress_namespace: or(&self.ingress_namespace, d.ingress_namespace),
             backup_destination: or(&self.backup_destination, d.backup_destination),
+            backup_endpoint: or(&self.backup_endpoint, d.backup_endpoint),
+            backup_region: or(&self.backup_region, d.backup_region),
+            backup_sse: self.backup_sse.clone().or(d.backup_sse),
+            backup_image: or(&self.backup_image, d.backup_image),
             console_namespace: self.console_namespace.clone().or_else(|| {
                 self.in_cluster
                     .then(|| std::fs::read_to_string(SERVICE_ACCOUNT_NAMESPACE).ok())
@@ -234,6 +278,8 @@ impl EngineArgs {
             wait_application: secs(self.wait_application_secs, d.wait_application),
             wait_teardown: secs(self.wait_teardown_secs, d.wait_teardown),
             lease: secs(self.lease_secs, d.lease).max(Duration::from_secs(3)),
+            backup_credentials: self.backup_credentials(),
+            backup_keep_days: self.backup_keep_days.unwrap_or(d.backup_keep_days),
             ..d
         }
     }

@@ -241,6 +241,24 @@ const CASES: &[Case] = &[
         Some(("form[force]", "sure")),
         Some("id"),
     ),
+    (
+        "backup_tenant",
+        &[("id", "a")],
+        Some(("id[x]", "1")),
+        Some("id"),
+    ),
+    (
+        "restore_tenant",
+        &[("id", "a")],
+        Some(("form[confirm][x]", "a")),
+        Some("id"),
+    ),
+    (
+        "tenant_backups",
+        &[("id", "a")],
+        Some(("id[x]", "1")),
+        Some("id"),
+    ),
     ("list_runs", &[], Some(("query[state]", "sleeping")), None),
     ("get_run", &[("id", "1")], Some(("id", "x")), Some("id")),
     (

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
 use crate::dto::Operation;
-use crate::dto::{ChangeForm, ChangePreview, DeprovisionForm, RunDto};
+use crate::dto::{BackupDto, ChangeForm, ChangePreview, DeprovisionForm, RestoreForm, RunDto};
 use crate::error::AppError;
 
 #[cfg(feature = "ssr")]
@@ -38,6 +38,39 @@ pub async fn resume_tenant(id: String) -> Result<RunDto, AppError> {
 #[server(prefix = "/api", endpoint = "cleanup_tenant")]
 pub async fn cleanup_tenant(id: String) -> Result<RunDto, AppError> {
     start(id, Operation::Cleanup).await
+}
+
+/// Dumps the tenant's database to the object store now.
+#[server(prefix = "/api", endpoint = "backup_tenant")]
+pub async fn backup_tenant(id: String) -> Result<RunDto, AppError> {
+    start(id, Operation::Backup).await
+}
+
+/// Restores one of the tenant's backups (admins; the ID typed again).
+#[server(prefix = "/api", endpoint = "restore_tenant")]
+pub async fn restore_tenant(
+    id: String,
+    #[server(default)] form: RestoreForm,
+) -> Result<RunDto, AppError> {
+    super::ctx::with_status(
+        async move {
+            let (who, c) = super::ctx::staff_and_console()?;
+            c.restore_tenant(&who, id, form).await
+        }
+        .await,
+    )
+}
+
+/// The tenant's backup catalogue, newest first.
+#[server(prefix = "/api", endpoint = "tenant_backups")]
+pub async fn tenant_backups(id: String) -> Result<Vec<BackupDto>, AppError> {
+    super::ctx::with_status(
+        async move {
+            let (who, c) = super::ctx::staff_and_console()?;
+            c.tenant_backups(&who, id).await
+        }
+        .await,
+    )
 }
 
 /// The dry-run of a change: rendered YAML and the diff against live objects.

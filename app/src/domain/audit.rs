@@ -4,7 +4,8 @@
 
 /// Actions that are security events: sign-ins and their failures,
 /// credential reveals, role, password and staff changes, API tokens made
-/// and revoked, and purges and exports of the trail itself. Forced operations are security events too
+/// and revoked, restores (they replace a tenant's data), and purges and
+/// exports of the trail itself. Forced operations are security events too
 /// ([`is_security_event`]: their action ends in [`FORCED_SUFFIX`]).
 pub const SECURITY_ACTIONS: &[&str] = &[
     "auth.login",
@@ -12,6 +13,7 @@ pub const SECURITY_ACTIONS: &[&str] = &[
     "auth.logout",
     "tenant.credentials_shown",
     "tenant.audit_purged",
+    "tenant.restore",
     "staff.create",
     "staff.set_role",
     "staff.enable",

@@ -17,11 +17,55 @@ pub fn allowed_operations(state: TenantState) -> &'static [Operation] {
     use Operation::*;
     match state {
         TenantState::Pending => &[Provision],
-        TenantState::Active | TenantState::Degraded => &[Update, Suspend, Deprovision],
-        TenantState::Suspended => &[Resume, Deprovision],
+        TenantState::Active | TenantState::Degraded => {
+            &[Update, Suspend, Backup, Restore, Deprovision]
+        }
+        TenantState::Suspended => &[Resume, Backup, Deprovision],
         TenantState::Failed => &[Provision, Update, Cleanup, Deprovision],
         TenantState::Provisioning | TenantState::Deprovisioning | TenantState::Deprovisioned => &[],
     }
+}
+
+/// Checks a restore request against the tenant and the chosen catalogue
+/// entry: the ID typed again, a backup of this tenant still in the store.
+pub fn validate_restore(
+    tenant: &str,
+    form: &crate::dto::RestoreForm,
+    backup: impl FnOnce(i64) -> Option<crate::dto::BackupDto>,
+) -> Result<crate::dto::BackupDto, AppError> {
+    let mut e = FieldErrors::default();
+    let chosen = match form.backup_id.trim().parse::<i64>() {
+        Err(_) => {
+            e.push("backup_id", "must be the number of one of the tenant's backups");
+            None
+        }
+        Ok(id) => match backup(id) {
+            Some(b) if b.tenant_id != tenant => {
+                e.push("backup_id", format!("backup {id} is not one of \"{tenant}\"'s"));
+                None
+            }
+            Some(b) if b.pruned_at.is_some() => {
+                e.push(
+                    "backup_id",
+                    format!("backup {id} was pruned by retention and is no longer in the store"),
+                );
+                None
+            }
+            Some(b) => Some(b),
+            None => {
+                e.push("backup_id", format!("there is no backup {id}"));
+                None
+            }
+        },
+    };
+    if form.confirm.trim() != tenant {
+        e.push(
+            "confirm",
+            format!("type the tenant ID \"{tenant}\" to confirm: a restore replaces its data"),
+        );
+    }
+    e.into_result()?;
+    chosen.ok_or_else(|| AppError::invalid("backup_id", "incomplete"))
 }
 
 /// Refuses an operation the state does not allow, saying what would work.
@@ -105,6 +149,7 @@ impl DeprovisionForm {
                 purge_audit: self.purge_audit,
                 grace_hours: grace_hours.unwrap_or(0),
                 force: self.force,
+                backup_id: None,
             },
             not_before: not_before.flatten(),
         })
@@ -254,7 +299,15 @@ mod tests {
         let msg = check_operation("a", TenantState::Active, Operation::Cleanup)
             .unwrap_err()
             .to_string();
-        assert!(msg.contains("update, suspend, deprovision"), "{msg}");
+        assert!(
+            msg.contains("update, suspend, backup, restore, deprovision"),
+            "{msg}"
+        );
+        assert!(check_operation("a", TenantState::Suspended, Operation::Backup).is_ok());
+        assert!(
+            check_operation("a", TenantState::Suspended, Operation::Restore).is_err(),
+            "a restore starts the application: resume first"
+        );
     }
 
     #[test]

@@ -83,6 +83,32 @@ fn features(value: &str) -> Result<Vec<String>, String> {
     Ok(out)
 }
 
+/// A backup schedule: five cron fields (minute hour day month weekday, UTC)
+/// of digits, `*`, `,`, `-` and `/` only, so Kubernetes' CronJob and
+/// CloudNativePG read it the same way. Empty means the default.
+pub fn validate_backup_schedule(value: &str) -> Result<String, String> {
+    let v = value.split_whitespace().collect::<Vec<_>>().join(" ");
+    if v.is_empty() {
+        return Ok(crate::dto::DEFAULT_BACKUP_SCHEDULE.into());
+    }
+    let rule = "must be five cron fields (minute hour day month weekday, UTC) of digits, '*', ',', '-' and '/', e.g. \"0 2 * * *\"";
+    if v.split(' ').count() != 5
+        || !v
+            .chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, '*' | ',' | '-' | '/' | ' '))
+    {
+        return Err(rule.into());
+    }
+    #[cfg(feature = "ssr")]
+    {
+        use std::str::FromStr as _;
+        if let Err(e) = croner::Cron::from_str(&v) {
+            return Err(format!("{rule}: {e}"));
+        }
+    }
+    Ok(v)
+}
+
 impl TemplateForm {
     /// Checks every field and the tier's consistency; all problems at once.
     pub fn validate(&self) -> Result<ValidTemplate, AppError> {
@@ -142,6 +168,18 @@ impl TemplateForm {
         );
         let q_pods = e.check("quota_pods", number(&self.quota_pods, 1, 10_000, ""));
         let features = e.check("features", features(&self.features));
+        let backup_schedule = e.check(
+            "backup_schedule",
+            validate_backup_schedule(&self.backup_schedule),
+        );
+        let backup_retention = if self.backup_retention.trim().is_empty() {
+            Some(crate::dto::DEFAULT_BACKUP_RETENTION)
+        } else {
+            e.check(
+                "backup_retention",
+                number(&self.backup_retention, 1, 1_000, " backups"),
+            )
+        };
 
         if let (Some(r), Some(l)) = (cpu_req, cpu_lim) {
             if r > l {
@@ -227,6 +265,8 @@ impl TemplateForm {
                     .backup_enabled
                     .as_deref()
                     .is_some_and(|v| !v.is_empty() && v != "false"),
+                backup_schedule: backup_schedule.ok_or_else(missing)?,
+                backup_retention: backup_retention.ok_or_else(missing)?,
                 quota_cpu_m: q_cpu.ok_or_else(missing)?,
                 quota_memory_mi: q_mem.ok_or_else(missing)?,
                 quota_storage_gi: q_storage.ok_or_else(missing)?,
@@ -256,6 +296,8 @@ mod tests {
             memory_limit_mi: "512".into(),
             user_limit: "".into(),
             backup_enabled: Some("on".into()),
+            backup_schedule: "".into(),
+            backup_retention: "".into(),
             quota_cpu_m: "2000".into(),
             quota_memory_mi: "4096".into(),
             quota_storage_gi: "20".into(),
@@ -271,6 +313,31 @@ mod tests {
         assert_eq!(v.spec.user_limit, None);
         assert!(v.spec.backup_enabled);
         assert_eq!(v.spec.features, vec!["reports", "api"]);
+    }
+
+    #[test]
+    fn backup_schedules_are_five_plain_cron_fields() {
+        let v = good_form().validate().expect("valid");
+        assert_eq!(v.spec.backup_schedule, "0 2 * * *", "empty is the default");
+        assert_eq!(v.spec.backup_retention, crate::dto::DEFAULT_BACKUP_RETENTION);
+        assert_eq!(
+            validate_backup_schedule(" 30  */6 * * 1-5 ").as_deref(),
+            Ok("30 */6 * * 1-5")
+        );
+        for bad in ["0 2 * *", "0 2 * * * *", "@daily", "0 2 L * *", "0 2 * * MON"] {
+            assert!(validate_backup_schedule(bad).is_err(), "{bad} accepted");
+        }
+        // Out-of-range values need the real parser (server side).
+        #[cfg(feature = "ssr")]
+        for bad in ["61 2 * * *", "0 24 * * *", "0 2 32 * *", "0 2 * 13 *"] {
+            assert!(validate_backup_schedule(bad).is_err(), "{bad} accepted");
+        }
+        let mut f = good_form();
+        f.backup_schedule = "every day".into();
+        f.backup_retention = "0".into();
+        let err = f.validate().unwrap_err();
+        assert!(err.field_message("backup_schedule").unwrap().contains("five cron fields"));
+        assert!(err.field_message("backup_retention").unwrap().contains("from 1 to 1000"));
     }
 
     #[test]

@@ -37,6 +37,7 @@ mod page;
 mod run;
 mod staff;
 mod stats;
+mod backup;
 mod template;
 mod tenant;
 
@@ -45,6 +46,7 @@ pub use alerts::{
     NotificationDto, RuleDto, RuleId, RuleOverrideForm, RuleSettings, SavedChannel, Severity,
     SilenceDto, SilenceForm,
 };
+pub use backup::{BackupDto, BackupMethod, RestoreForm};
 pub use audit::{AuditEventDto, AuditQuery, DashboardDto};
 pub use live::{
     CertificateDto, Health, HealthDto, HealthEventDto, K8sEventDto, LiveEvent, PodDto, QuotaUseDto,
@@ -64,6 +66,7 @@ pub use stats::{
     StepFact, TenantFact, TierStateCount,
 };
 pub use template::{
+    DEFAULT_BACKUP_RETENTION, DEFAULT_BACKUP_SCHEDULE,
     TemplateChoice, TemplateDetail, TemplateDto, TemplateForm, TemplateVersionDto, TierSpec,
 };
 pub use tenant::{

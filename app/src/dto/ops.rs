@@ -20,6 +20,9 @@ pub struct RunOptions {
     pub grace_hours: u32,
     /// Remove finalizers that hold the namespace (admins only).
     pub force: bool,
+    /// The catalogue entry a restore puts back.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub backup_id: Option<i64>,
 }
 
 /// The deprovisioning form as typed. Checkboxes are absent when unticked,

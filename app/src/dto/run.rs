@@ -9,6 +9,8 @@ string_enum!(
         Resume => "resume",
         Deprovision => "deprovision",
         Cleanup => "cleanup",
+        Backup => "backup",
+        Restore => "restore",
     }
 );
 

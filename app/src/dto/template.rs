@@ -16,11 +16,29 @@ pub struct TierSpec {
     /// `None` means unlimited.
     pub user_limit: Option<u32>,
     pub backup_enabled: bool,
+    /// When scheduled backups run: five cron fields, in UTC.
+    #[serde(default = "default_backup_schedule")]
+    pub backup_schedule: String,
+    /// How many backups are kept per tenant; older ones are pruned.
+    #[serde(default = "default_backup_retention")]
+    pub backup_retention: u32,
     pub quota_cpu_m: u32,
     pub quota_memory_mi: u32,
     pub quota_storage_gi: u32,
     pub quota_pods: u32,
     pub features: Vec<String>,
+}
+
+/// Daily at 02:00 UTC: what a template saved before schedules existed gets.
+pub const DEFAULT_BACKUP_SCHEDULE: &str = "0 2 * * *";
+pub const DEFAULT_BACKUP_RETENTION: u32 = 7;
+
+fn default_backup_schedule() -> String {
+    DEFAULT_BACKUP_SCHEDULE.into()
+}
+
+fn default_backup_retention() -> u32 {
+    DEFAULT_BACKUP_RETENTION
 }
 
 /// A template at its current version.
@@ -111,6 +129,12 @@ pub struct TemplateForm {
     /// A checkbox: present ("on") when ticked.
     #[serde(deserialize_with = "super::lenient::checkbox")]
     pub backup_enabled: Option<String>,
+    /// Five cron fields (UTC); empty for daily at 02:00.
+    #[serde(deserialize_with = "super::lenient::text")]
+    pub backup_schedule: String,
+    /// Backups kept; empty for 7.
+    #[serde(deserialize_with = "super::lenient::text")]
+    pub backup_retention: String,
     #[serde(deserialize_with = "super::lenient::text")]
     pub quota_cpu_m: String,
     #[serde(deserialize_with = "super::lenient::text")]
@@ -146,6 +170,8 @@ impl TemplateForm {
             memory_limit_mi: s.memory_limit_mi.to_string(),
             user_limit: s.user_limit.map(|u| u.to_string()).unwrap_or_default(),
             backup_enabled: s.backup_enabled.then(|| "on".to_string()),
+            backup_schedule: s.backup_schedule.clone(),
+            backup_retention: s.backup_retention.to_string(),
             quota_cpu_m: s.quota_cpu_m.to_string(),
             quota_memory_mi: s.quota_memory_mi.to_string(),
             quota_storage_gi: s.quota_storage_gi.to_string(),

@@ -91,6 +91,9 @@ pub struct TenantDto {
     pub credentials_shown_at: Option<i64>,
     #[serde(default)]
     pub credentials_shown_by: Option<String>,
+    /// When its newest backup still in the store was taken (ms), if any.
+    #[serde(default)]
+    pub last_backup_at: Option<i64>,
 }
 
 /// A generated credential, shown once.

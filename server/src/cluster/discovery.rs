@@ -1,5 +1,5 @@
 //! Which optional kinds the cluster serves, so rendering uses or skips them
-//! (CloudNativePG, HPA v2 or v2beta2, cert-manager) on old and new clusters
+//! (CloudNativePG, HPA v2 or v2beta2, cert-manager, CronJob v1 or v1beta1) on old and new clusters
 //! alike.
 
 use crate::error::Result;
@@ -17,9 +17,21 @@ pub async fn discover(client: &kube::Client) -> Result<Capabilities> {
         .into_iter()
         .find(|v| serves("autoscaling", v))
         .map(|v| format!("autoscaling/{v}"));
+    // `batch/v1` exists on every cluster (Jobs); whether it holds CronJobs
+    // is a question for its resource list.
+    let mut cronjob = None;
+    for version in ["batch/v1", "batch/v1beta1"] {
+        if let Ok(list) = client.list_api_group_resources(version).await {
+            if list.resources.iter().any(|r| r.name == "cronjobs") {
+                cronjob = Some(version.to_string());
+                break;
+            }
+        }
+    }
     Ok(Capabilities {
         cnpg: serves("postgresql.cnpg.io", "v1"),
         hpa,
         cert_manager: serves("cert-manager.io", "v1"),
+        cronjob,
     })
 }

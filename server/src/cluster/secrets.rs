@@ -7,7 +7,8 @@ use k8s_openapi::api::core::v1::Secret;
 use kube::api::{Api, ObjectMeta, PostParams};
 
 use crate::error::{Result, ServerError};
-use crate::manifests::{Manifest, APP_SECRET, DB_SECRET};
+use crate::config::StoreCredentials;
+use crate::manifests::{Manifest, APP_SECRET, BACKUP_STORE_SECRET, DB_SECRET};
 
 /// `len` random characters from a URL- and shell-safe alphabet.
 pub fn generate_secret(len: usize) -> String {
@@ -21,7 +22,10 @@ pub async fn ensure_tenant_secrets(
     manifests: &[Manifest],
 ) -> Result<Vec<(String, bool)>> {
     let mut out = vec![];
-    for m in manifests.iter().filter(|m| m.kind == "Secret") {
+    for m in manifests
+        .iter()
+        .filter(|m| m.kind == "Secret" && m.name != BACKUP_STORE_SECRET)
+    {
         let ns = m.namespace.clone().unwrap_or_default();
         let values: BTreeMap<String, String> = match m.name.as_str() {
             DB_SECRET => [
@@ -66,6 +70,52 @@ pub async fn ensure_tenant_secrets(
         }
     }
     Ok(out)
+}
+
+/// Copies the object store's credentials into the tenant's `backup-store`
+/// Secret (applied every time, so a rotated key reaches every tenant on its
+/// next run). Without configured credentials the keys are empty and a
+/// backup Job fails saying so. Returns the Secret's name.
+pub async fn apply_store_secret(
+    client: &kube::Client,
+    manifests: &[Manifest],
+    credentials: Option<&StoreCredentials>,
+) -> Result<Option<String>> {
+    let Some(m) = manifests.iter().find(|m| m.name == BACKUP_STORE_SECRET) else {
+        return Ok(None);
+    };
+    let ns = m.namespace.clone().unwrap_or_default();
+    let value = |f: fn(&StoreCredentials) -> &str| {
+        k8s_openapi::ByteString(credentials.map(f).unwrap_or_default().as_bytes().to_vec())
+    };
+    let data: BTreeMap<String, k8s_openapi::ByteString> = [
+        ("access-key-id".to_string(), value(|c| &c.access_key_id.0)),
+        (
+            "secret-access-key".to_string(),
+            value(|c| &c.secret_access_key.0),
+        ),
+    ]
+    .into();
+    let secret = Secret {
+        metadata: ObjectMeta {
+            name: Some(m.name.clone()),
+            namespace: Some(ns.clone()),
+            labels: serde_json::from_value(m.body["metadata"]["labels"].clone()).ok(),
+            ..Default::default()
+        },
+        data: Some(data),
+        type_: Some("Opaque".into()),
+        ..Default::default()
+    };
+    let api: Api<Secret> = Api::namespaced(client.clone(), &ns);
+    api.patch(
+        &m.name,
+        &kube::api::PatchParams::apply(super::FIELD_MANAGER).force(),
+        &kube::api::Patch::Apply(&secret),
+    )
+    .await
+    .map_err(|e| ServerError::kube_on(&m.describe(), e))?;
+    Ok(Some(m.name.clone()))
 }
 
 /// The values of a tenant's generated Secrets, as "secret/key" → value.

@@ -141,6 +141,11 @@ impl ConsoleService {
         )
         .with_prometheus(self.prometheus.clone());
         crate::alerts::spawn_evaluator(evaluator, leadership.clone());
+        crate::provisioning::backups::spawn_sweeper(
+            self.store.clone(),
+            self.engine.clone(),
+            leadership.clone(),
+        );
         crate::alerts::spawn_deliverer(
             crate::alerts::Deliverer {
                 store: self.store.clone(),
@@ -342,6 +347,17 @@ impl Console for ConsoleService {
         form: DeprovisionForm,
     ) -> R<RunDto> {
         self.deprovision(who, id, form).await
+    }
+    async fn restore_tenant(
+        &self,
+        who: &CurrentStaff,
+        id: String,
+        form: RestoreForm,
+    ) -> R<RunDto> {
+        self.restore(who, id, form).await
+    }
+    async fn tenant_backups(&self, who: &CurrentStaff, id: String) -> R<Vec<BackupDto>> {
+        self.backups(who, id).await
     }
     async fn list_runs(&self, who: &CurrentStaff, q: RunQuery) -> R<Page<RunDto>> {
         self.runs(who, q).await

@@ -4,8 +4,8 @@
 
 use app::domain::lifecycle::{check_operation, ReplicaChange};
 use app::dto::{
-    ChangeForm, ChangePreview, CurrentStaff, DeprovisionForm, Operation, Role, RunDto, RunOptions,
-    TenantDto,
+    BackupDto, ChangeForm, ChangePreview, CurrentStaff, DeprovisionForm, Operation, RestoreForm,
+    Role, RunDto, RunOptions, TenantDto,
 };
 use app::error::AppError;
 
@@ -69,7 +69,10 @@ impl ConsoleService {
         op: Operation,
     ) -> R<RunDto> {
         require(who, Role::Operator, &format!("{op} tenants"))?;
-        if matches!(op, Operation::Update | Operation::Deprovision) {
+        if matches!(
+            op,
+            Operation::Update | Operation::Deprovision | Operation::Restore
+        ) {
             return Err(AppError::invalid(
                 "operation",
                 format!("{op} takes options: use its own call"),
@@ -254,5 +257,43 @@ impl ConsoleService {
             valid.not_before,
         )
         .await
+    }
+
+    /// Puts a catalogued dump back: admins only, with the tenant ID typed
+    /// again; the run stops the application, restores, migrates and starts
+    /// it again.
+    pub(super) async fn restore(
+        &self,
+        who: &CurrentStaff,
+        tenant: String,
+        form: RestoreForm,
+    ) -> R<RunDto> {
+        require(who, Role::Admin, "restore a tenant's database")?;
+        let t = self.store.get_tenant(&tenant).await?;
+        let id = form.backup_id.trim().parse::<i64>().ok();
+        let found = match id {
+            Some(id) => match self.store.get_backup(id).await {
+                Ok(b) => Some(b),
+                Err(crate::error::ServerError::NotFound(_)) => None,
+                Err(e) => return Err(e.into()),
+            },
+            None => None,
+        };
+        let backup = app::domain::lifecycle::validate_restore(&t.id, &form, |_| found)?;
+        check_operation(&t.id, t.state, Operation::Restore)?;
+        let engine = self.engine()?;
+        let options = RunOptions {
+            backup_id: Some(backup.id),
+            ..Default::default()
+        };
+        self.start(&engine, who, &t.id, Operation::Restore, options, None)
+            .await
+    }
+
+    /// The tenant's backups, newest first.
+    pub(super) async fn backups(&self, who: &CurrentStaff, tenant: String) -> R<Vec<BackupDto>> {
+        require(who, Role::Viewer, "see backups")?;
+        let t = self.store.get_tenant(&tenant).await?;
+        Ok(self.store.list_backups(&t.id, 100).await?)
     }
 }

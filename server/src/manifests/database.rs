@@ -39,6 +39,9 @@ pub(super) fn render(
         if let Some(class) = &s.storage_class {
             spec["storage"]["storageClass"] = json!(class);
         }
+        if let Some(backup) = super::backup::cnpg_object_store(t, s) {
+            spec["backup"] = backup;
+        }
         let mut meta = metadata(t, "db", ns, "database");
         meta["annotations"] = json!({ "tenantry.io/backup": if tier.backup_enabled { "enabled" } else { "disabled" } });
         return vec![Manifest::new(

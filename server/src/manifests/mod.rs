@@ -3,6 +3,8 @@
 //! same function serves provisioning, dry-runs and golden tests.
 
 mod backup;
+#[cfg(test)]
+mod backup_tests;
 mod database;
 mod namespace;
 mod settings;
@@ -11,7 +13,11 @@ mod web;
 use app::dto::TierSpec;
 use serde_json::{json, Value};
 
-pub use backup::{backup_job, BACKUP_JOB_PREFIX};
+pub use backup::{
+    backup_job, location_key, restore_job, split_destination, stale_backup_schedule,
+    BACKUP_JOB_PREFIX, BACKUP_METHOD_LABEL, BACKUP_SCHEDULE_NAME, BACKUP_SCRIPT,
+    BACKUP_STORE_SECRET, RUN_LABEL,
+};
 pub use settings::{Capabilities, RenderSettings};
 pub use web::{tenant_hosts, MIGRATION_JOB_PREFIX};
 
@@ -112,6 +118,7 @@ pub fn render(t: &TenantInput, s: &RenderSettings, caps: &Capabilities) -> Vec<M
     let mut out = namespace::render(t, s, ns);
     out.extend(database::render(t, s, caps, ns));
     out.extend(web::render(t, s, caps, ns));
+    out.extend(backup::render(t, s, caps, ns));
     out
 }
 

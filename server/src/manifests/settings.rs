@@ -18,8 +18,14 @@ pub struct RenderSettings {
     pub postgres_image: String,
     /// Image of the pre-deprovisioning database dump.
     pub backup_image: String,
-    /// Where dumps go, e.g. `s3://tenantry-backups`; the image reads it.
+    /// Where dumps go: `s3://bucket[/prefix]`; each tenant's under
+    /// `<prefix>/<tenant>/`.
     pub backup_destination: String,
+    /// The S3 API's URL (empty: AWS in `backup_region`).
+    pub backup_endpoint: String,
+    pub backup_region: String,
+    /// Server-side encryption asked of the store (`AES256`, `aws:kms`).
+    pub backup_sse: Option<String>,
     pub storage_class: Option<String>,
     pub ingress_class: Option<String>,
     pub cluster_issuer: String,
@@ -42,6 +48,9 @@ impl Default for RenderSettings {
             postgres_image: "postgres:16".into(),
             backup_image: "backup:1.0.0".into(),
             backup_destination: "s3://tenantry-backups".into(),
+            backup_endpoint: String::new(),
+            backup_region: "us-east-1".into(),
+            backup_sse: None,
             storage_class: None,
             ingress_class: Some("nginx".into()),
             cluster_issuer: "letsencrypt-prod".into(),
@@ -67,6 +76,20 @@ impl RenderSettings {
         }
         app::domain::tenant_id::check_namespace_prefix(p, self.console_namespace.as_deref())
             .map_err(|rule| ServerError::Config(format!("namespace prefix {rule}")))?;
+        if super::split_destination(&self.backup_destination).is_none() {
+            return Err(ServerError::Config(format!(
+                "backup destination \"{}\" must be s3://bucket or s3://bucket/prefix",
+                self.backup_destination
+            )));
+        }
+        if !(self.backup_endpoint.is_empty()
+            || self.backup_endpoint.starts_with("https://")
+            || self.backup_endpoint.starts_with("http://"))
+        {
+            return Err(ServerError::Config(
+                "backup endpoint must be an http:// or https:// URL".into(),
+            ));
+        }
         app::domain::validate::validate_custom_domain(&self.base_domain)
             .map_err(|rule| ServerError::Config(format!("base domain {rule}")))?;
         Ok(())
@@ -101,4 +124,7 @@ pub struct Capabilities {
     /// tenant's certificate is rendered (labelled, so it is watched) rather
     /// than left to an Ingress annotation.
     pub cert_manager: bool,
+    /// The API version serving CronJobs (`batch/v1` from Kubernetes 1.21,
+    /// `batch/v1beta1` before), if any.
+    pub cronjob: Option<String>,
 }

@@ -20,8 +20,11 @@ pub enum Step {
     /// Timeouts warn and continue, as in the earlier system.
     WaitApi,
     WaitWeb,
-    /// The database dumped by a Job before deprovisioning.
+    /// The database dumped to the object store by a Job (back up now, or
+    /// before deprovisioning), and the dump catalogued.
     Backup,
+    /// A catalogued dump put back into the database by a Job.
+    Restore,
     /// Workloads scaled to zero, Ingress removed.
     SuspendWorkloads,
     /// Deprovisioning waits here until its grace period is over.
@@ -33,7 +36,7 @@ pub enum Step {
 }
 
 impl Step {
-    pub const ALL: [Step; 13] = [
+    pub const ALL: [Step; 14] = [
         Step::Namespace,
         Step::Secrets,
         Step::Database,
@@ -43,6 +46,7 @@ impl Step {
         Step::WaitApi,
         Step::WaitWeb,
         Step::Backup,
+        Step::Restore,
         Step::SuspendWorkloads,
         Step::GracePeriod,
         Step::DeleteNamespace,
@@ -60,6 +64,7 @@ impl Step {
             Step::WaitApi => "wait-api",
             Step::WaitWeb => "wait-web",
             Step::Backup => "backup",
+            Step::Restore => "restore",
             Step::SuspendWorkloads => "suspend-workloads",
             Step::GracePeriod => "grace-period",
             Step::DeleteNamespace => "delete-namespace",
@@ -106,12 +111,40 @@ pub fn plan(op: Operation, options: &RunOptions) -> Vec<Step> {
             steps
         }
         Operation::Cleanup => vec![DeleteNamespace],
+        Operation::Backup => vec![Backup],
+        // The application stops so nothing writes while the data is
+        // replaced; migrations bring an older dump up to the schema.
+        Operation::Restore => vec![
+            SuspendWorkloads,
+            Restore,
+            Migrate,
+            Application,
+            WaitApi,
+            WaitWeb,
+        ],
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_restore_stops_the_application_restores_migrates_then_starts_it() {
+        let p = plan(Operation::Restore, &RunOptions::default());
+        assert_eq!(
+            p,
+            vec![
+                Step::SuspendWorkloads,
+                Step::Restore,
+                Step::Migrate,
+                Step::Application,
+                Step::WaitApi,
+                Step::WaitWeb
+            ]
+        );
+        assert_eq!(plan(Operation::Backup, &RunOptions::default()), vec![Step::Backup]);
+    }
 
     #[test]
     fn names_round_trip_and_plans_are_ordered() {
@@ -140,6 +173,7 @@ mod tests {
             purge_audit: true,
             grace_hours: 2,
             force: true,
+            backup_id: None,
         };
         assert_eq!(
             plan(Operation::Deprovision, &all),

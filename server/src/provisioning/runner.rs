@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use app::dto::{
-    AttemptOutcome, Operation, RunDto, RunState, StepState, TenantDto, TenantState, TierSpec,
+    AttemptOutcome, BackupMethod, Operation, RunDto, RunState, StepState, TenantDto, TenantState, TierSpec,
 };
 use rand::Rng;
 use tokio::sync::{watch, Notify};
@@ -21,7 +21,7 @@ use super::steps::{execute, remove_namespace, StepContext, StepOutcome};
 use super::Step;
 use crate::cluster::Cluster;
 use crate::error::{Result, ServerError};
-use crate::manifests::{backup_job, render, RenderSettings, TenantInput};
+use crate::manifests::{backup_job, render, restore_job, RenderSettings, TenantInput};
 use crate::monitoring::ClusterIndex;
 use crate::store::{Backend, Failure, Rollback, Store};
 
@@ -43,6 +43,10 @@ pub struct RunnerOptions {
     pub lease: Duration,
     /// This process, as run owner and in step attempts.
     pub process: String,
+    /// Copied into each tenant's `backup-store` Secret.
+    pub backup_credentials: Option<crate::config::StoreCredentials>,
+    /// Days a gone tenant's backups stay catalogued.
+    pub backup_keep_days: u32,
 }
 
 impl Default for RunnerOptions {
@@ -59,6 +63,8 @@ impl Default for RunnerOptions {
             poll_every: Duration::from_secs(5),
             lease: Duration::from_secs(30),
             process: crate::replicas::process_id().to_string(),
+            backup_credentials: None,
+            backup_keep_days: 30,
         }
     }
 }
@@ -86,18 +92,27 @@ fn step_outcome(outcome: &Result<StepOutcome>, may_retry: bool) -> &'static str 
 
 fn state_during(op: Operation) -> Option<TenantState> {
     match op {
-        Operation::Provision | Operation::Update => Some(TenantState::Provisioning),
+        Operation::Provision | Operation::Update | Operation::Restore => {
+            Some(TenantState::Provisioning)
+        }
         Operation::Deprovision | Operation::Cleanup => Some(TenantState::Deprovisioning),
-        Operation::Suspend | Operation::Resume => None,
+        Operation::Suspend | Operation::Resume | Operation::Backup => None,
     }
 }
 
 fn state_after(op: Operation, warned: bool) -> TenantState {
     match op {
-        Operation::Provision | Operation::Update | Operation::Resume if warned => {
+        Operation::Provision | Operation::Update | Operation::Resume | Operation::Restore
+            if warned =>
+        {
             TenantState::Degraded
         }
-        Operation::Provision | Operation::Update | Operation::Resume => TenantState::Active,
+        // A backup leaves the tenant's state as it was (the store keeps it).
+        Operation::Provision
+        | Operation::Update
+        | Operation::Resume
+        | Operation::Restore
+        | Operation::Backup => TenantState::Active,
         Operation::Suspend => TenantState::Suspended,
         Operation::Deprovision => TenantState::Deprovisioned,
         Operation::Cleanup => TenantState::Pending,
@@ -121,7 +136,9 @@ pub fn state_after_cancel(run: &RunDto) -> TenantState {
         Operation::Resume if any_done => TenantState::Degraded,
         Operation::Resume => TenantState::Suspended,
         Operation::Deprovision if done(Step::SuspendWorkloads.name()) => TenantState::Suspended,
-        Operation::Deprovision => TenantState::Active,
+        Operation::Deprovision | Operation::Backup => TenantState::Active,
+        Operation::Restore if any_done => TenantState::Degraded,
+        Operation::Restore => TenantState::Active,
     }
 }
 
@@ -200,6 +217,11 @@ impl Runner {
     }
 
     /// This process's name as the owner of runs.
+    /// Days a gone tenant's backups stay catalogued.
+    pub fn backup_keep_days(&self) -> u32 {
+        self.opts.backup_keep_days
+    }
+
     pub fn process(&self) -> &str {
         &self.opts.process
     }
@@ -395,7 +417,22 @@ impl Runner {
             tier: &tier,
         };
         let manifests = render(&input, &self.settings, &self.cluster.caps);
-        let backup = backup_job(&input, &self.settings, &self.cluster.caps, id);
+        let method = if run.operation == Operation::Deprovision {
+            BackupMethod::PreDeprovision
+        } else {
+            BackupMethod::OnDemand
+        };
+        let backup = backup_job(&input, &self.settings, &self.cluster.caps, id, method);
+        let restore = match run.options.backup_id {
+            Some(b) if run.operation == Operation::Restore => Some(restore_job(
+                &input,
+                &self.settings,
+                &self.cluster.caps,
+                id,
+                &self.store.get_backup(b).await?,
+            )),
+            _ => None,
+        };
         if let Some(s) = state_during(run.operation) {
             self.store.tenant_during_run(id, me, s).await?;
         }
@@ -412,6 +449,10 @@ impl Runner {
             options: &run.options,
             manifests: &manifests,
             backup_job: &backup,
+            restore_job: restore.as_ref(),
+            store_credentials: self.opts.backup_credentials.as_ref(),
+            run_id: id,
+            operation: run.operation,
             namespace: &tenant.namespace,
             step_started_at: first_start,
             now: crate::store::now_ms(),

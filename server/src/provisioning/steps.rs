@@ -4,13 +4,14 @@
 
 use std::time::Duration;
 
-use app::dto::RunOptions;
+use app::dto::{Operation, RunOptions};
 
 use super::Step;
 use crate::cluster::ownership::{self, NamespaceFound};
 use crate::cluster::{self, Cluster, TenantNamespace};
 use crate::error::{Result, ServerError};
-use crate::manifests::{migration_job, stale_autoscaler, Manifest};
+use crate::config::StoreCredentials;
+use crate::manifests::{migration_job, stale_autoscaler, stale_backup_schedule, Manifest};
 use crate::monitoring::{ClusterIndex, Target};
 use crate::store::Store;
 
@@ -34,8 +35,14 @@ pub struct StepContext<'a> {
     pub actor: &'a str,
     pub options: &'a RunOptions,
     pub manifests: &'a [Manifest],
-    /// The pre-deprovisioning dump Job of this run.
+    /// The dump Job of this run (back up now, or before deprovisioning).
     pub backup_job: &'a Manifest,
+    /// The restore Job of a restore run.
+    pub restore_job: Option<&'a Manifest>,
+    /// Copied into the tenant's `backup-store` Secret.
+    pub store_credentials: Option<&'a StoreCredentials>,
+    pub run_id: i64,
+    pub operation: Operation,
     pub namespace: &'a str,
     /// When the step's first attempt started (ms), for the grace period.
     pub step_started_at: i64,
@@ -60,6 +67,11 @@ fn is_namespace_level(m: &Manifest) -> bool {
 
 fn is_database(m: &Manifest) -> bool {
     component(m) == "database" && m.kind != "Secret"
+}
+
+/// The backup script's ConfigMap and the tier's backup schedule.
+fn is_backup_setup(m: &Manifest) -> bool {
+    component(m) == "backup" && m.kind != "Secret"
 }
 
 fn is_application(m: &Manifest) -> bool {
@@ -147,6 +159,29 @@ pub async fn remove_namespace(
     Ok(forced)
 }
 
+/// What every backup or restore Job needs in the namespace: the script and
+/// the store's credentials (tenants made before backups existed get them
+/// here).
+async fn backup_prerequisites(ctx: &StepContext<'_>) -> Result<()> {
+    let client = &ctx.cluster.client;
+    for m in ctx
+        .manifests
+        .iter()
+        .filter(|m| is_backup_setup(m) && m.kind == "ConfigMap")
+    {
+        cluster::apply_manifest(client, m).await?;
+    }
+    cluster::apply_store_secret(client, ctx.manifests, ctx.store_credentials).await?;
+    Ok(())
+}
+
+/// Applies a dump or restore Job and waits for it to complete.
+async fn run_job(ctx: &StepContext<'_>, job: &Manifest, what: &str) -> Result<()> {
+    backup_prerequisites(ctx).await?;
+    cluster::apply_manifest(&ctx.cluster.client, job).await?;
+    wait(ctx, Target::Job(&job.name), what, ctx.wait_database).await
+}
+
 /// The HPA a tier no longer asks for (a downgrade) is removed.
 async fn prune_autoscaler(ctx: &StepContext<'_>) -> Result<Option<String>> {
     let Some(stale) = stale_autoscaler(ctx.manifests, &ctx.cluster.caps, ctx.namespace) else {
@@ -188,15 +223,27 @@ pub async fn execute(step: Step, ctx: &StepContext<'_>) -> Result<StepOutcome> {
         }
         Step::Secrets => {
             let made = cluster::ensure_tenant_secrets(client, ctx.manifests).await?;
-            let text: Vec<String> = made
+            let mut text: Vec<String> = made
                 .iter()
                 .map(|(name, created)| {
                     format!("{name} {}", if *created { "generated" } else { "kept" })
                 })
                 .collect();
+            if let Some(name) =
+                cluster::apply_store_secret(client, ctx.manifests, ctx.store_credentials).await?
+            {
+                text.push(format!("{name} copied"));
+            }
             Ok(StepOutcome::Done(text.join(", ")))
         }
-        Step::Database => Ok(StepOutcome::Done(apply_where(ctx, is_database).await?)),
+        Step::Database => {
+            let mut line = apply_where(ctx, |m| is_database(m) || is_backup_setup(m)).await?;
+            if let Some(stale) = stale_backup_schedule(ctx.manifests, &ctx.cluster.caps, ns) {
+                cluster::delete_manifest(client, &stale).await?;
+                line.push_str("; no backup schedule in this tier");
+            }
+            Ok(StepOutcome::Done(line))
+        }
         Step::WaitDatabase => {
             let db = if ctx.cluster.caps.cnpg {
                 Target::DbCluster("db")
@@ -207,8 +254,20 @@ pub async fn execute(step: Step, ctx: &StepContext<'_>) -> Result<StepOutcome> {
             Ok(StepOutcome::Done("database ready".into()))
         }
         Step::Migrate => {
-            let job = migration_job(ctx.manifests)
+            let rendered = migration_job(ctx.manifests)
                 .ok_or_else(|| ServerError::Config("no migration Job rendered".into()))?;
+            // After a restore the migrations run again (the dump may be
+            // older than the schema), so that run gets a Job of its own.
+            let renamed;
+            let job = if ctx.operation == Operation::Restore {
+                let mut j = rendered.clone();
+                j.name = format!("{}-r{}", rendered.name, ctx.run_id);
+                j.body["metadata"]["name"] = serde_json::json!(j.name);
+                renamed = j;
+                &renamed
+            } else {
+                rendered
+            };
             cluster::apply_manifest(client, job).await?;
             wait(ctx, Target::Job(&job.name), "migration", ctx.wait_database).await?;
             Ok(StepOutcome::Done(format!("Job {} completed", job.name)))
@@ -227,9 +286,25 @@ pub async fn execute(step: Step, ctx: &StepContext<'_>) -> Result<StepOutcome> {
                 )));
             }
             let job = ctx.backup_job;
-            cluster::apply_manifest(client, job).await?;
-            wait(ctx, Target::Job(&job.name), "backup", ctx.wait_database).await?;
-            Ok(StepOutcome::Done(format!("Job {} completed", job.name)))
+            run_job(ctx, job, "backup").await?;
+            let at = (ctx.tenant_id, ns);
+            let row = super::backups::record_job(client, ctx.store, at, &job.name)
+                .await?
+                .ok_or_else(|| ServerError::Wait(format!("Job {} is not complete", job.name)))?;
+            Ok(StepOutcome::Done(format!(
+                "Job {} completed: {} ({} bytes, sha256 {})",
+                job.name, row.location, row.size_bytes, row.sha256
+            )))
+        }
+        Step::Restore => {
+            let job = ctx.restore_job.ok_or_else(|| {
+                ServerError::Config("this run names no backup to restore".into())
+            })?;
+            run_job(ctx, job, "restore").await?;
+            Ok(StepOutcome::Done(format!(
+                "Job {} restored the dump",
+                job.name
+            )))
         }
         Step::GracePeriod => {
             let until = ctx

@@ -374,6 +374,17 @@ impl Store {
         run: i64,
         (state, detail): (TenantState, Option<&str>),
     ) -> Result<String> {
+        // A backup, however it ends, leaves the tenant as it was: a failed
+        // dump is the run's failure, not the tenant's.
+        let (tenant, operation) = sqlx::query_as::<_, (String, String)>(
+            "SELECT tenant_id, operation FROM provisioning_runs WHERE id = $1",
+        )
+        .bind(run)
+        .fetch_one(&mut **tx)
+        .await?;
+        if operation == app::dto::Operation::Backup.as_str() {
+            return Ok(tenant);
+        }
         Ok(sqlx::query_scalar::<_, String>(&format!(
             "UPDATE tenants SET state = $2, state_detail = $3, observed_at = $4, {} \
              WHERE id = (SELECT tenant_id FROM provisioning_runs WHERE id = $1) RETURNING id",

@@ -4,6 +4,7 @@
 
 mod alerts;
 mod audit;
+mod backups;
 mod execution;
 mod health;
 mod idempotency;
@@ -30,6 +31,7 @@ use crate::error::{Result, ServerError};
 
 pub use alerts::{OpenAlert, SYSTEM};
 pub use audit::{AuditEntry, AuditFilter};
+pub use backups::NewBackup;
 pub use execution::{Failure, Rollback};
 pub use idempotency::Claim;
 pub use outbox::{ChannelRow, DueNotice, NewChannel, NoticeKind};

@@ -31,6 +31,7 @@ struct TenantRow {
     created_by: String,
     credentials_shown_at: Option<i64>,
     credentials_shown_by: Option<String>,
+    last_backup_at: Option<i64>,
 }
 
 impl From<TenantRow> for TenantDto {
@@ -58,6 +59,7 @@ impl From<TenantRow> for TenantDto {
             urls: vec![],
             credentials_shown_at: r.credentials_shown_at,
             credentials_shown_by: r.credentials_shown_by,
+            last_backup_at: r.last_backup_at,
         }
     }
 }
@@ -74,7 +76,8 @@ pub struct NewTenantRecord<'a> {
 const SELECT: &str = "SELECT t.id, t.namespace, t.namespace_uid, t.company_name, t.owner_email, t.owner_name, t.template_id, t.template_version, \
      v.name AS template_name, t.custom_domain, t.state, t.state_detail, t.observed_at, \
      t.api_replicas, t.web_replicas, t.created_at, t.updated_at, t.created_by, \
-     t.credentials_shown_at, t.credentials_shown_by \
+     t.credentials_shown_at, t.credentials_shown_by, \
+     (SELECT MAX(b.taken_at) FROM backups b WHERE b.tenant_id = t.id AND b.pruned_at IS NULL) AS last_backup_at \
      FROM tenants t JOIN template_versions v ON v.template_id = t.template_id AND v.version = t.template_version";
 
 /// The ORDER BY of each sort, ties broken by the columns of its index

@@ -30,7 +30,11 @@ pub fn tier_summary(s: &TierSpec) -> String {
         s.memory_request_mi,
         s.memory_limit_mi,
         s.user_limit.map(|u| u.to_string()).unwrap_or_else(|| "unlimited".into()),
-        if s.backup_enabled { "on" } else { "off" },
+        if s.backup_enabled {
+            format!("\u{201c}{}\u{201d}, keep {}", s.backup_schedule, s.backup_retention)
+        } else {
+            "off".into()
+        },
         s.quota_cpu_m,
         s.quota_memory_mi,
         s.quota_storage_gi,

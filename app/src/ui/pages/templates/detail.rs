@@ -36,7 +36,10 @@ fn spec_rows(s: &TierSpec) -> Vec<(&'static str, String)> {
         (
             "Backup",
             if s.backup_enabled {
-                "on".into()
+                format!(
+                    "{} (cron, UTC), keep the last {}",
+                    s.backup_schedule, s.backup_retention
+                )
             } else {
                 "off".into()
             },

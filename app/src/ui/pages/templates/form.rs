@@ -58,8 +58,14 @@ fn TemplateFields(f: TemplateForm, result: SaveResult, key_locked: bool) -> impl
         <NumberField result field="memory_limit_mi" label="Memory limit" unit="Mi" value=f.memory_limit_mi/>
         <NumberField result field="user_limit" label="User limit" unit="empty = unlimited" value=f.user_limit/>
         <div class="field checkbox">
-            <label><input type="checkbox" name="form[backup_enabled]" checked=f.backup_enabled.is_some()/>" Backups"</label>
+            <label><input type="checkbox" name="form[backup_enabled]" checked=f.backup_enabled.is_some()/>" Scheduled backups"</label>
         </div>
+        <div class="field">
+            <label for="backup_schedule">"Backup schedule " <span class="muted">"(cron, UTC)"</span></label>
+            <input id="backup_schedule" name="form[backup_schedule]" class="mono" placeholder="0 2 * * *" value=f.backup_schedule/>
+            <FieldError result field="backup_schedule"/>
+        </div>
+        <NumberField result field="backup_retention" label="Backups kept" value=f.backup_retention/>
         <NumberField result field="quota_cpu_m" label="Quota: CPU" unit="millicores" value=f.quota_cpu_m/>
         <NumberField result field="quota_memory_mi" label="Quota: memory" unit="Mi" value=f.quota_memory_mi/>
         <NumberField result field="quota_storage_gi" label="Quota: storage" unit="Gi" value=f.quota_storage_gi/>

@@ -1,0 +1,44 @@
+//! The backup catalogue as staff see it, and the restore request.
+
+use serde::{Deserialize, Serialize};
+
+string_enum!(
+    /// How a backup came to be.
+    BackupMethod {
+        Scheduled => "scheduled",
+        OnDemand => "on-demand",
+        PreDeprovision => "pre-deprovision",
+    }
+);
+
+/// One dump in the object store, as the catalogue records it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct BackupDto {
+    pub id: i64,
+    pub tenant_id: String,
+    pub method: BackupMethod,
+    /// The run that made it (back up now, deprovisioning), if any.
+    pub run_id: Option<i64>,
+    /// When the dump finished (ms since the epoch).
+    pub taken_at: i64,
+    /// `s3://bucket/key` of the dump.
+    pub location: String,
+    pub size_bytes: i64,
+    /// SHA-256 of the dump, checked again before a restore.
+    pub sha256: String,
+    /// Set when the dump fell outside the tier's retention and was deleted
+    /// from the store; such a backup cannot be restored.
+    pub pruned_at: Option<i64>,
+}
+
+/// A restore as typed: which backup, and the tenant ID repeated (a restore
+/// replaces the tenant's data).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(default)]
+pub struct RestoreForm {
+    #[serde(deserialize_with = "super::lenient::text")]
+    pub backup_id: String,
+    pub confirm: String,
+}

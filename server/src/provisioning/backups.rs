@@ -1,0 +1,199 @@
+//! From a finished backup Job to a catalogue row: the Job's container says
+//! what it wrote in its termination message (`{"key", "size", "sha256"}`,
+//! printed by `backup.sh`). The backup step records the Job it waited for;
+//! the leader's sweep records the ones the CronJobs made, and forgets
+//! catalogue rows whose keep period is over.
+
+use std::time::Duration;
+
+use app::dto::{BackupDto, BackupMethod};
+use k8s_openapi::api::batch::v1::Job;
+use k8s_openapi::api::core::v1::Pod;
+use kube::api::{Api, ListParams};
+use serde::Deserialize;
+
+use super::EngineSlot;
+use crate::error::{Result, ServerError};
+use crate::manifests::{BACKUP_METHOD_LABEL, MANAGED_BY, RUN_LABEL, TENANT_LABEL};
+use crate::store::{NewBackup, Store};
+
+/// How often the leader looks for finished scheduled backups.
+pub const SWEEP_EVERY: Duration = Duration::from_secs(15);
+
+/// What `backup.sh` reports of a dump it uploaded.
+#[derive(Debug, Deserialize)]
+struct Report {
+    key: String,
+    size: i64,
+    sha256: String,
+}
+
+fn env_value<'a>(job: &'a Job, name: &str) -> Option<&'a str> {
+    job.spec
+        .as_ref()?
+        .template
+        .spec
+        .as_ref()?
+        .containers
+        .first()?
+        .env
+        .as_ref()?
+        .iter()
+        .find(|e| e.name == name)?
+        .value
+        .as_deref()
+}
+
+fn label<'a>(job: &'a Job, key: &str) -> Option<&'a str> {
+    job.metadata.labels.as_ref()?.get(key).map(String::as_str)
+}
+
+fn completed_at(job: &Job) -> Option<i64> {
+    let status = job.status.as_ref()?;
+    if status.succeeded.unwrap_or(0) < 1 {
+        return None;
+    }
+    Some(
+        status
+            .completion_time
+            .as_ref()
+            .map(|t| t.0.as_millisecond())
+            .unwrap_or_else(crate::store::now_ms),
+    )
+}
+
+/// The termination message of the Job's succeeded pod.
+async fn report(client: &kube::Client, ns: &str, job: &str) -> Result<Report> {
+    let pods: Api<Pod> = Api::namespaced(client.clone(), ns);
+    let list = pods
+        .list(&ListParams::default().labels(&format!("job-name={job}")))
+        .await
+        .map_err(|e| ServerError::kube_on(&format!("pods of Job {ns}/{job}"), e))?;
+    let message = list
+        .items
+        .iter()
+        .filter(|p| p.status.as_ref().and_then(|s| s.phase.as_deref()) == Some("Succeeded"))
+        .filter_map(|p| p.status.as_ref()?.container_statuses.as_ref())
+        .flatten()
+        .filter_map(|c| c.state.as_ref()?.terminated.as_ref()?.message.clone())
+        .next()
+        .ok_or_else(|| {
+            ServerError::Wait(format!(
+                "backup Job {ns}/{job} completed, but its pod reported no dump (no termination message)"
+            ))
+        })?;
+    let line = message.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("");
+    serde_json::from_str(line).map_err(|e| {
+        ServerError::Wait(format!(
+            "backup Job {ns}/{job} reported an unreadable dump ({e})"
+        ))
+    })
+}
+
+/// Records the dump a completed backup Job made (once; a second call
+/// returns the same row). `None` while the Job has not succeeded.
+pub async fn record_job(
+    client: &kube::Client,
+    store: &Store,
+    (tenant, ns): (&str, &str),
+    job_name: &str,
+) -> Result<Option<BackupDto>> {
+    let jobs: Api<Job> = Api::namespaced(client.clone(), ns);
+    let Some(job) = jobs
+        .get_opt(job_name)
+        .await
+        .map_err(|e| ServerError::kube_on(&format!("Job {ns}/{job_name}"), e))?
+    else {
+        return Ok(None);
+    };
+    if label(&job, TENANT_LABEL) != Some(tenant) {
+        return Err(ServerError::Conflict(format!(
+            "Job {ns}/{job_name} is not a backup of tenant {tenant}"
+        )));
+    }
+    let Some(taken_at) = completed_at(&job) else {
+        return Ok(None);
+    };
+    let r = report(client, ns, job_name).await?;
+    let bucket = env_value(&job, "BACKUP_DESTINATION")
+        .and_then(crate::manifests::split_destination)
+        .map(|(b, _)| b)
+        .unwrap_or_default();
+    let retain = env_value(&job, "BACKUP_RETAIN")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    let row = NewBackup {
+        tenant_id: tenant.to_string(),
+        job: job_name.to_string(),
+        method: label(&job, BACKUP_METHOD_LABEL)
+            .and_then(BackupMethod::parse)
+            .unwrap_or(BackupMethod::Scheduled),
+        run_id: label(&job, RUN_LABEL).and_then(|v| v.parse().ok()),
+        taken_at,
+        location: format!("s3://{bucket}/{}", r.key),
+        size_bytes: r.size,
+        sha256: r.sha256,
+    };
+    Ok(Some(store.record_backup(&row, retain).await?))
+}
+
+/// Records every finished backup Job in the tenants' namespaces that is not
+/// catalogued yet (those the CronJobs started). Only Jobs labelled for a
+/// tenant and sitting in that tenant's own namespace count. Returns how
+/// many were recorded.
+pub async fn sweep(client: &kube::Client, store: &Store) -> Result<usize> {
+    let jobs: Api<Job> = Api::all(client.clone());
+    let selector = format!(
+        "{}={},app.kubernetes.io/component=backup",
+        MANAGED_BY.0, MANAGED_BY.1
+    );
+    let list = jobs
+        .list(&ListParams::default().labels(&selector))
+        .await
+        .map_err(|e| ServerError::kube_on("backup Jobs", e))?;
+    let mut recorded = 0;
+    for job in list.items.iter().filter(|j| completed_at(j).is_some()) {
+        let (Some(tenant), Some(ns), Some(name)) = (
+            label(job, TENANT_LABEL),
+            job.metadata.namespace.as_deref(),
+            job.metadata.name.as_deref(),
+        ) else {
+            continue;
+        };
+        let Ok(t) = store.get_tenant(tenant).await else {
+            continue;
+        };
+        if t.namespace != ns || store.backup_recorded(tenant, name).await? {
+            continue;
+        }
+        match record_job(client, store, (tenant, ns), name).await {
+            Ok(Some(_)) => recorded += 1,
+            Ok(None) => {}
+            Err(e) => tracing::warn!(tenant, job = name, error = %e, "could not record a backup"),
+        }
+    }
+    Ok(recorded)
+}
+
+/// The leader records scheduled backups and forgets expired catalogue rows.
+pub fn spawn_sweeper(store: Store, engine: EngineSlot, leader: crate::replicas::Leadership) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(SWEEP_EVERY);
+        loop {
+            tick.tick().await;
+            let Some(e) = engine.get() else { continue };
+            if !leader.is_leader() {
+                continue;
+            }
+            if let Err(err) = sweep(&e.cluster.client, &store).await {
+                tracing::warn!(error = %err, "could not look for finished backups");
+            }
+            let keep = i64::from(e.runner.backup_keep_days()) * 86_400_000;
+            match store.expire_backups(crate::store::now_ms() - keep).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(rows = n, "forgot expired backups"),
+                Err(err) => tracing::warn!(error = %err, "could not expire backups"),
+            }
+        }
+    });
+}

@@ -1,0 +1,146 @@
+//! The backup catalogue: what reached the object store, what retention
+//! pruned, and how long a gone tenant's dumps stay listed.
+
+use app::dto::{BackupDto, BackupMethod};
+
+use super::{now_ms, Store};
+use crate::error::{Result, ServerError};
+
+#[derive(sqlx::FromRow)]
+struct BackupRow {
+    id: i64,
+    tenant_id: String,
+    method: String,
+    run_id: Option<i64>,
+    taken_at: i64,
+    location: String,
+    size_bytes: i64,
+    sha256: String,
+    pruned_at: Option<i64>,
+}
+
+impl From<BackupRow> for BackupDto {
+    fn from(r: BackupRow) -> Self {
+        BackupDto {
+            id: r.id,
+            tenant_id: r.tenant_id,
+            method: BackupMethod::parse(&r.method).unwrap_or(BackupMethod::Scheduled),
+            run_id: r.run_id,
+            taken_at: r.taken_at,
+            location: r.location,
+            size_bytes: r.size_bytes,
+            sha256: r.sha256,
+            pruned_at: r.pruned_at,
+        }
+    }
+}
+
+const COLUMNS: &str =
+    "id, tenant_id, method, run_id, taken_at, location, size_bytes, sha256, pruned_at";
+
+/// A finished dump, as its Job reported it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewBackup {
+    pub tenant_id: String,
+    /// The Job that made it: one row per Job, however often it is seen.
+    pub job: String,
+    pub method: BackupMethod,
+    pub run_id: Option<i64>,
+    pub taken_at: i64,
+    pub location: String,
+    pub size_bytes: i64,
+    pub sha256: String,
+}
+
+impl Store {
+    /// Records a dump (once per Job), then marks what falls beyond the
+    /// newest `retain` as pruned, as the backup script deleted them.
+    /// Returns the row, new or already there.
+    pub async fn record_backup(&self, b: &NewBackup, retain: u32) -> Result<BackupDto> {
+        let mut tx = self.begin().await?;
+        sqlx::query(
+            "INSERT INTO backups (tenant_id, job, method, run_id, taken_at, location, size_bytes, sha256, recorded_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (tenant_id, job) DO NOTHING",
+        )
+        .bind(&b.tenant_id)
+        .bind(&b.job)
+        .bind(b.method.as_str())
+        .bind(b.run_id)
+        .bind(b.taken_at)
+        .bind(&b.location)
+        .bind(b.size_bytes)
+        .bind(&b.sha256)
+        .bind(now_ms())
+        .execute(&mut *tx)
+        .await?;
+        if retain > 0 {
+            sqlx::query(
+                "UPDATE backups SET pruned_at = $3 WHERE tenant_id = $1 AND pruned_at IS NULL \
+                 AND id NOT IN (SELECT id FROM backups WHERE tenant_id = $1 AND pruned_at IS NULL \
+                 ORDER BY taken_at DESC, id DESC LIMIT $2)",
+            )
+            .bind(&b.tenant_id)
+            .bind(i64::from(retain))
+            .bind(now_ms())
+            .execute(&mut *tx)
+            .await?;
+        }
+        let row = sqlx::query_as::<_, BackupRow>(&format!(
+            "SELECT {COLUMNS} FROM backups WHERE tenant_id = $1 AND job = $2"
+        ))
+        .bind(&b.tenant_id)
+        .bind(&b.job)
+        .fetch_one(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(row.into())
+    }
+
+    /// Whether the Job's dump is already catalogued.
+    pub async fn backup_recorded(&self, tenant: &str, job: &str) -> Result<bool> {
+        let n = sqlx::query_scalar::<_, i64>(
+            "SELECT COUNT(*) FROM backups WHERE tenant_id = $1 AND job = $2",
+        )
+        .bind(tenant)
+        .bind(job)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(n > 0)
+    }
+
+    /// The tenant's backups, newest first (pruned ones included, marked).
+    pub async fn list_backups(&self, tenant: &str, limit: i64) -> Result<Vec<BackupDto>> {
+        let rows = sqlx::query_as::<_, BackupRow>(&format!(
+            "SELECT {COLUMNS} FROM backups WHERE tenant_id = $1 ORDER BY taken_at DESC, id DESC LIMIT $2"
+        ))
+        .bind(tenant)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(Into::into).collect())
+    }
+
+    pub async fn get_backup(&self, id: i64) -> Result<BackupDto> {
+        sqlx::query_as::<_, BackupRow>(&format!("SELECT {COLUMNS} FROM backups WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+            .map(Into::into)
+            .ok_or_else(|| ServerError::NotFound(format!("Backup {id}")))
+    }
+
+    /// Forgets backups taken before `before` (ms) that are pruned or belong
+    /// to a tenant that is deprovisioned or gone: a deprovisioned tenant's
+    /// dumps stay listed (and restorable into a new tenant by hand) for the
+    /// keep period. Returns how many rows went.
+    pub async fn expire_backups(&self, before: i64) -> Result<u64> {
+        let done = sqlx::query(
+            "DELETE FROM backups WHERE taken_at < $1 AND (pruned_at IS NOT NULL \
+             OR tenant_id NOT IN (SELECT id FROM tenants WHERE state <> 'deprovisioned'))",
+        )
+        .bind(before)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected())
+    }
+}
