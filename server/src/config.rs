@@ -199,7 +199,11 @@ pub struct EngineArgs {
     #[arg(long, env = "TENANTRY_BACKUP_ACCESS_KEY_ID", hide_env_values = true)]
     pub backup_access_key_id: Option<Secret>,
     /// The store's secret access key (see the access key ID).
-    #[arg(long, env = "TENANTRY_BACKUP_SECRET_ACCESS_KEY", hide_env_values = true)]
+    #[arg(
+        long,
+        env = "TENANTRY_BACKUP_SECRET_ACCESS_KEY",
+        hide_env_values = true
+    )]
     pub backup_secret_access_key: Option<Secret>,
     /// Days a deprovisioned tenant's backups stay in the catalogue [30].
     #[arg(long, env = "TENANTRY_BACKUP_KEEP_DAYS")]

@@ -77,8 +77,7 @@ pub trait Console: Send + Sync + 'static {
         form: DeprovisionForm,
     ) -> R<RunDto>;
     /// Puts one of the tenant's catalogued backups back (admins only).
-    async fn restore_tenant(&self, who: &CurrentStaff, id: String, form: RestoreForm)
-        -> R<RunDto>;
+    async fn restore_tenant(&self, who: &CurrentStaff, id: String, form: RestoreForm) -> R<RunDto>;
     /// The tenant's backup catalogue, newest first.
     async fn tenant_backups(&self, who: &CurrentStaff, id: String) -> R<Vec<BackupDto>>;
     async fn list_runs(&self, who: &CurrentStaff, q: RunQuery) -> R<Page<RunDto>>;

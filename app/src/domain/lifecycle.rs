@@ -36,12 +36,18 @@ pub fn validate_restore(
     let mut e = FieldErrors::default();
     let chosen = match form.backup_id.trim().parse::<i64>() {
         Err(_) => {
-            e.push("backup_id", "must be the number of one of the tenant's backups");
+            e.push(
+                "backup_id",
+                "must be the number of one of the tenant's backups",
+            );
             None
         }
         Ok(id) => match backup(id) {
             Some(b) if b.tenant_id != tenant => {
-                e.push("backup_id", format!("backup {id} is not one of \"{tenant}\"'s"));
+                e.push(
+                    "backup_id",
+                    format!("backup {id} is not one of \"{tenant}\"'s"),
+                );
                 None
             }
             Some(b) if b.pruned_at.is_some() => {

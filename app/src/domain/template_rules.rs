@@ -319,12 +319,21 @@ mod tests {
     fn backup_schedules_are_five_plain_cron_fields() {
         let v = good_form().validate().expect("valid");
         assert_eq!(v.spec.backup_schedule, "0 2 * * *", "empty is the default");
-        assert_eq!(v.spec.backup_retention, crate::dto::DEFAULT_BACKUP_RETENTION);
+        assert_eq!(
+            v.spec.backup_retention,
+            crate::dto::DEFAULT_BACKUP_RETENTION
+        );
         assert_eq!(
             validate_backup_schedule(" 30  */6 * * 1-5 ").as_deref(),
             Ok("30 */6 * * 1-5")
         );
-        for bad in ["0 2 * *", "0 2 * * * *", "@daily", "0 2 L * *", "0 2 * * MON"] {
+        for bad in [
+            "0 2 * *",
+            "0 2 * * * *",
+            "@daily",
+            "0 2 L * *",
+            "0 2 * * MON",
+        ] {
             assert!(validate_backup_schedule(bad).is_err(), "{bad} accepted");
         }
         // Out-of-range values need the real parser (server side).
@@ -336,8 +345,14 @@ mod tests {
         f.backup_schedule = "every day".into();
         f.backup_retention = "0".into();
         let err = f.validate().unwrap_err();
-        assert!(err.field_message("backup_schedule").unwrap().contains("five cron fields"));
-        assert!(err.field_message("backup_retention").unwrap().contains("from 1 to 1000"));
+        assert!(err
+            .field_message("backup_schedule")
+            .unwrap()
+            .contains("five cron fields"));
+        assert!(err
+            .field_message("backup_retention")
+            .unwrap()
+            .contains("from 1 to 1000"));
     }
 
     #[test]

@@ -30,6 +30,7 @@ macro_rules! string_enum {
 
 mod alerts;
 mod audit;
+mod backup;
 mod lenient;
 mod live;
 mod ops;
@@ -37,7 +38,6 @@ mod page;
 mod run;
 mod staff;
 mod stats;
-mod backup;
 mod template;
 mod tenant;
 
@@ -46,8 +46,8 @@ pub use alerts::{
     NotificationDto, RuleDto, RuleId, RuleOverrideForm, RuleSettings, SavedChannel, Severity,
     SilenceDto, SilenceForm,
 };
-pub use backup::{BackupDto, BackupMethod, RestoreForm};
 pub use audit::{AuditEventDto, AuditQuery, DashboardDto};
+pub use backup::{BackupDto, BackupMethod, RestoreForm};
 pub use live::{
     CertificateDto, Health, HealthDto, HealthEventDto, K8sEventDto, LiveEvent, PodDto, QuotaUseDto,
     TenantLiveDto, WorkloadDto,
@@ -66,8 +66,8 @@ pub use stats::{
     StepFact, TenantFact, TierStateCount,
 };
 pub use template::{
-    DEFAULT_BACKUP_RETENTION, DEFAULT_BACKUP_SCHEDULE,
     TemplateChoice, TemplateDetail, TemplateDto, TemplateForm, TemplateVersionDto, TierSpec,
+    DEFAULT_BACKUP_RETENTION, DEFAULT_BACKUP_SCHEDULE,
 };
 pub use tenant::{
     Credential, IdCheck, NewTenantForm, TenantDto, TenantForm, TenantQuery, TenantSort, TenantState,

@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use k8s_openapi::api::core::v1::Secret;
 use kube::api::{Api, ObjectMeta, PostParams};
 
-use crate::error::{Result, ServerError};
 use crate::config::StoreCredentials;
+use crate::error::{Result, ServerError};
 use crate::manifests::{Manifest, APP_SECRET, BACKUP_STORE_SECRET, DB_SECRET};
 
 /// `len` random characters from a URL- and shell-safe alphabet.

@@ -348,12 +348,7 @@ impl Console for ConsoleService {
     ) -> R<RunDto> {
         self.deprovision(who, id, form).await
     }
-    async fn restore_tenant(
-        &self,
-        who: &CurrentStaff,
-        id: String,
-        form: RestoreForm,
-    ) -> R<RunDto> {
+    async fn restore_tenant(&self, who: &CurrentStaff, id: String, form: RestoreForm) -> R<RunDto> {
         self.restore(who, id, form).await
     }
     async fn tenant_backups(&self, who: &CurrentStaff, id: String) -> R<Vec<BackupDto>> {

@@ -131,7 +131,11 @@ pub fn backup_job(
         "{BACKUP_JOB_PREFIX}{run_id}-{:06x}",
         fnv1a(spec.to_string().as_bytes()) as u32 & 0xff_ffff
     );
-    let meta = with_label(metadata(t, &name, ns, "backup"), BACKUP_METHOD_LABEL, method.as_str());
+    let meta = with_label(
+        metadata(t, &name, ns, "backup"),
+        BACKUP_METHOD_LABEL,
+        method.as_str(),
+    );
     Manifest::new(
         "batch/v1",
         "Job",
@@ -165,7 +169,10 @@ pub fn restore_job(
     );
     // The dump is read from the bucket it was written to.
     if let Some(vars) = template["spec"]["containers"][0]["env"].as_array_mut() {
-        for v in vars.iter_mut().filter(|v| v["name"] == "BACKUP_DESTINATION") {
+        for v in vars
+            .iter_mut()
+            .filter(|v| v["name"] == "BACKUP_DESTINATION")
+        {
             v["value"] = json!(format!("s3://{bucket}"));
         }
     }
@@ -320,7 +327,11 @@ pub fn stale_backup_schedule(
         return None;
     }
     let (version, kind, plural) = if caps.cnpg {
-        ("postgresql.cnpg.io/v1", "ScheduledBackup", "scheduledbackups")
+        (
+            "postgresql.cnpg.io/v1",
+            "ScheduledBackup",
+            "scheduledbackups",
+        )
     } else {
         (caps.cronjob.as_deref()?, "CronJob", "cronjobs")
     };

@@ -33,7 +33,11 @@ fn env_of(job_spec: &serde_json::Value) -> Vec<(String, serde_json::Value)> {
         .expect("env")
         .iter()
         .map(|e| {
-            let v = if e["value"].is_null() { e["valueFrom"].clone() } else { e["value"].clone() };
+            let v = if e["value"].is_null() {
+                e["valueFrom"].clone()
+            } else {
+                e["value"].clone()
+            };
             (e["name"].as_str().unwrap_or("").to_string(), v)
         })
         .collect()
@@ -64,7 +68,10 @@ fn a_tier_with_backups_gets_a_cronjob_in_the_served_version_and_one_without_none
         let get = |k: &str| env.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
         assert_eq!(get("BACKUP_DESTINATION"), Some(json!("s3://backups/prod")));
         assert_eq!(get("BACKUP_TENANT"), Some(json!("acme-k3x9pq")));
-        assert_eq!(get("BACKUP_RETAIN"), Some(json!(pro.backup_retention.to_string())));
+        assert_eq!(
+            get("BACKUP_RETAIN"),
+            Some(json!(pro.backup_retention.to_string()))
+        );
         assert_eq!(get("S3_ENDPOINT"), Some(json!("https://s3.example.net")));
         assert_eq!(get("BACKUP_SSE"), Some(json!("AES256")));
         // Credentials only ever by reference.
@@ -84,9 +91,15 @@ fn a_tier_with_backups_gets_a_cronjob_in_the_served_version_and_one_without_none
         assert_eq!(script.body["data"]["backup.sh"], BACKUP_SCRIPT);
 
         let none = render(&input(&demo, "demo"), &settings, &caps);
-        assert!(none.iter().all(|m| m.kind != "CronJob"), "demo has no schedule");
+        assert!(
+            none.iter().all(|m| m.kind != "CronJob"),
+            "demo has no schedule"
+        );
         let stale = stale_backup_schedule(&none, &caps, "tenant-acme-k3x9pq").expect("stale");
-        assert_eq!((stale.kind.as_str(), stale.api_version.as_str()), ("CronJob", version));
+        assert_eq!(
+            (stale.kind.as_str(), stale.api_version.as_str()),
+            ("CronJob", version)
+        );
         assert!(stale_backup_schedule(&out, &caps, "tenant-acme-k3x9pq").is_none());
     }
     // A cluster that serves no CronJob gets no schedule (and nothing to prune).
@@ -123,7 +136,10 @@ fn with_cloudnativepg_the_cluster_backs_up_to_the_same_store_on_the_same_schedul
     let cluster = out.iter().find(|m| m.kind == "Cluster").expect("cluster");
     let store = &cluster.body["spec"]["backup"]["barmanObjectStore"];
     assert_eq!(store["destinationPath"], "s3://backups/prod/acme-k3x9pq");
-    assert_eq!(store["s3Credentials"]["accessKeyId"]["name"], BACKUP_STORE_SECRET);
+    assert_eq!(
+        store["s3Credentials"]["accessKeyId"]["name"],
+        BACKUP_STORE_SECRET
+    );
     assert_eq!(store["data"]["encryption"], "AES256");
     let demo = tier("demo");
     let out = render(&input(&demo, "demo"), &settings, &caps);
@@ -140,9 +156,16 @@ fn run_jobs_name_their_run_and_a_restore_reads_the_dump_it_was_given() {
     let t = input(&pro, "professional");
     let job = backup_job(&t, &s, &caps, 42, BackupMethod::PreDeprovision);
     assert!(job.name.starts_with("db-backup-42-"));
-    assert_eq!(job.body["metadata"]["labels"][BACKUP_METHOD_LABEL], "pre-deprovision");
+    assert_eq!(
+        job.body["metadata"]["labels"][BACKUP_METHOD_LABEL],
+        "pre-deprovision"
+    );
     assert_eq!(job.body["metadata"]["labels"][RUN_LABEL], "42");
-    assert_eq!(backup_job(&t, &s, &caps, 42, BackupMethod::PreDeprovision), job, "stable");
+    assert_eq!(
+        backup_job(&t, &s, &caps, 42, BackupMethod::PreDeprovision),
+        job,
+        "stable"
+    );
     let b = BackupDto {
         id: 7,
         tenant_id: "acme-k3x9pq".into(),
@@ -158,7 +181,10 @@ fn run_jobs_name_their_run_and_a_restore_reads_the_dump_it_was_given() {
     assert_eq!(r.name, "db-restore-43");
     let env = env_of(&r.body["spec"]);
     let get = |k: &str| env.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
-    assert_eq!(get("BACKUP_KEY"), Some(json!("acme-k3x9pq/20261201T020000Z-x.dump")));
+    assert_eq!(
+        get("BACKUP_KEY"),
+        Some(json!("acme-k3x9pq/20261201T020000Z-x.dump"))
+    );
     assert_eq!(get("BACKUP_DESTINATION"), Some(json!("s3://old-bucket")));
     assert_eq!(get("BACKUP_SHA256"), Some(json!(b.sha256)));
     assert_eq!(
@@ -178,5 +204,9 @@ fn destinations_must_be_s3_urls() {
         backup_destination: "file:///backups".into(),
         ..RenderSettings::default()
     };
-    assert!(bad.validate().unwrap_err().to_string().contains("backup destination"));
+    assert!(bad
+        .validate()
+        .unwrap_err()
+        .to_string()
+        .contains("backup destination"));
 }

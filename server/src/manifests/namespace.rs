@@ -81,7 +81,13 @@ pub(super) fn render(t: &TenantInput, s: &RenderSettings, ns: &str) -> Vec<Manif
 
 /// A Secret as the dry-run shows it: keys without values. The real values
 /// are generated once by the provisioning step and never re-applied.
-pub(super) fn secret(t: &TenantInput, ns: &str, name: &str, component: &str, keys: &[&str]) -> Manifest {
+pub(super) fn secret(
+    t: &TenantInput,
+    ns: &str,
+    name: &str,
+    component: &str,
+    keys: &[&str],
+) -> Manifest {
     let data: serde_json::Map<String, Value> = keys
         .iter()
         .map(|k| (k.to_string(), json!("<generated once>")))

@@ -62,36 +62,45 @@ fn completed_at(job: &Job) -> Option<i64> {
     )
 }
 
-/// The termination message of the Job's succeeded pod.
-async fn report(client: &kube::Client, ns: &str, job: &str) -> Result<Report> {
+/// The termination message of the Job's succeeded pod, and when that pod's
+/// container finished (the dump's time; the Job's status may lag behind).
+async fn report(client: &kube::Client, ns: &str, job: &str) -> Result<(Report, Option<i64>)> {
     let pods: Api<Pod> = Api::namespaced(client.clone(), ns);
     let list = pods
         .list(&ListParams::default().labels(&format!("job-name={job}")))
         .await
         .map_err(|e| ServerError::kube_on(&format!("pods of Job {ns}/{job}"), e))?;
-    let message = list
+    let (message, finished) = list
         .items
         .iter()
         .filter(|p| p.status.as_ref().and_then(|s| s.phase.as_deref()) == Some("Succeeded"))
         .filter_map(|p| p.status.as_ref()?.container_statuses.as_ref())
         .flatten()
-        .filter_map(|c| c.state.as_ref()?.terminated.as_ref()?.message.clone())
+        .filter_map(|c| {
+            let t = c.state.as_ref()?.terminated.as_ref()?;
+            Some((t.message.clone()?, t.finished_at.as_ref().map(|f| f.0.as_millisecond())))
+        })
         .next()
         .ok_or_else(|| {
             ServerError::Wait(format!(
                 "backup Job {ns}/{job} completed, but its pod reported no dump (no termination message)"
             ))
         })?;
-    let line = message.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("");
-    serde_json::from_str(line).map_err(|e| {
+    let line = message
+        .lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("");
+    let report: Report = serde_json::from_str(line).map_err(|e| {
         ServerError::Wait(format!(
             "backup Job {ns}/{job} reported an unreadable dump ({e})"
         ))
-    })
+    })?;
+    Ok((report, finished))
 }
 
-/// Records the dump a completed backup Job made (once; a second call
-/// returns the same row). `None` while the Job has not succeeded.
+/// Records the dump a backup Job's succeeded pod reported (once; a second
+/// call returns the same row). `None` when the Job is gone.
 pub async fn record_job(
     client: &kube::Client,
     store: &Store,
@@ -111,10 +120,10 @@ pub async fn record_job(
             "Job {ns}/{job_name} is not a backup of tenant {tenant}"
         )));
     }
-    let Some(taken_at) = completed_at(&job) else {
-        return Ok(None);
-    };
-    let r = report(client, ns, job_name).await?;
+    let (r, finished) = report(client, ns, job_name).await?;
+    let taken_at = finished
+        .or_else(|| completed_at(&job))
+        .unwrap_or_else(crate::store::now_ms);
     let bucket = env_value(&job, "BACKUP_DESTINATION")
         .and_then(crate::manifests::split_destination)
         .map(|(b, _)| b)

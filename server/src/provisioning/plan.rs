@@ -143,7 +143,10 @@ mod tests {
                 Step::WaitWeb
             ]
         );
-        assert_eq!(plan(Operation::Backup, &RunOptions::default()), vec![Step::Backup]);
+        assert_eq!(
+            plan(Operation::Backup, &RunOptions::default()),
+            vec![Step::Backup]
+        );
     }
 
     #[test]

@@ -10,7 +10,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use app::dto::{
-    AttemptOutcome, BackupMethod, Operation, RunDto, RunState, StepState, TenantDto, TenantState, TierSpec,
+    AttemptOutcome, BackupMethod, Operation, RunDto, RunState, StepState, TenantDto, TenantState,
+    TierSpec,
 };
 use rand::Rng;
 use tokio::sync::{watch, Notify};

@@ -9,8 +9,8 @@ use app::dto::{Operation, RunOptions};
 use super::Step;
 use crate::cluster::ownership::{self, NamespaceFound};
 use crate::cluster::{self, Cluster, TenantNamespace};
-use crate::error::{Result, ServerError};
 use crate::config::StoreCredentials;
+use crate::error::{Result, ServerError};
 use crate::manifests::{migration_job, stale_autoscaler, stale_backup_schedule, Manifest};
 use crate::monitoring::{ClusterIndex, Target};
 use crate::store::Store;
@@ -290,16 +290,16 @@ pub async fn execute(step: Step, ctx: &StepContext<'_>) -> Result<StepOutcome> {
             let at = (ctx.tenant_id, ns);
             let row = super::backups::record_job(client, ctx.store, at, &job.name)
                 .await?
-                .ok_or_else(|| ServerError::Wait(format!("Job {} is not complete", job.name)))?;
+                .ok_or_else(|| ServerError::Wait(format!("Job {} is gone", job.name)))?;
             Ok(StepOutcome::Done(format!(
                 "Job {} completed: {} ({} bytes, sha256 {})",
                 job.name, row.location, row.size_bytes, row.sha256
             )))
         }
         Step::Restore => {
-            let job = ctx.restore_job.ok_or_else(|| {
-                ServerError::Config("this run names no backup to restore".into())
-            })?;
+            let job = ctx
+                .restore_job
+                .ok_or_else(|| ServerError::Config("this run names no backup to restore".into()))?;
             run_job(ctx, job, "restore").await?;
             Ok(StepOutcome::Done(format!(
                 "Job {} restored the dump",

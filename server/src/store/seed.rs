@@ -134,7 +134,12 @@ pub fn seed_templates() -> Vec<ValidTemplate> {
                 backup_enabled: t.12.then(|| "on".into()),
                 // Professional daily, Enterprise every six hours; both keep
                 // two weeks' worth at most.
-                backup_schedule: if t.0 == "enterprise" { "0 */6 * * *" } else { "0 2 * * *" }.into(),
+                backup_schedule: if t.0 == "enterprise" {
+                    "0 */6 * * *"
+                } else {
+                    "0 2 * * *"
+                }
+                .into(),
                 backup_retention: if t.0 == "enterprise" { "56" } else { "14" }.into(),
                 quota_cpu_m: t.13.to_string(),
                 quota_memory_mi: t.14.to_string(),

@@ -84,6 +84,30 @@ fn now() -> String {
         .unwrap_or_default()
 }
 
+/// What `backup.sh backup` would print to its termination log: the fake
+/// kubelet plays the script too, naming a dump under the tenant's prefix.
+fn dump_report(c: &k8s_openapi::api::core::v1::Container) -> Option<String> {
+    if c.command.as_ref()?.last().map(String::as_str) != Some("backup") {
+        return None;
+    }
+    let env = |k: &str| {
+        c.env
+            .as_ref()?
+            .iter()
+            .find(|e| e.name == k)
+            .and_then(|e| e.value.clone())
+    };
+    let dest = env("BACKUP_DESTINATION")?;
+    let prefix = dest
+        .trim_start_matches("s3://")
+        .split_once('/')
+        .map(|(_, p)| format!("{}/", p.trim_matches('/')))
+        .unwrap_or_default();
+    let stamp = time::OffsetDateTime::now_utc().unix_timestamp_nanos();
+    let key = format!("{prefix}{}/{stamp}-fake.dump", env("BACKUP_TENANT")?);
+    Some(json!({ "key": key, "size": 4096, "sha256": format!("{:064x}", stamp) }).to_string())
+}
+
 fn status_for(pod: &Pod, fate: PodFate) -> Option<serde_json::Value> {
     let container = pod.spec.as_ref()?.containers.first()?;
     let (name, image) = (
@@ -104,7 +128,8 @@ fn status_for(pod: &Pod, fate: PodFate) -> Option<serde_json::Value> {
             "phase": "Succeeded", "startTime": t,
             "conditions": [cond("PodScheduled", true), cond("Ready", false)],
             "containerStatuses": [{ "name": name, "image": image, "imageID": "", "ready": false, "restartCount": 0,
-                "state": { "terminated": { "exitCode": 0, "reason": "Completed", "startedAt": t, "finishedAt": t } } }],
+                "state": { "terminated": { "exitCode": 0, "reason": "Completed", "startedAt": t, "finishedAt": t,
+                    "message": dump_report(container).unwrap_or_default() } } }],
         }}),
         PodFate::CrashLoop => json!({ "status": {
             "phase": "Running", "startTime": t,
