@@ -97,6 +97,7 @@ pub fn catalogue() -> Vec<RuleInfo> {
         rule(ClusterUnreachable, "Cluster unreachable", "The Kubernetes API server does not answer.", None, settings(Critical, 60, None)),
         rule(ErrorRate, "Error rate", "The tenant's HTTP error rate, from Prometheus.", Some("percent of requests"), prometheus(5.0)),
         rule(ResponseTime, "Response time", "The tenant's p95 response time, from Prometheus.", Some("milliseconds"), prometheus(1000.0)),
+        rule(BackupStale, "Backup too old", "The tenant's tier has backups, but its newest backup in the store is older than the threshold (or it has none that long after it was made).", Some("hours"), settings(Warning, 0, Some(26.0))),
         rule(UserCount, "User count", "The tenant's active users against its plan's limit, from Prometheus.", Some("fraction of the limit"), prometheus(0.9)),
     ]
 }
@@ -328,6 +329,9 @@ pub struct TenantFacts<'a> {
     pub running_run: Option<RunFact>,
     /// What Prometheus said for the rules read from it.
     pub metrics: &'a [(RuleId, f64)],
+    /// For a tier with backups: the newest backup still in the store, and
+    /// since when the tenant has existed.
+    pub backup: Option<(Option<i64>, i64)>,
 }
 
 /// What the rules look at for the console as a whole.
@@ -500,6 +504,32 @@ pub fn tenant_conditions(
             ),
             None,
         );
+    }
+    if let Some((last, since)) = f.backup {
+        let limit = (rules(RuleId::BackupStale).threshold.unwrap_or(26.0) * 3_600_000.0) as i64;
+        let from = last.unwrap_or(since);
+        if now - from > limit {
+            let summary = match last {
+                Some(at) => format!(
+                    "the newest backup of {} is {} h old (more than {} h)",
+                    f.id,
+                    (now - at) / 3_600_000,
+                    limit / 3_600_000
+                ),
+                None => format!(
+                    "{} has no backup, {} h after it was made",
+                    f.id,
+                    (now - since) / 3_600_000
+                ),
+            };
+            hold(
+                RuleId::BackupStale,
+                "backup".into(),
+                None,
+                summary,
+                Some(from + limit),
+            );
+        }
     }
     let expiring_days = rules(RuleId::CertificateExpiring).threshold.unwrap_or(14.0);
     for c in f.certificates {

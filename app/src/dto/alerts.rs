@@ -51,6 +51,7 @@ string_enum!(
         ErrorRate => "error_rate",
         ResponseTime => "response_time",
         UserCount => "user_count",
+        BackupStale => "backup_stale",
     }
 );
 

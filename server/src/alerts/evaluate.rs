@@ -249,6 +249,7 @@ impl Evaluator {
             .map(|r| (r.tenant_id.clone(), r))
             .collect();
         let limits = self.run_limits().await?;
+        let backups = self.store.backup_watch(ids.as_deref()).await?;
         let now = crate::store::now_ms();
         let mut conditions = vec![];
         for s in self.index.snapshots(scope) {
@@ -280,6 +281,7 @@ impl Evaluator {
                     .filter(|r| r.state == RunState::Running)
                     .map(|r| fact(r, String::new())),
                 metrics: &if live { self.metrics_of(&s.id) } else { vec![] },
+                backup: backups.get(&s.id).copied().filter(|_| live),
             };
             let limit = |op: Operation| limits.get(&op).copied().unwrap_or(30 * 60_000);
             conditions.extend(tenant_conditions(&facts, &settings, &limit, now));

@@ -14,7 +14,9 @@ use std::process::ExitCode;
 use clap::{Args, Subcommand};
 
 pub use api::{ClientError, Exit};
-pub use commands::{AlertCommand, RunCommand, StaffApiCommand, TemplateCommand, TenantCommand};
+pub use commands::{
+    AlertCommand, BackupCommand, RunCommand, StaffApiCommand, TemplateCommand, TenantCommand,
+};
 pub use output::Format;
 
 /// Where the console is and how to reach it, for every client command.
@@ -63,6 +65,8 @@ pub enum ClientCommand {
     Staff(Box<Staff>),
     /// Alerts.
     Alert(Box<Alert>),
+    /// Backups: the catalogue, back up now, restore.
+    Backup(Box<Backup>),
 }
 
 /// A family of client commands with the connection options (which apply
@@ -85,6 +89,7 @@ family!(
     Run(RunCommand),
     Staff(StaffApiCommand),
     Alert(AlertCommand),
+    Backup(BackupCommand),
 );
 
 /// Runs a client command; the exit code says how it ended.
@@ -96,6 +101,7 @@ pub async fn run_client(cmd: ClientCommand) -> ExitCode {
         ClientCommand::Run(f) => &f.conn,
         ClientCommand::Staff(f) => &f.conn,
         ClientCommand::Alert(f) => &f.conn,
+        ClientCommand::Backup(f) => &f.conn,
     }
     .clone();
     match dispatch(conn, cmd).await {
@@ -151,5 +157,6 @@ async fn dispatch(conn: Connection, cmd: ClientCommand) -> api::CliResult<()> {
         ClientCommand::Run(f) => commands::run(&api, out, f.cmd).await,
         ClientCommand::Staff(f) => commands::staff(&api, out, f.cmd).await,
         ClientCommand::Alert(f) => commands::alert(&api, out, f.cmd).await,
+        ClientCommand::Backup(f) => commands::backup(&api, out, f.cmd).await,
     }
 }

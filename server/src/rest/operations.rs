@@ -64,6 +64,44 @@ simple_operation!(
     "Removes what a failed provisioning left behind."
 );
 
+simple_operation!(
+    backup,
+    Operation::Backup,
+    "/api/v1/tenants/{id}/backup",
+    "Dumps the tenant's database to the object store now (back up now); the run records the dump in the catalogue."
+);
+
+/// The tenant's backup catalogue, newest first (pruned ones included,
+/// marked with `pruned_at`).
+#[utoipa::path(get, path = "/api/v1/tenants/{id}/backups", tag = "operations",
+    params(("id" = String, Path, description = "Tenant ID")),
+    responses((status = 200, description = "The catalogue", body = Vec<BackupDto>)))]
+pub async fn backups(
+    State(s): State<AppState>,
+    Caller(who): Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Vec<BackupDto>>> {
+    Ok(Json(console(&s).tenant_backups(&who, id).await?))
+}
+
+/// Puts one of the tenant's catalogued backups back (admins): the run stops
+/// the application, restores the dump (its SHA-256 checked first), runs the
+/// migrations and starts the application again. `confirm` must repeat the
+/// tenant ID.
+#[utoipa::path(post, path = "/api/v1/tenants/{id}/restore", tag = "operations",
+    request_body = RestoreForm,
+    params(("id" = String, Path, description = "Tenant ID"), Idempotency),
+    responses((status = 202, description = "The run, started", body = RunDto,
+        headers(("Location" = String, description = "The run")))))]
+pub async fn restore(
+    State(s): State<AppState>,
+    Caller(who): Caller,
+    Path(id): Path<String>,
+    Body(form): Body<RestoreForm>,
+) -> ApiResult<Response> {
+    Ok(accepted(console(&s).restore_tenant(&who, id, form).await?))
+}
+
 /// What a tier or replica change would change, object by object; nothing
 /// is applied.
 #[utoipa::path(post, path = "/api/v1/tenants/{id}/change/preview", tag = "operations",

@@ -129,6 +129,31 @@ impl Store {
             .ok_or_else(|| ServerError::NotFound(format!("Backup {id}")))
     }
 
+    /// For the backup-age rule: each live tenant (of `scope`, or all) whose
+    /// tier has backups, with its newest backup in the store and its
+    /// creation time.
+    pub async fn backup_watch(
+        &self,
+        scope: Option<&[String]>,
+    ) -> Result<std::collections::HashMap<String, (Option<i64>, i64)>> {
+        let rows = sqlx::query_as::<_, (String, Option<i64>, i64, String)>(
+            "SELECT t.id, (SELECT MAX(b.taken_at) FROM backups b WHERE b.tenant_id = t.id AND b.pruned_at IS NULL), \
+             t.created_at, v.spec FROM tenants t JOIN template_versions v \
+             ON v.template_id = t.template_id AND v.version = t.template_version \
+             WHERE t.state IN ('active', 'degraded')",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .filter(|r| scope.is_none_or(|ids| ids.contains(&r.0)))
+            .filter(|r| {
+                serde_json::from_str::<app::dto::TierSpec>(&r.3).is_ok_and(|s| s.backup_enabled)
+            })
+            .map(|(id, last, created, _)| (id, (last, created)))
+            .collect())
+    }
+
     /// Forgets backups taken before `before` (ms) that are pruned or belong
     /// to a tenant that is deprovisioned or gone: a deprovisioned tenant's
     /// dumps stay listed (and restorable into a new tenant by hand) for the

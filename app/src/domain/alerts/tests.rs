@@ -48,6 +48,7 @@ fn facts<'a>(
         failed_run: None,
         running_run: None,
         metrics: &[],
+        backup: None,
     }
 }
 
@@ -222,6 +223,43 @@ fn runs_that_failed_or_take_too_long_become_conditions() {
         !got.iter().any(|c| c.rule == RuleId::RunTooLong),
         "45 min < 60 min"
     );
+}
+
+#[test]
+fn a_tier_with_backups_alerts_when_the_newest_is_older_than_the_threshold() {
+    let hour = 60 * MINUTE;
+    let mut f = facts(&[], &[], &[], &[]);
+    f.health = None;
+    let stale = |f: &TenantFacts| {
+        tenant_conditions(f, &defaults, &|_| hour, NOW)
+            .into_iter()
+            .find(|c| c.rule == RuleId::BackupStale)
+    };
+    assert!(stale(&f).is_none(), "no backups in the tier: no alert");
+    f.backup = Some((Some(NOW - 25 * hour), NOW - 100 * hour));
+    assert!(stale(&f).is_none(), "25 h < 26 h");
+    f.backup = Some((Some(NOW - 27 * hour), NOW - 100 * hour));
+    let c = stale(&f).expect("27 h > 26 h");
+    assert!(c.summary.contains("27 h old"), "{}", c.summary);
+    assert_eq!(c.since, Some(NOW - hour), "since the threshold was crossed");
+    f.backup = Some((None, NOW - 2 * hour));
+    assert!(
+        stale(&f).is_none(),
+        "a new tenant gets a day to take its first"
+    );
+    f.backup = Some((None, NOW - 30 * hour));
+    assert!(stale(&f)
+        .expect("none after 30 h")
+        .summary
+        .contains("no backup"));
+    let tighter = |id: RuleId| RuleSettings {
+        threshold: Some(1.0),
+        ..defaults(id)
+    };
+    f.backup = Some((Some(NOW - 2 * hour), NOW - 100 * hour));
+    assert!(tenant_conditions(&f, &tighter, &|_| hour, NOW)
+        .iter()
+        .any(|c| c.rule == RuleId::BackupStale));
 }
 
 #[test]

@@ -11,5 +11,5 @@ pub use charts::{app_row::Row as DurationRow, DurationBars, Series, StackedBars}
 pub use feedback::{ErrorPanel, FieldError, FormError, Pager, StateBadge};
 pub use health::{format_duration, step_icon, HealthBadge};
 pub use tier::{tier_summary, TemplateOptions};
-pub use time::format_time;
+pub use time::{format_age, format_time};
 pub use url::urlencode;

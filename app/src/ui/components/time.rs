@@ -13,6 +13,17 @@ pub fn format_time(ms: i64) -> String {
     )
 }
 
+/// How long ago `then` was at `now` (both ms), coarsely: "45 min",
+/// "5 h 10 min", "3 d 4 h".
+pub fn format_age(now: i64, then: i64) -> String {
+    let mins = (now - then).max(0) / 60_000;
+    match mins {
+        0..=59 => format!("{mins} min"),
+        60..=1439 => format!("{} h {} min", mins / 60, mins % 60),
+        _ => format!("{} d {} h", mins / 1440, (mins % 1440) / 60),
+    }
+}
+
 /// Howard Hinnant's days-to-civil algorithm.
 fn civil_from_days(z: i64) -> (i64, u32, u32) {
     let z = z + 719_468;
@@ -35,6 +46,15 @@ mod tests {
         assert_eq!(
             super::format_time(1_795_364_160_000),
             "2026-11-22 16:16 UTC"
+        );
+        let h = 3_600_000;
+        assert_eq!(super::format_age(10 * h, 10 * h - 45 * 60_000), "45 min");
+        assert_eq!(super::format_age(10 * h, 4 * h + 50 * 60_000), "5 h 10 min");
+        assert_eq!(super::format_age(100 * h, 24 * h), "3 d 4 h");
+        assert_eq!(
+            super::format_age(0, 60_000),
+            "0 min",
+            "a clock behind says now"
         );
     }
 }

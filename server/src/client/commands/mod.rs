@@ -2,9 +2,11 @@
 //! a table or as the API's JSON/YAML. Shared here: the columns, reading
 //! files, confirmations, following a started run, and `login`.
 
+mod backup;
 mod records;
 mod tenant;
 
+pub use backup::{backup, BackupCommand};
 pub use records::{
     alert, run, staff, template, AlertCommand, RunCommand, StaffApiCommand, TemplateCommand,
 };

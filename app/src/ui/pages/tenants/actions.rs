@@ -5,8 +5,8 @@
 use leptos::prelude::*;
 
 use crate::api::operations::{
-    ChangeTenant, CleanupTenant, DeprovisionTenant, PreviewTenantChange, ProvisionTenant,
-    ResumeTenant, SuspendTenant,
+    BackupTenant, ChangeTenant, CleanupTenant, DeprovisionTenant, PreviewTenantChange,
+    ProvisionTenant, RestoreTenant, ResumeTenant, SuspendTenant,
 };
 use crate::api::templates::template_choices;
 use crate::domain::lifecycle::allowed_operations;
@@ -23,6 +23,8 @@ pub struct OpActions {
     pub cleanup: ServerAction<CleanupTenant>,
     pub change: ServerAction<ChangeTenant>,
     pub deprovision: ServerAction<DeprovisionTenant>,
+    pub backup: ServerAction<BackupTenant>,
+    pub restore: ServerAction<RestoreTenant>,
 }
 
 impl OpActions {
@@ -34,6 +36,8 @@ impl OpActions {
             cleanup: ServerAction::new(),
             change: ServerAction::new(),
             deprovision: ServerAction::new(),
+            backup: ServerAction::new(),
+            restore: ServerAction::new(),
         }
     }
 
@@ -45,6 +49,8 @@ impl OpActions {
             + self.cleanup.version().get()
             + self.change.version().get()
             + self.deprovision.version().get()
+            + self.backup.version().get()
+            + self.restore.version().get()
     }
 
     fn last_error(&self) -> Option<AppError> {

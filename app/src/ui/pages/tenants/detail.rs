@@ -7,6 +7,7 @@ use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_params_map};
 
 use super::actions::{OpActions, TenantActions};
+use super::backups::TenantBackups;
 use super::cluster::ClusterPanels;
 use super::credentials::{Credentials, RevealedCredentials};
 use super::timeline::{RunActionErrors, RunTimeline};
@@ -111,6 +112,7 @@ pub fn TenantDetailPage() -> impl IntoView {
                             </dl>
                             <Credentials t=t.clone() role reveal/>
                             <TenantActions t=t.clone() role ops/>
+                            <TenantBackups t=t.clone() role ops/>
                             <section aria-labelledby="runs-h">
                                 <h2 id="runs-h">"Runs" " "<A href=format!("/runs?tenant={}", t.id) attr:class="muted small">"all runs"</A></h2>
                                 <RunActionErrors retry recover cancel/>

@@ -156,6 +156,7 @@ pub fn TenantListPage() -> impl IntoView {
                                     <th scope="col">"State"</th>
                                     <th scope="col">"Health"</th>
                                     <th scope="col">"Last observed"</th>
+                                    <th scope="col">"Last backup"</th>
                                     <th scope="col">"Created"</th>
                                 </tr></thead>
                                 <tbody>
@@ -176,6 +177,7 @@ pub fn TenantListPage() -> impl IntoView {
                                             <td><StateBadge state=t.state/></td>
                                             <td><HealthBadge health=t.health.clone()/></td>
                                             <td>{t.health.as_ref().and_then(|h| h.observed_at).or(t.observed_at).map(format_time).unwrap_or_else(|| "—".into())}</td>
+                                            <td>{t.last_backup_at.map(format_time).unwrap_or_else(|| "—".into())}</td>
                                             <td><time>{format_time(t.created_at)}</time></td>
                                         </tr>
                                     }}).collect_view()}

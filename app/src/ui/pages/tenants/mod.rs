@@ -1,6 +1,7 @@
 //! Tenant pages: the list, the "New tenant" wizard, one tenant live.
 
 mod actions;
+mod backups;
 mod cluster;
 mod credentials;
 mod detail;

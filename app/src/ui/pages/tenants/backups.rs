@@ -1,0 +1,139 @@
+//! A tenant's backups: when the last one was taken, "back up now", the
+//! catalogue, and for admins a restore of any backup still in the store,
+//! with the tenant ID typed again.
+
+use leptos::prelude::*;
+
+use super::actions::OpActions;
+use crate::api::operations::tenant_backups;
+use crate::domain::lifecycle::allowed_operations;
+use crate::dto::{BackupDto, Operation, Role, TenantDto};
+use crate::ui::components::{format_age, format_time, ErrorPanel, FieldError, FormError};
+
+/// The browser's clock once the page runs there; `None` while rendered on
+/// the server, so the first paint shows times, not ages that would differ.
+fn browser_now() -> Option<i64> {
+    #[cfg(feature = "hydrate")]
+    {
+        Some(web_sys::js_sys::Date::now() as i64)
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        None
+    }
+}
+
+fn size(bytes: i64) -> String {
+    match bytes {
+        b if b >= 1 << 30 => format!("{:.1} GiB", b as f64 / f64::from(1 << 30)),
+        b if b >= 1 << 20 => format!("{:.1} MiB", b as f64 / f64::from(1 << 20)),
+        b if b >= 1 << 10 => format!("{:.1} KiB", b as f64 / f64::from(1 << 10)),
+        b => format!("{b} B"),
+    }
+}
+
+#[component]
+pub fn TenantBackups(t: TenantDto, role: Option<Role>, ops: OpActions) -> impl IntoView {
+    let operator = role.is_some_and(|r| r.allows(Role::Operator));
+    let admin = role.is_some_and(|r| r.allows(Role::Admin));
+    let allowed = allowed_operations(t.state);
+    let can_backup = operator && allowed.contains(&Operation::Backup);
+    let can_restore = admin && allowed.contains(&Operation::Restore);
+    let id = t.id.clone();
+    let list = Resource::new(
+        move || (id.clone(), ops.version()),
+        |(id, _)| tenant_backups(id),
+    );
+    let now = RwSignal::new(None::<i64>);
+    Effect::new(move |_| now.set(browser_now()));
+    let last = t.last_backup_at;
+    let id = t.id.clone();
+    view! {
+        <section class="panel" aria-labelledby="backups-h" data-testid="tenant-backups">
+            <h2 id="backups-h">"Backups"</h2>
+            <p data-testid="last-backup">
+                {match last {
+                    None => view! { "No backup yet." }.into_any(),
+                    Some(at) => view! {
+                        "Last backup "<time>{format_time(at)}</time>
+                        {move || now.get().map(|n| format!(" ({} ago)", format_age(n, at)))}
+                    }.into_any(),
+                }}
+            </p>
+            {can_backup.then(|| view! {
+                <ActionForm action=ops.backup attr:class="inline">
+                    <input type="hidden" name="id" value=id.clone()/>
+                    <button type="submit" class="button">"Back up now"</button>
+                </ActionForm>
+            })}
+            {move || ops.backup.value().get().and_then(|r| r.err()).map(|e| view! { <ErrorPanel err=e/> })}
+            <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match list.await {
+                        Err(e) => view! { <ErrorPanel err=e/> }.into_any(),
+                        Ok(rows) if rows.is_empty() => view! { <p class="muted">"The catalogue is empty."</p> }.into_any(),
+                        Ok(rows) => view! { <BackupTable rows can_restore ops/> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn BackupTable(rows: Vec<BackupDto>, can_restore: bool, ops: OpActions) -> impl IntoView {
+    view! {
+        <table class="table" data-testid="backup-list">
+            <thead><tr>
+                <th scope="col">"Taken"</th><th scope="col">"How"</th><th scope="col">"Size"</th>
+                <th scope="col">"SHA-256"</th><th scope="col">"Where"</th><th scope="col">""</th>
+            </tr></thead>
+            <tbody>
+                {rows.into_iter().map(|b| {
+                    let pruned = b.pruned_at.is_some();
+                    view! {
+                        <tr class:muted=pruned>
+                            <td><time>{format_time(b.taken_at)}</time></td>
+                            <td>{b.method.as_str()}{b.run_id.map(|r| view! { " " <a href=format!("/runs/{r}")>{format!("run {r}")}</a> })}</td>
+                            <td>{size(b.size_bytes)}</td>
+                            <td class="mono" title=b.sha256.clone()>{b.sha256.chars().take(12).collect::<String>()}"…"</td>
+                            <td class="mono">{b.location.clone()}</td>
+                            <td>{if pruned {
+                                view! { <span class="muted">"pruned"</span> }.into_any()
+                            } else if can_restore {
+                                view! { <Restore backup=b ops/> }.into_any()
+                            } else {
+                                ().into_any()
+                            }}</td>
+                        </tr>
+                    }
+                }).collect_view()}
+            </tbody>
+        </table>
+    }
+}
+
+/// Restoring replaces the tenant's data: the form asks for the ID again.
+#[component]
+fn Restore(backup: BackupDto, ops: OpActions) -> impl IntoView {
+    let result = Signal::derive(move || ops.restore.value().get());
+    let field = format!("restore-confirm-{}", backup.id);
+    view! {
+        <details class="op danger-zone">
+            <summary>"Restore…"</summary>
+            <ActionForm action=ops.restore attr:class="form-grid">
+                <input type="hidden" name="id" value=backup.tenant_id.clone()/>
+                <input type="hidden" name="form[backup_id]" value=backup.id.to_string()/>
+                <p>{format!("The application stops, the database is replaced by the dump of {}, migrations run, and the application starts again.", format_time(backup.taken_at))}</p>
+                <div class="field">
+                    <label for=field.clone()>{format!("Type {} to confirm", backup.tenant_id)}</label>
+                    <input id=field name="form[confirm]" autocomplete="off" class="mono"/>
+                    <FieldError result field="confirm"/>
+                    <FieldError result field="backup_id"/>
+                </div>
+                <div class="actions"><button type="submit" class="button danger">"Restore this backup"</button></div>
+            </ActionForm>
+            <FormError result/>
+        </details>
+    }
+}
