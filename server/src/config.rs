@@ -136,6 +136,16 @@ pub struct ServeArgs {
     #[arg(long, env = "TENANTRY_METRICS_LISTEN")]
     pub metrics_listen: Option<SocketAddr>,
 
+    /// Days finished runs are kept (each tenant's latest run always is)
+    /// [all kept].
+    #[arg(long, env = "TENANTRY_KEEP_RUNS_DAYS", value_parser = clap::value_parser!(u32).range(1..))]
+    pub keep_runs_days: Option<u32>,
+
+    /// Days audit events are kept; security events are kept for good
+    /// [all kept].
+    #[arg(long, env = "TENANTRY_KEEP_AUDIT_DAYS", value_parser = clap::value_parser!(u32).range(1..))]
+    pub keep_audit_days: Option<u32>,
+
     #[command(flatten)]
     pub engine: EngineArgs,
 }

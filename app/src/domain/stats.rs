@@ -71,8 +71,8 @@ pub mod summary {
 
     use super::percentile;
     use crate::dto::{
-        DayRuns, DayTiers, Durations, FailureCause, Operation, OperationRuns, RunFact, RunLink,
-        RunState, StatsDto, StepFact, StepState, TenantFact, TierStateCount,
+        DayCounts, DayRuns, DayTiers, Durations, FailureCause, Operation, OperationRuns, RunFact,
+        RunLink, RunState, StatsDto, StepFact, StepState, TenantFact, TenantState, TierStateCount,
     };
 
     const DAY_MS: i64 = 24 * 3600 * 1000;
@@ -244,6 +244,7 @@ pub mod summary {
         let ops_order = |o: &OperationRuns| Operation::ALL.iter().position(|x| *x == o.operation);
         let mut by_operation: Vec<OperationRuns> = per_op.into_values().collect();
         by_operation.sort_by_key(ops_order);
+        let (states_over_time, tiers_over_time) = over_time(tenants, first..=today, &label);
         StatsDto {
             days: days.max(1),
             runs_per_day: per_day.into_values().collect(),
@@ -261,7 +262,44 @@ pub mod summary {
                     tiers: created.remove(&d).unwrap_or_default().into_iter().collect(),
                 })
                 .collect(),
+            states_over_time,
+            tiers_over_time,
         }
+    }
+
+    /// Each day's end: how many tenants were in each state (from their
+    /// history), and how many not deprovisioned were of each tier.
+    fn over_time(
+        tenants: &[TenantFact],
+        days: std::ops::RangeInclusive<i64>,
+        label: &impl Fn(i64) -> String,
+    ) -> (Vec<DayCounts>, Vec<DayCounts>) {
+        let mut states = vec![];
+        let mut tiers = vec![];
+        for d in days {
+            let end = (d + 1) * DAY_MS;
+            let mut by_state: BTreeMap<String, i64> = BTreeMap::new();
+            let mut by_tier: BTreeMap<String, i64> = BTreeMap::new();
+            for t in tenants {
+                let Some((_, state)) = t.history.iter().rev().find(|(at, _)| *at < end) else {
+                    continue;
+                };
+                *by_state.entry(state.as_str().to_string()).or_default() += 1;
+                if *state != TenantState::Deprovisioned {
+                    *by_tier.entry(t.tier.clone()).or_default() += 1;
+                }
+            }
+            by_state.remove(TenantState::Deprovisioned.as_str());
+            states.push(DayCounts {
+                day: label(d),
+                counts: by_state.into_iter().collect(),
+            });
+            tiers.push(DayCounts {
+                day: label(d),
+                counts: by_tier.into_iter().collect(),
+            });
+        }
+        (states, tiers)
     }
 }
 
@@ -346,16 +384,38 @@ mod summary_tests {
                 tier: "Pro".into(),
                 state: TenantState::Active,
                 created_at: TODAY * DAY,
+                history: vec![
+                    (TODAY * DAY + 10, TenantState::Pending),
+                    (TODAY * DAY + 20, TenantState::Active),
+                ],
             },
             TenantFact {
                 tier: "Pro".into(),
                 state: TenantState::Active,
                 created_at: (TODAY - 30) * DAY,
+                history: vec![
+                    ((TODAY - 30) * DAY, TenantState::Active),
+                    ((TODAY - 2) * DAY + 5, TenantState::Suspended),
+                    ((TODAY - 1) * DAY + 5, TenantState::Active),
+                ],
             },
             TenantFact {
                 tier: "Free".into(),
                 state: TenantState::Failed,
                 created_at: (TODAY - 1) * DAY,
+                history: vec![
+                    ((TODAY - 1) * DAY, TenantState::Provisioning),
+                    ((TODAY - 1) * DAY + 9, TenantState::Failed),
+                ],
+            },
+            TenantFact {
+                tier: "Free".into(),
+                state: TenantState::Deprovisioned,
+                created_at: (TODAY - 40) * DAY,
+                history: vec![
+                    ((TODAY - 40) * DAY, TenantState::Active),
+                    ((TODAY - 1) * DAY + 7, TenantState::Deprovisioned),
+                ],
             },
         ];
         let s = summarize(
@@ -418,6 +478,21 @@ mod summary_tests {
             .map(|d| d.tiers.iter().map(|t| t.1).sum())
             .collect();
         assert_eq!(created, [0, 1, 1]);
+        // End of each day: d-2 one Pro suspended, one Free active; d-1 one
+        // Pro active, the new Free failed, the old Free gone; d0 two active.
+        let states: Vec<&Vec<(String, i64)>> =
+            s.states_over_time.iter().map(|d| &d.counts).collect();
+        let c = |v: &[(&str, i64)]| {
+            v.iter()
+                .map(|(s, n)| (s.to_string(), *n))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(*states[0], c(&[("active", 1), ("suspended", 1)]));
+        assert_eq!(*states[1], c(&[("active", 1), ("failed", 1)]));
+        assert_eq!(*states[2], c(&[("active", 2), ("failed", 1)]));
+        let tiers: Vec<&Vec<(String, i64)>> = s.tiers_over_time.iter().map(|d| &d.counts).collect();
+        assert_eq!(*tiers[0], c(&[("Free", 1), ("Pro", 1)]));
+        assert_eq!(*tiers[2], c(&[("Free", 1), ("Pro", 2)]));
     }
 
     #[test]

@@ -62,8 +62,8 @@ pub use staff::{
     CurrentStaff, NewStaffResult, NewTokenForm, NewTokenResult, Principal, Role, StaffDto, TokenDto,
 };
 pub use stats::{
-    DayRuns, DayTiers, Durations, FailureCause, OperationRuns, RunFact, RunLink, StatsDto,
-    StepFact, TenantFact, TierStateCount,
+    DayCounts, DayRuns, DayTiers, Durations, FailureCause, OperationRuns, RunFact, RunLink,
+    StatsDto, StepFact, TenantFact, TierStateCount,
 };
 pub use template::{
     TemplateChoice, TemplateDetail, TemplateDto, TemplateForm, TemplateVersionDto, TierSpec,

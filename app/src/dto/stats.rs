@@ -74,6 +74,14 @@ pub struct DayTiers {
     pub tiers: Vec<(String, i64)>,
 }
 
+/// Tenants in each state (or of each tier) at the end of one UTC day.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct DayCounts {
+    pub day: String,
+    pub counts: Vec<(String, i64)>,
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct StatsDto {
@@ -93,6 +101,14 @@ pub struct StatsDto {
     pub top_failures: Vec<FailureCause>,
     pub tenants_now: Vec<TierStateCount>,
     pub tenants_created: Vec<DayTiers>,
+    /// Tenants by state at the end of each day (from the kept history of
+    /// states; deprovisioned ones leave the count).
+    #[serde(default)]
+    pub states_over_time: Vec<DayCounts>,
+    /// Tenants not deprovisioned, by tier, at the end of each day (the tier
+    /// they have now).
+    #[serde(default)]
+    pub tiers_over_time: Vec<DayCounts>,
 }
 
 /// One run, as statistics need it.
@@ -127,4 +143,6 @@ pub struct TenantFact {
     pub tier: String,
     pub state: TenantState,
     pub created_at: i64,
+    /// Every state it has been in, with since when (ms), oldest first.
+    pub history: Vec<(i64, TenantState)>,
 }

@@ -107,6 +107,11 @@ pub async fn run_serve(store: Store, args: ServeArgs) -> Result<()> {
     }
     let leadership = Leadership::start(&store);
     console.start_leader_work(leadership.clone());
+    crate::store::spawn_retention(
+        store.clone(),
+        (args.keep_runs_days, args.keep_audit_days),
+        leadership.clone(),
+    );
     if args.engine.wants_cluster() {
         tokio::spawn(connect_engine(
             store.clone(),

@@ -416,17 +416,10 @@ impl Store {
     /// Removes a tenant's audit trail but its security events
     /// ([`app::domain::audit::is_security_event`]), which are kept.
     pub async fn purge_tenant_audit(&self, id: &str, actor: &str) -> Result<i64> {
-        use app::domain::audit::{FORCED_SUFFIX, SECURITY_ACTIONS};
         let mut tx = self.begin().await?;
-        // Plain constant names (checked by their unit test), not input.
-        let kept = SECURITY_ACTIONS
-            .iter()
-            .map(|a| format!("'{a}'"))
-            .collect::<Vec<_>>()
-            .join(", ");
         let gone = sqlx::query(&format!(
-            "DELETE FROM audit_events WHERE target_kind = 'tenant' AND target_id = $1 \
-             AND action NOT IN ({kept}) AND action NOT LIKE '%{FORCED_SUFFIX}'"
+            "DELETE FROM audit_events WHERE target_kind = 'tenant' AND target_id = $1 AND {}",
+            super::retention::not_security_event()
         ))
         .bind(id)
         .execute(&mut *tx)

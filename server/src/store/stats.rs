@@ -99,21 +99,35 @@ impl Store {
             .collect())
     }
 
-    /// Every tenant's tier (its template's name), state and creation time.
+    /// Every tenant's tier (its template's name), state, creation time and
+    /// the history of its states (kept by triggers, see migration 0011).
     pub async fn tenant_facts(&self) -> Result<Vec<TenantFact>> {
-        let rows = sqlx::query_as::<_, (String, String, i64)>(
-            "SELECT v.name, t.state, t.created_at FROM tenants t \
+        let rows = sqlx::query_as::<_, (String, String, String, i64)>(
+            "SELECT t.id, v.name, t.state, t.created_at FROM tenants t \
              JOIN template_versions v ON v.template_id = t.template_id AND v.version = t.template_version",
         )
         .fetch_all(&self.pool)
         .await?;
+        let changes = sqlx::query_as::<_, (String, String, i64)>(
+            "SELECT tenant_id, state, at FROM tenant_state_changes ORDER BY at, id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        let mut history: std::collections::HashMap<String, Vec<(i64, TenantState)>> =
+            std::collections::HashMap::new();
+        for (tenant, state, at) in changes {
+            if let Some(s) = TenantState::parse(&state) {
+                history.entry(tenant).or_default().push((at, s));
+            }
+        }
         Ok(rows
             .into_iter()
-            .filter_map(|(tier, state, created_at)| {
+            .filter_map(|(id, tier, state, created_at)| {
                 Some(TenantFact {
                     tier,
                     state: TenantState::parse(&state)?,
                     created_at,
+                    history: history.remove(&id).unwrap_or_default(),
                 })
             })
             .collect())

@@ -1,6 +1,7 @@
 //! Statistics: runs per day by outcome and per operation, success rate,
 //! time in the queue, p50/p95 per step and per template, the top failure
-//! causes (linked to their runs), and tenants by tier and state.
+//! causes (linked to their runs), and tenants by tier and state, now and
+//! at each day's end.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -15,6 +16,31 @@ use crate::ui::components::{
 
 const WINDOWS: [u32; 3] = [7, 30, 90];
 
+/// Day labels, and one series per name found on any day (zero where a day
+/// lacks it), coloured in turn.
+fn day_series(days: Vec<(String, Vec<(String, i64)>)>) -> (Vec<String>, Vec<Series>) {
+    const CLASSES: [&str; 6] = ["tier-0", "tier-1", "tier-2", "tier-3", "tier-4", "tier-5"];
+    let mut names: Vec<String> = days
+        .iter()
+        .flat_map(|(_, c)| c.iter().map(|(n, _)| n.clone()))
+        .collect();
+    names.sort();
+    names.dedup();
+    let series = names
+        .iter()
+        .enumerate()
+        .map(|(i, name)| Series {
+            name: name.clone(),
+            class: CLASSES[i % CLASSES.len()],
+            values: days
+                .iter()
+                .map(|(_, c)| c.iter().find(|(x, _)| x == name).map_or(0, |(_, n)| *n))
+                .collect(),
+        })
+        .collect();
+    (days.into_iter().map(|(d, _)| d).collect(), series)
+}
+
 fn figures(s: StatsDto) -> impl IntoView {
     let labels: Vec<String> = s.runs_per_day.iter().map(|d| d.day.clone()).collect();
     let pick =
@@ -27,34 +53,24 @@ fn figures(s: StatsDto) -> impl IntoView {
                 Series { name: "cancelled".into(), class: "cancelled", values: pick(|d| d.cancelled) },
             ]/>
     };
-    let created_labels: Vec<String> = s.tenants_created.iter().map(|d| d.day.clone()).collect();
-    let mut tiers: Vec<String> = s
-        .tenants_created
-        .iter()
-        .flat_map(|d| d.tiers.iter().map(|(t, _)| t.clone()))
-        .collect();
-    tiers.sort();
-    tiers.dedup();
-    const CLASSES: [&str; 6] = ["tier-0", "tier-1", "tier-2", "tier-3", "tier-4", "tier-5"];
-    let created_series: Vec<Series> = tiers
-        .iter()
-        .enumerate()
-        .map(|(i, t)| Series {
-            name: t.clone(),
-            class: CLASSES[i % CLASSES.len()],
-            values: s
-                .tenants_created
-                .iter()
-                .map(|d| {
-                    d.tiers
-                        .iter()
-                        .find(|(x, _)| x == t)
-                        .map(|(_, n)| *n)
-                        .unwrap_or(0)
-                })
-                .collect(),
-        })
-        .collect();
+    let created = day_series(
+        s.tenants_created
+            .iter()
+            .map(|d| (d.day.clone(), d.tiers.clone()))
+            .collect(),
+    );
+    let states = day_series(
+        s.states_over_time
+            .iter()
+            .map(|d| (d.day.clone(), d.counts.clone()))
+            .collect(),
+    );
+    let tiers = day_series(
+        s.tiers_over_time
+            .iter()
+            .map(|d| (d.day.clone(), d.counts.clone()))
+            .collect(),
+    );
     let rate = s
         .success_rate
         .map(|r| format!("{:.1} %", r * 100.0))
@@ -111,7 +127,11 @@ fn figures(s: StatsDto) -> impl IntoView {
             }.into_any()
         }}
         <StackedBars id="tenants-created" title=format!("Tenants created per day by tier, last {} days", s.days)
-            labels=created_labels series=created_series/>
+            labels=created.0 series=created.1/>
+        <StackedBars id="states-over-time" title=format!("Tenants by state at each day's end, last {} days", s.days)
+            labels=states.0 series=states.1/>
+        <StackedBars id="tiers-over-time" title=format!("Tenants by tier at each day's end, last {} days", s.days)
+            labels=tiers.0 series=tiers.1/>
         <h2>"Tenants now, by tier and state"</h2>
         <table class="data"><thead><tr><th scope="col">"Tier"</th><th scope="col">"State"</th><th scope="col">"Tenants"</th></tr></thead>
             <tbody>{tenants}</tbody></table>
