@@ -51,6 +51,19 @@ export function kubeFromConfig(path) {
 const now = () => new Date().toISOString().replace(/\.\d+Z$/, 'Z');
 const cond = (type, ok) => ({ type, status: ok ? 'True' : 'False', lastTransitionTime: now() });
 
+/// What `backup.sh backup` would write to its termination log: the fake
+/// kubelet plays the script too, naming a dump under the tenant's prefix.
+function dumpReport(c) {
+  if (c.command?.at(-1) !== 'backup') return undefined;
+  const env = (k) => c.env?.find((e) => e.name === k)?.value;
+  const dest = env('BACKUP_DESTINATION') ?? '';
+  const rest = dest.replace(/^s3:\/\//, '');
+  const prefix = rest.includes('/') ? rest.slice(rest.indexOf('/') + 1).replace(/^\/+|\/+$/g, '') + '/' : '';
+  const stamp = Date.now();
+  return JSON.stringify({ key: `${prefix}${env('BACKUP_TENANT')}/${stamp}-fake.dump`, size: 8192,
+    sha256: stamp.toString(16).padStart(64, '0') });
+}
+
 export function statusFor(pod, fate) {
   const c = pod.spec.containers[0];
   const base = { name: c.name, image: c.image, imageID: '' };
@@ -65,7 +78,7 @@ export function statusFor(pod, fate) {
       phase: 'Succeeded', startTime: t,
       conditions: [cond('PodScheduled', true), cond('Ready', false)],
       containerStatuses: [{ ...base, ready: false, restartCount: 0,
-        state: { terminated: { exitCode: 0, reason: 'Completed', startedAt: t, finishedAt: t } } }],
+        state: { terminated: { exitCode: 0, reason: 'Completed', startedAt: t, finishedAt: t, message: dumpReport(c) } } }],
     };
     case 'crash': return {
       phase: 'Running', startTime: t,

@@ -125,6 +125,42 @@ test('a tenant from the wizard: manifests previewed, pods Pending → Ready and 
   await page.close();
 });
 
+test('back up now fills the catalogue live, and an admin restores it with the ID typed again', LONG, async () => {
+  const page = await browser.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await signIn(page);
+  const id = tenants.live;
+  await open(page, `/tenants/${id}`);
+  const panel = page.getByTestId('tenant-backups');
+  await panel.getByTestId('last-backup').filter({ hasText: 'No backup yet' }).waitFor();
+  await markNoReload(page);
+  await panel.getByRole('button', { name: 'Back up now' }).click();
+  const row = panel.locator('[data-testid="backup-list"] tbody tr', { hasText: 'on-demand' });
+  await row.waitFor(LONG);
+  assert.match(await row.textContent(), new RegExp(`s3://tenantry-backups/${id}/`));
+  await panel.getByTestId('last-backup').filter({ hasText: 'Last backup' }).filter({ hasText: 'ago' }).waitFor(LONG);
+
+  await row.locator('summary', { hasText: 'Restore' }).click();
+  const form = row.locator('form');
+  await form.locator('input[name="form[confirm]"]').fill('not-the-id');
+  await form.getByRole('button', { name: 'Restore this backup' }).click();
+  // The page may re-render around the answer: the error is there, and the
+  // form is opened again if it closed.
+  await row.locator('.field-error', { hasText: 'type the tenant ID' }).waitFor({ state: 'attached' });
+  if (!(await row.locator('details').evaluate((d) => d.open))) await row.locator('summary', { hasText: 'Restore' }).click();
+  await form.locator('input[name="form[confirm]"]').fill(id);
+  await form.getByRole('button', { name: 'Restore this backup' }).click();
+  const run = page.locator('article.run', { has: page.locator('li.step[data-step="restore"]') }).first();
+  await run.waitFor(LONG);
+  await page.locator('article.run[data-state="completed"]', { has: page.locator('li.step[data-step="restore"]') }).first().waitFor(LONG);
+  const steps = await run.locator('li.step').evaluateAll((els) => els.map((e) => e.dataset.step));
+  assert.deepEqual(steps, ['suspend-workloads', 'restore', 'migrate', 'application', 'wait-api', 'wait-web']);
+  await assertNoReload(page);
+  assert.deepEqual(errors, [], 'no script errors');
+  await page.close();
+});
+
 test('a crash-looping pod turns the badge degraded and fires an alert, acknowledged from the alerts page, live', LONG, async () => {
   const page = await browser.newPage();
   await signIn(page);

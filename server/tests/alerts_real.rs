@@ -15,31 +15,13 @@ use std::time::{Duration, Instant};
 use app::dto::{
     AlertDto, AlertState, Health, RunDto, RunState, SavedChannel, TenantDto, TenantLiveDto,
 };
-use common::cluster::{component, test_cluster, unique_id, FakeKubelet, PodFate};
+use common::cluster::{test_cluster, unique_id, FakeKubelet};
+use common::ops::{fast, happy};
 use common::receivers::{alerts_in, signed_by, SmtpServer, WebhookReceiver};
 use common::{json, wait_run, TestDb, TestOptions, TestServer};
 use k8s_openapi::api::core::v1::{Namespace, Pod, ResourceQuota};
 use kube::api::{Api, DeleteParams, ListParams, Patch, PatchParams, PostParams};
 use serde_json::json;
-use server::provisioning::RunnerOptions;
-
-fn fast() -> RunnerOptions {
-    RunnerOptions {
-        base_backoff: Duration::from_millis(200),
-        poll_every: Duration::from_millis(300),
-        wait_database: Duration::from_secs(60),
-        wait_application: Duration::from_secs(60),
-        wait_teardown: Duration::from_secs(60),
-        ..RunnerOptions::default()
-    }
-}
-
-fn happy(p: &Pod) -> PodFate {
-    match component(p) {
-        "migration" | "backup" => PodFate::Succeeded,
-        _ => PodFate::Ready,
-    }
-}
 
 /// A provisioned, healthy tenant on `template`.
 async fn healthy_tenant(

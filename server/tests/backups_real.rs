@@ -11,9 +11,10 @@ mod common;
 
 use std::time::Duration;
 
-use app::dto::{BackupDto, BackupMethod, RunDto, RunState, StepState, TenantDto, TenantState};
-use common::cluster::{component, test_cluster, unique_id, FakeKubelet, PodFate};
-use common::{json, wait_run, TestDb, TestServer};
+use app::dto::{BackupDto, BackupMethod, StepState, TenantState};
+use common::cluster::{test_cluster, FakeKubelet};
+use common::ops::{happy, new_tenant, run_op};
+use common::{json, TestDb, TestServer};
 use k8s_openapi::api::batch::v1::Job;
 use k8s_openapi::api::core::v1::Secret;
 use kube::api::{Api, ApiResource, DynamicObject, PostParams};
@@ -23,67 +24,12 @@ use server::provisioning::RunnerOptions;
 
 fn fast() -> RunnerOptions {
     RunnerOptions {
-        base_backoff: Duration::from_millis(200),
-        poll_every: Duration::from_millis(300),
-        wait_database: Duration::from_secs(60),
-        wait_application: Duration::from_secs(60),
-        wait_teardown: Duration::from_secs(60),
         backup_credentials: Some(StoreCredentials {
             access_key_id: Hidden("AKIATEST".into()),
             secret_access_key: Hidden("not-a-real-secret".into()),
         }),
-        ..RunnerOptions::default()
+        ..common::ops::fast()
     }
-}
-
-fn happy(p: &k8s_openapi::api::core::v1::Pod) -> PodFate {
-    match component(p) {
-        "migration" | "backup" => PodFate::Succeeded,
-        _ => PodFate::Ready,
-    }
-}
-
-async fn new_tenant(srv: &TestServer, op: &reqwest::Client, template: &str, stem: &str) -> String {
-    let id = unique_id(stem);
-    let template_id = srv
-        .store
-        .list_templates()
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|t| t.key == template)
-        .unwrap()
-        .id
-        .to_string();
-    let made: TenantDto = json(
-        srv.call(
-            op,
-            "create_tenant",
-            &[
-                ("form[company_name]", "Backup test"),
-                ("form[owner_email]", "owner@example.com"),
-                ("form[owner_name]", "Owner"),
-                ("form[template_id]", &template_id),
-                ("form[tenant_id]", &id),
-            ],
-        )
-        .await,
-        "create_tenant",
-    )
-    .await;
-    made.id
-}
-
-async fn run_op(
-    srv: &TestServer,
-    client: &reqwest::Client,
-    call: &str,
-    args: &[(&str, &str)],
-) -> RunDto {
-    let run: RunDto = json(srv.call(client, call, args).await, call).await;
-    let done = wait_run(&srv.store, run.id, Duration::from_secs(180)).await;
-    assert_eq!(done.state, RunState::Completed, "{call}: {:#?}", done.steps);
-    done
 }
 
 fn cronjobs(client: &kube::Client, ns: &str, version: &str) -> Api<DynamicObject> {

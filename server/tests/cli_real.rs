@@ -233,7 +233,16 @@ async fn the_cli_runs_a_tenant_through_its_life() {
         "suspended"
     );
     cli.ok(&["tenant", "resume", &id, "--watch"]).await;
-    assert_eq!(cli.json(&["tenant", "get", &id]).await["state"], "active");
+    // Between runs the state follows health: a replica the fake kubelet
+    // has not readied yet reads degraded for a moment.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while cli.json(&["tenant", "get", &id]).await["state"] != "active" {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{id} never became active again"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    }
 
     // Lists parse as JSON and YAML.
     let list = cli.json(&["tenant", "list"]).await;

@@ -12,76 +12,15 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use app::dto::{ChangePreview, RunDto, RunState, StepState, TenantDto, TenantState};
-use common::cluster::{component, test_cluster, unique_id, FakeKubelet, PodFate};
+use app::dto::{ChangePreview, RunDto, RunState, StepState, TenantState};
+use common::cluster::{component, test_cluster, FakeKubelet, PodFate};
+use common::ops::{fast, happy, new_tenant, run_op};
 use common::{json, wait_run, TestDb, TestServer};
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::{Namespace, ResourceQuota, Service};
 use k8s_openapi::api::networking::v1::Ingress;
 use kube::api::{Api, PostParams};
 use server::provisioning::RunnerOptions;
-
-fn fast() -> RunnerOptions {
-    RunnerOptions {
-        base_backoff: Duration::from_millis(200),
-        poll_every: Duration::from_millis(300),
-        wait_database: Duration::from_secs(60),
-        wait_application: Duration::from_secs(60),
-        wait_teardown: Duration::from_secs(60),
-        ..RunnerOptions::default()
-    }
-}
-
-fn happy(p: &k8s_openapi::api::core::v1::Pod) -> PodFate {
-    match component(p) {
-        "migration" | "backup" => PodFate::Succeeded,
-        _ => PodFate::Ready,
-    }
-}
-
-/// Makes a tenant record on `template` through the API.
-async fn new_tenant(srv: &TestServer, op: &reqwest::Client, template: &str, stem: &str) -> String {
-    let id = unique_id(stem);
-    let template_id = srv
-        .store
-        .list_templates()
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|t| t.key == template)
-        .unwrap()
-        .id
-        .to_string();
-    let made: TenantDto = json(
-        srv.call(
-            op,
-            "create_tenant",
-            &[
-                ("form[company_name]", "Operations test"),
-                ("form[owner_email]", "owner@example.com"),
-                ("form[owner_name]", "Owner"),
-                ("form[template_id]", &template_id),
-                ("form[tenant_id]", &id),
-            ],
-        )
-        .await,
-        "create_tenant",
-    )
-    .await;
-    made.id
-}
-
-async fn run_op(
-    srv: &TestServer,
-    client: &reqwest::Client,
-    call: &str,
-    args: &[(&str, &str)],
-) -> RunDto {
-    let run: RunDto = json(srv.call(client, call, args).await, call).await;
-    let done = wait_run(&srv.store, run.id, Duration::from_secs(180)).await;
-    assert_eq!(done.state, RunState::Completed, "{call}: {:#?}", done.steps);
-    done
-}
 
 async fn state(srv: &TestServer, id: &str) -> TenantState {
     let t = srv.store.get_tenant(id).await.unwrap();

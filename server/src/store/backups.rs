@@ -93,6 +93,8 @@ impl Store {
         .fetch_one(&mut *tx)
         .await?;
         tx.commit().await?;
+        // The tenant's last backup moved: its page and the list re-read it.
+        self.changed(super::Change::Tenant(b.tenant_id.clone()));
         Ok(row.into())
     }
 

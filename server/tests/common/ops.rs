@@ -1,0 +1,81 @@
+//! Driving the engine in real-cluster tests: quick runner settings, the
+//! fake kubelet's usual fate, and a tenant made and operated through the
+//! console's server functions.
+
+use std::time::Duration;
+
+use app::dto::{RunDto, RunState, TenantDto};
+use server::provisioning::RunnerOptions;
+
+use super::cluster::{component, unique_id, PodFate};
+use super::{json, wait_run, TestServer};
+
+/// Short backoffs and waits, so a test's failures come quickly.
+pub fn fast() -> RunnerOptions {
+    RunnerOptions {
+        base_backoff: Duration::from_millis(200),
+        poll_every: Duration::from_millis(300),
+        wait_database: Duration::from_secs(60),
+        wait_application: Duration::from_secs(60),
+        wait_teardown: Duration::from_secs(60),
+        ..RunnerOptions::default()
+    }
+}
+
+/// Jobs succeed, everything else becomes Ready.
+pub fn happy(p: &k8s_openapi::api::core::v1::Pod) -> PodFate {
+    match component(p) {
+        "migration" | "backup" => PodFate::Succeeded,
+        _ => PodFate::Ready,
+    }
+}
+
+/// Makes a tenant record on `template` through the console.
+pub async fn new_tenant(
+    srv: &TestServer,
+    op: &reqwest::Client,
+    template: &str,
+    stem: &str,
+) -> String {
+    let id = unique_id(stem);
+    let template_id = srv
+        .store
+        .list_templates()
+        .await
+        .expect("templates")
+        .into_iter()
+        .find(|t| t.key == template)
+        .expect("the template")
+        .id
+        .to_string();
+    let made: TenantDto = json(
+        srv.call(
+            op,
+            "create_tenant",
+            &[
+                ("form[company_name]", "Operations test"),
+                ("form[owner_email]", "owner@example.com"),
+                ("form[owner_name]", "Owner"),
+                ("form[template_id]", &template_id),
+                ("form[tenant_id]", &id),
+            ],
+        )
+        .await,
+        "create_tenant",
+    )
+    .await;
+    made.id
+}
+
+/// Calls an operation's server function and waits for its run to complete.
+pub async fn run_op(
+    srv: &TestServer,
+    client: &reqwest::Client,
+    call: &str,
+    args: &[(&str, &str)],
+) -> RunDto {
+    let run: RunDto = json(srv.call(client, call, args).await, call).await;
+    let done = wait_run(&srv.store, run.id, Duration::from_secs(180)).await;
+    assert_eq!(done.state, RunState::Completed, "{call}: {:#?}", done.steps);
+    done
+}
