@@ -136,7 +136,7 @@ test('back up now fills the catalogue live, and an admin restores it with the ID
   await panel.getByTestId('last-backup').filter({ hasText: 'No backup yet' }).waitFor();
   await markNoReload(page);
   await panel.getByRole('button', { name: 'Back up now' }).click();
-  const row = panel.locator('[data-testid="backup-list"] tbody tr', { hasText: 'on-demand' });
+  const row = panel.locator('[data-testid="backup-list"] tbody tr', { hasText: 'on demand' });
   await row.waitFor(LONG);
   assert.match(await row.textContent(), new RegExp(`s3://tenantry-backups/${id}/`));
   await panel.getByTestId('last-backup').filter({ hasText: 'Last backup' }).filter({ hasText: 'ago' }).waitFor(LONG);

@@ -10,7 +10,7 @@ CREATE TABLE backups (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     tenant_id TEXT NOT NULL,
     job TEXT NOT NULL,
-    method TEXT NOT NULL CHECK (method IN ('scheduled', 'on-demand', 'pre-deprovision')),
+    method TEXT NOT NULL CHECK (method IN ('scheduled', 'on_demand', 'pre_deprovision')),
     run_id BIGINT,
     taken_at BIGINT NOT NULL,
     location TEXT NOT NULL,

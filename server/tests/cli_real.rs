@@ -244,11 +244,31 @@ async fn the_cli_runs_a_tenant_through_its_life() {
         tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     }
 
+    // Back up now, the catalogue, and a restore (--yes off a terminal).
+    cli.ok(&["backup", "now", &id, "--watch"]).await;
+    let backups = cli.json(&["backup", "list", &id]).await;
+    assert_eq!(backups.as_array().map(Vec::len), Some(1), "{backups}");
+    assert_eq!(backups[0]["method"], "on_demand");
+    let backup = backups[0]["id"].to_string();
+    let o = cli
+        .run(&["backup", "restore", &id, "--backup", &backup])
+        .await;
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    cli.ok(&[
+        "backup", "restore", &id, "--backup", &backup, "--yes", "--watch",
+    ])
+    .await;
+    let runs = cli.json(&["run", "list", "--tenant", &id]).await;
+    assert_eq!(runs["items"][0]["operation"], "restore", "{runs}");
+
     // Lists parse as JSON and YAML.
     let list = cli.json(&["tenant", "list"]).await;
     assert_eq!(list["total"], 1);
     let runs = cli.json(&["run", "list", "--tenant", &id]).await;
-    assert_eq!(runs["total"], 4);
+    assert_eq!(
+        runs["total"], 6,
+        "provision, change, suspend, resume, backup, restore"
+    );
     let yaml = cli
         .ok(&["run", "list", "--tenant", &id, "-o", "yaml"])
         .await

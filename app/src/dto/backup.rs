@@ -6,10 +6,21 @@ string_enum!(
     /// How a backup came to be.
     BackupMethod {
         Scheduled => "scheduled",
-        OnDemand => "on-demand",
-        PreDeprovision => "pre-deprovision",
+        OnDemand => "on_demand",
+        PreDeprovision => "pre_deprovision",
     }
 );
+
+impl BackupMethod {
+    /// As the page says it.
+    pub fn label(self) -> &'static str {
+        match self {
+            BackupMethod::Scheduled => "scheduled",
+            BackupMethod::OnDemand => "on demand",
+            BackupMethod::PreDeprovision => "before deprovisioning",
+        }
+    }
+}
 
 /// One dump in the object store, as the catalogue records it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

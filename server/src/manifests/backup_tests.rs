@@ -158,7 +158,7 @@ fn run_jobs_name_their_run_and_a_restore_reads_the_dump_it_was_given() {
     assert!(job.name.starts_with("db-backup-42-"));
     assert_eq!(
         job.body["metadata"]["labels"][BACKUP_METHOD_LABEL],
-        "pre-deprovision"
+        "pre_deprovision"
     );
     assert_eq!(job.body["metadata"]["labels"][RUN_LABEL], "42");
     assert_eq!(

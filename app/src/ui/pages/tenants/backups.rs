@@ -94,7 +94,7 @@ fn BackupTable(rows: Vec<BackupDto>, can_restore: bool, ops: OpActions) -> impl 
                     view! {
                         <tr class:muted=pruned>
                             <td><time>{format_time(b.taken_at)}</time></td>
-                            <td>{b.method.as_str()}{b.run_id.map(|r| view! { " " <a href=format!("/runs/{r}")>{format!("run {r}")}</a> })}</td>
+                            <td>{b.method.label()}{b.run_id.map(|r| view! { " " <a href=format!("/runs/{r}")>{format!("run {r}")}</a> })}</td>
                             <td>{size(b.size_bytes)}</td>
                             <td class="mono" title=b.sha256.clone()>{b.sha256.chars().take(12).collect::<String>()}"…"</td>
                             <td class="mono">{b.location.clone()}</td>
