@@ -5,9 +5,9 @@
 use leptos::prelude::*;
 
 use super::actions::OpActions;
-use crate::api::operations::tenant_backups;
 use crate::domain::lifecycle::allowed_operations;
 use crate::dto::{BackupDto, Operation, Role, TenantDto};
+use crate::error::AppError;
 use crate::ui::components::{format_age, format_time, ErrorPanel, FieldError, FormError};
 
 /// The browser's clock once the page runs there; `None` while rendered on
@@ -32,18 +32,20 @@ fn size(bytes: i64) -> String {
     }
 }
 
+/// `list` is the catalogue as the page loaded it (with the tenant, so it
+/// follows the same live updates).
 #[component]
-pub fn TenantBackups(t: TenantDto, role: Option<Role>, ops: OpActions) -> impl IntoView {
+pub fn TenantBackups(
+    t: TenantDto,
+    role: Option<Role>,
+    ops: OpActions,
+    list: Result<Vec<BackupDto>, AppError>,
+) -> impl IntoView {
     let operator = role.is_some_and(|r| r.allows(Role::Operator));
     let admin = role.is_some_and(|r| r.allows(Role::Admin));
     let allowed = allowed_operations(t.state);
     let can_backup = operator && allowed.contains(&Operation::Backup);
     let can_restore = admin && allowed.contains(&Operation::Restore);
-    let id = t.id.clone();
-    let list = Resource::new(
-        move || (id.clone(), ops.version()),
-        |(id, _)| tenant_backups(id),
-    );
     let now = RwSignal::new(None::<i64>);
     Effect::new(move |_| now.set(browser_now()));
     let last = t.last_backup_at;
@@ -56,7 +58,7 @@ pub fn TenantBackups(t: TenantDto, role: Option<Role>, ops: OpActions) -> impl I
                     None => view! { "No backup yet." }.into_any(),
                     Some(at) => view! {
                         "Last backup "<time>{format_time(at)}</time>
-                        {move || now.get().map(|n| format!(" ({} ago)", format_age(n, at)))}
+                        {move || now.try_get().flatten().map(|n| format!(" ({} ago)", format_age(n, at)))}
                     }.into_any(),
                 }}
             </p>
@@ -67,15 +69,11 @@ pub fn TenantBackups(t: TenantDto, role: Option<Role>, ops: OpActions) -> impl I
                 </ActionForm>
             })}
             {move || ops.backup.value().get().and_then(|r| r.err()).map(|e| view! { <ErrorPanel err=e/> })}
-            <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-                {move || Suspend::new(async move {
-                    match list.await {
-                        Err(e) => view! { <ErrorPanel err=e/> }.into_any(),
-                        Ok(rows) if rows.is_empty() => view! { <p class="muted">"The catalogue is empty."</p> }.into_any(),
-                        Ok(rows) => view! { <BackupTable rows can_restore ops/> }.into_any(),
-                    }
-                })}
-            </Transition>
+            {match list {
+                Err(e) => view! { <ErrorPanel err=e/> }.into_any(),
+                Ok(rows) if rows.is_empty() => view! { <p class="muted">"The catalogue is empty."</p> }.into_any(),
+                Ok(rows) => view! { <BackupTable rows can_restore ops/> }.into_any(),
+            }}
         </section>
     }
 }

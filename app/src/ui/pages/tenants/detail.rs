@@ -12,6 +12,7 @@ use super::cluster::ClusterPanels;
 use super::credentials::{Credentials, RevealedCredentials};
 use super::timeline::{RunActionErrors, RunTimeline};
 use crate::api::live::{tenant_live, RevealCredentials};
+use crate::api::operations::tenant_backups;
 use crate::api::runs::{list_runs, CancelRun, RecoverRun, RetryStep};
 use crate::api::tenants::{get_tenant, DeleteTenant, UpdateTenant};
 use crate::dto::{Role, RunQuery, TenantState};
@@ -52,6 +53,10 @@ pub fn TenantDetailPage() -> impl IntoView {
         move || (id(), tick.get(), changed()),
         |(id, _, _)| tenant_live(id),
     );
+    let backups = Resource::new(
+        move || (id(), tick.get(), changed()),
+        |(id, _, _)| tenant_backups(id),
+    );
     let runs = Resource::new(
         move || (id(), tick.get(), changed()),
         |(id, _, _)| {
@@ -79,6 +84,7 @@ pub fn TenantDetailPage() -> impl IntoView {
                 let role = me.as_ref().ok().and_then(|m| m.as_ref()).map(|m| m.role);
                 let live = live.await.ok();
                 let runs = runs.await.map(|p| p.items).unwrap_or_default();
+                let backups = backups.await;
                 match tenant.await {
                     Err(e) => view! { <Title text="Tenant"/><ErrorPanel err=e/> }.into_any(),
                     Ok(t) => {
@@ -112,7 +118,7 @@ pub fn TenantDetailPage() -> impl IntoView {
                             </dl>
                             <Credentials t=t.clone() role reveal/>
                             <TenantActions t=t.clone() role ops/>
-                            <TenantBackups t=t.clone() role ops/>
+                            <TenantBackups t=t.clone() role ops list=backups/>
                             <section aria-labelledby="runs-h">
                                 <h2 id="runs-h">"Runs" " "<A href=format!("/runs?tenant={}", t.id) attr:class="muted small">"all runs"</A></h2>
                                 <RunActionErrors retry recover cancel/>
