@@ -26,43 +26,47 @@ pub fn allowed_operations(state: TenantState) -> &'static [Operation] {
     }
 }
 
-/// Checks a restore request against the tenant and the chosen catalogue
-/// entry: the ID typed again, a backup of this tenant still in the store.
+/// The catalogue entry a restore form names, if it names one.
+pub fn restore_backup_id(form: &crate::dto::RestoreForm) -> Option<i64> {
+    form.backup_id.trim().parse().ok()
+}
+
+/// Checks a restore request against the tenant and the catalogue entry its
+/// form names (`found`, looked up by [`restore_backup_id`]): the ID typed
+/// again, a backup of this tenant still in the store.
 pub fn validate_restore(
     tenant: &str,
     form: &crate::dto::RestoreForm,
-    backup: impl FnOnce(i64) -> Option<crate::dto::BackupDto>,
+    found: Option<crate::dto::BackupDto>,
 ) -> Result<crate::dto::BackupDto, AppError> {
     let mut e = FieldErrors::default();
-    let chosen = match form.backup_id.trim().parse::<i64>() {
-        Err(_) => {
+    let chosen = match (restore_backup_id(form), found) {
+        (None, _) => {
             e.push(
                 "backup_id",
                 "must be the number of one of the tenant's backups",
             );
             None
         }
-        Ok(id) => match backup(id) {
-            Some(b) if b.tenant_id != tenant => {
-                e.push(
-                    "backup_id",
-                    format!("backup {id} is not one of \"{tenant}\"'s"),
-                );
-                None
-            }
-            Some(b) if b.pruned_at.is_some() => {
-                e.push(
-                    "backup_id",
-                    format!("backup {id} was pruned by retention and is no longer in the store"),
-                );
-                None
-            }
-            Some(b) => Some(b),
-            None => {
-                e.push("backup_id", format!("there is no backup {id}"));
-                None
-            }
-        },
+        (Some(id), None) => {
+            e.push("backup_id", format!("there is no backup {id}"));
+            None
+        }
+        (Some(id), Some(b)) if b.tenant_id != tenant => {
+            e.push(
+                "backup_id",
+                format!("backup {id} is not one of \"{tenant}\"'s"),
+            );
+            None
+        }
+        (Some(id), Some(b)) if b.pruned_at.is_some() => {
+            e.push(
+                "backup_id",
+                format!("backup {id} was pruned by retention and is no longer in the store"),
+            );
+            None
+        }
+        (Some(_), Some(b)) => Some(b),
     };
     if form.confirm.trim() != tenant {
         e.push(
@@ -314,6 +318,52 @@ mod tests {
             check_operation("a", TenantState::Suspended, Operation::Restore).is_err(),
             "a restore starts the application: resume first"
         );
+    }
+
+    #[test]
+    fn a_restore_names_a_backup_of_this_tenant_still_stored_and_repeats_the_id() {
+        use crate::dto::{BackupDto, BackupMethod, RestoreForm};
+        let backup = |tenant: &str, pruned: Option<i64>| BackupDto {
+            id: 7,
+            tenant_id: tenant.into(),
+            method: BackupMethod::Scheduled,
+            run_id: None,
+            taken_at: 0,
+            location: "s3://b/k".into(),
+            size_bytes: 1,
+            sha256: String::new(),
+            pruned_at: pruned,
+        };
+        let form = |id: &str, confirm: &str| RestoreForm {
+            backup_id: id.into(),
+            confirm: confirm.into(),
+        };
+        assert!(validate_restore("a", &form("7", "a"), Some(backup("a", None))).is_ok());
+        let field = |r: Result<BackupDto, AppError>, f: &str| {
+            r.unwrap_err().field_message(f).unwrap_or_default()
+        };
+        assert!(
+            field(validate_restore("a", &form("x", "a"), None), "backup_id").contains("number")
+        );
+        assert!(
+            field(validate_restore("a", &form("7", "a"), None), "backup_id")
+                .contains("no backup 7")
+        );
+        assert!(field(
+            validate_restore("a", &form("7", "a"), Some(backup("b", None))),
+            "backup_id"
+        )
+        .contains("not one of"));
+        assert!(field(
+            validate_restore("a", &form("7", "a"), Some(backup("a", Some(1)))),
+            "backup_id"
+        )
+        .contains("pruned"));
+        assert!(field(
+            validate_restore("a", &form("7", "b"), Some(backup("a", None))),
+            "confirm"
+        )
+        .contains("type the tenant ID"));
     }
 
     #[test]

@@ -270,8 +270,7 @@ impl ConsoleService {
     ) -> R<RunDto> {
         require(who, Role::Admin, "restore a tenant's database")?;
         let t = self.store.get_tenant(&tenant).await?;
-        let id = form.backup_id.trim().parse::<i64>().ok();
-        let found = match id {
+        let found = match app::domain::lifecycle::restore_backup_id(&form) {
             Some(id) => match self.store.get_backup(id).await {
                 Ok(b) => Some(b),
                 Err(crate::error::ServerError::NotFound(_)) => None,
@@ -279,7 +278,7 @@ impl ConsoleService {
             },
             None => None,
         };
-        let backup = app::domain::lifecycle::validate_restore(&t.id, &form, |_| found)?;
+        let backup = app::domain::lifecycle::validate_restore(&t.id, &form, found)?;
         check_operation(&t.id, t.state, Operation::Restore)?;
         let engine = self.engine()?;
         let options = RunOptions {
