@@ -83,7 +83,7 @@ async fn main() {
             )
             .await
             .unwrap();
-            s.complete_run(id, &owner, (TenantState::Active, None))
+            s.complete_run(id, &owner, Some((TenantState::Active, None)))
                 .await
                 .unwrap();
             done.push(id);

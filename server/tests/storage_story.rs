@@ -540,7 +540,7 @@ async fn runs_story(url: &str) {
                 cause: "for good",
                 line: "attempt 2 failed",
                 rollback: None,
-                tenant_detail: "namespace failed: for good",
+                tenant: Some((TenantState::Failed, "namespace failed: for good")),
             },
         )
         .await
@@ -564,7 +564,7 @@ async fn runs_story(url: &str) {
     );
     assert!(
         store
-            .complete_run(now_run, "me", (TenantState::Active, None))
+            .complete_run(now_run, "me", Some((TenantState::Active, None)))
             .await
             .is_err(),
         "a failed run is never completed"
@@ -934,7 +934,7 @@ async fn replicas_story(url: &str) {
                 let id = *id;
                 async move {
                     let cancel = staff.cancel_run(id, "bob");
-                    let finish = holder.complete_run(id, owner, (TenantState::Active, None));
+                    let finish = holder.complete_run(id, owner, Some((TenantState::Active, None)));
                     let (cancelled, finished) = tokio::join!(cancel, finish);
                     (id, cancelled.is_ok(), finished.is_ok())
                 }

@@ -101,34 +101,41 @@ fn state_during(op: Operation) -> Option<TenantState> {
     }
 }
 
-fn state_after(op: Operation, warned: bool) -> TenantState {
-    match op {
+/// Where a tenant stands after a run of `op` completed. `None` leaves it as
+/// it was: a backup, however it ends, never moves its tenant (a failed dump
+/// is the run's failure, not the tenant's).
+fn state_after(op: Operation, warned: bool) -> Option<TenantState> {
+    Some(match op {
+        Operation::Backup => return None,
         Operation::Provision | Operation::Update | Operation::Resume | Operation::Restore
             if warned =>
         {
             TenantState::Degraded
         }
-        // A backup leaves the tenant's state as it was (the store keeps it).
-        Operation::Provision
-        | Operation::Update
-        | Operation::Resume
-        | Operation::Restore
-        | Operation::Backup => TenantState::Active,
+        Operation::Provision | Operation::Update | Operation::Resume | Operation::Restore => {
+            TenantState::Active
+        }
         Operation::Suspend => TenantState::Suspended,
         Operation::Deprovision => TenantState::Deprovisioned,
         Operation::Cleanup => TenantState::Pending,
-    }
+    })
+}
+
+/// Where a tenant stands after a run of `op` failed for good.
+fn state_after_failure(op: Operation) -> Option<TenantState> {
+    (op != Operation::Backup).then_some(TenantState::Failed)
 }
 
 /// Where a tenant stands after a run was cancelled, from what it had done.
-pub fn state_after_cancel(run: &RunDto) -> TenantState {
+pub fn state_after_cancel(run: &RunDto) -> Option<TenantState> {
     let done = |name: &str| {
         run.steps
             .iter()
             .any(|s| s.name == name && s.state == StepState::Completed)
     };
     let any_done = run.steps.iter().any(|s| s.state == StepState::Completed);
-    match run.operation {
+    Some(match run.operation {
+        Operation::Backup => return None,
         Operation::Provision if !any_done => TenantState::Pending,
         Operation::Provision | Operation::Cleanup => TenantState::Failed,
         Operation::Update => TenantState::Degraded,
@@ -137,23 +144,25 @@ pub fn state_after_cancel(run: &RunDto) -> TenantState {
         Operation::Resume if any_done => TenantState::Degraded,
         Operation::Resume => TenantState::Suspended,
         Operation::Deprovision if done(Step::SuspendWorkloads.name()) => TenantState::Suspended,
-        Operation::Deprovision | Operation::Backup => TenantState::Active,
+        Operation::Deprovision => TenantState::Active,
         Operation::Restore if any_done => TenantState::Degraded,
         Operation::Restore => TenantState::Active,
-    }
+    })
 }
 
 /// Records the tenant's state after `run` was cancelled while no process
 /// held it (a process that holds it settles the tenant itself).
 pub async fn settle_after_cancel(store: &Store, run: &RunDto) -> Result<()> {
-    store
-        .observe_tenant(
-            &run.tenant_id,
-            state_after_cancel(run),
-            Some("the last run was cancelled"),
-            &[],
-        )
-        .await?;
+    if let Some(state) = state_after_cancel(run) {
+        store
+            .observe_tenant(
+                &run.tenant_id,
+                state,
+                Some("the last run was cancelled"),
+                &[],
+            )
+            .await?;
+    }
     Ok(())
 }
 
@@ -398,7 +407,7 @@ impl Runner {
                         cause: &cause,
                         line,
                         rollback: None,
-                        tenant_detail: &detail,
+                        tenant: state_after_failure(run.operation).map(|s| (s, detail.as_str())),
                     },
                 )
                 .await;
@@ -518,10 +527,8 @@ impl Runner {
             .complete_run(
                 id,
                 me,
-                (
-                    state_after(run.operation, warned),
-                    last_warning.as_deref().filter(|_| warned),
-                ),
+                state_after(run.operation, warned)
+                    .map(|s| (s, last_warning.as_deref().filter(|_| warned))),
             )
             .await
     }
@@ -694,7 +701,7 @@ impl Runner {
                     cause: &cause,
                     line: &line,
                     rollback: rollback_line.as_deref().map(|l| Rollback { line: l }),
-                    tenant_detail: &detail,
+                    tenant: state_after_failure(op).map(|s| (s, detail.as_str())),
                 },
             )
             .await
@@ -727,23 +734,31 @@ mod tests {
     fn tenant_states_follow_operations() {
         assert_eq!(
             state_after(Operation::Provision, false),
-            TenantState::Active
+            Some(TenantState::Active)
         );
         assert_eq!(
             state_after(Operation::Provision, true),
-            TenantState::Degraded
+            Some(TenantState::Degraded)
         );
         assert_eq!(
             state_after(Operation::Suspend, false),
-            TenantState::Suspended
+            Some(TenantState::Suspended)
         );
         assert_eq!(
             state_after(Operation::Deprovision, false),
-            TenantState::Deprovisioned
+            Some(TenantState::Deprovisioned)
         );
         assert_eq!(
             state_during(Operation::Deprovision),
             Some(TenantState::Deprovisioning)
         );
+        assert_eq!(
+            state_after_failure(Operation::Update),
+            Some(TenantState::Failed)
+        );
+        // A backup leaves its tenant as it was however it ends.
+        assert_eq!(state_after(Operation::Backup, true), None);
+        assert_eq!(state_after_failure(Operation::Backup), None);
+        assert_eq!(state_during(Operation::Backup), None);
     }
 }

@@ -29,7 +29,8 @@ pub struct Failure<'a> {
     pub line: &'a str,
     /// Set when a clean-up removed what the earlier steps made.
     pub rollback: Option<Rollback<'a>>,
-    pub tenant_detail: &'a str,
+    /// The tenant's state and why; `None` leaves the tenant as it was.
+    pub tenant: Option<(TenantState, &'a str)>,
 }
 
 fn millis(d: Duration) -> i64 {
@@ -369,22 +370,21 @@ impl Store {
         Ok(())
     }
 
+    /// Writes the run's tenant's new state (`None`: leaves it as it was);
+    /// returns the tenant's ID.
     async fn settle_tenant(
         tx: &mut Transaction<'static, Any>,
         run: i64,
-        (state, detail): (TenantState, Option<&str>),
+        tenant: Option<(TenantState, Option<&str>)>,
     ) -> Result<String> {
-        // A backup, however it ends, leaves the tenant as it was: a failed
-        // dump is the run's failure, not the tenant's.
-        let (tenant, operation) = sqlx::query_as::<_, (String, String)>(
-            "SELECT tenant_id, operation FROM provisioning_runs WHERE id = $1",
-        )
-        .bind(run)
-        .fetch_one(&mut **tx)
-        .await?;
-        if operation == app::dto::Operation::Backup.as_str() {
-            return Ok(tenant);
-        }
+        let Some((state, detail)) = tenant else {
+            return Ok(sqlx::query_scalar::<_, String>(
+                "SELECT tenant_id FROM provisioning_runs WHERE id = $1",
+            )
+            .bind(run)
+            .fetch_one(&mut **tx)
+            .await?);
+        };
         Ok(sqlx::query_scalar::<_, String>(&format!(
             "UPDATE tenants SET state = $2, state_detail = $3, observed_at = $4, {} \
              WHERE id = (SELECT tenant_id FROM provisioning_runs WHERE id = $1) RETURNING id",
@@ -420,7 +420,7 @@ impl Store {
         &self,
         run: i64,
         owner: &str,
-        tenant: (TenantState, Option<&str>),
+        tenant: Option<(TenantState, Option<&str>)>,
     ) -> Result<()> {
         let mut tx = self.begin().await?;
         self.guard(&mut tx, run, owner).await?;
@@ -463,8 +463,8 @@ impl Store {
             .await?;
             self.append_log(&mut tx, (run, f.position), r.line).await?;
         }
-        let tenant_id =
-            Self::settle_tenant(&mut tx, run, (TenantState::Failed, Some(f.tenant_detail))).await?;
+        let tenant = f.tenant.map(|(state, detail)| (state, Some(detail)));
+        let tenant_id = Self::settle_tenant(&mut tx, run, tenant).await?;
         self.end_run(&mut tx, run, RunState::Failed).await?;
         tx.commit().await?;
         self.changed(Change::Tenant(tenant_id));
@@ -496,7 +496,7 @@ impl Store {
         &self,
         (run, position): (i64, i64),
         owner: &str,
-        tenant: TenantState,
+        tenant: Option<TenantState>,
     ) -> Result<()> {
         let mut tx = self.begin().await?;
         let mine = sqlx::query_scalar::<_, i64>(
@@ -517,8 +517,8 @@ impl Store {
             "cancelled by staff",
         )
         .await?;
-        let tenant_id =
-            Self::settle_tenant(&mut tx, run, (tenant, Some("the last run was cancelled"))).await?;
+        let tenant = tenant.map(|state| (state, Some("the last run was cancelled")));
+        let tenant_id = Self::settle_tenant(&mut tx, run, tenant).await?;
         sqlx::query("UPDATE provisioning_runs SET lease_until = NULL WHERE id = $1")
             .bind(run)
             .execute(&mut *tx)
