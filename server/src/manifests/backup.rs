@@ -51,12 +51,13 @@ fn secret_env(name: &str, secret: &str, key: &str) -> Value {
 }
 
 /// The pod every backup or restore runs: `sh /scripts/backup.sh <mode>`
-/// with the database's and the store's settings in its environment.
+/// with the database's and the store's settings (the bucket at
+/// `destination`) in its environment.
 fn pod_template(
     t: &TenantInput,
     s: &RenderSettings,
     caps: &Capabilities,
-    mode: &str,
+    (mode, destination): (&str, &str),
     extra: Vec<Value>,
 ) -> Value {
     let mut vars = vec![
@@ -64,7 +65,7 @@ fn pod_template(
         env("PGDATABASE", DB_NAME),
         secret_env("PGUSER", DB_SECRET, "username"),
         secret_env("PGPASSWORD", DB_SECRET, "password"),
-        env("BACKUP_DESTINATION", s.backup_destination.clone()),
+        env("BACKUP_DESTINATION", destination),
         env("BACKUP_TENANT", t.id),
         env("BACKUP_RETAIN", t.tier.backup_retention.to_string()),
         env("AWS_REGION", s.backup_region.clone()),
@@ -125,7 +126,7 @@ pub fn backup_job(
     let ns = t.namespace;
     let spec = json!({
         "backoffLimit": 1,
-        "template": pod_template(t, s, caps, "backup", vec![]),
+        "template": pod_template(t, s, caps, ("backup", &s.backup_destination), vec![]),
     });
     let name = format!(
         "{BACKUP_JOB_PREFIX}{run_id}-{:06x}",
@@ -157,25 +158,17 @@ pub fn restore_job(
 ) -> Manifest {
     let ns = t.namespace;
     let (bucket, key) = location_key(&backup.location).unwrap_or(("", ""));
-    let mut template = pod_template(
+    // The dump is read from the bucket it was written to.
+    let template = pod_template(
         t,
         s,
         caps,
-        "restore",
+        ("restore", &format!("s3://{bucket}")),
         vec![
             env("BACKUP_KEY", key),
             env("BACKUP_SHA256", backup.sha256.clone()),
         ],
     );
-    // The dump is read from the bucket it was written to.
-    if let Some(vars) = template["spec"]["containers"][0]["env"].as_array_mut() {
-        for v in vars
-            .iter_mut()
-            .filter(|v| v["name"] == "BACKUP_DESTINATION")
-        {
-            v["value"] = json!(format!("s3://{bucket}"));
-        }
-    }
     let name = format!("{RESTORE_JOB_PREFIX}{run_id}");
     Manifest::new(
         "batch/v1",
@@ -275,7 +268,7 @@ fn schedule(t: &TenantInput, s: &RenderSettings, caps: &Capabilities, ns: &str) 
                     "metadata": job_meta,
                     "spec": {
                         "backoffLimit": 1,
-                        "template": pod_template(t, s, caps, "backup", vec![]),
+                        "template": pod_template(t, s, caps, ("backup", &s.backup_destination), vec![]),
                     },
                 },
             },
