@@ -40,6 +40,13 @@ const COLUMNS: &str = "id, name, role, prefix, created_at, expires_at, last_used
 /// scripts do not write on every request.
 const TOUCH_EVERY_MS: i64 = 60_000;
 
+/// How a token is looked up: by its id, or by the hash of its secret.
+#[derive(Clone, Copy)]
+enum TokenBy<'a> {
+    Id(i64),
+    Hash(&'a str),
+}
+
 /// What a new token is.
 pub struct NewToken<'a> {
     pub staff_id: i64,
@@ -118,22 +125,43 @@ impl Store {
         Ok(row.to_dto())
     }
 
+    /// A token that still works: not revoked, not expired, and its owner
+    /// active. Returns its id, role, owner and last use.
+    async fn working_token(
+        &self,
+        by: TokenBy<'_>,
+        now: i64,
+    ) -> Result<Option<(i64, String, super::StaffRow, Option<i64>)>> {
+        let column = match by {
+            TokenBy::Id(_) => "id",
+            TokenBy::Hash(_) => "token_hash",
+        };
+        let sql = format!(
+            "SELECT id, role, staff_id, last_used_at FROM api_tokens \
+             WHERE {column} = $1 AND revoked_at IS NULL AND expires_at > $2"
+        );
+        let q = sqlx::query_as::<_, (i64, String, i64, Option<i64>)>(&sql);
+        let q = match by {
+            TokenBy::Id(id) => q.bind(id),
+            TokenBy::Hash(hash) => q.bind(hash.to_string()),
+        };
+        let Some((id, role, staff_id, last_used)) = q.bind(now).fetch_optional(&self.pool).await?
+        else {
+            return Ok(None);
+        };
+        Ok(self
+            .staff_by_id(staff_id)
+            .await?
+            .filter(|owner| owner.is_active())
+            .map(|owner| (id, role, owner, last_used)))
+    }
+
     /// Whether a token still works (a live stream opened with it checks).
     pub async fn token_works(&self, id: i64) -> Result<bool> {
-        let owner = sqlx::query_scalar::<_, i64>(
-            "SELECT staff_id FROM api_tokens WHERE id = $1 AND revoked_at IS NULL AND expires_at > $2",
-        )
-        .bind(id)
-        .bind(now_ms())
-        .fetch_optional(&self.pool)
-        .await?;
-        Ok(match owner {
-            None => false,
-            Some(staff) => self
-                .staff_by_id(staff)
-                .await?
-                .is_some_and(|r| r.is_active()),
-        })
+        Ok(self
+            .working_token(TokenBy::Id(id), now_ms())
+            .await?
+            .is_some())
     }
 
     /// Who a token acts for: `None` when it is unknown, expired, revoked
@@ -141,23 +169,11 @@ impl Store {
     /// the owner's current one.
     pub async fn staff_for_token(&self, hash: &str) -> Result<Option<CurrentStaff>> {
         let now = now_ms();
-        let found = sqlx::query_as::<_, (i64, String, i64, Option<i64>)>(
-            "SELECT t.id, t.role, t.staff_id, t.last_used_at FROM api_tokens t \
-             WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND t.expires_at > $2",
-        )
-        .bind(hash)
-        .bind(now)
-        .fetch_optional(&self.pool)
-        .await?;
-        let Some((token_id, role, staff_id, last_used)) = found else {
+        let Some((token_id, role, owner, last_used)) =
+            self.working_token(TokenBy::Hash(hash), now).await?
+        else {
             return Ok(None);
         };
-        let Some(owner) = self.staff_by_id(staff_id).await? else {
-            return Ok(None);
-        };
-        if !owner.is_active() {
-            return Ok(None);
-        }
         if last_used.is_none_or(|at| now - at >= TOUCH_EVERY_MS) {
             // Best effort: a busy database must not refuse the request.
             let touched = sqlx::query("UPDATE api_tokens SET last_used_at = $2 WHERE id = $1")
