@@ -156,6 +156,26 @@ async fn the_catalogue_records_once_prunes_and_expires(db: &TestDb) {
         !watch.contains_key(&tenant),
         "a pending tenant is not watched"
     );
+    let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&db.url)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE tenants SET state = 'active' WHERE id = $1")
+        .bind(&tenant)
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let created = store.get_tenant(&tenant).await.unwrap().created_at;
+    let watch = store
+        .backup_watch(Some(std::slice::from_ref(&tenant)))
+        .await
+        .unwrap();
+    assert_eq!(watch.get(&tenant), Some(&(Some(t0 + 3 * DAY), created)));
+    let other = store
+        .backup_watch(Some(&["nobody".to_string()]))
+        .await
+        .unwrap();
+    assert!(other.is_empty(), "only the tenants asked about");
+    assert!(store.backup_watch(Some(&[])).await.unwrap().is_empty());
 }
 
 /// The triggers of migration 0011 keep every state a tenant takes, once.

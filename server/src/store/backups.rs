@@ -138,21 +138,42 @@ impl Store {
         &self,
         scope: Option<&[String]>,
     ) -> Result<std::collections::HashMap<String, (Option<i64>, i64)>> {
-        let rows = sqlx::query_as::<_, (String, Option<i64>, i64, String)>(
-            "SELECT t.id, (SELECT MAX(b.taken_at) FROM backups b WHERE b.tenant_id = t.id AND b.pruned_at IS NULL), \
-             t.created_at, v.spec FROM tenants t JOIN template_versions v \
-             ON v.template_id = t.template_id AND v.version = t.template_version \
-             WHERE t.state IN ('active', 'degraded')",
-        )
+        if scope.is_some_and(<[String]>::is_empty) {
+            return Ok(Default::default());
+        }
+        const LIVE: &str = "t.state IN ('active', 'degraded')";
+        // Each template version in use is read once, not once per tenant.
+        let versions = sqlx::query_as::<_, (i64, i64, String)>(&format!(
+            "SELECT DISTINCT v.template_id, v.version, v.spec FROM template_versions v JOIN tenants t \
+             ON v.template_id = t.template_id AND v.version = t.template_version WHERE {LIVE}"
+        ))
         .fetch_all(&self.pool)
         .await?;
-        Ok(rows
+        let with_backups: std::collections::HashSet<(i64, i64)> = versions
             .into_iter()
-            .filter(|r| scope.is_none_or(|ids| ids.contains(&r.0)))
-            .filter(|r| {
-                serde_json::from_str::<app::dto::TierSpec>(&r.3).is_ok_and(|s| s.backup_enabled)
+            .filter(|v| {
+                serde_json::from_str::<app::dto::TierSpec>(&v.2).is_ok_and(|s| s.backup_enabled)
             })
-            .map(|(id, last, created, _)| (id, (last, created)))
+            .map(|(id, version, _)| (id, version))
+            .collect();
+        let only = scope.map_or(String::new(), |ids| {
+            format!(" AND t.id IN ({})", super::placeholders(1, ids.len()))
+        });
+        let sql = format!(
+            "SELECT t.id, t.template_id, t.template_version, t.created_at, \
+             (SELECT MAX(b.taken_at) FROM backups b WHERE b.tenant_id = t.id AND b.pruned_at IS NULL) \
+             FROM tenants t WHERE {LIVE}{only}"
+        );
+        let mut query = sqlx::query_as::<_, (String, i64, i64, i64, Option<i64>)>(&sql);
+        for id in scope.unwrap_or_default() {
+            query = query.bind(id.clone());
+        }
+        Ok(query
+            .fetch_all(&self.pool)
+            .await?
+            .into_iter()
+            .filter(|t| with_backups.contains(&(t.1, t.2)))
+            .map(|(id, _, _, created, last)| (id, (last, created)))
             .collect())
     }
 
