@@ -144,7 +144,12 @@ async fn the_catalogue_records_once_prunes_and_expires(db: &TestDb) {
         store.get_tenant(&tenant).await.unwrap().last_backup_at,
         Some(t0 + 3 * DAY)
     );
-    assert!(store.backup_recorded(&tenant, "db-backup-2").await.unwrap());
+    let known = store
+        .recorded_backup_jobs(&["db-backup-2".into(), "db-backup-9".into()])
+        .await
+        .unwrap();
+    assert!(known.contains(&(tenant.clone(), "db-backup-2".to_string())));
+    assert_eq!(known.len(), 1, "only what was recorded");
 
     // A live tenant keeps its unpruned rows whatever their age; pruned rows
     // go after the keep period.

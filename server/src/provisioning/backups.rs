@@ -160,19 +160,31 @@ pub async fn sweep(client: &kube::Client, store: &Store) -> Result<usize> {
         .list(&ListParams::default().labels(&selector))
         .await
         .map_err(|e| ServerError::kube_on("backup Jobs", e))?;
+    // What the database knows, read once per sweep rather than per Job.
+    let namespaces: std::collections::HashMap<String, String> = store
+        .tenant_states()
+        .await?
+        .into_iter()
+        .map(|(id, _, ns)| (id, ns))
+        .collect();
+    let finished: Vec<(&str, &str, &str)> = list
+        .items
+        .iter()
+        .filter(|j| completed_at(j).is_some())
+        .filter_map(|j| {
+            Some((
+                label(j, TENANT_LABEL)?,
+                j.metadata.namespace.as_deref()?,
+                j.metadata.name.as_deref()?,
+            ))
+        })
+        .filter(|(tenant, ns, _)| namespaces.get(*tenant).is_some_and(|n| n == ns))
+        .collect();
+    let names: Vec<String> = finished.iter().map(|j| j.2.to_string()).collect();
+    let known = store.recorded_backup_jobs(&names).await?;
     let mut recorded = 0;
-    for job in list.items.iter().filter(|j| completed_at(j).is_some()) {
-        let (Some(tenant), Some(ns), Some(name)) = (
-            label(job, TENANT_LABEL),
-            job.metadata.namespace.as_deref(),
-            job.metadata.name.as_deref(),
-        ) else {
-            continue;
-        };
-        let Ok(t) = store.get_tenant(tenant).await else {
-            continue;
-        };
-        if t.namespace != ns || store.backup_recorded(tenant, name).await? {
+    for (tenant, ns, name) in finished {
+        if known.contains(&(tenant.to_string(), name.to_string())) {
             continue;
         }
         match record_job(client, store, (tenant, ns), name).await {

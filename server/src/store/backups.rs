@@ -98,16 +98,23 @@ impl Store {
         Ok(row.into())
     }
 
-    /// Whether the Job's dump is already catalogued.
-    pub async fn backup_recorded(&self, tenant: &str, job: &str) -> Result<bool> {
-        let n = sqlx::query_scalar::<_, i64>(
-            "SELECT COUNT(*) FROM backups WHERE tenant_id = $1 AND job = $2",
-        )
-        .bind(tenant)
-        .bind(job)
-        .fetch_one(&self.pool)
-        .await?;
-        Ok(n > 0)
+    /// Which of these Jobs' dumps are catalogued already, as (tenant, Job).
+    pub async fn recorded_backup_jobs(
+        &self,
+        jobs: &[String],
+    ) -> Result<std::collections::HashSet<(String, String)>> {
+        if jobs.is_empty() {
+            return Ok(Default::default());
+        }
+        let sql = format!(
+            "SELECT tenant_id, job FROM backups WHERE job IN ({})",
+            super::placeholders(1, jobs.len())
+        );
+        let mut query = sqlx::query_as::<_, (String, String)>(&sql);
+        for job in jobs {
+            query = query.bind(job.clone());
+        }
+        Ok(query.fetch_all(&self.pool).await?.into_iter().collect())
     }
 
     /// The tenant's backups, newest first (pruned ones included, marked).
