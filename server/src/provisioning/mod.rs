@@ -10,13 +10,15 @@ mod plan;
 mod preview;
 mod runner;
 mod steps;
+mod tenant_state;
 
 use std::sync::{Arc, OnceLock};
 
 pub use plan::{plan, Step};
 pub use preview::{compare, diff_with_live};
-pub use runner::{settle_after_cancel, state_after_cancel, Runner, RunnerOptions};
+pub use runner::{Runner, RunnerOptions};
 pub use steps::StepOutcome;
+pub use tenant_state::{settle_after_cancel, state_after_cancel};
 
 use crate::cluster::Cluster;
 use crate::manifests::RenderSettings;

@@ -10,8 +10,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use app::dto::{
-    AttemptOutcome, BackupMethod, Operation, RunDto, RunState, StepState, TenantDto, TenantState,
-    TierSpec,
+    AttemptOutcome, BackupMethod, Operation, RunDto, RunState, StepState, TenantDto, TierSpec,
 };
 use rand::Rng;
 use tokio::sync::{watch, Notify};
@@ -19,6 +18,7 @@ use tokio::task::{AbortHandle, JoinSet};
 use tracing::Instrument;
 
 use super::steps::{execute, remove_namespace, StepContext, StepOutcome};
+use super::tenant_state::{state_after, state_after_cancel, state_after_failure, state_during};
 use super::Step;
 use crate::cluster::Cluster;
 use crate::error::{Result, ServerError};
@@ -89,81 +89,6 @@ fn step_outcome(outcome: &Result<StepOutcome>, may_retry: bool) -> &'static str 
         Err(e) if e.is_transient() && may_retry => "retrying",
         Err(_) => "failed",
     }
-}
-
-fn state_during(op: Operation) -> Option<TenantState> {
-    match op {
-        Operation::Provision | Operation::Update | Operation::Restore => {
-            Some(TenantState::Provisioning)
-        }
-        Operation::Deprovision | Operation::Cleanup => Some(TenantState::Deprovisioning),
-        Operation::Suspend | Operation::Resume | Operation::Backup => None,
-    }
-}
-
-/// Where a tenant stands after a run of `op` completed. `None` leaves it as
-/// it was: a backup, however it ends, never moves its tenant (a failed dump
-/// is the run's failure, not the tenant's).
-fn state_after(op: Operation, warned: bool) -> Option<TenantState> {
-    Some(match op {
-        Operation::Backup => return None,
-        Operation::Provision | Operation::Update | Operation::Resume | Operation::Restore
-            if warned =>
-        {
-            TenantState::Degraded
-        }
-        Operation::Provision | Operation::Update | Operation::Resume | Operation::Restore => {
-            TenantState::Active
-        }
-        Operation::Suspend => TenantState::Suspended,
-        Operation::Deprovision => TenantState::Deprovisioned,
-        Operation::Cleanup => TenantState::Pending,
-    })
-}
-
-/// Where a tenant stands after a run of `op` failed for good.
-fn state_after_failure(op: Operation) -> Option<TenantState> {
-    (op != Operation::Backup).then_some(TenantState::Failed)
-}
-
-/// Where a tenant stands after a run was cancelled, from what it had done.
-pub fn state_after_cancel(run: &RunDto) -> Option<TenantState> {
-    let done = |name: &str| {
-        run.steps
-            .iter()
-            .any(|s| s.name == name && s.state == StepState::Completed)
-    };
-    let any_done = run.steps.iter().any(|s| s.state == StepState::Completed);
-    Some(match run.operation {
-        Operation::Backup => return None,
-        Operation::Provision if !any_done => TenantState::Pending,
-        Operation::Provision | Operation::Cleanup => TenantState::Failed,
-        Operation::Update => TenantState::Degraded,
-        Operation::Suspend if any_done => TenantState::Suspended,
-        Operation::Suspend => TenantState::Active,
-        Operation::Resume if any_done => TenantState::Degraded,
-        Operation::Resume => TenantState::Suspended,
-        Operation::Deprovision if done(Step::SuspendWorkloads.name()) => TenantState::Suspended,
-        Operation::Deprovision => TenantState::Active,
-        Operation::Restore if any_done => TenantState::Degraded,
-        Operation::Restore => TenantState::Active,
-    })
-}
-
-/// Records the tenant's state after `run` was cancelled while no process
-/// held it (a process that holds it settles the tenant itself).
-pub async fn settle_after_cancel(store: &Store, run: &RunDto) -> Result<()> {
-    if let Some(state) = state_after_cancel(run) {
-        store
-            .observe_tenant(
-                &run.tenant_id,
-                state,
-                Some("the last run was cancelled"),
-                &[],
-            )
-            .await?;
-    }
-    Ok(())
 }
 
 /// A tenant's replica overrides replace the tier's.
@@ -728,37 +653,5 @@ mod tests {
                 full / 2
             );
         }
-    }
-
-    #[test]
-    fn tenant_states_follow_operations() {
-        assert_eq!(
-            state_after(Operation::Provision, false),
-            Some(TenantState::Active)
-        );
-        assert_eq!(
-            state_after(Operation::Provision, true),
-            Some(TenantState::Degraded)
-        );
-        assert_eq!(
-            state_after(Operation::Suspend, false),
-            Some(TenantState::Suspended)
-        );
-        assert_eq!(
-            state_after(Operation::Deprovision, false),
-            Some(TenantState::Deprovisioned)
-        );
-        assert_eq!(
-            state_during(Operation::Deprovision),
-            Some(TenantState::Deprovisioning)
-        );
-        assert_eq!(
-            state_after_failure(Operation::Update),
-            Some(TenantState::Failed)
-        );
-        // A backup leaves its tenant as it was however it ends.
-        assert_eq!(state_after(Operation::Backup, true), None);
-        assert_eq!(state_after_failure(Operation::Backup), None);
-        assert_eq!(state_during(Operation::Backup), None);
     }
 }
