@@ -157,7 +157,7 @@ test('back up now fills the catalogue live, and an admin restores it with the ID
   await run.waitFor(LONG);
   await page.locator('article.run[data-state="completed"]', { has: page.locator('li.step[data-step="restore"]') }).first().waitFor(LONG);
   const steps = await run.locator('li.step').evaluateAll((els) => els.map((e) => e.dataset.step));
-  assert.deepEqual(steps, ['suspend-workloads', 'restore', 'migrate', 'application', 'wait-api', 'wait-web']);
+  assert.deepEqual(steps, ['backup', 'suspend-workloads', 'restore', 'migrate', 'application', 'wait-api', 'wait-web']);
   await assertNoReload(page);
   assert.deepEqual(errors, [], 'no script errors');
   await page.close();

@@ -326,10 +326,20 @@ async fn main() {
     join_all(all.iter().map(|(id, ns)| {
         let client = cl.client.clone();
         async move {
+            // The bench made these namespaces itself: their live UID is
+            // the one it vouches for.
+            let uid = kube::Api::<k8s_openapi::api::core::v1::Namespace>::all(client.clone())
+                .get_opt(ns)
+                .await
+                .ok()
+                .flatten()
+                .and_then(|n| n.metadata.uid)
+                .unwrap_or_default();
             let target = server::cluster::TenantNamespace {
                 name: ns,
                 tenant: id,
-                uid: None,
+                uid: Some(&uid),
+                nonce: None,
             };
             let _ =
                 server::cluster::delete_namespace(&client, &target, Duration::from_secs(120)).await;

@@ -220,6 +220,7 @@ async fn scheduled_and_on_demand_backups_are_catalogued_and_restored_in_order() 
     assert_eq!(
         names,
         [
+            "backup",
             "suspend-workloads",
             "restore",
             "migrate",
@@ -286,6 +287,11 @@ async fn scheduled_and_on_demand_backups_are_catalogued_and_restored_in_order() 
         "the restore is audited"
     );
 
+    // The data the restore replaced was dumped first, into the catalogue.
+    let before = backups(&srv, &op, &pro).await;
+    assert_eq!(before[0].method, BackupMethod::PreRestore, "{before:?}");
+    assert_eq!(before[0].run_id, Some(done.id));
+
     // Deprovisioning with a backup: the dump outlives the namespace.
     run_op(
         &srv,
@@ -299,7 +305,7 @@ async fn scheduled_and_on_demand_backups_are_catalogued_and_restored_in_order() 
     )
     .await;
     let kept = backups(&srv, &op, &pro).await;
-    assert_eq!(kept.len(), 3, "{kept:?}");
+    assert_eq!(kept.len(), 4, "{kept:?}");
     assert_eq!(kept[0].method, BackupMethod::PreDeprovision);
     let now = server::store::now_ms();
     assert_eq!(
@@ -312,7 +318,7 @@ async fn scheduled_and_on_demand_backups_are_catalogued_and_restored_in_order() 
     );
     assert_eq!(
         srv.store.expire_backups(now + 1).await.unwrap(),
-        3,
+        4,
         "forgotten once it is over"
     );
     run_op(

@@ -31,12 +31,14 @@ fn tier(key: &str) -> app::dto::TierSpec {
         .spec
 }
 
-/// A tenant's namespace as teardown takes it.
-fn ours<'a>(id: &'a str, ns: &'a str) -> TenantNamespace<'a> {
+/// A tenant's namespace as teardown takes it: these tests made it
+/// themselves, so its live UID is the one "remembered".
+fn ours<'a>(id: &'a str, ns: &'a str, uid: &'a str) -> TenantNamespace<'a> {
     TenantNamespace {
         name: ns,
         tenant: id,
-        uid: None,
+        uid: Some(uid),
+        nonce: None,
     }
 }
 
@@ -223,9 +225,13 @@ async fn provisioned_objects_converge_and_reapply_changes_nothing() {
         "32"
     );
 
-    delete_namespace(&client, &ours(&id, &ns), WAIT)
-        .await
-        .unwrap();
+    delete_namespace(
+        &client,
+        &ours(&id, &ns, &common::cluster::live_uid(&client, &ns).await),
+        WAIT,
+    )
+    .await
+    .unwrap();
     let namespaces: Api<Namespace> = Api::all(client.clone());
     assert!(
         namespaces.get_opt(&ns).await.unwrap().is_none(),
@@ -273,9 +279,13 @@ async fn crash_looping_pods_are_reported_with_their_reason() {
             && err.contains("pod api-"),
         "{err}"
     );
-    delete_namespace(&client, &ours(&id, &ns), WAIT)
-        .await
-        .unwrap();
+    delete_namespace(
+        &client,
+        &ours(&id, &ns, &common::cluster::live_uid(&client, &ns).await),
+        WAIT,
+    )
+    .await
+    .unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -305,9 +315,13 @@ async fn a_finalizer_that_blocks_teardown_is_named() {
     .unwrap();
     maps.create(&PostParams::default(), &held).await.unwrap();
 
-    let err = delete_namespace(&client, &ours(&id, &ns), Duration::from_secs(10))
-        .await
-        .unwrap_err();
+    let err = delete_namespace(
+        &client,
+        &ours(&id, &ns, &common::cluster::live_uid(&client, &ns).await),
+        Duration::from_secs(10),
+    )
+    .await
+    .unwrap_err();
     let text = err.to_string();
     assert!(matches!(err, ServerError::Blocked { .. }), "{text}");
     assert!(
@@ -323,7 +337,11 @@ async fn a_finalizer_that_blocks_teardown_is_named() {
     )
     .await
     .unwrap();
-    delete_namespace(&client, &ours(&id, &ns), WAIT)
-        .await
-        .unwrap();
+    delete_namespace(
+        &client,
+        &ours(&id, &ns, &common::cluster::live_uid(&client, &ns).await),
+        WAIT,
+    )
+    .await
+    .unwrap();
 }

@@ -488,3 +488,232 @@ async fn a_custom_prefix_works_end_to_end_and_force_strips_only_tenantrys_finali
         .unwrap();
     srv.stop().await;
 }
+
+/// A namespace as the test finds it: its UID, whether it is being deleted,
+/// and whether the marker ConfigMap is still in it.
+async fn standing(kube: &kube::Client, ns: &str) -> (String, bool, bool) {
+    let n = Api::<Namespace>::all(kube.clone())
+        .get_opt(ns)
+        .await
+        .unwrap()
+        .unwrap_or_else(|| panic!("namespace {ns} was deleted"));
+    let marker = Api::<ConfigMap>::namespaced(kube.clone(), ns)
+        .get_opt("marker")
+        .await
+        .unwrap()
+        .is_some();
+    (
+        n.metadata.uid.unwrap_or_default(),
+        n.metadata.deletion_timestamp.is_some(),
+        marker,
+    )
+}
+
+async fn marker(kube: &kube::Client, ns: &str) {
+    let cm: ConfigMap = serde_json::from_value(json!({
+        "metadata": { "name": "marker" }, "data": { "rows": "1000" }
+    }))
+    .unwrap();
+    Api::<ConfigMap>::namespaced(kube.clone(), ns)
+        .create(&PostParams::default(), &cm)
+        .await
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tenant_that_was_live_keeps_its_namespace_whatever_fails() {
+    let Some(cluster) = test_cluster().await else {
+        return;
+    };
+    let kube = cluster.client.clone();
+    let db = TestDb::sqlite();
+    let srv = TestOptions::default()
+        .engine(
+            cluster,
+            RunnerOptions {
+                wait_database: Duration::from_secs(12),
+                ..fast()
+            },
+        )
+        .start(&db.url)
+        .await;
+    let op = srv.signed_in("operator").await;
+    let id = unique_id("live");
+    let ns = format!("tenant-{id}");
+    let template = template_id(&srv, "demo").await;
+    let _: TenantDto = json(
+        srv.call(&op, "create_tenant", &tenant_form(&id, &template))
+            .await,
+        "create_tenant",
+    )
+    .await;
+    let broken = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let db_broken = std::sync::Arc::clone(&broken);
+    let _kubelet = FakeKubelet::start(kube.clone(), &ns, move |p| {
+        if component(p) == "database" && db_broken.load(std::sync::atomic::Ordering::SeqCst) {
+            PodFate::CrashLoop
+        } else {
+            happy(p)
+        }
+    });
+    let run = finish(&srv, &op, "provision_tenant", &[("id", &id)]).await;
+    assert_eq!(run.state, RunState::Completed, "{:#?}", run.steps);
+    let t = srv.store.get_tenant(&id).await.unwrap();
+    assert!(t.ever_live(), "first live recorded: {t:?}");
+    marker(&kube, &ns).await;
+    let (uid, _, _) = standing(&kube, &ns).await;
+
+    // The database then crash-loops: its pod is made again and never Ready.
+    broken.store(true, std::sync::atomic::Ordering::SeqCst);
+    Api::<Pod>::namespaced(kube.clone(), &ns)
+        .delete_collection(
+            &DeleteParams::default(),
+            &kube::api::ListParams::default().labels("app.kubernetes.io/component=database"),
+        )
+        .await
+        .unwrap();
+    let update = finish(
+        &srv,
+        &op,
+        "change_tenant",
+        &[("id", &id), ("form[api_replicas]", "2")],
+    )
+    .await;
+    let (step, cause) = failure(&update);
+    assert_eq!(step, "wait-database", "{cause}");
+    assert_eq!(
+        srv.store.get_tenant(&id).await.unwrap().state,
+        app::dto::TenantState::Failed
+    );
+
+    // Provision and Cleanup are refused, saying why; nothing was started.
+    for call in ["provision_tenant", "cleanup_tenant"] {
+        let res = srv.call(&op, call, &[("id", &id)]).await;
+        assert_eq!(res.status(), 409, "{call}");
+        let text = res.text().await.unwrap();
+        assert!(text.contains("has been live"), "{call}: {text}");
+    }
+    assert_eq!(srv.store.runs_for_tenant(&id).await.unwrap().len(), 2);
+
+    // Recovering the update fails again, and keeps everything.
+    let again: RunDto = json(
+        srv.call(&op, "recover_run", &[("id", &update.id.to_string())])
+            .await,
+        "recover_run",
+    )
+    .await;
+    let again = wait_run(&srv.store, again.id, Duration::from_secs(180)).await;
+    assert_eq!(failure(&again).0, "wait-database");
+    assert_eq!(standing(&kube, &ns).await, (uid.clone(), false, true));
+
+    // A provisioning run queued before this release (as the old console
+    // accepted one for a failed tenant) fails at wait-database too: it is
+    // not rolled back, the namespace and the marker stay.
+    let names: Vec<&str> =
+        server::provisioning::plan(app::dto::Operation::Provision, &Default::default())
+            .iter()
+            .map(|s| s.name())
+            .collect();
+    let legacy = srv
+        .store
+        .create_run(&id, app::dto::Operation::Provision, &names, "operator")
+        .await
+        .unwrap();
+    let legacy = wait_run(&srv.store, legacy, Duration::from_secs(180)).await;
+    let failed = legacy
+        .steps
+        .iter()
+        .find(|s| s.state == StepState::Failed)
+        .unwrap();
+    assert_eq!(failed.name, "wait-database");
+    assert!(
+        failed.log.contains("not rolled back") && failed.log.contains("has been live"),
+        "{}",
+        failed.log
+    );
+    assert!(
+        legacy
+            .steps
+            .iter()
+            .all(|s| s.state != StepState::RolledBack),
+        "{:#?}",
+        legacy.steps
+    );
+    assert_eq!(standing(&kube, &ns).await, (uid, false, true));
+    // Retrying and recovering are security events.
+    let events = srv.store.list_audit("run.recover", 1, 10).await.unwrap();
+    assert!(events.total >= 1);
+
+    broken.store(false, std::sync::atomic::Ordering::SeqCst);
+    common::cluster::remove_namespace(&kube, &id, &ns).await;
+    srv.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_namespace_with_copied_labels_is_refused_and_survives_a_forced_deprovision() {
+    let Some(cluster) = test_cluster().await else {
+        return;
+    };
+    let kube = cluster.client.clone();
+    let db = TestDb::sqlite();
+    let srv = TestOptions::default()
+        .engine(cluster, fast())
+        .start(&db.url)
+        .await;
+    let (op, admin) = (
+        srv.signed_in("operator").await,
+        srv.signed_in("admin").await,
+    );
+    let id = unique_id("copied");
+    let ns = format!("tenant-{id}");
+    let template = template_id(&srv, "demo").await;
+    let _: TenantDto = json(
+        srv.call(&op, "create_tenant", &tenant_form(&id, &template))
+            .await,
+        "create_tenant",
+    )
+    .await;
+    // After the record exists, someone makes the namespace with Tenantry's
+    // labels copied onto it.
+    let copied: Namespace = serde_json::from_value(json!({
+        "metadata": { "name": ns, "labels": {
+            "app.kubernetes.io/managed-by": "tenantry", "tenantry.io/tenant": id } }
+    }))
+    .unwrap();
+    let made = Api::<Namespace>::all(kube.clone())
+        .create(&PostParams::default(), &copied)
+        .await
+        .unwrap();
+    let uid = made.metadata.uid.unwrap();
+    marker(&kube, &ns).await;
+
+    let run = finish(&srv, &op, "provision_tenant", &[("id", &id)]).await;
+    let (step, cause) = failure(&run);
+    assert_eq!(step, "namespace");
+    assert!(
+        cause.contains(&format!("Namespace {ns}")) && cause.contains("did not create it"),
+        "{cause}"
+    );
+    assert_eq!(
+        srv.store.namespace_record(&id).await.unwrap().uid,
+        None,
+        "its UID was not recorded"
+    );
+    assert_eq!(standing(&kube, &ns).await, (uid.clone(), false, true));
+
+    let forced = [
+        ("id", id.as_str()),
+        ("form[confirm]", id.as_str()),
+        ("form[force]", "true"),
+    ];
+    let run = finish(&srv, &admin, "deprovision_tenant", &forced).await;
+    let (_, cause) = failure(&run);
+    assert!(cause.contains("did not create it"), "{cause}");
+    assert_eq!(standing(&kube, &ns).await, (uid, false, true));
+
+    Api::<Namespace>::all(kube.clone())
+        .delete(&ns, &DeleteParams::default())
+        .await
+        .unwrap();
+    srv.stop().await;
+}

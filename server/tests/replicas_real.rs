@@ -442,3 +442,62 @@ async fn a_notification_queued_when_the_console_is_killed_goes_out_after_restart
         .await
         .unwrap();
 }
+
+/// What a Helm install with `replicaCount: 3` does: three consoles started
+/// at the same moment on an empty PostgreSQL database. Every one migrates,
+/// seeds and makes the first admin only if no other did (one at a time),
+/// so all three come up, the templates are seeded once and the admin signs
+/// in on each.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_replicas_started_at_once_on_an_empty_database_all_come_up() {
+    let Some(db) = TestDb::postgres().await else {
+        return;
+    };
+    let barrier = Arc::new(std::sync::Barrier::new(3));
+    let starts: Vec<_> = (0..3)
+        .map(|_| {
+            let (url, barrier) = (db.url.clone(), Arc::clone(&barrier));
+            std::thread::spawn(move || {
+                barrier.wait();
+                replica(&url, None)
+            })
+        })
+        .collect();
+    let mut consoles: Vec<Console> = starts
+        .into_iter()
+        .map(|s| s.join().expect("every replica comes up"))
+        .collect();
+    for c in &consoles {
+        let admin = c.admin().await;
+        let res = admin
+            .get(format!("{}/templates", c.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+    }
+    let store = Store::connect(&db.url).await.unwrap();
+    let keys: Vec<String> = store
+        .list_templates()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|t| t.key)
+        .collect();
+    assert_eq!(
+        keys.len(),
+        server::store::seed_templates().len(),
+        "{keys:?}"
+    );
+    assert_eq!(store.count_staff().await.unwrap(), 1, "one first admin");
+    for c in &mut consoles {
+        assert!(
+            !c.log().iter().any(|l| l.contains("already used")),
+            "{:?}",
+            c.log()
+        );
+        c.kill();
+    }
+    store.close().await;
+    db.cleanup().await;
+}

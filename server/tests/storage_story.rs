@@ -771,16 +771,49 @@ async fn ownership_story(url: &str) {
         .unwrap_err();
     assert!(field_error(err, "tenant_id").contains("team-own-a"));
     assert!(store.namespace_taken("team-own-a").await.expect("taken"));
+    // The claim nonce is made once, before the namespace, and kept until
+    // the namespace is forgotten; the UID is remembered beside it.
+    let nonce = store.namespace_nonce("own-a").await.expect("nonce");
+    assert_eq!(nonce.len(), 32);
+    assert_eq!(store.namespace_nonce("own-a").await.expect("nonce"), nonce);
     store
-        .set_namespace_uid("own-a", Some("uid-1"))
+        .set_namespace_uid("own-a", "uid-1")
         .await
         .expect("uid");
+    let rec = store.namespace_record("own-a").await.expect("record");
     assert_eq!(
-        store.namespace_uid("own-a").await.expect("uid").as_deref(),
-        Some("uid-1")
+        (rec.uid.as_deref(), rec.nonce.as_deref()),
+        (Some("uid-1"), Some(nonce.as_str()))
     );
-    store.set_namespace_uid("own-a", None).await.expect("uid");
-    assert_eq!(store.namespace_uid("own-a").await.expect("uid"), None);
+    store.forget_namespace("own-a").await.expect("forget");
+    assert_eq!(
+        store.namespace_record("own-a").await.expect("record"),
+        Default::default()
+    );
+    assert_ne!(store.namespace_nonce("own-a").await.expect("nonce"), nonce);
+
+    // When it first stood live is kept by the database on any state write,
+    // and never moves again.
+    let first_live =
+        |s: Store| async move { s.get_tenant("own-a").await.expect("tenant").first_live_at };
+    assert_eq!(first_live(store.clone()).await, None);
+    store
+        .observe_tenant("own-a", TenantState::Failed, Some("failed"), &[])
+        .await
+        .expect("state");
+    assert_eq!(first_live(store.clone()).await, None, "failed is not live");
+    store
+        .observe_tenant("own-a", TenantState::Active, None, &[])
+        .await
+        .expect("state");
+    let live = first_live(store.clone()).await.expect("live once active");
+    for state in [TenantState::Failed, TenantState::Degraded] {
+        store
+            .observe_tenant("own-a", state, None, &[])
+            .await
+            .expect("state");
+        assert_eq!(first_live(store.clone()).await, Some(live));
+    }
 
     // 40 concurrent attempts from two "replicas": exactly the free ones get in.
     let policy = ThrottlePolicy {

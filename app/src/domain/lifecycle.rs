@@ -2,7 +2,7 @@
 //! start the operations with options. Pure, so pages can show only the
 //! buttons that will work and the server applies the same rules.
 
-use crate::dto::{ChangeForm, DeprovisionForm, Operation, RunOptions, TenantState};
+use crate::dto::{ChangeForm, DeprovisionForm, Operation, RunOptions, TenantDto, TenantState};
 use crate::error::{AppError, FieldErrors};
 
 /// The longest grace period: 30 days.
@@ -11,9 +11,13 @@ pub const MAX_GRACE_HOURS: u32 = 720;
 pub const MAX_SCHEDULE_AHEAD_MS: i64 = 366 * 24 * 3_600_000;
 pub const MAX_REPLICAS: i64 = 50;
 
-/// Operations that may start from `state`. An unfinished run blocks every
-/// operation (the store refuses a second run), whatever this says.
-pub fn allowed_operations(state: TenantState) -> &'static [Operation] {
+/// Operations that may start from `state`; `ever_live` says whether the
+/// tenant ever stood active (see `TenantDto::ever_live`). A failed tenant
+/// that was live is repaired with Update, or by retrying or recovering its
+/// last run; it is never offered Provision or Cleanup, whose roll-back and
+/// clean-up remove the namespace with its data. An unfinished run blocks
+/// every operation (the store refuses a second run), whatever this says.
+pub fn allowed_operations(state: TenantState, ever_live: bool) -> &'static [Operation] {
     use Operation::*;
     match state {
         TenantState::Pending => &[Provision],
@@ -21,8 +25,21 @@ pub fn allowed_operations(state: TenantState) -> &'static [Operation] {
             &[Update, Suspend, Backup, Restore, Deprovision]
         }
         TenantState::Suspended => &[Resume, Backup, Deprovision],
+        TenantState::Failed if ever_live => &[Update, Backup, Deprovision],
         TenantState::Failed => &[Provision, Update, Cleanup, Deprovision],
         TenantState::Provisioning | TenantState::Deprovisioning | TenantState::Deprovisioned => &[],
+    }
+}
+
+/// The role an operation started with `options` needs: admin for a
+/// restore, a forced teardown or a purge of the audit trail, operator for
+/// the rest. Retrying or recovering a run needs the same role as starting it.
+pub fn role_for(op: Operation, options: &RunOptions) -> crate::dto::Role {
+    use crate::dto::Role;
+    if op == Operation::Restore || options.force || options.purge_audit {
+        Role::Admin
+    } else {
+        Role::Operator
     }
 }
 
@@ -31,14 +48,23 @@ pub fn restore_backup_id(form: &crate::dto::RestoreForm) -> Option<i64> {
     form.backup_id.trim().parse().ok()
 }
 
+/// A validated restore: the dump to put back, and whether the data it
+/// replaces is dumped first (always, unless the ID was typed once more).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ValidRestore {
+    pub backup: crate::dto::BackupDto,
+    pub backup_first: bool,
+}
+
 /// Checks a restore request against the tenant and the catalogue entry its
 /// form names (`found`, looked up by [`restore_backup_id`]): the ID typed
-/// again, a backup of this tenant still in the store.
+/// again, a backup of this tenant still in the store; skipping the dump of
+/// the data it replaces takes the ID typed once more.
 pub fn validate_restore(
     tenant: &str,
     form: &crate::dto::RestoreForm,
     found: Option<crate::dto::BackupDto>,
-) -> Result<crate::dto::BackupDto, AppError> {
+) -> Result<ValidRestore, AppError> {
     let mut e = FieldErrors::default();
     let chosen = match (restore_backup_id(form), found) {
         (None, _) => {
@@ -74,15 +100,35 @@ pub fn validate_restore(
             format!("type the tenant ID \"{tenant}\" to confirm: a restore replaces its data"),
         );
     }
+    let skip = form.without_backup.trim();
+    if !skip.is_empty() && skip != tenant {
+        e.push(
+            "without_backup",
+            format!(
+                "leave empty to dump the current data first, or type the tenant ID \"{tenant}\" again to restore without that dump"
+            ),
+        );
+    }
     e.into_result()?;
-    chosen.ok_or_else(|| AppError::invalid("backup_id", "incomplete"))
+    Ok(ValidRestore {
+        backup: chosen.ok_or_else(|| AppError::invalid("backup_id", "incomplete"))?,
+        backup_first: skip.is_empty(),
+    })
 }
 
-/// Refuses an operation the state does not allow, saying what would work.
-pub fn check_operation(id: &str, state: TenantState, op: Operation) -> Result<(), AppError> {
-    let allowed = allowed_operations(state);
+/// Refuses an operation the tenant's state does not allow, saying what
+/// would work (and why, for a tenant that was live).
+pub fn check_operation(t: &TenantDto, op: Operation) -> Result<(), AppError> {
+    let (id, state) = (t.id.as_str(), t.state);
+    let allowed = allowed_operations(state, t.ever_live());
     if allowed.contains(&op) {
         return Ok(());
+    }
+    if t.ever_live() && matches!(op, Operation::Provision | Operation::Cleanup) {
+        return Err(AppError::Conflict(format!(
+            "Tenant \"{id}\" has been live: it cannot {op}, which could remove its namespace and data. \
+             Repair it with update, or retry or recover its last run; only deprovision removes it."
+        )));
     }
     let instead = if allowed.is_empty() {
         match state {
@@ -99,6 +145,71 @@ pub fn check_operation(id: &str, state: TenantState, op: Operation) -> Result<()
     Err(AppError::Conflict(format!(
         "Tenant \"{id}\" is {state}: it cannot {op} now. Allowed: {instead}."
     )))
+}
+
+/// The shortest grace period of a bulk deprovisioning: staff have an hour
+/// to cancel before anything is removed.
+pub const MIN_BULK_GRACE_HOURS: u32 = 1;
+
+/// A bulk action's selection and its checks, before any tenant is touched:
+/// the tenant IDs (blank and repeated ones dropped), and for a bulk
+/// deprovisioning the options every run gets (a backup first, a grace
+/// period of at least an hour), with the number of tenants typed as the
+/// confirmation.
+pub fn validate_bulk(form: &crate::dto::BulkForm) -> Result<(Vec<String>, RunOptions), AppError> {
+    let mut ids: Vec<String> = Vec::new();
+    for id in form.ids.iter().map(|i| i.trim()).filter(|i| !i.is_empty()) {
+        if !ids.iter().any(|have| have == id) {
+            ids.push(id.to_string());
+        }
+    }
+    let mut e = FieldErrors::default();
+    if ids.is_empty() {
+        e.push("ids", "select at least one tenant");
+    } else if ids.len() > crate::dto::MAX_BULK {
+        e.push(
+            "ids",
+            format!("at most {} tenants per bulk action", crate::dto::MAX_BULK),
+        );
+    }
+    let action = form.action.as_str();
+    if !matches!(action, "suspend" | "resume" | "retry" | "deprovision") {
+        e.push("action", "choose suspend, resume, retry or deprovision");
+    }
+    let mut options = RunOptions::default();
+    if action == "deprovision" {
+        let n = ids.len();
+        if form.confirm.trim() != n.to_string() {
+            e.push(
+                "confirm",
+                format!("type the number of selected tenants ({n}) to deprovision them"),
+            );
+        }
+        let grace = form.grace_hours.trim();
+        let hours = if grace.is_empty() {
+            Some(MIN_BULK_GRACE_HOURS)
+        } else {
+            e.check(
+                "grace_hours",
+                grace
+                    .parse::<u32>()
+                    .ok()
+                    .filter(|h| (MIN_BULK_GRACE_HOURS..=MAX_GRACE_HOURS).contains(h))
+                    .ok_or_else(|| {
+                        format!(
+                            "must be a whole number of hours from {MIN_BULK_GRACE_HOURS} to {MAX_GRACE_HOURS}: a bulk deprovisioning always keeps tenants at least an hour"
+                        )
+                    }),
+            )
+        };
+        options = RunOptions {
+            backup: true,
+            grace_hours: hours.unwrap_or(MIN_BULK_GRACE_HOURS),
+            ..Default::default()
+        };
+    }
+    e.into_result()?;
+    Ok((ids, options))
 }
 
 /// A validated deprovisioning request.
@@ -293,31 +404,139 @@ pub fn parse_utc_datetime(s: &str) -> Option<i64> {
 mod tests {
     use super::*;
 
+    fn tenant(state: TenantState, live: bool) -> TenantDto {
+        TenantDto {
+            id: "a".into(),
+            namespace: "tenant-a".into(),
+            namespace_uid: None,
+            company_name: "A".into(),
+            owner_email: "a@example.com".into(),
+            owner_name: "A".into(),
+            template_id: 1,
+            template_name: "Demo".into(),
+            template_version: 1,
+            custom_domain: None,
+            state,
+            state_detail: None,
+            observed_at: None,
+            api_replicas: None,
+            web_replicas: None,
+            created_at: 0,
+            updated_at: 0,
+            created_by: "x".into(),
+            health: None,
+            urls: vec![],
+            credentials_shown_at: None,
+            credentials_shown_by: None,
+            last_backup_at: None,
+            first_live_at: live.then_some(1),
+        }
+    }
+
     #[test]
     fn states_allow_only_sensible_operations() {
-        assert!(check_operation("a", TenantState::Pending, Operation::Provision).is_ok());
-        assert!(check_operation("a", TenantState::Active, Operation::Provision).is_err());
-        assert!(check_operation("a", TenantState::Suspended, Operation::Resume).is_ok());
-        assert!(check_operation("a", TenantState::Active, Operation::Resume).is_err());
-        let msg = check_operation("a", TenantState::Deprovisioned, Operation::Provision)
+        let check = |s, live, op| check_operation(&tenant(s, live), op);
+        assert!(check(TenantState::Pending, false, Operation::Provision).is_ok());
+        assert!(check(TenantState::Active, true, Operation::Provision).is_err());
+        assert!(check(TenantState::Suspended, true, Operation::Resume).is_ok());
+        assert!(check(TenantState::Active, true, Operation::Resume).is_err());
+        let msg = check(TenantState::Deprovisioned, true, Operation::Suspend)
             .unwrap_err()
             .to_string();
         assert!(
             msg.contains("deprovisioned") && msg.contains("removed"),
             "{msg}"
         );
-        let msg = check_operation("a", TenantState::Active, Operation::Cleanup)
+        let msg = check(TenantState::Active, true, Operation::Resume)
             .unwrap_err()
             .to_string();
         assert!(
             msg.contains("update, suspend, backup, restore, deprovision"),
             "{msg}"
         );
-        assert!(check_operation("a", TenantState::Suspended, Operation::Backup).is_ok());
+        assert!(check(TenantState::Suspended, true, Operation::Backup).is_ok());
         assert!(
-            check_operation("a", TenantState::Suspended, Operation::Restore).is_err(),
+            check(TenantState::Suspended, true, Operation::Restore).is_err(),
             "a restore starts the application: resume first"
         );
+    }
+
+    #[test]
+    fn a_bulk_deprovisioning_counts_backs_up_and_waits_an_hour() {
+        use crate::dto::BulkForm;
+        let form = |confirm: &str, grace: &str| BulkForm {
+            action: "deprovision".into(),
+            ids: vec!["a".into(), " b ".into(), "a".into(), "".into()],
+            confirm: confirm.into(),
+            grace_hours: grace.into(),
+        };
+        let (ids, options) = validate_bulk(&form("2", "")).unwrap();
+        assert_eq!(ids, ["a", "b"]);
+        assert!(options.backup, "always backs up first");
+        assert_eq!(options.grace_hours, 1);
+        assert_eq!(validate_bulk(&form("2", "48")).unwrap().1.grace_hours, 48);
+        let err = validate_bulk(&form("deprovision", "0")).unwrap_err();
+        assert!(err.field_message("confirm").unwrap().contains("(2)"));
+        assert!(err
+            .field_message("grace_hours")
+            .unwrap()
+            .contains("at least an hour"));
+        // Other actions need no confirmation and take no options.
+        let suspend = BulkForm {
+            action: "suspend".into(),
+            ids: vec!["a".into()],
+            ..Default::default()
+        };
+        assert_eq!(validate_bulk(&suspend).unwrap().1, RunOptions::default());
+        let none = BulkForm {
+            action: "explode".into(),
+            ..Default::default()
+        };
+        let err = validate_bulk(&none).unwrap_err();
+        assert!(err.field_message("ids").is_some() && err.field_message("action").is_some());
+    }
+
+    #[test]
+    fn resuming_a_run_needs_the_role_starting_it_needed() {
+        use crate::dto::Role;
+        let plain = RunOptions::default();
+        assert_eq!(role_for(Operation::Update, &plain), Role::Operator);
+        assert_eq!(role_for(Operation::Restore, &plain), Role::Admin);
+        let forced = RunOptions {
+            force: true,
+            ..Default::default()
+        };
+        assert_eq!(role_for(Operation::Deprovision, &forced), Role::Admin);
+        let purge = RunOptions {
+            purge_audit: true,
+            ..Default::default()
+        };
+        assert_eq!(role_for(Operation::Deprovision, &purge), Role::Admin);
+    }
+
+    #[test]
+    fn a_failed_tenant_that_was_live_is_never_offered_provision_or_cleanup() {
+        // Never live: a failed provisioning may be provisioned again or
+        // cleaned up (roll-back removes only what its runs made).
+        for op in [Operation::Provision, Operation::Cleanup, Operation::Update] {
+            assert!(check_operation(&tenant(TenantState::Failed, false), op).is_ok());
+        }
+        // Live once: repaired by update (or its last run), removed only by
+        // deprovisioning; the refusal says why.
+        let live = tenant(TenantState::Failed, true);
+        assert_eq!(
+            allowed_operations(TenantState::Failed, true),
+            &[Operation::Update, Operation::Backup, Operation::Deprovision]
+        );
+        for op in [Operation::Provision, Operation::Cleanup] {
+            let msg = check_operation(&live, op).unwrap_err().to_string();
+            assert!(
+                msg.contains("has been live") && msg.contains("recover"),
+                "{msg}"
+            );
+        }
+        assert!(check_operation(&live, Operation::Update).is_ok());
+        assert!(check_operation(&live, Operation::Deprovision).is_ok());
     }
 
     #[test]
@@ -337,9 +556,22 @@ mod tests {
         let form = |id: &str, confirm: &str| RestoreForm {
             backup_id: id.into(),
             confirm: confirm.into(),
+            without_backup: String::new(),
         };
-        assert!(validate_restore("a", &form("7", "a"), Some(backup("a", None))).is_ok());
-        let field = |r: Result<BackupDto, AppError>, f: &str| {
+        let ok = validate_restore("a", &form("7", "a"), Some(backup("a", None))).unwrap();
+        assert!(ok.backup_first, "the current data is dumped first");
+        let skip = |again: &str| RestoreForm {
+            without_backup: again.into(),
+            ..form("7", "a")
+        };
+        let skipped = validate_restore("a", &skip("a"), Some(backup("a", None))).unwrap();
+        assert!(!skipped.backup_first);
+        let err = validate_restore("a", &skip("b"), Some(backup("a", None))).unwrap_err();
+        assert!(err
+            .field_message("without_backup")
+            .unwrap()
+            .contains("type the tenant ID"));
+        let field = |r: Result<ValidRestore, AppError>, f: &str| {
             r.unwrap_err().field_message(f).unwrap_or_default()
         };
         assert!(

@@ -18,6 +18,21 @@ pub struct ValidTemplate {
 
 pub const MAX_DESCRIPTION: usize = 2000;
 
+/// How an edit weakens a plan's backups, if it does: turning them off or
+/// keeping fewer dumps (older ones are then pruned from the store). Only
+/// admins may make such an edit.
+pub fn weakens_backups(old: &TierSpec, new: &TierSpec) -> Option<String> {
+    if old.backup_enabled && !new.backup_enabled {
+        return Some("turn its backups off".into());
+    }
+    (old.backup_enabled && new.backup_retention < old.backup_retention).then(|| {
+        format!(
+            "lower its backup retention from {} to {} (older dumps are pruned)",
+            old.backup_retention, new.backup_retention
+        )
+    })
+}
+
 fn number(value: &str, min: u32, max: u32, unit: &str) -> Result<u32, String> {
     let v = value.trim();
     if v.is_empty() {
@@ -305,6 +320,24 @@ mod tests {
             features: "reports, api, reports".into(),
             based_on_version: None,
         }
+    }
+
+    #[test]
+    fn turning_backups_off_or_keeping_fewer_weakens_them() {
+        let base = good_form().validate().expect("valid").spec;
+        let mut fewer = base.clone();
+        fewer.backup_retention = base.backup_retention - 1;
+        assert!(weakens_backups(&base, &fewer)
+            .unwrap()
+            .contains("lower its backup retention"));
+        let mut off = base.clone();
+        off.backup_enabled = false;
+        assert!(weakens_backups(&base, &off).unwrap().contains("off"));
+        let mut more = base.clone();
+        more.backup_retention = base.backup_retention + 1;
+        assert_eq!(weakens_backups(&base, &more), None);
+        assert_eq!(weakens_backups(&off, &base), None, "turning them on");
+        assert_eq!(weakens_backups(&base, &base), None);
     }
 
     #[test]

@@ -8,6 +8,7 @@ string_enum!(
         Scheduled => "scheduled",
         OnDemand => "on_demand",
         PreDeprovision => "pre_deprovision",
+        PreRestore => "pre_restore",
     }
 );
 
@@ -18,6 +19,7 @@ impl BackupMethod {
             BackupMethod::Scheduled => "scheduled",
             BackupMethod::OnDemand => "on demand",
             BackupMethod::PreDeprovision => "before deprovisioning",
+            BackupMethod::PreRestore => "before a restore",
         }
     }
 }
@@ -44,7 +46,8 @@ pub struct BackupDto {
 }
 
 /// A restore as typed: which backup, and the tenant ID repeated (a restore
-/// replaces the tenant's data).
+/// replaces the tenant's data). The data it replaces is dumped first
+/// (`pre_restore`) unless `without_backup` repeats the tenant ID once more.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(default)]
@@ -52,4 +55,7 @@ pub struct RestoreForm {
     #[serde(deserialize_with = "super::lenient::text")]
     pub backup_id: String,
     pub confirm: String,
+    /// The tenant ID typed again to skip the dump taken before the restore
+    /// (a security event); empty keeps it.
+    pub without_backup: String,
 }

@@ -145,8 +145,9 @@ pub struct BulkResult {
     pub run_id: Option<i64>,
 }
 
-/// A bulk action over selected tenants. Deprovisioning many needs the word
-/// "deprovision" typed into `confirm`.
+/// A bulk action over selected tenants. Deprovisioning many is for admins:
+/// `confirm` is the number of selected tenants, typed; each is backed up
+/// first and kept for a grace period of at least an hour.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(default)]
@@ -154,6 +155,10 @@ pub struct BulkForm {
     pub action: String,
     pub ids: Vec<String>,
     pub confirm: String,
+    /// Deprovision only: whole hours before anything is removed (empty:
+    /// the least, one hour).
+    #[serde(deserialize_with = "super::lenient::text")]
+    pub grace_hours: String,
 }
 
 /// The most tenants one bulk action may touch.

@@ -94,6 +94,17 @@ pub struct TenantDto {
     /// When its newest backup still in the store was taken (ms), if any.
     #[serde(default)]
     pub last_backup_at: Option<i64>,
+    /// When it first stood active, degraded or suspended (ms); once set,
+    /// nothing but Deprovision removes its namespace or database.
+    #[serde(default)]
+    pub first_live_at: Option<i64>,
+}
+
+impl TenantDto {
+    /// Whether it was ever live (see [`TenantDto::first_live_at`]).
+    pub fn ever_live(&self) -> bool {
+        self.first_live_at.is_some()
+    }
 }
 
 /// A generated credential, shown once.

@@ -44,35 +44,40 @@ pub async fn run_serve(store: Store, args: ServeArgs) -> Result<()> {
         Some(path) => Some(ServeLock::take(&path)?),
         None => None,
     };
-    let seeded = store.seed_templates_if_empty().await?;
-    if seeded > 0 {
-        tracing::info!(count = seeded, "seeded the default templates");
-    }
-    let configured = args.admin_password.as_ref().map(|s| s.0.as_str());
-    let deliver = match (&args.initial_admin_secret, configured) {
-        // In a cluster the generated password goes to a Secret, never to
-        // the pod's log.
-        (Some(name), None) if store.count_staff().await? == 0 => {
-            let namespace = args
-                .engine
-                .render_settings()
-                .console_namespace
-                .ok_or_else(|| {
-                    ServerError::Config(
-                        "TENANTRY_INITIAL_ADMIN_SECRET needs the console's namespace \
-                         (TENANTRY_CONSOLE_NAMESPACE or --in-cluster)"
-                            .into(),
-                    )
-                })?;
-            FirstPassword::Secret {
-                client: connect(&args.engine).await.client,
-                namespace,
-                name: name.clone(),
-            }
+    // Replicas started together do this one at a time: the first seeds
+    // and makes the admin, the others find them.
+    crate::replicas::one_replica_at_a_time(&store, async {
+        let seeded = store.seed_templates_if_empty().await?;
+        if seeded > 0 {
+            tracing::info!(count = seeded, "seeded the default templates");
         }
-        _ => FirstPassword::Terminal,
-    };
-    ensure_first_admin(&store, configured, deliver).await?;
+        let configured = args.admin_password.as_ref().map(|s| s.0.as_str());
+        let deliver = match (&args.initial_admin_secret, configured) {
+            // In a cluster the generated password goes to a Secret, never to
+            // the pod's log.
+            (Some(name), None) if store.count_staff().await? == 0 => {
+                let namespace =
+                    args.engine
+                        .render_settings()
+                        .console_namespace
+                        .ok_or_else(|| {
+                            ServerError::Config(
+                                "TENANTRY_INITIAL_ADMIN_SECRET needs the console's namespace \
+                         (TENANTRY_CONSOLE_NAMESPACE or --in-cluster)"
+                                    .into(),
+                            )
+                        })?;
+                FirstPassword::Secret {
+                    client: connect(&args.engine).await.client,
+                    namespace,
+                    name: name.clone(),
+                }
+            }
+            _ => FirstPassword::Terminal,
+        };
+        ensure_first_admin(&store, configured, deliver).await
+    })
+    .await?;
 
     let leptos_options = leptos_options();
     let addr = args.listen.unwrap_or(leptos_options.site_addr);

@@ -23,6 +23,8 @@ pub struct TenantNamespace<'a> {
     pub tenant: &'a str,
     /// The UID of the namespace Tenantry created, when remembered.
     pub uid: Option<&'a str>,
+    /// The claim nonce written on the row before the namespace was created.
+    pub nonce: Option<&'a str>,
 }
 
 /// Why a teardown did not finish: each entry names an object and what holds it.
@@ -127,7 +129,7 @@ pub async fn delete_namespace(
 ) -> Result<()> {
     let ns = t.name;
     let api: Api<Namespace> = Api::all(client.clone());
-    let uid = match inspect(client, ns, t.tenant, t.uid).await? {
+    let uid = match inspect(client, t).await? {
         NamespaceFound::Absent => return Ok(()),
         NamespaceFound::Ours { uid, .. } => uid,
     };

@@ -1,10 +1,11 @@
 //! The live side of the console: health in lists, a tenant's pods and
 //! events, bulk actions, and the new-tenant dry-run.
 
+use app::domain::lifecycle::validate_bulk;
 use app::domain::tenant_id::tenant_id_from;
 use app::dto::{
     BulkForm, BulkResult, ChangePreview, Credential, CurrentStaff, DeprovisionForm, NewTenantForm,
-    Operation, Page, Role, RunState, TenantDto, TenantLiveDto, TenantQuery, TenantState, MAX_BULK,
+    Operation, Page, Role, RunState, TenantDto, TenantLiveDto, TenantQuery, TenantState,
 };
 use app::error::AppError;
 
@@ -62,33 +63,17 @@ impl ConsoleService {
     }
 
     /// Runs one action per selected tenant and says how each went; one
-    /// tenant's refusal does not stop the others.
+    /// tenant's refusal does not stop the others. A bulk deprovisioning is
+    /// for admins, backs every tenant up first (a tenant whose plan takes no
+    /// backups is refused by name, before anything starts) and keeps them
+    /// for a grace period of at least an hour.
     pub(super) async fn bulk(&self, who: &CurrentStaff, form: BulkForm) -> R<Vec<BulkResult>> {
         require(who, Role::Operator, "run bulk actions")?;
-        let mut ids = form.ids.clone();
-        ids.retain(|i| !i.trim().is_empty());
-        ids.dedup();
-        if ids.is_empty() {
-            return Err(AppError::invalid("ids", "select at least one tenant"));
-        }
-        if ids.len() > MAX_BULK {
-            return Err(AppError::invalid(
-                "ids",
-                format!("at most {MAX_BULK} tenants per bulk action"),
-            ));
-        }
+        let (ids, options) = validate_bulk(&form)?;
         let action = form.action.as_str();
-        if !matches!(action, "suspend" | "resume" | "retry" | "deprovision") {
-            return Err(AppError::invalid(
-                "action",
-                "choose suspend, resume, retry or deprovision",
-            ));
-        }
-        if action == "deprovision" && form.confirm.trim() != "deprovision" {
-            return Err(AppError::invalid(
-                "confirm",
-                "type \"deprovision\" to deprovision the selected tenants",
-            ));
+        if action == "deprovision" {
+            require(who, Role::Admin, "deprovision tenants in bulk")?;
+            self.all_back_up(&ids).await?;
         }
         let mut out = Vec::with_capacity(ids.len());
         for id in ids {
@@ -104,6 +89,8 @@ impl ConsoleService {
                 "deprovision" => {
                     let form = DeprovisionForm {
                         confirm: id.clone(),
+                        backup: options.backup,
+                        grace_hours: options.grace_hours.to_string(),
                         ..Default::default()
                     };
                     self.deprovision(who, id.clone(), form).await
@@ -126,6 +113,40 @@ impl ConsoleService {
             });
         }
         Ok(out)
+    }
+
+    /// Refuses a bulk deprovisioning that names a tenant whose plan takes no
+    /// backups (or that does not exist), naming each.
+    async fn all_back_up(&self, ids: &[String]) -> R<()> {
+        let mut refused = vec![];
+        for id in ids {
+            match self.store.get_tenant(id).await {
+                Ok(t) => {
+                    let (_, tier) = self
+                        .store
+                        .tenant_tier(t.template_id, t.template_version)
+                        .await?;
+                    if !tier.backup_enabled {
+                        refused.push(format!("\"{id}\" ({} has no backups)", t.template_name));
+                    }
+                }
+                Err(crate::error::ServerError::NotFound(_)) => {
+                    refused.push(format!("\"{id}\" (no such tenant)"))
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        if refused.is_empty() {
+            return Ok(());
+        }
+        Err(AppError::invalid(
+            "ids",
+            format!(
+                "a bulk deprovisioning backs every tenant up first; these cannot be: {}. \
+                 Deprovision them one by one, or leave them out",
+                refused.join(", ")
+            ),
+        ))
     }
 
     /// Resumes a tenant's latest run when it failed or was cancelled.

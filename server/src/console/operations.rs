@@ -79,30 +79,12 @@ impl ConsoleService {
             ));
         }
         let t = self.store.get_tenant(&tenant).await?;
-        check_operation(&t.id, t.state, op)?;
-        if op == Operation::Cleanup {
-            self.check_cleanup(&t).await?;
-        }
+        // Clean-up only for a tenant that was never live (the same rule the
+        // runner applies again when the run executes).
+        check_operation(&t, op)?;
         let engine = self.engine()?;
         self.start(&engine, who, &t.id, op, RunOptions::default(), None)
             .await
-    }
-
-    /// Clean-up removes what a failed provisioning left; it must never
-    /// take down a tenant whose failure came later (an update).
-    async fn check_cleanup(&self, t: &TenantDto) -> R<()> {
-        let last = self.store.runs_for_tenant(&t.id).await?.into_iter().next();
-        match last {
-            Some(run) if run.operation == Operation::Provision => Ok(()),
-            Some(run) => Err(AppError::Conflict(format!(
-                "Clean-up removes what a failed provisioning made, but the last run of \"{}\" was {} (run {}): recover it, or deprovision the tenant.",
-                t.id, run.operation, run.id
-            ))),
-            None => Err(AppError::Conflict(format!(
-                "\"{}\" has no failed provisioning to clean up.",
-                t.id
-            ))),
-        }
     }
 
     async fn target(&self, t: &TenantDto, form: &ChangeForm) -> R<Target> {
@@ -199,7 +181,7 @@ impl ConsoleService {
     ) -> R<RunDto> {
         require(who, Role::Operator, "change tenants")?;
         let t = self.store.get_tenant(&tenant).await?;
-        check_operation(&t.id, t.state, Operation::Update)?;
+        check_operation(&t, Operation::Update)?;
         let target = self.target(&t, &form).await?;
         let engine = self.engine()?;
         let detail = format!(
@@ -246,7 +228,7 @@ impl ConsoleService {
         }
         let t = self.store.get_tenant(&tenant).await?;
         let valid = form.validate(&t.id, now_ms())?;
-        check_operation(&t.id, t.state, Operation::Deprovision)?;
+        check_operation(&t, Operation::Deprovision)?;
         let engine = self.engine()?;
         self.start(
             &engine,
@@ -278,13 +260,16 @@ impl ConsoleService {
             },
             None => None,
         };
-        let backup = app::domain::lifecycle::validate_restore(&t.id, &form, found)?;
-        check_operation(&t.id, t.state, Operation::Restore)?;
+        let valid = app::domain::lifecycle::validate_restore(&t.id, &form, found)?;
+        check_operation(&t, Operation::Restore)?;
         let engine = self.engine()?;
         let options = RunOptions {
-            backup_id: Some(backup.id),
+            backup_id: Some(valid.backup.id),
+            backup: valid.backup_first,
             ..Default::default()
         };
+        // Without the dump first, the run's audit event is the security
+        // event `tenant.restore.without_backup` (see `run_action`).
         self.start(&engine, who, &t.id, Operation::Restore, options, None)
             .await
     }

@@ -1,11 +1,24 @@
 //! Runs: read them, retry a failed step, recover (resume) a failed run,
 //! cancel one that has not finished.
 
+use app::domain::lifecycle::role_for;
 use app::dto::{CurrentStaff, Page, Role, RunDto, RunQuery, RunState, StepState};
 use app::error::AppError;
 
 use super::{require, ConsoleService, R};
 use crate::provisioning::settle_after_cancel;
+
+/// Retrying or recovering a run needs the role its operation and options
+/// needed when it was started (an operator cannot re-run an admin's restore
+/// or forced teardown).
+fn require_as_started(who: &CurrentStaff, run: &RunDto, verb: &str) -> R<()> {
+    let role = role_for(run.operation, &run.options);
+    require(
+        who,
+        role,
+        &format!("{verb} a {} run with these options", run.operation),
+    )
+}
 
 impl ConsoleService {
     pub(super) async fn runs(&self, who: &CurrentStaff, q: RunQuery) -> R<Page<RunDto>> {
@@ -35,6 +48,7 @@ impl ConsoleService {
     pub(super) async fn retry(&self, who: &CurrentStaff, id: i64, position: i64) -> R<RunDto> {
         require(who, Role::Operator, "retry steps")?;
         let run = self.store.get_run(id).await?;
+        require_as_started(who, &run, "retry")?;
         let step = run
             .steps
             .iter()
@@ -61,7 +75,9 @@ impl ConsoleService {
     /// Resumes a failed or cancelled run from its first unfinished step.
     pub(super) async fn recover(&self, who: &CurrentStaff, id: i64) -> R<RunDto> {
         require(who, Role::Operator, "recover runs")?;
-        self.ensure_latest(&self.store.get_run(id).await?).await?;
+        let run = self.store.get_run(id).await?;
+        require_as_started(who, &run, "recover")?;
+        self.ensure_latest(&run).await?;
         let engine = self.engine()?;
         let run = self
             .store

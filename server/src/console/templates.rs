@@ -1,5 +1,6 @@
 //! Template operations: operators change templates, everyone may read them.
 
+use app::domain::template_rules::weakens_backups;
 use app::dto::{CurrentStaff, Role, TemplateDetail, TemplateDto, TemplateForm};
 
 use super::{require, ConsoleService, R};
@@ -31,9 +32,16 @@ impl ConsoleService {
     ) -> R<TemplateDto> {
         require(who, Role::Operator, "edit templates")?;
         let valid = form.validate()?;
+        let current = self.store.get_template(id).await?;
+        if let Some(what) = weakens_backups(&current.spec, &valid.spec) {
+            require(who, Role::Admin, &format!("{what} on a template"))?;
+        }
+        // Guarded by the version judged here, so a concurrent edit cannot
+        // slip a weakening past the check.
+        let based_on = form.based_on_version.or(Some(current.version));
         Ok(self
             .store
-            .update_template(id, &valid, form.based_on_version, &who.username)
+            .update_template(id, &valid, based_on, &who.username)
             .await?)
     }
 

@@ -3,6 +3,7 @@
 //! (a CronJob, or CloudNativePG's `ScheduledBackup`), and the Jobs that dump
 //! or restore the tenant's database on request.
 
+use super::security::{restricted, APP_UID};
 use serde_json::{json, Value};
 
 use super::database::{db_host, DB_NAME};
@@ -86,7 +87,7 @@ fn pod_template(
     vars.extend(extra);
     json!({
         "metadata": { "labels": pod_labels(t, "backup") },
-        "spec": {
+        "spec": restricted(json!({
             "restartPolicy": "Never",
             "containers": [{
                 "name": "backup",
@@ -104,7 +105,7 @@ fn pod_template(
                 { "name": "script", "configMap": { "name": BACKUP_SCRIPT_CONFIGMAP } },
                 { "name": "work", "emptyDir": {} },
             ],
-        },
+        }), APP_UID),
     })
 }
 

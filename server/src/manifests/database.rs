@@ -1,6 +1,7 @@
 //! PostgreSQL: a CloudNativePG `Cluster` where that CRD is served, else a
 //! StatefulSet with its headless Service and volume claim template.
 
+use super::security::{restricted, POSTGRES_UID};
 use serde_json::json;
 
 use super::{
@@ -93,7 +94,9 @@ pub(super) fn render(
                     "selector": { "matchLabels": selector },
                     "template": {
                         "metadata": { "labels": pod_labels(t, "database") },
-                        "spec": { "containers": [{
+                        // The official image's `postgres` user; the data
+                        // volume is given to its group (fsGroup).
+                        "spec": restricted(json!({ "containers": [{
                             "name": "postgres",
                             "image": s.image(&s.postgres_image),
                             "ports": [{ "name": "postgres", "containerPort": 5432, "protocol": "TCP" }],
@@ -106,7 +109,7 @@ pub(super) fn render(
                             "readinessProbe": { "exec": { "command": ["pg_isready", "-U", DB_NAME] }, "periodSeconds": 5 },
                             "resources": container_resources(tier),
                             "volumeMounts": [{ "name": "data", "mountPath": "/var/lib/postgresql/data" }],
-                        }]},
+                        }]}), POSTGRES_UID),
                     },
                     "volumeClaimTemplates": [{ "metadata": { "name": "data" }, "spec": claim_spec }],
                 },

@@ -10,7 +10,11 @@ use super::{
 
 pub(super) fn render(t: &TenantInput, s: &RenderSettings, ns: &str) -> Vec<Manifest> {
     let tier = t.tier;
-    vec![
+    let mut ns_labels = labels(t, "namespace");
+    for (k, v) in super::security::namespace_labels() {
+        ns_labels[k] = json!(v);
+    }
+    let mut out = vec![
         Manifest::new(
             "v1",
             "Namespace",
@@ -18,7 +22,7 @@ pub(super) fn render(t: &TenantInput, s: &RenderSettings, ns: &str) -> Vec<Manif
             ns,
             None,
             json!({
-                "metadata": { "name": ns, "labels": labels(t, "namespace") },
+                "metadata": { "name": ns, "labels": ns_labels },
             }),
         ),
         Manifest::new(
@@ -54,8 +58,9 @@ pub(super) fn render(t: &TenantInput, s: &RenderSettings, ns: &str) -> Vec<Manif
                 }]},
             }),
         ),
-        // Only pods of this namespace and the ingress controller may connect:
-        // other tenants' namespaces are denied.
+        // Only pods of this namespace and the ingress controller may connect
+        // in (other tenants' namespaces are denied); out, pods reach only
+        // this namespace (the tenant's own database and services) and DNS.
         Manifest::new(
             "networking.k8s.io/v1",
             "NetworkPolicy",
@@ -66,16 +71,66 @@ pub(super) fn render(t: &TenantInput, s: &RenderSettings, ns: &str) -> Vec<Manif
                 "metadata": metadata(t, "tenant-isolation", ns, "network"),
                 "spec": {
                     "podSelector": {},
-                    "policyTypes": ["Ingress"],
+                    "policyTypes": ["Ingress", "Egress"],
                     "ingress": [{ "from": [
                         { "podSelector": {} },
                         { "namespaceSelector": { "matchLabels": { "kubernetes.io/metadata.name": s.ingress_namespace } } },
                     ]}],
+                    "egress": [
+                        { "to": [{ "podSelector": {} }] },
+                        { "to": [{ "namespaceSelector": {} }], "ports": [
+                            { "port": 53, "protocol": "UDP" },
+                            { "port": 53, "protocol": "TCP" },
+                        ]},
+                    ],
                 },
             }),
         ),
         secret(t, ns, DB_SECRET, "database", &["username", "password"]),
         secret(t, ns, APP_SECRET, "application", &["jwt-secret"]),
+    ];
+    // After the isolation policy, before the Secrets (applied in order).
+    let at = out.len() - 2;
+    out.splice(at..at, egress(t, ns));
+    out
+}
+
+/// The plan feature that lets the application reach anything outside the
+/// cluster (external APIs); without it only backups (the object store) and
+/// CloudNativePG's instances (the API server, their object store) may.
+pub const EGRESS_FEATURE: &str = "egress";
+
+/// What may leave the namespace beyond it and DNS: backup and restore
+/// Jobs (to the object store), CloudNativePG's instances (the API server
+/// and their object store; no pod matches without CloudNativePG), and every
+/// pod where the plan has the `egress` feature.
+fn egress(t: &TenantInput, ns: &str) -> [Manifest; 2] {
+    let selector = if t.tier.features.iter().any(|f| f == EGRESS_FEATURE) {
+        json!({})
+    } else {
+        json!({ "matchExpressions": [
+            { "key": "app.kubernetes.io/component", "operator": "In", "values": ["backup"] },
+        ]})
+    };
+    let policy = |name: &str, selector: Value| {
+        Manifest::new(
+            "networking.k8s.io/v1",
+            "NetworkPolicy",
+            "networkpolicies",
+            name,
+            Some(ns),
+            json!({
+                "metadata": metadata(t, name, ns, "network"),
+                "spec": { "podSelector": selector, "policyTypes": ["Egress"], "egress": [{}] },
+            }),
+        )
+    };
+    [
+        policy("tenant-egress", selector),
+        policy(
+            "database-egress",
+            json!({ "matchExpressions": [{ "key": "cnpg.io/cluster", "operator": "Exists" }] }),
+        ),
     ]
 }
 

@@ -250,3 +250,116 @@ fn with_cert_manager_the_certificate_is_rendered_and_labelled() {
     let without = render(&input, &RenderSettings::default(), &Capabilities::default());
     assert!(without.iter().all(|m| m.kind != "Certificate"));
 }
+
+/// Every pod Tenantry renders for every seeded plan (workloads, the
+/// migration, the database without CloudNativePG, scheduled, on-demand and
+/// restore Jobs) meets the restricted Pod Security level, and the tenant
+/// namespace asks a current cluster to enforce it. Kubernetes 1.20, the
+/// test cluster, does not enforce Pod Security; this check does.
+#[test]
+fn every_pod_of_every_plan_meets_the_restricted_pod_security_level() {
+    let settings = RenderSettings::default();
+    let backup = app::dto::BackupDto {
+        id: 1,
+        tenant_id: "acme-k3x9pq".into(),
+        method: app::dto::BackupMethod::Scheduled,
+        run_id: None,
+        taken_at: 0,
+        location: "s3://tenantry-backups/acme-k3x9pq/x.dump".into(),
+        size_bytes: 1,
+        sha256: "0".repeat(64),
+        pruned_at: None,
+    };
+    let mut pods = 0;
+    for tier in seed_templates() {
+        for cnpg in [true, false] {
+            let caps = Capabilities {
+                cnpg,
+                hpa: Some("autoscaling/v2".into()),
+                cronjob: Some("batch/v1".into()),
+                ..Default::default()
+            };
+            let input = TenantInput {
+                id: "acme-k3x9pq",
+                namespace: "tenant-acme-k3x9pq",
+                custom_domain: None,
+                template_key: &tier.key,
+                template_version: 1,
+                tier: &tier.spec,
+            };
+            let mut objects = render(&input, &settings, &caps);
+            objects.push(backup_job(
+                &input,
+                &settings,
+                &caps,
+                7,
+                app::dto::BackupMethod::OnDemand,
+            ));
+            objects.push(restore_job(&input, &settings, &caps, 8, &backup));
+            let ns = objects.iter().find(|m| m.kind == "Namespace").expect("ns");
+            assert_eq!(
+                ns.body["metadata"]["labels"]["pod-security.kubernetes.io/enforce"],
+                json!("restricted")
+            );
+            for m in &objects {
+                for spec in security::pod_specs(&m.body) {
+                    pods += 1;
+                    let broken = security::restricted_violations(spec);
+                    assert!(
+                        broken.is_empty(),
+                        "{} ({}, cnpg {cnpg}): {broken:?}",
+                        m.describe(),
+                        tier.key
+                    );
+                    assert_eq!(spec["automountServiceAccountToken"], json!(false));
+                }
+            }
+        }
+    }
+    assert!(
+        pods >= seed_templates().len() * 2 * 4,
+        "{pods} pods checked"
+    );
+}
+
+/// Egress: every pod reaches its own namespace and DNS; only backups and
+/// CloudNativePG's instances go further, unless the plan has `egress`.
+#[test]
+fn egress_leaves_the_namespace_only_where_the_plan_allows() {
+    let mut tier = professional();
+    let caps = Capabilities::default();
+    let render_with = |tier: &app::dto::TierSpec| {
+        let input = TenantInput {
+            id: "acme-k3x9pq",
+            namespace: "tenant-acme-k3x9pq",
+            custom_domain: None,
+            template_key: "professional",
+            template_version: 1,
+            tier,
+        };
+        render(&input, &RenderSettings::default(), &caps)
+    };
+    let policy = |objects: &[Manifest], name: &str| {
+        objects
+            .iter()
+            .find(|m| m.kind == "NetworkPolicy" && m.name == name)
+            .map(|m| m.body["spec"].clone())
+            .unwrap_or_else(|| panic!("{name} rendered"))
+    };
+    tier.features.retain(|f| f != namespace::EGRESS_FEATURE);
+    let objects = render_with(&tier);
+    let isolation = policy(&objects, "tenant-isolation");
+    assert_eq!(isolation["policyTypes"], json!(["Ingress", "Egress"]));
+    assert_eq!(isolation["egress"][0]["to"], json!([{ "podSelector": {} }]));
+    assert_eq!(isolation["egress"][1]["ports"][0]["port"], json!(53));
+    let out = policy(&objects, "tenant-egress");
+    assert_eq!(
+        out["podSelector"]["matchExpressions"][0]["values"],
+        json!(["backup"])
+    );
+    tier.features.push(namespace::EGRESS_FEATURE.into());
+    assert_eq!(
+        policy(&render_with(&tier), "tenant-egress")["podSelector"],
+        json!({})
+    );
+}

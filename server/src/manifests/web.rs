@@ -4,6 +4,7 @@
 use serde_json::{json, Value};
 
 use super::database::{db_host, DB_NAME};
+use super::security::{restricted, APP_UID};
 use super::{
     container_resources, metadata, pod_labels, Capabilities, Manifest, RenderSettings, TenantInput,
     APP_SECRET, DB_SECRET,
@@ -61,14 +62,14 @@ fn deployment(
                 "selector": { "matchLabels": selector },
                 "template": {
                     "metadata": { "labels": pod_labels(t, name) },
-                    "spec": { "containers": [{
+                    "spec": restricted(json!({ "containers": [{
                         "name": name,
                         "image": s.image(image),
                         "ports": [{ "name": "http", "containerPort": port, "protocol": "TCP" }],
                         "env": app_env(t, caps),
                         "readinessProbe": { "httpGet": { "path": "/healthz", "port": "http" }, "periodSeconds": 5 },
                         "resources": container_resources(t.tier),
-                    }]},
+                    }]}), APP_UID),
                 },
             },
         }),
@@ -118,7 +119,7 @@ fn migration_job(t: &TenantInput, s: &RenderSettings, caps: &Capabilities, ns: &
         "backoffLimit": 4,
         "template": {
             "metadata": { "labels": pod_labels(t, "migration") },
-            "spec": {
+            "spec": restricted(json!({
                 "restartPolicy": "Never",
                 "containers": [{
                     "name": "migrate",
@@ -126,7 +127,7 @@ fn migration_job(t: &TenantInput, s: &RenderSettings, caps: &Capabilities, ns: &
                     "env": app_env(t, caps),
                     "resources": container_resources(t.tier),
                 }],
-            },
+            }), APP_UID),
         },
     });
     let name = format!(

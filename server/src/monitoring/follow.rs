@@ -38,8 +38,18 @@ pub fn spawn_state_follower(monitor: &Monitor, store: Store, leader: Leadership)
                     if !leader.is_leader() {
                         continue;
                     }
-                    if let Err(e) = record(&store, (&tenant, from, to, reason.as_deref(), at)).await
-                    {
+                    // The history keeps the transition as it happened; the
+                    // state follows the index's verdict now, so a change
+                    // read after a run wrote its tenant's state (a queue
+                    // that fell behind) never writes an older picture over
+                    // a newer one.
+                    let now = index.health_now(&tenant);
+                    let current = match &now {
+                        Some(h) => (h.health, h.reason.as_deref()),
+                        _ => (to, reason.as_deref()),
+                    };
+                    let change = (tenant.as_str(), from, to, reason.as_deref(), at);
+                    if let Err(e) = record(&store, change, current).await {
                         tracing::warn!(tenant = %tenant, error = %e, "could not record a health change");
                     }
                 }
@@ -51,9 +61,11 @@ pub fn spawn_state_follower(monitor: &Monitor, store: Store, leader: Leadership)
                     }
                     for s in index.snapshots(None) {
                         if let Some(h) = s.health {
+                            let now = (h.health, h.reason.as_deref());
                             let _ = record(
                                 &store,
                                 (&s.id, None, h.health, h.reason.as_deref(), h.since),
+                                now,
                             )
                             .await;
                         }
@@ -65,20 +77,23 @@ pub fn spawn_state_follower(monitor: &Monitor, store: Store, leader: Leadership)
     });
 }
 
+/// Records a health transition in the history, and the state that the
+/// health the index holds now implies.
 async fn record(
     store: &Store,
     (tenant, from, to, reason, at): (&str, Option<Health>, Health, Option<&str>, i64),
+    (now, why): (Health, Option<&str>),
 ) -> crate::error::Result<()> {
     if from != Some(to) {
         store.record_health(tenant, to, reason, at).await?;
     }
-    if let Some(state) = state_for(to) {
+    if let Some(state) = state_for(now) {
         let live = [TenantState::Active, TenantState::Degraded];
         store
             .observe_tenant_if_changed(
                 tenant,
                 state,
-                reason.filter(|_| state == TenantState::Degraded),
+                why.filter(|_| state == TenantState::Degraded),
                 &live,
             )
             .await?;

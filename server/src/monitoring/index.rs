@@ -245,6 +245,12 @@ impl ClusterIndex {
         }
     }
 
+    /// The health the index holds for a tenant now, if it has judged one.
+    pub fn health_now(&self, tenant: &str) -> Option<HealthNow> {
+        let s = self.state.read().ok()?;
+        s.tenants.get(&s.key_of(tenant)?)?.health.clone()
+    }
+
     /// A tenant's pods, workloads, quota use, certificates and events.
     pub fn objects(&self, tenant: &str) -> TenantView {
         self.state

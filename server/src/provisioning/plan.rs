@@ -112,16 +112,22 @@ pub fn plan(op: Operation, options: &RunOptions) -> Vec<Step> {
         }
         Operation::Cleanup => vec![DeleteNamespace],
         Operation::Backup => vec![Backup],
-        // The application stops so nothing writes while the data is
-        // replaced; migrations bring an older dump up to the schema.
-        Operation::Restore => vec![
-            SuspendWorkloads,
-            Restore,
-            Migrate,
-            Application,
-            WaitApi,
-            WaitWeb,
-        ],
+        // The data it replaces is dumped first (unless an admin typed the
+        // ID again to skip it); the application stops so nothing writes
+        // while the data is replaced; migrations bring an older dump up to
+        // the schema.
+        Operation::Restore => {
+            let mut steps = if options.backup { vec![Backup] } else { vec![] };
+            steps.extend([
+                SuspendWorkloads,
+                Restore,
+                Migrate,
+                Application,
+                WaitApi,
+                WaitWeb,
+            ]);
+            steps
+        }
     }
 }
 
@@ -130,7 +136,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_restore_stops_the_application_restores_migrates_then_starts_it() {
+    fn a_restore_dumps_first_stops_the_application_restores_migrates_then_starts_it() {
+        let first = RunOptions {
+            backup: true,
+            ..Default::default()
+        };
+        assert_eq!(
+            plan(Operation::Restore, &first)[..2],
+            [Step::Backup, Step::SuspendWorkloads]
+        );
         let p = plan(Operation::Restore, &RunOptions::default());
         assert_eq!(
             p,

@@ -352,10 +352,10 @@ impl Runner {
             tier: &tier,
         };
         let manifests = render(&input, &self.settings, &self.cluster.caps);
-        let method = if run.operation == Operation::Deprovision {
-            BackupMethod::PreDeprovision
-        } else {
-            BackupMethod::OnDemand
+        let method = match run.operation {
+            Operation::Deprovision => BackupMethod::PreDeprovision,
+            Operation::Restore => BackupMethod::PreRestore,
+            _ => BackupMethod::OnDemand,
         };
         let backup = backup_job(&input, &self.settings, &self.cluster.caps, id, method);
         let restore = match run.options.backup_id {
@@ -576,9 +576,10 @@ impl Runner {
     }
 
     /// Records a failed step and run. A provisioning run whose database
-    /// never became ready is cleaned up first, as in the earlier system:
-    /// nothing half-made stays behind, and the steps that had run read
-    /// "rolled back". Then step, run and tenant are written at once.
+    /// never became ready is cleaned up first, as in the earlier system,
+    /// when its tenant has never been live: nothing half-made stays behind,
+    /// and the steps that had run read "rolled back". A tenant that was
+    /// live keeps everything. Then step, run and tenant are written at once.
     async fn fail(
         &self,
         id: i64,
@@ -592,27 +593,36 @@ impl Runner {
         tracing::warn!(run = id, step = step.name(), error = %cause, "step failed");
         let line = format!("attempt {attempt} failed: {cause}");
         let mut rollback_line = None;
-        let mut cleanup_failed = None;
+        let mut note = None;
         if op == Operation::Provision && step == Step::WaitDatabase {
-            let ns = self.store.get_tenant(tenant).await?.namespace;
-            match remove_namespace(
-                &self.cluster,
-                &self.store,
-                (tenant, &ns),
-                false,
-                self.opts.wait_teardown,
-            )
-            .await
-            {
-                Ok(_) => {
-                    rollback_line = Some(format!(
-                        "rolled back by the clean-up: namespace {ns} removed; a retry starts from the first step"
-                    ))
+            let t = self.store.get_tenant(tenant).await?;
+            let ns = t.namespace.as_str();
+            if t.ever_live() {
+                // A tenant that was ever live keeps its namespace and data
+                // whatever fails: only Deprovision removes them.
+                note = Some(format!(
+                    "not rolled back: \"{tenant}\" has been live, so namespace {ns} and its data are kept"
+                ));
+            } else {
+                match remove_namespace(
+                    &self.cluster,
+                    &self.store,
+                    (tenant, ns),
+                    false,
+                    self.opts.wait_teardown,
+                )
+                .await
+                {
+                    Ok(_) => {
+                        rollback_line = Some(format!(
+                            "rolled back by the clean-up: namespace {ns} removed; a retry starts from the first step"
+                        ))
+                    }
+                    Err(err) => note = Some(format!("cleanup failed: {err}")),
                 }
-                Err(err) => cleanup_failed = Some(format!("cleanup failed: {err}")),
             }
         }
-        let line = match &cleanup_failed {
+        let line = match &note {
             Some(c) => format!("{line}\n{c}"),
             None => line,
         };

@@ -13,7 +13,7 @@ use crate::config::StoreCredentials;
 use crate::error::{Result, ServerError};
 use crate::manifests::{migration_job, stale_autoscaler, stale_backup_schedule, Manifest};
 use crate::monitoring::{ClusterIndex, Target};
-use crate::store::Store;
+use crate::store::{NamespaceRecord, Store};
 
 /// How a step ended when it did not fail.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -109,16 +109,25 @@ async fn apply_where(ctx: &StepContext<'_>, keep: impl Fn(&Manifest) -> bool) ->
     Ok(format!("applied {}", names.join(", ")))
 }
 
+/// The tenant's namespace as its row knows it (UID and claim nonce).
+fn target<'a>(rec: &'a NamespaceRecord, (tenant, ns): (&'a str, &'a str)) -> TenantNamespace<'a> {
+    TenantNamespace {
+        name: ns,
+        tenant,
+        uid: rec.uid.as_deref(),
+        nonce: rec.nonce.as_deref(),
+    }
+}
+
 /// The tenant's namespace as it stands; one that is not Tenantry's (other
-/// labels, or not the UID Tenantry created) is refused for good, before
-/// anything is written into it.
+/// labels, not the UID Tenantry created, or labels copied onto a namespace
+/// Tenantry did not make) is refused for good, before anything is written
+/// into it.
 async fn our_namespace(ctx: &StepContext<'_>) -> Result<NamespaceFound> {
-    let uid = ctx.store.namespace_uid(ctx.tenant_id).await?;
+    let rec = ctx.store.namespace_record(ctx.tenant_id).await?;
     ownership::inspect(
         &ctx.cluster.client,
-        ctx.namespace,
-        ctx.tenant_id,
-        uid.as_deref(),
+        &target(&rec, (ctx.tenant_id, ctx.namespace)),
     )
     .await
 }
@@ -143,19 +152,15 @@ pub async fn remove_namespace(
     force: bool,
     timeout: Duration,
 ) -> Result<Vec<String>> {
-    let uid = store.namespace_uid(tenant).await?;
-    let target = TenantNamespace {
-        name: ns,
-        tenant,
-        uid: uid.as_deref(),
-    };
+    let rec = store.namespace_record(tenant).await?;
+    let target = target(&rec, (tenant, ns));
     let forced = if force {
         cluster::force_delete_namespace(&cluster.client, &target, timeout).await?
     } else {
         cluster::delete_namespace(&cluster.client, &target, timeout).await?;
         vec![]
     };
-    store.set_namespace_uid(tenant, None).await?;
+    store.forget_namespace(tenant).await?;
     Ok(forced)
 }
 
@@ -210,13 +215,14 @@ pub async fn execute(step: Step, ctx: &StepContext<'_>) -> Result<StepOutcome> {
                 .iter()
                 .find(|m| m.kind == "Namespace")
                 .ok_or_else(|| ServerError::Config("no Namespace rendered".into()))?;
-            let remembered = ctx.store.namespace_uid(ctx.tenant_id).await?;
+            // The nonce is on the row before the create, so a crash right
+            // after it still finds the namespace Tenantry made.
+            ctx.store.namespace_nonce(ctx.tenant_id).await?;
+            let rec = ctx.store.namespace_record(ctx.tenant_id).await?;
             let uid =
-                ownership::claim_namespace(client, wanted, ctx.tenant_id, remembered.as_deref())
+                ownership::claim_namespace(client, wanted, &target(&rec, (ctx.tenant_id, ns)))
                     .await?;
-            ctx.store
-                .set_namespace_uid(ctx.tenant_id, Some(&uid))
-                .await?;
+            ctx.store.set_namespace_uid(ctx.tenant_id, &uid).await?;
             Ok(StepOutcome::Done(
                 apply_where(ctx, is_namespace_level).await?,
             ))
@@ -359,6 +365,16 @@ pub async fn execute(step: Step, ctx: &StepContext<'_>) -> Result<StepOutcome> {
             Ok(StepOutcome::Done(done.join(", ")))
         }
         Step::DeleteNamespace => {
+            // Checked again as the run executes: a clean-up queued before
+            // the tenant went live never removes its data.
+            if ctx.operation == Operation::Cleanup
+                && ctx.store.get_tenant(ctx.tenant_id).await?.ever_live()
+            {
+                return Err(ServerError::Conflict(format!(
+                    "\"{}\" has been live: clean-up would remove namespace {ns} and its data; only deprovision may",
+                    ctx.tenant_id
+                )));
+            }
             let forced = remove_namespace(
                 ctx.cluster,
                 ctx.store,

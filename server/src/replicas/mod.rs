@@ -5,12 +5,14 @@
 
 mod fanout;
 mod leader;
+mod setup;
 mod single;
 
 use std::sync::OnceLock;
 
 pub use fanout::{decode, encode, start_fanout, CHANNEL};
 pub use leader::Leadership;
+pub use setup::one_replica_at_a_time;
 pub use single::ServeLock;
 
 /// This process as other replicas and the step history see it:

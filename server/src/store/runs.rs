@@ -126,11 +126,7 @@ impl Store {
         if let Some(t) = not_before {
             detail.push_str(&format!(", not before {t}"));
         }
-        let action = if options.force {
-            format!("tenant.{op}{}", app::domain::audit::FORCED_SUFFIX)
-        } else {
-            format!("tenant.{op}")
-        };
+        let action = app::domain::audit::run_action(op, options);
         AuditEntry::new(actor, &action, "tenant", tenant_id)
             .detail(detail)
             .write(&mut tx)

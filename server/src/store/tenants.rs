@@ -9,6 +9,17 @@ use app::error::AppError;
 use super::{like_pattern, now_ms, AuditEntry, Backend, Change, Store};
 use crate::error::{is_unique_violation, is_unique_violation_on, Result, ServerError};
 
+/// What a tenant's row knows of its namespace (see `cluster::ownership`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct NamespaceRecord {
+    /// The UID of the namespace Tenantry created, once recorded.
+    pub uid: Option<String>,
+    /// Written before the namespace is created, and onto it.
+    pub nonce: Option<String>,
+}
+
+const NONCE_ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
+
 #[derive(sqlx::FromRow)]
 struct TenantRow {
     id: String,
@@ -32,6 +43,7 @@ struct TenantRow {
     credentials_shown_at: Option<i64>,
     credentials_shown_by: Option<String>,
     last_backup_at: Option<i64>,
+    first_live_at: Option<i64>,
 }
 
 impl From<TenantRow> for TenantDto {
@@ -60,6 +72,7 @@ impl From<TenantRow> for TenantDto {
             credentials_shown_at: r.credentials_shown_at,
             credentials_shown_by: r.credentials_shown_by,
             last_backup_at: r.last_backup_at,
+            first_live_at: r.first_live_at,
         }
     }
 }
@@ -76,7 +89,7 @@ pub struct NewTenantRecord<'a> {
 const SELECT: &str = "SELECT t.id, t.namespace, t.namespace_uid, t.company_name, t.owner_email, t.owner_name, t.template_id, t.template_version, \
      v.name AS template_name, t.custom_domain, t.state, t.state_detail, t.observed_at, \
      t.api_replicas, t.web_replicas, t.created_at, t.updated_at, t.created_by, \
-     t.credentials_shown_at, t.credentials_shown_by, \
+     t.credentials_shown_at, t.credentials_shown_by, t.first_live_at, \
      (SELECT MAX(b.taken_at) FROM backups b WHERE b.tenant_id = t.id AND b.pruned_at IS NULL) AS last_backup_at \
      FROM tenants t JOIN template_versions v ON v.template_id = t.template_id AND v.version = t.template_version";
 
@@ -500,26 +513,56 @@ impl Store {
     }
 
     /// Remembers the UID of the namespace Tenantry created for a tenant, so
-    /// teardown removes that object and no other of the same name; `None`
-    /// once that namespace is gone.
-    pub async fn set_namespace_uid(&self, id: &str, uid: Option<&str>) -> Result<()> {
+    /// teardown removes that object and no other of the same name.
+    pub async fn set_namespace_uid(&self, id: &str, uid: &str) -> Result<()> {
         sqlx::query("UPDATE tenants SET namespace_uid = $2 WHERE id = $1")
             .bind(id)
-            .bind(uid.map(str::to_string))
+            .bind(uid)
             .execute(&self.pool)
             .await?;
         Ok(())
     }
 
-    /// The UID of the namespace Tenantry created for a tenant, if any.
-    pub async fn namespace_uid(&self, id: &str) -> Result<Option<String>> {
-        Ok(sqlx::query_scalar::<_, Option<String>>(
-            "SELECT namespace_uid FROM tenants WHERE id = $1",
+    /// Forgets the namespace once it is gone: its UID and its claim nonce
+    /// (the next namespace gets a new one).
+    pub async fn forget_namespace(&self, id: &str) -> Result<()> {
+        sqlx::query(
+            "UPDATE tenants SET namespace_uid = NULL, namespace_nonce = NULL WHERE id = $1",
+        )
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// What the row knows of the tenant's namespace: the UID of the one
+    /// Tenantry created, and the claim nonce written before creating it.
+    pub async fn namespace_record(&self, id: &str) -> Result<NamespaceRecord> {
+        let (uid, nonce) = sqlx::query_as::<_, (Option<String>, Option<String>)>(
+            "SELECT namespace_uid, namespace_nonce FROM tenants WHERE id = $1",
         )
         .bind(id)
         .fetch_optional(&self.pool)
         .await?
-        .flatten())
+        .ok_or_else(|| ServerError::NotFound(format!("Tenant \"{id}\"")))?;
+        Ok(NamespaceRecord { uid, nonce })
+    }
+
+    /// The tenant's claim nonce, made and stored once (before its namespace
+    /// is created, so a crash after the create still finds it).
+    pub async fn namespace_nonce(&self, id: &str) -> Result<String> {
+        let fresh = crate::auth::random_chars(NONCE_ALPHABET, 32);
+        sqlx::query(
+            "UPDATE tenants SET namespace_nonce = $2 WHERE id = $1 AND namespace_nonce IS NULL",
+        )
+        .bind(id)
+        .bind(&fresh)
+        .execute(&self.pool)
+        .await?;
+        self.namespace_record(id)
+            .await?
+            .nonce
+            .ok_or_else(|| ServerError::NotFound(format!("Tenant \"{id}\"")))
     }
 
     /// Every tenant's state and namespace, for the live health view.

@@ -31,14 +31,27 @@ pub async fn test_cluster() -> Option<Cluster> {
 /// Removes a test tenant's namespace (Tenantry's, labelled for `tenant`),
 /// as teardown would; fails the test if it does not go.
 pub async fn remove_namespace(client: &kube::Client, tenant: &str, ns: &str) {
+    let uid = live_uid(client, ns).await;
     let target = server::cluster::TenantNamespace {
         name: ns,
         tenant,
-        uid: None,
+        uid: Some(&uid),
+        nonce: None,
     };
     server::cluster::delete_namespace(client, &target, std::time::Duration::from_secs(60))
         .await
         .expect("the test namespace is removed");
+}
+
+/// The UID of the live namespace `ns` ("" when it is gone), for a test
+/// that vouches the namespace is the one it made.
+pub async fn live_uid(client: &kube::Client, ns: &str) -> String {
+    kube::Api::<k8s_openapi::api::core::v1::Namespace>::all(client.clone())
+        .get_opt(ns)
+        .await
+        .expect("read the namespace")
+        .and_then(|n| n.metadata.uid)
+        .unwrap_or_default()
 }
 
 /// A tenant ID no other test run uses.

@@ -10,7 +10,7 @@ use crate::api::operations::{
 };
 use crate::api::templates::template_choices;
 use crate::domain::lifecycle::allowed_operations;
-use crate::dto::{ChangeAction, Operation, Role, RunDto, TenantDto};
+use crate::dto::{ChangeAction, Operation, Role, RunDto, TenantDto, TenantState};
 use crate::error::AppError;
 use crate::ui::components::{ErrorPanel, FieldError, FormError, TemplateOptions};
 
@@ -72,7 +72,7 @@ pub fn TenantActions(t: TenantDto, role: Option<Role>, ops: OpActions) -> impl I
         return ().into_any();
     }
     let admin = role.is_some_and(|r| r.allows(Role::Admin));
-    let allowed = allowed_operations(t.state);
+    let allowed = allowed_operations(t.state, t.ever_live());
     let has = |op: Operation| allowed.contains(&op);
     let id = t.id.clone();
     let button = |op: Operation| -> AnyView {
@@ -119,6 +119,11 @@ pub fn TenantActions(t: TenantDto, role: Option<Role>, ops: OpActions) -> impl I
     .filter(|op| has(*op))
     .map(button)
     .collect();
+    let live_hint = (t.state == TenantState::Failed && t.ever_live()).then(|| view! {
+        <p class="muted" data-testid="live-repair-hint">
+            "This tenant has been live, so Provision and Clean up are not offered: they could remove its namespace and data. Repair it with a change (an update), or retry or recover its last run from the runs below; only Deprovision removes it."
+        </p>
+    });
     let change = has(Operation::Update).then(|| view! { <ChangeTier id=t.id.clone() ops/> });
     let deprovision =
         has(Operation::Deprovision).then(|| view! { <Deprovision id=t.id.clone() admin ops/> });
@@ -126,6 +131,7 @@ pub fn TenantActions(t: TenantDto, role: Option<Role>, ops: OpActions) -> impl I
         <section class="panel actions-panel" aria-labelledby="actions-h" data-testid="tenant-actions">
             <h2 id="actions-h">"Operations"</h2>
             <div class="button-row">{simple}</div>
+            {live_hint}
             {move || ops.last_error().map(|e| view! { <ErrorPanel err=e/> })}
             {change}
             {deprovision}

@@ -43,7 +43,7 @@ pub fn TenantBackups(
 ) -> impl IntoView {
     let operator = role.is_some_and(|r| r.allows(Role::Operator));
     let admin = role.is_some_and(|r| r.allows(Role::Admin));
-    let allowed = allowed_operations(t.state);
+    let allowed = allowed_operations(t.state, t.ever_live());
     let can_backup = operator && allowed.contains(&Operation::Backup);
     let can_restore = admin && allowed.contains(&Operation::Restore);
     let now = RwSignal::new(None::<i64>);
@@ -116,18 +116,24 @@ fn BackupTable(rows: Vec<BackupDto>, can_restore: bool, ops: OpActions) -> impl 
 fn Restore(backup: BackupDto, ops: OpActions) -> impl IntoView {
     let result = Signal::derive(move || ops.restore.value().get());
     let field = format!("restore-confirm-{}", backup.id);
+    let skip = format!("restore-skip-{}", backup.id);
     view! {
         <details class="op danger-zone">
             <summary>"Restore…"</summary>
             <ActionForm action=ops.restore attr:class="form-grid">
                 <input type="hidden" name="id" value=backup.tenant_id.clone()/>
                 <input type="hidden" name="form[backup_id]" value=backup.id.to_string()/>
-                <p>{format!("The application stops, the database is replaced by the dump of {}, migrations run, and the application starts again.", format_time(backup.taken_at))}</p>
+                <p>{format!("The current data is dumped first (kept in the catalogue as \"before a restore\"), then the application stops, the database is replaced by the dump of {}, migrations run, and the application starts again.", format_time(backup.taken_at))}</p>
                 <div class="field">
                     <label for=field.clone()>{format!("Type {} to confirm", backup.tenant_id)}</label>
                     <input id=field name="form[confirm]" autocomplete="off" class="mono"/>
                     <FieldError result field="confirm"/>
                     <FieldError result field="backup_id"/>
+                </div>
+                <div class="field">
+                    <label for=skip.clone()>"Restore without dumping the current data first (type the ID again; recorded as a security event)"</label>
+                    <input id=skip name="form[without_backup]" autocomplete="off" class="mono" placeholder="leave empty to dump first"/>
+                    <FieldError result field="without_backup"/>
                 </div>
                 <div class="actions"><button type="submit" class="button danger">"Restore this backup"</button></div>
             </ActionForm>

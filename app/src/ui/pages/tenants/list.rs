@@ -200,8 +200,12 @@ pub fn TenantListPage() -> impl IntoView {
                                                 </select>
                                             </label>
                                             <label>
-                                                <span>"Confirm (deprovision only)"</span>
-                                                <input name="form[confirm]" placeholder="type deprovision" autocomplete="off"/>
+                                                <span>"Confirm (deprovision, admins only)"</span>
+                                                <input name="form[confirm]" placeholder="number of tenants selected" autocomplete="off" inputmode="numeric"/>
+                                            </label>
+                                            <label>
+                                                <span>"Grace hours (deprovision; at least 1)"</span>
+                                                <input name="form[grace_hours]" placeholder="1" autocomplete="off" inputmode="numeric"/>
                                             </label>
                                             <button type="submit" class="button">"Run"</button>
                                         </div>
