@@ -457,3 +457,119 @@ async fn pages_render_on_the_server_with_markup_escaped() {
     }
     srv.stop().await;
 }
+
+/// The form of template `key` as the edit page would send it, with `edit`
+/// applied: (field, value) pairs for the `update_template` call.
+async fn template_edit(
+    srv: &TestServer,
+    key: &str,
+    edit: &[(&str, &str)],
+) -> (i64, Vec<(String, String)>) {
+    let t = srv
+        .store
+        .list_templates()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|t| t.key == key)
+        .unwrap();
+    let form = serde_json::to_value(app::dto::TemplateForm::from_template(&t)).unwrap();
+    let mut args: Vec<(String, String)> = form
+        .as_object()
+        .unwrap()
+        .iter()
+        .filter_map(|(k, v)| {
+            let v = match v {
+                serde_json::Value::String(s) => s.clone(),
+                serde_json::Value::Number(n) => n.to_string(),
+                _ => return None,
+            };
+            Some((format!("form[{k}]"), v))
+        })
+        .filter(|(k, _)| !edit.iter().any(|(e, _)| k == &format!("form[{e}]")))
+        .collect();
+    for (k, v) in edit {
+        if !v.is_empty() {
+            args.push((format!("form[{k}]"), v.to_string()));
+        }
+    }
+    args.push(("id".into(), t.id.to_string()));
+    (t.id, args)
+}
+
+fn pairs(args: &[(String, String)]) -> Vec<(&str, &str)> {
+    args.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect()
+}
+
+#[tokio::test]
+async fn bulk_deprovisioning_and_weakening_backups_are_for_admins_and_checked_first() {
+    let db = TestDb::sqlite();
+    let srv = TestServer::start(&db.url).await;
+    let (operator, admin) = (
+        srv.signed_in("operator").await,
+        srv.signed_in("admin").await,
+    );
+    let (_, pro) = common::tenant_on(&db, "professional", "bulk-pro").await;
+    let (_, demo) = common::tenant_on(&db, "demo", "bulk-demo").await;
+    let bulk = |confirm: &str| {
+        vec![
+            ("form[action]".to_string(), "deprovision".to_string()),
+            ("form[confirm]".to_string(), confirm.to_string()),
+            ("form[ids][0]".to_string(), pro.clone()),
+            ("form[ids][1]".to_string(), demo.clone()),
+        ]
+    };
+    // Operators may not; an admin must type the number of tenants.
+    let res = srv.call(&operator, "bulk_action", &pairs(&bulk("2"))).await;
+    assert_eq!(res.status(), 403);
+    let res = srv
+        .call(&admin, "bulk_action", &pairs(&bulk("deprovision")))
+        .await;
+    assert_eq!(res.status(), 422);
+    let err: app::error::AppError = res.json().await.unwrap();
+    assert!(
+        err.field_message("confirm").unwrap().contains("(2)"),
+        "{err}"
+    );
+    // A tenant whose plan takes no backups is refused by name, before any run.
+    let res = srv.call(&admin, "bulk_action", &pairs(&bulk("2"))).await;
+    assert_eq!(res.status(), 422);
+    let err: app::error::AppError = res.json().await.unwrap();
+    let msg = err.field_message("ids").unwrap();
+    assert!(msg.contains(&demo) && !msg.contains(&pro), "{msg}");
+    assert!(srv.store.runs_for_tenant(&pro).await.unwrap().is_empty());
+
+    // Lowering a template's retention or turning its backups off: admins.
+    let (_, fewer) = template_edit(&srv, "professional", &[("backup_retention", "3")]).await;
+    let res = srv.call(&operator, "update_template", &pairs(&fewer)).await;
+    assert_eq!(
+        res.status(),
+        403,
+        "{}",
+        res.text().await.unwrap_or_default()
+    );
+    let (_, off) = template_edit(&srv, "professional", &[("backup_enabled", "")]).await;
+    let res = srv.call(&operator, "update_template", &pairs(&off)).await;
+    assert_eq!(res.status(), 403);
+    let (_, more) = template_edit(&srv, "professional", &[("backup_retention", "30")]).await;
+    let res = srv.call(&operator, "update_template", &pairs(&more)).await;
+    assert_eq!(
+        res.status(),
+        200,
+        "{}",
+        res.text().await.unwrap_or_default()
+    );
+    // The lowering form was made before that raise: stale, even for an
+    // admin; a fresh one goes through.
+    let res = srv.call(&admin, "update_template", &pairs(&fewer)).await;
+    assert_eq!(res.status(), 412);
+    let (_, fewer) = template_edit(&srv, "professional", &[("backup_retention", "3")]).await;
+    let res = srv.call(&admin, "update_template", &pairs(&fewer)).await;
+    assert_eq!(
+        res.status(),
+        200,
+        "{}",
+        res.text().await.unwrap_or_default()
+    );
+    srv.stop().await;
+}
