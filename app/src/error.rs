@@ -31,6 +31,10 @@ pub enum AppError {
     BadCredentials,
     #[error("The API token is unknown, expired or revoked, or its owner is disabled.")]
     InvalidToken,
+    /// A token sent to a page or a console function: tokens are for
+    /// `/api/v1` and the live stream only.
+    #[error("API tokens work only on /api/v1 and the live stream (/api/live); the console's pages and functions need a signed-in person.")]
+    TokenNotAccepted,
     #[error("Your role ({have}) may not {action}; it needs the {need} role.")]
     Forbidden {
         have: String,
@@ -96,7 +100,10 @@ impl AppError {
 
     pub fn http_status(&self) -> u16 {
         match self {
-            Self::Unauthorized | Self::BadCredentials | Self::InvalidToken => 401,
+            Self::Unauthorized
+            | Self::BadCredentials
+            | Self::InvalidToken
+            | Self::TokenNotAccepted => 401,
             Self::Forbidden { .. } | Self::PasswordChangeRequired => 403,
             Self::NotFound(_) => 404,
             Self::Conflict(_) => 409,

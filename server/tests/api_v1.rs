@@ -385,6 +385,28 @@ async fn tokens_act_within_their_owners_role() {
         .unwrap();
     assert_eq!(res.status(), 403);
 
+    // A token works only on /api/v1 and the live stream: never on the
+    // console's own functions (changing a password, revealing credentials,
+    // saving channels) nor its pages, whatever its role.
+    let long = "x".repeat(20);
+    for (path, form) in [
+        (
+            "/api/change_password",
+            vec![("current", "guess-1"), ("new_password", long.as_str())],
+        ),
+        ("/api/reveal_credentials", vec![("id", "acme")]),
+        ("/api/list_tenants", vec![]),
+    ] {
+        let res = a.post(srv.url(path)).form(&form).send().await.unwrap();
+        assert_eq!(res.status(), 401, "{path}");
+        let err: app::error::AppError = res.json().await.unwrap();
+        assert_eq!(err, app::error::AppError::TokenNotAccepted, "{path}");
+    }
+    let res = a.get(srv.url("/tenants")).send().await.unwrap();
+    assert_eq!(res.status(), 401, "a page");
+    let res = a.get(srv.url("/api/v1/whoami")).send().await.unwrap();
+    assert_eq!(res.status(), 200, "the same token still works on /api/v1");
+
     // Cookies never write through /api/v1 from another origin; the
     // console's own origin may. A bearer request needs no origin.
     let foreign = reqwest::Client::builder()

@@ -32,8 +32,19 @@ pub async fn resolve_principal(
     next: Next,
 ) -> Response {
     // A bearer token speaks for itself: the request's cookies are ignored,
-    // and a token that does not (or no longer) work is a 401 at once.
+    // and a token that does not (or no longer) work is a 401 at once. It
+    // works only on `/api/v1` and the live stream: a token must not reach
+    // what only a person may do (server functions such as changing a
+    // password or revealing credentials, and the pages).
     if let Some(token) = super::bearer(req.headers()) {
+        let path = req.uri().path();
+        if !(path.starts_with(crate::rest::PREFIX) || path == LIVE_STREAM) {
+            return json_error(
+                path,
+                StatusCode::UNAUTHORIZED,
+                &app::error::AppError::TokenNotAccepted,
+            );
+        }
         let who = match state.store.staff_for_token(&super::hash_token(token)).await {
             Err(e) => return unavailable(req.uri().path(), "API tokens cannot be read", e),
             Ok(None) => {
@@ -65,6 +76,9 @@ pub async fn resolve_principal(
     req.extensions_mut().insert(Principal(principal));
     next.run(req).await
 }
+
+/// The live stream, which API tokens may follow too.
+pub const LIVE_STREAM: &str = "/api/live";
 
 /// Server functions callable without a session.
 pub const PUBLIC_API: &[&str] = &[

@@ -12,7 +12,7 @@ mod tokens;
 pub use client::{address_of, client_address, ClientAddr, TrustedProxies};
 pub use layers::{
     reject_cross_origin, require_api_session, require_page_session, require_password_change,
-    resolve_principal, PublicOrigin, PASSWORD_CHANGE_PAGE, PUBLIC_API, SESSION_EPOCH,
+    resolve_principal, PublicOrigin, LIVE_STREAM, PASSWORD_CHANGE_PAGE, PUBLIC_API, SESSION_EPOCH,
     SESSION_STAFF_ID,
 };
 pub use password::{

@@ -80,7 +80,7 @@ pub fn router(state: AppState, opts: HttpOptions) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
-        .route("/api/live", get(crate::live::sse::live_stream))
+        .route(crate::auth::LIVE_STREAM, get(crate::live::sse::live_stream))
         .merge(crate::rest::router(&state))
         .leptos_routes_with_context(
             &state,
