@@ -12,7 +12,7 @@ mod common;
 use std::time::Duration;
 
 use app::dto::{BackupDto, BackupMethod, StepState, TenantState};
-use common::cluster::{test_cluster, FakeKubelet};
+use common::cluster::{test_cluster, FakeKubelet, PodFate};
 use common::ops::{happy, new_tenant, run_op};
 use common::{json, TestDb, TestServer};
 use k8s_openapi::api::batch::v1::Job;
@@ -64,7 +64,25 @@ async fn scheduled_and_on_demand_backups_are_catalogued_and_restored_in_order() 
         srv.signed_in("operator").await,
         srv.signed_in("admin").await,
     );
-    let _kubelet = FakeKubelet::start_logged(kube.clone(), None, std::sync::Arc::new(happy), None);
+    // This test's tenants only ("bk-…"): the other tests on the shared
+    // control plane run at the same time, and their pods are theirs to settle.
+    let _kubelet = FakeKubelet::start_logged(
+        kube.clone(),
+        None,
+        std::sync::Arc::new(|p: &k8s_openapi::api::core::v1::Pod| {
+            if p.metadata
+                .namespace
+                .as_deref()
+                .unwrap_or("")
+                .starts_with("tenant-bk-")
+            {
+                happy(p)
+            } else {
+                PodFate::LeavePending
+            }
+        }),
+        None,
+    );
 
     // Professional: a CronJob with the template's schedule; Demo: none.
     let pro = new_tenant(&srv, &op, "professional", "bk-pro").await;
