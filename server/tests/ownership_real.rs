@@ -538,15 +538,8 @@ async fn a_tenant_that_was_live_keeps_its_namespace_whatever_fails() {
         .start(&db.url)
         .await;
     let op = srv.signed_in("operator").await;
-    let id = unique_id("live");
+    let id = common::ops::new_tenant(&srv, &op, "demo", "live").await;
     let ns = format!("tenant-{id}");
-    let template = template_id(&srv, "demo").await;
-    let _: TenantDto = json(
-        srv.call(&op, "create_tenant", &tenant_form(&id, &template))
-            .await,
-        "create_tenant",
-    )
-    .await;
     let broken = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let db_broken = std::sync::Arc::clone(&broken);
     let _kubelet = FakeKubelet::start(kube.clone(), &ns, move |p| {
@@ -664,15 +657,8 @@ async fn a_namespace_with_copied_labels_is_refused_and_survives_a_forced_deprovi
         srv.signed_in("operator").await,
         srv.signed_in("admin").await,
     );
-    let id = unique_id("copied");
+    let id = common::ops::new_tenant(&srv, &op, "demo", "copied").await;
     let ns = format!("tenant-{id}");
-    let template = template_id(&srv, "demo").await;
-    let _: TenantDto = json(
-        srv.call(&op, "create_tenant", &tenant_form(&id, &template))
-            .await,
-        "create_tenant",
-    )
-    .await;
     // After the record exists, someone makes the namespace with Tenantry's
     // labels copied onto it.
     let copied: Namespace = serde_json::from_value(json!({

@@ -185,23 +185,12 @@ pub fn validate_bulk(form: &crate::dto::BulkForm) -> Result<(Vec<String>, RunOpt
                 format!("type the number of selected tenants ({n}) to deprovision them"),
             );
         }
-        let grace = form.grace_hours.trim();
-        let hours = if grace.is_empty() {
-            Some(MIN_BULK_GRACE_HOURS)
-        } else {
-            e.check(
-                "grace_hours",
-                grace
-                    .parse::<u32>()
-                    .ok()
-                    .filter(|h| (MIN_BULK_GRACE_HOURS..=MAX_GRACE_HOURS).contains(h))
-                    .ok_or_else(|| {
-                        format!(
-                            "must be a whole number of hours from {MIN_BULK_GRACE_HOURS} to {MAX_GRACE_HOURS}: a bulk deprovisioning always keeps tenants at least an hour"
-                        )
-                    }),
-            )
-        };
+        let hours = grace_hours(
+            &mut e,
+            &form.grace_hours,
+            MIN_BULK_GRACE_HOURS,
+            ": a bulk deprovisioning always keeps tenants at least an hour",
+        );
         options = RunOptions {
             backup: true,
             grace_hours: hours.unwrap_or(MIN_BULK_GRACE_HOURS),
@@ -210,6 +199,24 @@ pub fn validate_bulk(form: &crate::dto::BulkForm) -> Result<(Vec<String>, RunOpt
     }
     e.into_result()?;
     Ok((ids, options))
+}
+
+/// A grace period as typed: whole hours from `min` (also what empty means)
+/// to [`MAX_GRACE_HOURS`]; `why` ends the message of a bad one.
+fn grace_hours(e: &mut FieldErrors, value: &str, min: u32, why: &str) -> Option<u32> {
+    let v = value.trim();
+    if v.is_empty() {
+        return Some(min);
+    }
+    e.check(
+        "grace_hours",
+        v.parse::<u32>()
+            .ok()
+            .filter(|h| (min..=MAX_GRACE_HOURS).contains(h))
+            .ok_or_else(|| {
+                format!("must be a whole number of hours from {min} to {MAX_GRACE_HOURS}{why}")
+            }),
+    )
 }
 
 /// A validated deprovisioning request.
@@ -229,21 +236,7 @@ impl DeprovisionForm {
                 format!("must repeat the tenant ID \"{tenant_id}\" exactly"),
             );
         }
-        let grace = self.grace_hours.trim();
-        let grace_hours = if grace.is_empty() {
-            Some(0)
-        } else {
-            e.check(
-                "grace_hours",
-                grace
-                    .parse::<u32>()
-                    .ok()
-                    .filter(|h| *h <= MAX_GRACE_HOURS)
-                    .ok_or_else(|| {
-                        format!("must be a whole number of hours from 0 to {MAX_GRACE_HOURS}")
-                    }),
-            )
-        };
+        let grace = grace_hours(&mut e, &self.grace_hours, 0, "");
         let when = self.scheduled_at.trim();
         let not_before = if when.is_empty() {
             Some(None)
@@ -268,7 +261,7 @@ impl DeprovisionForm {
             options: RunOptions {
                 backup: self.backup,
                 purge_audit: self.purge_audit,
-                grace_hours: grace_hours.unwrap_or(0),
+                grace_hours: grace.unwrap_or(0),
                 force: self.force,
                 backup_id: None,
             },

@@ -11,6 +11,33 @@ fn golden_path(name: &str) -> std::path::PathBuf {
         .join(format!("{name}.yaml"))
 }
 
+/// What the goldens render against: HPAs and CronJobs served, CloudNativePG
+/// when asked.
+fn full_caps(cnpg: bool) -> Capabilities {
+    Capabilities {
+        cnpg,
+        hpa: Some("autoscaling/v2".into()),
+        cronjob: Some("batch/v1".into()),
+        ..Default::default()
+    }
+}
+
+/// The goldens' tenant on `tier` (keyed `key`).
+fn acme<'a>(
+    key: &'a str,
+    tier: &'a app::dto::TierSpec,
+    custom_domain: Option<&'a str>,
+) -> TenantInput<'a> {
+    TenantInput {
+        id: "acme-k3x9pq",
+        namespace: "tenant-acme-k3x9pq",
+        custom_domain,
+        template_key: key,
+        template_version: 1,
+        tier,
+    }
+}
+
 #[test]
 fn golden_manifests_for_every_tier() {
     let settings = RenderSettings {
@@ -21,20 +48,8 @@ fn golden_manifests_for_every_tier() {
     for tier in seed_templates() {
         for cnpg in [true, false] {
             for domain in [None, Some("shop.example.org")] {
-                let caps = Capabilities {
-                    cnpg,
-                    hpa: Some("autoscaling/v2".into()),
-                    cronjob: Some("batch/v1".into()),
-                    ..Default::default()
-                };
-                let input = TenantInput {
-                    id: "acme-k3x9pq",
-                    namespace: "tenant-acme-k3x9pq",
-                    custom_domain: domain,
-                    template_key: &tier.key,
-                    template_version: 1,
-                    tier: &tier.spec,
-                };
+                let caps = full_caps(cnpg);
+                let input = acme(&tier.key, &tier.spec, domain);
                 let mut objects = render(&input, &settings, &caps);
                 // The script has its own test (end2end/backup-script.sh);
                 // the goldens name it instead of repeating it 16 times.
@@ -273,20 +288,8 @@ fn every_pod_of_every_plan_meets_the_restricted_pod_security_level() {
     let mut pods = 0;
     for tier in seed_templates() {
         for cnpg in [true, false] {
-            let caps = Capabilities {
-                cnpg,
-                hpa: Some("autoscaling/v2".into()),
-                cronjob: Some("batch/v1".into()),
-                ..Default::default()
-            };
-            let input = TenantInput {
-                id: "acme-k3x9pq",
-                namespace: "tenant-acme-k3x9pq",
-                custom_domain: None,
-                template_key: &tier.key,
-                template_version: 1,
-                tier: &tier.spec,
-            };
+            let caps = full_caps(cnpg);
+            let input = acme(&tier.key, &tier.spec, None);
             let mut objects = render(&input, &settings, &caps);
             objects.push(backup_job(
                 &input,
@@ -329,15 +332,11 @@ fn egress_leaves_the_namespace_only_where_the_plan_allows() {
     let mut tier = professional();
     let caps = Capabilities::default();
     let render_with = |tier: &app::dto::TierSpec| {
-        let input = TenantInput {
-            id: "acme-k3x9pq",
-            namespace: "tenant-acme-k3x9pq",
-            custom_domain: None,
-            template_key: "professional",
-            template_version: 1,
-            tier,
-        };
-        render(&input, &RenderSettings::default(), &caps)
+        render(
+            &acme("professional", tier, None),
+            &RenderSettings::default(),
+            &caps,
+        )
     };
     let policy = |objects: &[Manifest], name: &str| {
         objects
