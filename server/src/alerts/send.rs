@@ -103,11 +103,13 @@ async fn email(
         .send(mail)
         .await
         .map(|_| ())
-        .map_err(|e| format!("SMTP {host}:{port}: {e}"))
+        .map_err(|e| format!("SMTP {host}:{port}: {}", smtp_failure(&e)))
 }
 
 fn client(ca: &str) -> Result<reqwest::Client, String> {
-    let mut b = reqwest::Client::builder().timeout(HTTP_TIMEOUT);
+    let mut b = reqwest::Client::builder()
+        .timeout(HTTP_TIMEOUT)
+        .redirect(reqwest::redirect::Policy::none());
     if !ca.is_empty() {
         let cert = reqwest::Certificate::from_pem(ca.as_bytes())
             .map_err(|e| format!("CA certificate: {e}"))?;
@@ -127,20 +129,56 @@ async fn post(
             .ok()
             .and_then(|u| u.host_str().map(String::from))
             .unwrap_or_default();
-        format!("POST to {host}: {e}")
+        format!("POST to {host}: {}", http_failure(e))
     })?;
     let status = res.status();
     if status.is_success() {
         return Ok(());
     }
-    let body: String = res
-        .text()
-        .await
-        .unwrap_or_default()
-        .chars()
-        .take(300)
-        .collect();
-    Err(format!("the receiver answered {status}: {body}"))
+    // The status only: an answer's body (or a redirect's target) is the
+    // receiver's to say, and would turn a channel into a probe of whatever
+    // answers there. Redirects are not followed.
+    Err(format!("the receiver answered {status}"))
+}
+
+/// Why a request failed, without its URL: a channel's URL is its secret
+/// (a Slack webhook's path), and reqwest's own text carries it.
+fn http_failure(e: reqwest::Error) -> String {
+    let e = e.without_url();
+    let kind = if e.is_timeout() {
+        "timed out"
+    } else if e.is_connect() {
+        "could not connect"
+    } else if e.is_redirect() {
+        "redirected"
+    } else {
+        "failed"
+    };
+    let mut cause: &dyn std::error::Error = &e;
+    while let Some(next) = cause.source() {
+        cause = next;
+    }
+    format!("{kind} ({cause})")
+}
+
+/// Why an SMTP delivery failed, without the server's own words (its reply
+/// or banner is not ours to repeat to viewers): the kind and reply code.
+fn smtp_failure(e: &lettre::transport::smtp::Error) -> String {
+    let kind = if e.is_permanent() {
+        "the server refused the message"
+    } else if e.is_transient() {
+        "the server deferred the message"
+    } else if e.is_timeout() {
+        "timed out"
+    } else if e.is_tls() {
+        "TLS failed"
+    } else {
+        "the connection failed"
+    };
+    match e.status() {
+        Some(code) => format!("{kind} (reply code {code})"),
+        None => kind.to_string(),
+    }
 }
 
 /// `v1,<base64 HMAC-SHA256 of "{id}.{timestamp}.{body}">` under the
@@ -245,5 +283,55 @@ mod tests {
         let sig = sign(secret, id, 1614265330, body).expect("sign");
         assert_eq!(sig, "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=");
         assert!(new_signing_secret().starts_with("whsec_"));
+    }
+
+    /// A receiver on a local port answering every request with `answer`.
+    async fn receiver(answer: &'static str) -> u16 {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        tokio::spawn(async move {
+            while let Ok((mut conn, _)) = listener.accept().await {
+                let mut buf = [0u8; 4096];
+                let _ = conn.read(&mut buf).await;
+                let _ = conn.write_all(answer.as_bytes()).await;
+            }
+        });
+        port
+    }
+
+    #[tokio::test]
+    async fn a_failed_post_names_neither_the_url_nor_the_answer() {
+        let c = client("").expect("client");
+        // A closed port: reqwest's own text would carry the whole URL.
+        let closed = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let url = format!("http://127.0.0.1:{closed}/services/T0/B0/SECRETPATH?token=QUERYSECRET");
+        let err = post(&c, &url, c.post(&url).body("{}")).await.unwrap_err();
+        assert!(err.contains("could not connect"), "{err}");
+        for secret in ["SECRETPATH", "QUERYSECRET", "/services"] {
+            assert!(!err.contains(secret), "{secret} in {err}");
+        }
+        // An error answer: its status, never its body.
+        let port = receiver(
+            "HTTP/1.1 500 Internal Server Error\r\ncontent-length: 22\r\nconnection: close\r\n\r\ninternal banner v1.2.3",
+        )
+        .await;
+        let url = format!("http://127.0.0.1:{port}/hook");
+        let err = post(&c, &url, c.post(&url).body("{}")).await.unwrap_err();
+        assert!(err.contains("500"), "{err}");
+        assert!(!err.contains("banner"), "{err}");
+        // A redirect is not followed: it is an answer like any other.
+        let port = receiver(
+            "HTTP/1.1 302 Found\r\nlocation: http://169.254.169.254/latest\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
+        )
+        .await;
+        let url = format!("http://127.0.0.1:{port}/hook");
+        let err = post(&c, &url, c.post(&url).body("{}")).await.unwrap_err();
+        assert!(err.contains("302") && !err.contains("169.254"), "{err}");
     }
 }
