@@ -704,6 +704,91 @@ async fn runs_story_on_postgres() {
     db.cleanup().await;
 }
 
+/// Two admins, each demoted (or disabled) by a different replica at the
+/// same moment: one change goes through, the other is refused, and an
+/// active admin remains. The check is one guarded write, not a read first.
+async fn last_admin_story(url: &str) {
+    let (one, two) = (
+        Store::connect(url).await.expect("store"),
+        Store::connect(url).await.expect("second replica"),
+    );
+    let hash = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA";
+    for round in 0..10 {
+        let mut ids = vec![];
+        for name in ["ada", "bob"] {
+            let name = format!("{name}{round}");
+            let row = one
+                .insert_staff(
+                    &name,
+                    (hash, PasswordKind::Chosen),
+                    Role::Admin,
+                    AuditEntry::new("t", "staff.create", "staff", name.clone()),
+                )
+                .await
+                .expect("admin");
+            ids.push(row.id);
+        }
+        if round > 0 {
+            // Only this round's two are admins.
+            for row in one.list_staff().await.expect("staff") {
+                if row.role() == Role::Admin && !ids.contains(&row.id) {
+                    one.set_staff_role(
+                        row.id,
+                        Role::Viewer,
+                        AuditEntry::new("t", "staff.set_role", "staff", "x"),
+                    )
+                    .await
+                    .expect("demote an earlier round's admin");
+                }
+            }
+        }
+        let audit = || AuditEntry::new("t", "staff.set_role", "staff", "x");
+        let (a, b) = if round % 2 == 0 {
+            tokio::join!(
+                one.set_staff_role(ids[0], Role::Viewer, audit()),
+                two.set_staff_role(ids[1], Role::Operator, audit())
+            )
+        } else {
+            tokio::join!(
+                one.set_staff_active(ids[0], false, audit()),
+                two.set_staff_active(ids[1], false, audit())
+            )
+        };
+        assert!(
+            a.is_ok() != b.is_ok(),
+            "round {round}: exactly one goes through: {:?} / {:?}",
+            a.as_ref().err(),
+            b.as_ref().err()
+        );
+        let refused = a.err().or(b.err()).expect("one refused").to_string();
+        assert!(refused.contains("last active admin"), "{refused}");
+        let admins = one
+            .list_staff()
+            .await
+            .expect("staff")
+            .into_iter()
+            .filter(|r| r.is_active() && r.role() == Role::Admin)
+            .count();
+        assert_eq!(admins, 1, "round {round}");
+    }
+}
+
+#[tokio::test]
+async fn the_last_admin_stays_on_sqlite() {
+    let db = TestDb::sqlite();
+    last_admin_story(&db.url).await;
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn the_last_admin_stays_on_postgres() {
+    let Some(db) = TestDb::postgres().await else {
+        return;
+    };
+    last_admin_story(&db.url).await;
+    db.cleanup().await;
+}
+
 #[tokio::test]
 async fn unknown_database_scheme_is_an_error() {
     let err = Store::connect("mysql://localhost/x")

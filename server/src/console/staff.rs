@@ -38,21 +38,6 @@ impl ConsoleService {
         })
     }
 
-    async fn refuse_last_admin(&self, id: i64) -> R<()> {
-        let rows = self.store.list_staff().await?;
-        let admins: Vec<_> = rows
-            .iter()
-            .filter(|r| r.is_active() && r.role() == Role::Admin)
-            .collect();
-        if admins.len() == 1 && admins[0].id == id {
-            return Err(AppError::Conflict(format!(
-                "\"{}\" is the last active admin; make another admin first.",
-                admins[0].username
-            )));
-        }
-        Ok(())
-    }
-
     pub(super) async fn change_role(
         &self,
         who: &CurrentStaff,
@@ -61,9 +46,7 @@ impl ConsoleService {
     ) -> R<StaffDto> {
         require(who, Role::Admin, "manage staff")?;
         let role = Role::parse(&role).map_err(|m| AppError::invalid("role", m))?;
-        if role != Role::Admin {
-            self.refuse_last_admin(id).await?;
-        }
+        // The store refuses to leave no active admin, in the same write.
         let audit = AuditEntry::new(&who.username, "staff.set_role", "staff", id.to_string())
             .detail(format!("role {role}"));
         Ok(self.store.set_staff_role(id, role, audit).await?.to_dto())
@@ -76,9 +59,6 @@ impl ConsoleService {
         active: bool,
     ) -> R<StaffDto> {
         require(who, Role::Admin, "manage staff")?;
-        if !active {
-            self.refuse_last_admin(id).await?;
-        }
         let action = if active {
             "staff.enable"
         } else {

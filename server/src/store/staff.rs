@@ -3,7 +3,7 @@
 
 use app::dto::{Role, StaffDto};
 
-use super::{now_ms, AuditEntry, Store};
+use super::{now_ms, AuditEntry, Backend, Store};
 use crate::error::{is_unique_violation, Result, ServerError};
 
 #[derive(Clone, sqlx::FromRow)]
@@ -75,6 +75,15 @@ pub enum PasswordKind {
     Generated,
     /// Chosen by the operator or the account's owner.
     Chosen,
+}
+
+/// What else a change of a staff account does in its transaction.
+#[derive(Clone, Copy)]
+struct StaffChange {
+    /// Disabling: the account's API tokens go with it.
+    revoke_tokens: bool,
+    /// Demoting or disabling: refused if it would leave no active admin.
+    keep_an_admin: bool,
 }
 
 impl Store {
@@ -155,11 +164,15 @@ impl Store {
         role: Role,
         audit: AuditEntry<'_>,
     ) -> Result<StaffRow> {
+        let change = StaffChange {
+            revoke_tokens: false,
+            keep_an_admin: role != Role::Admin,
+        };
         self.update_staff(
             id,
             "UPDATE staff SET role = $2 WHERE id = $1",
             Some(role.as_str().to_string()),
-            false,
+            change,
             audit,
         )
         .await
@@ -179,7 +192,11 @@ impl Store {
         };
         // Disabling revokes the account's API tokens in the same
         // transaction: enabling it again does not bring them back.
-        self.update_staff(id, sql, None, !active, audit).await
+        let change = StaffChange {
+            revoke_tokens: !active,
+            keep_an_admin: !active,
+        };
+        self.update_staff(id, sql, None, change, audit).await
     }
 
     /// A new password ends every session of the account; a generated one
@@ -203,8 +220,11 @@ impl Store {
         };
         // A reset (a generated password: the account may be in the wrong
         // hands) also revokes its API tokens; one's own change keeps them.
-        let revoke = password == PasswordKind::Generated;
-        self.update_staff(id, sql, Some(hash.to_string()), revoke, audit)
+        let change = StaffChange {
+            revoke_tokens: password == PasswordKind::Generated,
+            keep_an_admin: false,
+        };
+        self.update_staff(id, sql, Some(hash.to_string()), change, audit)
             .await
     }
 
@@ -213,10 +233,13 @@ impl Store {
         id: i64,
         sql: &str,
         arg: Option<String>,
-        revoke_tokens: bool,
+        change: StaffChange,
         audit: AuditEntry<'_>,
     ) -> Result<StaffRow> {
         let mut tx = self.begin().await?;
+        if change.keep_an_admin {
+            self.refuse_last_admin(&mut tx, id).await?;
+        }
         let mut q = sqlx::query(sql).bind(id);
         if let Some(a) = arg {
             q = q.bind(a);
@@ -224,7 +247,7 @@ impl Store {
         if q.execute(&mut *tx).await?.rows_affected() == 0 {
             return Err(ServerError::NotFound(format!("Staff account {id}")));
         }
-        if revoke_tokens {
+        if change.revoke_tokens {
             sqlx::query(
                 "UPDATE api_tokens SET revoked_at = $2 WHERE staff_id = $1 AND revoked_at IS NULL",
             )
@@ -241,6 +264,33 @@ impl Store {
                 .await?;
         tx.commit().await?;
         Ok(row)
+    }
+
+    /// Refuses, inside the write's transaction, a change that would leave
+    /// no active admin: the active admins are read with their rows locked
+    /// (PostgreSQL; SQLite's write transaction holds the database), so two
+    /// admins demoting each other at once cannot both succeed.
+    async fn refuse_last_admin(
+        &self,
+        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        id: i64,
+    ) -> Result<()> {
+        let lock = if self.backend() == Backend::Postgres {
+            " FOR UPDATE"
+        } else {
+            ""
+        };
+        let admins = sqlx::query_as::<_, (i64, String)>(&format!(
+            "SELECT id, username FROM staff WHERE role = 'admin' AND active = 1 ORDER BY id{lock}"
+        ))
+        .fetch_all(&mut **tx)
+        .await?;
+        match admins.as_slice() {
+            [(only, name)] if *only == id => Err(ServerError::App(app::error::AppError::Conflict(
+                format!("\"{name}\" is the last active admin; make another admin first."),
+            ))),
+            _ => Ok(()),
+        }
     }
 
     pub async fn touch_staff_login(&self, id: i64) -> Result<()> {
