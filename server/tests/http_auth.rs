@@ -324,6 +324,54 @@ async fn repeated_failed_sign_ins_are_throttled() {
 }
 
 #[tokio::test]
+async fn wrong_current_passwords_lock_like_sign_in() {
+    let db = TestDb::sqlite();
+    let srv = TestServer::start(&db.url).await;
+    let op = srv.signed_in("operator").await;
+    let change = |current: &'static str| {
+        let op = op.clone();
+        let srv = &srv;
+        async move {
+            srv.call(
+                &op,
+                "change_password",
+                &[
+                    ("current_password", current),
+                    ("new_password", "a brand new passphrase 2026"),
+                ],
+            )
+            .await
+        }
+    };
+    let mut answers = vec![];
+    for _ in 0..20 {
+        answers.push(change("not my password at all").await.status().as_u16());
+    }
+    assert_eq!(answers[0], 422, "a wrong current password names the field");
+    assert!(
+        answers.iter().filter(|s| **s == 429).count() >= 10,
+        "guessing locks, as sign-in does: {answers:?}"
+    );
+    // While locked, even the right one is refused, and so is signing in as
+    // that account from this address.
+    assert_eq!(change(PASSWORD).await.status(), 429);
+    let (status, _) = srv
+        .login(
+            &srv.client(),
+            &[("username", "operator"), ("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(status, 429);
+    let failed = srv
+        .store
+        .list_audit("auth.login_failed", 1, 50)
+        .await
+        .expect("audit");
+    assert!(failed.total >= 5, "failed checks are audited");
+    srv.stop().await;
+}
+
+#[tokio::test]
 async fn a_session_survives_a_server_restart_and_ends_on_sign_out() {
     let db = TestDb::sqlite();
     let first = TestServer::start(&db.url).await;

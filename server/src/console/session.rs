@@ -7,9 +7,7 @@ use app::error::AppError;
 use tower_sessions::Session;
 
 use super::{ConsoleService, R};
-use crate::auth::{
-    address_of, hash_password, try_hash_slot, verify_password, SESSION_EPOCH, SESSION_STAFF_ID,
-};
+use crate::auth::{address_of, hash_password, try_hash_slot, SESSION_EPOCH, SESSION_STAFF_ID};
 use crate::store::{AuditEntry, PasswordKind};
 
 /// The longest user name looked up; longer ones cannot exist.
@@ -143,18 +141,22 @@ impl ConsoleService {
             errors.push("new_password", "must differ from the current password");
         }
         errors.into_result()?;
-        let row = self
-            .store
-            .staff_by_id(who.id)
-            .await?
-            .ok_or(AppError::Unauthorized)?;
-        if current.len() > MAX_PASSWORD * 4
-            || !verify_password(current, Some(row.password_hash.clone())).await?
+        // The current password is checked as a sign-in is: from the
+        // bounded hashing pool, throttled per account and address with the
+        // same records (guesses here lock sign-in too, and the other way
+        // round), a failure audited.
+        match self
+            .check_password(req, who.username.clone(), current)
+            .await
         {
-            return Err(AppError::invalid(
-                "current_password",
-                "is not your current password",
-            ));
+            Ok(row) if row.id == who.id => {}
+            Ok(_) | Err(AppError::BadCredentials) => {
+                return Err(AppError::invalid(
+                    "current_password",
+                    "is not your current password",
+                ))
+            }
+            Err(e) => return Err(e),
         }
         let hash = hash_password(new).await?;
         let audit = AuditEntry::new(
