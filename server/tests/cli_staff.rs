@@ -93,6 +93,28 @@ async fn staff_commands_manage_accounts() {
         "a reset ends open sessions"
     );
 
+    // The last active admin cannot be disabled here either: make another
+    // admin first.
+    let last = run_staff(
+        &store,
+        StaffCommand::Disable {
+            username: "alice".into(),
+        },
+        &mut Vec::new(),
+    )
+    .await;
+    assert!(
+        last.unwrap_err().to_string().contains("last active admin"),
+        "the last admin stays"
+    );
+    run(
+        &store,
+        StaffCommand::Add {
+            username: "bob".into(),
+            role: "admin".into(),
+        },
+    )
+    .await;
     run(
         &store,
         StaffCommand::Disable {
@@ -133,6 +155,7 @@ async fn staff_commands_manage_accounts() {
         actions,
         [
             "staff.disable",
+            "staff.create",
             "staff.reset_password",
             "staff.set_role",
             "staff.create"

@@ -1,7 +1,7 @@
 //! The live side of the console: health in lists, a tenant's pods and
 //! events, bulk actions, and the new-tenant dry-run.
 
-use app::domain::lifecycle::validate_bulk;
+use app::domain::operation_forms::validate_bulk;
 use app::domain::tenant_id::tenant_id_from;
 use app::dto::{
     BulkForm, BulkResult, ChangePreview, Credential, CurrentStaff, DeprovisionForm, NewTenantForm,

@@ -2,7 +2,8 @@
 //! and the input before anything is written, then records a run for the
 //! engine and wakes it. Nothing touches the cluster here; the runner does.
 
-use app::domain::lifecycle::{check_operation, ReplicaChange};
+use app::domain::lifecycle::check_operation;
+use app::domain::operation_forms::ReplicaChange;
 use app::dto::{
     BackupDto, ChangeForm, ChangePreview, CurrentStaff, DeprovisionForm, Operation, RestoreForm,
     Role, RunDto, RunOptions, TenantDto,
@@ -252,7 +253,7 @@ impl ConsoleService {
     ) -> R<RunDto> {
         require(who, Role::Admin, "restore a tenant's database")?;
         let t = self.store.get_tenant(&tenant).await?;
-        let found = match app::domain::lifecycle::restore_backup_id(&form) {
+        let found = match app::domain::operation_forms::restore_backup_id(&form) {
             Some(id) => match self.store.get_backup(id).await {
                 Ok(b) => Some(b),
                 Err(crate::error::ServerError::NotFound(_)) => None,
@@ -260,7 +261,7 @@ impl ConsoleService {
             },
             None => None,
         };
-        let valid = app::domain::lifecycle::validate_restore(&t.id, &form, found)?;
+        let valid = app::domain::operation_forms::validate_restore(&t.id, &form, found)?;
         check_operation(&t, Operation::Restore)?;
         let engine = self.engine()?;
         let options = RunOptions {
