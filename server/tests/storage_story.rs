@@ -773,6 +773,81 @@ async fn last_admin_story(url: &str) {
     }
 }
 
+/// Two deliverers (two stores, as two replicas) claiming due notifications
+/// at once: each notification is claimed by exactly one of them, and a
+/// claim keeps it from the other until its lease is over.
+async fn claimed_notifications_story(url: &str) {
+    use app::dto::{ChannelKind, Severity};
+    use server::store::NewChannel;
+    let (one, two) = (
+        Store::connect(url).await.expect("store"),
+        Store::connect(url).await.expect("second replica"),
+    );
+    let channel = one
+        .save_channel(
+            None,
+            NewChannel {
+                name: "ops hook",
+                kind: ChannelKind::Webhook,
+                settings: serde_json::json!({ "url": "https://hooks.example.com/x" }),
+                secret: None,
+                min_severity: Severity::Warning,
+                template_ids: &[],
+                tenant_ids: &[],
+                group_window_secs: 0,
+                repeat_secs: 3600,
+                send_resolved: true,
+                enabled: true,
+            },
+            "t",
+        )
+        .await
+        .expect("channel");
+    let mut queued = vec![];
+    for _ in 0..40 {
+        queued.push(one.enqueue_test(channel.id, "t").await.expect("queued"));
+    }
+    let lease = std::time::Duration::from_secs(60);
+    let (mut got, mut rounds) = (vec![], 0);
+    while got.len() < queued.len() && rounds < 20 {
+        rounds += 1;
+        let (a, b) = tokio::join!(
+            one.claim_notifications(7, lease),
+            two.claim_notifications(7, lease)
+        );
+        got.extend(a.expect("claim").into_iter().map(|n| n.id));
+        got.extend(b.expect("claim").into_iter().map(|n| n.id));
+    }
+    let mut sorted = got.clone();
+    sorted.sort_unstable();
+    sorted.dedup();
+    assert_eq!(sorted.len(), got.len(), "no notification claimed twice");
+    queued.sort_unstable();
+    assert_eq!(sorted, queued, "every notification claimed");
+    // Claimed ones are out of reach until their lease is over.
+    assert!(one
+        .claim_notifications(50, lease)
+        .await
+        .expect("claim")
+        .is_empty());
+}
+
+#[tokio::test]
+async fn notifications_are_claimed_once_on_sqlite() {
+    let db = TestDb::sqlite();
+    claimed_notifications_story(&db.url).await;
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn notifications_are_claimed_once_on_postgres() {
+    let Some(db) = TestDb::postgres().await else {
+        return;
+    };
+    claimed_notifications_story(&db.url).await;
+    db.cleanup().await;
+}
+
 #[tokio::test]
 async fn the_last_admin_stays_on_sqlite() {
     let db = TestDb::sqlite();

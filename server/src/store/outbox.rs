@@ -162,6 +162,10 @@ pub struct NewChannel<'a> {
     pub enabled: bool,
 }
 
+/// How long a deliverer's claim on a notification keeps it from the
+/// others: longer than any one delivery may take (HTTP gives up after 15 s).
+pub const NOTICE_CLAIM: std::time::Duration = std::time::Duration::from_secs(120);
+
 /// A notification that is due.
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct DueNotice {
@@ -471,14 +475,43 @@ impl Store {
 
     /// Notifications due now, oldest first.
     pub async fn due_notifications(&self, limit: i64) -> Result<Vec<DueNotice>> {
-        Ok(sqlx::query_as::<_, DueNotice>(
-            "SELECT id, channel_id, kind, alert_ids, idempotency_key, attempts FROM notifications \
-             WHERE state = 'pending' AND not_before <= $1 ORDER BY not_before, id LIMIT $2",
-        )
-        .bind(now_ms())
+        self.claim_notifications(limit, NOTICE_CLAIM).await
+    }
+
+    /// Claims up to `limit` due notifications for one deliverer: each is
+    /// put out of every other deliverer's reach for `lease` (its `not_before`
+    /// moves on; rows another deliverer is claiming are skipped on
+    /// PostgreSQL, and SQLite's write transaction holds the database), so
+    /// two deliverers never send one twice. A deliverer that dies leaves
+    /// its claims to be taken again once the lease is over; one that sent
+    /// or failed writes so (`notice_sent`, `notice_failed`).
+    pub async fn claim_notifications(
+        &self,
+        limit: i64,
+        lease: std::time::Duration,
+    ) -> Result<Vec<DueNotice>> {
+        let skip_locked = if self.backend() == super::Backend::Postgres {
+            " FOR UPDATE SKIP LOCKED"
+        } else {
+            ""
+        };
+        let now = now_ms();
+        let until = now.saturating_add(i64::try_from(lease.as_millis()).unwrap_or(i64::MAX));
+        let mut tx = self.begin().await?;
+        let mut due = sqlx::query_as::<_, DueNotice>(&format!(
+            "UPDATE notifications SET not_before = $2 WHERE id IN (\
+             SELECT id FROM notifications WHERE state = 'pending' AND not_before <= $1 \
+             ORDER BY not_before, id LIMIT $3{skip_locked}) \
+             RETURNING id, channel_id, kind, alert_ids, idempotency_key, attempts"
+        ))
+        .bind(now)
+        .bind(until)
         .bind(limit)
-        .fetch_all(&self.pool)
-        .await?)
+        .fetch_all(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        due.sort_by_key(|n| n.id);
+        Ok(due)
     }
 
     /// The notification went out: it and its alerts' history say so.
