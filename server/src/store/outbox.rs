@@ -496,6 +496,18 @@ impl Store {
             ""
         };
         let now = now_ms();
+        // The deliverer looks after every write: only a plain read unless
+        // something is due, so it never takes SQLite's write lock for
+        // nothing (that starved the pool while runs wrote).
+        let due = sqlx::query_scalar::<_, i64>(
+            "SELECT id FROM notifications WHERE state = 'pending' AND not_before <= $1 LIMIT 1",
+        )
+        .bind(now)
+        .fetch_optional(&self.pool)
+        .await?;
+        if due.is_none() {
+            return Ok(vec![]);
+        }
         let until = now.saturating_add(i64::try_from(lease.as_millis()).unwrap_or(i64::MAX));
         let mut tx = self.begin().await?;
         let mut due = sqlx::query_as::<_, DueNotice>(&format!(
