@@ -162,6 +162,15 @@ pub struct EngineArgs {
     /// Use the pod's service account (when Tenantry runs in the cluster).
     #[arg(long, env = "TENANTRY_IN_CLUSTER")]
     pub in_cluster: bool,
+    /// The console's own ServiceAccount, <namespace>/<name>: it binds
+    /// --tenant-role to it in each tenant namespace it makes, and acts there
+    /// through that binding only (the chart sets it) [none: the credentials
+    /// are used as they are].
+    #[arg(long, env = "TENANTRY_SERVICE_ACCOUNT")]
+    pub service_account: Option<String>,
+    /// The ClusterRole bound in each tenant namespace [tenantry-tenant].
+    #[arg(long, env = "TENANTRY_TENANT_ROLE")]
+    pub tenant_role: Option<String>,
     /// Tenants are reached at <id>.<base domain> [tenants.example.com].
     #[arg(long, env = "TENANTRY_BASE_DOMAIN")]
     pub base_domain: Option<String>,
@@ -245,6 +254,17 @@ const SERVICE_ACCOUNT_NAMESPACE: &str = "/var/run/secrets/kubernetes.io/servicea
 impl EngineArgs {
     pub fn wants_cluster(&self) -> bool {
         self.kubeconfig.is_some() || self.in_cluster
+    }
+
+    /// Who the console binds in tenant namespaces, if it is told.
+    pub fn tenant_access(
+        &self,
+    ) -> std::result::Result<Option<crate::cluster::access::TenantAccess>, String> {
+        let Some(sa) = self.service_account.as_deref().filter(|s| !s.is_empty()) else {
+            return Ok(None);
+        };
+        let role = self.tenant_role.as_deref().unwrap_or("tenantry-tenant");
+        crate::cluster::access::TenantAccess::parse(sa, role).map(Some)
     }
 
     /// Both halves of the store's key pair, or none.

@@ -11,6 +11,12 @@
 //! cluster-scoped behind.
 
 mod common;
+#[path = "chart_real/binding.rs"]
+mod binding;
+#[path = "chart_real/denied.rs"]
+mod denied;
+#[path = "chart_real/policy.rs"]
+mod policy;
 
 use std::collections::BTreeSet;
 use std::process::Command;
@@ -20,9 +26,9 @@ use app::dto::{RunDto, RunState, TenantDto};
 use common::chart::{chart_dir, env_of_deployment, helm, helm_out, service_account_kubeconfig};
 use common::cluster::{component, test_cluster, unique_id, FakeKubelet, PodFate};
 use common::process::Console;
-use k8s_openapi::api::core::v1::{ConfigMap, Namespace, Node, Secret};
+use k8s_openapi::api::core::v1::{Namespace, Secret};
 use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding};
-use kube::api::{Api, DeleteParams, ListParams, Patch, PatchParams, PostParams};
+use kube::api::{Api, DeleteParams, ListParams};
 
 const KUBE_VERSION: &str = "1.20.0";
 
@@ -198,6 +204,35 @@ async fn until_run_ends(c: &Console, client: &reqwest::Client, run: RunDto) -> R
     }
 }
 
+/// Makes a tenant of `template`; returns its namespace.
+async fn new_tenant(c: &Console, admin: &reqwest::Client, template: &str, id: &str) -> String {
+    let t: TenantDto = c
+        .call(
+            admin,
+            "create_tenant",
+            &[
+                ("form[company_name]", "Chart test"),
+                ("form[owner_email]", "owner@example.com"),
+                ("form[owner_name]", "Owner"),
+                ("form[template_id]", template),
+                ("form[tenant_id]", id),
+            ],
+        )
+        .await;
+    t.namespace
+}
+
+/// Runs operation `op` on tenant `id` and asserts it completed.
+async fn operate(c: &Console, admin: &reqwest::Client, op: &str, id: &str) {
+    let mut args = vec![("id", id)];
+    if op == "deprovision_tenant" {
+        args.push(("form[confirm]", id));
+    }
+    let run: RunDto = c.call(admin, op, &args).await;
+    let done = until_run_ends(c, admin, run).await;
+    assert_eq!(done.state, RunState::Completed, "{op}: {:#?}", done.steps);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn installed_by_helm_the_console_works_with_its_service_account_alone() {
     let Some(_) = helm() else { return };
@@ -317,32 +352,24 @@ async fn installed_by_helm_the_console_works_with_its_service_account_alone() {
         .id
         .to_string();
     let id = format!("{stem}-a");
-    let _: TenantDto = console
-        .call(
-            &admin,
-            "create_tenant",
-            &[
-                ("form[company_name]", "Chart test"),
-                ("form[owner_email]", "owner@example.com"),
-                ("form[owner_name]", "Owner"),
-                ("form[template_id]", &template),
-                ("form[tenant_id]", &id),
-            ],
-        )
-        .await;
-    for (op, args) in [
-        ("provision_tenant", vec![("id", id.as_str())]),
-        ("suspend_tenant", vec![("id", id.as_str())]),
-        ("resume_tenant", vec![("id", id.as_str())]),
-        (
-            "deprovision_tenant",
-            vec![("id", id.as_str()), ("form[confirm]", id.as_str())],
-        ),
-    ] {
-        let run: RunDto = console.call(&admin, op, &args).await;
-        let done = until_run_ends(&console, &admin, run).await;
-        assert_eq!(done.state, RunState::Completed, "{op}: {:#?}", done.steps);
+    let ns = new_tenant(&console, &admin, &template, &id).await;
+    for op in ["provision_tenant", "suspend_tenant", "resume_tenant", "deprovision_tenant"] {
+        operate(&console, &admin, op, &id).await;
+        if op == "provision_tenant" {
+            // It acts in the namespace through its own binding, which keeps
+            // its rights through a teardown.
+            let b = binding::binding_in(&admin_kube, &ns, Duration::ZERO).await;
+            let b = b.expect("the console's RoleBinding in the tenant namespace");
+            assert_eq!(b.role_ref.name, format!("{release_ns}-{rel}-tenantry-tenant"));
+            assert_eq!(b.metadata.finalizers, Some(vec!["tenantry.io/teardown".into()]));
+        }
     }
+    // Deprovisioned: the binding let go last, the namespace is gone.
+    assert!(Api::<Namespace>::all(admin_kube.clone())
+        .get_opt(&ns)
+        .await
+        .unwrap()
+        .is_none());
     let forbidden: Vec<String> = console
         .log()
         .into_iter()
@@ -389,6 +416,23 @@ async fn installed_by_helm_the_console_works_with_its_service_account_alone() {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 
+    // A tenant namespace without the binding (made by an earlier release)
+    // gets it when the leader starts, and the console works in it again.
+    let id_b = format!("{stem}-b");
+    let ns_b = new_tenant(&console, &admin, &template, &id_b).await;
+    operate(&console, &admin, "provision_tenant", &id_b).await;
+    binding::unbind(&admin_kube, &ns_b).await;
+    drop(console);
+    let console = Console::start_with(&db.url, &pairs, false);
+    let admin = console.signed_in("admin", new_password).await;
+    assert!(
+        binding::binding_in(&admin_kube, &ns_b, Duration::from_secs(30))
+            .await
+            .is_some(),
+        "the leader did not bind the console in {ns_b}"
+    );
+    operate(&console, &admin, "deprovision_tenant", &id_b).await;
+
     // What that identity may not do.
     let sa_kube = kube::Client::try_from(
         kube::Config::from_custom_kubeconfig(
@@ -399,61 +443,8 @@ async fn installed_by_helm_the_console_works_with_its_service_account_alone() {
         .unwrap(),
     )
     .unwrap();
-    let denied = |r: Result<(), kube::Error>, what: &str| match r {
-        Err(kube::Error::Api(e)) if e.code == 403 => {}
-        other => panic!("{what}: expected 403, got {other:?}"),
-    };
-    let role: ClusterRole = serde_json::from_value(
-        serde_json::json!({ "metadata": { "name": format!("{stem}-escalate") } }),
-    )
-    .unwrap();
-    denied(
-        Api::<ClusterRole>::all(sa_kube.clone())
-            .create(&PostParams::default(), &role)
-            .await
-            .map(|_| ()),
-        "create a ClusterRole",
-    );
-    let binding: ClusterRoleBinding = serde_json::from_value(serde_json::json!({
-        "metadata": { "name": format!("{stem}-escalate") },
-        "roleRef": { "apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "cluster-admin" },
-        "subjects": [{ "kind": "ServiceAccount", "name": sa, "namespace": release_ns }]
-    }))
-    .unwrap();
-    denied(
-        Api::<ClusterRoleBinding>::all(sa_kube.clone())
-            .create(&PostParams::default(), &binding)
-            .await
-            .map(|_| ()),
-        "create a ClusterRoleBinding",
-    );
-    denied(
-        Api::<Node>::all(sa_kube.clone())
-            .patch(
-                "any-node",
-                &PatchParams::default(),
-                &Patch::Merge(serde_json::json!({ "metadata": { "labels": { "x": "y" } } })),
-            )
-            .await
-            .map(|_| ()),
-        "patch a Node",
-    );
-    denied(
-        Api::<ConfigMap>::namespaced(sa_kube.clone(), "kube-system")
-            .list(&ListParams::default())
-            .await
-            .map(|_| ()),
-        "read ConfigMaps in kube-system",
-    );
-    let exec = http::Request::post(format!(
-        "/api/v1/namespaces/{release_ns}/pods/any/exec?command=sh&stdout=true"
-    ))
-    .body(vec![])
-    .unwrap();
-    denied(
-        sa_kube.request::<serde_json::Value>(exec).await.map(|_| ()),
-        "exec into a pod",
-    );
+    denied::what_the_service_account_may_not_do(&admin_kube, &sa_kube, (&release_ns, &sa, &stem))
+        .await;
 
     // Uninstalled: nothing cluster-scoped is left (they were there).
     assert!(Api::<ClusterRole>::all(admin_kube.clone())

@@ -933,9 +933,17 @@ async fn ownership_story(url: &str) {
     assert!(store.namespace_taken("team-own-a").await.expect("taken"));
     // The claim nonce is made once, before the namespace, and kept until
     // the namespace is forgotten; the UID is remembered beside it.
-    let nonce = store.namespace_nonce("own-a").await.expect("nonce");
+    let nonce = store
+        .namespace_nonce("own-a")
+        .await
+        .expect("nonce")
+        .nonce
+        .expect("a nonce");
     assert_eq!(nonce.len(), 32);
-    assert_eq!(store.namespace_nonce("own-a").await.expect("nonce"), nonce);
+    assert_eq!(
+        store.namespace_nonce("own-a").await.expect("nonce").nonce,
+        Some(nonce.clone())
+    );
     store
         .set_namespace_uid("own-a", "uid-1")
         .await
@@ -950,7 +958,20 @@ async fn ownership_story(url: &str) {
         store.namespace_record("own-a").await.expect("record"),
         Default::default()
     );
-    assert_ne!(store.namespace_nonce("own-a").await.expect("nonce"), nonce);
+    assert_ne!(
+        store.namespace_nonce("own-a").await.expect("nonce").nonce,
+        Some(nonce)
+    );
+    store
+        .set_namespace_uid("own-a", "uid-2")
+        .await
+        .expect("uid");
+    let made = store.namespaces_made().await.expect("made");
+    assert!(
+        made.iter()
+            .any(|(id, ns, r)| id == "own-a" && ns == "team-own-a" && r.uid.as_deref() == Some("uid-2")),
+        "{made:?}"
+    );
 
     // When it first stood live is kept by the database on any state write,
     // and never moves again.

@@ -22,6 +22,11 @@ so two releases in two namespaces never share one. */}}
 {{- printf "%s-%s" .Release.Namespace (include "tenantry.fullname" .) | trunc 63 | trimSuffix "-" }}
 {{- end }}
 
+{{/* The ClusterRole the console binds in each tenant namespace it makes. */}}
+{{- define "tenantry.tenantRole" -}}
+{{- printf "%s-tenant" (include "tenantry.clusterName" . | trunc 56 | trimSuffix "-") }}
+{{- end }}
+
 {{- define "tenantry.selectorLabels" -}}
 app.kubernetes.io/name: {{ include "tenantry.name" . }}
 app.kubernetes.io/instance: {{ .Release.Name }}

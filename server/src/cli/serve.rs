@@ -44,6 +44,9 @@ pub async fn run_serve(store: Store, args: ServeArgs) -> Result<()> {
         Some(path) => Some(ServeLock::take(&path)?),
         None => None,
     };
+    args.engine
+        .tenant_access()
+        .map_err(crate::error::ServerError::Config)?;
     // Replicas started together do this one at a time: the first seeds
     // and makes the admin, the others find them.
     crate::replicas::one_replica_at_a_time(&store, async {
@@ -201,7 +204,11 @@ async fn connect(args: &EngineArgs) -> Cluster {
             args.kubeconfig.as_deref()
         };
         match Cluster::connect(path).await {
-            Ok(c) => return c,
+            Ok(mut c) => {
+                // Checked when the console started.
+                c.access = args.tenant_access().unwrap_or_default();
+                return c;
+            }
             Err(e) => {
                 tracing::warn!(error = %e, retry_in = ?delay, "cannot reach the Kubernetes API yet");
                 tokio::time::sleep(delay).await;

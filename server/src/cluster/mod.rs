@@ -3,6 +3,7 @@
 //! waits driven by watches, namespace teardown that names what blocks, and
 //! the ownership guard that keeps all of it to what Tenantry made.
 
+pub mod access;
 mod apply;
 mod discovery;
 pub mod ownership;
@@ -33,6 +34,10 @@ pub const FIELD_MANAGER: &str = "tenantry";
 pub struct Cluster {
     pub client: kube::Client,
     pub caps: Capabilities,
+    /// Who the console is and the role it binds in each tenant namespace
+    /// (the chart's least privilege); `None` when its credentials need no
+    /// binding (an admin's kubeconfig).
+    pub access: Option<access::TenantAccess>,
 }
 
 impl Cluster {
@@ -56,6 +61,10 @@ impl Cluster {
         };
         let client = kube::Client::try_from(config).map_err(ServerError::from)?;
         let caps = discover(&client).await?;
-        Ok(Cluster { client, caps })
+        Ok(Cluster {
+            client,
+            caps,
+            access: None,
+        })
     }
 }

@@ -10,9 +10,10 @@ use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
 use k8s_openapi::api::batch::v1::Job;
 use k8s_openapi::api::core::v1::{Namespace, PersistentVolumeClaim, Pod, Service};
 use kube::api::{Api, DeleteParams, ListParams, Patch, PatchParams, Preconditions};
-use kube::runtime::wait::{await_condition, conditions};
+use kube::runtime::wait::{await_condition, conditions, Condition};
 use kube::Resource;
 
+use super::access;
 use super::ownership::{inspect, labelled_for, manager_of, NamespaceFound};
 use crate::error::{Result, ServerError};
 
@@ -152,13 +153,8 @@ pub async fn delete_namespace(
         }
         Err(e) => return Err(ServerError::kube_on(&format!("Namespace {ns}"), e)),
     }
-    match tokio::time::timeout(
-        timeout,
-        await_condition(api, ns, conditions::is_deleted(&uid)),
-    )
-    .await
-    {
-        Ok(Ok(_)) => Ok(()),
+    match tokio::time::timeout(timeout, gone_or_only_our_hold(client, ns, &uid)).await {
+        Ok(Ok(())) => Ok(()),
         Ok(Err(e)) => Err(ServerError::Wait(format!(
             "watching Namespace {ns} failed: {e}"
         ))),
@@ -173,6 +169,28 @@ pub async fn delete_namespace(
             })
         }
     }
+}
+
+/// Waits until the namespace is gone; when the console's binding is the
+/// last thing holding it, lets that go first (see `access`).
+async fn gone_or_only_our_hold(
+    client: &kube::Client,
+    ns: &str,
+    uid: &str,
+) -> std::result::Result<(), kube::runtime::wait::Error> {
+    let api: Api<Namespace> = Api::all(client.clone());
+    let deleted = conditions::is_deleted(uid);
+    let held = await_condition(api.clone(), ns, move |n: Option<&Namespace>| {
+        deleted.matches_object(n) || n.is_some_and(access::only_our_hold_left)
+    })
+    .await?;
+    if held.is_some_and(|n| n.metadata.uid.as_deref() == Some(uid)) {
+        if let Err(e) = access::release(client, ns).await {
+            tracing::warn!(error = %e, "the namespace's RoleBinding");
+        }
+        await_condition(api, ns, conditions::is_deleted(uid)).await?;
+    }
+    Ok(())
 }
 
 /// An admin's force: deletes the namespace and, when finalizers hold it,

@@ -141,6 +141,11 @@ impl ConsoleService {
         )
         .with_prometheus(self.prometheus.clone());
         crate::alerts::spawn_evaluator(evaluator, leadership.clone());
+        crate::provisioning::access::spawn_backfill(
+            self.store.clone(),
+            self.engine.clone(),
+            leadership.clone(),
+        );
         crate::provisioning::backups::spawn_sweeper(
             self.store.clone(),
             self.engine.clone(),

@@ -5,6 +5,7 @@
 //! dry-runs. (Tenant states between runs follow the cluster index: see
 //! `monitoring`.)
 
+pub mod access;
 pub mod backups;
 mod plan;
 mod preview;

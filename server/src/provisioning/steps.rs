@@ -217,12 +217,16 @@ pub async fn execute(step: Step, ctx: &StepContext<'_>) -> Result<StepOutcome> {
                 .ok_or_else(|| ServerError::Config("no Namespace rendered".into()))?;
             // The nonce is on the row before the create, so a crash right
             // after it still finds the namespace Tenantry made.
-            ctx.store.namespace_nonce(ctx.tenant_id).await?;
-            let rec = ctx.store.namespace_record(ctx.tenant_id).await?;
+            let rec = ctx.store.namespace_nonce(ctx.tenant_id).await?;
             let uid =
                 ownership::claim_namespace(client, wanted, &target(&rec, (ctx.tenant_id, ns)))
                     .await?;
             ctx.store.set_namespace_uid(ctx.tenant_id, &uid).await?;
+            // Everything inside it (the Namespace object too) is written
+            // through the console's binding there.
+            if let Some(access) = &ctx.cluster.access {
+                cluster::access::grant(client, access, (ns, ctx.tenant_id)).await?;
+            }
             Ok(StepOutcome::Done(
                 apply_where(ctx, is_namespace_level).await?,
             ))

@@ -548,9 +548,10 @@ impl Store {
         Ok(NamespaceRecord { uid, nonce })
     }
 
-    /// The tenant's claim nonce, made and stored once (before its namespace
-    /// is created, so a crash after the create still finds it).
-    pub async fn namespace_nonce(&self, id: &str) -> Result<String> {
+    /// Stores the tenant's claim nonce once (before its namespace is
+    /// created, so a crash after the create still finds it) and returns
+    /// the row's namespace record with it.
+    pub async fn namespace_nonce(&self, id: &str) -> Result<NamespaceRecord> {
         let fresh = crate::auth::random_chars(NONCE_ALPHABET, 32);
         sqlx::query(
             "UPDATE tenants SET namespace_nonce = $2 WHERE id = $1 AND namespace_nonce IS NULL",
@@ -559,10 +560,22 @@ impl Store {
         .bind(&fresh)
         .execute(&self.pool)
         .await?;
-        self.namespace_record(id)
-            .await?
-            .nonce
-            .ok_or_else(|| ServerError::NotFound(format!("Tenant \"{id}\"")))
+        self.namespace_record(id).await
+    }
+
+    /// The tenants whose namespace Tenantry made (its UID is on the row):
+    /// ID, namespace and record.
+    pub async fn namespaces_made(&self) -> Result<Vec<(String, String, NamespaceRecord)>> {
+        let rows = sqlx::query_as::<_, (String, String, Option<String>, Option<String>)>(
+            "SELECT id, namespace, namespace_uid, namespace_nonce FROM tenants \
+             WHERE namespace_uid IS NOT NULL ORDER BY id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, ns, uid, nonce)| (id, ns, NamespaceRecord { uid, nonce }))
+            .collect())
     }
 
     /// Every tenant's state and namespace, for the live health view.

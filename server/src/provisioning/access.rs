@@ -1,0 +1,79 @@
+//! Tenants made before the console acted through per-namespace bindings
+//! (or while it was told no identity) get their binding when a leader
+//! starts: every namespace Tenantry made, and still judges its own, is
+//! bound to the tenant role; a namespace that is not Tenantry's is left
+//! alone and named in the log.
+
+use std::time::Duration;
+
+use crate::cluster::ownership::{self, NamespaceFound};
+use crate::cluster::{access, TenantNamespace};
+use crate::store::Store;
+
+use super::EngineSlot;
+
+/// Binds the console in every tenant namespace that lacks it; returns how
+/// many it checked.
+pub async fn backfill(client: &kube::Client, access: &access::TenantAccess, store: &Store) -> usize {
+    let made = match store.namespaces_made().await {
+        Ok(m) => m,
+        Err(e) => {
+            tracing::warn!(error = %e, "could not list tenant namespaces to bind");
+            return 0;
+        }
+    };
+    let mut checked = 0;
+    for (tenant, ns, rec) in &made {
+        let t = TenantNamespace {
+            name: ns,
+            tenant,
+            uid: rec.uid.as_deref(),
+            nonce: rec.nonce.as_deref(),
+        };
+        match ownership::inspect(client, &t).await {
+            Ok(NamespaceFound::Ours {
+                terminating: false, ..
+            }) => {}
+            Ok(_) => continue,
+            Err(e) => {
+                tracing::warn!(tenant = %tenant, error = %e, "not binding the console in this namespace");
+                continue;
+            }
+        }
+        checked += 1;
+        if let Err(e) = access::grant(client, access, (ns, tenant)).await {
+            tracing::warn!(tenant = %tenant, error = %e, "could not bind the console in its namespace");
+        }
+    }
+    checked
+}
+
+/// Each time this replica becomes the leader (and the cluster is there),
+/// binds the console in the tenant namespaces that lack it.
+pub fn spawn_backfill(store: Store, engine: EngineSlot, leader: crate::replicas::Leadership) {
+    tokio::spawn(async move {
+        let mut leading = leader.watch();
+        loop {
+            while !*leading.borrow_and_update() {
+                if leading.changed().await.is_err() {
+                    return;
+                }
+            }
+            let e = loop {
+                match engine.get() {
+                    Some(e) => break e.clone(),
+                    None => tokio::time::sleep(Duration::from_millis(500)).await,
+                }
+            };
+            if let Some(a) = &e.cluster.access {
+                let n = backfill(&e.cluster.client, a, &store).await;
+                tracing::info!(namespaces = n, role = %a.role, "the console is bound in its tenant namespaces");
+            }
+            while *leading.borrow_and_update() {
+                if leading.changed().await.is_err() {
+                    return;
+                }
+            }
+        }
+    });
+}
