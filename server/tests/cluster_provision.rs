@@ -248,12 +248,11 @@ async fn crash_looping_pods_are_reported_with_their_reason() {
     let id = unique_id("crash");
     let ns = namespace_of(&RenderSettings::default(), &id);
     let objects = manifests(&id, &tier("free"), &cluster.caps);
-    let _kubelet = FakeKubelet::start(client.clone(), &ns, |p| {
-        if component(p) == "api" {
-            PodFate::CrashLoop
-        } else {
-            PodFate::Ready
-        }
+    let _kubelet = FakeKubelet::start(client.clone(), &ns, |p| match component(p) {
+        "api" => PodFate::CrashLoop,
+        // Jobs finish (a running one would hold the quota the web pods need).
+        "migration" => PodFate::Succeeded,
+        _ => PodFate::Ready,
     });
     apply_all(&client, &objects).await.unwrap();
     ensure_tenant_secrets(&client, &objects).await.unwrap();

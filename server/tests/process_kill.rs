@@ -48,10 +48,13 @@ where
         .unwrap()
     {
         let name = obj.meta().name.clone().unwrap();
-        let name = if name.starts_with(MIGRATION_JOB_PREFIX) {
-            MIGRATION_JOB_PREFIX.to_string()
-        } else {
-            name
+        // Job names carry a hash of their spec, which names the tenant.
+        let name = match [MIGRATION_JOB_PREFIX, "db-roles-"]
+            .into_iter()
+            .find(|p| name.starts_with(p))
+        {
+            Some(prefix) => prefix.to_string(),
+            None => name,
         };
         out.insert((K::kind(&()).to_string(), name));
     }
@@ -71,7 +74,14 @@ async fn objects(client: &kube::Client, ns: &str) -> (BTreeSet<(String, String)>
         .await
         .unwrap()
         .items
-        .len();
+        .iter()
+        .filter(|j| {
+            j.metadata
+                .name
+                .as_deref()
+                .is_some_and(|n| n.starts_with("db-migrate-"))
+        })
+        .count();
     (out, jobs)
 }
 

@@ -4,6 +4,8 @@
 #![allow(clippy::unwrap_used)] // in a test, a panic is the failure report
 
 mod common;
+#[path = "storage_story/db_roles.rs"]
+mod db_roles;
 
 use app::domain::tenant_rules::ValidTenantFields;
 use app::dto::{Health, Role, TemplateForm, TenantQuery, TenantSort, TenantState};
@@ -790,7 +792,7 @@ async fn claimed_notifications_story(url: &str) {
                 name: "ops hook",
                 kind: ChannelKind::Webhook,
                 settings: serde_json::json!({ "url": "https://hooks.example.com/x" }),
-                secret: None,
+                secret: server::store::SecretUpdate::Keep,
                 min_severity: Severity::Warning,
                 template_ids: &[],
                 tenant_ids: &[],
@@ -968,8 +970,9 @@ async fn ownership_story(url: &str) {
         .expect("uid");
     let made = store.namespaces_made().await.expect("made");
     assert!(
-        made.iter()
-            .any(|(id, ns, r)| id == "own-a" && ns == "team-own-a" && r.uid.as_deref() == Some("uid-2")),
+        made.iter().any(|(id, ns, r)| id == "own-a"
+            && ns == "team-own-a"
+            && r.uid.as_deref() == Some("uid-2")),
         "{made:?}"
     );
 

@@ -8,7 +8,7 @@ use kube::api::{Api, ObjectMeta, PostParams};
 
 use crate::config::StoreCredentials;
 use crate::error::{Result, ServerError};
-use crate::manifests::{Manifest, APP_SECRET, BACKUP_STORE_SECRET, DB_SECRET};
+use crate::manifests::{Manifest, APP_SECRET, BACKUP_STORE_SECRET, DB_SECRET, DB_SUPERUSER_SECRET};
 
 /// `len` random characters from a URL- and shell-safe alphabet.
 pub fn generate_secret(len: usize) -> String {
@@ -30,6 +30,11 @@ pub async fn ensure_tenant_secrets(
         let values: BTreeMap<String, String> = match m.name.as_str() {
             DB_SECRET => [
                 ("username".into(), "app".into()),
+                ("password".into(), generate_secret(32)),
+            ]
+            .into(),
+            DB_SUPERUSER_SECRET => [
+                ("username".into(), "postgres".into()),
                 ("password".into(), generate_secret(32)),
             ]
             .into(),

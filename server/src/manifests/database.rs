@@ -4,10 +4,19 @@
 use super::security::{restricted, POSTGRES_UID};
 use serde_json::json;
 
+use super::web::fnv1a;
 use super::{
     container_resources, gibibytes, metadata, pod_labels, Capabilities, Manifest, RenderSettings,
     TenantInput, DB_SECRET,
 };
+
+/// The database superuser's Secret (StatefulSet tenants): the
+/// application's role is not one.
+pub const DB_SUPERUSER_SECRET: &str = "db-superuser";
+/// Names of the Jobs that take superuser rights from the application's
+/// role start with this.
+pub const DB_ROLES_JOB_PREFIX: &str = "db-roles-";
+const DB_ROLES_SCRIPT: &str = include_str!("db_roles.sh");
 
 pub const DB_NAME: &str = "app";
 /// Service the API connects to: CNPG's read-write service, or ours.
@@ -67,6 +76,14 @@ pub(super) fn render(
     }
     let secret_env = |name: &str, key: &str| json!({ "name": name, "valueFrom": { "secretKeyRef": { "name": DB_SECRET, "key": key } } });
     vec![
+        super::namespace::secret(
+            t,
+            ns,
+            DB_SUPERUSER_SECRET,
+            "database",
+            &["username", "password"],
+        ),
+        roles_job(t, s, ns),
         Manifest::new(
             "v1",
             "Service",
@@ -116,4 +133,52 @@ pub(super) fn render(
             }),
         ),
     ]
+}
+
+/// The Job that leaves the application's role without superuser rights
+/// (see `db_roles.sh`), run before each migration. Named by a hash of its
+/// spec, as the migration Job is (a pod template is immutable).
+fn roles_job(t: &TenantInput, s: &RenderSettings, ns: &str) -> Manifest {
+    let from = |secret: &str, key: &str| json!({ "secretKeyRef": { "name": secret, "key": key } });
+    let spec = json!({
+        "backoffLimit": 4,
+        "template": {
+            // The migration's labels: it runs in the migration step, and the
+            // database lets the namespace's pods in.
+            "metadata": { "labels": pod_labels(t, "migration") },
+            "spec": restricted(json!({
+                "restartPolicy": "Never",
+                "containers": [{
+                    "name": "db-roles",
+                    "image": s.image(&s.postgres_image),
+                    "command": ["sh", "-c", DB_ROLES_SCRIPT],
+                    "env": [
+                        { "name": "PGHOST", "value": "db" },
+                        { "name": "PGDATABASE", "value": DB_NAME },
+                        { "name": "APP_USER", "valueFrom": from(DB_SECRET, "username") },
+                        { "name": "APP_PASSWORD", "valueFrom": from(DB_SECRET, "password") },
+                        { "name": "SUPER_USER", "valueFrom": from(DB_SUPERUSER_SECRET, "username") },
+                        { "name": "SUPER_PASSWORD", "valueFrom": from(DB_SUPERUSER_SECRET, "password") },
+                    ],
+                    "resources": { "requests": { "cpu": "10m", "memory": "32Mi" },
+                                   "limits": { "cpu": "200m", "memory": "64Mi" } },
+                }],
+            }), POSTGRES_UID),
+        },
+    });
+    let name = format!(
+        "{DB_ROLES_JOB_PREFIX}{:08x}",
+        fnv1a(spec.to_string().as_bytes()) as u32
+    );
+    Manifest::new(
+        "batch/v1",
+        "Job",
+        "jobs",
+        &name,
+        Some(ns),
+        json!({
+            "metadata": metadata(t, &name, ns, "migration"),
+            "spec": spec,
+        }),
+    )
 }

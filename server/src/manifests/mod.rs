@@ -19,6 +19,7 @@ pub use backup::{
     BACKUP_JOB_PREFIX, BACKUP_METHOD_LABEL, BACKUP_SCHEDULE_NAME, BACKUP_SCRIPT,
     BACKUP_STORE_SECRET, RUN_LABEL,
 };
+pub use database::DB_SUPERUSER_SECRET;
 pub use settings::{Capabilities, RenderSettings};
 pub use web::{tenant_hosts, MIGRATION_JOB_PREFIX};
 
@@ -128,6 +129,14 @@ pub fn migration_job(manifests: &[Manifest]) -> Option<&Manifest> {
     manifests
         .iter()
         .find(|m| m.kind == "Job" && m.name.starts_with(MIGRATION_JOB_PREFIX))
+}
+
+/// The Job that leaves the application's database role without superuser
+/// rights (StatefulSet tenants only).
+pub fn db_roles_job(manifests: &[Manifest]) -> Option<&Manifest> {
+    manifests
+        .iter()
+        .find(|m| m.kind == "Job" && m.name.starts_with(database::DB_ROLES_JOB_PREFIX))
 }
 
 /// The autoscaler a tier no longer asks for (after a downgrade): a reference

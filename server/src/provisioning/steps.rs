@@ -11,7 +11,9 @@ use crate::cluster::ownership::{self, NamespaceFound};
 use crate::cluster::{self, Cluster, TenantNamespace};
 use crate::config::StoreCredentials;
 use crate::error::{Result, ServerError};
-use crate::manifests::{migration_job, stale_autoscaler, stale_backup_schedule, Manifest};
+use crate::manifests::{
+    db_roles_job, migration_job, stale_autoscaler, stale_backup_schedule, Manifest,
+};
 use crate::monitoring::{ClusterIndex, Target};
 use crate::store::{NamespaceRecord, Store};
 
@@ -278,9 +280,24 @@ pub async fn execute(step: Step, ctx: &StepContext<'_>) -> Result<StepOutcome> {
             } else {
                 rendered
             };
+            let mut done = vec![];
+            // First the application's role loses superuser rights (tenants
+            // made before this release; a check for the others).
+            if let Some(roles) = db_roles_job(ctx.manifests) {
+                cluster::apply_manifest(client, roles).await?;
+                wait(
+                    ctx,
+                    Target::Job(&roles.name),
+                    "database roles",
+                    ctx.wait_database,
+                )
+                .await?;
+                done.push(format!("Job {} completed", roles.name));
+            }
             cluster::apply_manifest(client, job).await?;
             wait(ctx, Target::Job(&job.name), "migration", ctx.wait_database).await?;
-            Ok(StepOutcome::Done(format!("Job {} completed", job.name)))
+            done.push(format!("Job {} completed", job.name));
+            Ok(StepOutcome::Done(done.join("; ")))
         }
         Step::Application => {
             let mut line = apply_where(ctx, is_application).await?;
