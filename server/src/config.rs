@@ -106,10 +106,16 @@ pub struct ServeArgs {
     #[arg(long, env = "TENANTRY_TRUSTED_PROXIES", value_delimiter = ',')]
     pub trusted_proxies: Vec<ipnet::IpNet>,
 
-    /// Seals notification channels' secrets at rest (at least 16
-    /// characters). Without it, channels that need a secret cannot be saved.
+    /// Seals notification channels' secrets at rest: a random key in base64
+    /// (32 bytes or more; `openssl rand -base64 32`) or a passphrase of at
+    /// least 16 characters. Without it, channels that need a secret cannot be saved.
     #[arg(long, env = "TENANTRY_SECRET_KEY", hide_env_values = true)]
     pub secret_key: Option<Secret>,
+
+    /// The key used before TENANTRY_SECRET_KEY, while rotating: it only
+    /// opens; the leader seals every secret again with the new key.
+    #[arg(long, env = "TENANTRY_SECRET_KEY_PREVIOUS", hide_env_values = true)]
+    pub secret_key_previous: Option<Secret>,
 
     /// Prometheus to read the tenants' own metrics from (error rate,
     /// response time, users); without it those alert rules are unavailable.

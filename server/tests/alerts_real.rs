@@ -8,6 +8,8 @@
 //! and nothing changing, nothing is said and nothing written.
 #![allow(clippy::unwrap_used)] // in a test, a panic is the failure report
 
+#[path = "alerts_real/channels.rs"]
+mod channels;
 mod common;
 
 use std::time::{Duration, Instant};

@@ -10,9 +10,9 @@
 //! that identity may not do, and an uninstall that leaves nothing
 //! cluster-scoped behind.
 
-mod common;
 #[path = "chart_real/binding.rs"]
 mod binding;
+mod common;
 #[path = "chart_real/denied.rs"]
 mod denied;
 #[path = "chart_real/policy.rs"]
@@ -353,15 +353,26 @@ async fn installed_by_helm_the_console_works_with_its_service_account_alone() {
         .to_string();
     let id = format!("{stem}-a");
     let ns = new_tenant(&console, &admin, &template, &id).await;
-    for op in ["provision_tenant", "suspend_tenant", "resume_tenant", "deprovision_tenant"] {
+    for op in [
+        "provision_tenant",
+        "suspend_tenant",
+        "resume_tenant",
+        "deprovision_tenant",
+    ] {
         operate(&console, &admin, op, &id).await;
         if op == "provision_tenant" {
             // It acts in the namespace through its own binding, which keeps
             // its rights through a teardown.
             let b = binding::binding_in(&admin_kube, &ns, Duration::ZERO).await;
             let b = b.expect("the console's RoleBinding in the tenant namespace");
-            assert_eq!(b.role_ref.name, format!("{release_ns}-{rel}-tenantry-tenant"));
-            assert_eq!(b.metadata.finalizers, Some(vec!["tenantry.io/teardown".into()]));
+            assert_eq!(
+                b.role_ref.name,
+                format!("{release_ns}-{rel}-tenantry-tenant")
+            );
+            assert_eq!(
+                b.metadata.finalizers,
+                Some(vec!["tenantry.io/teardown".into()])
+            );
         }
     }
     // Deprovisioned: the binding let go last, the namespace is gone.

@@ -6,7 +6,8 @@
 /// credential reveals, role, password and staff changes, API tokens made
 /// and revoked, restores (they replace a tenant's data), retries and
 /// recoveries of runs (they re-run what an operation may remove), and purges
-/// and exports of the trail itself. Forced operations are security events too
+/// and exports of the trail itself, and changes to notification channels
+/// (they hold secrets and decide where alerts go). Forced operations are security events too
 /// ([`is_security_event`]: their action ends in [`FORCED_SUFFIX`]).
 pub const SECURITY_ACTIONS: &[&str] = &[
     "auth.login",
@@ -27,6 +28,9 @@ pub const SECURITY_ACTIONS: &[&str] = &[
     "token.create",
     "token.revoke",
     "audit.export",
+    "channel.create",
+    "channel.update",
+    "channel.delete",
 ];
 
 /// The ending of the action of an operation an admin forced

@@ -10,7 +10,7 @@ use app::domain::alerts::info;
 use app::dto::RuleId;
 
 use super::message::Message;
-use super::seal::Sealer;
+use super::seal::{Opened, Sealer};
 use super::send::send;
 use crate::store::{DueNotice, NoticeKind, Store};
 
@@ -64,8 +64,14 @@ impl Deliverer {
             .channel(n.channel_id)
             .await
             .map_err(|e| e.to_string())?;
+        let bound = super::seal::channel_binding(ch.id, &ch.kind, &ch.settings);
         let secret = match &ch.secret {
-            Some(s) => Some(self.sealer.open(s).map_err(|e| e.to_string())?),
+            Some(s) => Some(
+                self.sealer
+                    .open(s, &bound)
+                    .map_err(|e| e.to_string())?
+                    .plain(),
+            ),
             None => None,
         };
         let mut alerts = vec![];
@@ -102,11 +108,54 @@ impl Deliverer {
     }
 }
 
-/// Delivers while this replica leads.
+/// Seals again, with the current key and scheme, every channel secret a
+/// previous key or the first scheme sealed; returns how many.
+pub async fn reseal(store: &Store, sealer: &Sealer) -> crate::error::Result<usize> {
+    if !sealer.configured() {
+        return Ok(0);
+    }
+    let mut n = 0;
+    for ch in store.channels().await? {
+        let Some(old) = &ch.secret else { continue };
+        let bound = super::seal::channel_binding(ch.id, &ch.kind, &ch.settings);
+        match sealer.open(old, &bound) {
+            Ok(Opened::Stale(plain)) => {
+                let new = sealer.seal(&plain, &bound)?;
+                if store.reseal_channel_secret(ch.id, old, &new).await? {
+                    n += 1;
+                }
+            }
+            Ok(Opened::Current(_)) => {}
+            Err(e) => {
+                tracing::warn!(channel = %ch.name, error = %e, "a channel secret cannot be opened");
+            }
+        }
+    }
+    Ok(n)
+}
+
+/// Delivers while this replica leads (re-sealing stale secrets first).
 pub fn spawn_deliverer(d: Deliverer, leader: crate::replicas::Leadership) {
     let mut writes = d.store.changes();
     tokio::spawn(async move {
+        let mut resealed = false;
         loop {
+            if !resealed && leader.is_leader() {
+                match reseal(&d.store, &d.sealer).await {
+                    Ok(n) => {
+                        resealed = true;
+                        if n > 0 {
+                            tracing::info!(
+                                channels = n,
+                                "channel secrets sealed again with the current key"
+                            );
+                        }
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, "channel secrets could not be sealed again")
+                    }
+                }
+            }
             tokio::select! {
                 _ = tokio::time::sleep(LOOK_EVERY) => {}
                 got = writes.recv() => {

@@ -97,7 +97,10 @@ pub async fn run_serve(store: Store, args: ServeArgs) -> Result<()> {
             settings: settings.clone(),
             throttle: ThrottlePolicy::default(),
             public_url: args.public_url.clone(),
-            sealer: crate::alerts::Sealer::new(args.secret_key.as_ref())?,
+            sealer: crate::alerts::Sealer::rotating(
+                args.secret_key.as_ref(),
+                args.secret_key_previous.as_ref(),
+            )?,
             prometheus: args
                 .prometheus_url
                 .clone()

@@ -165,9 +165,9 @@ pub fn only_our_hold_left(n: &Namespace) -> bool {
         .and_then(|s| s.conditions.as_ref())
         .cloned()
         .unwrap_or_default();
-    let held = conditions.iter().find(|c| {
-        c.type_ == "NamespaceFinalizersRemaining" && c.status == "True"
-    });
+    let held = conditions
+        .iter()
+        .find(|c| c.type_ == "NamespaceFinalizersRemaining" && c.status == "True");
     let Some(message) = held.and_then(|c| c.message.as_deref()) else {
         return false;
     };
@@ -251,10 +251,16 @@ mod tests {
     #[test]
     fn the_identity_is_a_namespace_and_a_name() {
         let a = TenantAccess::parse("tenantry/tnt-tenantry", "tenantry-tenant").unwrap();
-        assert_eq!(a.service_account, ("tenantry".into(), "tnt-tenantry".into()));
+        assert_eq!(
+            a.service_account,
+            ("tenantry".into(), "tnt-tenantry".into())
+        );
         let b = a.binding("tenant-x", "x");
         assert_eq!(b.role_ref.name, "tenantry-tenant");
-        assert_eq!(b.metadata.finalizers, Some(vec![ACCESS_FINALIZER.to_string()]));
+        assert_eq!(
+            b.metadata.finalizers,
+            Some(vec![ACCESS_FINALIZER.to_string()])
+        );
         for bad in ["tenantry", "/x", "a/B", "a/"] {
             assert!(TenantAccess::parse(bad, "r").is_err(), "{bad}");
         }

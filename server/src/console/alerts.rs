@@ -13,7 +13,7 @@ use app::error::{AppError, FieldErrors};
 use serde_json::json;
 
 use super::{require, ConsoleService, R};
-use crate::store::NewChannel;
+use crate::store::{NewChannel, SecretUpdate};
 
 /// Longest note or reason kept.
 const MAX_NOTE: usize = 500;
@@ -249,34 +249,23 @@ impl ConsoleService {
             None => None,
         };
         let v = validate_channel(&form)?;
-        // A webhook's signing key is made here and shown once; other
-        // secrets come from the form (empty on an edit keeps the stored one).
-        let (plain, shown) = match v.kind {
-            ChannelKind::Webhook if existing.as_ref().is_some_and(|c| c.secret.is_some()) => {
-                (None, None)
-            }
-            ChannelKind::Webhook => {
-                let s = crate::alerts::send::new_signing_secret();
-                (Some(s.clone()), Some(s))
-            }
-            _ if !form.secret.trim().is_empty() => (Some(form.secret.trim().to_string()), None),
-            ChannelKind::Slack | ChannelKind::Pagerduty
-                if existing.as_ref().is_none_or(|c| c.secret.is_none()) =>
-            {
-                return Err(AppError::invalid(
-                    "secret",
-                    if v.kind == ChannelKind::Slack {
-                        "the Slack incoming-webhook URL is required"
-                    } else {
-                        "the PagerDuty routing key is required"
-                    },
-                ))
-            }
-            _ => (None, None),
-        };
+        let plain = self.channel_secret(existing.as_ref(), &v, &form)?;
+        let shown = plain
+            .as_ref()
+            .filter(|_| v.kind == ChannelKind::Webhook)
+            .cloned();
+        let dest = crate::alerts::seal::destination(&v.settings);
+        let sealer = self.sealer.clone();
+        let kind = v.kind;
         let secret = match plain {
-            Some(p) => Some(self.sealer.seal(&p)?),
-            None => None,
+            Some(p) => {
+                // Refused before any write when no key is configured.
+                sealer.ready()?;
+                SecretUpdate::Seal(Box::new(move |id| {
+                    sealer.seal(&p, &crate::alerts::seal::binding(id, kind.as_str(), &dest))
+                }))
+            }
+            None => SecretUpdate::Keep,
         };
         let saved = self
             .store
@@ -301,6 +290,50 @@ impl ConsoleService {
         Ok(SavedChannel {
             channel: saved.dto(),
             signing_secret: shown,
+        })
+    }
+
+    /// The secret a save seals: a webhook's signing key is made here (and
+    /// shown once); the others come from the form. An edit that leaves the
+    /// kind and destination alone keeps the stored secret when none is
+    /// entered; one that changes them needs it entered again, so a stored
+    /// secret never goes to a new destination (a new webhook key is made).
+    fn channel_secret(
+        &self,
+        existing: Option<&crate::store::ChannelRow>,
+        v: &ValidChannel,
+        form: &ChannelForm,
+    ) -> R<Option<String>> {
+        let stored = existing.is_some_and(|c| c.secret.is_some());
+        let moved = existing.is_some_and(|c| {
+            let was: serde_json::Value = serde_json::from_str(&c.settings).unwrap_or_default();
+            c.kind != v.kind.as_str()
+                || crate::alerts::seal::destination(&was)
+                    != crate::alerts::seal::destination(&v.settings)
+        });
+        let entered = form.secret.trim();
+        Ok(match v.kind {
+            ChannelKind::Webhook if stored && !moved => None,
+            ChannelKind::Webhook => Some(crate::alerts::send::new_signing_secret()),
+            _ if !entered.is_empty() => Some(entered.to_string()),
+            _ if stored && moved => {
+                return Err(AppError::invalid(
+                    "secret",
+                    "the channel's kind or destination changed: enter its secret again (the \
+                     stored one is never sent to a new destination)",
+                ))
+            }
+            ChannelKind::Slack | ChannelKind::Pagerduty if !stored => {
+                return Err(AppError::invalid(
+                    "secret",
+                    if v.kind == ChannelKind::Slack {
+                        "the Slack incoming-webhook URL is required"
+                    } else {
+                        "the PagerDuty routing key is required"
+                    },
+                ))
+            }
+            _ => None,
         })
     }
 

@@ -14,7 +14,11 @@ use super::EngineSlot;
 
 /// Binds the console in every tenant namespace that lacks it; returns how
 /// many it checked.
-pub async fn backfill(client: &kube::Client, access: &access::TenantAccess, store: &Store) -> usize {
+pub async fn backfill(
+    client: &kube::Client,
+    access: &access::TenantAccess,
+    store: &Store,
+) -> usize {
     let made = match store.namespaces_made().await {
         Ok(m) => m,
         Err(e) => {

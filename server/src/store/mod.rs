@@ -35,7 +35,7 @@ pub use audit::{AuditEntry, AuditFilter};
 pub use backups::NewBackup;
 pub use execution::{Failure, Rollback};
 pub use idempotency::Claim;
-pub use outbox::{ChannelRow, DueNotice, NewChannel, NoticeKind};
+pub use outbox::{ChannelRow, DueNotice, NewChannel, NoticeKind, SecretUpdate};
 pub use retention::{spawn_retention, Pruned};
 pub use runs::LatestRun;
 pub use seed::seed_templates;

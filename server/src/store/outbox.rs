@@ -147,12 +147,22 @@ impl ChannelRow {
 }
 
 /// A channel about to be stored.
+/// What a save does to a channel's secret.
+pub enum SecretUpdate<'a> {
+    /// Keep the stored one (an edit that changes neither kind nor
+    /// destination), or none on a new channel.
+    Keep,
+    /// Seal a new one for the row's ID, once it is known (bound to it: see
+    /// `alerts::seal`), in the save's transaction.
+    Seal(Box<dyn FnOnce(i64) -> Result<String> + Send + 'a>),
+}
+
 pub struct NewChannel<'a> {
     pub name: &'a str,
     pub kind: ChannelKind,
     pub settings: serde_json::Value,
-    /// Sealed already; `None` on an edit keeps the stored one.
-    pub secret: Option<String>,
+    /// The channel's secret: kept as stored, or sealed for the saved row.
+    pub secret: SecretUpdate<'a>,
     pub min_severity: Severity,
     pub template_ids: &'a [i64],
     pub tenant_ids: &'a [String],
@@ -399,7 +409,7 @@ impl Store {
             .bind(c.name)
             .bind(c.kind.as_str())
             .bind(c.settings.to_string())
-            .bind(c.secret.clone())
+            .bind(None::<String>)
             .bind(c.min_severity.as_str())
             .bind(&templates)
             .bind(&tenants)
@@ -413,7 +423,7 @@ impl Store {
             .await,
             Some(id) => sqlx::query_scalar::<_, i64>(
                 "UPDATE notification_channels SET name = $2, kind = $3, settings = $4, \
-                 secret = COALESCE($5, secret), min_severity = $6, template_ids = $7, tenant_ids = $8, \
+                 secret = CASE WHEN $5 THEN NULL ELSE secret END, min_severity = $6, template_ids = $7, tenant_ids = $8, \
                  group_window_secs = $9, repeat_secs = $10, send_resolved = $11, enabled = $12, updated_at = $13 \
                  WHERE id = $1 RETURNING id",
             )
@@ -421,7 +431,7 @@ impl Store {
             .bind(c.name)
             .bind(c.kind.as_str())
             .bind(c.settings.to_string())
-            .bind(c.secret.clone())
+            .bind(matches!(c.secret, SecretUpdate::Seal(_)))
             .bind(c.min_severity.as_str())
             .bind(&templates)
             .bind(&tenants)
@@ -440,6 +450,13 @@ impl Store {
                 e.into()
             }
         })?;
+        if let SecretUpdate::Seal(seal) = c.secret {
+            sqlx::query("UPDATE notification_channels SET secret = $2 WHERE id = $1")
+                .bind(saved)
+                .bind(seal(saved)?)
+                .execute(&mut *tx)
+                .await?;
+        }
         let action = if id.is_some() {
             "channel.update"
         } else {
@@ -451,6 +468,21 @@ impl Store {
             .await?;
         tx.commit().await?;
         self.channel(saved).await
+    }
+
+    /// Replaces a channel's sealed secret with the same secret sealed
+    /// again (a new key or scheme), unless it changed meanwhile.
+    pub async fn reseal_channel_secret(&self, id: i64, old: &str, new: &str) -> Result<bool> {
+        Ok(sqlx::query(
+            "UPDATE notification_channels SET secret = $3 WHERE id = $1 AND secret = $2",
+        )
+        .bind(id)
+        .bind(old)
+        .bind(new)
+        .execute(&self.pool)
+        .await?
+        .rows_affected()
+            == 1)
     }
 
     pub async fn delete_channel(&self, id: i64, actor: &str) -> Result<()> {

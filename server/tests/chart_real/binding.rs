@@ -30,7 +30,9 @@ pub async fn unbind(admin: &kube::Client, ns: &str) {
     )
     .await
     .unwrap();
-    api.delete("tenantry", &DeleteParams::default()).await.unwrap();
+    api.delete("tenantry", &DeleteParams::default())
+        .await
+        .unwrap();
     assert!(binding_gone(&api).await, "the binding in {ns} stayed");
 }
 

@@ -38,7 +38,10 @@ pub async fn what_the_service_account_may_not_do(
     let sys_secret: Api<Secret> = Api::namespaced(admin.clone(), "kube-system");
     let secret_name = format!("{stem}-secret");
     sys_secret
-        .create(&pp, &obj(json!({ "metadata": { "name": secret_name }, "stringData": { "k": "v" } })))
+        .create(
+            &pp,
+            &obj(json!({ "metadata": { "name": secret_name }, "stringData": { "k": "v" } })),
+        )
         .await
         .unwrap();
     let sys_pod: Api<Pod> = Api::namespaced(admin.clone(), "kube-system");
@@ -54,7 +57,10 @@ pub async fn what_the_service_account_may_not_do(
     let foreign = format!("{stem}-foreign");
     let namespaces: Api<Namespace> = Api::all(admin.clone());
     namespaces
-        .create(&pp, &obj(json!({ "metadata": { "name": foreign, "labels": { "team": "payments" } } })))
+        .create(
+            &pp,
+            &obj(json!({ "metadata": { "name": foreign, "labels": { "team": "payments" } } })),
+        )
         .await
         .unwrap();
 
@@ -72,9 +78,14 @@ pub async fn what_the_service_account_may_not_do(
             .await,
         "create a service-account-token Secret in kube-system",
     );
-    denied(as_sa_secrets.get(&secret_name).await, "read a Secret in kube-system");
     denied(
-        Api::<Secret>::all(sa_kube.clone()).list(&ListParams::default()).await,
+        as_sa_secrets.get(&secret_name).await,
+        "read a Secret in kube-system",
+    );
+    denied(
+        Api::<Secret>::all(sa_kube.clone())
+            .list(&ListParams::default())
+            .await,
         "list Secrets cluster-wide",
     );
     denied(
@@ -85,10 +96,15 @@ pub async fn what_the_service_account_may_not_do(
     );
     let as_sa_cm: Api<ConfigMap> = Api::namespaced(sa_kube.clone(), "kube-system");
     denied(
-        as_sa_cm.patch(&cm_name, &PatchParams::default(), &label).await,
+        as_sa_cm
+            .patch(&cm_name, &PatchParams::default(), &label)
+            .await,
         "patch a ConfigMap in kube-system",
     );
-    denied(as_sa_cm.list(&ListParams::default()).await, "read ConfigMaps in kube-system");
+    denied(
+        as_sa_cm.list(&ListParams::default()).await,
+        "read ConfigMaps in kube-system",
+    );
     denied(
         Api::<Deployment>::namespaced(sa_kube.clone(), "kube-system")
             .create(
@@ -121,7 +137,10 @@ pub async fn what_the_service_account_may_not_do(
     );
     denied(
         Api::<ClusterRole>::all(sa_kube.clone())
-            .create(&pp, &obj(json!({ "metadata": { "name": format!("{stem}-escalate") } })))
+            .create(
+                &pp,
+                &obj(json!({ "metadata": { "name": format!("{stem}-escalate") } })),
+            )
             .await,
         "create a ClusterRole",
     );
@@ -146,7 +165,10 @@ pub async fn what_the_service_account_may_not_do(
         }))
     };
     let as_sa_bindings: Api<RoleBinding> = Api::namespaced(sa_kube.clone(), "kube-system");
-    denied(as_sa_bindings.create(&pp, &bind("admin")).await, "bind admin in kube-system");
+    denied(
+        as_sa_bindings.create(&pp, &bind("admin")).await,
+        "bind admin in kube-system",
+    );
     denied(
         Api::<Node>::all(sa_kube.clone())
             .patch("any-node", &PatchParams::default(), &label)
@@ -158,14 +180,20 @@ pub async fn what_the_service_account_may_not_do(
     ))
     .body(vec![])
     .unwrap();
-    denied(sa_kube.request::<serde_json::Value>(exec).await, "exec into a pod");
+    denied(
+        sa_kube.request::<serde_json::Value>(exec).await,
+        "exec into a pod",
+    );
 
     // What RBAC cannot close: binding the tenant role into kube-system
     // succeeds on 1.20, which serves no admission policy (the policy's CEL
     // refuses it: see `policy`). Removed at once.
     let tenant_role = format!("{release_ns}-tnt-tenantry-tenant");
     let made = as_sa_bindings.create(&pp, &bind(&tenant_role)).await;
-    assert!(made.is_ok(), "binding the tenant role into kube-system: {made:?}");
+    assert!(
+        made.is_ok(),
+        "binding the tenant role into kube-system: {made:?}"
+    );
     let _ = Api::<RoleBinding>::namespaced(admin.clone(), "kube-system")
         .delete(&format!("{stem}-{tenant_role}"), &DeleteParams::default())
         .await;
@@ -173,6 +201,14 @@ pub async fn what_the_service_account_may_not_do(
     let dp = DeleteParams::default();
     let _ = sys_cm.delete(&cm_name, &dp).await;
     let _ = sys_secret.delete(&secret_name, &dp).await;
-    let _ = sys_pod.delete(&pod_name, &DeleteParams { grace_period_seconds: Some(0), ..dp.clone() }).await;
+    let _ = sys_pod
+        .delete(
+            &pod_name,
+            &DeleteParams {
+                grace_period_seconds: Some(0),
+                ..dp.clone()
+            },
+        )
+        .await;
     let _ = namespaces.delete(&foreign, &dp).await;
 }

@@ -117,7 +117,12 @@ fn binding(role: &str, labelled: bool) -> Value {
     })
 }
 
-fn by_console(op: &'static str, resource: &'static str, ns: &'static str, name: &'static str) -> Req {
+fn by_console(
+    op: &'static str,
+    resource: &'static str,
+    ns: &'static str,
+    name: &'static str,
+) -> Req {
     Req {
         user: CONSOLE,
         op,
@@ -143,7 +148,10 @@ fn the_admission_policy_refuses_what_rbac_cannot() {
         ..by_console("CREATE", "rolebindings", "kube-system", "tenantry")
     };
     let e = admit(&p, &r).unwrap_err();
-    assert!(e.contains("refused: rolebindings kube-system/tenantry"), "{e}");
+    assert!(
+        e.contains("refused: rolebindings kube-system/tenantry"),
+        "{e}"
+    );
 
     // Refused: a service-account-token Secret, even in a tenant namespace.
     let r = Req {
@@ -163,7 +171,10 @@ fn the_admission_policy_refuses_what_rbac_cannot() {
             ..by_console("CREATE", "rolebindings", "tenant-acme", "tenantry")
         };
         let e = admit(&p, &r).unwrap_err();
-        assert!(e.contains("binds only its tenant role"), "{role} {labelled}: {e}");
+        assert!(
+            e.contains("binds only its tenant role"),
+            "{role} {labelled}: {e}"
+        );
     }
 
     // Refused: relabelling a foreign namespace as Tenantry's (judged on the
@@ -176,12 +187,18 @@ fn the_admission_policy_refuses_what_rbac_cannot() {
         old: foreign.clone(),
         ..by_console("UPDATE", "namespaces", "tenant-theirs", "tenant-theirs")
     };
-    assert!(admit(&p, &r).is_err(), "a relabelled namespace was admitted");
+    assert!(
+        admit(&p, &r).is_err(),
+        "a relabelled namespace was admitted"
+    );
     let r = Req {
         old: foreign,
         ..by_console("DELETE", "namespaces", "tenant-theirs", "tenant-theirs")
     };
-    assert!(admit(&p, &r).is_err(), "a foreign namespace's delete was admitted");
+    assert!(
+        admit(&p, &r).is_err(),
+        "a foreign namespace's delete was admitted"
+    );
     // …and a Deployment in kube-system, a Secret in its own namespace other
     // than the first admin's.
     let r = Req {
