@@ -117,6 +117,17 @@ pub struct ServeArgs {
     #[arg(long, env = "TENANTRY_SECRET_KEY_PREVIOUS", hide_env_values = true)]
     pub secret_key_previous: Option<Secret>,
 
+    /// Ranges notification channels may reach although they are internal
+    /// (CIDRs, comma-separated; loopback, private, link-local and the
+    /// like are refused otherwise) [none].
+    #[arg(long, env = "TENANTRY_OUTBOUND_ALLOW", value_delimiter = ',')]
+    pub outbound_allow: Vec<ipnet::IpNet>,
+
+    /// Ranges channels may never reach besides those: the cluster's pod and
+    /// service ranges (CIDRs, comma-separated) [none].
+    #[arg(long, env = "TENANTRY_OUTBOUND_DENY", value_delimiter = ',')]
+    pub outbound_deny: Vec<ipnet::IpNet>,
+
     /// Prometheus to read the tenants' own metrics from (error rate,
     /// response time, users); without it those alert rules are unavailable.
     #[arg(long, env = "TENANTRY_PROMETHEUS_URL", hide_env_values = true)]

@@ -27,6 +27,8 @@ struct Peer {
     values: Arc<Mutex<HashMap<String, f64>>>,
     asked: Arc<Mutex<Vec<String>>>,
     down: Arc<Mutex<bool>>,
+    /// Answers more series than the console reads.
+    flood: Arc<Mutex<bool>>,
 }
 
 async fn query(
@@ -42,6 +44,17 @@ async fn query(
             axum::http::StatusCode::SERVICE_UNAVAILABLE,
             axum::Json(body),
         );
+    }
+    if *p.flood.lock().unwrap() {
+        let many: Vec<serde_json::Value> = (0..20_001)
+            .map(|i| {
+                serde_json::json!({ "metric": { "namespace": format!("tenant-{i}") },
+                                         "value": [1_796_000_000.0, "1"] })
+            })
+            .collect();
+        let body = serde_json::json!({ "status": "success",
+            "data": { "resultType": "vector", "result": many } });
+        return (axum::http::StatusCode::OK, axum::Json(body));
     }
     let result: Vec<serde_json::Value> = p
         .values
@@ -224,4 +237,14 @@ async fn readings_from_prometheus_fire_and_resolve_alerts_and_failures_are_shown
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     srv.stop().await;
+}
+
+#[tokio::test]
+async fn an_answer_with_too_many_series_is_refused_not_read() {
+    let peer = Peer::default();
+    *peer.flood.lock().unwrap() = true;
+    let url = start_peer(peer).await;
+    let prom = Prometheus::new(url, PrometheusStatus::default()).unwrap();
+    let err = prom.query("up").await.unwrap_err();
+    assert!(err.contains("20001 series"), "{err}");
 }

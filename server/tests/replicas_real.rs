@@ -31,6 +31,8 @@ fn replica(db_url: &str, kubeconfig: Option<&str>) -> Console {
     let mut env = vec![
         ("TENANTRY_LEASE_SECS", lease.as_str()),
         ("TENANTRY_SECRET_KEY", "replica test secret key"),
+        // The test's receivers listen on loopback.
+        ("TENANTRY_OUTBOUND_ALLOW", "127.0.0.1/32"),
         ("TENANTRY_CONCURRENCY", "4"),
         ("TENANTRY_WAIT_DATABASE_SECS", "180"),
         ("TENANTRY_WAIT_APPLICATION_SECS", "120"),

@@ -29,6 +29,8 @@ pub struct Deliverer {
     pub store: Store,
     pub sealer: Sealer,
     pub console: Option<url::Url>,
+    /// What channels may reach.
+    pub outbound: super::Outbound,
 }
 
 impl Deliverer {
@@ -103,7 +105,7 @@ impl Deliverer {
             alerts,
             console: self.console.clone(),
         };
-        send(&ch, secret.as_deref(), &message, &owners).await?;
+        send(&ch, secret.as_deref(), &message, (&owners, &self.outbound)).await?;
         Ok(ch.name)
     }
 }

@@ -10,6 +10,7 @@
 mod deliver;
 mod evaluate;
 mod message;
+pub mod outbound;
 pub mod prometheus;
 pub mod seal;
 pub mod send;
@@ -17,5 +18,6 @@ pub mod send;
 pub use deliver::{retry_delay, spawn_deliverer, Deliverer, MAX_ATTEMPTS};
 pub use evaluate::{spawn_evaluator, Evaluator, EVALUATE_EVERY};
 pub use message::Message;
+pub use outbound::Outbound;
 pub use prometheus::{Prometheus, PrometheusStatus};
 pub use seal::Sealer;

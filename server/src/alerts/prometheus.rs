@@ -63,10 +63,37 @@ pub struct Ask {
 /// The readings of one round: per (rule, tenant).
 pub type Readings = HashMap<(RuleId, String), f64>;
 
+/// The most an answer may hold: bytes, and series of one query (one per
+/// tenant is expected).
+const MAX_BODY: usize = 8 << 20;
+const MAX_SERIES: usize = 20_000;
+
+/// The answer's body, refused past [`MAX_BODY`] bytes as it arrives.
+async fn bounded_body(mut res: reqwest::Response) -> Result<Vec<u8>, String> {
+    let mut body = vec![];
+    while let Some(chunk) = res
+        .chunk()
+        .await
+        .map_err(|_| "Prometheus's answer broke off".to_string())?
+    {
+        if body.len() + chunk.len() > MAX_BODY {
+            return Err(format!(
+                "Prometheus's answer is larger than {} MiB; not read",
+                MAX_BODY >> 20
+            ));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
 impl Prometheus {
     pub fn new(base: url::Url, status: PrometheusStatus) -> Result<Prometheus, String> {
+        // The operator's own Prometheus (often in the cluster): not held to
+        // the channels' address rules, but no redirects either.
         let http = reqwest::Client::builder()
             .timeout(TIMEOUT)
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| format!("an HTTP client for Prometheus: {e}"))?;
         Ok(Prometheus {
@@ -89,12 +116,11 @@ impl Prometheus {
             .query(&[("query", expr)])
             .send()
             .await
-            .map_err(|e| format!("Prometheus did not answer: {e}"))?;
+            .map_err(|e| format!("Prometheus did not answer: {}", e.without_url()))?;
         let status = res.status();
-        let body: serde_json::Value = res
-            .json()
-            .await
-            .map_err(|e| format!("Prometheus answered {status} with no JSON: {e}"))?;
+        let body = bounded_body(res).await?;
+        let body: serde_json::Value = serde_json::from_slice(&body)
+            .map_err(|_| format!("Prometheus answered {status} with no JSON"))?;
         if body["status"] != "success" {
             return Err(format!(
                 "Prometheus refused the query ({status}): {}",
@@ -103,6 +129,12 @@ impl Prometheus {
         }
         let data = &body["data"];
         let value = |v: &serde_json::Value| v[1].as_str().and_then(|s| s.parse::<f64>().ok());
+        let series = data["result"].as_array().map_or(0, Vec::len);
+        if data["resultType"] == "vector" && series > MAX_SERIES {
+            return Err(format!(
+                "Prometheus answered {series} series, more than the {MAX_SERIES} read"
+            ));
+        }
         Ok(match data["resultType"].as_str() {
             Some("vector") => data["result"]
                 .as_array()

@@ -18,6 +18,7 @@ use serde_json::{json, Value};
 use sha2::Sha256;
 
 use super::message::Message;
+use super::outbound::Outbound;
 use crate::store::ChannelRow;
 
 /// Default PagerDuty Events v2 endpoint.
@@ -30,15 +31,15 @@ pub async fn send(
     ch: &ChannelRow,
     secret: Option<&str>,
     m: &Message,
-    owners: &[String],
+    (owners, o): (&[String], &Outbound),
 ) -> Result<(), String> {
     let settings: Value =
         serde_json::from_str(&ch.settings).map_err(|e| format!("settings: {e}"))?;
     match ch.kind() {
-        ChannelKind::Email => email(&settings, secret, m, owners).await,
-        ChannelKind::Webhook => webhook(&settings, secret, m).await,
-        ChannelKind::Slack => slack(&settings, secret, m).await,
-        ChannelKind::Pagerduty => pagerduty(&settings, secret, m).await,
+        ChannelKind::Email => email(o, &settings, secret, (m, owners)).await,
+        ChannelKind::Webhook => webhook(o, &settings, secret, m).await,
+        ChannelKind::Slack => slack(o, &settings, secret, m).await,
+        ChannelKind::Pagerduty => pagerduty(o, &settings, secret, m).await,
     }
 }
 
@@ -47,10 +48,10 @@ fn s<'a>(v: &'a Value, key: &str) -> &'a str {
 }
 
 async fn email(
+    o: &Outbound,
     settings: &Value,
     password: Option<&str>,
-    m: &Message,
-    owners: &[String],
+    (m, owners): (&Message, &[String]),
 ) -> Result<(), String> {
     let host = s(settings, "host");
     let port = u16::try_from(settings["port"].as_u64().unwrap_or(587)).map_err(|_| "bad port")?;
@@ -64,7 +65,10 @@ async fn email(
         }
         b.build().map_err(|e| format!("TLS: {e}"))
     };
-    let mut transport = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host).port(port);
+    // Connected to an address judged here (TLS still checks the name).
+    let at = o.resolve(host, port).await?;
+    let ip = at.first().map(|a| a.ip().to_string()).unwrap_or_default();
+    let mut transport = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(ip).port(port);
     transport = match s(settings, "tls") {
         "none" => transport.tls(Tls::None),
         "tls" => transport.tls(Tls::Wrapper(tls(host)?)),
@@ -106,24 +110,12 @@ async fn email(
         .map_err(|e| format!("SMTP {host}:{port}: {}", smtp_failure(&e)))
 }
 
-fn client(ca: &str) -> Result<reqwest::Client, String> {
-    let mut b = reqwest::Client::builder()
-        .timeout(HTTP_TIMEOUT)
-        .redirect(reqwest::redirect::Policy::none());
-    if !ca.is_empty() {
-        let cert = reqwest::Certificate::from_pem(ca.as_bytes())
-            .map_err(|e| format!("CA certificate: {e}"))?;
-        b = b.add_root_certificate(cert);
-    }
-    b.build().map_err(|e| format!("HTTP client: {e}"))
+fn client(o: &Outbound, ca: &str) -> Result<reqwest::Client, String> {
+    o.http_client(ca, HTTP_TIMEOUT)
 }
 
-async fn post(
-    client: &reqwest::Client,
-    url: &str,
-    req: reqwest::RequestBuilder,
-) -> Result<(), String> {
-    let _ = client;
+async fn post(o: &Outbound, url: &str, req: reqwest::RequestBuilder) -> Result<(), String> {
+    o.check_url(url)?;
     let res = req.send().await.map_err(|e| {
         let host = url::Url::parse(url)
             .ok()
@@ -203,7 +195,12 @@ pub fn new_signing_secret() -> String {
     format!("whsec_{}", STANDARD.encode(key))
 }
 
-async fn webhook(settings: &Value, secret: Option<&str>, m: &Message) -> Result<(), String> {
+async fn webhook(
+    o: &Outbound,
+    settings: &Value,
+    secret: Option<&str>,
+    m: &Message,
+) -> Result<(), String> {
     let url = s(settings, "url");
     let body = m.json().to_string();
     let ts = SystemTime::now()
@@ -216,7 +213,7 @@ async fn webhook(settings: &Value, secret: Option<&str>, m: &Message) -> Result<
         ts,
         &body,
     )?;
-    let c = client(s(settings, "ca_cert"))?;
+    let c = client(o, s(settings, "ca_cert"))?;
     let req = c
         .post(url)
         .header("content-type", "application/json")
@@ -224,30 +221,40 @@ async fn webhook(settings: &Value, secret: Option<&str>, m: &Message) -> Result<
         .header("webhook-timestamp", ts.to_string())
         .header("webhook-signature", signature)
         .body(body);
-    post(&c, url, req).await
+    post(o, url, req).await
 }
 
-async fn slack(settings: &Value, secret: Option<&str>, m: &Message) -> Result<(), String> {
+async fn slack(
+    o: &Outbound,
+    settings: &Value,
+    secret: Option<&str>,
+    m: &Message,
+) -> Result<(), String> {
     let url = secret.ok_or("no Slack webhook URL stored")?;
-    let c = client(s(settings, "ca_cert"))?;
+    let c = client(o, s(settings, "ca_cert"))?;
     let text = format!("*{}*\n{}", m.subject(), m.text());
     let req = c.post(url).json(&json!({ "text": text }));
-    post(&c, url, req).await
+    post(o, url, req).await
 }
 
-async fn pagerduty(settings: &Value, secret: Option<&str>, m: &Message) -> Result<(), String> {
+async fn pagerduty(
+    o: &Outbound,
+    settings: &Value,
+    secret: Option<&str>,
+    m: &Message,
+) -> Result<(), String> {
     let url = match s(settings, "url") {
         "" => PAGERDUTY_EVENTS,
         u => u,
     };
     let key = secret.ok_or("no PagerDuty routing key stored")?;
-    let c = client(s(settings, "ca_cert"))?;
+    let c = client(o, s(settings, "ca_cert"))?;
     if m.alerts.is_empty() {
         let req = c.post(url).json(&json!({
             "routing_key": key, "event_action": "trigger", "dedup_key": m.idempotency_key,
             "payload": { "summary": m.subject(), "severity": "info", "source": "tenantry" },
         }));
-        return post(&c, url, req).await;
+        return post(o, url, req).await;
     }
     for a in &m.alerts {
         let severity = match a.severity {
@@ -265,7 +272,7 @@ async fn pagerduty(settings: &Value, secret: Option<&str>, m: &Message) -> Resul
             },
             "links": m.link(Some(a)).map(|href| vec![json!({ "href": href, "text": "Tenantry" })]),
         }));
-        post(&c, url, req).await?;
+        post(o, url, req).await?;
     }
     Ok(())
 }
@@ -304,14 +311,26 @@ mod tests {
 
     #[tokio::test]
     async fn a_failed_post_names_neither_the_url_nor_the_answer() {
-        let c = client("").expect("client");
+        // Loopback is internal: refused unless allowed, before connecting.
+        let refused = Outbound::default();
+        let c = client(&refused, "").expect("client");
+        let url = "http://127.0.0.1:9/hook".to_string();
+        let err = post(&refused, &url, c.post(&url).body("{}"))
+            .await
+            .unwrap_err();
+        assert!(err.contains("--outbound-allow"), "{err}");
+        let o = Outbound {
+            allow: vec!["127.0.0.1/32".parse().expect("net")],
+            deny: vec![],
+        };
+        let c = client(&o, "").expect("client");
         // A closed port: reqwest's own text would carry the whole URL.
         let closed = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
             .expect("a free port")
             .port();
         let url = format!("http://127.0.0.1:{closed}/services/T0/B0/SECRETPATH?token=QUERYSECRET");
-        let err = post(&c, &url, c.post(&url).body("{}")).await.unwrap_err();
+        let err = post(&o, &url, c.post(&url).body("{}")).await.unwrap_err();
         assert!(err.contains("could not connect"), "{err}");
         for secret in ["SECRETPATH", "QUERYSECRET", "/services"] {
             assert!(!err.contains(secret), "{secret} in {err}");
@@ -322,7 +341,7 @@ mod tests {
         )
         .await;
         let url = format!("http://127.0.0.1:{port}/hook");
-        let err = post(&c, &url, c.post(&url).body("{}")).await.unwrap_err();
+        let err = post(&o, &url, c.post(&url).body("{}")).await.unwrap_err();
         assert!(err.contains("500"), "{err}");
         assert!(!err.contains("banner"), "{err}");
         // A redirect is not followed: it is an answer like any other.
@@ -331,7 +350,7 @@ mod tests {
         )
         .await;
         let url = format!("http://127.0.0.1:{port}/hook");
-        let err = post(&c, &url, c.post(&url).body("{}")).await.unwrap_err();
+        let err = post(&o, &url, c.post(&url).body("{}")).await.unwrap_err();
         assert!(err.contains("302") && !err.contains("169.254"), "{err}");
     }
 }

@@ -101,6 +101,10 @@ pub async fn run_serve(store: Store, args: ServeArgs) -> Result<()> {
                 args.secret_key.as_ref(),
                 args.secret_key_previous.as_ref(),
             )?,
+            outbound: crate::alerts::Outbound {
+                allow: args.outbound_allow.clone(),
+                deny: args.outbound_deny.clone(),
+            },
             prometheus: args
                 .prometheus_url
                 .clone()

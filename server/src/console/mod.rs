@@ -44,6 +44,8 @@ pub struct ConsoleService {
     public_url: Option<url::Url>,
     /// Seals channel secrets at rest.
     sealer: crate::alerts::Sealer,
+    /// What notification channels may reach.
+    outbound: crate::alerts::Outbound,
     /// Where the tenants' own metrics come from, if configured.
     prometheus: Option<crate::alerts::Prometheus>,
     /// Whether a cluster is configured (the alert rules about it apply).
@@ -61,6 +63,8 @@ pub struct ConsoleOptions {
     pub public_url: Option<url::Url>,
     /// Seals channel secrets (from `TENANTRY_SECRET_KEY`).
     pub sealer: crate::alerts::Sealer,
+    /// What notification channels may reach (`--outbound-allow`, `--outbound-deny`).
+    pub outbound: crate::alerts::Outbound,
     /// The Prometheus the rules read from (`--prometheus-url`).
     pub prometheus: Option<crate::alerts::Prometheus>,
     /// A cluster is configured (`--kubeconfig` / `--in-cluster`).
@@ -76,6 +80,7 @@ impl Default for ConsoleOptions {
             throttle: ThrottlePolicy::default(),
             public_url: None,
             sealer: crate::alerts::Sealer::default(),
+            outbound: crate::alerts::Outbound::default(),
             prometheus: None,
             cluster_configured: false,
             streams_per_session: crate::live::STREAMS_PER_SESSION,
@@ -114,6 +119,7 @@ impl ConsoleService {
                 .map(String::from),
             public_url: opts.public_url,
             sealer: opts.sealer,
+            outbound: opts.outbound,
             prometheus: opts.prometheus,
             cluster_configured: opts.cluster_configured,
             live,
@@ -155,6 +161,7 @@ impl ConsoleService {
             crate::alerts::Deliverer {
                 store: self.store.clone(),
                 sealer: self.sealer.clone(),
+                outbound: self.outbound.clone(),
                 console: self.public_url.clone(),
             },
             leadership,

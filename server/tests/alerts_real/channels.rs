@@ -69,7 +69,12 @@ async fn a_channel_secret_stays_secret_and_stays_with_its_destination() {
         .id;
     let console = Console::start_with(
         &db.url,
-        &[("TENANTRY_SECRET_KEY", KEY), ("RUST_LOG", "info")],
+        &[
+            ("TENANTRY_SECRET_KEY", KEY),
+            ("RUST_LOG", "info"),
+            // The receivers listen here; the rest of loopback stays refused.
+            ("TENANTRY_OUTBOUND_ALLOW", "127.0.0.1/32"),
+        ],
         false,
     );
     let admin = console.signed_in("admin", ADMIN_PASSWORD).await;
@@ -149,6 +154,38 @@ async fn a_channel_secret_stays_secret_and_stays_with_its_destination() {
         everything[3].contains("could not be delivered"),
         "the failure is logged, without the URL"
     );
+
+    // A webhook at an internal address that is not allowed is refused
+    // before anything is sent.
+    let hook: SavedChannel = console
+        .call(
+            &admin,
+            "save_channel",
+            &[
+                ("form[name]", "inward hook"),
+                ("form[kind]", "webhook"),
+                ("form[url]", &format!("http://127.0.0.2:{port}/admin")),
+                ("form[enabled]", "true"),
+            ],
+        )
+        .await;
+    let hook_id = hook.channel.id;
+    let _: i64 = console
+        .call(&admin, "test_channel", &[("id", &hook_id.to_string())])
+        .await;
+    let start = Instant::now();
+    loop {
+        let log = deliveries(&console, &admin, hook_id).await;
+        if let Some(e) = log.iter().find_map(|n| n.last_error.clone()) {
+            assert!(
+                e.contains("refused") && e.contains("--outbound-allow"),
+                "{e}"
+            );
+            break;
+        }
+        assert!(start.elapsed() < Duration::from_secs(20), "{log:?}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
 
     // Its kind or destination changed without the secret entered again:
     // refused, naming the field; a rename keeps it.

@@ -259,6 +259,11 @@ impl TestServer {
                     "test secret key for channels".into(),
                 )))
                 .expect("sealer"),
+                // The tests' receivers listen on loopback.
+                outbound: server::alerts::Outbound {
+                    allow: vec!["127.0.0.0/8".parse().expect("net")],
+                    deny: vec![],
+                },
                 cluster_configured,
                 streams_per_session: o.streams_per_session,
                 prometheus: o.prometheus.clone(),
