@@ -19,6 +19,11 @@ if [ -n "${TENANTRY_TEST_KUBECONFIG:-}" ]; then
   export TENANTRY_KUBECONFIG="$TENANTRY_TEST_KUBECONFIG"
   export TENANTRY_WAIT_DATABASE_SECS=20 TENANTRY_STEP_ATTEMPTS=2 TENANTRY_BASE_DOMAIN=e2e.test
 fi
+# Backups go to the test S3 API (.ci/test starts it; .ci/moto.sh by hand).
+if [ -n "${TENANTRY_TEST_S3_URL:-}" ]; then
+  export TENANTRY_BACKUP_ENDPOINT="$TENANTRY_TEST_S3_URL"
+  export TENANTRY_BACKUP_ACCESS_KEY_ID=testing TENANTRY_BACKUP_SECRET_ACCESS_KEY=testing
+fi
 export LEPTOS_OUTPUT_NAME=tenantry LEPTOS_SITE_ROOT=target/site LEPTOS_SITE_PKG_DIR=pkg
 "$bin" serve >"$work/server.log" 2>&1 &
 pid=$!

@@ -2,6 +2,7 @@
 // kubeconfig's client certificate), and a fake kubelet: no node runs in the
 // test cluster, so this sets pod status the way a kubelet would, or leaves
 // pods pending or crash-looping on purpose.
+import { createHash, randomBytes } from 'node:crypto';
 import https from 'node:https';
 import fs from 'node:fs';
 
@@ -51,20 +52,29 @@ export function kubeFromConfig(path) {
 const now = () => new Date().toISOString().replace(/\.\d+Z$/, 'Z');
 const cond = (type, ok) => ({ type, status: ok ? 'True' : 'False', lastTransitionTime: now() });
 
-/// What `backup.sh backup` would write to its termination log: the fake
-/// kubelet plays the script too, naming a dump under the tenant's prefix.
-function dumpReport(c) {
-  if (c.command?.at(-1) !== 'backup') return undefined;
-  const env = (k) => c.env?.find((e) => e.name === k)?.value;
-  const dest = env('BACKUP_DESTINATION') ?? '';
-  const rest = dest.replace(/^s3:\/\//, '');
-  const prefix = rest.includes('/') ? rest.slice(rest.indexOf('/') + 1).replace(/^\/+|\/+$/g, '') + '/' : '';
-  const stamp = Date.now();
-  return JSON.stringify({ key: `${prefix}${env('BACKUP_TENANT')}/${stamp}-fake.dump`, size: 8192,
-    sha256: stamp.toString(16).padStart(64, '0') });
+/// The fake kubelet plays `backup.sh` too: a backup pod PUTs a made-up
+/// dump to the presigned URL its Job was given, and reports it as the
+/// script's termination log would; a restore pod GETs its dump. Answers
+/// the termination message (undefined when nothing is to be said).
+export async function playScript(c) {
+  const mode = c.command?.at(-1);
+  const env = (k) => c.env?.find((e) => e.name === k)?.value ?? '';
+  if (mode === 'backup') {
+    const body = randomBytes(8192);
+    const headers = env('BACKUP_SSE') ? { 'x-amz-server-side-encryption': env('BACKUP_SSE') } : {};
+    const res = await fetch(env('BACKUP_URL'), { method: 'PUT', body, headers });
+    if (!res.ok) return `backup: upload of ${env('BACKUP_KEY')} failed: HTTP ${res.status}`;
+    return JSON.stringify({ key: env('BACKUP_KEY'), size: body.length,
+      sha256: createHash('sha256').update(body).digest('hex') });
+  }
+  if (mode === 'restore') {
+    const res = await fetch(env('BACKUP_URL'));
+    return res.ok ? undefined : `backup: download of ${env('BACKUP_KEY')} failed: HTTP ${res.status}`;
+  }
+  return undefined;
 }
 
-export function statusFor(pod, fate) {
+export function statusFor(pod, fate, message) {
   const c = pod.spec.containers[0];
   const base = { name: c.name, image: c.image, imageID: '' };
   const t = now();
@@ -78,7 +88,7 @@ export function statusFor(pod, fate) {
       phase: 'Succeeded', startTime: t,
       conditions: [cond('PodScheduled', true), cond('Ready', false)],
       containerStatuses: [{ ...base, ready: false, restartCount: 0,
-        state: { terminated: { exitCode: 0, reason: 'Completed', startedAt: t, finishedAt: t, message: dumpReport(c) } } }],
+        state: { terminated: { exitCode: 0, reason: 'Completed', startedAt: t, finishedAt: t, message } } }],
     };
     case 'crash': return {
       phase: 'Running', startTime: t,
@@ -102,7 +112,9 @@ export function startFakeKubelet(kube, fate) {
       try {
         for (const pod of await kube.pods()) {
           if (pod.metadata.deletionTimestamp || pod.status?.containerStatuses?.length) continue;
-          const status = statusFor(pod, fate(pod));
+          const f = fate(pod);
+          const message = f === 'succeeded' ? await playScript(pod.spec.containers[0]) : undefined;
+          const status = statusFor(pod, f, message);
           if (status) {
             await kube.patchPodStatus(pod.metadata.namespace, pod.metadata.name, status).catch(() => {});
           }

@@ -52,6 +52,9 @@ async fn scheduled_and_on_demand_backups_are_catalogued_and_restored_in_order() 
     let Some(cluster) = test_cluster().await else {
         return;
     };
+    if common::s3_url().is_none() {
+        return;
+    }
     let kube = cluster.client.clone();
     let version = cluster
         .caps
@@ -84,52 +87,103 @@ async fn scheduled_and_on_demand_backups_are_catalogued_and_restored_in_order() 
         None,
     );
 
-    // Professional: a CronJob with the template's schedule; Demo: none.
+    // No store key and no CronJob in any tenant namespace: the console
+    // holds the key and makes the scheduled Jobs itself.
     let pro = new_tenant(&srv, &op, "professional", "bk-pro").await;
     let demo = new_tenant(&srv, &op, "demo", "bk-demo").await;
     let (pro_ns, demo_ns) = (format!("tenant-{pro}"), format!("tenant-{demo}"));
     run_op(&srv, &op, "provision_tenant", &[("id", &pro)]).await;
     run_op(&srv, &op, "provision_tenant", &[("id", &demo)]).await;
-    let schedule = srv
-        .store
-        .list_templates()
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|t| t.key == "professional")
-        .unwrap()
-        .spec
-        .backup_schedule;
-    let cron = cronjobs(&kube, &pro_ns, &version)
-        .get("db-backup")
-        .await
+    for ns in [&pro_ns, &demo_ns] {
+        assert!(
+            cronjobs(&kube, ns, &version)
+                .list(&Default::default())
+                .await
+                .unwrap()
+                .items
+                .is_empty(),
+            "a CronJob in {ns}"
+        );
+        assert!(
+            Api::<Secret>::namespaced(kube.clone(), ns)
+                .get_opt("backup-store")
+                .await
+                .unwrap()
+                .is_none(),
+            "the store's key in {ns}"
+        );
+    }
+
+    // The leader starts the schedule's latest slot as a Job (Professional:
+    // daily, so there is always one within a day; Demo has no backups),
+    // with a URL for its one object, and catalogues it once finished.
+    let deadline = std::time::Instant::now() + Duration::from_secs(90);
+    let scheduled = loop {
+        let listed = backups(&srv, &op, &pro).await;
+        if let Some(b) = listed.iter().find(|b| b.method == BackupMethod::Scheduled) {
+            break b.clone();
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no scheduled backup: {listed:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    };
+    let jobs = Api::<Job>::namespaced(kube.clone(), &pro_ns);
+    // The dump is named <UTC time>-<Job>.dump.
+    let job_name = scheduled
+        .location
+        .rsplit('/')
+        .next()
+        .and_then(|n| n.strip_suffix(".dump"))
+        .and_then(|n| n.split_once('-'))
+        .map(|(_, job)| job.to_string())
         .unwrap();
-    assert_eq!(cron.data["spec"]["schedule"], schedule.as_str());
     assert!(
-        cronjobs(&kube, &demo_ns, &version)
-            .list(&Default::default())
-            .await
-            .unwrap()
-            .items
-            .is_empty(),
-        "a tier without backups has no CronJob"
+        job_name.starts_with("db-backup-s"),
+        "{}",
+        scheduled.location
     );
-    // The store's credentials reached the tenant's Secret (and only there).
-    let store_secret = Api::<Secret>::namespaced(kube.clone(), &pro_ns)
-        .get("backup-store")
-        .await
-        .unwrap();
-    let data = store_secret.data.unwrap();
-    assert_eq!(data["access-key-id"].0, b"AKIATEST");
+    let slot_job = jobs.get(&job_name).await.unwrap();
+    let env_of = |job: &Job, k: &str| -> String {
+        job.spec
+            .as_ref()
+            .unwrap()
+            .template
+            .spec
+            .as_ref()
+            .unwrap()
+            .containers[0]
+            .env
+            .as_ref()
+            .unwrap()
+            .iter()
+            .find(|e| e.name == k)
+            .and_then(|e| e.value.clone())
+            .unwrap_or_default()
+    };
+    let url = env_of(&slot_job, "BACKUP_URL");
+    assert!(
+        url.contains("X-Amz-Signature=") && url.contains(&env_of(&slot_job, "BACKUP_KEY")),
+        "a URL for the one object"
+    );
+    for name in ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"] {
+        assert_eq!(env_of(&slot_job, name), "", "{name} in the Job");
+    }
+    assert!(
+        backups(&srv, &op, &demo).await.is_empty(),
+        "a tier without backups has none"
+    );
 
     // Back up now: an operator may; the run records the dump.
-    let before = srv.store.get_tenant(&pro).await.unwrap();
-    assert_eq!(before.last_backup_at, None);
     let run = run_op(&srv, &op, "backup_tenant", &[("id", &pro)]).await;
     let listed = backups(&srv, &op, &pro).await;
-    assert_eq!(listed.len(), 1, "{listed:?}");
-    let first = &listed[0];
-    assert_eq!(first.method, BackupMethod::OnDemand);
+    assert_eq!(listed.len(), 2, "{listed:?}");
+    let first = listed
+        .iter()
+        .find(|b| b.method == BackupMethod::OnDemand)
+        .unwrap()
+        .clone();
     assert_eq!(first.run_id, Some(run.id));
     assert!(
         first
@@ -139,50 +193,92 @@ async fn scheduled_and_on_demand_backups_are_catalogued_and_restored_in_order() 
         first.location
     );
     let after = srv.store.get_tenant(&pro).await.unwrap();
-    assert_eq!(after.last_backup_at, Some(first.taken_at));
+    assert_eq!(
+        after.last_backup_at,
+        Some(first.taken_at.max(scheduled.taken_at))
+    );
     assert_eq!(
         after.state,
         TenantState::Active,
         "a backup leaves the state alone"
     );
 
-    // A Job the CronJob would start (as `kubectl create job --from=cronjob`):
-    // the leader's sweep records it as scheduled.
-    let template = cron.data["spec"]["jobTemplate"].clone();
-    let mut job: Job = serde_json::from_value(serde_json::json!({
-        "apiVersion": "batch/v1", "kind": "Job",
-        "metadata": { "name": "db-backup-manual", "labels": template["metadata"]["labels"] },
-        "spec": template["spec"],
-    }))
+    // Jobs whose pods report a dump outside the tenant's own prefix
+    // (another tenant's, another prefix) are never catalogued.
+    let objects = server::provisioning::ObjectStore::new(
+        &server::manifests::RenderSettings {
+            backup_endpoint: common::s3_url().unwrap(),
+            ..Default::default()
+        },
+        fast().backup_credentials.as_ref().unwrap(),
+    )
     .unwrap();
-    job.metadata.namespace = Some(pro_ns.clone());
-    Api::<Job>::namespaced(kube.clone(), &pro_ns)
-        .create(&PostParams::default(), &job)
-        .await
+    for (name, key) in [
+        ("db-backup-other-tenant", "someone-else/x.dump".to_string()),
+        ("db-backup-other-prefix", format!("elsewhere/{pro}/x.dump")),
+    ] {
+        let mut job: Job = serde_json::from_value(serde_json::json!({
+            "apiVersion": "batch/v1", "kind": "Job",
+            "metadata": { "name": name, "namespace": pro_ns, "labels": slot_job.metadata.labels,
+                          "annotations": slot_job.metadata.annotations },
+            "spec": { "backoffLimit": 0, "template": slot_job.spec.as_ref().unwrap().template },
+        }))
         .unwrap();
-    let deadline = std::time::Instant::now() + Duration::from_secs(60);
-    loop {
-        server::provisioning::backups::sweep(&kube, &srv.store)
+        let spec = job.spec.as_mut().unwrap();
+        spec.template
+            .metadata
+            .as_mut()
+            .unwrap()
+            .labels
+            .as_mut()
+            .unwrap()
+            .remove("controller-uid");
+        spec.template
+            .metadata
+            .as_mut()
+            .unwrap()
+            .labels
+            .as_mut()
+            .unwrap()
+            .remove("job-name");
+        for e in spec.template.spec.as_mut().unwrap().containers[0]
+            .env
+            .as_mut()
+            .unwrap()
+        {
+            match e.name.as_str() {
+                "BACKUP_KEY" => e.value = Some(key.clone()),
+                // A URL that works, for that other key.
+                "BACKUP_URL" => {
+                    e.value = Some(objects.put_url(&key, Duration::from_secs(600)).to_string())
+                }
+                _ => {}
+            }
+        }
+        jobs.create(&PostParams::default(), &job).await.unwrap();
+        let deadline = std::time::Instant::now() + Duration::from_secs(60);
+        while jobs
+            .get(name)
+            .await
+            .unwrap()
+            .status
+            .and_then(|s| s.succeeded)
+            .unwrap_or(0)
+            < 1
+        {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{name} never finished"
+            );
+            tokio::time::sleep(Duration::from_millis(300)).await;
+        }
+        let recorded = server::provisioning::backups::sweep(&kube, &srv.store, &objects)
             .await
             .unwrap();
-        if backups(&srv, &op, &pro).await.len() == 2 {
-            break;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the scheduled Job was never recorded"
-        );
-        tokio::time::sleep(Duration::from_millis(500)).await;
+        assert_eq!(recorded, 0, "{name} was catalogued");
+        assert_eq!(backups(&srv, &op, &pro).await.len(), 2, "{name}");
     }
-    let listed = backups(&srv, &op, &pro).await;
-    assert_eq!(listed[0].method, BackupMethod::Scheduled);
-    assert_eq!(
-        server::provisioning::backups::sweep(&kube, &srv.store)
-            .await
-            .unwrap(),
-        0,
-        "recorded once"
-    );
+    let listed: Vec<BackupDto> = backups(&srv, &op, &pro).await;
 
     // Restore: admins only, with the ID typed again.
     let chosen = listed[1].id.to_string();

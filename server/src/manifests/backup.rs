@@ -1,7 +1,11 @@
-//! Backups: the script (in a ConfigMap), the object store's credentials (a
-//! Secret copied from the console's configuration), the scheduled backup
-//! (a CronJob, or CloudNativePG's `ScheduledBackup`), and the Jobs that dump
-//! or restore the tenant's database on request.
+//! Backups: the script (in a ConfigMap), and the Jobs that dump or restore
+//! the tenant's database: on request, before deprovisioning, or on the
+//! tier's schedule (Jobs the leader makes; CloudNativePG's own
+//! `ScheduledBackup` where it runs the database). A Job holds no store
+//! credentials: the console fills in a presigned URL for its one object
+//! when it creates it (see `provisioning::object_store`). Only
+//! CloudNativePG's object store needs the store's key in the namespace
+//! (a Secret copied from the console's configuration).
 
 use super::security::{restricted, APP_UID};
 use serde_json::{json, Value};
@@ -18,8 +22,14 @@ pub const RESTORE_JOB_PREFIX: &str = "db-restore-";
 pub const BACKUP_SCRIPT_CONFIGMAP: &str = "backup-script";
 /// The Secret holding the object store's credentials.
 pub const BACKUP_STORE_SECRET: &str = "backup-store";
-/// The CronJob (or `ScheduledBackup`) of a tier with backups.
+/// CloudNativePG's `ScheduledBackup` of a tier with backups (and the
+/// CronJob earlier releases made, removed on the next update).
 pub const BACKUP_SCHEDULE_NAME: &str = "db-backup";
+/// Annotation of backup Jobs: how many of the tenant's dumps to keep.
+pub const BACKUP_RETAIN_ANNOTATION: &str = "tenantry.io/backup-retain";
+/// A backup or restore Job's deadline; its presigned URL is valid a little
+/// longer.
+pub const BACKUP_DEADLINE_SECS: i64 = 6 * 3600;
 /// Label of backup Jobs: how the dump came to be.
 pub const BACKUP_METHOD_LABEL: &str = "tenantry.io/backup-method";
 /// Label of Jobs a run made: which run.
@@ -52,13 +62,13 @@ fn secret_env(name: &str, secret: &str, key: &str) -> Value {
 }
 
 /// The pod every backup or restore runs: `sh /scripts/backup.sh <mode>`
-/// with the database's and the store's settings (the bucket at
-/// `destination`) in its environment.
+/// with the database's settings; `BACKUP_KEY` and `BACKUP_URL` are filled
+/// in by the console as it creates the Job ([`with_object`]).
 fn pod_template(
     t: &TenantInput,
     s: &RenderSettings,
     caps: &Capabilities,
-    (mode, destination): (&str, &str),
+    mode: &str,
     extra: Vec<Value>,
 ) -> Value {
     let mut vars = vec![
@@ -66,22 +76,11 @@ fn pod_template(
         env("PGDATABASE", DB_NAME),
         secret_env("PGUSER", DB_SECRET, "username"),
         secret_env("PGPASSWORD", DB_SECRET, "password"),
-        env("BACKUP_DESTINATION", destination),
-        env("BACKUP_TENANT", t.id),
-        env("BACKUP_RETAIN", t.tier.backup_retention.to_string()),
-        env("AWS_REGION", s.backup_region.clone()),
-        secret_env("AWS_ACCESS_KEY_ID", BACKUP_STORE_SECRET, "access-key-id"),
-        secret_env(
-            "AWS_SECRET_ACCESS_KEY",
-            BACKUP_STORE_SECRET,
-            "secret-access-key",
-        ),
+        env("BACKUP_KEY", ""),
+        env("BACKUP_URL", ""),
         env("WORK_DIR", "/work"),
     ];
-    if !s.backup_endpoint.is_empty() {
-        vars.push(env("S3_ENDPOINT", s.backup_endpoint.clone()));
-    }
-    if let Some(sse) = &s.backup_sse {
+    if let (Some(sse), "backup") = (&s.backup_sse, mode) {
         vars.push(env("BACKUP_SSE", sse.clone()));
     }
     vars.extend(extra);
@@ -109,14 +108,86 @@ fn pod_template(
     })
 }
 
+/// A rendered backup or restore Job with its object filled in: the key and
+/// the presigned URL (made when the Job is created; a Job is never applied
+/// twice, its pod template being immutable).
+pub fn with_object(job: &Manifest, key: &str, url: &str) -> Manifest {
+    let mut out = job.clone();
+    if let Some(vars) = out.body["spec"]["template"]["spec"]["containers"][0]["env"].as_array_mut()
+    {
+        for v in vars {
+            match v["name"].as_str() {
+                Some("BACKUP_KEY") => v["value"] = json!(key),
+                Some("BACKUP_URL") => v["value"] = json!(url),
+                _ => {}
+            }
+        }
+    }
+    out
+}
+
+/// The object key a backup Job named in its environment.
+pub fn job_object_key(job: &Value) -> Option<&str> {
+    job["spec"]["template"]["spec"]["containers"][0]["env"]
+        .as_array()?
+        .iter()
+        .find(|v| v["name"] == "BACKUP_KEY")?["value"]
+        .as_str()
+        .filter(|k| !k.is_empty())
+}
+
+/// The spec of a dump Job, and the metadata it shares: its method and how
+/// many dumps the tenant keeps.
+fn dump_job(
+    t: &TenantInput,
+    s: &RenderSettings,
+    caps: &Capabilities,
+    name: &str,
+    method: BackupMethod,
+) -> (Value, Value) {
+    let mut meta = with_label(
+        metadata(t, name, t.namespace, "backup"),
+        BACKUP_METHOD_LABEL,
+        method.as_str(),
+    );
+    meta["annotations"][BACKUP_RETAIN_ANNOTATION] = json!(t.tier.backup_retention.to_string());
+    let spec = json!({
+        "backoffLimit": 1,
+        "activeDeadlineSeconds": BACKUP_DEADLINE_SECS,
+        "template": pod_template(t, s, caps, "backup", vec![]),
+    });
+    (meta, spec)
+}
+
+/// The Job of the tier's schedule for the slot at `slot_unix` (seconds):
+/// one per slot, made by the leader; kept a week after it finished.
+pub fn scheduled_job(
+    t: &TenantInput,
+    s: &RenderSettings,
+    caps: &Capabilities,
+    slot_unix: i64,
+) -> Manifest {
+    let name = format!("{BACKUP_JOB_PREFIX}s{slot_unix}");
+    let (meta, mut spec) = dump_job(t, s, caps, &name, BackupMethod::Scheduled);
+    spec["ttlSecondsAfterFinished"] = json!(7 * 86_400);
+    Manifest::new(
+        "batch/v1",
+        "Job",
+        "jobs",
+        &name,
+        Some(t.namespace),
+        json!({ "metadata": meta, "spec": spec }),
+    )
+}
+
 fn with_label(mut meta: Value, key: &str, value: &str) -> Value {
     meta["labels"][key] = json!(value);
     meta
 }
 
 /// A Job dumping the tenant's database now, for run `run_id` (back up now,
-/// or before deprovisioning). One per run: a retried step re-applies the
-/// same Job instead of starting another dump.
+/// or before deprovisioning). One per run: a retried step finds the same
+/// Job instead of starting another dump.
 pub fn backup_job(
     t: &TenantInput,
     s: &RenderSettings,
@@ -125,19 +196,12 @@ pub fn backup_job(
     method: BackupMethod,
 ) -> Manifest {
     let ns = t.namespace;
-    let spec = json!({
-        "backoffLimit": 1,
-        "template": pod_template(t, s, caps, ("backup", &s.backup_destination), vec![]),
-    });
+    let (_, spec) = dump_job(t, s, caps, "", method);
     let name = format!(
         "{BACKUP_JOB_PREFIX}{run_id}-{:06x}",
         fnv1a(spec.to_string().as_bytes()) as u32 & 0xff_ffff
     );
-    let meta = with_label(
-        metadata(t, &name, ns, "backup"),
-        BACKUP_METHOD_LABEL,
-        method.as_str(),
-    );
+    let (meta, spec) = dump_job(t, s, caps, &name, method);
     Manifest::new(
         "batch/v1",
         "Job",
@@ -158,20 +222,16 @@ pub fn restore_job(
     backup: &BackupDto,
 ) -> Manifest {
     let ns = t.namespace;
-    let (bucket, key) = location_key(&backup.location).unwrap_or(("", ""));
-    // The dump is read from the bucket it was written to.
+    let (_, key) = location_key(&backup.location).unwrap_or(("", ""));
     let template = pod_template(
         t,
         s,
         caps,
-        ("restore", &format!("s3://{bucket}")),
-        vec![
-            env("BACKUP_KEY", key),
-            env("BACKUP_SHA256", backup.sha256.clone()),
-        ],
+        "restore",
+        vec![env("BACKUP_SHA256", backup.sha256.clone())],
     );
     let name = format!("{RESTORE_JOB_PREFIX}{run_id}");
-    Manifest::new(
+    let job = Manifest::new(
         "batch/v1",
         "Job",
         "jobs",
@@ -179,102 +239,62 @@ pub fn restore_job(
         Some(ns),
         json!({
             "metadata": with_label(metadata(t, &name, ns, "restore"), RUN_LABEL, &run_id.to_string()),
-            "spec": { "backoffLimit": 0, "template": template },
+            "spec": { "backoffLimit": 0, "activeDeadlineSeconds": BACKUP_DEADLINE_SECS, "template": template },
         }),
-    )
+    );
+    // The key is known now; the URL is made when the Job is created.
+    with_object(&job, key, "")
 }
 
-/// The script's ConfigMap, the store's (valueless) Secret, and, for a tier
-/// with backups, its schedule.
+/// The script's ConfigMap and, with CloudNativePG, the store's (valueless)
+/// Secret its object store reads and, for a tier with backups, its
+/// `ScheduledBackup`.
 pub(super) fn render(
     t: &TenantInput,
-    s: &RenderSettings,
+    _s: &RenderSettings,
     caps: &Capabilities,
     ns: &str,
 ) -> Vec<Manifest> {
-    let mut out = vec![
-        Manifest::new(
-            "v1",
-            "ConfigMap",
-            "configmaps",
-            BACKUP_SCRIPT_CONFIGMAP,
-            Some(ns),
-            json!({
-                "metadata": metadata(t, BACKUP_SCRIPT_CONFIGMAP, ns, "backup"),
-                "data": { "backup.sh": BACKUP_SCRIPT },
-            }),
-        ),
-        super::namespace::secret(
+    let mut out = vec![Manifest::new(
+        "v1",
+        "ConfigMap",
+        "configmaps",
+        BACKUP_SCRIPT_CONFIGMAP,
+        Some(ns),
+        json!({
+            "metadata": metadata(t, BACKUP_SCRIPT_CONFIGMAP, ns, "backup"),
+            "data": { "backup.sh": BACKUP_SCRIPT },
+        }),
+    )];
+    if caps.cnpg {
+        out.push(super::namespace::secret(
             t,
             ns,
             BACKUP_STORE_SECRET,
             "backup",
             &["access-key-id", "secret-access-key"],
-        ),
-    ];
-    out.extend(schedule(t, s, caps, ns));
-    out
-}
-
-/// A tier with backups gets CloudNativePG's `ScheduledBackup` where that is
-/// served (the Cluster then carries the object store), else a CronJob in the
-/// batch version the cluster serves.
-fn schedule(t: &TenantInput, s: &RenderSettings, caps: &Capabilities, ns: &str) -> Vec<Manifest> {
-    if !t.tier.backup_enabled {
-        return vec![];
-    }
-    let meta = metadata(t, BACKUP_SCHEDULE_NAME, ns, "backup");
-    if caps.cnpg {
-        return vec![Manifest::new(
-            "postgresql.cnpg.io/v1",
-            "ScheduledBackup",
-            "scheduledbackups",
-            BACKUP_SCHEDULE_NAME,
-            Some(ns),
-            json!({
-                "metadata": meta,
-                "spec": {
-                    // CloudNativePG's schedules start with seconds.
-                    "schedule": format!("0 {}", t.tier.backup_schedule),
-                    "cluster": { "name": "db" },
-                    "backupOwnerReference": "self",
-                    "method": "barmanObjectStore",
-                },
-            }),
-        )];
-    }
-    let Some(version) = caps.cronjob.as_deref() else {
-        return vec![];
-    };
-    let job_meta = with_label(
-        json!({ "labels": pod_labels(t, "backup") }),
-        BACKUP_METHOD_LABEL,
-        BackupMethod::Scheduled.as_str(),
-    );
-    vec![Manifest::new(
-        version,
-        "CronJob",
-        "cronjobs",
-        BACKUP_SCHEDULE_NAME,
-        Some(ns),
-        json!({
-            "metadata": meta,
-            "spec": {
-                "schedule": t.tier.backup_schedule,
-                "concurrencyPolicy": "Forbid",
-                "startingDeadlineSeconds": 3600,
-                "successfulJobsHistoryLimit": 3,
-                "failedJobsHistoryLimit": 3,
-                "jobTemplate": {
-                    "metadata": job_meta,
+        ));
+        if t.tier.backup_enabled {
+            out.push(Manifest::new(
+                "postgresql.cnpg.io/v1",
+                "ScheduledBackup",
+                "scheduledbackups",
+                BACKUP_SCHEDULE_NAME,
+                Some(ns),
+                json!({
+                    "metadata": metadata(t, BACKUP_SCHEDULE_NAME, ns, "backup"),
                     "spec": {
-                        "backoffLimit": 1,
-                        "template": pod_template(t, s, caps, ("backup", &s.backup_destination), vec![]),
+                        // CloudNativePG's schedules start with seconds.
+                        "schedule": format!("0 {}", t.tier.backup_schedule),
+                        "cluster": { "name": "db" },
+                        "backupOwnerReference": "self",
+                        "method": "barmanObjectStore",
                     },
-                },
-            },
-        }),
-    )]
+                }),
+            ));
+        }
+    }
+    out
 }
 
 /// CloudNativePG's object store section for the Cluster of a tier with
@@ -310,31 +330,38 @@ pub(super) fn cnpg_object_store(t: &TenantInput, s: &RenderSettings) -> Option<V
     }))
 }
 
-/// The schedule a tier no longer asks for (backups turned off): a reference
-/// to it, so the step deletes it.
-pub fn stale_backup_schedule(
+/// What a tenant's namespace should no longer hold: CloudNativePG's
+/// schedule of a tier without backups; without CloudNativePG, the CronJob
+/// and the store's Secret earlier releases made (a Job now gets a URL for
+/// its one object instead of the fleet's key). References, so the step
+/// deletes them (absent is fine).
+pub fn stale_backup_objects(
     manifests: &[Manifest],
     caps: &Capabilities,
     ns: &str,
-) -> Option<Manifest> {
-    if manifests.iter().any(|m| m.name == BACKUP_SCHEDULE_NAME) {
-        return None;
-    }
-    let (version, kind, plural) = if caps.cnpg {
-        (
+) -> Vec<Manifest> {
+    let reference = |version: &str, kind: &str, plural: &str, name: &str| {
+        Manifest::new(version, kind, plural, name, Some(ns), json!({}))
+    };
+    if caps.cnpg {
+        if manifests.iter().any(|m| m.name == BACKUP_SCHEDULE_NAME) {
+            return vec![];
+        }
+        return vec![reference(
             "postgresql.cnpg.io/v1",
             "ScheduledBackup",
             "scheduledbackups",
-        )
-    } else {
-        (caps.cronjob.as_deref()?, "CronJob", "cronjobs")
-    };
-    Some(Manifest::new(
-        version,
-        kind,
-        plural,
-        BACKUP_SCHEDULE_NAME,
-        Some(ns),
-        json!({}),
-    ))
+            BACKUP_SCHEDULE_NAME,
+        )];
+    }
+    let mut out = vec![reference("v1", "Secret", "secrets", BACKUP_STORE_SECRET)];
+    if let Some(version) = caps.cronjob.as_deref() {
+        out.push(reference(
+            version,
+            "CronJob",
+            "cronjobs",
+            BACKUP_SCHEDULE_NAME,
+        ));
+    }
+    out
 }

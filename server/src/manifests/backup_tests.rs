@@ -44,9 +44,8 @@ fn env_of(job_spec: &serde_json::Value) -> Vec<(String, serde_json::Value)> {
 }
 
 #[test]
-fn a_tier_with_backups_gets_a_cronjob_in_the_served_version_and_one_without_none() {
+fn backups_are_jobs_given_one_url_and_no_namespace_holds_the_store_key() {
     let pro = tier("professional");
-    let demo = tier("demo");
     let settings = RenderSettings {
         backup_destination: "s3://backups/prod".into(),
         backup_endpoint: "https://s3.example.net".into(),
@@ -58,55 +57,77 @@ fn a_tier_with_backups_gets_a_cronjob_in_the_served_version_and_one_without_none
             cronjob: Some(version.into()),
             ..Default::default()
         };
-        let out = render(&input(&pro, "professional"), &settings, &caps);
-        let cron = out.iter().find(|m| m.kind == "CronJob").expect("cronjob");
-        assert_eq!(cron.api_version, version);
-        assert_eq!(cron.body["spec"]["schedule"], json!(pro.backup_schedule));
-        assert_eq!(cron.body["spec"]["concurrencyPolicy"], "Forbid");
-        let job = &cron.body["spec"]["jobTemplate"]["spec"];
-        let env = env_of(job);
-        let get = |k: &str| env.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
-        assert_eq!(get("BACKUP_DESTINATION"), Some(json!("s3://backups/prod")));
-        assert_eq!(get("BACKUP_TENANT"), Some(json!("acme-k3x9pq")));
-        assert_eq!(
-            get("BACKUP_RETAIN"),
-            Some(json!(pro.backup_retention.to_string()))
+        let t = input(&pro, "professional");
+        let out = render(&t, &settings, &caps);
+        assert!(
+            out.iter().all(|m| m.kind != "CronJob"),
+            "the leader schedules"
         );
-        assert_eq!(get("S3_ENDPOINT"), Some(json!("https://s3.example.net")));
-        assert_eq!(get("BACKUP_SSE"), Some(json!("AES256")));
-        // Credentials only ever by reference.
-        assert_eq!(
-            get("AWS_SECRET_ACCESS_KEY").expect("key")["secretKeyRef"]["name"],
-            BACKUP_STORE_SECRET
-        );
-        assert_eq!(
-            job["template"]["spec"]["containers"][0]["command"],
-            json!(["sh", "/scripts/backup.sh", "backup"])
-        );
-        assert_eq!(
-            cron.body["spec"]["jobTemplate"]["metadata"]["labels"][BACKUP_METHOD_LABEL],
-            "scheduled"
+        assert!(
+            out.iter().all(|m| m.name != BACKUP_STORE_SECRET),
+            "no store key"
         );
         let script = out.iter().find(|m| m.kind == "ConfigMap").expect("script");
         assert_eq!(script.body["data"]["backup.sh"], BACKUP_SCRIPT);
-
-        let none = render(&input(&demo, "demo"), &settings, &caps);
-        assert!(
-            none.iter().all(|m| m.kind != "CronJob"),
-            "demo has no schedule"
-        );
-        let stale = stale_backup_schedule(&none, &caps, "tenant-acme-k3x9pq").expect("stale");
+        // What earlier releases left is removed on the next update.
+        let stale: Vec<(String, String)> = stale_backup_objects(&out, &caps, "ns")
+            .into_iter()
+            .map(|m| (m.kind, m.api_version))
+            .collect();
         assert_eq!(
-            (stale.kind.as_str(), stale.api_version.as_str()),
-            ("CronJob", version)
+            stale,
+            [
+                ("Secret".to_string(), "v1".to_string()),
+                ("CronJob".to_string(), version.to_string())
+            ]
         );
-        assert!(stale_backup_schedule(&out, &caps, "tenant-acme-k3x9pq").is_none());
+
+        let job = scheduled_job(&t, &settings, &caps, 1_796_522_400);
+        assert_eq!(job.name, "db-backup-s1796522400");
+        assert_eq!(
+            job.body["metadata"]["labels"][BACKUP_METHOD_LABEL],
+            "scheduled"
+        );
+        assert_eq!(
+            job.body["metadata"]["annotations"][BACKUP_RETAIN_ANNOTATION],
+            json!(pro.backup_retention.to_string())
+        );
+        assert_eq!(
+            job.body["spec"]["activeDeadlineSeconds"],
+            json!(BACKUP_DEADLINE_SECS)
+        );
+        let env = env_of(&job.body["spec"]);
+        let get = |k: &str| env.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+        assert_eq!(
+            get("BACKUP_KEY"),
+            Some(json!("")),
+            "filled in when the Job is made"
+        );
+        assert_eq!(get("BACKUP_URL"), Some(json!("")));
+        assert_eq!(get("BACKUP_SSE"), Some(json!("AES256")));
+        for gone in [
+            "AWS_ACCESS_KEY_ID",
+            "AWS_SECRET_ACCESS_KEY",
+            "BACKUP_DESTINATION",
+            "S3_ENDPOINT",
+        ] {
+            assert_eq!(get(gone), None, "{gone}");
+        }
+        assert_eq!(
+            job.body["spec"]["template"]["spec"]["containers"][0]["command"],
+            json!(["sh", "/scripts/backup.sh", "backup"])
+        );
+        let filled = with_object(&job, "prod/acme-k3x9pq/x.dump", "https://signed.example/x");
+        assert_eq!(
+            job_object_key(&filled.body),
+            Some("prod/acme-k3x9pq/x.dump")
+        );
+        assert_eq!(job_object_key(&job.body), None);
     }
-    // A cluster that serves no CronJob gets no schedule (and nothing to prune).
+    // A cluster that serves no CronJob has none to remove.
     let bare = Capabilities::default();
     let out = render(&input(&pro, "professional"), &settings, &bare);
-    assert!(out.iter().all(|m| m.kind != "CronJob"));
-    assert!(stale_backup_schedule(&out, &bare, "ns").is_none());
+    assert_eq!(stale_backup_objects(&out, &bare, "ns").len(), 1);
 }
 
 #[test]
@@ -124,6 +145,11 @@ fn with_cloudnativepg_the_cluster_backs_up_to_the_same_store_on_the_same_schedul
     };
     let out = render(&input(&pro, "professional"), &settings, &caps);
     assert!(out.iter().all(|m| m.kind != "CronJob"));
+    assert!(
+        out.iter().any(|m| m.name == BACKUP_STORE_SECRET),
+        "CloudNativePG's object store reads the key from the namespace"
+    );
+    assert!(stale_backup_objects(&out, &caps, "ns").is_empty());
     let sched = out
         .iter()
         .find(|m| m.kind == "ScheduledBackup")
@@ -144,6 +170,10 @@ fn with_cloudnativepg_the_cluster_backs_up_to_the_same_store_on_the_same_schedul
     let demo = tier("demo");
     let out = render(&input(&demo, "demo"), &settings, &caps);
     assert!(out.iter().all(|m| m.kind != "ScheduledBackup"));
+    assert_eq!(
+        stale_backup_objects(&out, &caps, "ns")[0].kind,
+        "ScheduledBackup"
+    );
     let cluster = out.iter().find(|m| m.kind == "Cluster").expect("cluster");
     assert!(cluster.body["spec"]["backup"].is_null());
 }
@@ -185,7 +215,11 @@ fn run_jobs_name_their_run_and_a_restore_reads_the_dump_it_was_given() {
         get("BACKUP_KEY"),
         Some(json!("acme-k3x9pq/20261201T020000Z-x.dump"))
     );
-    assert_eq!(get("BACKUP_DESTINATION"), Some(json!("s3://old-bucket")));
+    assert_eq!(
+        get("BACKUP_URL"),
+        Some(json!("")),
+        "signed when the Job is made"
+    );
     assert_eq!(get("BACKUP_SHA256"), Some(json!(b.sha256)));
     assert_eq!(
         r.body["spec"]["template"]["spec"]["containers"][0]["command"][2],

@@ -15,8 +15,9 @@ use app::dto::TierSpec;
 use serde_json::{json, Value};
 
 pub use backup::{
-    backup_job, location_key, restore_job, split_destination, stale_backup_schedule,
-    BACKUP_JOB_PREFIX, BACKUP_METHOD_LABEL, BACKUP_SCHEDULE_NAME, BACKUP_SCRIPT,
+    backup_job, job_object_key, location_key, restore_job, scheduled_job, split_destination,
+    stale_backup_objects, with_object, BACKUP_DEADLINE_SECS, BACKUP_JOB_PREFIX,
+    BACKUP_METHOD_LABEL, BACKUP_RETAIN_ANNOTATION, BACKUP_SCHEDULE_NAME, BACKUP_SCRIPT,
     BACKUP_STORE_SECRET, RUN_LABEL,
 };
 pub use database::DB_SUPERUSER_SECRET;

@@ -1,8 +1,11 @@
 //! From a finished backup Job to a catalogue row: the Job's container says
 //! what it wrote in its termination message (`{"key", "size", "sha256"}`,
-//! printed by `backup.sh`). The backup step records the Job it waited for;
-//! the leader's sweep records the ones the CronJobs made, and forgets
-//! catalogue rows whose keep period is over.
+//! printed by `backup.sh`); only a key under the tenant's own prefix, of a
+//! pod the Job's controller made, whose stored size matches, is recorded;
+//! then the dumps beyond the retention are pruned. The backup step records
+//! the Job it waited for; the leader starts the tiers' scheduled Jobs,
+//! records them once finished, and forgets catalogue rows whose keep
+//! period is over.
 
 use std::time::Duration;
 
@@ -28,22 +31,6 @@ struct Report {
     sha256: String,
 }
 
-fn env_value<'a>(job: &'a Job, name: &str) -> Option<&'a str> {
-    job.spec
-        .as_ref()?
-        .template
-        .spec
-        .as_ref()?
-        .containers
-        .first()?
-        .env
-        .as_ref()?
-        .iter()
-        .find(|e| e.name == name)?
-        .value
-        .as_deref()
-}
-
 fn label<'a>(job: &'a Job, key: &str) -> Option<&'a str> {
     job.metadata.labels.as_ref()?.get(key).map(String::as_str)
 }
@@ -64,15 +51,25 @@ fn completed_at(job: &Job) -> Option<i64> {
 
 /// The termination message of the Job's succeeded pod, and when that pod's
 /// container finished (the dump's time; the Job's status may lag behind).
-async fn report(client: &kube::Client, ns: &str, job: &str) -> Result<(Report, Option<i64>)> {
+/// Only a pod the Job's controller made counts (its owner reference names
+/// the Job's UID): a pod that merely carries the Job's name label does not.
+async fn report(client: &kube::Client, ns: &str, job: &Job) -> Result<(Report, Option<i64>)> {
+    let name = job.metadata.name.as_deref().unwrap_or_default();
+    let uid = job.metadata.uid.as_deref().unwrap_or_default();
     let pods: Api<Pod> = Api::namespaced(client.clone(), ns);
     let list = pods
-        .list(&ListParams::default().labels(&format!("job-name={job}")))
+        .list(&ListParams::default().labels(&format!("job-name={name}")))
         .await
-        .map_err(|e| ServerError::kube_on(&format!("pods of Job {ns}/{job}"), e))?;
+        .map_err(|e| ServerError::kube_on(&format!("pods of Job {ns}/{name}"), e))?;
+    let job = name;
     let (message, finished) = list
         .items
         .iter()
+        .filter(|p| {
+            p.metadata.owner_references.iter().flatten().any(|o| {
+                o.controller == Some(true) && o.kind == "Job" && !uid.is_empty() && o.uid == uid
+            })
+        })
         .filter(|p| p.status.as_ref().and_then(|s| s.phase.as_deref()) == Some("Succeeded"))
         .filter_map(|p| p.status.as_ref()?.container_statuses.as_ref())
         .flatten()
@@ -105,7 +102,7 @@ pub async fn record_job(
     client: &kube::Client,
     store: &Store,
     (tenant, ns): (&str, &str),
-    job_name: &str,
+    (job_name, objects): (&str, &super::ObjectStore),
 ) -> Result<Option<BackupDto>> {
     let jobs: Api<Job> = Api::namespaced(client.clone(), ns);
     let Some(job) = jobs
@@ -120,15 +117,36 @@ pub async fn record_job(
             "Job {ns}/{job_name} is not a backup of tenant {tenant}"
         )));
     }
-    let (r, finished) = report(client, ns, job_name).await?;
+    let (r, finished) = report(client, ns, &job).await?;
     let taken_at = finished
         .or_else(|| completed_at(&job))
         .unwrap_or_else(crate::store::now_ms);
-    let bucket = env_value(&job, "BACKUP_DESTINATION")
-        .and_then(crate::manifests::split_destination)
-        .map(|(b, _)| b)
-        .unwrap_or_default();
-    let retain = env_value(&job, "BACKUP_RETAIN")
+    // The bucket is the console's, never the Job's say; the key must lie
+    // under the tenant's own prefix there, and hold what the Job reported.
+    let bucket = objects.bucket();
+    if !objects.is_tenants(&r.key, tenant) {
+        return Err(ServerError::Conflict(format!(
+            "backup Job {ns}/{job_name} reported the key {:?}, which is not under tenant {tenant}'s \
+             prefix in s3://{bucket}: not catalogued",
+            r.key
+        )));
+    }
+    match objects.size(&r.key).await? {
+        Some(n) if i64::try_from(n).ok() == Some(r.size) => {}
+        found => {
+            return Err(ServerError::Wait(format!(
+                "backup Job {ns}/{job_name} reported {} bytes at {}, the store holds {}",
+                r.size,
+                r.key,
+                found.map_or("nothing".to_string(), |n| format!("{n} bytes"))
+            )))
+        }
+    }
+    let retain: usize = job
+        .metadata
+        .annotations
+        .as_ref()
+        .and_then(|a| a.get(crate::manifests::BACKUP_RETAIN_ANNOTATION))
         .and_then(|v| v.parse().ok())
         .unwrap_or(0);
     let row = NewBackup {
@@ -143,14 +161,52 @@ pub async fn record_job(
         size_bytes: r.size,
         sha256: r.sha256,
     };
-    Ok(Some(store.record_backup(&row, retain).await?))
+    let recorded = store
+        .record_backup(&row, u32::try_from(retain).unwrap_or(u32::MAX))
+        .await?;
+    // The dumps beyond the tier's retention go (the catalogue marks their
+    // rows pruned).
+    for gone in objects.prune(tenant, retain, &r.key).await? {
+        tracing::info!(tenant, key = %gone, "pruned a dump beyond the retention");
+    }
+    Ok(Some(recorded))
+}
+
+/// The key of a new dump: `<prefix>/<tenant>/<UTC time>-<job>.dump` (names
+/// sort by age, as pruning relies on).
+pub fn dump_key(
+    objects: Option<&super::ObjectStore>,
+    tenant: &str,
+    job: &str,
+    at_ms: i64,
+) -> String {
+    let stamp = chrono::DateTime::<chrono::Utc>::from_timestamp_millis(at_ms)
+        .map(|t| t.format("%Y%m%dT%H%M%SZ").to_string())
+        .unwrap_or_default();
+    let dir = objects.map(|o| o.tenant_dir(tenant)).unwrap_or_default();
+    format!("{dir}{stamp}-{job}.dump")
+}
+
+/// The latest time (seconds) at or before `now_ms`, within a day, that the
+/// five-field UTC `schedule` names; a slot missed by more than a day is
+/// not made up.
+pub fn latest_slot(schedule: &str, now_ms: i64) -> Option<i64> {
+    use std::str::FromStr;
+    let cron = croner::Cron::from_str(schedule).ok()?;
+    let now = chrono::DateTime::<chrono::Utc>::from_timestamp_millis(now_ms)?;
+    let slot = cron.find_previous_occurrence(&now, true).ok()?;
+    (now.signed_duration_since(slot) <= chrono::Duration::days(1)).then(|| slot.timestamp())
 }
 
 /// Records every finished backup Job in the tenants' namespaces that is not
 /// catalogued yet (those the CronJobs started). Only Jobs labelled for a
 /// tenant and sitting in that tenant's own namespace count. Returns how
 /// many were recorded.
-pub async fn sweep(client: &kube::Client, store: &Store) -> Result<usize> {
+pub async fn sweep(
+    client: &kube::Client,
+    store: &Store,
+    objects: &super::ObjectStore,
+) -> Result<usize> {
     let jobs: Api<Job> = Api::all(client.clone());
     let selector = format!(
         "{}={},app.kubernetes.io/component=backup",
@@ -187,7 +243,7 @@ pub async fn sweep(client: &kube::Client, store: &Store) -> Result<usize> {
         if known.contains(&(tenant.to_string(), name.to_string())) {
             continue;
         }
-        match record_job(client, store, (tenant, ns), name).await {
+        match record_job(client, store, (tenant, ns), (name, objects)).await {
             Ok(Some(_)) => recorded += 1,
             Ok(None) => {}
             Err(e) => tracing::warn!(tenant, job = name, error = %e, "could not record a backup"),
@@ -206,8 +262,21 @@ pub fn spawn_sweeper(store: Store, engine: EngineSlot, leader: crate::replicas::
             if !leader.is_leader() {
                 continue;
             }
-            if let Err(err) = sweep(&e.cluster.client, &store).await {
-                tracing::warn!(error = %err, "could not look for finished backups");
+            // The tiers' schedules: a Job per due slot, then the finished
+            // ones catalogued.
+            match e
+                .runner
+                .start_scheduled_backups(crate::store::now_ms())
+                .await
+            {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(jobs = n, "started scheduled backups"),
+                Err(err) => tracing::warn!(error = %err, "could not start scheduled backups"),
+            }
+            if let Some(objects) = e.runner.objects() {
+                if let Err(err) = sweep(&e.cluster.client, &store, objects).await {
+                    tracing::warn!(error = %err, "could not look for finished backups");
+                }
             }
             let keep = i64::from(e.runner.backup_keep_days()) * 86_400_000;
             match store.expire_backups(crate::store::now_ms() - keep).await {
@@ -217,4 +286,27 @@ pub fn spawn_sweeper(store: Store, engine: EngineSlot, leader: crate::replicas::
             }
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::latest_slot;
+
+    #[test]
+    fn the_latest_slot_of_a_schedule_within_a_day() {
+        // 2026-12-06 07:30 UTC.
+        let now = 1_796_542_200_000;
+        assert_eq!(
+            latest_slot("0 2 * * *", now),
+            Some(1_796_522_400),
+            "02:00 today"
+        );
+        assert_eq!(
+            latest_slot("30 7 * * *", now),
+            Some(now / 1000),
+            "a slot right now counts"
+        );
+        assert_eq!(latest_slot("0 0 1 1 *", now), None, "none in the last day");
+        assert_eq!(latest_slot("not a schedule", now), None);
+    }
 }

@@ -7,6 +7,7 @@
 
 pub mod access;
 pub mod backups;
+mod object_store;
 mod plan;
 mod preview;
 mod runner;
@@ -15,6 +16,7 @@ mod tenant_state;
 
 use std::sync::{Arc, OnceLock};
 
+pub use object_store::ObjectStore;
 pub use plan::{plan, Step};
 pub use preview::{compare, diff_with_live};
 pub use runner::{Runner, RunnerOptions};

@@ -17,6 +17,8 @@ use tokio::sync::{watch, Notify};
 use tokio::task::{AbortHandle, JoinSet};
 use tracing::Instrument;
 
+mod schedule;
+
 use super::steps::{execute, remove_namespace, StepContext, StepOutcome};
 use super::tenant_state::{state_after, state_after_cancel, state_after_failure, state_during};
 use super::Step;
@@ -109,6 +111,8 @@ pub struct Runner {
     index: Arc<ClusterIndex>,
     settings: RenderSettings,
     opts: RunnerOptions,
+    /// The backup store, when its key is configured.
+    objects: Option<super::ObjectStore>,
     wake: Notify,
     /// Set to stop: the loop lets its runs go and ends.
     stopping: watch::Sender<bool>,
@@ -134,12 +138,18 @@ impl Runner {
         settings: RenderSettings,
         opts: RunnerOptions,
     ) -> Arc<Runner> {
+        let objects = opts.backup_credentials.as_ref().and_then(|c| {
+            super::ObjectStore::new(&settings, c)
+                .map_err(|e| tracing::warn!(error = %e, "backups are unavailable"))
+                .ok()
+        });
         Arc::new(Runner {
             store,
             cluster,
             index,
             settings,
             opts,
+            objects,
             wake: Notify::new(),
             stopping: watch::channel(false).0,
             stopped: watch::channel(false).0,
@@ -159,6 +169,11 @@ impl Runner {
 
     pub fn process(&self) -> &str {
         &self.opts.process
+    }
+
+    /// The backup store, when its key is configured.
+    pub fn objects(&self) -> Option<&super::ObjectStore> {
+        self.objects.as_ref()
     }
 
     /// Runs until the returned task is aborted (as a killed process would
@@ -386,6 +401,7 @@ impl Runner {
             backup_job: &backup,
             restore_job: restore.as_ref(),
             store_credentials: self.opts.backup_credentials.as_ref(),
+            objects: self.objects.as_ref(),
             run_id: id,
             operation: run.operation,
             namespace: &tenant.namespace,

@@ -12,7 +12,7 @@ use crate::cluster::{self, Cluster, TenantNamespace};
 use crate::config::StoreCredentials;
 use crate::error::{Result, ServerError};
 use crate::manifests::{
-    db_roles_job, migration_job, stale_autoscaler, stale_backup_schedule, Manifest,
+    db_roles_job, migration_job, stale_autoscaler, stale_backup_objects, Manifest,
 };
 use crate::monitoring::{ClusterIndex, Target};
 use crate::store::{NamespaceRecord, Store};
@@ -43,6 +43,9 @@ pub struct StepContext<'a> {
     pub restore_job: Option<&'a Manifest>,
     /// Copied into the tenant's `backup-store` Secret.
     pub store_credentials: Option<&'a StoreCredentials>,
+    /// The backup store, when its key is configured: it signs each backup
+    /// or restore Job's one URL, then checks, catalogues and prunes.
+    pub objects: Option<&'a super::ObjectStore>,
     pub run_id: i64,
     pub operation: Operation,
     pub namespace: &'a str,
@@ -166,9 +169,8 @@ pub async fn remove_namespace(
     Ok(forced)
 }
 
-/// What every backup or restore Job needs in the namespace: the script and
-/// the store's credentials (tenants made before backups existed get them
-/// here).
+/// What every backup or restore Job needs in the namespace: the script
+/// (tenants made before backups existed get it here).
 async fn backup_prerequisites(ctx: &StepContext<'_>) -> Result<()> {
     let client = &ctx.cluster.client;
     for m in ctx
@@ -178,14 +180,32 @@ async fn backup_prerequisites(ctx: &StepContext<'_>) -> Result<()> {
     {
         cluster::apply_manifest(client, m).await?;
     }
-    cluster::apply_store_secret(client, ctx.manifests, ctx.store_credentials).await?;
     Ok(())
 }
 
-/// Applies a dump or restore Job and waits for it to complete.
-async fn run_job(ctx: &StepContext<'_>, job: &Manifest, what: &str) -> Result<()> {
+/// Makes a dump or restore Job with its one presigned URL (once: a retry
+/// finds the Job it made) and waits for it to complete.
+async fn run_job(ctx: &StepContext<'_>, job: &Manifest, (what, key): (&str, &str)) -> Result<()> {
+    let objects = ctx.objects.ok_or_else(|| {
+        ServerError::Config(
+            "no backup store is configured (TENANTRY_BACKUP_ACCESS_KEY_ID and \
+             TENANTRY_BACKUP_SECRET_ACCESS_KEY): nothing can be backed up or restored"
+                .into(),
+        )
+    })?;
     backup_prerequisites(ctx).await?;
-    cluster::apply_manifest(&ctx.cluster.client, job).await?;
+    let client = &ctx.cluster.client;
+    if cluster::get_live(client, job).await?.is_none() {
+        let valid =
+            Duration::from_secs(crate::manifests::BACKUP_DEADLINE_SECS.unsigned_abs() + 600);
+        let url = if what == "restore" {
+            objects.get_url(key, valid)
+        } else {
+            objects.put_url(key, valid)
+        };
+        let made = crate::manifests::with_object(job, key, url.as_str());
+        cluster::apply_manifest(client, &made).await?;
+    }
     wait(ctx, Target::Job(&job.name), what, ctx.wait_database).await
 }
 
@@ -241,6 +261,7 @@ pub async fn execute(step: Step, ctx: &StepContext<'_>) -> Result<StepOutcome> {
                     format!("{name} {}", if *created { "generated" } else { "kept" })
                 })
                 .collect();
+            // CloudNativePG's object store reads the store's key from here.
             if let Some(name) =
                 cluster::apply_store_secret(client, ctx.manifests, ctx.store_credentials).await?
             {
@@ -250,9 +271,11 @@ pub async fn execute(step: Step, ctx: &StepContext<'_>) -> Result<StepOutcome> {
         }
         Step::Database => {
             let mut line = apply_where(ctx, |m| is_database(m) || is_backup_setup(m)).await?;
-            if let Some(stale) = stale_backup_schedule(ctx.manifests, &ctx.cluster.caps, ns) {
-                cluster::delete_manifest(client, &stale).await?;
-                line.push_str("; no backup schedule in this tier");
+            for stale in stale_backup_objects(ctx.manifests, &ctx.cluster.caps, ns) {
+                if cluster::get_live(client, &stale).await?.is_some() {
+                    cluster::delete_manifest(client, &stale).await?;
+                    line.push_str(&format!("; {} {} removed", stale.kind, stale.name));
+                }
             }
             Ok(StepOutcome::Done(line))
         }
@@ -313,9 +336,19 @@ pub async fn execute(step: Step, ctx: &StepContext<'_>) -> Result<StepOutcome> {
                 )));
             }
             let job = ctx.backup_job;
-            run_job(ctx, job, "backup").await?;
+            let key = match cluster::get_live(client, job).await? {
+                // Made by an earlier attempt: its own key.
+                Some(live) => crate::manifests::job_object_key(&live)
+                    .unwrap_or_default()
+                    .to_string(),
+                None => super::backups::dump_key(ctx.objects, ctx.tenant_id, &job.name, ctx.now),
+            };
+            run_job(ctx, job, ("backup", &key)).await?;
             let at = (ctx.tenant_id, ns);
-            let row = super::backups::record_job(client, ctx.store, at, &job.name)
+            let objects = ctx
+                .objects
+                .ok_or_else(|| ServerError::Config("no backup store".into()))?;
+            let row = super::backups::record_job(client, ctx.store, at, (&job.name, objects))
                 .await?
                 .ok_or_else(|| ServerError::Wait(format!("Job {} is gone", job.name)))?;
             Ok(StepOutcome::Done(format!(
@@ -327,7 +360,21 @@ pub async fn execute(step: Step, ctx: &StepContext<'_>) -> Result<StepOutcome> {
             let job = ctx
                 .restore_job
                 .ok_or_else(|| ServerError::Config("this run names no backup to restore".into()))?;
-            run_job(ctx, job, "restore").await?;
+            let key = crate::manifests::job_object_key(&job.body)
+                .unwrap_or_default()
+                .to_string();
+            // The console signs for its configured bucket only.
+            if let (Some(id), Some(objects)) = (ctx.options.backup_id, ctx.objects) {
+                let location = ctx.store.get_backup(id).await?.location;
+                let bucket = crate::manifests::location_key(&location).map(|(b, _)| b);
+                if bucket != Some(objects.bucket()) {
+                    return Err(ServerError::Config(format!(
+                        "the dump {location} is not in the configured bucket s3://{}: it cannot be read",
+                        objects.bucket()
+                    )));
+                }
+            }
+            run_job(ctx, job, ("restore", &key)).await?;
             Ok(StepOutcome::Done(format!(
                 "Job {} restored the dump",
                 job.name

@@ -97,12 +97,13 @@ fn now() -> String {
         .unwrap_or_default()
 }
 
-/// What `backup.sh backup` would print to its termination log: the fake
-/// kubelet plays the script too, naming a dump under the tenant's prefix.
-fn dump_report(c: &k8s_openapi::api::core::v1::Container) -> Option<String> {
-    if c.command.as_ref()?.last().map(String::as_str) != Some("backup") {
-        return None;
-    }
+/// The fake kubelet plays `backup.sh` too: a backup pod PUTs a made-up dump
+/// to the presigned URL its Job was given (with curl, as the script does)
+/// and reports it as the script's termination log would; a restore pod
+/// GETs its dump. The termination message, if any.
+fn play_script(c: &k8s_openapi::api::core::v1::Container) -> Option<String> {
+    use sha2::Digest;
+    let mode = c.command.as_ref()?.last()?.clone();
     let env = |k: &str| {
         c.env
             .as_ref()?
@@ -110,15 +111,47 @@ fn dump_report(c: &k8s_openapi::api::core::v1::Container) -> Option<String> {
             .find(|e| e.name == k)
             .and_then(|e| e.value.clone())
     };
-    let dest = env("BACKUP_DESTINATION")?;
-    let prefix = dest
-        .trim_start_matches("s3://")
-        .split_once('/')
-        .map(|(_, p)| format!("{}/", p.trim_matches('/')))
-        .unwrap_or_default();
-    let stamp = time::OffsetDateTime::now_utc().unix_timestamp_nanos();
-    let key = format!("{prefix}{}/{stamp}-fake.dump", env("BACKUP_TENANT")?);
-    Some(json!({ "key": key, "size": 4096, "sha256": format!("{:064x}", stamp) }).to_string())
+    let (key, url) = (env("BACKUP_KEY")?, env("BACKUP_URL")?);
+    let curl = |args: &[&str]| {
+        std::process::Command::new("curl")
+            .args(["--silent", "--fail", "--config", "-"])
+            .args(args)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .and_then(|mut child| {
+                use std::io::Write;
+                if let Some(mut stdin) = child.stdin.take() {
+                    writeln!(stdin, "url = \"{url}\"")?;
+                }
+                child.wait()
+            })
+            .is_ok_and(|s| s.success())
+    };
+    match mode.as_str() {
+        "backup" => {
+            let stamp = time::OffsetDateTime::now_utc().unix_timestamp_nanos();
+            let body = format!("a made-up dump {stamp} ").repeat(200);
+            let file = std::env::temp_dir().join(format!("fake-dump-{stamp}"));
+            std::fs::write(&file, &body).ok()?;
+            let mut args = vec!["--upload-file", file.to_str()?];
+            let sse = env("BACKUP_SSE").map(|v| format!("x-amz-server-side-encryption: {v}"));
+            if let Some(h) = &sse {
+                args.extend(["-H", h]);
+            }
+            let put = curl(&args);
+            let _ = std::fs::remove_file(&file);
+            if !put {
+                return Some(format!("backup: upload of {key} failed"));
+            }
+            let sha = hex::encode(sha2::Sha256::digest(body.as_bytes()));
+            Some(json!({ "key": key, "size": body.len(), "sha256": sha }).to_string())
+        }
+        "restore" if !curl(&["--output", "/dev/null"]) => {
+            Some(format!("backup: download of {key} failed"))
+        }
+        _ => None,
+    }
 }
 
 fn status_for(pod: &Pod, fate: PodFate) -> Option<serde_json::Value> {
@@ -142,7 +175,7 @@ fn status_for(pod: &Pod, fate: PodFate) -> Option<serde_json::Value> {
             "conditions": [cond("PodScheduled", true), cond("Ready", false)],
             "containerStatuses": [{ "name": name, "image": image, "imageID": "", "ready": false, "restartCount": 0,
                 "state": { "terminated": { "exitCode": 0, "reason": "Completed", "startedAt": t, "finishedAt": t,
-                    "message": dump_report(container).unwrap_or_default() } } }],
+                    "message": play_script(container).unwrap_or_default() } } }],
         }}),
         PodFate::CrashLoop => json!({ "status": {
             "phase": "Running", "startTime": t,
