@@ -455,6 +455,45 @@ async fn tokens_act_within_their_owners_role() {
         "{text}"
     );
     assert!(!text.contains(&admin_token) && !text.contains(&revoked));
+
+    // Changing one's password keeps one's tokens, unless asked to revoke
+    // them too (a token may have leaked with the old password).
+    // (The operator was disabled above: the admin's own account here.)
+    let (_, own_token) = token_of(&srv, "admin", "viewer").await;
+    let me = srv.signed_in("admin").await;
+    for (current, new, revoke) in [
+        (PASSWORD, "the admin's second password", "false"),
+        (
+            "the admin's second password",
+            "the admin's third password",
+            "true",
+        ),
+    ] {
+        let res = srv
+            .call(
+                &me,
+                "change_password",
+                &[
+                    ("current_password", current),
+                    ("new_password", new),
+                    ("revoke_tokens", revoke),
+                ],
+            )
+            .await;
+        assert_eq!(
+            res.status(),
+            200,
+            "{}",
+            res.text().await.unwrap_or_default()
+        );
+        let res = bearer(&own_token)
+            .get(srv.url("/api/v1/whoami"))
+            .send()
+            .await
+            .unwrap();
+        let want = if revoke == "true" { 401 } else { 200 };
+        assert_eq!(res.status(), want, "revoke_tokens={revoke}");
+    }
     srv.stop().await;
 }
 

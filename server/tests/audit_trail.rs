@@ -143,6 +143,7 @@ async fn filters_select_what_they_say(db: &TestDb) {
                         ..Default::default()
                     },
                     tx,
+                    std::time::Duration::from_secs(30),
                 )
                 .await
         }
@@ -310,5 +311,74 @@ async fn the_statistics_page_draws_its_charts_from_the_runs() {
         "causes link their runs"
     );
     assert!(html.contains("wait-database"));
+    srv.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stalled_exports_hold_no_connection_and_one_runs_per_person() {
+    let db = TestDb::sqlite();
+    let store = Store::connect(&db.url).await.unwrap();
+    // A trail far larger than the sockets' buffers, so an export whose
+    // reader takes nothing stalls.
+    let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&db.url)
+        .await
+        .unwrap();
+    sqlx::query(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 50000) \
+         INSERT INTO audit_events (at, actor, action, target_kind, target_id, detail) \
+         SELECT i, 'carol', 'tenant.update', 'tenant', 'acme', \
+         'a detail long enough to make the export a few megabytes of text, row ' || i FROM n",
+    )
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    drop(store);
+    let srv = TestServer::start(&db.url).await;
+    let viewer = srv.signed_in("viewer").await;
+    let made: serde_json::Value = srv
+        .call(
+            &viewer,
+            "create_token",
+            &[
+                ("form[name]", "exports"),
+                ("form[role]", "viewer"),
+                ("form[expires_in_days]", "1"),
+            ],
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let token = made["secret"].as_str().unwrap().to_string();
+    let bearer = reqwest::Client::new();
+    let exports = (0..20).map(|_| {
+        bearer
+            .get(srv.url("/api/v1/audit/export?format=json"))
+            .bearer_auth(&token)
+            .send()
+    });
+    // Twenty at once; each answer's body is never read.
+    let stalled: Vec<reqwest::Response> = futures::future::join_all(exports)
+        .await
+        .into_iter()
+        .map(|r| r.unwrap())
+        .collect();
+    let running = stalled.iter().filter(|r| r.status() == 200).count();
+    let refused = stalled.iter().filter(|r| r.status() == 409).count();
+    assert_eq!((running, refused), (1, 19), "one export per person");
+
+    // Meanwhile another person signs in and reads the tenants page.
+    let admin = srv.signed_in("admin").await;
+    let page = tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        admin.get(srv.url("/tenants")).send(),
+    )
+    .await
+    .expect("the page answers while exports stall")
+    .unwrap();
+    assert_eq!(page.status(), 200);
+    let body = page.text().await.unwrap();
+    assert!(!body.contains("no database connection"), "{body}");
+    drop(stalled);
     srv.stop().await;
 }

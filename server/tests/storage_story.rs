@@ -1012,7 +1012,11 @@ async fn ownership_story(url: &str) {
     );
     let attempts = (0..40).map(|i| {
         let t = if i % 2 == 0 { one.clone() } else { two.clone() };
-        async move { t.attempt("admin", "10.9.9.9").await.expect("attempt") }
+        async move {
+            t.attempt("admin", "10.9.9.9", false)
+                .await
+                .expect("attempt")
+        }
     });
     let let_in = futures::future::join_all(attempts)
         .await
@@ -1024,7 +1028,7 @@ async fn ownership_story(url: &str) {
         "the free attempts, the last of which sets the lock"
     );
     assert!(one
-        .attempt("admin", "10.9.9.10")
+        .attempt("admin", "10.9.9.10", false)
         .await
         .expect("other address")
         .is_none());
@@ -1032,8 +1036,54 @@ async fn ownership_story(url: &str) {
 
     let rows = store.throttle_records().await.expect("rows");
     assert!(rows >= 3, "{rows}");
-    store.trim_throttle_now(2).await.expect("trim");
+    // Trimming never frees a locked-out guesser.
+    store.trim_throttle_now(1).await.expect("trim");
     assert!(store.throttle_records().await.expect("rows") <= 2);
+    assert!(
+        one.attempt("admin", "10.9.9.9", false)
+            .await
+            .expect("attempt")
+            .is_some(),
+        "the locked record survived the trim"
+    );
+
+    // An account's budget across addresses: once spent, addresses with
+    // failures are refused, a clean one (its owner's) still may try.
+    let budget = Throttle::new(
+        store.clone(),
+        ThrottlePolicy {
+            free_per_account: 100,
+            free_per_address: 100,
+            free_per_user: 3,
+            ..ThrottlePolicy::default()
+        },
+    );
+    for i in 0..3 {
+        let addr = format!("10.8.0.{i}");
+        assert!(budget
+            .attempt("carol", &addr, false)
+            .await
+            .expect("attempt")
+            .is_none());
+    }
+    assert!(!budget.clean("10.8.0.1").await.expect("clean"));
+    assert!(budget.clean("10.8.7.7").await.expect("clean"));
+    assert!(
+        budget
+            .attempt("carol", "10.8.0.9", false)
+            .await
+            .expect("attempt")
+            .is_some(),
+        "the budget is spent for addresses with failures"
+    );
+    assert!(
+        budget
+            .attempt("carol", "10.8.7.7", true)
+            .await
+            .expect("attempt")
+            .is_none(),
+        "a clean address still may try"
+    );
     other.close().await;
     store.close().await;
 }

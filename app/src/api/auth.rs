@@ -31,12 +31,13 @@ pub async fn logout() -> Result<(), AppError> {
 pub async fn change_password(
     current_password: String,
     new_password: String,
+    #[server(default)] revoke_tokens: bool,
 ) -> Result<CurrentStaff, AppError> {
     super::ctx::with_status(
         async move {
             let req = super::ctx::request()?;
             let (who, c) = super::ctx::staff_and_console()?;
-            c.change_password(&req, &who, current_password, new_password)
+            c.change_password(&req, &who, (current_password, new_password), revoke_tokens)
                 .await
         }
         .await,

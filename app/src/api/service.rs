@@ -18,13 +18,14 @@ pub trait Console: Send + Sync + 'static {
     ) -> R<CurrentStaff>;
     async fn logout(&self, req: &http::request::Parts) -> R<()>;
     /// The signed-in staff member's own password, checked against the
-    /// current one; the account's other sessions end.
+    /// current one; the account's other sessions end, and its API tokens
+    /// too with `revoke_tokens`.
     async fn change_password(
         &self,
         req: &http::request::Parts,
         who: &CurrentStaff,
-        current_password: String,
-        new_password: String,
+        passwords: (String, String),
+        revoke_tokens: bool,
     ) -> R<CurrentStaff>;
 
     async fn dashboard(&self, who: &CurrentStaff) -> R<DashboardDto>;

@@ -18,5 +18,5 @@ pub use layers::{
 pub use password::{
     generate_password, hash_password, random_chars, try_hash_slot, verify_password, HashSlot,
 };
-pub use throttle::{Record, Throttle, ThrottlePolicy};
+pub use throttle::{Record, Throttle, ThrottlePolicy, USER_KEY};
 pub use tokens::{bearer, hash_token, mint_token, MintedToken};

@@ -20,6 +20,10 @@ const MAX_BLOCKS: usize = 64 * 1024;
 /// The process's hashing pool.
 struct Pool {
     permits: Semaphore,
+    /// One more slot, only for sign-ins to accounts that exist from
+    /// addresses without recent failures: a flood of guesses fills
+    /// `permits`, never this, so the real staff still get in.
+    reserved: Semaphore,
     /// One arena per permit, made on first use and kept.
     arenas: Mutex<Vec<Vec<Block>>>,
 }
@@ -32,7 +36,8 @@ fn pool() -> &'static Pool {
             .unwrap_or(2);
         Pool {
             permits: Semaphore::new(n),
-            arenas: Mutex::new((0..n).map(|_| Vec::new()).collect()),
+            reserved: Semaphore::new(1),
+            arenas: Mutex::new((0..=n).map(|_| Vec::new()).collect()),
         }
     })
 }
@@ -147,9 +152,16 @@ pub async fn verify_password(password: String, hash: Option<String>) -> Result<b
 /// without bound (and without counting the attempt against the throttle).
 pub struct HashSlot(tokio::sync::SemaphorePermit<'static>);
 
-/// A free slot, if there is one now.
-pub fn try_hash_slot() -> Option<HashSlot> {
-    pool().permits.try_acquire().ok().map(HashSlot)
+/// A free slot, if there is one now; a `trusted` sign-in (an existing
+/// account, an address without recent failures) may also take the reserved
+/// one.
+pub fn try_hash_slot(trusted: bool) -> Option<HashSlot> {
+    let p = pool();
+    p.permits
+        .try_acquire()
+        .ok()
+        .or_else(|| trusted.then(|| p.reserved.try_acquire().ok()).flatten())
+        .map(HashSlot)
 }
 
 impl HashSlot {

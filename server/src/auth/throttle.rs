@@ -6,10 +6,15 @@
 //! concurrent guesses cannot slip through while earlier ones are hashed.
 //! The `free`-th attempt inside `window` sets a lock, and so does each one
 //! after it (once the previous lock is over), each lock twice the last, up
-//! to `max_lock`; while a lock holds, attempts are refused without counting. A success forgets the (account, address) record and
+//! to `max_lock`; while a lock holds, attempts are refused without counting.
+//! An account also has a budget across addresses: once spent, only
+//! addresses without recent failures may try it (guessing spread over many
+//! addresses stalls; its owner still signs in). An IPv6 address counts as
+//! its /64. A success forgets the (account, address) record and
 //! gives back the address's count for that attempt. The records live in the
 //! database (`login_throttle`), so every replica shares them; keys are
-//! bounded in length and the table in rows (least recently touched go).
+//! bounded in length and the table in rows (least recently touched go; a
+//! record whose lock holds is never dropped).
 
 use std::time::Duration;
 
@@ -22,6 +27,11 @@ pub struct ThrottlePolicy {
     pub free_per_account: u32,
     /// Attempts per address, whatever the account, before locks start.
     pub free_per_address: u32,
+    /// Attempts per account, whatever the address, before that account's
+    /// budget is spent: then only addresses without recent failures may
+    /// try it (so the real owner still can), each spent budget locking
+    /// twice as long as the last.
+    pub free_per_user: u32,
     pub window: Duration,
     pub first_lock: Duration,
     pub max_lock: Duration,
@@ -34,6 +44,7 @@ impl Default for ThrottlePolicy {
         Self {
             free_per_account: 5,
             free_per_address: 20,
+            free_per_user: 30,
             window: Duration::from_secs(15 * 60),
             first_lock: Duration::from_secs(30),
             max_lock: Duration::from_secs(15 * 60),
@@ -50,6 +61,26 @@ pub struct Record {
     pub locked_until: Option<i64>,
 }
 
+/// The account's budget key: its lock refuses only addresses with recent
+/// failures.
+pub const USER_KEY: &str = "user:";
+
+/// The throttled unit of an address: an IPv6 address's /64 (an IPv4 one,
+/// also written as IPv6, is itself).
+fn network(address: &str) -> String {
+    match address.parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V6(v6)) if v6.to_ipv4_mapped().is_none() => {
+            ipnet::Ipv6Net::new(v6, 64)
+                .map(|n| n.trunc().to_string())
+                .unwrap_or_else(|_| address.to_string())
+        }
+        Ok(std::net::IpAddr::V6(v6)) => v6
+            .to_ipv4_mapped()
+            .map_or_else(String::new, |v4| v4.to_string()),
+        _ => address.to_string(),
+    }
+}
+
 /// Longest account name and address kept in a key.
 const KEY_PART: usize = 64;
 
@@ -62,15 +93,22 @@ impl ThrottlePolicy {
         i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
     }
 
-    /// The keys one attempt counts against, with their free attempts.
-    pub fn keys(&self, account: &str, address: &str) -> [(String, i64); 2] {
-        let (account, address) = (bounded(&account.to_lowercase()), bounded(address));
+    /// The keys one attempt counts against, with their free attempts: the
+    /// (account, address) pair, the address, and the account's budget (see
+    /// [`USER_KEY`]). An IPv6 address counts as its /64: one host holds a
+    /// whole /64, and would otherwise get a fresh count per address.
+    pub fn keys(&self, account: &str, address: &str) -> [(String, i64); 3] {
+        let (account, address) = (bounded(&account.to_lowercase()), bounded(&network(address)));
         [
             (
                 format!("acct:{account}@{address}"),
                 i64::from(self.free_per_account),
             ),
             (format!("addr:{address}"), i64::from(self.free_per_address)),
+            (
+                format!("{USER_KEY}{account}"),
+                i64::from(self.free_per_user),
+            ),
         ]
     }
 
@@ -119,18 +157,25 @@ impl Throttle {
         Self { policy, store }
     }
 
+    /// Whether `address` has no recent failures (no count in this window).
+    pub async fn clean(&self, address: &str) -> Result<bool> {
+        let [_, (address_key, _), _] = self.policy.keys("", address);
+        self.store.throttle_clean(&self.policy, &address_key).await
+    }
+
     /// Counts an attempt as it starts. `Ok(Some(secs))`: refused, try again
-    /// in `secs` (nothing was counted).
-    pub async fn attempt(&self, account: &str, address: &str) -> Result<Option<u64>> {
+    /// in `secs` (nothing was counted). `clean`: the address has no recent
+    /// failures (an account's spent budget does not refuse it).
+    pub async fn attempt(&self, account: &str, address: &str, clean: bool) -> Result<Option<u64>> {
         self.store
-            .throttle_attempt(&self.policy, &self.policy.keys(account, address))
+            .throttle_attempt(&self.policy, &self.policy.keys(account, address), clean)
             .await
     }
 
     /// A successful sign-in: its (account, address) record is forgotten and
     /// the address gets this attempt back.
     pub async fn succeeded(&self, account: &str, address: &str) -> Result<()> {
-        let [account_key, address_key] = self.policy.keys(account, address);
+        let [account_key, address_key, _] = self.policy.keys(account, address);
         self.store
             .throttle_success(&account_key.0, &address_key)
             .await
@@ -176,10 +221,20 @@ mod tests {
     #[test]
     fn keys_pair_account_with_address_and_are_bounded() {
         let p = policy();
-        let [acct, addr] = p.keys(&"A".repeat(500), "10.0.0.1");
+        let [acct, addr, user] = p.keys(&"A".repeat(500), "10.0.0.1");
         assert!(acct.0.starts_with("acct:aaaa") && acct.0.ends_with("@10.0.0.1"));
         assert!(acct.0.len() <= 5 + 64 + 1 + 64);
         assert_eq!(addr.0, "addr:10.0.0.1");
-        assert_eq!((acct.1, addr.1), (3, 5));
+        assert!(user.0.starts_with("user:aaaa") && user.0.len() <= 5 + 64);
+        assert_eq!((acct.1, addr.1, user.1), (3, 5, 30));
+        // One IPv6 host holds a /64: every address in it counts as one.
+        let [_, a, _] = p.keys("x", "2001:db8:1:2:aaaa::1");
+        let [_, b, _] = p.keys("x", "2001:db8:1:2:bbbb::9");
+        let [_, c, _] = p.keys("x", "2001:db8:1:3::1");
+        assert_eq!(a.0, "addr:2001:db8:1:2::/64");
+        assert_eq!(a.0, b.0);
+        assert_ne!(a.0, c.0);
+        let [_, mapped, _] = p.keys("x", "::ffff:10.0.0.1");
+        assert_eq!(mapped.0, "addr:10.0.0.1");
     }
 }

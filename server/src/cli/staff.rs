@@ -105,6 +105,7 @@ pub async fn run_staff(
                 .set_staff_password(
                     row.id,
                     (&hash, PasswordKind::Generated),
+                    true,
                     AuditEntry::new(ACTOR, "staff.reset_password", "staff", username.clone()),
                 )
                 .await?;

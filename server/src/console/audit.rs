@@ -2,7 +2,7 @@
 //! exported whole (CSV or JSON) as a stream, the export itself audited.
 
 use app::dto::{AuditEventDto, AuditQuery, CurrentStaff, Page, Role};
-use app::error::FieldErrors;
+use app::error::{AppError, FieldErrors};
 
 use super::{require, ConsoleService, R};
 use crate::store::{AuditEntry, AuditFilter};
@@ -102,6 +102,37 @@ fn json_rows(rows: &[AuditEventDto], first: bool) -> Vec<u8> {
     out
 }
 
+/// An export whose reader takes nothing for this long is ended.
+const EXPORT_IDLE: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Who is exporting now; one export per person.
+pub(super) type Exports = std::sync::Arc<std::sync::Mutex<std::collections::HashSet<String>>>;
+
+/// Held while one person's export runs.
+struct ExportGuard {
+    exports: Exports,
+    who: String,
+}
+
+impl ExportGuard {
+    fn take(exports: &Exports, who: &str) -> Option<ExportGuard> {
+        let mut set = exports.lock().unwrap_or_else(|e| e.into_inner());
+        set.insert(who.to_string()).then(|| ExportGuard {
+            exports: exports.clone(),
+            who: who.to_string(),
+        })
+    }
+}
+
+impl Drop for ExportGuard {
+    fn drop(&mut self) {
+        self.exports
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&self.who);
+    }
+}
+
 impl ConsoleService {
     pub(super) async fn audit_page(
         &self,
@@ -127,6 +158,15 @@ impl ConsoleService {
     ) -> R<tokio::sync::mpsc::Receiver<Vec<u8>>> {
         require(who, Role::Viewer, "export the audit log")?;
         let filter = audit_filter(&q)?;
+        // One export per person at a time (in this replica): a second is
+        // refused until the first ends or its reader goes idle.
+        let running = ExportGuard::take(&self.exports, &who.username).ok_or_else(|| {
+            AppError::Conflict(
+                "an export of yours is still running: wait until it ends (an idle one stops \
+                 after a minute)"
+                    .into(),
+            )
+        })?;
         let what = format!(
             "{} of {}",
             if format == ExportFormat::Csv {
@@ -147,7 +187,8 @@ impl ConsoleService {
         let (out_tx, out_rx) = tokio::sync::mpsc::channel::<Vec<u8>>(4);
         let store = self.store.clone();
         tokio::spawn(async move {
-            if let Err(e) = store.stream_audit(&filter, rows_tx).await {
+            let _running = running;
+            if let Err(e) = store.stream_audit(&filter, rows_tx, EXPORT_IDLE).await {
                 tracing::warn!(error = %e, "the audit export stopped early");
             }
         });
@@ -167,7 +208,8 @@ impl ConsoleService {
                 };
                 first = false;
                 batch.clear();
-                if out_tx.send(chunk).await.is_err() || !more {
+                let sent = tokio::time::timeout(EXPORT_IDLE, out_tx.send(chunk)).await;
+                if !matches!(sent, Ok(Ok(()))) || !more {
                     return;
                 }
             }

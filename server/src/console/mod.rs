@@ -52,6 +52,8 @@ pub struct ConsoleService {
     cluster_configured: bool,
     /// Health, pods and the live stream's hub.
     live: Live,
+    /// Who is exporting the audit trail now (one export per person).
+    exports: audit::Exports,
 }
 
 /// How a console is set up, beyond its store and engine.
@@ -123,6 +125,7 @@ impl ConsoleService {
             prometheus: opts.prometheus,
             cluster_configured: opts.cluster_configured,
             live,
+            exports: Default::default(),
         })
     }
 
@@ -199,10 +202,10 @@ impl Console for ConsoleService {
         &self,
         req: &http::request::Parts,
         who: &CurrentStaff,
-        current_password: String,
-        new_password: String,
+        (current_password, new_password): (String, String),
+        revoke_tokens: bool,
     ) -> R<CurrentStaff> {
-        self.change_own_password(req, who, current_password, new_password)
+        self.change_own_password(req, who, (current_password, new_password), revoke_tokens)
             .await
     }
 

@@ -12,6 +12,9 @@ use crate::store::{AuditEntry, PasswordKind};
 
 /// The longest user name looked up; longer ones cannot exist.
 const MAX_USERNAME: usize = 64;
+/// Failed sign-ins of one account from one address within this are one
+/// audit event, with a count.
+const FAILURES_FOLDED_FOR: std::time::Duration = std::time::Duration::from_secs(15 * 60);
 
 fn session_of(req: &http::request::Parts) -> R<Session> {
     req.extensions
@@ -67,17 +70,6 @@ impl ConsoleService {
     ) -> R<crate::store::StaffRow> {
         let address = address_of(req);
         let username = username.trim().to_lowercase();
-        // At most one hash per core at once: the rest are told to come back
-        // (not counted: they cost nothing).
-        let Some(slot) = try_hash_slot() else {
-            return Err(AppError::Busy {
-                retry_after_secs: 1,
-            });
-        };
-        // Counted as it starts, before any hash runs.
-        if let Some(retry_after_secs) = self.throttle.attempt(&username, &address).await? {
-            return Err(AppError::Throttled { retry_after_secs });
-        }
         // Bounded input: a megabyte "password" must not cost a megabyte of
         // hashing, and no such account can exist.
         let bounded = username.len() <= MAX_USERNAME && password.len() <= MAX_PASSWORD * 4;
@@ -87,6 +79,20 @@ impl ConsoleService {
             None
         };
         let usable = row.filter(|r| r.is_active());
+        let clean = self.throttle.clean(&address).await?;
+        // At most one hash per core at once, plus one kept for existing
+        // accounts from addresses without recent failures (a flood of
+        // guesses never keeps the staff out); the rest are told to come
+        // back (not counted: they cost nothing).
+        let Some(slot) = try_hash_slot(usable.is_some() && clean) else {
+            return Err(AppError::Busy {
+                retry_after_secs: 1,
+            });
+        };
+        // Counted as it starts, before any hash runs.
+        if let Some(retry_after_secs) = self.throttle.attempt(&username, &address, clean).await? {
+            return Err(AppError::Throttled { retry_after_secs });
+        }
         let ok = if bounded {
             let hash = usable.as_ref().map(|r| r.password_hash.clone());
             slot.verify(password, hash).await?
@@ -97,10 +103,7 @@ impl ConsoleService {
         let Some(row) = usable.filter(|_| ok) else {
             let shown: String = username.chars().take(MAX_USERNAME).collect();
             self.store
-                .write_audit(
-                    AuditEntry::new(&shown, "auth.login_failed", "staff", shown.clone())
-                        .detail(format!("from {address}")),
-                )
+                .audit_failed_sign_in(&shown, &address, FAILURES_FOLDED_FOR)
                 .await?;
             return Err(AppError::BadCredentials);
         };
@@ -131,8 +134,8 @@ impl ConsoleService {
         &self,
         req: &http::request::Parts,
         who: &CurrentStaff,
-        current: String,
-        new: String,
+        (current, new): (String, String),
+        revoke_tokens: bool,
     ) -> R<CurrentStaff> {
         let session = session_of(req)?;
         let mut errors = app::error::FieldErrors::default();
@@ -165,10 +168,18 @@ impl ConsoleService {
             "staff",
             who.username.clone(),
         )
-        .detail(format!("from {}", address_of(req)));
+        .detail(format!(
+            "from {}{}",
+            address_of(req),
+            if revoke_tokens {
+                "; the account's API tokens revoked"
+            } else {
+                ""
+            }
+        ));
         let row = self
             .store
-            .set_staff_password(who.id, (&hash, PasswordKind::Chosen), audit)
+            .set_staff_password(who.id, (&hash, PasswordKind::Chosen), revoke_tokens, audit)
             .await?;
         session.cycle_id().await.map_err(session_error)?;
         session

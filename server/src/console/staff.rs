@@ -89,7 +89,7 @@ impl ConsoleService {
         );
         let row = self
             .store
-            .set_staff_password(id, (&hash, PasswordKind::Generated), audit)
+            .set_staff_password(id, (&hash, PasswordKind::Generated), true, audit)
             .await?;
         Ok(NewStaffResult {
             staff: row.to_dto(),

@@ -1,6 +1,9 @@
 //! The metrics endpoint, on its own address.
 
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use axum::extract::State;
 use axum::http::header;
@@ -15,10 +18,30 @@ use crate::error::{Result, ServerError};
 use crate::monitoring::ClusterIndex;
 use crate::store::Store;
 
+/// How long the figures read from the database serve scrapes: a scrape
+/// storm costs at most two queries per this.
+const FRESH_FOR: Duration = Duration::from_secs(5);
+
 #[derive(Clone)]
 struct Sources {
     store: Store,
     index: std::sync::Arc<ClusterIndex>,
+    /// When the database was last read; held while reading, so scrapes
+    /// that arrive together wait for one read instead of each making one.
+    read_at: Arc<tokio::sync::Mutex<Option<Instant>>>,
+    /// How many times it was read (for the tests).
+    reads: Arc<AtomicU64>,
+}
+
+impl Sources {
+    fn new(store: Store, index: Arc<ClusterIndex>) -> Sources {
+        Sources {
+            store,
+            index,
+            read_at: Arc::default(),
+            reads: Arc::default(),
+        }
+    }
 }
 
 /// Serves `GET /metrics` on `addr` until the process ends.
@@ -33,7 +56,7 @@ pub async fn serve_metrics(
     let local = listener.local_addr()?;
     let app = Router::new()
         .route("/metrics", get(scrape))
-        .with_state(Sources { store, index });
+        .with_state(Sources::new(store, index));
     tokio::spawn(async move {
         if let Err(e) = axum::serve(listener, app).await {
             tracing::error!(error = %e, "the metrics endpoint stopped");
@@ -44,9 +67,30 @@ pub async fn serve_metrics(
 }
 
 async fn scrape(State(s): State<Sources>) -> impl IntoResponse {
+    refresh(&s).await;
+    metrics()
+        .watches_stale
+        .set(i64::try_from(s.index.stale_watches()).unwrap_or(i64::MAX));
+    (
+        [(
+            header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        metrics().encode(),
+    )
+}
+
+/// Reads what lives in the database, unless it was read in the last
+/// [`FRESH_FOR`]; a failed read leaves the last figures (and says so in the
+/// log) rather than failing the scrape.
+async fn refresh(s: &Sources) {
+    let mut read_at = s.read_at.lock().await;
+    if read_at.is_some_and(|at| at.elapsed() < FRESH_FOR) {
+        return;
+    }
+    *read_at = Some(Instant::now());
+    s.reads.fetch_add(1, Ordering::Relaxed);
     let m = metrics();
-    // What lives in the database, read now; a failed read leaves the last
-    // figures (and says so in the log) rather than failing the scrape.
     match s.store.queue_depth().await {
         Ok((queued, oldest_ms)) => {
             m.runs_queued.set(queued);
@@ -70,13 +114,27 @@ async fn scrape(State(s): State<Sources>) -> impl IntoResponse {
         }
         Err(e) => tracing::warn!(error = %e, "metrics: cannot read the alerts"),
     }
-    m.watches_stale
-        .set(i64::try_from(s.index.stale_watches()).unwrap_or(i64::MAX));
-    (
-        [(
-            header::CONTENT_TYPE,
-            "application/openmetrics-text; version=1.0.0; charset=utf-8",
-        )],
-        m.encode(),
-    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_scrape_storm_reads_the_database_once() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let url = format!("sqlite://{}/m.db", dir.path().display());
+        let store = Store::connect(&url).await.expect("store");
+        let s = Sources::new(store, Arc::new(ClusterIndex::default()));
+        let storm: Vec<_> = (0..50)
+            .map(|_| {
+                let s = s.clone();
+                tokio::spawn(async move { scrape(State(s)).await.into_response().status() })
+            })
+            .collect();
+        for t in storm {
+            assert_eq!(t.await.expect("scrape"), 200);
+        }
+        assert_eq!(s.reads.load(Ordering::Relaxed), 1);
+    }
 }

@@ -16,6 +16,8 @@ use crate::store::{Backend, Store};
 const LOCK_KEY: i64 = 0x7465_6e61_6e74_7279;
 /// How often a follower tries for the lock, and a leader checks its hold.
 const EVERY: Duration = Duration::from_secs(2);
+/// How long the leader's check of its connection may take.
+const CHECK_WITHIN: Duration = Duration::from_secs(2);
 
 /// Whether this process leads, as it changes.
 #[derive(Clone)]
@@ -96,7 +98,16 @@ async fn elect(url: String, leading: watch::Sender<bool>, mut stop: watch::Recei
                                 return;
                             }
                         }
-                        if sqlx::query("SELECT 1").execute(&mut conn).await.is_err() {
+                        // A check that does not answer in time (a network
+                        // gone quiet) steps down at once: the server ends
+                        // this session and its lock soon, and another
+                        // replica takes the lead; two must never lead.
+                        let check = tokio::time::timeout(
+                            CHECK_WITHIN,
+                            sqlx::query("SELECT 1").execute(&mut conn),
+                        )
+                        .await;
+                        if !matches!(check, Ok(Ok(_))) {
                             break;
                         }
                     }

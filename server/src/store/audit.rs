@@ -90,6 +90,58 @@ impl Store {
         Ok(())
     }
 
+    /// A failed sign-in of `account` from `address`: folded into the event
+    /// of the same account and address written within `window`, with a
+    /// count ("from 10.0.0.7 (3 failed attempts)"), so a flood of guesses
+    /// is a few events, not a trail no one can read.
+    pub async fn audit_failed_sign_in(
+        &self,
+        account: &str,
+        address: &str,
+        window: std::time::Duration,
+    ) -> Result<()> {
+        let since = now_ms() - i64::try_from(window.as_millis()).unwrap_or(i64::MAX);
+        let first = format!("from {address}");
+        let lock = match self.backend {
+            super::Backend::Postgres => " FOR UPDATE",
+            super::Backend::Sqlite => "",
+        };
+        let mut tx = self.begin().await?;
+        let found = sqlx::query_as::<_, (i64, String)>(&format!(
+            "SELECT id, detail FROM audit_events WHERE action = 'auth.login_failed' \
+             AND target_id = $1 AND at > $2 AND (detail = $3 OR substr(detail, 1, length($4)) = $4) \
+             ORDER BY id DESC LIMIT 1{lock}"
+        ))
+        .bind(account)
+        .bind(since)
+        .bind(&first)
+        .bind(format!("{first} ("))
+        .fetch_optional(&mut *tx)
+        .await?;
+        match found {
+            Some((id, detail)) => {
+                let seen: i64 = detail
+                    .strip_prefix(&format!("{first} ("))
+                    .and_then(|rest| rest.split(' ').next())
+                    .and_then(|n| n.parse().ok())
+                    .unwrap_or(1);
+                sqlx::query("UPDATE audit_events SET detail = $2 WHERE id = $1")
+                    .bind(id)
+                    .bind(format!("{first} ({} failed attempts)", seen + 1))
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            None => {
+                AuditEntry::new(account, "auth.login_failed", "staff", account.to_string())
+                    .detail(first)
+                    .write(&mut tx)
+                    .await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// Events whose text has `words`, newest first.
     pub async fn list_audit(
         &self,
@@ -136,31 +188,60 @@ impl Store {
         })
     }
 
-    /// Sends every event that passes `f` to `out`, newest first, as the
-    /// database yields them (an export never holds the trail in memory:
-    /// the bounded channel holds the reader back). Returns how many.
+    /// Sends every event that passes `f` to `out`, newest first, in keyset
+    /// chunks: each chunk is one short query (no connection is held while
+    /// the reader is slow), and the bounded channel holds the reading back.
+    /// A reader that takes nothing for `idle` ends the export. Returns how
+    /// many were sent.
     pub async fn stream_audit(
         &self,
         f: &AuditFilter,
         out: tokio::sync::mpsc::Sender<AuditEventDto>,
+        idle: std::time::Duration,
     ) -> Result<u64> {
-        use futures::TryStreamExt;
-        let (clause, binds) = f.clause();
-        let sql = format!(
-            "SELECT id, at, actor, action, target_kind, target_id, detail FROM audit_events \
-             WHERE {clause} ORDER BY at DESC, id DESC"
-        );
-        let mut rows = bind_all(sqlx::query_as::<_, AuditRow>(&sql), &binds).fetch(&self.pool);
         let mut sent = 0;
-        while let Some(row) = rows.try_next().await? {
-            if out.send(row.into()).await.is_err() {
-                break; // the client went away
+        let mut after: Option<(i64, i64)> = None;
+        loop {
+            let (clause, mut binds) = f.clause();
+            let n = binds.len();
+            let cursor = match after {
+                Some((at, id)) => {
+                    binds.extend([Bind::Int(at), Bind::Int(at), Bind::Int(id)]);
+                    format!(
+                        " AND (at < ${} OR (at = ${} AND id < ${}))",
+                        n + 1,
+                        n + 2,
+                        n + 3
+                    )
+                }
+                None => String::new(),
+            };
+            let sql = format!(
+                "SELECT id, at, actor, action, target_kind, target_id, detail FROM audit_events \
+                 WHERE {clause}{cursor} ORDER BY at DESC, id DESC LIMIT {EXPORT_CHUNK}"
+            );
+            let rows = bind_all(sqlx::query_as::<_, AuditRow>(&sql), &binds)
+                .fetch_all(&self.pool)
+                .await?;
+            let last = rows.last().map(|r| (r.at, r.id));
+            let full = rows.len() == EXPORT_CHUNK;
+            for row in rows {
+                match tokio::time::timeout(idle, out.send(row.into())).await {
+                    Ok(Ok(())) => sent += 1,
+                    // The reader went away, or stopped reading.
+                    Ok(Err(_)) | Err(_) => return Ok(sent),
+                }
             }
-            sent += 1;
+            match last {
+                Some(l) if full => after = Some(l),
+                _ => return Ok(sent),
+            }
         }
-        Ok(sent)
     }
 }
+
+/// Events read per query of an export.
+const EXPORT_CHUNK: usize = 500;
 
 /// Which events a search or export covers; empty parts do not filter.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

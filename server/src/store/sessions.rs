@@ -1,5 +1,7 @@
 //! tower-sessions storage in Tenantry's own database, so a session survives a
-//! restart and is shared by every replica.
+//! restart and is shared by every replica. A session is stored under the
+//! SHA-256 of its ID, never the ID itself: whoever reads the table (a
+//! backup, a replica's database user) cannot take over a session.
 
 use async_trait::async_trait;
 use tower_sessions::session::{Id, Record};
@@ -22,6 +24,11 @@ fn backend(e: sqlx::Error) -> session_store::Error {
     session_store::Error::Backend(crate::error::describe_db_error(&e))
 }
 
+/// The key a session is stored under.
+fn key(id: &Id) -> String {
+    crate::auth::hash_token(&id.to_string())
+}
+
 fn expiry_ms(record: &Record) -> i64 {
     let nanos = record.expiry_date.unix_timestamp_nanos() / 1_000_000;
     i64::try_from(nanos).unwrap_or(i64::MAX)
@@ -37,7 +44,7 @@ impl session_store::SessionStore for SessionStore {
             let inserted = sqlx::query(
                 "INSERT INTO sessions (id, data, expires_at) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING",
             )
-            .bind(record.id.to_string())
+            .bind(key(&record.id))
             .bind(&data)
             .bind(expiry_ms(record))
             .execute(&self.store.pool)
@@ -57,7 +64,7 @@ impl session_store::SessionStore for SessionStore {
             "INSERT INTO sessions (id, data, expires_at) VALUES ($1, $2, $3) \
              ON CONFLICT (id) DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at",
         )
-        .bind(record.id.to_string())
+        .bind(key(&record.id))
         .bind(data)
         .bind(expiry_ms(record))
         .execute(&self.store.pool)
@@ -70,7 +77,7 @@ impl session_store::SessionStore for SessionStore {
         let row = sqlx::query_as::<_, (String, i64)>(
             "SELECT data, expires_at FROM sessions WHERE id = $1 AND expires_at > $2",
         )
-        .bind(id.to_string())
+        .bind(key(id))
         .bind(now_ms())
         .fetch_optional(&self.store.pool)
         .await
@@ -92,7 +99,7 @@ impl session_store::SessionStore for SessionStore {
 
     async fn delete(&self, id: &Id) -> session_store::Result<()> {
         sqlx::query("DELETE FROM sessions WHERE id = $1")
-            .bind(id.to_string())
+            .bind(key(id))
             .execute(&self.store.pool)
             .await
             .map_err(backend)?;

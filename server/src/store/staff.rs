@@ -202,10 +202,13 @@ impl Store {
     /// A new password ends every session of the account; a generated one
     /// (a reset) must be changed at the next sign-in, one the account's
     /// owner chose need not.
+    /// Sets an account's password; `revoke_tokens` also revokes its API
+    /// tokens (always so for a reset: the account may be in the wrong hands).
     pub async fn set_staff_password(
         &self,
         id: i64,
         (hash, password): (&str, PasswordKind),
+        revoke_tokens: bool,
         audit: AuditEntry<'_>,
     ) -> Result<StaffRow> {
         let sql = match password {
@@ -218,10 +221,8 @@ impl Store {
                  must_change_password = 0 WHERE id = $1"
             }
         };
-        // A reset (a generated password: the account may be in the wrong
-        // hands) also revokes its API tokens; one's own change keeps them.
         let change = StaffChange {
-            revoke_tokens: password == PasswordKind::Generated,
+            revoke_tokens: revoke_tokens || password == PasswordKind::Generated,
             keep_an_admin: false,
         };
         self.update_staff(id, sql, Some(hash.to_string()), change, audit)

@@ -26,6 +26,7 @@ impl Store {
         &self,
         policy: &ThrottlePolicy,
         keys: &[(String, i64)],
+        address_clean: bool,
     ) -> Result<Option<u64>> {
         let now = now_ms();
         let mut keys: Vec<&(String, i64)> = keys.iter().collect();
@@ -54,7 +55,10 @@ impl Store {
                 window_start,
                 locked_until,
             };
-            if let Some(wait) = policy.locked(&r, now) {
+            // An account's spent budget does not refuse an address without
+            // recent failures (its owner).
+            let spared = address_clean && key.starts_with(crate::auth::USER_KEY);
+            if let Some(wait) = policy.locked(&r, now).filter(|_| !spared) {
                 // Nothing is counted while a lock holds.
                 tx.rollback().await?;
                 return Ok(Some(wait));
@@ -62,6 +66,10 @@ impl Store {
             current.push((key, *free, r));
         }
         for (key, free, r) in current {
+            if policy.locked(&r, now).is_some() {
+                // A spared, locked budget: counted when its lock is over.
+                continue;
+            }
             let next = policy.count(Some(r), free, now);
             sqlx::query(
                 "UPDATE login_throttle SET attempts = $2, window_start = $3, locked_until = $4, \
@@ -113,16 +121,32 @@ impl Store {
         self.trim_throttle_now(max).await
     }
 
-    /// Drops every record beyond the `max` most recently touched.
+    /// Drops every record beyond the `max` most recently touched, except
+    /// those whose lock still holds (a flood of fresh keys must not free a
+    /// locked-out guesser).
     pub async fn trim_throttle_now(&self, max: i64) -> Result<()> {
         sqlx::query(
-            "DELETE FROM login_throttle WHERE key NOT IN \
+            "DELETE FROM login_throttle WHERE (locked_until IS NULL OR locked_until <= $2) \
+             AND key NOT IN \
              (SELECT key FROM login_throttle ORDER BY touched_at DESC, key DESC LIMIT $1)",
         )
         .bind(max.max(1))
+        .bind(now_ms())
         .execute(&self.pool)
         .await?;
         Ok(())
+    }
+
+    /// Whether `key` has counted no attempt in the current window.
+    pub async fn throttle_clean(&self, policy: &ThrottlePolicy, key: &str) -> Result<bool> {
+        let row = sqlx::query_as::<_, (i64, i64)>(
+            "SELECT attempts, window_start FROM login_throttle WHERE key = $1",
+        )
+        .bind(key)
+        .fetch_optional(&self.pool)
+        .await?;
+        let window = i64::try_from(policy.window.as_millis()).unwrap_or(i64::MAX);
+        Ok(row.is_none_or(|(attempts, start)| attempts == 0 || now_ms() - start > window))
     }
 
     /// How many throttle records are kept (for tests and the bound).

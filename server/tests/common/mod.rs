@@ -173,6 +173,20 @@ impl TestOptions {
     }
 }
 
+/// The test S3 API's URL (`.ci/moto.sh`; `.ci/test` starts one). Tests
+/// that back up need it: in CI its absence is an error.
+#[allow(dead_code)] // not every test binary backs up
+pub fn s3_url() -> Option<String> {
+    let url = std::env::var("TENANTRY_TEST_S3_URL")
+        .ok()
+        .filter(|u| !u.is_empty());
+    assert!(
+        url.is_some() || std::env::var("CI").is_err(),
+        "CI must start the test S3 API (source .ci/moto.sh; start_test_moto)"
+    );
+    url
+}
+
 impl TestServer {
     /// Seeds templates and one account per role: admin, operator, viewer.
     pub async fn start(db_url: &str) -> TestServer {
@@ -227,10 +241,21 @@ impl TestServer {
             .build();
         let slot = server::provisioning::EngineSlot::default();
         let monitor = server::monitoring::Monitor::start(slot.clone());
-        let settings = o.settings.clone();
+        let mut settings = o.settings.clone();
         let mut runner_task = None;
         let cluster_configured = o.engine.is_some();
-        if let Some((cluster, opts)) = o.engine {
+        if let Some((cluster, mut opts)) = o.engine {
+            // Backups go to the test S3 API (.ci/moto.sh), when there is one.
+            if let Some(url) = s3_url() {
+                if settings.backup_endpoint.is_empty() {
+                    settings.backup_endpoint = url;
+                }
+                opts.backup_credentials
+                    .get_or_insert_with(|| server::config::StoreCredentials {
+                        access_key_id: server::config::Secret("testing".into()),
+                        secret_access_key: server::config::Secret("testing".into()),
+                    });
+            }
             let runner = server::provisioning::Runner::new(
                 store.clone(),
                 cluster.clone(),

@@ -34,6 +34,12 @@ impl Console {
             .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
+        // Backups go to the test S3 API, when there is one.
+        if let Some(url) = super::s3_url() {
+            cmd.env("TENANTRY_BACKUP_ENDPOINT", url)
+                .env("TENANTRY_BACKUP_ACCESS_KEY_ID", "testing")
+                .env("TENANTRY_BACKUP_SECRET_ACCESS_KEY", "testing");
+        }
         // An empty value unsets the variable (e.g. no admin password).
         for (k, v) in env {
             if v.is_empty() {

@@ -50,6 +50,10 @@ pub fn AccountPasswordPage() -> impl IntoView {
                     minlength=MIN_PASSWORD.to_string()/>
                 <p class="muted">{format!("At least {MIN_PASSWORD} characters.")}</p>
                 <FieldError result field="new_password"/>
+                <label class="check">
+                    <input type="checkbox" name="revoke_tokens" value="true"/>
+                    " Also revoke my API tokens (if one may have leaked with the old password)"
+                </label>
                 <button type="submit" class="button primary" disabled=move || change.pending().get()>
                     "Change password"
                 </button>
