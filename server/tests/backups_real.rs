@@ -225,22 +225,18 @@ async fn scheduled_and_on_demand_backups_are_catalogued_and_restored_in_order() 
         }))
         .unwrap();
         let spec = job.spec.as_mut().unwrap();
-        spec.template
+        // The labels the Job controller gave the slot Job's pods are its own.
+        let labels = spec
+            .template
             .metadata
             .as_mut()
             .unwrap()
             .labels
             .as_mut()
-            .unwrap()
-            .remove("controller-uid");
-        spec.template
-            .metadata
-            .as_mut()
-            .unwrap()
-            .labels
-            .as_mut()
-            .unwrap()
-            .remove("job-name");
+            .unwrap();
+        for own in ["controller-uid", "job-name"] {
+            labels.remove(own);
+        }
         for e in spec.template.spec.as_mut().unwrap().containers[0]
             .env
             .as_mut()

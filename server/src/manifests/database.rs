@@ -4,7 +4,7 @@
 use super::security::{restricted, POSTGRES_UID};
 use serde_json::json;
 
-use super::web::fnv1a;
+use super::web::hashed_job;
 use super::{
     container_resources, gibibytes, metadata, pod_labels, Capabilities, Manifest, RenderSettings,
     TenantInput, DB_SECRET,
@@ -166,19 +166,5 @@ fn roles_job(t: &TenantInput, s: &RenderSettings, ns: &str) -> Manifest {
             }), POSTGRES_UID),
         },
     });
-    let name = format!(
-        "{DB_ROLES_JOB_PREFIX}{:08x}",
-        fnv1a(spec.to_string().as_bytes()) as u32
-    );
-    Manifest::new(
-        "batch/v1",
-        "Job",
-        "jobs",
-        &name,
-        Some(ns),
-        json!({
-            "metadata": metadata(t, &name, ns, "migration"),
-            "spec": spec,
-        }),
-    )
+    hashed_job(t, (DB_ROLES_JOB_PREFIX, "migration"), ns, spec)
 }

@@ -130,10 +130,19 @@ fn migration_job(t: &TenantInput, s: &RenderSettings, caps: &Capabilities, ns: &
             }), APP_UID),
         },
     });
-    let name = format!(
-        "{MIGRATION_JOB_PREFIX}{:08x}",
-        fnv1a(spec.to_string().as_bytes()) as u32
-    );
+    hashed_job(t, (MIGRATION_JOB_PREFIX, "migration"), ns, spec)
+}
+
+/// A Job named by a hash of its spec (`<prefix><hash>`): its pod template
+/// is immutable, so re-applying the same spec is a no-op and a changed
+/// image or tier makes a new Job instead of a refusal.
+pub(super) fn hashed_job(
+    t: &TenantInput,
+    (prefix, component): (&str, &str),
+    ns: &str,
+    spec: serde_json::Value,
+) -> Manifest {
+    let name = format!("{prefix}{:08x}", fnv1a(spec.to_string().as_bytes()) as u32);
     Manifest::new(
         "batch/v1",
         "Job",
@@ -141,7 +150,7 @@ fn migration_job(t: &TenantInput, s: &RenderSettings, caps: &Capabilities, ns: &
         &name,
         Some(ns),
         json!({
-            "metadata": metadata(t, &name, ns, "migration"),
+            "metadata": metadata(t, &name, ns, component),
             "spec": spec,
         }),
     )
