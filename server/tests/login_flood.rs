@@ -39,20 +39,32 @@ async fn three_hundred_concurrent_sign_ins_keep_memory_bounded_and_throttling_ho
         .map(|i| client_from(&base, &format!("127.0.0.{i}")))
         .collect();
     let url = format!("{base}/api/login");
+    // 300 sign-ins at once (ten per address), and the flood kept up, each
+    // address sending again as soon as it is answered, until the admin has
+    // signed in: the admin's attempt lands inside the flood by construction.
+    let admin_done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let attempts = (0..300).map(|i| {
         let client = clients[i % clients.len()].clone();
         let url = url.clone();
+        let admin_done = std::sync::Arc::clone(&admin_done);
         async move {
-            let status = client
-                .post(url)
-                .form(&[
-                    ("username", format!("nobody-{i}")),
-                    ("password", "guess guess guess".into()),
-                ])
-                .send()
-                .await
-                .map(|r| r.status().as_u16());
-            (status, std::time::Instant::now())
+            let mut answers = vec![];
+            for round in 0.. {
+                let status = client
+                    .post(&url)
+                    .form(&[
+                        ("username", format!("nobody-{i}-{round}")),
+                        ("password", "guess guess guess".into()),
+                    ])
+                    .send()
+                    .await
+                    .map(|r| r.status().as_u16());
+                answers.push(status);
+                if admin_done.load(std::sync::atomic::Ordering::SeqCst) {
+                    break;
+                }
+            }
+            answers
         }
     });
     let flood = tokio::spawn(futures::future::join_all(attempts));
@@ -68,28 +80,29 @@ async fn three_hundred_concurrent_sign_ins_keep_memory_bounded_and_throttling_ho
         .send()
         .await
         .unwrap();
-    let (admin_status, admin_at) = (res.status().as_u16(), std::time::Instant::now());
-    let answered: Vec<(Result<u16, reqwest::Error>, std::time::Instant)> = flood.await.unwrap();
-    let last_flood = answered.iter().map(|(_, at)| *at).max().unwrap();
-    let statuses: Vec<u16> = answered
+    let admin_status = res.status().as_u16();
+    let took = started.elapsed();
+    admin_done.store(true, std::sync::atomic::Ordering::SeqCst);
+    let statuses: Vec<u16> = flood
+        .await
+        .unwrap()
         .into_iter()
-        .map(|(r, _)| r.expect("every request is answered"))
+        .flatten()
+        .map(|r| r.expect("every request is answered"))
         .collect();
     println!(
-        "flood: the admin signed in during it in {} ms ({})",
-        admin_at.duration_since(started).as_millis(),
-        admin_status
+        "flood: the admin signed in during it in {} ms ({admin_status}), while {} flood sign-ins were answered",
+        took.as_millis(),
+        statuses.len()
     );
     assert_eq!(admin_status, 200, "the admin during the flood");
-    assert!(
-        last_flood > admin_at,
-        "the flood was still answered after the admin"
-    );
+    assert!(statuses.len() >= 300);
     let peak = console.kib("VmHWM") / 1024;
     let after = console.kib("VmRSS");
     let count = |s: u16| statuses.iter().filter(|x| **x == s).count();
     println!(
-        "flood: 300 sign-ins from 30 addresses: {} wrong (401), {} busy or throttled (429); RSS {} → {} MiB, peak {} MiB (bound {} MiB)",
+        "flood: {} sign-ins from 30 addresses: {} wrong (401), {} busy or throttled (429); RSS {} → {} MiB, peak {} MiB (bound {} MiB)",
+        statuses.len(),
         count(401),
         count(429),
         before / 1024,

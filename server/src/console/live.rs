@@ -11,7 +11,7 @@ use app::error::AppError;
 
 use super::tenants::random_suffix;
 use super::{require, ConsoleService, R};
-use crate::manifests::{namespace_of, render, to_yaml, TenantInput};
+use crate::manifests::{namespace_of, render, to_yaml};
 
 impl ConsoleService {
     /// A page of tenants with their live health. A health filter reads
@@ -220,14 +220,13 @@ impl ConsoleService {
             .clone()
             .unwrap_or_else(|| tenant_id_from(&valid.fields.company_name, &random_suffix()));
         let namespace = namespace_of(&self.render_settings, &id);
-        let input = TenantInput {
-            id: &id,
-            namespace: &namespace,
-            custom_domain: valid.fields.custom_domain.as_deref(),
-            template_key: &template.key,
-            template_version: template.version,
-            tier: &template.spec,
+        // A new tenant has no overrides yet.
+        let plan = crate::provisioning::TenantPlan {
+            key: template.key.clone(),
+            version: template.version,
+            tier: template.spec.clone(),
         };
+        let input = plan.input((&id, &namespace, valid.fields.custom_domain.as_deref()));
         let (settings, caps) = match self.engine.get() {
             Some(e) => (e.settings.clone(), e.cluster.caps.clone()),
             None => (self.render_settings.clone(), Default::default()),

@@ -11,7 +11,7 @@ use app::dto::{
 use app::error::AppError;
 
 use super::{require, ConsoleService, R};
-use crate::manifests::{render, to_yaml, TenantInput};
+use crate::manifests::{render, to_yaml};
 use crate::provisioning::{diff_with_live, plan, Engine};
 use crate::store::now_ms;
 
@@ -131,21 +131,16 @@ impl ConsoleService {
         require(who, Role::Viewer, "preview tenant changes")?;
         let t = self.store.get_tenant(&tenant).await?;
         let target = self.target(&t, &form).await?;
-        let mut tier = target.tier.clone();
-        if let Some(n) = target.api_replicas {
-            tier.api_replicas = u32::try_from(n).unwrap_or(1);
-        }
-        if let Some(n) = target.web_replicas {
-            tier.web_replicas = u32::try_from(n).unwrap_or(1);
-        }
-        let input = TenantInput {
-            id: &t.id,
-            namespace: &t.namespace,
-            custom_domain: t.custom_domain.as_deref(),
-            template_key: &target.key,
-            template_version: target.version,
-            tier: &tier,
+        // What the runner would render after the change: the same plan.
+        let plan = crate::provisioning::TenantPlan {
+            key: target.key.clone(),
+            version: target.version,
+            tier: crate::provisioning::desired::with_overrides(
+                target.tier.clone(),
+                (target.api_replicas, target.web_replicas),
+            ),
         };
+        let input = plan.input_of(&t);
         let engine = self.engine.get();
         let (settings, caps) = match engine {
             Some(e) => (e.settings.clone(), e.cluster.caps.clone()),

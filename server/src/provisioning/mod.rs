@@ -7,6 +7,7 @@
 
 pub mod access;
 pub mod backups;
+pub mod desired;
 mod object_store;
 mod plan;
 mod preview;
@@ -16,6 +17,7 @@ mod tenant_state;
 
 use std::sync::{Arc, OnceLock};
 
+pub use desired::TenantPlan;
 pub use object_store::ObjectStore;
 pub use plan::{plan, Step};
 pub use preview::{compare, diff_with_live};

@@ -9,9 +9,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use app::dto::{
-    AttemptOutcome, BackupMethod, Operation, RunDto, RunState, StepState, TenantDto, TierSpec,
-};
+use app::dto::{AttemptOutcome, BackupMethod, Operation, RunDto, RunState, StepState};
 use rand::Rng;
 use tokio::sync::{watch, Notify};
 use tokio::task::{AbortHandle, JoinSet};
@@ -19,12 +17,14 @@ use tracing::Instrument;
 
 mod schedule;
 
+use super::desired::TenantPlan;
+
 use super::steps::{execute, remove_namespace, StepContext, StepOutcome};
 use super::tenant_state::{state_after, state_after_cancel, state_after_failure, state_during};
 use super::Step;
 use crate::cluster::Cluster;
 use crate::error::{Result, ServerError};
-use crate::manifests::{backup_job, render, restore_job, RenderSettings, TenantInput};
+use crate::manifests::{backup_job, render, restore_job, RenderSettings};
 use crate::monitoring::ClusterIndex;
 use crate::store::{Backend, Failure, Rollback, Store};
 
@@ -90,17 +90,6 @@ fn step_outcome(outcome: &Result<StepOutcome>, may_retry: bool) -> &'static str 
         Ok(StepOutcome::Later(_)) => "deferred",
         Err(e) if e.is_transient() && may_retry => "retrying",
         Err(_) => "failed",
-    }
-}
-
-/// A tenant's replica overrides replace the tier's.
-fn apply_overrides(tier: &mut TierSpec, tenant: &TenantDto) {
-    let fit = |n: i64| u32::try_from(n).unwrap_or(1).max(1);
-    if let Some(n) = tenant.api_replicas {
-        tier.api_replicas = fit(n);
-    }
-    if let Some(n) = tenant.web_replicas {
-        tier.web_replicas = fit(n);
     }
 }
 
@@ -353,19 +342,8 @@ impl Runner {
                 .await;
         }
         let tenant = self.store.get_tenant(&run.tenant_id).await?;
-        let (key, mut tier) = self
-            .store
-            .tenant_tier(tenant.template_id, tenant.template_version)
-            .await?;
-        apply_overrides(&mut tier, &tenant);
-        let input = TenantInput {
-            id: &tenant.id,
-            namespace: &tenant.namespace,
-            custom_domain: tenant.custom_domain.as_deref(),
-            template_key: &key,
-            template_version: tenant.template_version,
-            tier: &tier,
-        };
+        let plan = TenantPlan::of(&self.store, &tenant).await?;
+        let input = plan.input_of(&tenant);
         let manifests = render(&input, &self.settings, &self.cluster.caps);
         let method = match run.operation {
             Operation::Deprovision => BackupMethod::PreDeprovision,

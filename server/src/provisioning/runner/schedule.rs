@@ -4,9 +4,9 @@
 
 use app::dto::TenantState;
 
-use super::{apply_overrides, Runner};
+use super::Runner;
 use crate::error::Result;
-use crate::manifests::TenantInput;
+use crate::provisioning::desired::TenantPlan;
 
 impl Runner {
     /// Starts the scheduled dump Jobs that are due (the leader calls this
@@ -50,26 +50,15 @@ impl Runner {
         ) {
             return Ok(false);
         }
-        let (key, mut tier) = self
-            .store
-            .tenant_tier(tenant.template_id, tenant.template_version)
-            .await?;
-        apply_overrides(&mut tier, &tenant);
-        if !tier.backup_enabled {
+        let plan = TenantPlan::of(&self.store, &tenant).await?;
+        if !plan.tier.backup_enabled {
             return Ok(false);
         }
-        let Some(slot) = crate::provisioning::backups::latest_slot(&tier.backup_schedule, now)
+        let Some(slot) = crate::provisioning::backups::latest_slot(&plan.tier.backup_schedule, now)
         else {
             return Ok(false);
         };
-        let input = TenantInput {
-            id,
-            namespace: ns,
-            custom_domain: tenant.custom_domain.as_deref(),
-            template_key: &key,
-            template_version: tenant.template_version,
-            tier: &tier,
-        };
+        let input = plan.input((id, ns, tenant.custom_domain.as_deref()));
         let job = crate::manifests::scheduled_job(&input, &self.settings, &self.cluster.caps, slot);
         let client = &self.cluster.client;
         if crate::cluster::get_live(client, &job).await?.is_some() {

@@ -1,0 +1,96 @@
+//! One description of a tenant's plan as it runs: its template's key and
+//! version, and the tier with the tenant's replica overrides. Everything
+//! that renders a tenant (the runner, the scheduled backups, the previews)
+//! builds the renderer's input here, so they cannot disagree.
+
+use app::dto::{TenantDto, TierSpec};
+
+use crate::error::Result;
+use crate::manifests::TenantInput;
+use crate::store::Store;
+
+/// A tenant's plan: what its objects are rendered from.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TenantPlan {
+    pub key: String,
+    pub version: i64,
+    pub tier: TierSpec,
+}
+
+/// A replica override replaces the tier's (at least one replica).
+pub fn with_overrides(mut tier: TierSpec, (api, web): (Option<i64>, Option<i64>)) -> TierSpec {
+    let fit = |n: i64| u32::try_from(n).unwrap_or(1).max(1);
+    if let Some(n) = api {
+        tier.api_replicas = fit(n);
+    }
+    if let Some(n) = web {
+        tier.web_replicas = fit(n);
+    }
+    tier
+}
+
+impl TenantPlan {
+    /// Template `template_id` at `version`, with replica overrides.
+    pub async fn load(
+        store: &Store,
+        (template_id, version): (i64, i64),
+        overrides: (Option<i64>, Option<i64>),
+    ) -> Result<TenantPlan> {
+        let (key, tier) = store.tenant_tier(template_id, version).await?;
+        Ok(TenantPlan {
+            key,
+            version,
+            tier: with_overrides(tier, overrides),
+        })
+    }
+
+    /// The tenant's plan as stored.
+    pub async fn of(store: &Store, t: &TenantDto) -> Result<TenantPlan> {
+        Self::load(
+            store,
+            (t.template_id, t.template_version),
+            (t.api_replicas, t.web_replicas),
+        )
+        .await
+    }
+
+    /// The renderer's input for the tenant `(id, namespace, custom domain)`
+    /// on this plan.
+    pub fn input<'a>(
+        &'a self,
+        (id, namespace, custom_domain): (&'a str, &'a str, Option<&'a str>),
+    ) -> TenantInput<'a> {
+        TenantInput {
+            id,
+            namespace,
+            custom_domain,
+            template_key: &self.key,
+            template_version: self.version,
+            tier: &self.tier,
+        }
+    }
+
+    /// [`TenantPlan::input`] for a stored tenant.
+    pub fn input_of<'a>(&'a self, t: &'a TenantDto) -> TenantInput<'a> {
+        self.input((&t.id, &t.namespace, t.custom_domain.as_deref()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_override_replaces_the_tier_and_is_at_least_one() {
+        let tier = crate::store::seed_templates()
+            .into_iter()
+            .find(|t| t.key == "professional")
+            .expect("tier")
+            .spec;
+        let same = with_overrides(tier.clone(), (None, None));
+        assert_eq!(same, tier);
+        let changed = with_overrides(tier.clone(), (Some(5), Some(0)));
+        assert_eq!((changed.api_replicas, changed.web_replicas), (5, 1));
+        assert_eq!(with_overrides(tier, (Some(-3), None)).api_replicas, 1);
+    }
+}
