@@ -247,7 +247,8 @@ async fn every_write_of_the_api_is_audited() {
             7,
         )
         .await
-        .unwrap();
+        .unwrap()
+        .0;
     cases.push(case(
         "post",
         "/api/v1/tenants/{id}/restore",

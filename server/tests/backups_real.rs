@@ -130,14 +130,15 @@ async fn scheduled_and_on_demand_backups_are_catalogued_and_restored_in_order() 
         tokio::time::sleep(Duration::from_millis(500)).await;
     };
     let jobs = Api::<Job>::namespaced(kube.clone(), &pro_ns);
-    // The dump is named <UTC time>-<Job>.dump.
+    // The dump is named <UTC time>-<Job>-<random>.dump.
     let job_name = scheduled
         .location
         .rsplit('/')
         .next()
         .and_then(|n| n.strip_suffix(".dump"))
         .and_then(|n| n.split_once('-'))
-        .map(|(_, job)| job.to_string())
+        .and_then(|(_, rest)| rest.rsplit_once('-'))
+        .map(|(job, _)| job.to_string())
         .unwrap();
     assert!(
         job_name.starts_with("db-backup-s"),

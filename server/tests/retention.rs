@@ -127,10 +127,19 @@ async fn the_catalogue_records_once_prunes_and_expires(db: &TestDb) {
         sha256: format!("{i:064}"),
     };
     for i in 0..4 {
-        let row = store.record_backup(&backup(i), 3).await.unwrap();
+        let (row, pruned) = store.record_backup(&backup(i), 3).await.unwrap();
         assert_eq!(row.taken_at, t0 + i * DAY);
+        // The fourth pushes the oldest beyond the retention: its location
+        // is handed back, to be deleted from the store.
+        let want: Vec<String> = if i == 3 {
+            vec![format!("s3://b/{tenant}/0.dump")]
+        } else {
+            vec![]
+        };
+        assert_eq!(pruned, want, "dump {i}");
     }
-    let again = store.record_backup(&backup(3), 3).await.unwrap();
+    let (again, pruned) = store.record_backup(&backup(3), 3).await.unwrap();
+    assert!(pruned.is_empty(), "pruned once");
     let list = store.list_backups(&tenant, 10).await.unwrap();
     assert_eq!(list.len(), 4, "one row per Job");
     assert_eq!(again.id, list[0].id);

@@ -14,8 +14,9 @@ use std::time::Duration;
 use ipnet::IpNet;
 
 /// Ranges no channel may reach unless allowed: loopback, "this network",
-/// private (RFC 1918, RFC 4193), shared (RFC 6598), link-local (with cloud
-/// metadata at 169.254.169.254), multicast and reserved.
+/// private (RFC 1918, RFC 4193, site-local), shared (RFC 6598), link-local
+/// (with cloud metadata at 169.254.169.254), multicast and reserved, and
+/// the IPv6 forms that embed an IPv4 address.
 const REFUSED: &[&str] = &[
     "0.0.0.0/8",
     "10.0.0.0/8",
@@ -27,10 +28,15 @@ const REFUSED: &[&str] = &[
     "192.168.0.0/16",
     "198.18.0.0/15",
     "224.0.0.0/3",
-    "::/128",
-    "::1/128",
+    // IPv6 forms that carry an IPv4 address, which a gateway would reach:
+    // IPv4-compatible (with :: and ::1), NAT64, 6to4.
+    "::/96",
+    "64:ff9b::/96",
+    "64:ff9b:1::/48",
+    "2002::/16",
     "fc00::/7",
     "fe80::/10",
+    "fec0::/10",
     "ff00::/8",
 ];
 
@@ -113,8 +119,11 @@ impl Outbound {
     /// An HTTP client that never follows a redirect and connects only to
     /// addresses this allows (`ca`: an extra root certificate, PEM).
     pub fn http_client(&self, ca: &str, timeout: Duration) -> Result<reqwest::Client, String> {
+        // No proxy from the environment: a proxy resolves the name itself,
+        // past this check.
         let mut b = reqwest::Client::builder()
             .timeout(timeout)
+            .no_proxy()
             .redirect(reqwest::redirect::Policy::none())
             .dns_resolver(Arc::new(Guarded(self.clone())));
         if !ca.is_empty() {
@@ -163,6 +172,10 @@ mod tests {
             "fe80::1",
             "::ffff:127.0.0.1",
             "::ffff:10.0.0.1",
+            "64:ff9b::a9fe:a9fe",
+            "2002:a9fe:a9fe::1",
+            "::a00:1",
+            "fec0::1",
         ] {
             assert!(!none.permits(ip.parse().unwrap()), "{ip}");
         }

@@ -67,21 +67,30 @@ pub fn binding(id: i64, kind: &str, destination: &str) -> String {
     format!("tenantry channel secret|{id}|{kind}|{destination}")
 }
 
-/// Where a channel's secret goes, from its settings: the URL of a webhook
-/// or PagerDuty, the SMTP server and user of e-mail (a Slack channel's URL
-/// is its secret). Changing it needs the secret entered again.
+/// Where a channel's secret goes, and how, from its settings: the URL of a
+/// webhook or PagerDuty, the SMTP server, user and TLS mode of e-mail (a
+/// Slack channel's URL is its secret), and the CA trusted for it. Changing
+/// any of them needs the secret entered again: a stored password must not
+/// go out in clear text, or to a server a new CA vouches for, unasked.
 pub fn destination(settings: &serde_json::Value) -> String {
     let text = |k: &str| match &settings[k] {
         serde_json::Value::String(s) => s.clone(),
         serde_json::Value::Null => String::new(),
         other => other.to_string(),
     };
+    let ca = text("ca_cert");
+    let ca = if ca.trim().is_empty() {
+        String::new()
+    } else {
+        hex::encode(Sha256::digest(ca.trim().as_bytes()))
+    };
     format!(
-        "{} {}:{} {}",
+        "{} {}:{} {} {} {ca}",
         text("url"),
         text("host"),
         text("port"),
-        text("user")
+        text("user"),
+        text("tls"),
     )
 }
 

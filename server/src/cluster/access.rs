@@ -155,31 +155,67 @@ pub async fn grant(
     )))
 }
 
-/// Whether the only finalizer still holding the terminating namespace is
-/// the console's binding (read from the namespace controller's conditions).
+/// Whether the console's binding is all that is left of the terminating
+/// namespace: the only finalizer the namespace controller reports is the
+/// binding's, and the only content left is that RoleBinding (read from the
+/// controller's conditions). Until then a forced teardown may still need
+/// the console's rights there.
 pub fn only_our_hold_left(n: &Namespace) -> bool {
-    let terminating = n.metadata.deletion_timestamp.is_some();
+    if n.metadata.deletion_timestamp.is_none() {
+        return false;
+    }
     let conditions = n
         .status
         .as_ref()
         .and_then(|s| s.conditions.as_ref())
         .cloned()
         .unwrap_or_default();
-    let held = conditions
+    // The entries of a condition that holds: "Some …: a, b, c".
+    let entries = |type_: &str| -> Option<Vec<String>> {
+        let c = conditions
+            .iter()
+            .find(|c| c.type_ == type_ && c.status == "True")?;
+        let (_, list) = c.message.as_deref()?.split_once(": ")?;
+        Some(list.split(", ").map(str::to_string).collect())
+    };
+    if conditions
         .iter()
-        .find(|c| c.type_ == "NamespaceFinalizersRemaining" && c.status == "True");
-    let Some(message) = held.and_then(|c| c.message.as_deref()) else {
+        .any(|c| c.type_ == "NamespaceDeletionContentFailure" && c.status == "True")
+    {
         return false;
-    };
-    // "Some content in the namespace has finalizers remaining: a in 1
-    // resource instances, b in 2 resource instances"
-    let Some((_, list)) = message.split_once(": ") else {
-        return false;
-    };
-    terminating
-        && list
-            .split(", ")
-            .all(|entry| entry.split(' ').next() == Some(ACCESS_FINALIZER))
+    }
+    // "tenantry.io/teardown in 1 resource instances"
+    let only_our_finalizer = entries("NamespaceFinalizersRemaining").is_some_and(|f| {
+        f.iter()
+            .all(|e| e.split(' ').next() == Some(ACCESS_FINALIZER))
+    });
+    // "rolebindings.rbac.authorization.k8s.io has 1 resource instances"
+    let only_our_binding = entries("NamespaceContentRemaining").is_none_or(|c| {
+        c.iter()
+            .all(|e| e.starts_with("rolebindings.rbac.authorization.k8s.io has 1 "))
+    });
+    only_our_finalizer && only_our_binding
+}
+
+/// Lets go the binding of every terminating namespace of Tenantry's that
+/// nothing else holds (a teardown whose wait ended before, a restart mid-
+/// wait, a `kubectl delete namespace`), so none stays terminating for
+/// good. Returns the namespaces let go.
+pub async fn release_stuck(client: &kube::Client) -> Result<Vec<String>> {
+    let selector = format!("{}={}", MANAGED_BY.0, MANAGED_BY.1);
+    let list = Api::<Namespace>::all(client.clone())
+        .list(&kube::api::ListParams::default().labels(&selector))
+        .await
+        .map_err(|e| ServerError::kube_on("Namespaces", e))?;
+    let mut released = vec![];
+    for n in list.items.iter().filter(|n| only_our_hold_left(n)) {
+        let Some(name) = n.metadata.name.as_deref() else {
+            continue;
+        };
+        release(client, name).await?;
+        released.push(name.to_string());
+    }
+    Ok(released)
 }
 
 /// Lets the binding in `ns` go (its finalizer removed), so the namespace
@@ -209,7 +245,23 @@ mod tests {
     use k8s_openapi::api::core::v1::{NamespaceCondition, NamespaceStatus};
     use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 
-    fn terminating(held: &str) -> Namespace {
+    fn terminating(held: &str, content: Option<&str>) -> Namespace {
+        let mut conditions = vec![NamespaceCondition {
+            type_: "NamespaceFinalizersRemaining".into(),
+            status: "True".into(),
+            message: Some(format!(
+                "Some content in the namespace has finalizers remaining: {held}"
+            )),
+            ..Default::default()
+        }];
+        if let Some(c) = content {
+            conditions.push(NamespaceCondition {
+                type_: "NamespaceContentRemaining".into(),
+                status: "True".into(),
+                message: Some(format!("Some resources are remaining: {c}")),
+                ..Default::default()
+            });
+        }
         Namespace {
             metadata: ObjectMeta {
                 name: Some("tenant-a".into()),
@@ -217,14 +269,7 @@ mod tests {
                 ..Default::default()
             },
             status: Some(NamespaceStatus {
-                conditions: Some(vec![NamespaceCondition {
-                    type_: "NamespaceFinalizersRemaining".into(),
-                    status: "True".into(),
-                    message: Some(format!(
-                        "Some content in the namespace has finalizers remaining: {held}"
-                    )),
-                    ..Default::default()
-                }]),
+                conditions: Some(conditions),
                 ..Default::default()
             }),
             ..Default::default()
@@ -233,17 +278,25 @@ mod tests {
 
     #[test]
     fn the_binding_is_let_go_only_when_nothing_else_holds_the_namespace() {
-        assert!(only_our_hold_left(&terminating(
-            "tenantry.io/teardown in 1 resource instances"
-        )));
+        let ours = "tenantry.io/teardown in 1 resource instances";
+        let binding = "rolebindings.rbac.authorization.k8s.io has 1 resource instances";
+        assert!(only_our_hold_left(&terminating(ours, None)));
+        assert!(only_our_hold_left(&terminating(ours, Some(binding))));
+        assert!(
+            !only_our_hold_left(&terminating(
+                ours,
+                Some(&format!("pods. has 2 resource instances, {binding}"))
+            )),
+            "pods still going: a forced teardown may need the rights"
+        );
         assert!(!only_our_hold_left(&terminating(
-            "tenantry.io/teardown in 1 resource instances, \
-             kubernetes.io/pvc-protection in 1 resource instances"
+            "kubernetes.io/pvc-protection in 1 resource instances, tenantry.io/teardown in 1 resource instances",
+            Some(binding)
         )));
-        let mut alive = terminating("tenantry.io/teardown in 1 resource instances");
+        let mut alive = terminating(ours, None);
         alive.metadata.deletion_timestamp = None;
         assert!(!only_our_hold_left(&alive));
-        let mut no_word = alive.clone();
+        let mut no_word = terminating(ours, None);
         no_word.status = None;
         assert!(!only_our_hold_left(&no_word));
     }

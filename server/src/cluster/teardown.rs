@@ -130,9 +130,9 @@ pub async fn delete_namespace(
 ) -> Result<()> {
     let ns = t.name;
     let api: Api<Namespace> = Api::all(client.clone());
-    let uid = match inspect(client, t).await? {
+    let (uid, terminating) = match inspect(client, t).await? {
         NamespaceFound::Absent => return Ok(()),
-        NamespaceFound::Ours { uid, .. } => uid,
+        NamespaceFound::Ours { uid, terminating } => (uid, terminating),
     };
     let params = DeleteParams {
         preconditions: Some(Preconditions {
@@ -141,7 +141,14 @@ pub async fn delete_namespace(
         }),
         ..DeleteParams::background()
     };
-    match api.delete(ns, &params).await {
+    // Deleted already (an earlier attempt): only wait. Asking again would
+    // need the rights a let-go binding no longer gives.
+    let asked = if terminating {
+        Ok(None)
+    } else {
+        api.delete(ns, &params).await.map(Some)
+    };
+    match asked {
         Ok(_) => {}
         Err(kube::Error::Api(e)) if e.code == 404 => return Ok(()),
         Err(kube::Error::Api(e)) if e.code == 409 => {

@@ -2,7 +2,10 @@
 //! (or while it was told no identity) get their binding when a leader
 //! starts: every namespace Tenantry made, and still judges its own, is
 //! bound to the tenant role; a namespace that is not Tenantry's is left
-//! alone and named in the log.
+//! alone and named in the log. While it leads, the leader also lets go the
+//! binding of any terminating namespace that nothing else holds, so none
+//! stays terminating for good (a teardown whose wait ended early, a
+//! restart mid-wait, a namespace deleted by hand).
 
 use std::time::Duration;
 
@@ -52,8 +55,13 @@ pub async fn backfill(
     checked
 }
 
+/// How often the leader looks for terminating namespaces held only by the
+/// console's binding.
+const RELEASE_EVERY: Duration = Duration::from_secs(30);
+
 /// Each time this replica becomes the leader (and the cluster is there),
-/// binds the console in the tenant namespaces that lack it.
+/// binds the console in the tenant namespaces that lack it; while it
+/// leads, lets go the bindings that alone hold a terminating namespace.
 pub fn spawn_backfill(store: Store, engine: EngineSlot, leader: crate::replicas::Leadership) {
     tokio::spawn(async move {
         let mut leading = leader.watch();
@@ -74,8 +82,18 @@ pub fn spawn_backfill(store: Store, engine: EngineSlot, leader: crate::replicas:
                 tracing::info!(namespaces = n, role = %a.role, "the console is bound in its tenant namespaces");
             }
             while *leading.borrow_and_update() {
-                if leading.changed().await.is_err() {
-                    return;
+                match access::release_stuck(&e.cluster.client).await {
+                    Ok(let_go) if !let_go.is_empty() => {
+                        tracing::info!(namespaces = ?let_go, "let go the console's binding in terminating namespaces");
+                    }
+                    Ok(_) => {}
+                    Err(err) => {
+                        tracing::warn!(error = %err, "could not look for terminating namespaces")
+                    }
+                }
+                tokio::select! {
+                    _ = tokio::time::sleep(RELEASE_EVERY) => {}
+                    changed = leading.changed() => if changed.is_err() { return },
                 }
             }
         }

@@ -124,10 +124,18 @@ pub async fn record_job(
     // The bucket is the console's, never the Job's say; the key must lie
     // under the tenant's own prefix there, and hold what the Job reported.
     let bucket = objects.bucket();
-    if !objects.is_tenants(&r.key, tenant) {
+    let own = job
+        .spec
+        .as_ref()
+        .and_then(|s| s.template.spec.as_ref())
+        .and_then(|p| p.containers.first())
+        .and_then(|c| c.env.as_ref())
+        .and_then(|env| env.iter().find(|e| e.name == "BACKUP_KEY"))
+        .and_then(|e| e.value.as_deref());
+    if own != Some(r.key.as_str()) || !objects.is_tenants(&r.key, tenant) {
         return Err(ServerError::Conflict(format!(
-            "backup Job {ns}/{job_name} reported the key {:?}, which is not under tenant {tenant}'s \
-             prefix in s3://{bucket}: not catalogued",
+            "backup Job {ns}/{job_name} reported the key {:?}, which is not the one it was given \
+             under tenant {tenant}'s prefix in s3://{bucket}: not catalogued",
             r.key
         )));
     }
@@ -161,19 +169,26 @@ pub async fn record_job(
         size_bytes: r.size,
         sha256: r.sha256,
     };
-    let recorded = store
+    let (recorded, pruned) = store
         .record_backup(&row, u32::try_from(retain).unwrap_or(u32::MAX))
         .await?;
-    // The dumps beyond the tier's retention go (the catalogue marks their
-    // rows pruned).
-    for gone in objects.prune(tenant, retain, &r.key).await? {
-        tracing::info!(tenant, key = %gone, "pruned a dump beyond the retention");
+    // The dumps the catalogue put beyond the tier's retention go, and only
+    // those (a dump not catalogued yet is never counted against it).
+    for location in pruned {
+        match crate::manifests::location_key(&location) {
+            Some((b, key)) if b == bucket && objects.is_tenants(key, tenant) => {
+                objects.delete(key).await?;
+                tracing::info!(tenant, key, "pruned a dump beyond the retention");
+            }
+            _ => {
+                tracing::warn!(tenant, %location, "not pruned: not in the tenant's own prefix of the bucket")
+            }
+        }
     }
     Ok(Some(recorded))
 }
 
-/// The key of a new dump: `<prefix>/<tenant>/<UTC time>-<job>.dump` (names
-/// sort by age, as pruning relies on).
+/// The key of a new dump: `<prefix>/<tenant>/<UTC time>-<job>-<random>.dump`.
 pub fn dump_key(
     objects: Option<&super::ObjectStore>,
     tenant: &str,
@@ -184,7 +199,9 @@ pub fn dump_key(
         .map(|t| t.format("%Y%m%dT%H%M%SZ").to_string())
         .unwrap_or_default();
     let dir = objects.map(|o| o.tenant_dir(tenant)).unwrap_or_default();
-    format!("{dir}{stamp}-{job}.dump")
+    // A Job made again for the same slot never overwrites a catalogued dump.
+    let nonce = crate::auth::random_chars(b"abcdefghijklmnopqrstuvwxyz0123456789", 6);
+    format!("{dir}{stamp}-{job}-{nonce}.dump")
 }
 
 /// The latest time (seconds) at or before `now_ms`, within a day, that the

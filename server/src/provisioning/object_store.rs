@@ -1,12 +1,12 @@
 //! The backup bucket as the console sees it. Only the console holds the
 //! store's key: a backup or restore Job gets a presigned URL for its one
 //! object and method (PUT to back up, GET to restore), valid until the Job's
-//! deadline; the console checks what was written, lists a tenant's dumps and
-//! prunes them. Requests are signed with SigV4 (`rusty-s3`), path-style.
+//! deadline; the console checks what was written and deletes the dumps its
+//! catalogue puts beyond the retention. Requests are signed with SigV4 (`rusty-s3`), path-style.
 
 use std::time::Duration;
 
-use rusty_s3::actions::{DeleteObject, GetObject, HeadObject, ListObjectsV2, PutObject, S3Action};
+use rusty_s3::actions::{DeleteObject, GetObject, HeadObject, PutObject, S3Action};
 use rusty_s3::{Bucket, Credentials, UrlStyle};
 
 use crate::config::StoreCredentials;
@@ -148,48 +148,6 @@ impl ObjectStore {
         }
     }
 
-    /// The keys of the tenant's dumps, oldest first (names sort by time).
-    pub async fn list(&self, tenant: &str) -> Result<Vec<String>> {
-        let dir = self.tenant_dir(tenant);
-        let mut keys = vec![];
-        let mut token: Option<String> = None;
-        loop {
-            let mut list = ListObjectsV2::new(&self.bucket, Some(&self.credentials));
-            list.with_prefix(dir.as_str());
-            if let Some(t) = &token {
-                list.with_continuation_token(t.clone());
-            }
-            let res = self
-                .http
-                .get(list.sign(OWN_REQUEST))
-                .send()
-                .await
-                .map_err(|e| failed(&format!("listing {dir}"), e.without_url()))?;
-            let status = res.status();
-            let body = res
-                .bytes()
-                .await
-                .map_err(|e| failed(&format!("listing {dir}"), e.without_url()))?;
-            if !status.is_success() {
-                return Err(failed(&format!("listing {dir}"), format!("HTTP {status}")));
-            }
-            let page = ListObjectsV2::parse_response(&body)
-                .map_err(|e| failed(&format!("listing {dir}"), e))?;
-            keys.extend(
-                page.contents
-                    .into_iter()
-                    .map(|c| c.key)
-                    .filter(|k| self.is_tenants(k, tenant) && k.ends_with(".dump")),
-            );
-            match page.next_continuation_token {
-                Some(t) => token = Some(t),
-                None => break,
-            }
-        }
-        keys.sort();
-        Ok(keys)
-    }
-
     pub async fn delete(&self, key: &str) -> Result<()> {
         let url = DeleteObject::new(&self.bucket, Some(&self.credentials), key).sign(OWN_REQUEST);
         let res = self
@@ -206,28 +164,6 @@ impl ObjectStore {
                 format!("HTTP {}", res.status()),
             ))
         }
-    }
-
-    /// Keeps the newest `retain` dumps of the tenant (`keep` among them
-    /// whatever its name) and deletes the rest; 0 keeps all. Returns the
-    /// keys deleted.
-    pub async fn prune(&self, tenant: &str, retain: usize, keep: &str) -> Result<Vec<String>> {
-        if retain == 0 {
-            return Ok(vec![]);
-        }
-        let others: Vec<String> = self
-            .list(tenant)
-            .await?
-            .into_iter()
-            .filter(|k| k != keep)
-            .collect();
-        let extra = (others.len() + 1).saturating_sub(retain);
-        let mut gone = vec![];
-        for key in others.into_iter().take(extra) {
-            self.delete(&key).await?;
-            gone.push(key);
-        }
-        Ok(gone)
     }
 }
 

@@ -54,9 +54,14 @@ pub struct NewBackup {
 
 impl Store {
     /// Records a dump (once per Job), then marks what falls beyond the
-    /// newest `retain` as pruned, as the backup script deleted them.
-    /// Returns the row, new or already there.
-    pub async fn record_backup(&self, b: &NewBackup, retain: u32) -> Result<BackupDto> {
+    /// newest `retain` as pruned. Returns the row, new or already there, and
+    /// the locations it marked pruned now (for the caller to delete: the
+    /// catalogue decides, never the bucket's listing).
+    pub async fn record_backup(
+        &self,
+        b: &NewBackup,
+        retain: u32,
+    ) -> Result<(BackupDto, Vec<String>)> {
         let mut tx = self.begin().await?;
         sqlx::query(
             "INSERT INTO backups (tenant_id, job, method, run_id, taken_at, location, size_bytes, sha256, recorded_at) \
@@ -73,17 +78,27 @@ impl Store {
         .bind(now_ms())
         .execute(&mut *tx)
         .await?;
+        let mut pruned = vec![];
         if retain > 0 {
-            sqlx::query(
-                "UPDATE backups SET pruned_at = $3 WHERE tenant_id = $1 AND pruned_at IS NULL \
+            let beyond = sqlx::query_as::<_, (i64, String)>(
+                "SELECT id, location FROM backups WHERE tenant_id = $1 AND pruned_at IS NULL \
                  AND id NOT IN (SELECT id FROM backups WHERE tenant_id = $1 AND pruned_at IS NULL \
                  ORDER BY taken_at DESC, id DESC LIMIT $2)",
             )
             .bind(&b.tenant_id)
             .bind(i64::from(retain))
-            .bind(now_ms())
-            .execute(&mut *tx)
+            .fetch_all(&mut *tx)
             .await?;
+            for (id, location) in beyond {
+                sqlx::query(
+                    "UPDATE backups SET pruned_at = $2 WHERE id = $1 AND pruned_at IS NULL",
+                )
+                .bind(id)
+                .bind(now_ms())
+                .execute(&mut *tx)
+                .await?;
+                pruned.push(location);
+            }
         }
         let row = sqlx::query_as::<_, BackupRow>(&format!(
             "SELECT {COLUMNS} FROM backups WHERE tenant_id = $1 AND job = $2"
@@ -95,7 +110,7 @@ impl Store {
         tx.commit().await?;
         // The tenant's last backup moved: its page and the list re-read it.
         self.changed(super::Change::Tenant(b.tenant_id.clone()));
-        Ok(row.into())
+        Ok((row.into(), pruned))
     }
 
     /// Which of these Jobs' dumps are catalogued already, as (tenant, Job).

@@ -51,6 +51,46 @@ struct Req {
     namespace_object: Value,
 }
 
+/// An object as the API server hands it to CEL: property names that are
+/// CEL's reserved words are escaped (`namespace` → `__namespace__`).
+fn escaped(v: &Value) -> Value {
+    const RESERVED: &[&str] = &[
+        "as",
+        "break",
+        "const",
+        "continue",
+        "else",
+        "for",
+        "function",
+        "if",
+        "import",
+        "let",
+        "loop",
+        "package",
+        "namespace",
+        "return",
+        "var",
+        "void",
+        "while",
+    ];
+    match v {
+        Value::Object(m) => Value::Object(
+            m.iter()
+                .map(|(k, v)| {
+                    let k = if RESERVED.contains(&k.as_str()) {
+                        format!("__{k}__")
+                    } else {
+                        k.clone()
+                    };
+                    (k, escaped(v))
+                })
+                .collect(),
+        ),
+        Value::Array(a) => Value::Array(a.iter().map(escaped).collect()),
+        other => other.clone(),
+    }
+}
+
 /// `Ok` when admitted, else the first refusal's message.
 fn admit(policy: &Value, r: &Req) -> Result<(), String> {
     let spec = &policy["spec"];
@@ -63,9 +103,9 @@ fn admit(policy: &Value, r: &Req) -> Result<(), String> {
         "name": r.name,
     });
     ctx.add_variable("request", request).unwrap();
-    ctx.add_variable("object", r.object.clone()).unwrap();
-    ctx.add_variable("oldObject", r.old.clone()).unwrap();
-    ctx.add_variable("namespaceObject", r.namespace_object.clone())
+    ctx.add_variable("object", escaped(&r.object)).unwrap();
+    ctx.add_variable("oldObject", escaped(&r.old)).unwrap();
+    ctx.add_variable("namespaceObject", escaped(&r.namespace_object))
         .unwrap();
     for c in spec["matchConditions"].as_array().unwrap() {
         if eval(&ctx, c["expression"].as_str().unwrap()) != Cel::Bool(true) {
@@ -113,7 +153,8 @@ fn binding(role: &str, labelled: bool) -> Value {
     json!({
         "kind": "RoleBinding",
         "metadata": { "name": "tenantry", "labels": labels },
-        "roleRef": { "apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": role }
+        "roleRef": { "apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": role },
+        "subjects": [{ "kind": "ServiceAccount", "name": "tenantry", "namespace": "tenantry" }]
     })
 }
 
@@ -175,6 +216,32 @@ fn the_admission_policy_refuses_what_rbac_cannot() {
             e.contains("binds only its tenant role"),
             "{role} {labelled}: {e}"
         );
+    }
+
+    // Refused: the tenant role bound to anyone else (every signed-in user
+    // would read the tenant's Secrets), or under another name.
+    let mut to_everyone = binding(TENANT_ROLE, true);
+    to_everyone["subjects"] = json!([{ "kind": "Group", "name": "system:authenticated",
+                                       "apiGroup": "rbac.authorization.k8s.io" }]);
+    let mut two = binding(TENANT_ROLE, true);
+    two["subjects"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({ "kind": "ServiceAccount", "name": "default", "namespace": "tenant-acme" }));
+    let mut renamed = binding(TENANT_ROLE, true);
+    renamed["metadata"]["name"] = json!("extra");
+    for (what, object) in [
+        ("a group", to_everyone),
+        ("two subjects", two),
+        ("another name", renamed),
+    ] {
+        let r = Req {
+            object,
+            namespace_object: tenant_ns(),
+            ..by_console("CREATE", "rolebindings", "tenant-acme", "tenantry")
+        };
+        let e = admit(&p, &r).expect_err(what);
+        assert!(e.contains("binds only its tenant role"), "{what}: {e}");
     }
 
     // Refused: relabelling a foreign namespace as Tenantry's (judged on the
