@@ -140,31 +140,20 @@ pub(super) fn render(
 /// spec, as the migration Job is (a pod template is immutable).
 fn roles_job(t: &TenantInput, s: &RenderSettings, ns: &str) -> Manifest {
     let from = |secret: &str, key: &str| json!({ "secretKeyRef": { "name": secret, "key": key } });
-    let spec = json!({
-        "backoffLimit": 4,
-        "template": {
-            // The migration's labels: it runs in the migration step, and the
-            // database lets the namespace's pods in.
-            "metadata": { "labels": pod_labels(t, "migration") },
-            "spec": restricted(json!({
-                "restartPolicy": "Never",
-                "containers": [{
-                    "name": "db-roles",
-                    "image": s.image(&s.postgres_image),
-                    "command": ["sh", "-c", DB_ROLES_SCRIPT],
-                    "env": [
-                        { "name": "PGHOST", "value": "db" },
-                        { "name": "PGDATABASE", "value": DB_NAME },
-                        { "name": "APP_USER", "valueFrom": from(DB_SECRET, "username") },
-                        { "name": "APP_PASSWORD", "valueFrom": from(DB_SECRET, "password") },
-                        { "name": "SUPER_USER", "valueFrom": from(DB_SUPERUSER_SECRET, "username") },
-                        { "name": "SUPER_PASSWORD", "valueFrom": from(DB_SUPERUSER_SECRET, "password") },
-                    ],
-                    "resources": { "requests": { "cpu": "10m", "memory": "32Mi" },
-                                   "limits": { "cpu": "200m", "memory": "64Mi" } },
-                }],
-            }), POSTGRES_UID),
-        },
+    let container = json!({
+        "name": "db-roles",
+        "image": s.image(&s.postgres_image),
+        "command": ["sh", "-c", DB_ROLES_SCRIPT],
+        "env": [
+            { "name": "PGHOST", "value": "db" },
+            { "name": "PGDATABASE", "value": DB_NAME },
+            { "name": "APP_USER", "valueFrom": from(DB_SECRET, "username") },
+            { "name": "APP_PASSWORD", "valueFrom": from(DB_SECRET, "password") },
+            { "name": "SUPER_USER", "valueFrom": from(DB_SUPERUSER_SECRET, "username") },
+            { "name": "SUPER_PASSWORD", "valueFrom": from(DB_SUPERUSER_SECRET, "password") },
+        ],
+        "resources": { "requests": { "cpu": "10m", "memory": "32Mi" },
+                       "limits": { "cpu": "200m", "memory": "64Mi" } },
     });
-    hashed_job(t, (DB_ROLES_JOB_PREFIX, "migration"), ns, spec)
+    hashed_job(t, (DB_ROLES_JOB_PREFIX, ns), container, POSTGRES_UID)
 }

@@ -115,33 +115,36 @@ pub fn tenant_hosts(id: &str, custom_domain: Option<&str>, s: &RenderSettings) -
 /// hash of its spec: re-applying the same spec is a no-op, and a changed
 /// image or tier makes a new Job (a new migration run) instead of a refusal.
 fn migration_job(t: &TenantInput, s: &RenderSettings, caps: &Capabilities, ns: &str) -> Manifest {
+    let container = json!({
+        "name": "migrate",
+        "image": s.image(&s.migrate_image),
+        "env": app_env(t, caps),
+        "resources": container_resources(t.tier),
+    });
+    hashed_job(t, (MIGRATION_JOB_PREFIX, ns), container, APP_UID)
+}
+
+/// A Job of the migration step running `container` once (as `uid`), named
+/// by a hash of its spec (`<prefix><hash>`): its pod template is
+/// immutable, so re-applying the same spec is a no-op and a changed image
+/// or tier makes a new Job instead of a refusal. Its pods carry the
+/// migration's labels, which the database lets in.
+pub(super) fn hashed_job(
+    t: &TenantInput,
+    (prefix, ns): (&str, &str),
+    container: serde_json::Value,
+    uid: i64,
+) -> Manifest {
     let spec = json!({
         "backoffLimit": 4,
         "template": {
             "metadata": { "labels": pod_labels(t, "migration") },
             "spec": restricted(json!({
                 "restartPolicy": "Never",
-                "containers": [{
-                    "name": "migrate",
-                    "image": s.image(&s.migrate_image),
-                    "env": app_env(t, caps),
-                    "resources": container_resources(t.tier),
-                }],
-            }), APP_UID),
+                "containers": [container],
+            }), uid),
         },
     });
-    hashed_job(t, (MIGRATION_JOB_PREFIX, "migration"), ns, spec)
-}
-
-/// A Job named by a hash of its spec (`<prefix><hash>`): its pod template
-/// is immutable, so re-applying the same spec is a no-op and a changed
-/// image or tier makes a new Job instead of a refusal.
-pub(super) fn hashed_job(
-    t: &TenantInput,
-    (prefix, component): (&str, &str),
-    ns: &str,
-    spec: serde_json::Value,
-) -> Manifest {
     let name = format!("{prefix}{:08x}", fnv1a(spec.to_string().as_bytes()) as u32);
     Manifest::new(
         "batch/v1",
@@ -150,7 +153,7 @@ pub(super) fn hashed_job(
         &name,
         Some(ns),
         json!({
-            "metadata": metadata(t, &name, ns, component),
+            "metadata": metadata(t, &name, ns, "migration"),
             "spec": spec,
         }),
     )

@@ -124,14 +124,8 @@ pub async fn record_job(
     // The bucket is the console's, never the Job's say; the key must lie
     // under the tenant's own prefix there, and hold what the Job reported.
     let bucket = objects.bucket();
-    let own = job
-        .spec
-        .as_ref()
-        .and_then(|s| s.template.spec.as_ref())
-        .and_then(|p| p.containers.first())
-        .and_then(|c| c.env.as_ref())
-        .and_then(|env| env.iter().find(|e| e.name == "BACKUP_KEY"))
-        .and_then(|e| e.value.as_deref());
+    let live = serde_json::to_value(&job).unwrap_or_default();
+    let own = crate::manifests::job_object_key(&live);
     if own != Some(r.key.as_str()) || !objects.is_tenants(&r.key, tenant) {
         return Err(ServerError::Conflict(format!(
             "backup Job {ns}/{job_name} reported the key {:?}, which is not the one it was given \

@@ -336,13 +336,9 @@ pub async fn execute(step: Step, ctx: &StepContext<'_>) -> Result<StepOutcome> {
                 )));
             }
             let job = ctx.backup_job;
-            let key = match cluster::get_live(client, job).await? {
-                // Made by an earlier attempt: its own key.
-                Some(live) => crate::manifests::job_object_key(&live)
-                    .unwrap_or_default()
-                    .to_string(),
-                None => super::backups::dump_key(ctx.objects, ctx.tenant_id, &job.name, ctx.now),
-            };
+            // The key is used only if the Job is made now (an earlier
+            // attempt's Job keeps its own).
+            let key = super::backups::dump_key(ctx.objects, ctx.tenant_id, &job.name, ctx.now);
             run_job(ctx, job, ("backup", &key)).await?;
             let at = (ctx.tenant_id, ns);
             let objects = ctx
