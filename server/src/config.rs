@@ -1,4 +1,6 @@
-//! All settings in one struct, from flags and environment, validated at start.
+//! The command-line tree: every command and its settings, from flags and
+//! environment, validated at start. The value types it carries (secrets,
+//! credentials, the log format) are `values`.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -7,39 +9,9 @@ use std::time::Duration;
 use crate::manifests::RenderSettings;
 use crate::provisioning::RunnerOptions;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand};
 
-/// A value that must never reach a log: `Debug` prints a placeholder.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(pub String);
-
-impl std::fmt::Debug for Secret {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Secret([redacted])")
-    }
-}
-
-impl std::str::FromStr for Secret {
-    type Err = std::convert::Infallible;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(Secret(s.to_string()))
-    }
-}
-
-/// The object store's key pair, copied into each tenant's `backup-store`
-/// Secret for its backup Jobs.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct StoreCredentials {
-    pub access_key_id: Secret,
-    pub secret_access_key: Secret,
-}
-
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
-pub enum LogFormat {
-    #[default]
-    Text,
-    Json,
-}
+pub use crate::values::{LogFormat, Secret, StoreCredentials};
 
 #[derive(Debug, Parser)]
 #[command(

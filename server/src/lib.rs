@@ -2,7 +2,9 @@
 //! secrets and (later) the cluster. `main.rs` only parses flags and dispatches.
 
 pub mod alerts;
+pub mod answer;
 pub mod auth;
+pub mod background;
 pub mod cli;
 pub mod client;
 pub mod cluster;
@@ -19,3 +21,4 @@ pub mod replicas;
 pub mod rest;
 pub mod store;
 pub mod telemetry;
+pub mod values;

@@ -1,67 +1,49 @@
-//! Server-function declarations: the console's whole API. Bodies run only on
-//! the server, where they reach the engine through one [`Console`] handle in
-//! context; the session's principal comes from the request, never from input.
+//! The console's whole API, one file per capability. Each file declares
+//! its capability trait (what the server implements, with the role check
+//! of every call) and the server functions the pages call, each one line
+//! through [`serve!`]; `/api/v1` serves the same trait methods. A test
+//! (`server/tests/api_v1.rs`) holds every method against the server
+//! functions and the OpenAPI document by the surfaces it declares.
+
+#[macro_use]
+mod declare;
 
 pub mod alerts;
-pub mod audit;
-pub mod auth;
-pub mod dashboard;
-pub mod live;
+pub mod channels;
+pub mod credentials;
 pub mod operations;
+pub mod records;
 pub mod runs;
+pub mod session;
 pub mod staff;
-pub mod stats;
 pub mod templates;
 pub mod tenants;
-pub mod tokens;
 
 #[cfg(feature = "ssr")]
-mod service;
+mod arguments;
 #[cfg(feature = "ssr")]
-pub use service::{Console, ConsoleHandle};
+mod console;
+#[cfg(feature = "ssr")]
+pub(crate) mod ctx;
 
 #[cfg(feature = "ssr")]
-pub(crate) mod ctx {
-    use crate::dto::{CurrentStaff, Principal};
-    use crate::error::AppError;
-    use leptos::prelude::use_context;
-    use std::sync::Arc;
+pub use arguments::{checked_arguments, ArgumentCheck};
+#[cfg(feature = "ssr")]
+pub use console::{capabilities, Console, ConsoleHandle};
+pub use declare::{Method, Surface};
 
-    pub fn console() -> Result<Arc<dyn super::Console>, AppError> {
-        use_context::<super::ConsoleHandle>()
-            .map(|h| h.0)
-            .ok_or_else(|| AppError::Unavailable("the console service is not running".into()))
-    }
-
-    pub fn request() -> Result<http::request::Parts, AppError> {
-        use_context::<http::request::Parts>()
-            .ok_or_else(|| AppError::Unavailable("no request in context".into()))
-    }
-
-    /// The signed-in staff member, or 401.
-    pub fn staff() -> Result<CurrentStaff, AppError> {
-        request()?
-            .extensions
-            .get::<Principal>()
-            .and_then(|p| p.0.clone())
-            .ok_or(AppError::Unauthorized)
-    }
-
-    /// Gives an error its HTTP status (401, 403, 422, …) on the response.
-    pub fn with_status<T>(result: Result<T, AppError>) -> Result<T, AppError> {
-        if let Err(e) = &result {
-            if let Some(resp) = use_context::<leptos_axum::ResponseOptions>() {
-                resp.set_status(
-                    http::StatusCode::from_u16(e.http_status())
-                        .unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR),
-                );
-            }
-        }
-        result
-    }
-
-    /// Both at once: what almost every server function starts with.
-    pub fn staff_and_console() -> Result<(CurrentStaff, Arc<dyn super::Console>), AppError> {
-        Ok((staff()?, console()?))
-    }
+/// The capability traits, for calling them on a [`Console`] (imported
+/// without their names, which the server's own types may share).
+#[cfg(feature = "ssr")]
+pub mod prelude {
+    pub use super::alerts::Alerts as _;
+    pub use super::channels::Channels as _;
+    pub use super::credentials::Credentials as _;
+    pub use super::operations::Operations as _;
+    pub use super::records::Records as _;
+    pub use super::runs::Runs as _;
+    pub use super::session::Session as _;
+    pub use super::staff::Staff as _;
+    pub use super::templates::Templates as _;
+    pub use super::tenants::Tenants as _;
 }

@@ -1,49 +1,89 @@
 //! Operations on tenants. Each starts a run the engine executes; the answer
-//! is the run, whose steps the tenant page follows.
+//! is the run, whose steps the tenant page follows. Previews change nothing.
 
 use leptos::prelude::*;
 
+use crate::dto::{
+    BackupDto, BulkForm, BulkResult, ChangeForm, ChangePreview, DeprovisionForm, NewTenantForm,
+    RestoreForm, RunDto,
+};
 #[cfg(feature = "ssr")]
-use crate::dto::Operation;
-use crate::dto::{BackupDto, ChangeForm, ChangePreview, DeprovisionForm, RestoreForm, RunDto};
+use crate::dto::{CurrentStaff, Operation};
 use crate::error::AppError;
 
 #[cfg(feature = "ssr")]
-async fn start(id: String, op: Operation) -> Result<RunDto, AppError> {
-    super::ctx::with_status(
-        async move {
-            let (who, c) = super::ctx::staff_and_console()?;
-            c.start_operation(&who, id, op).await
-        }
-        .await,
-    )
+type R<T> = Result<T, AppError>;
+
+capability! {
+    /// Operations that start runs, their previews, and the backup catalogue.
+    pub trait Operations {
+        /// Provision, suspend, resume, clean up or back up (operations
+        /// without options).
+        [Page: provision_tenant suspend_tenant resume_tenant cleanup_tenant backup_tenant,
+         Api: provision_tenant suspend_tenant resume_tenant cleanup_tenant backup_tenant]
+        async fn start_operation(&self, who: &CurrentStaff, id: String, op: Operation) -> R<RunDto>;
+        /// The dry-run of a change: rendered YAML and the diff against live objects.
+        [Page, Api]
+        async fn preview_tenant_change(&self, who: &CurrentStaff, id: String, form: ChangeForm) -> R<ChangePreview>;
+        [Page, Api]
+        async fn change_tenant(&self, who: &CurrentStaff, id: String, form: ChangeForm) -> R<RunDto>;
+        [Page, Api]
+        async fn deprovision_tenant(&self, who: &CurrentStaff, id: String, form: DeprovisionForm) -> R<RunDto>;
+        /// Puts one of the tenant's catalogued backups back (admins).
+        [Page, Api]
+        async fn restore_tenant(&self, who: &CurrentStaff, id: String, form: RestoreForm) -> R<RunDto>;
+        /// The tenant's backup catalogue, newest first.
+        [Page, Api]
+        async fn tenant_backups(&self, who: &CurrentStaff, id: String) -> R<Vec<BackupDto>>;
+        /// One action over many tenants, each answered on its own.
+        [Page, Api]
+        async fn bulk_action(&self, who: &CurrentStaff, form: BulkForm) -> R<Vec<BulkResult>>;
+        /// What provisioning a new tenant would create (nothing is stored).
+        [Page]
+        async fn preview_new_tenant(&self, who: &CurrentStaff, form: NewTenantForm) -> R<ChangePreview>;
+    }
 }
+
+checked!(
+    ProvisionTenant,
+    SuspendTenant,
+    ResumeTenant,
+    CleanupTenant,
+    BackupTenant,
+    RestoreTenant,
+    TenantBackups,
+    PreviewTenantChange,
+    ChangeTenant,
+    DeprovisionTenant,
+    BulkAction,
+    PreviewNewTenant,
+);
 
 #[server(prefix = "/api", endpoint = "provision_tenant")]
 pub async fn provision_tenant(id: String) -> Result<RunDto, AppError> {
-    start(id, Operation::Provision).await
+    serve!(start_operation(id, Operation::Provision))
 }
 
 #[server(prefix = "/api", endpoint = "suspend_tenant")]
 pub async fn suspend_tenant(id: String) -> Result<RunDto, AppError> {
-    start(id, Operation::Suspend).await
+    serve!(start_operation(id, Operation::Suspend))
 }
 
 #[server(prefix = "/api", endpoint = "resume_tenant")]
 pub async fn resume_tenant(id: String) -> Result<RunDto, AppError> {
-    start(id, Operation::Resume).await
+    serve!(start_operation(id, Operation::Resume))
 }
 
 /// Removes what a failed provisioning left behind.
 #[server(prefix = "/api", endpoint = "cleanup_tenant")]
 pub async fn cleanup_tenant(id: String) -> Result<RunDto, AppError> {
-    start(id, Operation::Cleanup).await
+    serve!(start_operation(id, Operation::Cleanup))
 }
 
 /// Dumps the tenant's database to the object store now.
 #[server(prefix = "/api", endpoint = "backup_tenant")]
 pub async fn backup_tenant(id: String) -> Result<RunDto, AppError> {
-    start(id, Operation::Backup).await
+    serve!(start_operation(id, Operation::Backup))
 }
 
 /// Restores one of the tenant's backups (admins; the ID typed again).
@@ -52,25 +92,13 @@ pub async fn restore_tenant(
     id: String,
     #[server(default)] form: RestoreForm,
 ) -> Result<RunDto, AppError> {
-    super::ctx::with_status(
-        async move {
-            let (who, c) = super::ctx::staff_and_console()?;
-            c.restore_tenant(&who, id, form).await
-        }
-        .await,
-    )
+    serve!(restore_tenant(id, form))
 }
 
 /// The tenant's backup catalogue, newest first.
 #[server(prefix = "/api", endpoint = "tenant_backups")]
 pub async fn tenant_backups(id: String) -> Result<Vec<BackupDto>, AppError> {
-    super::ctx::with_status(
-        async move {
-            let (who, c) = super::ctx::staff_and_console()?;
-            c.tenant_backups(&who, id).await
-        }
-        .await,
-    )
+    serve!(tenant_backups(id))
 }
 
 /// The dry-run of a change: rendered YAML and the diff against live objects.
@@ -79,13 +107,7 @@ pub async fn preview_tenant_change(
     id: String,
     #[server(default)] form: ChangeForm,
 ) -> Result<ChangePreview, AppError> {
-    super::ctx::with_status(
-        async move {
-            let (who, c) = super::ctx::staff_and_console()?;
-            c.preview_tenant_change(&who, id, form).await
-        }
-        .await,
-    )
+    serve!(preview_tenant_change(id, form))
 }
 
 #[server(prefix = "/api", endpoint = "change_tenant")]
@@ -93,13 +115,7 @@ pub async fn change_tenant(
     id: String,
     #[server(default)] form: ChangeForm,
 ) -> Result<RunDto, AppError> {
-    super::ctx::with_status(
-        async move {
-            let (who, c) = super::ctx::staff_and_console()?;
-            c.change_tenant(&who, id, form).await
-        }
-        .await,
-    )
+    serve!(change_tenant(id, form))
 }
 
 #[server(prefix = "/api", endpoint = "deprovision_tenant")]
@@ -107,11 +123,17 @@ pub async fn deprovision_tenant(
     id: String,
     #[server(default)] form: DeprovisionForm,
 ) -> Result<RunDto, AppError> {
-    super::ctx::with_status(
-        async move {
-            let (who, c) = super::ctx::staff_and_console()?;
-            c.deprovision_tenant(&who, id, form).await
-        }
-        .await,
-    )
+    serve!(deprovision_tenant(id, form))
+}
+
+#[server(prefix = "/api", endpoint = "bulk_action")]
+pub async fn bulk_action(#[server(default)] form: BulkForm) -> Result<Vec<BulkResult>, AppError> {
+    serve!(bulk_action(form))
+}
+
+#[server(prefix = "/api", endpoint = "preview_new_tenant")]
+pub async fn preview_new_tenant(
+    #[server(default)] form: NewTenantForm,
+) -> Result<ChangePreview, AppError> {
+    serve!(preview_new_tenant(form))
 }

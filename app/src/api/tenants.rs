@@ -1,85 +1,90 @@
-//! Tenant records: list, view, create, edit, delete, and tenant-ID help.
+//! Tenant records: list, view, create, edit, delete, tenant-ID help, and
+//! what the cluster shows of a tenant.
 
 use leptos::prelude::*;
 
-use crate::dto::{IdCheck, NewTenantForm, Page, TenantDto, TenantForm, TenantQuery};
+#[cfg(feature = "ssr")]
+use crate::dto::CurrentStaff;
+use crate::dto::{IdCheck, NewTenantForm, Page, TenantDto, TenantForm, TenantLiveDto, TenantQuery};
 use crate::error::AppError;
+
+#[cfg(feature = "ssr")]
+type R<T> = Result<T, AppError>;
+
+capability! {
+    /// Tenant records and what the cluster shows of them.
+    pub trait Tenants {
+        [Page, Api]
+        async fn list_tenants(&self, who: &CurrentStaff, query: TenantQuery) -> R<Page<TenantDto>>;
+        [Page, Api]
+        async fn get_tenant(&self, who: &CurrentStaff, id: String) -> R<TenantDto>;
+        /// A record, provisioned at once when the form asks.
+        [Page, Api]
+        async fn create_tenant(&self, who: &CurrentStaff, form: NewTenantForm) -> R<TenantDto>;
+        [Page, Api]
+        async fn update_tenant(&self, who: &CurrentStaff, id: String, form: TenantForm) -> R<TenantDto>;
+        [Page, Api]
+        async fn delete_tenant(&self, who: &CurrentStaff, id: String) -> R<()>;
+        /// A free tenant ID made from a company name (the form's help).
+        [Page]
+        async fn suggest_tenant_id(&self, who: &CurrentStaff, company_name: String) -> R<String>;
+        [Page, Api]
+        async fn check_tenant_id(&self, who: &CurrentStaff, id: String) -> R<IdCheck>;
+        /// Health, pods, workloads and Kubernetes events of one tenant.
+        [Page, Api]
+        async fn tenant_live(&self, who: &CurrentStaff, id: String) -> R<TenantLiveDto>;
+    }
+}
+
+checked!(
+    ListTenants,
+    GetTenant,
+    CreateTenant,
+    UpdateTenant,
+    DeleteTenant,
+    SuggestTenantId,
+    CheckTenantId,
+    TenantLive,
+);
 
 #[server(prefix = "/api", endpoint = "list_tenants")]
 pub async fn list_tenants(
     #[server(default)] query: TenantQuery,
 ) -> Result<Page<TenantDto>, AppError> {
-    super::ctx::with_status(
-        async move {
-            let (who, c) = super::ctx::staff_and_console()?;
-            c.list_tenants(&who, query).await
-        }
-        .await,
-    )
+    serve!(list_tenants(query))
 }
 
 #[server(prefix = "/api", endpoint = "get_tenant")]
 pub async fn get_tenant(id: String) -> Result<TenantDto, AppError> {
-    super::ctx::with_status(
-        async move {
-            let (who, c) = super::ctx::staff_and_console()?;
-            c.get_tenant(&who, id).await
-        }
-        .await,
-    )
+    serve!(get_tenant(id))
 }
 
 #[server(prefix = "/api", endpoint = "create_tenant")]
 pub async fn create_tenant(form: NewTenantForm) -> Result<TenantDto, AppError> {
-    super::ctx::with_status(
-        async move {
-            let (who, c) = super::ctx::staff_and_console()?;
-            c.create_tenant(&who, form).await
-        }
-        .await,
-    )
+    serve!(create_tenant(form))
 }
 
 #[server(prefix = "/api", endpoint = "update_tenant")]
 pub async fn update_tenant(id: String, form: TenantForm) -> Result<TenantDto, AppError> {
-    super::ctx::with_status(
-        async move {
-            let (who, c) = super::ctx::staff_and_console()?;
-            c.update_tenant(&who, id, form).await
-        }
-        .await,
-    )
+    serve!(update_tenant(id, form))
 }
 
 #[server(prefix = "/api", endpoint = "delete_tenant")]
 pub async fn delete_tenant(id: String) -> Result<(), AppError> {
-    super::ctx::with_status(
-        async move {
-            let (who, c) = super::ctx::staff_and_console()?;
-            c.delete_tenant(&who, id).await
-        }
-        .await,
-    )
+    serve!(delete_tenant(id))
 }
 
 #[server(prefix = "/api", endpoint = "suggest_tenant_id")]
 pub async fn suggest_tenant_id(company_name: String) -> Result<String, AppError> {
-    super::ctx::with_status(
-        async move {
-            let (who, c) = super::ctx::staff_and_console()?;
-            c.suggest_tenant_id(&who, company_name).await
-        }
-        .await,
-    )
+    serve!(suggest_tenant_id(company_name))
 }
 
 #[server(prefix = "/api", endpoint = "check_tenant_id")]
 pub async fn check_tenant_id(id: String) -> Result<IdCheck, AppError> {
-    super::ctx::with_status(
-        async move {
-            let (who, c) = super::ctx::staff_and_console()?;
-            c.check_tenant_id(&who, id).await
-        }
-        .await,
-    )
+    serve!(check_tenant_id(id))
+}
+
+#[server(prefix = "/api", endpoint = "tenant_live")]
+pub async fn tenant_live(id: String) -> Result<TenantLiveDto, AppError> {
+    serve!(tenant_live(id))
 }

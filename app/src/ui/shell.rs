@@ -6,7 +6,7 @@ use leptos_router::components::{Outlet, ParentRoute, Route, Router, Routes, A};
 use leptos_router::hooks::use_navigate;
 use leptos_router::path;
 
-use crate::api::auth::{whoami, Logout};
+use crate::api::session::{whoami, Logout};
 use crate::dto::{CurrentStaff, Role};
 use crate::error::AppError;
 use crate::ui::pages::*;

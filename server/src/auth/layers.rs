@@ -3,30 +3,31 @@
 //! requests from other origins.
 
 use app::dto::Principal;
+use app::error::AppError;
 use axum::extract::{Request, State};
 use axum::http::{header, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use tower_sessions::Session;
 
-use crate::http::AppState;
+use crate::answer::{refusal, Reader};
+use crate::store::Store;
 
 pub const SESSION_STAFF_ID: &str = "staff_id";
 pub const SESSION_EPOCH: &str = "epoch";
 
+/// A store the layer needs is down: logged with its cause, answered
+/// without it.
 fn unavailable(path: &str, what: &str, cause: impl std::fmt::Display) -> Response {
     tracing::error!(%cause, "{what}");
-    if path.starts_with(crate::rest::PREFIX) {
-        return crate::rest::problem(app::error::AppError::Unavailable(format!("{what}.")));
-    }
-    (StatusCode::SERVICE_UNAVAILABLE, format!("{what}: {cause}")).into_response()
+    refusal(path, None, AppError::Unavailable(format!("{what}.")))
 }
 
 /// Puts the request's [`Principal`] into its extensions. A disabled account,
 /// or a session older than the account's last password reset, is anonymous.
 /// A storage outage is a 503, never a silent sign-out.
 pub async fn resolve_principal(
-    State(state): State<AppState>,
+    State(store): State<Store>,
     session: Session,
     mut req: Request,
     next: Next,
@@ -39,21 +40,11 @@ pub async fn resolve_principal(
     if let Some(token) = super::bearer(req.headers()) {
         let path = req.uri().path();
         if !(path.starts_with(crate::rest::PREFIX) || path == LIVE_STREAM) {
-            return json_error(
-                path,
-                StatusCode::UNAUTHORIZED,
-                &app::error::AppError::TokenNotAccepted,
-            );
+            return refusal(path, None, AppError::TokenNotAccepted);
         }
-        let who = match state.store.staff_for_token(&super::hash_token(token)).await {
+        let who = match store.staff_for_token(&super::hash_token(token)).await {
             Err(e) => return unavailable(req.uri().path(), "API tokens cannot be read", e),
-            Ok(None) => {
-                return json_error(
-                    req.uri().path(),
-                    StatusCode::UNAUTHORIZED,
-                    &app::error::AppError::InvalidToken,
-                )
-            }
+            Ok(None) => return refusal(req.uri().path(), None, AppError::InvalidToken),
             Ok(Some(who)) => who,
         };
         req.extensions_mut().insert(Principal(Some(who)));
@@ -67,7 +58,7 @@ pub async fn resolve_principal(
     let principal = match ids.await {
         Err(e) => return unavailable(req.uri().path(), "the session store is unavailable", e),
         Ok(None) => None,
-        Ok(Some((id, epoch))) => match state.store.staff_by_id(id).await {
+        Ok(Some((id, epoch))) => match store.staff_by_id(id).await {
             Err(e) => return unavailable(req.uri().path(), "staff accounts cannot be read", e),
             Ok(Some(row)) if row.is_active() && row.session_epoch == epoch => Some(row.current()),
             Ok(_) => None,
@@ -78,7 +69,7 @@ pub async fn resolve_principal(
 }
 
 /// The live stream, which API tokens may follow too.
-pub const LIVE_STREAM: &str = "/api/live";
+pub const LIVE_STREAM: &str = crate::answer::LIVE_STREAM;
 
 /// Server functions callable without a session.
 pub const PUBLIC_API: &[&str] = &[
@@ -93,16 +84,6 @@ pub const PUBLIC_API: &[&str] = &[
 /// Where a signed-in person on a generated password may still go.
 pub const PASSWORD_CHANGE_PAGE: &str = "/account/password";
 const ALLOWED_BEFORE_CHANGE: &[&str] = &[PASSWORD_CHANGE_PAGE, "/api/change_password", "/login"];
-
-/// An error in the shape of its API: a `Problem` under `/api/v1`, the
-/// server functions' error elsewhere.
-pub(crate) fn json_error(path: &str, status: StatusCode, e: &app::error::AppError) -> Response {
-    if path.starts_with(crate::rest::PREFIX) {
-        return crate::rest::problem(e.clone());
-    }
-    let body = serde_json::to_string(e).unwrap_or_default();
-    (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
-}
 
 /// Someone signed in with a generated password may only change it (or sign
 /// out): every other call is refused and every page leads to the form.
@@ -121,11 +102,7 @@ pub async fn require_password_change(req: Request, next: Next) -> Response {
         return next.run(req).await;
     }
     if path.starts_with("/api/") {
-        return json_error(
-            path,
-            StatusCode::FORBIDDEN,
-            &app::error::AppError::PasswordChangeRequired,
-        );
+        return refusal(path, None, AppError::PasswordChangeRequired);
     }
     Redirect::to(PASSWORD_CHANGE_PAGE).into_response()
 }
@@ -140,11 +117,7 @@ pub async fn require_api_session(req: Request, next: Next) -> Response {
         .get::<Principal>()
         .is_some_and(|p| p.0.is_some());
     if path.starts_with("/api/") && !PUBLIC_API.contains(&path) && !signed_in {
-        return json_error(
-            path,
-            StatusCode::UNAUTHORIZED,
-            &app::error::AppError::Unauthorized,
-        );
+        return refusal(path, None, AppError::Unauthorized);
     }
     next.run(req).await
 }
@@ -254,12 +227,16 @@ pub async fn reject_cross_origin(
         next.run(req).await
     } else {
         tracing::warn!(method = %req.method(), path = req.uri().path(), "cross-origin request rejected");
-        if req.uri().path().starts_with(crate::rest::PREFIX) {
-            return crate::rest::problem(app::error::AppError::Forbidden {
-                have: "a session cookie from another origin".into(),
-                need: "a bearer token, or the console's own origin".into(),
-                action: "write through the API".into(),
-            });
+        if Reader::of(req.uri().path()) == Reader::Api {
+            return refusal(
+                req.uri().path(),
+                None,
+                AppError::Forbidden {
+                    have: "a session cookie from another origin".into(),
+                    need: "a bearer token, or the console's own origin".into(),
+                    action: "write through the API".into(),
+                },
+            );
         }
         (
             StatusCode::FORBIDDEN,

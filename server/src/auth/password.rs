@@ -3,12 +3,12 @@
 //! keeps and reuses, so a flood of sign-ins can neither pile up hashes nor
 //! leave gigabytes behind in the allocator (each hash needs 19 MiB).
 
+use crate::values::random_chars;
 use std::sync::{Mutex, OnceLock};
 
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{Output, PasswordHash, SaltString};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
-use rand::Rng;
 use tokio::sync::Semaphore;
 
 use crate::error::{Result, ServerError};
@@ -203,15 +203,6 @@ async fn dummy_hash() -> Result<String> {
 pub fn generate_password() -> String {
     const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnpqrstuvwxyz23456789";
     random_chars(ALPHABET, 20)
-}
-
-/// `len` characters drawn uniformly from `alphabet` with the OS's CSPRNG:
-/// the one source of every generated password, secret and ID suffix.
-pub fn random_chars(alphabet: &[u8], len: usize) -> String {
-    let mut rng = rand::rngs::OsRng;
-    (0..len)
-        .map(|_| alphabet[rng.gen_range(0..alphabet.len())] as char)
-        .collect()
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@
 use axum::http::{header, HeaderMap};
 use sha2::{Digest, Sha256};
 
-use super::password::random_chars;
+use crate::values::random_chars;
 
 const PREFIX: &str = "tnt_";
 const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";

@@ -5,13 +5,11 @@ use leptos::prelude::LeptosOptions;
 use crate::auth::ThrottlePolicy;
 use std::time::Duration;
 
-use crate::cluster::Cluster;
-use crate::config::{EngineArgs, ServeArgs};
+use crate::config::ServeArgs;
 use crate::console::{ConsoleOptions, ConsoleService};
 use crate::error::{Result, ServerError};
 use crate::http::{serve, AppState};
-use crate::manifests::RenderSettings;
-use crate::provisioning::{Engine, EngineSlot, Runner};
+use crate::provisioning::EngineSlot;
 use crate::replicas::{Leadership, ServeLock};
 use crate::store::Store;
 
@@ -71,7 +69,7 @@ pub async fn run_serve(store: Store, args: ServeArgs) -> Result<()> {
                             )
                         })?;
                 FirstPassword::Secret {
-                    client: connect(&args.engine).await.client,
+                    client: crate::background::connect(&args.engine).await.client,
                     namespace,
                     name: name.clone(),
                 }
@@ -87,7 +85,7 @@ pub async fn run_serve(store: Store, args: ServeArgs) -> Result<()> {
     let settings = args.engine.render_settings();
     settings.validate()?;
     let engine = EngineSlot::default();
-    let monitor = crate::monitoring::Monitor::start(engine.clone());
+    let monitor = crate::monitoring::Monitor::new();
     let index = std::sync::Arc::clone(monitor.index());
     let console = ConsoleService::with_engine(
         store.clone(),
@@ -121,19 +119,21 @@ pub async fn run_serve(store: Store, args: ServeArgs) -> Result<()> {
         crate::metrics::serve_metrics(addr, store.clone(), std::sync::Arc::clone(&index)).await?;
     }
     let leadership = Leadership::start(&store);
-    console.start_leader_work(leadership.clone());
-    crate::store::spawn_retention(
-        store.clone(),
-        (args.keep_runs_days, args.keep_audit_days),
-        leadership.clone(),
+    crate::background::start(
+        &console,
+        &leadership,
+        crate::background::Retention {
+            runs_days: args.keep_runs_days,
+            audit_days: args.keep_audit_days,
+        },
     );
     if args.engine.wants_cluster() {
-        tokio::spawn(connect_engine(
+        crate::background::start_runner(
             store.clone(),
             args.engine.clone(),
             settings,
             (engine.clone(), index),
-        ));
+        );
     } else {
         tracing::info!(
             "no cluster configured (--kubeconfig / --in-cluster): operations are unavailable"
@@ -144,19 +144,6 @@ pub async fn run_serve(store: Store, args: ServeArgs) -> Result<()> {
         store: store.clone(),
         console,
     };
-
-    let sweeper = store.clone();
-    tokio::spawn(async move {
-        use tower_sessions::session_store::ExpiredDeletion;
-        let sessions = crate::store::SessionStore::new(sweeper);
-        let mut every = tokio::time::interval(std::time::Duration::from_secs(600));
-        loop {
-            every.tick().await;
-            if let Err(e) = sessions.delete_expired().await {
-                tracing::warn!(error = %e, "could not delete expired sessions");
-            }
-        }
-    });
 
     let listener = tokio::net::TcpListener::bind(addr)
         .await
@@ -173,56 +160,6 @@ pub async fn run_serve(store: Store, args: ServeArgs) -> Result<()> {
     leadership.release();
     store.close().await;
     Ok(())
-}
-
-/// Connects to the cluster (retrying until it answers), then starts the
-/// runner, which resumes unfinished runs (the index's watches start by
-/// themselves once the engine is there).
-async fn connect_engine(
-    store: Store,
-    args: EngineArgs,
-    settings: RenderSettings,
-    (slot, index): (EngineSlot, std::sync::Arc<crate::monitoring::ClusterIndex>),
-) {
-    let cluster = connect(&args).await;
-    tracing::info!(cnpg = cluster.caps.cnpg, hpa = ?cluster.caps.hpa, "connected to Kubernetes");
-    let runner = Runner::new(
-        store.clone(),
-        cluster.clone(),
-        index,
-        settings.clone(),
-        args.runner_options(),
-    );
-    runner.spawn();
-    let _ = slot.set(Engine {
-        cluster,
-        settings,
-        runner,
-    });
-}
-
-/// The cluster, once it answers (retrying with backoff up to 30 s apart).
-async fn connect(args: &EngineArgs) -> Cluster {
-    let mut delay = Duration::from_secs(1);
-    loop {
-        let path = if args.in_cluster {
-            None
-        } else {
-            args.kubeconfig.as_deref()
-        };
-        match Cluster::connect(path).await {
-            Ok(mut c) => {
-                // Checked when the console started.
-                c.access = args.tenant_access().unwrap_or_default();
-                return c;
-            }
-            Err(e) => {
-                tracing::warn!(error = %e, retry_in = ?delay, "cannot reach the Kubernetes API yet");
-                tokio::time::sleep(delay).await;
-                delay = (delay * 2).min(Duration::from_secs(30));
-            }
-        }
-    }
 }
 
 async fn shutdown_signal() {

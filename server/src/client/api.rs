@@ -155,7 +155,7 @@ impl Api {
             .as_ref()
             .filter(|_| method == Method::POST)
         {
-            req = req.header(crate::rest::IDEMPOTENCY_KEY, key);
+            req = req.header(crate::answer::IDEMPOTENCY_KEY, key);
         }
         if let Some(tag) = if_match {
             req = req.header(reqwest::header::IF_MATCH, tag);

@@ -27,7 +27,7 @@ pub struct Connection {
     pub server: Option<url::Url>,
     /// An API token (default: the one `tenantry login` saved).
     #[arg(long, env = "TENANTRY_TOKEN", hide_env_values = true, global = true)]
-    pub token: Option<crate::config::Secret>,
+    pub token: Option<crate::values::Secret>,
     /// table (default), json or yaml.
     #[arg(short = 'o', long = "output", value_enum, default_value_t = Format::Table, global = true)]
     pub output: Format,

@@ -31,7 +31,7 @@ pub fn cell(v: &Value) -> String {
 /// "2026-12-01 17:20:00" for a time in ms.
 pub fn when(v: &Value) -> String {
     v.as_i64()
-        .map(crate::store::format_ms)
+        .map(crate::values::format_ms)
         .unwrap_or_else(|| "-".into())
 }
 

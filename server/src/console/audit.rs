@@ -1,7 +1,7 @@
 //! The audit trail for staff: searched and filtered a page at a time, or
 //! exported whole (CSV or JSON) as a stream, the export itself audited.
 
-use app::dto::{AuditEventDto, AuditQuery, CurrentStaff, Page, Role};
+use app::dto::{AuditEventDto, AuditQuery, CurrentStaff, Role};
 use app::error::{AppError, FieldErrors};
 
 use super::{require, ConsoleService, R};
@@ -134,19 +134,6 @@ impl Drop for ExportGuard {
 }
 
 impl ConsoleService {
-    pub(super) async fn audit_page(
-        &self,
-        who: &CurrentStaff,
-        q: AuditQuery,
-    ) -> R<Page<AuditEventDto>> {
-        require(who, Role::Viewer, "read the audit log")?;
-        let filter = audit_filter(&q)?;
-        Ok(self
-            .store
-            .search_audit(&filter, q.page.max(1), AUDIT_PER_PAGE)
-            .await?)
-    }
-
     /// The events `q` selects as chunks of CSV or JSON, streamed from the
     /// database through bounded channels (memory stays flat whatever the
     /// trail's size). The export is audited before it starts.

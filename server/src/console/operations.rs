@@ -1,19 +1,28 @@
 //! Starting operations on tenants: each checks the role, the tenant's state
 //! and the input before anything is written, then records a run for the
 //! engine and wakes it. Nothing touches the cluster here; the runner does.
+//! Previews render and compare without writing; a bulk action starts one
+//! operation per tenant.
 
+use app::api::operations::Operations;
 use app::domain::lifecycle::check_operation;
-use app::domain::operation_forms::ReplicaChange;
+use app::domain::operation_forms::{validate_bulk, ReplicaChange};
+use app::domain::tenant_id::tenant_id_from;
 use app::dto::{
-    BackupDto, ChangeForm, ChangePreview, CurrentStaff, DeprovisionForm, Operation, RestoreForm,
-    Role, RunDto, RunOptions, TenantDto,
+    BackupDto, BulkForm, BulkResult, ChangeForm, ChangePreview, CurrentStaff, DeprovisionForm,
+    NewTenantForm, Operation, RestoreForm, Role, RunDto, RunOptions, TenantDto,
 };
 use app::error::AppError;
 
+use super::tenants::random_suffix;
 use super::{require, ConsoleService, R};
-use crate::manifests::{render, to_yaml};
+use crate::manifests::{namespace_of, render, to_yaml};
 use crate::provisioning::{diff_with_live, plan, Engine};
 use crate::store::now_ms;
+
+/// How long an operation waits for a configured cluster that is still
+/// connecting.
+const CONNECTING_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// What a change would make of a tenant: template, version, replicas.
 struct Target {
@@ -34,36 +43,10 @@ fn replicas(change: ReplicaChange, current: Option<i64>) -> Option<i64> {
     }
 }
 
-impl ConsoleService {
-    pub(super) fn engine(&self) -> R<Engine> {
-        self.engine.get().cloned().ok_or_else(|| {
-            AppError::Unavailable(
-                "No Kubernetes cluster is connected: start the console with --kubeconfig (or in a cluster with --in-cluster), or wait until it is reachable.".into(),
-            )
-        })
-    }
-
-    /// Records a run and wakes the runner.
-    async fn start(
-        &self,
-        engine: &Engine,
-        who: &CurrentStaff,
-        tenant: &str,
-        op: Operation,
-        options: RunOptions,
-        not_before: Option<i64>,
-    ) -> R<RunDto> {
-        let names: Vec<&str> = plan(op, &options).iter().map(|s| s.name()).collect();
-        let id = self
-            .store
-            .create_run_with(tenant, op, &names, &who.username, &options, not_before)
-            .await?;
-        engine.runner.wake();
-        Ok(self.store.get_run(id).await?)
-    }
-
+#[async_trait::async_trait]
+impl Operations for ConsoleService {
     /// Provision, suspend, resume or clean up: operations without options.
-    pub(super) async fn simple_operation(
+    async fn start_operation(
         &self,
         who: &CurrentStaff,
         tenant: String,
@@ -83,46 +66,14 @@ impl ConsoleService {
         // Clean-up only for a tenant that was never live (the same rule the
         // runner applies again when the run executes).
         check_operation(&t, op)?;
-        let engine = self.engine()?;
+        let engine = self.engine().await?;
         self.start(&engine, who, &t.id, op, RunOptions::default(), None)
             .await
     }
 
-    async fn target(&self, t: &TenantDto, form: &ChangeForm) -> R<Target> {
-        let change = form.validate()?;
-        let template_id = change.template_id.unwrap_or(t.template_id);
-        let template = match self.store.get_template(template_id).await {
-            Ok(tpl) => tpl,
-            Err(crate::error::ServerError::NotFound(_)) => {
-                return Err(AppError::invalid(
-                    "template_id",
-                    "must be one of the templates",
-                ))
-            }
-            Err(e) => return Err(e.into()),
-        };
-        // No template asked for: the tenant keeps its version.
-        let version = if change.template_id.is_none() {
-            t.template_version
-        } else {
-            template.version
-        };
-        let (key, tier) = self.store.tenant_tier(template_id, version).await?;
-        let template_name = template.name;
-        Ok(Target {
-            template_id,
-            version,
-            template_name,
-            key,
-            tier,
-            api_replicas: replicas(change.api_replicas, t.api_replicas),
-            web_replicas: replicas(change.web_replicas, t.web_replicas),
-        })
-    }
-
     /// The dry-run of a change (an empty form: of the tenant as it is):
     /// rendered YAML and, when the cluster answers, the diff against live.
-    pub(super) async fn preview_change(
+    async fn preview_tenant_change(
         &self,
         who: &CurrentStaff,
         tenant: String,
@@ -169,7 +120,7 @@ impl ConsoleService {
 
     /// A tier or replica change: stored on the tenant, then applied by an
     /// update run (re-render, apply, wait).
-    pub(super) async fn change_tenant(
+    async fn change_tenant(
         &self,
         who: &CurrentStaff,
         tenant: String,
@@ -179,7 +130,7 @@ impl ConsoleService {
         let t = self.store.get_tenant(&tenant).await?;
         check_operation(&t, Operation::Update)?;
         let target = self.target(&t, &form).await?;
-        let engine = self.engine()?;
+        let engine = self.engine().await?;
         let detail = format!(
             "template {} v{} → {} v{}; replicas api {:?} web {:?}",
             t.template_name,
@@ -209,7 +160,7 @@ impl ConsoleService {
         .await
     }
 
-    pub(super) async fn deprovision(
+    async fn deprovision_tenant(
         &self,
         who: &CurrentStaff,
         tenant: String,
@@ -225,7 +176,7 @@ impl ConsoleService {
         let t = self.store.get_tenant(&tenant).await?;
         let valid = form.validate(&t.id, now_ms())?;
         check_operation(&t, Operation::Deprovision)?;
-        let engine = self.engine()?;
+        let engine = self.engine().await?;
         self.start(
             &engine,
             who,
@@ -240,7 +191,7 @@ impl ConsoleService {
     /// Puts a catalogued dump back: admins only, with the tenant ID typed
     /// again; the run stops the application, restores, migrates and starts
     /// it again.
-    pub(super) async fn restore(
+    async fn restore_tenant(
         &self,
         who: &CurrentStaff,
         tenant: String,
@@ -258,7 +209,7 @@ impl ConsoleService {
         };
         let valid = app::domain::operation_forms::validate_restore(&t.id, &form, found)?;
         check_operation(&t, Operation::Restore)?;
-        let engine = self.engine()?;
+        let engine = self.engine().await?;
         let options = RunOptions {
             backup_id: Some(valid.backup.id),
             backup: valid.backup_first,
@@ -271,9 +222,171 @@ impl ConsoleService {
     }
 
     /// The tenant's backups, newest first.
-    pub(super) async fn backups(&self, who: &CurrentStaff, tenant: String) -> R<Vec<BackupDto>> {
+    async fn tenant_backups(&self, who: &CurrentStaff, tenant: String) -> R<Vec<BackupDto>> {
         require(who, Role::Viewer, "see backups")?;
         let t = self.store.get_tenant(&tenant).await?;
         Ok(self.store.list_backups(&t.id, 100).await?)
+    }
+
+    /// Runs one action per selected tenant and says how each went; one
+    /// tenant's refusal does not stop the others. A bulk deprovisioning is
+    /// for admins, backs every tenant up first (a tenant whose plan takes no
+    /// backups is refused by name, before anything starts) and keeps them
+    /// for a grace period of at least an hour.
+    async fn bulk_action(&self, who: &CurrentStaff, form: BulkForm) -> R<Vec<BulkResult>> {
+        require(who, Role::Operator, "run bulk actions")?;
+        let (ids, options) = validate_bulk(&form)?;
+        let action = form.action.as_str();
+        if action == "deprovision" {
+            require(who, Role::Admin, "deprovision tenants in bulk")?;
+            self.all_back_up(&ids).await?;
+        }
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            let result = match action {
+                "suspend" => {
+                    self.start_operation(who, id.clone(), Operation::Suspend)
+                        .await
+                }
+                "resume" => {
+                    self.start_operation(who, id.clone(), Operation::Resume)
+                        .await
+                }
+                "deprovision" => {
+                    let form = DeprovisionForm {
+                        confirm: id.clone(),
+                        backup: options.backup,
+                        grace_hours: options.grace_hours.to_string(),
+                        ..Default::default()
+                    };
+                    self.deprovision_tenant(who, id.clone(), form).await
+                }
+                _ => self.retry_latest(who, &id).await,
+            };
+            out.push(match result {
+                Ok(run) => BulkResult {
+                    tenant_id: id,
+                    ok: true,
+                    message: format!("run {} started ({})", run.id, run.operation),
+                    run_id: Some(run.id),
+                },
+                Err(e) => BulkResult {
+                    tenant_id: id,
+                    ok: false,
+                    message: e.to_string(),
+                    run_id: None,
+                },
+            });
+        }
+        Ok(out)
+    }
+
+    /// The new-tenant wizard's dry-run: what provisioning would create.
+    async fn preview_new_tenant(
+        &self,
+        who: &CurrentStaff,
+        form: NewTenantForm,
+    ) -> R<ChangePreview> {
+        require(who, Role::Viewer, "preview tenants")?;
+        let valid = form.validate()?;
+        let template = self.store.get_template(valid.template_id).await?;
+        let id = valid
+            .tenant_id
+            .clone()
+            .unwrap_or_else(|| tenant_id_from(&valid.fields.company_name, &random_suffix()));
+        let namespace = namespace_of(&self.render_settings, &id);
+        // A new tenant has no overrides yet.
+        let plan = crate::provisioning::TenantPlan {
+            key: template.key.clone(),
+            version: template.version,
+            tier: template.spec.clone(),
+        };
+        let input = plan.input((&id, &namespace, valid.fields.custom_domain.as_deref()));
+        let (settings, caps) = match self.engine.get() {
+            Some(e) => (e.settings.clone(), e.cluster.caps.clone()),
+            None => (self.render_settings.clone(), Default::default()),
+        };
+        let yaml = to_yaml(&render(&input, &settings, &caps));
+        Ok(ChangePreview {
+            tenant_id: id.clone(),
+            template_name: template.name,
+            template_version: template.version,
+            yaml,
+            objects: vec![],
+            compared_with_live: false,
+        })
+    }
+}
+
+impl ConsoleService {
+    /// The engine. A configured cluster that is still connecting (a
+    /// console that just started) is waited for, a little, through the
+    /// connection handle; without one, operations are unavailable.
+    pub(super) async fn engine(&self) -> R<Engine> {
+        if let Some(e) = self.engine.get() {
+            return Ok(e.clone());
+        }
+        let not_yet = |what: &str| {
+            AppError::Unavailable(format!("No Kubernetes cluster is connected: {what}"))
+        };
+        if !self.cluster_configured {
+            return Err(not_yet(
+                "start the console with --kubeconfig (or in a cluster with --in-cluster).",
+            ));
+        }
+        tokio::time::timeout(CONNECTING_GRACE, self.engine.connected())
+            .await
+            .map_err(|_| not_yet("the configured cluster does not answer yet; try again shortly."))
+    }
+
+    /// Records a run and wakes the runner.
+    async fn start(
+        &self,
+        engine: &Engine,
+        who: &CurrentStaff,
+        tenant: &str,
+        op: Operation,
+        options: RunOptions,
+        not_before: Option<i64>,
+    ) -> R<RunDto> {
+        let names: Vec<&str> = plan(op, &options).iter().map(|s| s.name()).collect();
+        let id = self
+            .store
+            .create_run_with(tenant, op, &names, &who.username, &options, not_before)
+            .await?;
+        engine.runner.wake();
+        Ok(self.store.get_run(id).await?)
+    }
+
+    async fn target(&self, t: &TenantDto, form: &ChangeForm) -> R<Target> {
+        let change = form.validate()?;
+        let template_id = change.template_id.unwrap_or(t.template_id);
+        let template = match self.store.get_template(template_id).await {
+            Ok(tpl) => tpl,
+            Err(crate::error::ServerError::NotFound(_)) => {
+                return Err(AppError::invalid(
+                    "template_id",
+                    "must be one of the templates",
+                ))
+            }
+            Err(e) => return Err(e.into()),
+        };
+        // No template asked for: the tenant keeps its version.
+        let version = if change.template_id.is_none() {
+            t.template_version
+        } else {
+            template.version
+        };
+        let (key, tier) = self.store.tenant_tier(template_id, version).await?;
+        let template_name = template.name;
+        Ok(Target {
+            template_id,
+            version,
+            template_name,
+            key,
+            tier,
+            api_replicas: replicas(change.api_replicas, t.api_replicas),
+            web_replicas: replicas(change.web_replicas, t.web_replicas),
+        })
     }
 }

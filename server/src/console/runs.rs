@@ -7,6 +7,7 @@ use app::error::AppError;
 
 use super::{require, ConsoleService, R};
 use crate::provisioning::settle_after_cancel;
+use app::api::runs::Runs;
 
 /// Retrying or recovering a run needs the role its operation and options
 /// needed when it was started (an operator cannot re-run an admin's restore
@@ -20,32 +21,20 @@ fn require_as_started(who: &CurrentStaff, run: &RunDto, verb: &str) -> R<()> {
     )
 }
 
-impl ConsoleService {
-    pub(super) async fn runs(&self, who: &CurrentStaff, q: RunQuery) -> R<Page<RunDto>> {
+#[async_trait::async_trait]
+impl Runs for ConsoleService {
+    async fn list_runs(&self, who: &CurrentStaff, q: RunQuery) -> R<Page<RunDto>> {
         require(who, Role::Viewer, "list runs")?;
         Ok(self.store.list_runs(&q).await?)
     }
 
-    pub(super) async fn run(&self, who: &CurrentStaff, id: i64) -> R<RunDto> {
+    async fn get_run(&self, who: &CurrentStaff, id: i64) -> R<RunDto> {
         require(who, Role::Viewer, "view runs")?;
         Ok(self.store.get_run(id).await?)
     }
 
-    /// Only a tenant's latest run may be resumed: an older one would undo
-    /// what came after it.
-    async fn ensure_latest(&self, run: &RunDto) -> R<()> {
-        let latest = self.store.runs_for_tenant(&run.tenant_id).await?;
-        match latest.first() {
-            Some(l) if l.id != run.id => Err(AppError::Conflict(format!(
-                "Run {} is not the latest of \"{}\" (run {} is): start a new operation instead.",
-                run.id, run.tenant_id, l.id
-            ))),
-            _ => Ok(()),
-        }
-    }
-
     /// Retries the failed step of a failed run (and goes on from there).
-    pub(super) async fn retry(&self, who: &CurrentStaff, id: i64, position: i64) -> R<RunDto> {
+    async fn retry_step(&self, who: &CurrentStaff, id: i64, position: i64) -> R<RunDto> {
         require(who, Role::Operator, "retry steps")?;
         let run = self.store.get_run(id).await?;
         require_as_started(who, &run, "retry")?;
@@ -63,7 +52,7 @@ impl ConsoleService {
             )));
         }
         self.ensure_latest(&run).await?;
-        let engine = self.engine()?;
+        let engine = self.engine().await?;
         let run = self
             .store
             .requeue_run(id, &who.username, "run.retry_step")
@@ -73,12 +62,12 @@ impl ConsoleService {
     }
 
     /// Resumes a failed or cancelled run from its first unfinished step.
-    pub(super) async fn recover(&self, who: &CurrentStaff, id: i64) -> R<RunDto> {
+    async fn recover_run(&self, who: &CurrentStaff, id: i64) -> R<RunDto> {
         require(who, Role::Operator, "recover runs")?;
         let run = self.store.get_run(id).await?;
         require_as_started(who, &run, "recover")?;
         self.ensure_latest(&run).await?;
-        let engine = self.engine()?;
+        let engine = self.engine().await?;
         let run = self
             .store
             .requeue_run(id, &who.username, "run.recover")
@@ -89,7 +78,7 @@ impl ConsoleService {
 
     /// Stops a run before its next step (a step in flight is interrupted
     /// within a second); the tenant's state reflects what was done.
-    pub(super) async fn cancel(&self, who: &CurrentStaff, id: i64) -> R<RunDto> {
+    async fn cancel_run(&self, who: &CurrentStaff, id: i64) -> R<RunDto> {
         require(who, Role::Operator, "cancel runs")?;
         let (run, held) = self.store.cancel_run(id, &who.username).await?;
         if !held {
@@ -98,5 +87,20 @@ impl ConsoleService {
             settle_after_cancel(&self.store, &run).await?;
         }
         Ok(run)
+    }
+}
+
+impl ConsoleService {
+    /// Only a tenant's latest run may be resumed: an older one would undo
+    /// what came after it.
+    async fn ensure_latest(&self, run: &RunDto) -> R<()> {
+        let latest = self.store.runs_for_tenant(&run.tenant_id).await?;
+        match latest.first() {
+            Some(l) if l.id != run.id => Err(AppError::Conflict(format!(
+                "Run {} is not the latest of \"{}\" (run {} is): start a new operation instead.",
+                run.id, run.tenant_id, l.id
+            ))),
+            _ => Ok(()),
+        }
     }
 }

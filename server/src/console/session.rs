@@ -2,11 +2,14 @@
 //! and rotating the session id.
 
 use app::domain::validate::{validate_password, MAX_PASSWORD};
-use app::dto::CurrentStaff;
+use app::dto::{CurrentStaff, NewTokenForm, NewTokenResult, Role, TokenDto};
 use app::error::AppError;
 use tower_sessions::Session;
 
-use super::{ConsoleService, R};
+use app::api::session::Session as SessionCalls;
+
+use super::tokens::by_person;
+use super::{require, ConsoleService, R};
 use crate::auth::{address_of, hash_password, try_hash_slot, SESSION_EPOCH, SESSION_STAFF_ID};
 use crate::store::{AuditEntry, PasswordKind};
 
@@ -28,8 +31,9 @@ fn session_error(e: tower_sessions::session::Error) -> AppError {
     AppError::Unavailable(format!("The session could not be saved: {e}."))
 }
 
-impl ConsoleService {
-    pub(super) async fn sign_in(
+#[async_trait::async_trait]
+impl SessionCalls for ConsoleService {
+    async fn login(
         &self,
         req: &http::request::Parts,
         username: String,
@@ -59,59 +63,7 @@ impl ConsoleService {
         Ok(row.current())
     }
 
-    /// The active account `username` names, if `password` is its password:
-    /// throttled per (account, address), bounded, and a failure audited.
-    /// Sign-in and the API's token exchange both pass here.
-    pub(super) async fn check_password(
-        &self,
-        req: &http::request::Parts,
-        username: String,
-        password: String,
-    ) -> R<crate::store::StaffRow> {
-        let address = address_of(req);
-        let username = username.trim().to_lowercase();
-        // Bounded input: a megabyte "password" must not cost a megabyte of
-        // hashing, and no such account can exist.
-        let bounded = username.len() <= MAX_USERNAME && password.len() <= MAX_PASSWORD * 4;
-        let row = if bounded {
-            self.store.staff_by_username(&username).await?
-        } else {
-            None
-        };
-        let usable = row.filter(|r| r.is_active());
-        let clean = self.throttle.clean(&address).await?;
-        // At most one hash per core at once, plus one kept for existing
-        // accounts from addresses without recent failures (a flood of
-        // guesses never keeps the staff out); the rest are told to come
-        // back (not counted: they cost nothing).
-        let Some(slot) = try_hash_slot(usable.is_some() && clean) else {
-            return Err(AppError::Busy {
-                retry_after_secs: 1,
-            });
-        };
-        // Counted as it starts, before any hash runs.
-        if let Some(retry_after_secs) = self.throttle.attempt(&username, &address, clean).await? {
-            return Err(AppError::Throttled { retry_after_secs });
-        }
-        let ok = if bounded {
-            let hash = usable.as_ref().map(|r| r.password_hash.clone());
-            slot.verify(password, hash).await?
-        } else {
-            drop(slot);
-            false
-        };
-        let Some(row) = usable.filter(|_| ok) else {
-            let shown: String = username.chars().take(MAX_USERNAME).collect();
-            self.store
-                .audit_failed_sign_in(&shown, &address, FAILURES_FOLDED_FOR)
-                .await?;
-            return Err(AppError::BadCredentials);
-        };
-        self.throttle.succeeded(&username, &address).await?;
-        Ok(row)
-    }
-
-    pub(super) async fn sign_out(&self, req: &http::request::Parts) -> R<()> {
+    async fn logout(&self, req: &http::request::Parts) -> R<()> {
         let session = session_of(req)?;
         if let Some(app::dto::Principal(Some(who))) = req.extensions.get::<app::dto::Principal>() {
             self.store
@@ -130,7 +82,7 @@ impl ConsoleService {
     /// Every staff member changes their own password here (and must, after
     /// signing in with a generated one). The account's other sessions end;
     /// this one continues under a new id.
-    pub(super) async fn change_own_password(
+    async fn change_password(
         &self,
         req: &http::request::Parts,
         who: &CurrentStaff,
@@ -188,5 +140,106 @@ impl ConsoleService {
             .map_err(session_error)?;
         session.save().await.map_err(session_error)?;
         Ok(row.current())
+    }
+
+    async fn list_tokens(&self, who: &CurrentStaff) -> R<Vec<TokenDto>> {
+        require(who, Role::Viewer, "list API tokens")?;
+        Ok(self.store.list_tokens(who.id).await?)
+    }
+
+    async fn create_token(&self, who: &CurrentStaff, form: NewTokenForm) -> R<NewTokenResult> {
+        self.new_token(who, form, "in the console").await
+    }
+
+    async fn revoke_token(&self, who: &CurrentStaff, id: i64) -> R<TokenDto> {
+        require(who, Role::Viewer, "revoke API tokens")?;
+        by_person(who, "revoke API tokens")?;
+        Ok(self
+            .store
+            .revoke_token(
+                who.id,
+                id,
+                AuditEntry::new(&who.username, "token.revoke", "staff", who.username.clone())
+                    .detail(format!("token {id}")),
+            )
+            .await?)
+    }
+
+    /// `tenantry login`: a user name and password (throttled like the
+    /// sign-in page) for a token of the account's own.
+    async fn exchange_password(
+        &self,
+        req: &http::request::Parts,
+        username: String,
+        password: String,
+        name: String,
+        role: Option<Role>,
+        expires_in_days: i64,
+    ) -> R<NewTokenResult> {
+        let row = self.check_password(req, username, password).await?;
+        if row.must_change_password != 0 {
+            return Err(AppError::PasswordChangeRequired);
+        }
+        let how = format!("by password from {}", address_of(req));
+        let form = NewTokenForm {
+            name,
+            role: role.unwrap_or(row.role()),
+            expires_in_days,
+        };
+        self.new_token(&row.current(), form, &how).await
+    }
+}
+
+impl ConsoleService {
+    /// The active account `username` names, if `password` is its password:
+    /// throttled per (account, address), bounded, and a failure audited.
+    /// Sign-in and the API's token exchange both pass here.
+    pub(super) async fn check_password(
+        &self,
+        req: &http::request::Parts,
+        username: String,
+        password: String,
+    ) -> R<crate::store::StaffRow> {
+        let address = address_of(req);
+        let username = username.trim().to_lowercase();
+        // Bounded input: a megabyte "password" must not cost a megabyte of
+        // hashing, and no such account can exist.
+        let bounded = username.len() <= MAX_USERNAME && password.len() <= MAX_PASSWORD * 4;
+        let row = if bounded {
+            self.store.staff_by_username(&username).await?
+        } else {
+            None
+        };
+        let usable = row.filter(|r| r.is_active());
+        let clean = self.throttle.clean(&address).await?;
+        // At most one hash per core at once, plus one kept for existing
+        // accounts from addresses without recent failures (a flood of
+        // guesses never keeps the staff out); the rest are told to come
+        // back (not counted: they cost nothing).
+        let Some(slot) = try_hash_slot(usable.is_some() && clean) else {
+            return Err(AppError::Busy {
+                retry_after_secs: 1,
+            });
+        };
+        // Counted as it starts, before any hash runs.
+        if let Some(retry_after_secs) = self.throttle.attempt(&username, &address, clean).await? {
+            return Err(AppError::Throttled { retry_after_secs });
+        }
+        let ok = if bounded {
+            let hash = usable.as_ref().map(|r| r.password_hash.clone());
+            slot.verify(password, hash).await?
+        } else {
+            drop(slot);
+            false
+        };
+        let Some(row) = usable.filter(|_| ok) else {
+            let shown: String = username.chars().take(MAX_USERNAME).collect();
+            self.store
+                .audit_failed_sign_in(&shown, &address, FAILURES_FOLDED_FOR)
+                .await?;
+            return Err(AppError::BadCredentials);
+        };
+        self.throttle.succeeded(&username, &address).await?;
+        Ok(row)
     }
 }

@@ -8,9 +8,22 @@ use app::error::AppError;
 use super::{require, ConsoleService, R};
 use crate::auth::{generate_password, hash_password};
 use crate::store::{AuditEntry, PasswordKind};
+use app::api::staff::Staff;
 
-impl ConsoleService {
-    pub(super) async fn add_staff(
+#[async_trait::async_trait]
+impl Staff for ConsoleService {
+    async fn list_staff(&self, who: &CurrentStaff) -> R<Vec<StaffDto>> {
+        require(who, Role::Admin, "manage staff")?;
+        Ok(self
+            .store
+            .list_staff()
+            .await?
+            .iter()
+            .map(|r| r.to_dto())
+            .collect())
+    }
+
+    async fn create_staff(
         &self,
         who: &CurrentStaff,
         username: String,
@@ -38,12 +51,7 @@ impl ConsoleService {
         })
     }
 
-    pub(super) async fn change_role(
-        &self,
-        who: &CurrentStaff,
-        id: i64,
-        role: String,
-    ) -> R<StaffDto> {
+    async fn set_staff_role(&self, who: &CurrentStaff, id: i64, role: String) -> R<StaffDto> {
         require(who, Role::Admin, "manage staff")?;
         let role = Role::parse(&role).map_err(|m| AppError::invalid("role", m))?;
         // The store refuses to leave no active admin, in the same write.
@@ -52,12 +60,7 @@ impl ConsoleService {
         Ok(self.store.set_staff_role(id, role, audit).await?.to_dto())
     }
 
-    pub(super) async fn change_active(
-        &self,
-        who: &CurrentStaff,
-        id: i64,
-        active: bool,
-    ) -> R<StaffDto> {
+    async fn set_staff_active(&self, who: &CurrentStaff, id: i64, active: bool) -> R<StaffDto> {
         require(who, Role::Admin, "manage staff")?;
         let action = if active {
             "staff.enable"
@@ -72,7 +75,7 @@ impl ConsoleService {
             .to_dto())
     }
 
-    pub(super) async fn reset_password(&self, who: &CurrentStaff, id: i64) -> R<NewStaffResult> {
+    async fn reset_staff_password(&self, who: &CurrentStaff, id: i64) -> R<NewStaffResult> {
         require(who, Role::Admin, "manage staff")?;
         // A token resetting its own owner's password would get a password
         // (and so new tokens) out of a token.

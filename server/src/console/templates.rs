@@ -1,12 +1,24 @@
 //! Template operations: operators change templates, everyone may read them.
 
 use app::domain::template_rules::weakens_backups;
-use app::dto::{CurrentStaff, Role, TemplateDetail, TemplateDto, TemplateForm};
+use app::dto::{CurrentStaff, Role, TemplateChoice, TemplateDetail, TemplateDto, TemplateForm};
 
 use super::{require, ConsoleService, R};
+use app::api::templates::Templates;
 
-impl ConsoleService {
-    pub(super) async fn template_detail(&self, who: &CurrentStaff, id: i64) -> R<TemplateDetail> {
+#[async_trait::async_trait]
+impl Templates for ConsoleService {
+    async fn list_templates(&self, who: &CurrentStaff) -> R<Vec<TemplateDto>> {
+        require(who, Role::Viewer, "list templates")?;
+        Ok(self.store.list_templates().await?)
+    }
+
+    async fn template_choices(&self, who: &CurrentStaff) -> R<Vec<TemplateChoice>> {
+        require(who, Role::Viewer, "list templates")?;
+        Ok(self.store.template_choices().await?)
+    }
+
+    async fn get_template(&self, who: &CurrentStaff, id: i64) -> R<TemplateDetail> {
         require(who, Role::Viewer, "view templates")?;
         Ok(TemplateDetail {
             template: self.store.get_template(id).await?,
@@ -14,17 +26,13 @@ impl ConsoleService {
         })
     }
 
-    pub(super) async fn new_template(
-        &self,
-        who: &CurrentStaff,
-        form: TemplateForm,
-    ) -> R<TemplateDto> {
+    async fn create_template(&self, who: &CurrentStaff, form: TemplateForm) -> R<TemplateDto> {
         require(who, Role::Operator, "create templates")?;
         let valid = form.validate()?;
         Ok(self.store.create_template(&valid, &who.username).await?)
     }
 
-    pub(super) async fn edit_template(
+    async fn update_template(
         &self,
         who: &CurrentStaff,
         id: i64,
@@ -45,7 +53,7 @@ impl ConsoleService {
             .await?)
     }
 
-    pub(super) async fn remove_template(&self, who: &CurrentStaff, id: i64) -> R<()> {
+    async fn delete_template(&self, who: &CurrentStaff, id: i64) -> R<()> {
         require(who, Role::Operator, "delete templates")?;
         Ok(self.store.delete_template(id, &who.username).await?)
     }

@@ -1,9 +1,16 @@
-//! Tenant record operations and tenant-ID help.
+//! Tenant records, tenant-ID help, and what the cluster shows of a tenant
+//! (its health in lists, its pods, workloads and events).
 
 use app::domain::tenant_id::{tenant_id_from, validate_tenant_id, SUFFIX_ALPHABET, SUFFIX_LEN};
 use app::domain::validate::{validate_display_name, MAX_COMPANY_NAME};
-use app::dto::{CurrentStaff, IdCheck, NewTenantForm, Role, TenantDto, TenantForm};
+use app::dto::{
+    CurrentStaff, IdCheck, NewTenantForm, Operation, Page, Role, TenantDto, TenantForm,
+    TenantLiveDto, TenantQuery,
+};
 use app::error::AppError;
+
+use app::api::operations::Operations;
+use app::api::tenants::Tenants;
 
 use super::{require, ConsoleService, R};
 use crate::cluster::ownership::existing_namespace;
@@ -17,8 +24,134 @@ pub fn random_suffix() -> String {
     crate::auth::random_chars(SUFFIX_ALPHABET, SUFFIX_LEN)
 }
 
+#[async_trait::async_trait]
+impl Tenants for ConsoleService {
+    /// A page of tenants with their live health. A health filter reads
+    /// the health the leader last recorded from the cluster index (indexed
+    /// in the database), so the page costs the same at any fleet size.
+    async fn list_tenants(&self, who: &CurrentStaff, query: TenantQuery) -> R<Page<TenantDto>> {
+        require(who, Role::Viewer, "list tenants")?;
+        let mut page = self.store.list_tenants(&query).await?;
+        for t in &mut page.items {
+            self.decorate(t);
+        }
+        Ok(page)
+    }
+
+    async fn get_tenant(&self, who: &CurrentStaff, id: String) -> R<TenantDto> {
+        require(who, Role::Viewer, "view tenants")?;
+        let mut t = self.store.get_tenant(&id).await?;
+        self.decorate(&mut t);
+        Ok(t)
+    }
+
+    async fn create_tenant(&self, who: &CurrentStaff, form: NewTenantForm) -> R<TenantDto> {
+        if !form.provision {
+            return self.create_record(who, form).await;
+        }
+        // Refused before anything is stored when it could not be provisioned.
+        require(who, Role::Operator, "provision tenants")?;
+        self.engine().await?;
+        let t = self.create_record(who, form).await?;
+        self.start_operation(who, t.id.clone(), Operation::Provision)
+            .await?;
+        Ok(self.store.get_tenant(&t.id).await?)
+    }
+
+    async fn update_tenant(
+        &self,
+        who: &CurrentStaff,
+        id: String,
+        form: TenantForm,
+    ) -> R<TenantDto> {
+        require(who, Role::Operator, "edit tenants")?;
+        let valid = form.validate()?;
+        self.check_custom_domain(valid.custom_domain.as_deref())?;
+        Ok(self
+            .store
+            .update_tenant(&id, &valid, form.based_on_updated_at, &who.username)
+            .await?)
+    }
+
+    async fn delete_tenant(&self, who: &CurrentStaff, id: String) -> R<()> {
+        require(who, Role::Operator, "delete tenants")?;
+        Ok(self.store.delete_tenant(&id, &who.username).await?)
+    }
+
+    async fn suggest_tenant_id(&self, who: &CurrentStaff, company_name: String) -> R<String> {
+        require(who, Role::Viewer, "suggest tenant IDs")?;
+        let name = validate_display_name(&company_name, MAX_COMPANY_NAME)
+            .map_err(|m| AppError::invalid("company_name", m))?;
+        for _ in 0..ID_ATTEMPTS {
+            let id = tenant_id_from(&name, &random_suffix());
+            if !self.store.tenant_exists(&id).await? {
+                return Ok(id);
+            }
+        }
+        Err(AppError::Conflict(
+            "No free tenant ID could be generated; type one instead.".into(),
+        ))
+    }
+
+    async fn check_tenant_id(&self, who: &CurrentStaff, id: String) -> R<IdCheck> {
+        require(who, Role::Viewer, "check tenant IDs")?;
+        let id: String = id.trim().chars().take(200).collect();
+        if let Err(rule) = validate_tenant_id(&id) {
+            return Ok(IdCheck {
+                id,
+                ok: false,
+                message: format!("Tenant ID {rule}."),
+            });
+        }
+        if self.store.tenant_exists(&id).await? {
+            return Ok(IdCheck {
+                message: format!("\"{id}\" is already taken."),
+                id,
+                ok: false,
+            });
+        }
+        match self.namespace_for(&id).await {
+            Ok(_) => {}
+            Err(e) => {
+                return Ok(IdCheck {
+                    message: e
+                        .field_message("tenant_id")
+                        .map(|m| format!("{m}."))
+                        .unwrap_or_else(|| e.to_string()),
+                    id,
+                    ok: false,
+                })
+            }
+        }
+        Ok(IdCheck {
+            message: format!("\"{id}\" is available."),
+            id,
+            ok: true,
+        })
+    }
+
+    async fn tenant_live(&self, who: &CurrentStaff, id: String) -> R<TenantLiveDto> {
+        require(who, Role::Viewer, "watch tenants")?;
+        let t = self.store.get_tenant(&id).await?;
+        let view = self.live.view();
+        let objects = view.objects(&t.id);
+        let note = (!view.watch_status().started).then(|| "no cluster connected".to_string());
+        Ok(TenantLiveDto {
+            health: Some(view.health(&t.id)),
+            pods: objects.pods,
+            workloads: objects.workloads,
+            quota: objects.quota,
+            certificates: objects.certificates,
+            history: self.store.health_history(&t.id).await?,
+            alerts: self.store.alerts_for_tenant(&t.id, 20).await?,
+            events: objects.events,
+            note,
+        })
+    }
+}
+
 impl ConsoleService {
-    pub(super) async fn new_tenant(&self, who: &CurrentStaff, form: NewTenantForm) -> R<TenantDto> {
+    async fn create_record(&self, who: &CurrentStaff, form: NewTenantForm) -> R<TenantDto> {
         require(who, Role::Operator, "create tenants")?;
         let valid = form.validate()?;
         self.check_custom_domain(valid.fields.custom_domain.as_deref())?;
@@ -56,21 +189,6 @@ impl ConsoleService {
         Err(AppError::Conflict(
             "No free tenant ID could be generated; type one instead.".into(),
         ))
-    }
-
-    pub(super) async fn edit_tenant(
-        &self,
-        who: &CurrentStaff,
-        id: String,
-        form: TenantForm,
-    ) -> R<TenantDto> {
-        require(who, Role::Operator, "edit tenants")?;
-        let valid = form.validate()?;
-        self.check_custom_domain(valid.custom_domain.as_deref())?;
-        Ok(self
-            .store
-            .update_tenant(&id, &valid, form.based_on_updated_at, &who.username)
-            .await?)
     }
 
     /// The namespace a new tenant `id` gets: refused (on `tenant_id`) when it
@@ -128,55 +246,16 @@ impl ConsoleService {
         Ok(())
     }
 
-    pub(super) async fn suggest_id(&self, who: &CurrentStaff, company_name: String) -> R<String> {
-        require(who, Role::Viewer, "suggest tenant IDs")?;
-        let name = validate_display_name(&company_name, MAX_COMPANY_NAME)
-            .map_err(|m| AppError::invalid("company_name", m))?;
-        for _ in 0..ID_ATTEMPTS {
-            let id = tenant_id_from(&name, &random_suffix());
-            if !self.store.tenant_exists(&id).await? {
-                return Ok(id);
-            }
-        }
-        Err(AppError::Conflict(
-            "No free tenant ID could be generated; type one instead.".into(),
-        ))
-    }
-
-    pub(super) async fn check_id(&self, who: &CurrentStaff, id: String) -> R<IdCheck> {
-        require(who, Role::Viewer, "check tenant IDs")?;
-        let id: String = id.trim().chars().take(200).collect();
-        if let Err(rule) = validate_tenant_id(&id) {
-            return Ok(IdCheck {
-                id,
-                ok: false,
-                message: format!("Tenant ID {rule}."),
-            });
-        }
-        if self.store.tenant_exists(&id).await? {
-            return Ok(IdCheck {
-                message: format!("\"{id}\" is already taken."),
-                id,
-                ok: false,
-            });
-        }
-        match self.namespace_for(&id).await {
-            Ok(_) => {}
-            Err(e) => {
-                return Ok(IdCheck {
-                    message: e
-                        .field_message("tenant_id")
-                        .map(|m| format!("{m}."))
-                        .unwrap_or_else(|| e.to_string()),
-                    id,
-                    ok: false,
-                })
-            }
-        }
-        Ok(IdCheck {
-            message: format!("\"{id}\" is available."),
-            id,
-            ok: true,
-        })
+    /// What the console adds to a stored tenant: its live health and URLs.
+    fn decorate(&self, t: &mut TenantDto) {
+        t.health = Some(self.live.view().health(&t.id));
+        t.urls = crate::manifests::tenant_hosts(
+            &t.id,
+            t.custom_domain.as_deref(),
+            &self.render_settings,
+        )
+        .into_iter()
+        .map(|h| format!("https://{h}"))
+        .collect();
     }
 }

@@ -3,11 +3,11 @@
 //! revocable, never above the owner's role.
 
 use app::domain::text::check_human_text;
-use app::dto::{CurrentStaff, NewTokenForm, NewTokenResult, Role, TokenDto};
+use app::dto::{CurrentStaff, NewTokenForm, NewTokenResult, Role};
 use app::error::{AppError, FieldErrors};
 
 use super::{require, ConsoleService, R};
-use crate::auth::{address_of, mint_token};
+use crate::auth::mint_token;
 use crate::store::{now_ms, AuditEntry, NewToken};
 
 const MAX_NAME: usize = 60;
@@ -27,11 +27,6 @@ pub(super) fn by_person(who: &CurrentStaff, action: &str) -> R<()> {
 }
 
 impl ConsoleService {
-    pub(super) async fn tokens(&self, who: &CurrentStaff) -> R<Vec<TokenDto>> {
-        require(who, Role::Viewer, "list API tokens")?;
-        Ok(self.store.list_tokens(who.id).await?)
-    }
-
     pub(super) async fn new_token(
         &self,
         who: &CurrentStaff,
@@ -80,42 +75,5 @@ impl ConsoleService {
             token,
             secret: minted.secret,
         })
-    }
-
-    pub(super) async fn revoke(&self, who: &CurrentStaff, id: i64) -> R<TokenDto> {
-        require(who, Role::Viewer, "revoke API tokens")?;
-        by_person(who, "revoke API tokens")?;
-        Ok(self
-            .store
-            .revoke_token(
-                who.id,
-                id,
-                AuditEntry::new(&who.username, "token.revoke", "staff", who.username.clone())
-                    .detail(format!("token {id}")),
-            )
-            .await?)
-    }
-
-    /// `tenantry login`: a user name and password (throttled like the
-    /// sign-in page) for a token of the account's own.
-    pub(super) async fn exchange_password(
-        &self,
-        req: &http::request::Parts,
-        (username, password): (String, String),
-        name: String,
-        role: Option<Role>,
-        expires_in_days: i64,
-    ) -> R<NewTokenResult> {
-        let row = self.check_password(req, username, password).await?;
-        if row.must_change_password != 0 {
-            return Err(AppError::PasswordChangeRequired);
-        }
-        let how = format!("by password from {}", address_of(req));
-        let form = NewTokenForm {
-            name,
-            role: role.unwrap_or(row.role()),
-            expires_in_days,
-        };
-        self.new_token(&row.current(), form, &how).await
     }
 }

@@ -1,64 +1,18 @@
-//! Arguments of server functions checked before the function runs, with the
-//! very types the function decodes (the structs the `#[server]` macro
-//! generates), so a malformed request is a 400 that names the argument: a
-//! key given twice, a value of the wrong type, a missing argument. The
-//! decoder inside Leptos reports only "invalid type", without the name.
+//! Arguments of server functions checked before the function runs, so a
+//! malformed request is a 400 that names the argument: a key given twice,
+//! a value of the wrong type, a missing argument (the checks themselves,
+//! with the types each function decodes, are `app::api`'s).
 
 use app::api;
 use app::error::AppError;
 use axum::body::{to_bytes, Body};
 use axum::extract::Request;
-use axum::http::{header, Method, StatusCode};
+use axum::http::{header, Method};
 use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
-use leptos::server_fn::ServerFn;
-use serde::de::DeserializeOwned;
-use serde_path_to_error::Segment;
+use axum::response::Response;
 
 use super::guards::BODY_LIMIT;
-
-/// The nesting depth server functions decode forms with.
-const FORM_DEPTH: usize = 5;
-
-/// "form[ids][0]" for the path serde reports as form.ids[0].
-fn form_key(path: &serde_path_to_error::Path) -> String {
-    let mut out = String::new();
-    for seg in path.iter() {
-        let part = match seg {
-            Segment::Seq { index } => index.to_string(),
-            Segment::Map { key } => key.clone(),
-            Segment::Enum { variant } => variant.clone(),
-            Segment::Unknown => "?".into(),
-        };
-        if out.is_empty() {
-            out = part;
-        } else {
-            out.push_str(&format!("[{part}]"));
-        }
-    }
-    out
-}
-
-/// Why `body` does not decode as `T`, naming the argument.
-fn explain<T: DeserializeOwned>(body: &[u8]) -> Option<String> {
-    let config = serde_qs::Config::new(FORM_DEPTH, false);
-    let de = match serde_qs::Deserializer::with_config(&config, body) {
-        Ok(de) => de,
-        Err(e) => return Some(format!("the form cannot be read: {e}")),
-    };
-    match serde_path_to_error::deserialize::<_, T>(de) {
-        Ok(_) => None,
-        Err(e) => {
-            let key = form_key(e.path());
-            let inner = e.inner().to_string();
-            Some(if key.is_empty() || key == "?" {
-                inner
-            } else {
-                format!("argument \"{key}\": {inner}")
-            })
-        }
-    }
-}
+use crate::answer::{refusal, Reader};
 
 /// The first key a form sends more than once (keys ending in `[]` are lists).
 pub fn repeated_key(form: &[u8]) -> Option<String> {
@@ -68,94 +22,12 @@ pub fn repeated_key(form: &[u8]) -> Option<String> {
         .find(|k| !k.ends_with("[]") && !seen.insert(k.clone()))
 }
 
-macro_rules! server_functions {
-    ($($f:ty),* $(,)?) => {
-        /// Every server function's path, as checked here.
-        #[cfg(test)]
-        const CHECKED: &[&str] = &[$(<$f as ServerFn>::PATH),*];
-
-        /// Why `body` is not valid for the server function at `path`.
-        fn check(path: &str, body: &[u8]) -> Option<String> {
-            $(if path == <$f as ServerFn>::PATH {
-                return explain::<$f>(body);
-            })*
-            None
-        }
-    };
-}
-
-server_functions!(
-    api::alerts::ListAlerts,
-    api::alerts::GetAlert,
-    api::alerts::AckAlert,
-    api::alerts::ResolveAlert,
-    api::alerts::SilenceAlerts,
-    api::alerts::EndSilence,
-    api::alerts::ListSilences,
-    api::alerts::AlertRules,
-    api::alerts::SetAlertRule,
-    api::alerts::ListChannels,
-    api::alerts::SaveChannel,
-    api::alerts::DeleteChannel,
-    api::alerts::TestChannel,
-    api::alerts::DeliveryLog,
-    api::audit::ListAudit,
-    api::auth::Login,
-    api::auth::Logout,
-    api::auth::ChangePassword,
-    api::auth::Whoami,
-    api::dashboard::Dashboard,
-    api::live::TenantLive,
-    api::live::BulkAction,
-    api::live::PreviewNewTenant,
-    api::live::RevealCredentials,
-    api::operations::ProvisionTenant,
-    api::operations::SuspendTenant,
-    api::operations::ResumeTenant,
-    api::operations::CleanupTenant,
-    api::operations::BackupTenant,
-    api::operations::RestoreTenant,
-    api::operations::TenantBackups,
-    api::operations::PreviewTenantChange,
-    api::operations::ChangeTenant,
-    api::operations::DeprovisionTenant,
-    api::runs::ListRuns,
-    api::runs::GetRun,
-    api::runs::RetryStep,
-    api::runs::RecoverRun,
-    api::runs::CancelRun,
-    api::staff::ListStaff,
-    api::staff::CreateStaff,
-    api::staff::SetStaffRole,
-    api::staff::SetStaffActive,
-    api::staff::ResetStaffPassword,
-    api::templates::ListTemplates,
-    api::templates::TemplateChoices,
-    api::templates::GetTemplate,
-    api::templates::CreateTemplate,
-    api::templates::UpdateTemplate,
-    api::templates::DeleteTemplate,
-    api::tenants::ListTenants,
-    api::tenants::GetTenant,
-    api::tenants::CreateTenant,
-    api::tenants::UpdateTenant,
-    api::tenants::DeleteTenant,
-    api::tenants::SuggestTenantId,
-    api::tenants::CheckTenantId,
-    api::tokens::ListTokens,
-    api::tokens::CreateToken,
-    api::tokens::RevokeToken,
-    api::stats::Statistics,
-);
-
-fn refuse(message: String) -> Response {
-    let body = serde_json::to_string(&AppError::Request(message)).unwrap_or_default();
-    (
-        StatusCode::BAD_REQUEST,
-        [(header::CONTENT_TYPE, "application/json")],
-        body,
-    )
-        .into_response()
+/// Why `body` is not valid for the server function at `path` (each
+/// capability file of `app::api` lists its functions for this).
+fn check(path: &str, body: &[u8]) -> Option<String> {
+    api::checked_arguments()
+        .find(|c| c.path == path)
+        .and_then(|c| (c.explain)(body))
 }
 
 /// Refuses a server function call whose form repeats a key or does not
@@ -163,8 +35,7 @@ fn refuse(message: String) -> Response {
 /// anonymous caller still gets 401 whatever it sent.
 pub async fn check_arguments(req: Request, next: Next) -> Response {
     let form = req.method() == Method::POST
-        && req.uri().path().starts_with("/api/")
-        && !req.uri().path().starts_with(crate::rest::PREFIX)
+        && Reader::of(req.uri().path()) == Reader::ServerFunction
         && req
             .headers()
             .get(header::CONTENT_TYPE)
@@ -174,6 +45,7 @@ pub async fn check_arguments(req: Request, next: Next) -> Response {
         return next.run(req).await;
     }
     let (parts, body) = req.into_parts();
+    let refuse = |why: String| refusal(parts.uri.path(), None, AppError::Request(why));
     let Ok(bytes) = to_bytes(body, BODY_LIMIT).await else {
         return refuse(format!(
             "the request body is larger than {BODY_LIMIT} bytes"
@@ -192,6 +64,7 @@ pub async fn check_arguments(req: Request, next: Next) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use leptos::server_fn::ServerFn;
 
     #[test]
     fn every_registered_server_function_is_checked() {
@@ -200,7 +73,9 @@ mod tests {
             .collect();
         registered.sort();
         registered.dedup();
-        let mut checked: Vec<String> = CHECKED.iter().map(|p| p.to_string()).collect();
+        let mut checked: Vec<String> = api::checked_arguments()
+            .map(|c| c.path.to_string())
+            .collect();
         checked.sort();
         assert_eq!(checked, registered);
     }

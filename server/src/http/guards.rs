@@ -6,6 +6,8 @@
 use std::sync::Arc;
 
 use app::error::AppError;
+
+use crate::answer::{refusal, Reader};
 use axum::body::{to_bytes, Body};
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
@@ -18,11 +20,6 @@ pub const BODY_LIMIT: usize = 256 * 1024;
 /// Error bodies of server functions are read back to give them a status.
 const ERROR_BODY_LIMIT: usize = 64 * 1024;
 
-fn refuse(status: StatusCode, e: &AppError) -> Response {
-    let body = serde_json::to_string(e).unwrap_or_default();
-    (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
-}
-
 /// Bounds every request body (the sign-in form gets little).
 pub async fn bounded_bodies(req: Request, next: Next) -> Response {
     let limit = if req.uri().path() == "/api/login" {
@@ -30,14 +27,10 @@ pub async fn bounded_bodies(req: Request, next: Next) -> Response {
     } else {
         BODY_LIMIT
     };
-    let rest = req.uri().path().starts_with(crate::rest::PREFIX);
+    let path = req.uri().path().to_string();
     let too_large = || {
         let e = AppError::Request(format!("the request body is larger than {limit} bytes"));
-        if rest {
-            crate::rest::problem_with(StatusCode::PAYLOAD_TOO_LARGE, e)
-        } else {
-            refuse(StatusCode::PAYLOAD_TOO_LARGE, &e)
-        }
+        refusal(&path, Some(StatusCode::PAYLOAD_TOO_LARGE), e)
     };
     let declared = req
         .headers()
@@ -60,7 +53,7 @@ pub async fn bounded_bodies(req: Request, next: Next) -> Response {
 /// before the function ran, such as arguments that could not be decoded
 /// (400, never 500).
 pub async fn server_fn_status(req: Request, next: Next) -> Response {
-    let api = req.uri().path().starts_with("/api/");
+    let api = Reader::of(req.uri().path()) == Reader::ServerFunction;
     let res = next.run(req).await;
     if !api
         || !res

@@ -80,7 +80,7 @@ pub fn router(state: AppState, opts: HttpOptions) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
-        .route(crate::auth::LIVE_STREAM, get(crate::live::sse::live_stream))
+        .route(crate::auth::LIVE_STREAM, get(crate::rest::live_stream))
         .merge(crate::rest::router(&state))
         .leptos_routes_with_context(
             &state,
@@ -95,7 +95,7 @@ pub fn router(state: AppState, opts: HttpOptions) -> Router {
         .layer(middleware::from_fn(require_password_change))
         .layer(middleware::from_fn(require_api_session))
         .layer(middleware::from_fn_with_state(
-            state.clone(),
+            state.store.clone(),
             resolve_principal,
         ))
         .layer(sessions)

@@ -1,6 +1,7 @@
 //! Live views: one hub of numbered messages, fed by the database's run and
 //! tenant writes and by the cluster index's typed changes, served to
-//! browsers as one server-sent-event stream per tab.
+//! browsers as one server-sent-event stream per tab. A pure view: nothing
+//! else depends on it being fed.
 
 pub mod hub;
 pub mod sse;
@@ -28,22 +29,14 @@ pub struct Live {
 }
 
 impl Live {
-    /// Starts feeding the hub from `store`'s writes and from the cluster
-    /// index's changes. Without a tokio runtime (plain unit tests) nothing
-    /// is fed.
-    pub fn start(store: Store, monitor: Monitor, streams_per_session: usize) -> Live {
-        let live = Live {
+    /// A hub and its streams over `monitor`'s picture (fed by
+    /// [`spawn_feeds`], which `background` starts).
+    pub fn new(monitor: Monitor, streams_per_session: usize) -> Live {
+        Live {
             hub: Hub::new(),
             monitor,
             streams: Streams::new(streams_per_session),
-        };
-        if tokio::runtime::Handle::try_current().is_ok() {
-            // Other replicas' writes arrive through the store too.
-            crate::replicas::start_fanout(&store);
-            tokio::spawn(feed_from_store(store, live.clone()));
-            tokio::spawn(feed_from_index(live.clone()));
         }
-        live
     }
 
     pub fn hub(&self) -> &Hub {
@@ -65,6 +58,13 @@ impl Live {
     }
 }
 
+/// Feeds the hub from `store`'s writes (other replicas' arrive through the
+/// store too) and from the cluster index's changes.
+pub fn spawn_feeds(store: Store, live: Live) {
+    tokio::spawn(feed_from_store(store, live.clone()));
+    tokio::spawn(feed_from_index(live));
+}
+
 fn run_summary(run: &RunDto) -> serde_json::Value {
     let step = run
         .steps
@@ -80,11 +80,6 @@ fn run_summary(run: &RunDto) -> serde_json::Value {
 /// Turns each write into messages on the topics that show it.
 async fn feed_from_store(store: Store, live: Live) {
     let mut changes = store.changes();
-    let view = live.monitor.index();
-    match store.tenant_states().await {
-        Ok(states) => view.load_states(states),
-        Err(e) => tracing::warn!(error = %e, "tenant states cannot be read for the live view"),
-    }
     loop {
         match changes.recv().await {
             Ok(Change::Run(id)) => {
@@ -102,10 +97,7 @@ async fn feed_from_store(store: Store, live: Live) {
             }
             Ok(Change::Tenant(id)) => {
                 let data = match store.get_tenant(&id).await {
-                    Ok(t) => {
-                        view.set_state(&id, t.state, &t.namespace);
-                        json!({ "tenant_id": id, "state": t.state })
-                    }
+                    Ok(t) => json!({ "tenant_id": id, "state": t.state }),
                     Err(_) => json!({ "tenant_id": id, "state": null }),
                 };
                 live.hub
@@ -127,9 +119,6 @@ async fn feed_from_store(store: Store, live: Live) {
             Ok(Change::Resync) | Err(RecvError::Lagged(_)) => {
                 // Writes came faster than this loop, or another replica's
                 // were missed: everyone reloads.
-                if let Ok(states) = store.tenant_states().await {
-                    view.load_states(states);
-                }
                 for topic in ["tenants", "runs", "alerts"] {
                     live.hub.publish(topic, "resync", serde_json::Value::Null);
                 }

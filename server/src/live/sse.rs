@@ -13,11 +13,9 @@ use std::time::Duration;
 
 use app::dto::Principal;
 use app::error::AppError;
-use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
-use axum::Extension;
 use tokio::sync::broadcast::error::RecvError;
 use tower_sessions::session::Id;
 use tower_sessions::{Session, SessionStore as _};
@@ -26,7 +24,6 @@ use super::hub::{Numbered, Resume};
 use super::streams::{Streams, Ticket};
 use super::topics::Topics;
 use crate::auth::{SESSION_EPOCH, SESSION_STAFF_ID};
-use crate::http::AppState;
 use crate::store::{SessionStore, Store};
 
 /// How often a stream checks that its session is still signed in.
@@ -37,15 +34,18 @@ pub const KEEP_ALIVE: Duration = Duration::from_secs(15);
 /// A refusal before the stream opens, as a JSON `Problem` (the API's
 /// error shape; a browser's EventSource only sees the status).
 fn refuse(e: AppError) -> Response {
-    crate::rest::problem(e)
+    crate::answer::ApiError::from(e).into_response()
 }
 
-pub async fn live_stream(
-    State(state): State<AppState>,
+/// Opens a stream for the caller (`/api/live` for the pages,
+/// `/api/v1/live` for the API; both routes call this).
+pub async fn open(
+    live: &super::Live,
+    store: Store,
     session: Session,
-    Extension(principal): Extension<Principal>,
+    principal: Principal,
     headers: HeaderMap,
-    Query(query): Query<HashMap<String, String>>,
+    query: HashMap<String, String>,
 ) -> Response {
     if principal.0.is_none() {
         return refuse(AppError::Unauthorized);
@@ -83,7 +83,6 @@ pub async fn live_stream(
         .and_then(|v| v.to_str().ok())
         .map(str::to_string)
         .or_else(|| query.get("last_event_id").cloned());
-    let live = state.console.live();
     let ticket = live.streams().open(&holder.key());
     let hub = live.hub();
     let closing = hub.closing();
@@ -100,7 +99,7 @@ pub async fn live_stream(
         topics,
         check: tokio::time::interval_at(tokio::time::Instant::now() + SESSION_CHECK, SESSION_CHECK),
         guard: Guard {
-            store: state.store.clone(),
+            store,
             holder,
             streams: Arc::clone(live.streams()),
         },

@@ -10,8 +10,7 @@
 use super::security::{restricted, APP_UID};
 use serde_json::{json, Value};
 
-use super::database::{db_host, DB_NAME};
-use super::web::fnv1a;
+use super::parts::{db_host, fnv1a, DB_NAME};
 use super::{container_resources, metadata, pod_labels, Capabilities, Manifest, RenderSettings};
 use super::{TenantInput, DB_SECRET};
 use app::dto::{BackupDto, BackupMethod};

@@ -4,7 +4,7 @@
 use super::security::{restricted, POSTGRES_UID};
 use serde_json::json;
 
-use super::web::hashed_job;
+use super::parts::{hashed_job, DB_NAME};
 use super::{
     container_resources, gibibytes, metadata, pod_labels, Capabilities, Manifest, RenderSettings,
     TenantInput, DB_SECRET,
@@ -17,16 +17,6 @@ pub const DB_SUPERUSER_SECRET: &str = "db-superuser";
 /// role start with this.
 pub const DB_ROLES_JOB_PREFIX: &str = "db-roles-";
 const DB_ROLES_SCRIPT: &str = include_str!("db_roles.sh");
-
-pub const DB_NAME: &str = "app";
-/// Service the API connects to: CNPG's read-write service, or ours.
-pub fn db_host(caps: &Capabilities) -> &'static str {
-    if caps.cnpg {
-        "db-rw"
-    } else {
-        "db"
-    }
-}
 
 pub(super) fn render(
     t: &TenantInput,

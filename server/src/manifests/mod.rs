@@ -7,6 +7,7 @@ mod backup;
 mod backup_tests;
 mod database;
 mod namespace;
+mod parts;
 pub mod security;
 mod settings;
 mod web;

@@ -3,7 +3,7 @@
 
 use serde_json::{json, Value};
 
-use super::database::{db_host, DB_NAME};
+use super::parts::{db_host, hashed_job, DB_NAME};
 use super::security::{restricted, APP_UID};
 use super::{
     container_resources, metadata, pod_labels, Capabilities, Manifest, RenderSettings, TenantInput,
@@ -124,50 +124,8 @@ fn migration_job(t: &TenantInput, s: &RenderSettings, caps: &Capabilities, ns: &
     hashed_job(t, (MIGRATION_JOB_PREFIX, ns), container, APP_UID)
 }
 
-/// A Job of the migration step running `container` once (as `uid`), named
-/// by a hash of its spec (`<prefix><hash>`): its pod template is
-/// immutable, so re-applying the same spec is a no-op and a changed image
-/// or tier makes a new Job instead of a refusal. Its pods carry the
-/// migration's labels, which the database lets in.
-pub(super) fn hashed_job(
-    t: &TenantInput,
-    (prefix, ns): (&str, &str),
-    container: serde_json::Value,
-    uid: i64,
-) -> Manifest {
-    let spec = json!({
-        "backoffLimit": 4,
-        "template": {
-            "metadata": { "labels": pod_labels(t, "migration") },
-            "spec": restricted(json!({
-                "restartPolicy": "Never",
-                "containers": [container],
-            }), uid),
-        },
-    });
-    let name = format!("{prefix}{:08x}", fnv1a(spec.to_string().as_bytes()) as u32);
-    Manifest::new(
-        "batch/v1",
-        "Job",
-        "jobs",
-        &name,
-        Some(ns),
-        json!({
-            "metadata": metadata(t, &name, ns, "migration"),
-            "spec": spec,
-        }),
-    )
-}
-
 /// Names of migration Jobs start with this.
 pub const MIGRATION_JOB_PREFIX: &str = "db-migrate-";
-
-/// FNV-1a: a stable hash (unlike std's, it never changes between builds).
-pub(super) fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
-        (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
-    })
-}
 
 pub(super) fn render(
     t: &TenantInput,

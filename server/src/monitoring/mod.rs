@@ -4,19 +4,21 @@
 //! serves them) fold into one [`ClusterIndex`], which derives each tenant's
 //! health and tells typed [`IndexChange`]s to its followers: the live
 //! stream, the tenant states (written by the leader, only on a change) and
-//! the alert evaluator. Nothing lists on a timer.
+//! the alert evaluator. Who the tenants are comes from the database
+//! (`states`). Nothing lists on a timer.
 
 mod follow;
 pub mod index;
 pub mod ready;
+mod states;
 pub mod watch;
 
 use std::sync::Arc;
-use std::time::Duration;
 
 pub use follow::spawn_state_follower;
 pub use index::{ClusterIndex, HealthNow, IndexChange, Kind, TenantSnapshot, WatchStatus};
 pub use ready::{Target, Verdict};
+pub use states::spawn_state_loader;
 
 use crate::provisioning::EngineSlot;
 
@@ -28,30 +30,24 @@ pub fn watched_index(client: &kube::Client) -> Arc<ClusterIndex> {
     index
 }
 
-/// The index, fed once a cluster is connected.
-#[derive(Clone)]
+/// Starts the watches that feed `index` as soon as `engine` has a
+/// cluster.
+pub fn watch_when_connected(engine: EngineSlot, index: Arc<ClusterIndex>) {
+    tokio::spawn(async move {
+        let e = engine.connected().await;
+        watch::spawn_watches(e.cluster.client.clone(), index);
+    });
+}
+
+/// The console's picture of the cluster (fed by `background`).
+#[derive(Clone, Default)]
 pub struct Monitor {
     index: Arc<ClusterIndex>,
 }
 
 impl Monitor {
-    /// An index, and its watches started as soon as `engine` has a
-    /// cluster. Without a tokio runtime (plain unit tests) nothing is fed.
-    pub fn start(engine: EngineSlot) -> Monitor {
-        let index = Arc::new(ClusterIndex::new());
-        if tokio::runtime::Handle::try_current().is_ok() {
-            let feed = Arc::clone(&index);
-            tokio::spawn(async move {
-                loop {
-                    if let Some(e) = engine.get() {
-                        watch::spawn_watches(e.cluster.client.clone(), feed);
-                        return;
-                    }
-                    tokio::time::sleep(Duration::from_millis(500)).await;
-                }
-            });
-        }
-        Monitor { index }
+    pub fn new() -> Monitor {
+        Monitor::default()
     }
 
     pub fn index(&self) -> &Arc<ClusterIndex> {

@@ -71,12 +71,7 @@ pub fn spawn_backfill(store: Store, engine: EngineSlot, leader: crate::replicas:
                     return;
                 }
             }
-            let e = loop {
-                match engine.get() {
-                    Some(e) => break e.clone(),
-                    None => tokio::time::sleep(Duration::from_millis(500)).await,
-                }
-            };
+            let e = engine.connected().await;
             if let Some(a) = &e.cluster.access {
                 let n = backfill(&e.cluster.client, a, &store).await;
                 tracing::info!(namespaces = n, role = %a.role, "the console is bound in its tenant namespaces");

@@ -36,6 +36,49 @@ pub struct Engine {
     pub runner: Arc<Runner>,
 }
 
-/// Filled once the cluster is reachable; until then operations answer
-/// "unavailable" while the rest of the console works.
-pub type EngineSlot = Arc<OnceLock<Engine>>;
+/// The connection handle: filled once the cluster is reachable; until then
+/// operations answer "unavailable" while the rest of the console works.
+/// Work that needs the cluster waits for it with [`EngineSlot::connected`]
+/// instead of looking again on a timer.
+#[derive(Clone)]
+pub struct EngineSlot {
+    engine: Arc<OnceLock<Engine>>,
+    filled: Arc<tokio::sync::watch::Sender<bool>>,
+}
+
+impl Default for EngineSlot {
+    fn default() -> Self {
+        Self {
+            engine: Arc::default(),
+            filled: Arc::new(tokio::sync::watch::channel(false).0),
+        }
+    }
+}
+
+impl EngineSlot {
+    /// The engine, when the cluster is connected.
+    pub fn get(&self) -> Option<&Engine> {
+        self.engine.get()
+    }
+
+    /// Fills the slot, once: false when it was already filled.
+    pub fn set(&self, engine: Engine) -> bool {
+        let set = self.engine.set(engine).is_ok();
+        self.filled.send_replace(true);
+        set
+    }
+
+    /// The engine, as soon as the cluster is connected.
+    pub async fn connected(&self) -> Engine {
+        let mut filled = self.filled.subscribe();
+        loop {
+            if let Some(e) = self.engine.get() {
+                return e.clone();
+            }
+            // The sender lives as long as this slot, so this waits for `set`.
+            if filled.changed().await.is_err() {
+                std::future::pending::<()>().await;
+            }
+        }
+    }
+}

@@ -27,28 +27,15 @@ use utoipa::openapi::{self, RefOr};
 use utoipa::{Modify, OpenApi};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
+pub use crate::answer::Problem;
 use crate::http::AppState;
 pub use preconditions::{IDEMPOTENCY_KEY, REPLAYED};
-pub use problem::Problem;
 
-pub const PREFIX: &str = "/api/v1/";
+pub const PREFIX: &str = crate::answer::API_V1;
 pub const OPENAPI_PATH: &str = "/api/v1/openapi.json";
 pub const REFERENCE_PATH: &str = "/api/v1/reference";
-pub const TOKEN_EXCHANGE_PATH: &str = "/api/v1/auth/token";
+pub use crate::answer::TOKEN_EXCHANGE_PATH;
 pub const LIVE_PATH: &str = "/api/v1/live";
-
-/// An error as `/api/v1` answers it (for the layers before the API).
-pub fn problem(e: app::error::AppError) -> Response {
-    problem::ApiError::from(e).into_response()
-}
-
-/// As [`problem`], with a status of its own.
-pub fn problem_with(status: StatusCode, e: app::error::AppError) -> Response {
-    let mut err = problem::ApiError::from(e);
-    err.status = status;
-    err.problem.error = problem::code(status).into();
-    err.into_response()
-}
 
 fn console(s: &AppState) -> &dyn Console {
     s.console.as_ref()
@@ -185,8 +172,8 @@ async fn openapi_json() -> Response {
         .into_response()
 }
 
-async fn no_route() -> problem::ApiError {
-    problem::ApiError::new(
+async fn no_route() -> crate::answer::ApiError {
+    crate::answer::ApiError::new(
         StatusCode::NOT_FOUND,
         format!("No route: see {OPENAPI_PATH} for the API's paths"),
     )
@@ -202,14 +189,23 @@ async fn no_route() -> problem::ApiError {
     params(("topics" = String, Query, description = "Comma-separated topics"),
         ("Last-Event-ID" = Option<String>, Header, description = "Resume after this message")),
     responses((status = 200, description = "An endless text/event-stream", content_type = "text/event-stream", body = String)))]
-async fn live_stream(
-    state: State<AppState>,
+pub(crate) async fn live_stream(
+    State(state): State<AppState>,
     session: tower_sessions::Session,
-    principal: axum::Extension<app::dto::Principal>,
+    axum::Extension(principal): axum::Extension<app::dto::Principal>,
     headers: axum::http::HeaderMap,
-    query: axum::extract::Query<std::collections::HashMap<String, String>>,
+    axum::extract::Query(query): axum::extract::Query<std::collections::HashMap<String, String>>,
 ) -> Response {
-    crate::live::sse::live_stream(state, session, principal, headers, query).await
+    let live = state.console.live();
+    crate::live::sse::open(
+        live,
+        state.store.clone(),
+        session,
+        principal,
+        headers,
+        query,
+    )
+    .await
 }
 
 /// What every operation shares: bearer authentication, and the errors any
@@ -283,4 +279,82 @@ fn with_errors(mut doc: openapi::OpenApi) -> openapi::OpenApi {
         }
     }
     doc
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use app::api::{capabilities, Surface};
+
+    /// Routes that serve no console capability: the caller, the audit
+    /// export (a stream) and the live stream.
+    const NOT_CAPABILITIES: &[&str] = &["whoami", "export_audit", "live_stream"];
+
+    fn api_operations() -> BTreeSet<String> {
+        let doc = super::document();
+        doc.paths
+            .paths
+            .values()
+            .flat_map(|item| {
+                [&item.get, &item.post, &item.put, &item.patch, &item.delete]
+                    .into_iter()
+                    .flatten()
+                    .map(|op| op.operation_id.clone().unwrap_or_default())
+            })
+            .collect()
+    }
+
+    fn server_functions() -> BTreeSet<String> {
+        leptos::server_fn::axum::server_fn_paths()
+            .map(|(path, _)| path.trim_start_matches("/api/").to_string())
+            .collect()
+    }
+
+    /// Every method of every capability is served where its declaration
+    /// says (a server function for `Page`, an `/api/v1` operation for
+    /// `Api`), and every server function and operation serves a declared
+    /// method: a method added without its route fails here.
+    #[test]
+    fn every_console_call_is_served_where_it_is_declared() {
+        let api = api_operations();
+        let pages = server_functions();
+        let mut claimed_api = BTreeSet::new();
+        let mut claimed_pages = BTreeSet::new();
+        for m in capabilities() {
+            assert!(!m.served.is_empty(), "{}::{}", m.capability, m.name);
+            for (surface, names) in m.served {
+                for name in *names {
+                    let (offered, claimed, what) = match surface {
+                        Surface::Page => (&pages, &mut claimed_pages, "server function"),
+                        Surface::Api => (&api, &mut claimed_api, "/api/v1 operation"),
+                    };
+                    assert!(
+                        offered.contains(*name),
+                        "{}::{} is declared to be served as the {what} {name:?}, which does not exist",
+                        m.capability,
+                        m.name
+                    );
+                    claimed.insert(name.to_string());
+                }
+            }
+        }
+        let others: BTreeSet<String> = NOT_CAPABILITIES.iter().map(|s| s.to_string()).collect();
+        let unclaimed: Vec<_> = api
+            .difference(&claimed_api)
+            .filter(|n| !others.contains(*n))
+            .collect();
+        assert!(
+            unclaimed.is_empty(),
+            "operations no capability declares: {unclaimed:?}"
+        );
+        let unclaimed: Vec<_> = pages
+            .difference(&claimed_pages)
+            .filter(|n| !others.contains(*n))
+            .collect();
+        assert!(
+            unclaimed.is_empty(),
+            "server functions no capability declares: {unclaimed:?}"
+        );
+    }
 }

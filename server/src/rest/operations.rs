@@ -23,9 +23,9 @@ async fn start(s: &AppState, who: &CurrentStaff, id: String, op: Operation) -> A
 }
 
 macro_rules! simple_operation {
-    ($name:ident, $op:expr, $path:literal, $doc:literal) => {
+    ($name:ident, $id:literal, $op:expr, $path:literal, $doc:literal) => {
         #[doc = $doc]
-        #[utoipa::path(post, path = $path, tag = "operations",
+        #[utoipa::path(operation_id = $id, post, path = $path, tag = "operations",
                     params(("id" = String, Path, description = "Tenant ID"), Idempotency),
                     responses((status = 202, description = "The run, started", body = RunDto,
                         headers(("Location" = String, description = "The run")))))]
@@ -41,24 +41,28 @@ macro_rules! simple_operation {
 
 simple_operation!(
     provision,
+    "provision_tenant",
     Operation::Provision,
     "/api/v1/tenants/{id}/provision",
     "Creates everything the tenant's template describes."
 );
 simple_operation!(
     suspend,
+    "suspend_tenant",
     Operation::Suspend,
     "/api/v1/tenants/{id}/suspend",
     "Scales the tenant's workloads to zero; data stays."
 );
 simple_operation!(
     resume,
+    "resume_tenant",
     Operation::Resume,
     "/api/v1/tenants/{id}/resume",
     "Scales a suspended tenant back up."
 );
 simple_operation!(
     cleanup,
+    "cleanup_tenant",
     Operation::Cleanup,
     "/api/v1/tenants/{id}/cleanup",
     "Removes what a failed provisioning left behind."
@@ -66,6 +70,7 @@ simple_operation!(
 
 simple_operation!(
     backup,
+    "backup_tenant",
     Operation::Backup,
     "/api/v1/tenants/{id}/backup",
     "Dumps the tenant's database to the object store now (back up now); the run records the dump in the catalogue."
@@ -73,7 +78,7 @@ simple_operation!(
 
 /// The tenant's backup catalogue, newest first (pruned ones included,
 /// marked with `pruned_at`).
-#[utoipa::path(get, path = "/api/v1/tenants/{id}/backups", tag = "operations",
+#[utoipa::path(operation_id = "tenant_backups", get, path = "/api/v1/tenants/{id}/backups", tag = "operations",
     params(("id" = String, Path, description = "Tenant ID")),
     responses((status = 200, description = "The catalogue", body = Vec<BackupDto>)))]
 pub async fn backups(
@@ -88,7 +93,7 @@ pub async fn backups(
 /// the application, restores the dump (its SHA-256 checked first), runs the
 /// migrations and starts the application again. `confirm` must repeat the
 /// tenant ID.
-#[utoipa::path(post, path = "/api/v1/tenants/{id}/restore", tag = "operations",
+#[utoipa::path(operation_id = "restore_tenant", post, path = "/api/v1/tenants/{id}/restore", tag = "operations",
     request_body = RestoreForm,
     params(("id" = String, Path, description = "Tenant ID"), Idempotency),
     responses((status = 202, description = "The run, started", body = RunDto,
@@ -104,7 +109,7 @@ pub async fn restore(
 
 /// What a tier or replica change would change, object by object; nothing
 /// is applied.
-#[utoipa::path(post, path = "/api/v1/tenants/{id}/change/preview", tag = "operations",
+#[utoipa::path(operation_id = "preview_tenant_change", post, path = "/api/v1/tenants/{id}/change/preview", tag = "operations",
     request_body = ChangeForm, params(("id" = String, Path, description = "Tenant ID")),
     responses((status = 200, description = "The difference", body = ChangePreview)))]
 pub async fn preview_change(
@@ -119,7 +124,7 @@ pub async fn preview_change(
 }
 
 /// Applies a tier or replica change (preview it first).
-#[utoipa::path(post, path = "/api/v1/tenants/{id}/change", tag = "operations",
+#[utoipa::path(operation_id = "change_tenant", post, path = "/api/v1/tenants/{id}/change", tag = "operations",
     request_body = ChangeForm,
     params(("id" = String, Path, description = "Tenant ID"), Idempotency),
     responses((status = 202, description = "The run, started", body = RunDto,
@@ -136,7 +141,7 @@ pub async fn change(
 /// Deletes the tenant's namespace and everything in it, after an optional
 /// backup, grace period or schedule; `confirm` must repeat the tenant ID.
 /// `force` (admins) strips Tenantry's finalizers from what blocks.
-#[utoipa::path(post, path = "/api/v1/tenants/{id}/deprovision", tag = "operations",
+#[utoipa::path(operation_id = "deprovision_tenant", post, path = "/api/v1/tenants/{id}/deprovision", tag = "operations",
     request_body = DeprovisionForm,
     params(("id" = String, Path, description = "Tenant ID"), Idempotency),
     responses((status = 202, description = "The run, started or scheduled", body = RunDto,
@@ -153,7 +158,7 @@ pub async fn deprovision(
 }
 
 /// One action on up to 100 tenants; one result per tenant.
-#[utoipa::path(post, path = "/api/v1/tenants/bulk", tag = "operations",
+#[utoipa::path(operation_id = "bulk_action", post, path = "/api/v1/tenants/bulk", tag = "operations",
     request_body = BulkForm, params(Idempotency),
     responses((status = 200, description = "One result per tenant", body = Vec<BulkResult>)))]
 pub async fn bulk(

@@ -10,12 +10,10 @@ use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
 
 use super::problem::ApiError;
+pub use crate::answer::{IDEMPOTENCY_KEY, REPLAYED};
 use crate::http::{AppState, BODY_LIMIT};
 use crate::store::Claim;
 
-pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
-/// Set on an answer replayed for a repeated `Idempotency-Key`.
-pub const REPLAYED: &str = "idempotent-replayed";
 const MAX_KEY: usize = 200;
 /// Answers larger than this are not kept (the key is released instead).
 const MAX_KEPT: usize = 256 * 1024;

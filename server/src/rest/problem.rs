@@ -1,106 +1,15 @@
-//! The one error shape of `/api/v1`, and extractors whose refusals use it
-//! (a malformed body, query or path is a 400 or 422 naming the field, never
+//! Extractors of `/api/v1` whose refusals are its one error shape (a
+//! malformed body, query or path is a 400 or 422 naming the field, never
 //! axum's plain-text rejection).
 
 use app::dto::{CurrentStaff, Principal};
-use app::error::{AppError, FieldError};
+use app::error::AppError;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
-use axum::http::{header, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::{header, StatusCode};
 use serde::de::DeserializeOwned;
-use serde::Serialize;
 
-/// Every error of `/api/v1`: a stable code, a message for people, and the
-/// fields at fault (empty unless `error` is `invalid`).
-#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
-pub struct Problem {
-    /// One of bad_request, unauthorized, forbidden, not_found,
-    /// method_not_allowed, conflict, precondition_failed, payload_too_large,
-    /// unsupported_media_type, invalid, precondition_required,
-    /// too_many_requests, unavailable, internal.
-    pub error: String,
-    pub message: String,
-    pub fields: Vec<FieldError>,
-}
-
-/// An `/api/v1` error on its way out.
-#[derive(Debug)]
-pub struct ApiError {
-    pub status: StatusCode,
-    pub problem: Problem,
-    pub retry_after: Option<u64>,
-}
-
-pub(super) fn code(status: StatusCode) -> &'static str {
-    match status.as_u16() {
-        401 => "unauthorized",
-        403 => "forbidden",
-        404 => "not_found",
-        409 => "conflict",
-        412 => "precondition_failed",
-        405 => "method_not_allowed",
-        413 => "payload_too_large",
-        415 => "unsupported_media_type",
-        422 => "invalid",
-        428 => "precondition_required",
-        429 => "too_many_requests",
-        503 => "unavailable",
-        s if s >= 500 => "internal",
-        _ => "bad_request",
-    }
-}
-
-impl ApiError {
-    pub fn new(status: StatusCode, message: impl Into<String>) -> Self {
-        Self {
-            status,
-            problem: Problem {
-                error: code(status).into(),
-                message: message.into(),
-                fields: vec![],
-            },
-            retry_after: None,
-        }
-    }
-
-    pub fn bad_request(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, message)
-    }
-}
-
-impl From<AppError> for ApiError {
-    fn from(e: AppError) -> Self {
-        let status =
-            StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        let fields = match &e {
-            AppError::Invalid(f) => f.clone(),
-            _ => vec![],
-        };
-        Self {
-            status,
-            problem: Problem {
-                error: code(status).into(),
-                message: e.to_string(),
-                fields,
-            },
-            retry_after: e.retry_after(),
-        }
-    }
-}
-
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        let mut res = (self.status, axum::Json(self.problem)).into_response();
-        if let Some(secs) = self.retry_after {
-            res.headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
-        }
-        res
-    }
-}
-
-pub type ApiResult<T> = Result<T, ApiError>;
+pub use crate::answer::{ApiError, ApiResult};
 
 /// The staff member a request acts for (from its bearer token, or from its
 /// session when the console's own pages call): 401 without one.

@@ -99,31 +99,16 @@ pub enum Change {
     Resync,
 }
 
+pub use crate::values::{format_ms, now_ms};
+
 /// Changes buffered per listener before it must resynchronise.
 const CHANGE_BUFFER: usize = 4096;
-
-/// Milliseconds since the Unix epoch.
-pub fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-        .unwrap_or(0)
-}
 
 /// `updated_at = <the time in parameter $n>`, but never backwards and always
 /// moving: a tenant's `updated_at` is its ETag, which must not repeat
 /// (clock skew between replicas, two writes in one millisecond).
 pub(crate) fn bump_updated_at(n: u8) -> String {
     format!("updated_at = CASE WHEN ${n} > updated_at THEN ${n} ELSE updated_at + 1 END")
-}
-
-/// "2026-11-22 18:30:00" (UTC) for a time in milliseconds since the epoch.
-pub fn format_ms(ms: i64) -> String {
-    let fmt = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
-    time::OffsetDateTime::from_unix_timestamp(ms.div_euclid(1000))
-        .ok()
-        .and_then(|t| t.format(&fmt).ok())
-        .unwrap_or_else(|| format!("{ms} ms"))
 }
 
 impl Store {

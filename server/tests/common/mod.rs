@@ -240,7 +240,7 @@ impl TestServer {
             .site_pkg_dir("pkg")
             .build();
         let slot = server::provisioning::EngineSlot::default();
-        let monitor = server::monitoring::Monitor::start(slot.clone());
+        let monitor = server::monitoring::Monitor::new();
         let mut settings = o.settings.clone();
         let mut runner_task = None;
         let cluster_configured = o.engine.is_some();
@@ -294,7 +294,11 @@ impl TestServer {
                 prometheus: o.prometheus.clone(),
             },
         );
-        console.start_leader_work(server::replicas::Leadership::start(&store));
+        server::background::start(
+            &console,
+            &server::replicas::Leadership::start(&store),
+            Default::default(),
+        );
         let state = AppState {
             leptos_options,
             store: store.clone(),

@@ -2,6 +2,7 @@
 
 mod charts;
 mod feedback;
+mod field;
 mod health;
 mod tier;
 mod time;
@@ -9,6 +10,7 @@ mod url;
 
 pub use charts::{app_row::Row as DurationRow, DurationBars, Series, StackedBars};
 pub use feedback::{ErrorPanel, FieldError, FormError, Pager, StateBadge};
+pub use field::{failure, Field};
 pub use health::{format_duration, step_icon, HealthBadge};
 pub use tier::{tier_summary, TemplateOptions};
 pub use time::{format_age, format_time};

@@ -5,9 +5,9 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_navigate;
 
-use crate::api::auth::ChangePassword;
+use crate::api::session::ChangePassword;
 use crate::domain::validate::MIN_PASSWORD;
-use crate::ui::components::{FieldError, FormError};
+use crate::ui::components::{failure, Field, FormError};
 use crate::ui::shell::use_session;
 
 #[component]
@@ -42,14 +42,14 @@ pub fn AccountPasswordPage() -> impl IntoView {
                 })}
             </Transition>
             <ActionForm action=change attr:class="stack">
-                <label for="current_password">"Current password"</label>
-                <input id="current_password" name="current_password" type="password" autocomplete="current-password" required/>
-                <FieldError result field="current_password"/>
-                <label for="new_password">"New password"</label>
-                <input id="new_password" name="new_password" type="password" autocomplete="new-password" required
-                    minlength=MIN_PASSWORD.to_string()/>
-                <p class="muted">{format!("At least {MIN_PASSWORD} characters.")}</p>
-                <FieldError result field="new_password"/>
+                <Field field="current_password" label="Current password" error=failure(result)>
+                    <input id="current_password" name="current_password" type="password" autocomplete="current-password" required/>
+                </Field>
+                <Field field="new_password" label="New password" error=failure(result)>
+                    <input id="new_password" name="new_password" type="password" autocomplete="new-password" required
+                        minlength=MIN_PASSWORD.to_string()/>
+                    <p class="muted">{format!("At least {MIN_PASSWORD} characters.")}</p>
+                </Field>
                 <label class="check">
                     <input type="checkbox" name="revoke_tokens" value="true"/>
                     " Also revoke my API tokens (if one may have leaked with the old password)"

@@ -6,7 +6,7 @@ use leptos_meta::Title;
 use leptos_router::components::Form;
 use leptos_router::hooks::use_query_map;
 
-use crate::api::audit::list_audit;
+use crate::api::records::list_audit;
 use crate::dto::AuditQuery;
 use crate::ui::components::{format_time, urlencode, ErrorPanel, Pager};
 

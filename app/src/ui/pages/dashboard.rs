@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
 
-use crate::api::dashboard::dashboard;
+use crate::api::records::dashboard;
 use crate::dto::{RunDto, StepState};
 use crate::ui::components::{format_time, ErrorPanel, HealthBadge, StateBadge};
 use crate::ui::live::use_live;

@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_query_map};
 
-use crate::api::auth::Login;
+use crate::api::session::Login;
 use crate::ui::shell::use_session;
 
 /// Only paths on this console are followed after sign-in (no open

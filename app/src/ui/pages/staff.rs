@@ -9,7 +9,7 @@ use crate::api::staff::{
 };
 use crate::dto::{NewStaffResult, Role};
 use crate::error::AppError;
-use crate::ui::components::{format_time, ErrorPanel, FieldError};
+use crate::ui::components::{failure, format_time, ErrorPanel, Field};
 
 #[component]
 fn OneTimePassword(result: Option<Result<NewStaffResult, AppError>>) -> impl IntoView {
@@ -97,17 +97,14 @@ pub fn StaffPage() -> impl IntoView {
         {move || set_active.value().get().and_then(|r| r.err()).map(|e| view! { <ErrorPanel err=e/> })}
         <h2>"Add staff"</h2>
         <ActionForm action=create attr:class="form-grid">
-            <div class="field">
-                <label for="new-username">"User name"</label>
+            <Field field="username" label="User name" id="new-username" error=failure(created)>
                 <input id="new-username" name="username" autocomplete="off"/>
-                <FieldError result=created field="username"/>
-            </div>
-            <div class="field">
-                <label for="new-role">"Role"</label>
+            </Field>
+            <Field field="role" label="Role" id="new-role" error=failure(created)>
                 <select id="new-role" name="role">
                     {Role::ALL.into_iter().map(|r| view! { <option value=r.as_str()>{r.as_str()}</option> }).collect_view()}
                 </select>
-            </div>
+            </Field>
             <div class="actions"><button type="submit" class="button primary">"Add"</button></div>
         </ActionForm>
         {move || view! { <OneTimePassword result=create.value().get()/> }}

@@ -8,7 +8,7 @@ use leptos_meta::Title;
 use leptos_router::components::{Form, A};
 use leptos_router::hooks::use_query_map;
 
-use crate::api::stats::statistics;
+use crate::api::records::statistics;
 use crate::dto::StatsDto;
 use crate::ui::components::{
     format_duration, DurationBars, DurationRow, ErrorPanel, Series, StackedBars,

@@ -4,10 +4,10 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::api::tokens::{list_tokens, CreateToken, RevokeToken};
+use crate::api::session::{list_tokens, CreateToken, RevokeToken};
 use crate::dto::{NewTokenResult, Role};
 use crate::error::AppError;
-use crate::ui::components::{format_time, ErrorPanel, FieldError, FormError};
+use crate::ui::components::{failure, format_time, ErrorPanel, Field, FormError};
 use crate::ui::shell::use_session;
 
 #[component]
@@ -50,13 +50,10 @@ pub fn TokensPage() -> impl IntoView {
         <p class="muted">"Tokens let scripts and the "<code>"tenantry"</code>" CLI use the "
             <a href="/api/v1/reference" rel="external">"JSON API"</a>" as you. A token never does more than your role allows now."</p>
         <ActionForm action=create attr:class="form-grid">
-            <div class="field">
-                <label for="token-name">"Name"</label>
+            <Field field="name" label="Name" id="token-name" error=failure(created)>
                 <input id="token-name" name="form[name]" placeholder="ci-demo-tenants" required/>
-                <FieldError result=created field="name"/>
-            </div>
-            <div class="field">
-                <label for="token-role">"Role"</label>
+            </Field>
+            <Field field="role" label="Role" id="token-role" error=failure(created)>
                 <Transition fallback=|| ()>
                     <select id="token-role" name="form[role]">
                         {move || Role::ALL.into_iter().filter(|r| *r <= my_role()).map(|r| view! {
@@ -64,13 +61,10 @@ pub fn TokensPage() -> impl IntoView {
                         }).collect_view()}
                     </select>
                 </Transition>
-                <FieldError result=created field="role"/>
-            </div>
-            <div class="field">
-                <label for="token-days">"Expires after (days)"</label>
+            </Field>
+            <Field field="expires_in_days" label="Expires after (days)" id="token-days" error=failure(created)>
                 <input id="token-days" name="form[expires_in_days]" type="number" min="1" max="365" value="30"/>
-                <FieldError result=created field="expires_in_days"/>
-            </div>
+            </Field>
             <div class="actions"><button type="submit" class="button primary">"Make token"</button></div>
         </ActionForm>
         <FormError result=created/>

@@ -220,7 +220,12 @@ pub async fn login(
         body["role"] = json!(r);
     }
     let made = api
-        .write(Method::POST, crate::rest::TOKEN_EXCHANGE_PATH, &body, None)
+        .write(
+            Method::POST,
+            crate::answer::TOKEN_EXCHANGE_PATH,
+            &body,
+            None,
+        )
         .await?;
     let token = made["secret"].as_str().unwrap_or_default().to_string();
     let role = made["token"]["role"].as_str().unwrap_or("?").to_string();

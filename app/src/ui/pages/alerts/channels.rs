@@ -5,9 +5,9 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
 
-use crate::api::alerts::{delivery_log, list_channels, DeleteChannel, SaveChannel, TestChannel};
+use crate::api::channels::{delivery_log, list_channels, DeleteChannel, SaveChannel, TestChannel};
 use crate::dto::{ChannelForm, Role, Severity};
-use crate::ui::components::{format_time, ErrorPanel, FieldError, FormError};
+use crate::ui::components::{failure, format_time, ErrorPanel, Field, FormError};
 use crate::ui::live::use_live;
 use crate::ui::shell::{can, use_session};
 
@@ -18,27 +18,23 @@ fn ChannelEditor(id: i64, start: ChannelForm, save: ServerAction<SaveChannel>) -
     let f = move |name: &'static str, label: &'static str, value: String, hint: &'static str| {
         let input_id = format!("ch{id}-{name}");
         view! {
-            <div class="field">
-                <label for=input_id.clone()>{label}</label>
+            <Field field=name label id=input_id.clone() error=failure(result)>
                 <input id=input_id name=format!("form[{name}]") value=value placeholder=hint/>
-                <FieldError result field=name/>
-            </div>
+            </Field>
         }
     };
     view! {
         <ActionForm action=save attr:class="form-grid">
             <input type="hidden" name="id" value=id/>
             {f("name", "Name", start.name.clone(), "")}
-            <div class="field">
-                <label for=format!("ch{id}-kind")>"Kind"</label>
+            <Field field="kind" label="Kind" id=format!("ch{id}-kind") error=failure(result)>
                 <select id=format!("ch{id}-kind") name="form[kind]">
                     {["email", "webhook", "slack", "pagerduty"].into_iter().map(|k| {
                         let selected = start.kind == k;
                         view! { <option value=k selected=selected>{k}</option> }
                     }).collect_view()}
                 </select>
-                <FieldError result field="kind"/>
-            </div>
+            </Field>
             {f("email_to", "Email: to (comma-separated)", start.email_to.clone(), "ops@example.com")}
             {f("email_from", "Email: from", start.email_from.clone(), "tenantry@example.com")}
             {f("smtp_host", "Email: SMTP host", start.smtp_host.clone(), "smtp.example.com")}
@@ -47,25 +43,20 @@ fn ChannelEditor(id: i64, start: ChannelForm, save: ServerAction<SaveChannel>) -
             {f("smtp_user", "Email: SMTP user", start.smtp_user.clone(), "")}
             {f("owner_rules", "Email: also the tenant's owner, for rules", start.owner_rules.clone(), "tenant_down,quota_usage")}
             {f("url", "Webhook or PagerDuty events URL", start.url.clone(), "https://…")}
-            <div class="field">
-                <label for=format!("ch{id}-secret")>"Secret: SMTP password, Slack URL or PagerDuty key (empty keeps the stored one)"</label>
+            <Field field="secret" label="Secret: SMTP password, Slack URL or PagerDuty key (empty keeps the stored one)" id=format!("ch{id}-secret") error=failure(result)>
                 <input id=format!("ch{id}-secret") name="form[secret]" type="password" autocomplete="off"/>
-                <FieldError result field="secret"/>
-            </div>
-            <div class="field">
-                <label for=format!("ch{id}-ca")>"CA certificate (PEM, for a private TLS endpoint)"</label>
+            </Field>
+            <Field field="ca_cert" label="CA certificate (PEM, for a private TLS endpoint)" id=format!("ch{id}-ca") error=failure(result)>
                 <textarea id=format!("ch{id}-ca") name="form[ca_cert]" rows="2">{start.ca_cert.clone()}</textarea>
-                <FieldError result field="ca_cert"/>
-            </div>
-            <div class="field">
-                <label for=format!("ch{id}-sev")>"From severity"</label>
+            </Field>
+            <Field field="min_severity" label="From severity" id=format!("ch{id}-sev") error=failure(result)>
                 <select id=format!("ch{id}-sev") name="form[min_severity]">
                     {Severity::ALL.iter().map(|s| {
                         let selected = start.min_severity == s.as_str() || (start.min_severity.is_empty() && *s == Severity::Warning);
                         view! { <option value=s.as_str() selected=selected>{s.as_str()}</option> }
                     }).collect_view()}
                 </select>
-            </div>
+            </Field>
             {f("template_ids", "Only templates (ids, empty: all)", start.template_ids.clone(), "")}
             {f("tenant_ids", "Only tenants (empty: all)", start.tenant_ids.clone(), "")}
             {f("group_window_secs", "Group window (s)", start.group_window_secs.clone(), "30")}

@@ -16,7 +16,7 @@ use leptos_router::hooks::use_query_map;
 
 use crate::api::alerts::{list_alerts, list_silences, EndSilence, SilenceAlerts};
 use crate::dto::{AlertQuery, AlertState, Role, RuleId, Severity};
-use crate::ui::components::{format_time, ErrorPanel, FieldError, FormError, Pager};
+use crate::ui::components::{failure, format_time, ErrorPanel, Field, FormError, Pager};
 use crate::ui::live::use_live;
 use crate::ui::shell::{can, use_session};
 
@@ -158,17 +158,21 @@ pub fn AlertsPage() -> impl IntoView {
                         <details class="panel">
                             <summary>"New silence"</summary>
                             <ActionForm action=silence attr:class="form-grid">
-                                <div class="field"><label for="silence-tenant">"Tenant (empty: every tenant)"</label>
-                                    <input id="silence-tenant" name="form[tenant_id]"/><FieldError result=silence_result field="tenant_id"/></div>
-                                <div class="field"><label for="silence-rule">"Rule (empty: every rule)"</label>
+                                <Field field="tenant_id" label="Tenant (empty: every tenant)" id="silence-tenant" error=failure(silence_result)>
+                                    <input id="silence-tenant" name="form[tenant_id]"/>
+                                </Field>
+                                <Field field="rule" label="Rule (empty: every rule)" id="silence-rule" error=failure(silence_result)>
                                     <select id="silence-rule" name="form[rule]">
                                         <option value="">"every rule"</option>
                                         {RuleId::ALL.iter().map(|r| view! { <option value=r.as_str()>{r.as_str()}</option> }).collect_view()}
-                                    </select><FieldError result=silence_result field="rule"/></div>
-                                <div class="field"><label for="silence-minutes">"For (minutes)"</label>
-                                    <input id="silence-minutes" name="form[minutes]" inputmode="numeric" value="60"/><FieldError result=silence_result field="minutes"/></div>
-                                <div class="field"><label for="silence-reason">"Why"</label>
-                                    <input id="silence-reason" name="form[reason]"/><FieldError result=silence_result field="reason"/></div>
+                                    </select>
+                                </Field>
+                                <Field field="minutes" label="For (minutes)" id="silence-minutes" error=failure(silence_result)>
+                                    <input id="silence-minutes" name="form[minutes]" inputmode="numeric" value="60"/>
+                                </Field>
+                                <Field field="reason" label="Why" id="silence-reason" error=failure(silence_result)>
+                                    <input id="silence-reason" name="form[reason]"/>
+                                </Field>
                                 <div class="actions"><button type="submit" class="button primary">"Silence"</button></div>
                             </ActionForm>
                             <FormError result=silence_result/>

@@ -8,7 +8,7 @@ use leptos_router::hooks::use_navigate;
 use crate::api::templates::{get_template, CreateTemplate, UpdateTemplate};
 use crate::dto::{TemplateDto, TemplateForm};
 use crate::error::AppError;
-use crate::ui::components::{ErrorPanel, FieldError};
+use crate::ui::components::{failure, ErrorPanel, Field};
 
 type SaveResult = Signal<Option<Result<TemplateDto, AppError>>>;
 
@@ -21,11 +21,9 @@ fn NumberField(
     #[prop(optional)] unit: &'static str,
 ) -> impl IntoView {
     view! {
-        <div class="field">
-            <label for=field>{label}{(!unit.is_empty()).then(|| view! { " " <span class="muted">{format!("({unit})")}</span> })}</label>
+        <Field field label error=failure(result) note=unit>
             <input id=field name=format!("form[{field}]") inputmode="numeric" value=value/>
-            <FieldError result field/>
-        </div>
+        </Field>
     }
 }
 
@@ -33,48 +31,38 @@ fn NumberField(
 #[component]
 fn TemplateFields(f: TemplateForm, result: SaveResult, key_locked: bool) -> impl IntoView {
     view! {
-        <div class="field">
-            <label for="key">"Key"</label>
+        <Field field="key" label="Key" error=failure(result)>
             <input id="key" name="form[key]" class="mono" value=f.key readonly=key_locked/>
-            <FieldError result field="key"/>
-        </div>
-        <div class="field">
-            <label for="name">"Name"</label>
+        </Field>
+        <Field field="name" label="Name" error=failure(result)>
             <input id="name" name="form[name]" value=f.name/>
-            <FieldError result field="name"/>
-        </div>
-        <div class="field wide">
-            <label for="description">"Description"</label>
+        </Field>
+        <Field field="description" label="Description" error=failure(result) wide=true>
             <textarea id="description" name="form[description]" rows="2">{f.description}</textarea>
-            <FieldError result field="description"/>
-        </div>
+        </Field>
         <NumberField result field="postgres_instances" label="PostgreSQL instances" value=f.postgres_instances/>
-        <NumberField result field="postgres_storage_gi" label="PostgreSQL storage" unit="Gi" value=f.postgres_storage_gi/>
+        <NumberField result field="postgres_storage_gi" label="PostgreSQL storage" unit="(Gi)" value=f.postgres_storage_gi/>
         <NumberField result field="api_replicas" label="API replicas" value=f.api_replicas/>
         <NumberField result field="web_replicas" label="Web replicas" value=f.web_replicas/>
-        <NumberField result field="cpu_request_m" label="CPU request" unit="millicores" value=f.cpu_request_m/>
-        <NumberField result field="cpu_limit_m" label="CPU limit" unit="millicores" value=f.cpu_limit_m/>
-        <NumberField result field="memory_request_mi" label="Memory request" unit="Mi" value=f.memory_request_mi/>
-        <NumberField result field="memory_limit_mi" label="Memory limit" unit="Mi" value=f.memory_limit_mi/>
-        <NumberField result field="user_limit" label="User limit" unit="empty = unlimited" value=f.user_limit/>
+        <NumberField result field="cpu_request_m" label="CPU request" unit="(millicores)" value=f.cpu_request_m/>
+        <NumberField result field="cpu_limit_m" label="CPU limit" unit="(millicores)" value=f.cpu_limit_m/>
+        <NumberField result field="memory_request_mi" label="Memory request" unit="(Mi)" value=f.memory_request_mi/>
+        <NumberField result field="memory_limit_mi" label="Memory limit" unit="(Mi)" value=f.memory_limit_mi/>
+        <NumberField result field="user_limit" label="User limit" unit="(empty = unlimited)" value=f.user_limit/>
         <div class="field checkbox">
             <label><input type="checkbox" name="form[backup_enabled]" checked=f.backup_enabled.is_some()/>" Scheduled backups"</label>
         </div>
-        <div class="field">
-            <label for="backup_schedule">"Backup schedule " <span class="muted">"(cron, UTC)"</span></label>
+        <Field field="backup_schedule" label="Backup schedule" note="(cron, UTC)" error=failure(result)>
             <input id="backup_schedule" name="form[backup_schedule]" class="mono" placeholder="0 2 * * *" value=f.backup_schedule/>
-            <FieldError result field="backup_schedule"/>
-        </div>
+        </Field>
         <NumberField result field="backup_retention" label="Backups kept" value=f.backup_retention/>
-        <NumberField result field="quota_cpu_m" label="Quota: CPU" unit="millicores" value=f.quota_cpu_m/>
-        <NumberField result field="quota_memory_mi" label="Quota: memory" unit="Mi" value=f.quota_memory_mi/>
-        <NumberField result field="quota_storage_gi" label="Quota: storage" unit="Gi" value=f.quota_storage_gi/>
+        <NumberField result field="quota_cpu_m" label="Quota: CPU" unit="(millicores)" value=f.quota_cpu_m/>
+        <NumberField result field="quota_memory_mi" label="Quota: memory" unit="(Mi)" value=f.quota_memory_mi/>
+        <NumberField result field="quota_storage_gi" label="Quota: storage" unit="(Gi)" value=f.quota_storage_gi/>
         <NumberField result field="quota_pods" label="Quota: pods" value=f.quota_pods/>
-        <div class="field wide">
-            <label for="features">"Features " <span class="muted">"(comma-separated)"</span></label>
+        <Field field="features" label="Features" note="(comma-separated)" error=failure(result) wide=true>
             <input id="features" name="form[features]" value=f.features/>
-            <FieldError result field="features"/>
-        </div>
+        </Field>
     }
 }
 

@@ -12,7 +12,7 @@ use crate::api::templates::template_choices;
 use crate::domain::lifecycle::allowed_operations;
 use crate::dto::{ChangeAction, Operation, Role, RunDto, TenantDto, TenantState};
 use crate::error::AppError;
-use crate::ui::components::{ErrorPanel, FieldError, FormError, TemplateOptions};
+use crate::ui::components::{failure, ErrorPanel, Field, FormError, TemplateOptions};
 
 /// Every operation's action, so the page can refetch when one finishes.
 #[derive(Clone, Copy)]
@@ -156,8 +156,7 @@ fn ChangeTier(id: String, ops: OpActions) -> impl IntoView {
             <summary>"Change tier or replicas"</summary>
             <ActionForm action=preview attr:class="form-grid">
                 <input type="hidden" name="id" value=id.clone()/>
-                <div class="field">
-                    <label for="change-template">"Template"</label>
+                <Field field="template_id" label="Template" id="change-template" error=failure(preview_result)>
                     <select id="change-template" name="form[template_id]" on:change=move |ev| template.set(event_target_value(&ev))>
                         <option value="">"Keep the current template"</option>
                         <Suspense fallback=|| ()>
@@ -167,18 +166,13 @@ fn ChangeTier(id: String, ops: OpActions) -> impl IntoView {
                             })}
                         </Suspense>
                     </select>
-                    <FieldError result=preview_result field="template_id"/>
-                </div>
-                <div class="field">
-                    <label for="change-api">"API replicas"</label>
+                </Field>
+                <Field field="api_replicas" label="API replicas" id="change-api" error=failure(preview_result)>
                     <input id="change-api" name="form[api_replicas]" placeholder="keep · a number · tier" on:input=move |ev| api.set(event_target_value(&ev))/>
-                    <FieldError result=preview_result field="api_replicas"/>
-                </div>
-                <div class="field">
-                    <label for="change-web">"Web replicas"</label>
+                </Field>
+                <Field field="web_replicas" label="Web replicas" id="change-web" error=failure(preview_result)>
                     <input id="change-web" name="form[web_replicas]" placeholder="keep · a number · tier" on:input=move |ev| web.set(event_target_value(&ev))/>
-                    <FieldError result=preview_result field="web_replicas"/>
-                </div>
+                </Field>
                 <div class="actions"><button type="submit" class="button">"Preview change"</button></div>
             </ActionForm>
             {move || match preview.value().get() {
@@ -240,24 +234,18 @@ fn Deprovision(id: String, admin: bool, ops: OpActions) -> impl IntoView {
                 {admin.then(|| view! {
                     <label class="check"><input type="checkbox" name="form[purge_audit]" value="true"/>" Delete the tenant's audit events afterwards (security events are kept)"</label>
                 })}
-                <div class="field">
-                    <label for="grace">"Grace period (hours)"</label>
+                <Field field="grace_hours" label="Grace period (hours)" id="grace" error=failure(result)>
                     <input id="grace" name="form[grace_hours]" inputmode="numeric" placeholder="0"/>
-                    <FieldError result field="grace_hours"/>
-                </div>
-                <div class="field">
-                    <label for="scheduled">"Start at (UTC)"</label>
+                </Field>
+                <Field field="scheduled_at" label="Start at (UTC)" id="scheduled" error=failure(result)>
                     <input id="scheduled" name="form[scheduled_at]" type="datetime-local"/>
-                    <FieldError result field="scheduled_at"/>
-                </div>
+                </Field>
                 {admin.then(|| view! {
                     <label class="check"><input type="checkbox" name="form[force]" value="true"/>" Force: remove finalizers that block deletion (only from Tenantry's own objects)"</label>
                 })}
-                <div class="field">
-                    <label for="confirm">{format!("Type {id} to confirm")}</label>
+                <Field field="confirm" label=format!("Type {id} to confirm") error=failure(result)>
                     <input id="confirm" name="form[confirm]" autocomplete="off" class="mono"/>
-                    <FieldError result field="confirm"/>
-                </div>
+                </Field>
                 <div class="actions"><button type="submit" class="button danger">"Deprovision"</button></div>
             </ActionForm>
             <FormError result/>

@@ -8,7 +8,9 @@ use super::actions::OpActions;
 use crate::domain::lifecycle::allowed_operations;
 use crate::dto::{BackupDto, Operation, Role, TenantDto};
 use crate::error::AppError;
-use crate::ui::components::{format_age, format_time, ErrorPanel, FieldError, FormError};
+use crate::ui::components::{
+    failure, format_age, format_time, ErrorPanel, Field, FieldError, FormError,
+};
 
 /// The browser's clock once the page runs there; `None` while rendered on
 /// the server, so the first paint shows times, not ages that would differ.
@@ -124,17 +126,13 @@ fn Restore(backup: BackupDto, ops: OpActions) -> impl IntoView {
                 <input type="hidden" name="id" value=backup.tenant_id.clone()/>
                 <input type="hidden" name="form[backup_id]" value=backup.id.to_string()/>
                 <p>{format!("The current data is dumped first (kept in the catalogue as \"before a restore\"), then the application stops, the database is replaced by the dump of {}, migrations run, and the application starts again.", format_time(backup.taken_at))}</p>
-                <div class="field">
-                    <label for=field.clone()>{format!("Type {} to confirm", backup.tenant_id)}</label>
+                <Field field="confirm" label=format!("Type {} to confirm", backup.tenant_id) id=field.clone() error=failure(result)>
                     <input id=field name="form[confirm]" autocomplete="off" class="mono"/>
-                    <FieldError result field="confirm"/>
                     <FieldError result field="backup_id"/>
-                </div>
-                <div class="field">
-                    <label for=skip.clone()>"Restore without dumping the current data first (type the ID again; recorded as a security event)"</label>
+                </Field>
+                <Field field="without_backup" label="Restore without dumping the current data first (type the ID again; recorded as a security event)" id=skip.clone() error=failure(result)>
                     <input id=skip name="form[without_backup]" autocomplete="off" class="mono" placeholder="leave empty to dump first"/>
-                    <FieldError result field="without_backup"/>
-                </div>
+                </Field>
                 <div class="actions"><button type="submit" class="button danger">"Restore this backup"</button></div>
             </ActionForm>
             <FormError result/>

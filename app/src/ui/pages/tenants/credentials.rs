@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use crate::api::live::RevealCredentials;
+use crate::api::credentials::RevealCredentials;
 use crate::dto::{Role, TenantDto, TenantState};
 use crate::ui::components::{format_time, ErrorPanel};
 

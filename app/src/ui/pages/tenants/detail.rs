@@ -11,12 +11,13 @@ use super::backups::TenantBackups;
 use super::cluster::ClusterPanels;
 use super::credentials::{Credentials, RevealedCredentials};
 use super::timeline::{RunActionErrors, RunTimeline};
-use crate::api::live::{tenant_live, RevealCredentials};
+use crate::api::credentials::RevealCredentials;
 use crate::api::operations::tenant_backups;
 use crate::api::runs::{list_runs, CancelRun, RecoverRun, RetryStep};
+use crate::api::tenants::tenant_live;
 use crate::api::tenants::{get_tenant, DeleteTenant, UpdateTenant};
 use crate::dto::{Role, RunQuery, TenantState};
-use crate::ui::components::{format_time, ErrorPanel, FieldError, HealthBadge, StateBadge};
+use crate::ui::components::{failure, format_time, ErrorPanel, Field, HealthBadge, StateBadge};
 use crate::ui::live::use_live;
 use crate::ui::pages::alerts::{AlertActions, AlertList, RulesPanel};
 use crate::ui::shell::{can, use_session};
@@ -148,26 +149,18 @@ pub fn TenantDetailPage() -> impl IntoView {
                                     <summary>"Edit record"</summary>
                                     <ActionForm action=update attr:class="form-grid">
                                         <input type="hidden" name="id" value=id_for_edit/>
-                                        <div class="field">
-                                            <label for="company_name">"Company name"</label>
+                                        <Field field="company_name" label="Company name" error=failure(result)>
                                             <input id="company_name" name="form[company_name]" value=edit_values.0/>
-                                            <FieldError result field="company_name"/>
-                                        </div>
-                                        <div class="field">
-                                            <label for="owner_name">"Owner name"</label>
+                                        </Field>
+                                        <Field field="owner_name" label="Owner name" error=failure(result)>
                                             <input id="owner_name" name="form[owner_name]" value=edit_values.1/>
-                                            <FieldError result field="owner_name"/>
-                                        </div>
-                                        <div class="field">
-                                            <label for="owner_email">"Owner e-mail"</label>
+                                        </Field>
+                                        <Field field="owner_email" label="Owner e-mail" error=failure(result)>
                                             <input id="owner_email" name="form[owner_email]" value=edit_values.2/>
-                                            <FieldError result field="owner_email"/>
-                                        </div>
-                                        <div class="field">
-                                            <label for="custom_domain">"Custom domain"</label>
+                                        </Field>
+                                        <Field field="custom_domain" label="Custom domain" error=failure(result)>
                                             <input id="custom_domain" name="form[custom_domain]" value=edit_values.3/>
-                                            <FieldError result field="custom_domain"/>
-                                        </div>
+                                        </Field>
                                         <div class="actions"><button type="submit" class="button primary">"Save"</button></div>
                                     </ActionForm>
                                 </details>

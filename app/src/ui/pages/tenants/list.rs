@@ -7,7 +7,7 @@ use leptos_router::components::{Form, A};
 use leptos_router::hooks::use_query_map;
 use leptos_router::params::ParamsMap;
 
-use crate::api::live::BulkAction;
+use crate::api::operations::BulkAction;
 use crate::api::templates::template_choices;
 use crate::api::tenants::list_tenants;
 use crate::dto::{Health, Role, TenantQuery, TenantSort, TenantState};

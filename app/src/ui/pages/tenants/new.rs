@@ -7,12 +7,12 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_navigate;
 
-use crate::api::live::PreviewNewTenant;
+use crate::api::operations::PreviewNewTenant;
 use crate::api::templates::list_templates;
 use crate::api::tenants::{check_tenant_id, suggest_tenant_id, CreateTenant};
 use crate::dto::{IdCheck, NewTenantForm, TemplateChoice};
 use crate::error::AppError;
-use crate::ui::components::{tier_summary, FieldError, FormError, TemplateOptions};
+use crate::ui::components::{failure, tier_summary, Field, FormError, TemplateOptions};
 
 async fn id_hint(company: String, wanted: String) -> Option<Result<IdCheck, AppError>> {
     if !wanted.trim().is_empty() {
@@ -69,29 +69,19 @@ pub fn NewTenantPage() -> impl IntoView {
         <Title text="New tenant"/>
         <h1>"New tenant"</h1>
         <ActionForm action=create attr:class="form-grid" attr:novalidate=true>
-            <div class="field">
-                <label for="company_name">"Company name"</label>
+            <Field field="company_name" label="Company name" error=failure(result) also=failure(preview_result)>
                 <input id="company_name" name="form[company_name]" required maxlength="100"
                     on:input=move |ev| company.set(event_target_value(&ev))/>
-                <FieldError result field="company_name"/>
-                <FieldError result=preview_result field="company_name"/>
-            </div>
-            <div class="field">
-                <label for="owner_name">"Owner name"</label>
+            </Field>
+            <Field field="owner_name" label="Owner name" error=failure(result) also=failure(preview_result)>
                 <input id="owner_name" name="form[owner_name]" required maxlength="100" autocomplete="off"
                     on:input=move |ev| owner_name.set(event_target_value(&ev))/>
-                <FieldError result field="owner_name"/>
-                <FieldError result=preview_result field="owner_name"/>
-            </div>
-            <div class="field">
-                <label for="owner_email">"Owner e-mail"</label>
+            </Field>
+            <Field field="owner_email" label="Owner e-mail" error=failure(result) also=failure(preview_result)>
                 <input id="owner_email" name="form[owner_email]" type="email" required autocomplete="off"
                     on:input=move |ev| owner_email.set(event_target_value(&ev))/>
-                <FieldError result field="owner_email"/>
-                <FieldError result=preview_result field="owner_email"/>
-            </div>
-            <div class="field">
-                <label for="template_id">"Template"</label>
+            </Field>
+            <Field field="template_id" label="Template" error=failure(result) also=failure(preview_result)>
                 <select id="template_id" name="form[template_id]" required
                     on:change=move |ev| template.set(event_target_value(&ev))>
                     <option value="">"Choose a template…"</option>
@@ -111,17 +101,12 @@ pub fn NewTenantPage() -> impl IntoView {
                             .map(|t| view! { <p class="hint" data-testid="tier-summary">{tier_summary(&t.spec)}</p> })
                     })}
                 </Suspense>
-                <FieldError result field="template_id"/>
-                <FieldError result=preview_result field="template_id"/>
-            </div>
-            <div class="field">
-                <label for="custom_domain">"Custom domain " <span class="muted">"(optional)"</span></label>
+            </Field>
+            <Field field="custom_domain" label="Custom domain" note="(optional)" error=failure(result)>
                 <input id="custom_domain" name="form[custom_domain]" placeholder="shop.example.com" autocomplete="off"
                     on:input=move |ev| domain.set(event_target_value(&ev))/>
-                <FieldError result field="custom_domain"/>
-            </div>
-            <div class="field">
-                <label for="tenant_id">"Tenant ID " <span class="muted">"(optional)"</span></label>
+            </Field>
+            <Field field="tenant_id" label="Tenant ID" note="(optional)" error=failure(result)>
                 <input id="tenant_id" name="form[tenant_id]" class="mono" maxlength="56" autocomplete="off"
                     aria-describedby="tenant_id-hint"
                     on:input=move |ev| wanted_id.set(event_target_value(&ev))/>
@@ -138,8 +123,7 @@ pub fn NewTenantPage() -> impl IntoView {
                         })}
                     </Transition>
                 </p>
-                <FieldError result field="tenant_id"/>
-            </div>
+            </Field>
             <label class="check">
                 <input type="checkbox" name="form[provision]" value="true" checked/>
                 " Provision it now (otherwise it stays a record until someone does)"

@@ -1,0 +1,146 @@
+//! The steps that run Jobs: the migrations (after the database roles),
+//! a backup (recorded in the catalogue) and a restore.
+
+use std::time::Duration;
+
+use super::namespace::namespace_usable;
+use super::waits::wait;
+use super::StepOutcome;
+use super::{is_backup_setup, StepContext};
+use crate::cluster;
+use crate::error::{Result, ServerError};
+use crate::manifests::{db_roles_job, migration_job, Manifest};
+use crate::monitoring::Target;
+use app::dto::Operation;
+
+/// The database roles Job, then the migration Job (a Job of its own
+/// after a restore).
+pub(super) async fn migrate(ctx: &StepContext<'_>) -> Result<StepOutcome> {
+    let client = &ctx.cluster.client;
+    let rendered = migration_job(ctx.manifests)
+        .ok_or_else(|| ServerError::Config("no migration Job rendered".into()))?;
+    // After a restore the migrations run again (the dump may be
+    // older than the schema), so that run gets a Job of its own.
+    let renamed;
+    let job = if ctx.operation == Operation::Restore {
+        let mut j = rendered.clone();
+        j.name = format!("{}-r{}", rendered.name, ctx.run_id);
+        j.body["metadata"]["name"] = serde_json::json!(j.name);
+        renamed = j;
+        &renamed
+    } else {
+        rendered
+    };
+    let mut done = vec![];
+    // First the application's role loses superuser rights (tenants
+    // made before this release; a check for the others).
+    if let Some(roles) = db_roles_job(ctx.manifests) {
+        cluster::apply_manifest(client, roles).await?;
+        wait(
+            ctx,
+            Target::Job(&roles.name),
+            "database roles",
+            ctx.wait_database,
+        )
+        .await?;
+        done.push(format!("Job {} completed", roles.name));
+    }
+    cluster::apply_manifest(client, job).await?;
+    wait(ctx, Target::Job(&job.name), "migration", ctx.wait_database).await?;
+    done.push(format!("Job {} completed", job.name));
+    Ok(StepOutcome::Done(done.join("; ")))
+}
+
+/// Dumps the database to the object store and records the dump.
+pub(super) async fn backup(ctx: &StepContext<'_>) -> Result<StepOutcome> {
+    let client = &ctx.cluster.client;
+    let ns = ctx.namespace;
+    if !namespace_usable(ctx).await? {
+        return Ok(StepOutcome::Done(format!(
+            "nothing to back up: namespace {ns} is absent or being removed"
+        )));
+    }
+    let job = ctx.backup_job;
+    // The key is used only if the Job is made now (an earlier
+    // attempt's Job keeps its own).
+    let key =
+        crate::provisioning::backups::dump_key(ctx.objects, ctx.tenant_id, &job.name, ctx.now);
+    run_job(ctx, job, ("backup", &key)).await?;
+    let at = (ctx.tenant_id, ns);
+    let objects = ctx
+        .objects
+        .ok_or_else(|| ServerError::Config("no backup store".into()))?;
+    let row = crate::provisioning::backups::record_job(client, ctx.store, at, (&job.name, objects))
+        .await?
+        .ok_or_else(|| ServerError::Wait(format!("Job {} is gone", job.name)))?;
+    Ok(StepOutcome::Done(format!(
+        "Job {} completed: {} ({} bytes, sha256 {})",
+        job.name, row.location, row.size_bytes, row.sha256
+    )))
+}
+
+/// Restores one catalogued dump from the configured bucket.
+pub(super) async fn restore(ctx: &StepContext<'_>) -> Result<StepOutcome> {
+    let job = ctx
+        .restore_job
+        .ok_or_else(|| ServerError::Config("this run names no backup to restore".into()))?;
+    let key = crate::manifests::job_object_key(&job.body)
+        .unwrap_or_default()
+        .to_string();
+    // The console signs for its configured bucket only.
+    if let (Some(id), Some(objects)) = (ctx.options.backup_id, ctx.objects) {
+        let location = ctx.store.get_backup(id).await?.location;
+        let bucket = crate::manifests::location_key(&location).map(|(b, _)| b);
+        if bucket != Some(objects.bucket()) {
+            return Err(ServerError::Config(format!(
+                "the dump {location} is not in the configured bucket s3://{}: it cannot be read",
+                objects.bucket()
+            )));
+        }
+    }
+    run_job(ctx, job, ("restore", &key)).await?;
+    Ok(StepOutcome::Done(format!(
+        "Job {} restored the dump",
+        job.name
+    )))
+}
+
+/// What every backup or restore Job needs in the namespace: the script
+/// (tenants made before backups existed get it here).
+async fn backup_prerequisites(ctx: &StepContext<'_>) -> Result<()> {
+    let client = &ctx.cluster.client;
+    for m in ctx
+        .manifests
+        .iter()
+        .filter(|m| is_backup_setup(m) && m.kind == "ConfigMap")
+    {
+        cluster::apply_manifest(client, m).await?;
+    }
+    Ok(())
+}
+
+/// Makes a dump or restore Job with its one presigned URL (once: a retry
+/// finds the Job it made) and waits for it to complete.
+async fn run_job(ctx: &StepContext<'_>, job: &Manifest, (what, key): (&str, &str)) -> Result<()> {
+    let objects = ctx.objects.ok_or_else(|| {
+        ServerError::Config(
+            "no backup store is configured (TENANTRY_BACKUP_ACCESS_KEY_ID and \
+             TENANTRY_BACKUP_SECRET_ACCESS_KEY): nothing can be backed up or restored"
+                .into(),
+        )
+    })?;
+    backup_prerequisites(ctx).await?;
+    let client = &ctx.cluster.client;
+    if cluster::get_live(client, job).await?.is_none() {
+        let valid =
+            Duration::from_secs(crate::manifests::BACKUP_DEADLINE_SECS.unsigned_abs() + 600);
+        let url = if what == "restore" {
+            objects.get_url(key, valid)
+        } else {
+            objects.put_url(key, valid)
+        };
+        let made = crate::manifests::with_object(job, key, url.as_str());
+        cluster::apply_manifest(client, &made).await?;
+    }
+    wait(ctx, Target::Job(&job.name), what, ctx.wait_database).await
+}

@@ -1,0 +1,137 @@
+//! What each step does, one file per family: `namespace` (claim, remove),
+//! `objects` (apply the rendered objects, suspend), `waits`, `jobs`
+//! (migrations, backup, restore) and `records` (grace period, audit
+//! purge). Every step reads the desired state (the rendered manifests),
+//! applies it with server-side apply, and waits with watches, so running
+//! it again after a crash converges instead of duplicating.
+
+mod jobs;
+mod namespace;
+mod objects;
+mod records;
+mod waits;
+
+pub use namespace::remove_namespace;
+
+use std::time::Duration;
+
+use app::dto::{Operation, RunOptions};
+
+use super::Step;
+use crate::cluster::ownership::NamespaceFound;
+use crate::cluster::{self, Cluster};
+use crate::config::StoreCredentials;
+use crate::error::{Result, ServerError};
+use crate::manifests::Manifest;
+use crate::monitoring::ClusterIndex;
+use crate::store::Store;
+
+/// How a step ended when it did not fail.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StepOutcome {
+    Done(String),
+    /// Finished, but something is not as it should be; the run goes on.
+    Warn(String),
+    /// Not yet: the run is put back and picked up again at this time (ms).
+    Later(i64),
+}
+
+/// What a step works on.
+pub struct StepContext<'a> {
+    pub cluster: &'a Cluster,
+    /// The one picture of the cluster the waits read.
+    pub index: &'a ClusterIndex,
+    pub store: &'a Store,
+    pub tenant_id: &'a str,
+    pub actor: &'a str,
+    pub options: &'a RunOptions,
+    pub manifests: &'a [Manifest],
+    /// The dump Job of this run (back up now, or before deprovisioning).
+    pub backup_job: &'a Manifest,
+    /// The restore Job of a restore run.
+    pub restore_job: Option<&'a Manifest>,
+    /// Copied into the tenant's `backup-store` Secret.
+    pub store_credentials: Option<&'a StoreCredentials>,
+    /// The backup store, when its key is configured: it signs each backup
+    /// or restore Job's one URL, then checks, catalogues and prunes.
+    pub objects: Option<&'a super::ObjectStore>,
+    pub run_id: i64,
+    pub operation: Operation,
+    pub namespace: &'a str,
+    /// When the step's first attempt started (ms), for the grace period.
+    pub step_started_at: i64,
+    pub now: i64,
+    pub wait_database: Duration,
+    pub wait_application: Duration,
+    pub wait_teardown: Duration,
+}
+
+fn component(m: &Manifest) -> &str {
+    m.body["metadata"]["labels"]["app.kubernetes.io/component"]
+        .as_str()
+        .unwrap_or("")
+}
+
+pub(super) fn is_namespace_level(m: &Manifest) -> bool {
+    matches!(
+        m.kind.as_str(),
+        "Namespace" | "ResourceQuota" | "LimitRange" | "NetworkPolicy"
+    )
+}
+
+pub(super) fn is_database(m: &Manifest) -> bool {
+    component(m) == "database" && m.kind != "Secret"
+}
+
+/// The backup script's ConfigMap and the tier's backup schedule.
+pub(super) fn is_backup_setup(m: &Manifest) -> bool {
+    component(m) == "backup" && m.kind != "Secret"
+}
+
+pub(super) fn is_application(m: &Manifest) -> bool {
+    matches!(
+        m.kind.as_str(),
+        "Deployment" | "Ingress" | "HorizontalPodAutoscaler" | "Certificate"
+    ) || (m.kind == "Service" && !is_database(m))
+}
+
+pub(super) async fn apply_where(
+    ctx: &StepContext<'_>,
+    keep: impl Fn(&Manifest) -> bool,
+) -> Result<String> {
+    let mut names = vec![];
+    for m in ctx.manifests.iter().filter(|m| keep(m)) {
+        cluster::apply_manifest(&ctx.cluster.client, m).await?;
+        names.push(format!("{} {}", m.kind, m.name));
+    }
+    Ok(format!("applied {}", names.join(", ")))
+}
+
+/// Runs one step: a short dispatch to its family's file.
+pub async fn execute(step: Step, ctx: &StepContext<'_>) -> Result<StepOutcome> {
+    let writes_inside = matches!(
+        step,
+        Step::Secrets | Step::Database | Step::Migrate | Step::Application
+    );
+    if writes_inside && namespace::our_namespace(ctx).await? == NamespaceFound::Absent {
+        return Err(ServerError::Conflict(format!(
+            "Namespace {} does not exist: provision the tenant again to make it",
+            ctx.namespace
+        )));
+    }
+    match step {
+        Step::Namespace => namespace::claim(ctx).await,
+        Step::Secrets => objects::secrets(ctx).await,
+        Step::Database => objects::database(ctx).await,
+        Step::WaitDatabase => waits::database(ctx).await,
+        Step::Migrate => jobs::migrate(ctx).await,
+        Step::Application => objects::application(ctx).await,
+        Step::WaitApi | Step::WaitWeb => waits::deployment(ctx, step).await,
+        Step::Backup => jobs::backup(ctx).await,
+        Step::Restore => jobs::restore(ctx).await,
+        Step::SuspendWorkloads => objects::suspend(ctx).await,
+        Step::GracePeriod => records::grace_period(ctx).await,
+        Step::PurgeAudit => records::purge_audit(ctx).await,
+        Step::DeleteNamespace => namespace::delete(ctx).await,
+    }
+}

@@ -1,0 +1,89 @@
+//! The steps that apply the rendered objects: generated Secrets, the
+//! database, the application (and what a tier no longer asks for), and
+//! suspending the workloads.
+
+use super::namespace::namespace_usable;
+use super::StepOutcome;
+use super::{apply_where, is_application, is_backup_setup, is_database, StepContext};
+use crate::cluster;
+use crate::error::Result;
+use crate::manifests::{stale_autoscaler, stale_backup_objects};
+
+/// Generates the tenant's Secrets once (kept after) and copies the
+/// backup store's key.
+pub(super) async fn secrets(ctx: &StepContext<'_>) -> Result<StepOutcome> {
+    let client = &ctx.cluster.client;
+    let made = cluster::ensure_tenant_secrets(client, ctx.manifests).await?;
+    let mut text: Vec<String> = made
+        .iter()
+        .map(|(name, created)| format!("{name} {}", if *created { "generated" } else { "kept" }))
+        .collect();
+    // CloudNativePG's object store reads the store's key from here.
+    if let Some(name) =
+        cluster::apply_store_secret(client, ctx.manifests, ctx.store_credentials).await?
+    {
+        text.push(format!("{name} copied"));
+    }
+    Ok(StepOutcome::Done(text.join(", ")))
+}
+
+/// The database and its backup setup; backup objects a tier no longer
+/// asks for are removed.
+pub(super) async fn database(ctx: &StepContext<'_>) -> Result<StepOutcome> {
+    let client = &ctx.cluster.client;
+    let ns = ctx.namespace;
+    let mut line = apply_where(ctx, |m| is_database(m) || is_backup_setup(m)).await?;
+    for stale in stale_backup_objects(ctx.manifests, &ctx.cluster.caps, ns) {
+        if cluster::get_live(client, &stale).await?.is_some() {
+            cluster::delete_manifest(client, &stale).await?;
+            line.push_str(&format!("; {} {} removed", stale.kind, stale.name));
+        }
+    }
+    Ok(StepOutcome::Done(line))
+}
+
+/// The application's objects; the autoscaler a tier dropped goes.
+pub(super) async fn application(ctx: &StepContext<'_>) -> Result<StepOutcome> {
+    let mut line = apply_where(ctx, is_application).await?;
+    if let Some(pruned) = prune_autoscaler(ctx).await? {
+        line.push_str(&format!("; {pruned}"));
+    }
+    Ok(StepOutcome::Done(line))
+}
+
+/// Scales the Deployments to zero and removes the routes and autoscaler.
+pub(super) async fn suspend(ctx: &StepContext<'_>) -> Result<StepOutcome> {
+    let client = &ctx.cluster.client;
+    let ns = ctx.namespace;
+    if !namespace_usable(ctx).await? {
+        return Ok(StepOutcome::Done(format!(
+            "nothing to stop: namespace {ns} is absent or being removed"
+        )));
+    }
+    let mut done = vec![];
+    for m in ctx.manifests {
+        match m.kind.as_str() {
+            "Deployment" => {
+                let mut zero = m.clone();
+                zero.body["spec"]["replicas"] = serde_json::json!(0);
+                cluster::apply_manifest(client, &zero).await?;
+                done.push(format!("{} scaled to 0", m.name));
+            }
+            "Ingress" | "HorizontalPodAutoscaler" => {
+                cluster::delete_manifest(client, m).await?;
+                done.push(format!("{} {} removed", m.kind, m.name));
+            }
+            _ => {}
+        }
+    }
+    Ok(StepOutcome::Done(done.join(", ")))
+}
+
+/// The HPA a tier no longer asks for (a downgrade) is removed.
+async fn prune_autoscaler(ctx: &StepContext<'_>) -> Result<Option<String>> {
+    let Some(stale) = stale_autoscaler(ctx.manifests, &ctx.cluster.caps, ctx.namespace) else {
+        return Ok(None);
+    };
+    cluster::delete_manifest(&ctx.cluster.client, &stale).await?;
+    Ok(Some("no autoscaler in this tier".into()))
+}
