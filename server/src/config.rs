@@ -58,7 +58,7 @@ pub enum Command {
 pub enum AdminCommand {
     /// Manage staff accounts in the database.
     #[command(subcommand)]
-    Staff(crate::cli::StaffCommand),
+    Staff(crate::host::StaffCommand),
 }
 
 #[derive(Debug, Clone, Args, Default)]

@@ -3,6 +3,10 @@
 
 use app::error::AppError;
 
+/// Why a teardown did not finish: each entry names an object and what holds it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TeardownBlocked(pub Vec<String>);
+
 #[derive(Debug, thiserror::Error)]
 pub enum ServerError {
     #[error("{0} was not found")]
@@ -39,10 +43,7 @@ pub enum ServerError {
     #[error("{0}")]
     NotOurs(String),
     #[error("{what}: {}", blocked_detail(held))]
-    Blocked {
-        what: String,
-        held: crate::cluster::TeardownBlocked,
-    },
+    Blocked { what: String, held: TeardownBlocked },
 }
 
 pub type Result<T, E = ServerError> = std::result::Result<T, E>;
@@ -94,7 +95,7 @@ impl ServerError {
     }
 }
 
-fn blocked_detail(b: &crate::cluster::TeardownBlocked) -> String {
+fn blocked_detail(b: &TeardownBlocked) -> String {
     if b.0.is_empty() {
         "nothing reported what holds it".to_string()
     } else {

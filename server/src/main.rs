@@ -29,10 +29,10 @@ async fn main() -> ExitCode {
     let result = async {
         let store = Store::connect(&cli.database_url.0).await?;
         match cli.command {
-            None => server::cli::run_serve(store, serve_args_from_env()).await,
-            Some(Command::Serve(args)) => server::cli::run_serve(store, *args).await,
+            None => server::host::run_serve(store, serve_args_from_env()).await,
+            Some(Command::Serve(args)) => server::host::run_serve(store, *args).await,
             Some(Command::Admin(AdminCommand::Staff(cmd))) => {
-                server::cli::run_staff(&store, cmd, &mut std::io::stdout()).await
+                server::host::run_staff(&store, cmd, &mut std::io::stdout()).await
             }
             Some(Command::Client(_) | Command::Completion { .. }) => Ok(()),
         }

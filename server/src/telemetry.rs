@@ -13,7 +13,7 @@ use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::{EnvFilter, Layer};
 
-use crate::config::LogFormat;
+use crate::values::LogFormat;
 
 /// What must be flushed before the process ends.
 #[must_use = "call shutdown() before the process ends, or spans are lost"]

@@ -6,7 +6,7 @@ mod common;
 
 use common::TestDb;
 use server::auth::verify_password;
-use server::cli::{run_staff, StaffCommand};
+use server::host::{run_staff, StaffCommand};
 use server::store::Store;
 
 async fn run(store: &Store, cmd: StaffCommand) -> String {

@@ -735,7 +735,7 @@ async fn the_first_admin_must_change_a_generated_password_but_not_a_configured_o
     for (configured, forced) in [(None, true), (Some("an operator's own password"), false)] {
         let db = TestDb::sqlite();
         let store = server::store::Store::connect(&db.url).await.unwrap();
-        server::cli::ensure_first_admin(&store, configured, server::cli::FirstPassword::Terminal)
+        server::host::ensure_first_admin(&store, configured, server::host::FirstPassword::Terminal)
             .await
             .unwrap();
         let row = store.staff_by_username("admin").await.unwrap().unwrap();

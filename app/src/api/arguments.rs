@@ -29,24 +29,6 @@ impl ArgumentCheck {
     }
 }
 
-/// Every server function's check.
-pub fn checked_arguments() -> impl Iterator<Item = &'static ArgumentCheck> {
-    [
-        super::alerts::ARGUMENTS,
-        super::channels::ARGUMENTS,
-        super::credentials::ARGUMENTS,
-        super::operations::ARGUMENTS,
-        super::records::ARGUMENTS,
-        super::runs::ARGUMENTS,
-        super::session::ARGUMENTS,
-        super::staff::ARGUMENTS,
-        super::templates::ARGUMENTS,
-        super::tenants::ARGUMENTS,
-    ]
-    .into_iter()
-    .flatten()
-}
-
 /// "form[ids][0]" for the path serde reports as form.ids[0].
 fn form_key(path: &serde_path_to_error::Path) -> String {
     let mut out = String::new();

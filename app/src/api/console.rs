@@ -15,56 +15,41 @@ use super::session::Session;
 use super::staff::Staff;
 use super::templates::Templates;
 use super::tenants::Tenants;
-use super::Method;
+use super::{ArgumentCheck, Method};
 
-/// Everything staff can do, one capability at a time.
-pub trait Console:
-    Session
-    + Tenants
-    + Credentials
-    + Operations
-    + Runs
-    + Alerts
-    + Channels
-    + Staff
-    + Templates
-    + Records
-    + 'static
-{
+/// The capabilities, listed once: the [`Console`] trait over all of them,
+/// the list of their methods, and the list of their argument checks.
+macro_rules! capabilities {
+    ($($module:ident::$name:ident),+ $(,)?) => {
+        /// Everything staff can do, one capability at a time.
+        pub trait Console: $($name +)+ 'static {}
+
+        impl<T> Console for T where T: $($name +)+ 'static {}
+
+        /// Every capability's methods, with where each is served.
+        pub fn capabilities() -> impl Iterator<Item = &'static Method> {
+            [$(super::$module::METHODS),+].into_iter().flatten()
+        }
+
+        /// Every server function's argument check.
+        pub fn checked_arguments() -> impl Iterator<Item = &'static ArgumentCheck> {
+            [$(super::$module::ARGUMENTS),+].into_iter().flatten()
+        }
+    };
 }
 
-impl<T> Console for T where
-    T: Session
-        + Tenants
-        + Credentials
-        + Operations
-        + Runs
-        + Alerts
-        + Channels
-        + Staff
-        + Templates
-        + Records
-        + 'static
-{
-}
-
-/// Every capability's methods, with where each is served.
-pub fn capabilities() -> impl Iterator<Item = &'static Method> {
-    [
-        super::alerts::METHODS,
-        super::channels::METHODS,
-        super::credentials::METHODS,
-        super::operations::METHODS,
-        super::records::METHODS,
-        super::runs::METHODS,
-        super::session::METHODS,
-        super::staff::METHODS,
-        super::templates::METHODS,
-        super::tenants::METHODS,
-    ]
-    .into_iter()
-    .flatten()
-}
+capabilities!(
+    session::Session,
+    tenants::Tenants,
+    credentials::Credentials,
+    operations::Operations,
+    runs::Runs,
+    alerts::Alerts,
+    channels::Channels,
+    staff::Staff,
+    templates::Templates,
+    records::Records,
+);
 
 /// The handle put into Leptos context.
 #[derive(Clone)]

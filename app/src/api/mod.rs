@@ -27,9 +27,9 @@ mod console;
 pub(crate) mod ctx;
 
 #[cfg(feature = "ssr")]
-pub use arguments::{checked_arguments, ArgumentCheck};
+pub use arguments::ArgumentCheck;
 #[cfg(feature = "ssr")]
-pub use console::{capabilities, Console, ConsoleHandle};
+pub use console::{capabilities, checked_arguments, Console, ConsoleHandle};
 pub use declare::{Method, Surface};
 
 /// The capability traits, for calling them on a [`Console`] (imported

@@ -28,6 +28,12 @@ impl TenantState {
         TenantState::Failed,
     ];
 
+    /// Serving its application: provisioned and not suspended (active, or
+    /// degraded). The one spelling of "live".
+    pub fn is_live(self) -> bool {
+        matches!(self, TenantState::Active | TenantState::Degraded)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             TenantState::Pending => "pending",

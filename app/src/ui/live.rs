@@ -25,7 +25,7 @@ pub fn provide_live() -> LiveCtx {
     #[cfg(feature = "hydrate")]
     client::run(
         ctx,
-        use_context::<crate::ui::shell::SessionCtx>().map(|s| s.version),
+        use_context::<crate::ui::session::SessionCtx>().map(|s| s.version),
     );
     ctx
 }

@@ -3,4 +3,5 @@
 pub mod components;
 pub mod live;
 pub mod pages;
+pub mod session;
 pub mod shell;

@@ -7,9 +7,8 @@ use leptos_router::hooks::use_navigate;
 use leptos_router::path;
 
 use crate::api::session::{whoami, Logout};
-use crate::dto::{CurrentStaff, Role};
-use crate::error::AppError;
 use crate::ui::pages::*;
+pub use crate::ui::session::{can, use_session, SessionCtx};
 
 /// The page's Content-Security-Policy: scripts only from this origin or
 /// carrying this response's nonce (Leptos puts it on its inline hydration
@@ -55,22 +54,6 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             </body>
         </html>
     }
-}
-
-/// Who is signed in, shared by every page. Bumping `version` refetches it.
-#[derive(Clone, Copy)]
-pub struct SessionCtx {
-    pub me: Resource<Result<Option<CurrentStaff>, AppError>>,
-    pub version: RwSignal<u32>,
-}
-
-pub fn use_session() -> SessionCtx {
-    expect_context::<SessionCtx>()
-}
-
-/// Whether the signed-in person's role includes `needed` (false while unknown).
-pub fn can(me: &Result<Option<CurrentStaff>, AppError>, needed: Role) -> bool {
-    matches!(me, Ok(Some(s)) if s.role.allows(needed))
 }
 
 #[component]

@@ -17,7 +17,7 @@ use app::domain::alerts::{
     Condition, GlobalFacts, RuleOverride, RunFact, TenantFacts, Transition,
 };
 use app::domain::stats::run_time_limit;
-use app::dto::{Operation, RuleId, RuleSettings, RunState, TenantState};
+use app::dto::{Operation, RuleId, RuleSettings, RunState};
 
 use super::prometheus::{Ask, Prometheus, Readings, READ_EVERY};
 use crate::error::Result;
@@ -256,7 +256,7 @@ impl Evaluator {
             let template = templates.get(&s.id).copied();
             let settings = |rule: RuleId| rules.for_tenant(&s.id, template, rule);
             let run = latest.get(&s.id);
-            let live = matches!(s.state, TenantState::Active | TenantState::Degraded);
+            let live = s.state.is_live();
             let fact = |r: &crate::store::LatestRun, detail: String| RunFact {
                 id: r.id,
                 operation: r.operation,

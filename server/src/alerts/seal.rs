@@ -16,8 +16,8 @@ use chacha20poly1305::aead::{Aead, AeadCore, KeyInit, OsRng, Payload};
 use chacha20poly1305::{ChaCha20Poly1305, Key, Nonce};
 use sha2::{Digest, Sha256};
 
-use crate::config::Secret;
 use crate::error::{Result, ServerError};
+use crate::values::Secret;
 
 /// The ciphers one configured key gives.
 #[derive(Clone)]

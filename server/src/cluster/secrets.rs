@@ -6,9 +6,9 @@ use std::collections::BTreeMap;
 use k8s_openapi::api::core::v1::Secret;
 use kube::api::{Api, ObjectMeta, PostParams};
 
-use crate::config::StoreCredentials;
 use crate::error::{Result, ServerError};
 use crate::manifests::{Manifest, APP_SECRET, BACKUP_STORE_SECRET, DB_SECRET, DB_SUPERUSER_SECRET};
+use crate::values::StoreCredentials;
 
 /// `len` random characters from a URL- and shell-safe alphabet.
 pub fn generate_secret(len: usize) -> String {

@@ -4,6 +4,7 @@
 //! very object judged (a UID precondition); a force strips finalizers only
 //! from objects Tenantry labelled and names the others.
 
+pub use crate::error::TeardownBlocked;
 use std::time::Duration;
 
 use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
@@ -27,10 +28,6 @@ pub struct TenantNamespace<'a> {
     /// The claim nonce written on the row before the namespace was created.
     pub nonce: Option<&'a str>,
 }
-
-/// Why a teardown did not finish: each entry names an object and what holds it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct TeardownBlocked(pub Vec<String>);
 
 /// Lists the `K` objects in `ns` that finalizers hold; with `strip`, removes
 /// those finalizers (an admin's force) from the objects Tenantry labelled for

@@ -1,7 +1,7 @@
 //! The credentials Tenantry generated for a tenant, shown once.
 
 use app::api::credentials::Credentials;
-use app::dto::{Credential, CurrentStaff, Role, TenantState};
+use app::dto::{Credential, CurrentStaff, Role};
 use app::error::AppError;
 
 use super::{require, ConsoleService, R};
@@ -14,7 +14,7 @@ impl Credentials for ConsoleService {
     async fn reveal_credentials(&self, who: &CurrentStaff, id: String) -> R<Vec<Credential>> {
         require(who, Role::Operator, "see generated credentials")?;
         let t = self.store.get_tenant(&id).await?;
-        if !matches!(t.state, TenantState::Active | TenantState::Degraded) {
+        if !t.state.is_live() {
             return Err(AppError::Conflict(format!(
                 "Tenant \"{id}\" is {}: credentials exist once it is provisioned.",
                 t.state

@@ -16,7 +16,7 @@ use app::error::AppError;
 
 use super::tenants::random_suffix;
 use super::{require, ConsoleService, R};
-use crate::manifests::{namespace_of, render, to_yaml};
+use crate::manifests::{namespace_of, to_yaml, Capabilities, RenderSettings};
 use crate::provisioning::{diff_with_live, plan, Engine};
 use crate::store::now_ms;
 
@@ -91,13 +91,9 @@ impl Operations for ConsoleService {
                 (target.api_replicas, target.web_replicas),
             ),
         };
-        let input = plan.input_of(&t);
         let engine = self.engine.get();
-        let (settings, caps) = match engine {
-            Some(e) => (e.settings.clone(), e.cluster.caps.clone()),
-            None => (self.render_settings.clone(), Default::default()),
-        };
-        let manifests = render(&input, &settings, &caps);
+        let (settings, caps) = self.rendering();
+        let manifests = plan.desired_of(&t, &settings, &caps).objects();
         let (objects, compared) = match engine {
             Some(e) => match diff_with_live(&e.cluster, &manifests).await {
                 Ok(o) => (o, true),
@@ -301,12 +297,13 @@ impl Operations for ConsoleService {
             version: template.version,
             tier: template.spec.clone(),
         };
-        let input = plan.input((&id, &namespace, valid.fields.custom_domain.as_deref()));
-        let (settings, caps) = match self.engine.get() {
-            Some(e) => (e.settings.clone(), e.cluster.caps.clone()),
-            None => (self.render_settings.clone(), Default::default()),
-        };
-        let yaml = to_yaml(&render(&input, &settings, &caps));
+        let at = (
+            id.as_str(),
+            namespace.as_str(),
+            valid.fields.custom_domain.as_deref(),
+        );
+        let (settings, caps) = self.rendering();
+        let yaml = to_yaml(&plan.desired(at, &settings, &caps).objects());
         Ok(ChangePreview {
             tenant_id: id.clone(),
             template_name: template.name,
@@ -319,6 +316,15 @@ impl Operations for ConsoleService {
 }
 
 impl ConsoleService {
+    /// What previews render with: the engine's settings and the cluster's
+    /// capabilities, or the console's settings while none is connected.
+    fn rendering(&self) -> (RenderSettings, Capabilities) {
+        match self.engine.get() {
+            Some(e) => (e.settings.clone(), e.cluster.caps.clone()),
+            None => (self.render_settings.clone(), Capabilities::default()),
+        }
+    }
+
     /// The engine. A configured cluster that is still connecting (a
     /// console that just started) is waited for, a little, through the
     /// connection handle; without one, operations are unavailable.

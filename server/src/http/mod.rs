@@ -2,21 +2,23 @@
 //! come from Leptos; health probes and the layers are ours.
 
 mod arguments;
-mod guards;
+pub mod guards;
+pub mod state;
 
 pub use arguments::repeated_key;
 pub use guards::{HeaderPolicy, BODY_LIMIT, LOGIN_BODY_LIMIT};
+pub use state::AppState;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
 use app::api::{Console, ConsoleHandle};
 use app::{shell, App};
-use axum::extract::{FromRef, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{middleware, Router};
-use leptos::prelude::{provide_context, LeptosOptions};
+use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use tower_http::trace::TraceLayer;
 use tower_sessions::cookie::SameSite;
@@ -26,22 +28,7 @@ use crate::auth::{
     client_address, reject_cross_origin, require_api_session, require_page_session,
     require_password_change, resolve_principal, PublicOrigin, TrustedProxies,
 };
-use crate::console::ConsoleService;
-use crate::store::{SessionStore, Store};
-
-/// Shared by every handler; cloned per request (all fields are handles).
-#[derive(Clone)]
-pub struct AppState {
-    pub leptos_options: LeptosOptions,
-    pub store: Store,
-    pub console: Arc<ConsoleService>,
-}
-
-impl FromRef<AppState> for LeptosOptions {
-    fn from_ref(state: &AppState) -> Self {
-        state.leptos_options.clone()
-    }
-}
+use crate::store::SessionStore;
 
 #[derive(Clone, Debug, Default)]
 pub struct HttpOptions {

@@ -4,6 +4,7 @@
 //! health history. Written only when something changed, and only by the
 //! leader, so replicas never write the same thing twice.
 
+use app::domain::tenant_state::state_for;
 use app::dto::{Health, TenantState};
 use tokio::sync::broadcast::error::RecvError;
 
@@ -11,15 +12,6 @@ use super::index::IndexChange;
 use super::Monitor;
 use crate::replicas::Leadership;
 use crate::store::Store;
-
-/// The lifecycle state a health implies for a live tenant, if any.
-pub fn state_for(health: Health) -> Option<TenantState> {
-    match health {
-        Health::Healthy => Some(TenantState::Active),
-        Health::Degraded | Health::Critical | Health::Down => Some(TenantState::Degraded),
-        _ => None,
-    }
-}
 
 /// Follows health transitions and writes them, while this replica leads.
 pub fn spawn_state_follower(monitor: &Monitor, store: Store, leader: Leadership) {

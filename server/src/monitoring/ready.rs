@@ -19,7 +19,7 @@ use std::collections::BTreeMap;
 
 use app::dto::WorkloadDto;
 
-use super::index::{Item, Kind};
+use super::index::objects::{Item, Kind};
 
 /// Where a pod comes from: its controller's revision and its Job.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

@@ -1,13 +1,47 @@
-//! One description of a tenant's plan as it runs: its template's key and
-//! version, and the tier with the tenant's replica overrides. Everything
-//! that renders a tenant (the runner, the scheduled backups, the previews)
-//! builds the renderer's input here, so they cannot disagree.
+//! What a tenant should be: its plan (its template's key and version, and
+//! the tier with the tenant's replica overrides) and, from it, the
+//! settings and what the cluster serves, its desired objects and Jobs.
+//! Everything that renders a tenant (the runner, the scheduled backups,
+//! the previews) goes through [`Desired`], so they cannot disagree.
 
-use app::dto::{TenantDto, TierSpec};
+use app::dto::{BackupDto, BackupMethod, TenantDto, TierSpec};
 
 use crate::error::Result;
-use crate::manifests::TenantInput;
+use crate::manifests::{
+    backup_job, render, restore_job, scheduled_job, Capabilities, Manifest, RenderSettings,
+    TenantInput,
+};
 use crate::store::Store;
+
+/// A tenant on its plan, rendered with the settings for the cluster as it
+/// is: the one source of its objects and Jobs.
+pub struct Desired<'a> {
+    input: TenantInput<'a>,
+    settings: &'a RenderSettings,
+    caps: &'a Capabilities,
+}
+
+impl Desired<'_> {
+    /// Every object the tenant should have.
+    pub fn objects(&self) -> Vec<Manifest> {
+        render(&self.input, self.settings, self.caps)
+    }
+
+    /// The dump Job of run `run`.
+    pub fn backup_job(&self, run: i64, method: BackupMethod) -> Manifest {
+        backup_job(&self.input, self.settings, self.caps, run, method)
+    }
+
+    /// The Job of run `run` that restores `backup`.
+    pub fn restore_job(&self, run: i64, backup: &BackupDto) -> Manifest {
+        restore_job(&self.input, self.settings, self.caps, run, backup)
+    }
+
+    /// The dump Job of the tier's schedule for the slot at `slot` (s).
+    pub fn scheduled_backup(&self, slot: i64) -> Manifest {
+        scheduled_job(&self.input, self.settings, self.caps, slot)
+    }
+}
 
 /// A tenant's plan: what its objects are rendered from.
 #[derive(Clone, Debug, PartialEq)]
@@ -56,7 +90,7 @@ impl TenantPlan {
 
     /// The renderer's input for the tenant `(id, namespace, custom domain)`
     /// on this plan.
-    pub fn input<'a>(
+    fn input<'a>(
         &'a self,
         (id, namespace, custom_domain): (&'a str, &'a str, Option<&'a str>),
     ) -> TenantInput<'a> {
@@ -70,9 +104,33 @@ impl TenantPlan {
         }
     }
 
-    /// [`TenantPlan::input`] for a stored tenant.
-    pub fn input_of<'a>(&'a self, t: &'a TenantDto) -> TenantInput<'a> {
-        self.input((&t.id, &t.namespace, t.custom_domain.as_deref()))
+    /// The tenant `(id, namespace, custom domain)` on this plan, with the
+    /// settings and the cluster's capabilities.
+    pub fn desired<'a>(
+        &'a self,
+        at: (&'a str, &'a str, Option<&'a str>),
+        settings: &'a RenderSettings,
+        caps: &'a Capabilities,
+    ) -> Desired<'a> {
+        Desired {
+            input: self.input(at),
+            settings,
+            caps,
+        }
+    }
+
+    /// [`TenantPlan::desired`] for a stored tenant.
+    pub fn desired_of<'a>(
+        &'a self,
+        t: &'a TenantDto,
+        settings: &'a RenderSettings,
+        caps: &'a Capabilities,
+    ) -> Desired<'a> {
+        self.desired(
+            (&t.id, &t.namespace, t.custom_domain.as_deref()),
+            settings,
+            caps,
+        )
     }
 }
 

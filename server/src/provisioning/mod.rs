@@ -9,7 +9,6 @@ pub mod access;
 pub mod backups;
 pub mod desired;
 mod object_store;
-mod plan;
 mod preview;
 mod runner;
 mod steps;
@@ -17,13 +16,14 @@ mod tenant_state;
 
 use std::sync::{Arc, OnceLock};
 
+pub use app::domain::steps::{plan, Step};
+pub use app::domain::tenant_state::state_after_cancel;
 pub use desired::TenantPlan;
 pub use object_store::ObjectStore;
-pub use plan::{plan, Step};
 pub use preview::{compare, diff_with_live};
 pub use runner::{Runner, RunnerOptions};
 pub use steps::StepOutcome;
-pub use tenant_state::{settle_after_cancel, state_after_cancel};
+pub use tenant_state::settle_after_cancel;
 
 use crate::cluster::Cluster;
 use crate::manifests::RenderSettings;

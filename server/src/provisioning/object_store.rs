@@ -9,9 +9,9 @@ use std::time::Duration;
 use rusty_s3::actions::{DeleteObject, GetObject, HeadObject, PutObject, S3Action};
 use rusty_s3::{Bucket, Credentials, UrlStyle};
 
-use crate::config::StoreCredentials;
 use crate::error::{Result, ServerError};
 use crate::manifests::{split_destination, RenderSettings};
+use crate::values::StoreCredentials;
 
 /// How long a signed request of the console's own is valid.
 const OWN_REQUEST: Duration = Duration::from_secs(300);
@@ -170,7 +170,7 @@ impl ObjectStore {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::Secret;
+    use crate::values::Secret;
 
     fn store(dest: &str) -> ObjectStore {
         let s = RenderSettings {

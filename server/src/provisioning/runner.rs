@@ -41,7 +41,7 @@ pub struct RunnerOptions {
     /// This process, as run owner and in step attempts.
     pub process: String,
     /// Copied into each tenant's `backup-store` Secret.
-    pub backup_credentials: Option<crate::config::StoreCredentials>,
+    pub backup_credentials: Option<crate::values::StoreCredentials>,
     /// Days a gone tenant's backups stay catalogued.
     pub backup_keep_days: u32,
 }

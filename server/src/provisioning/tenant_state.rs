@@ -1,71 +1,11 @@
-//! Where a tenant stands while and after a run of each operation: pure
-//! rules the runner and the console's cancel read (`None`: the tenant is
-//! left as it was).
+//! Settling a tenant after a cancelled run (the rules of where a tenant
+//! stands are `app::domain::tenant_state`).
 
-use app::dto::{Operation, RunDto, StepState, TenantState};
+use app::domain::tenant_state::state_after_cancel;
+use app::dto::RunDto;
 
-use super::Step;
 use crate::error::Result;
 use crate::store::Store;
-
-pub(super) fn state_during(op: Operation) -> Option<TenantState> {
-    match op {
-        Operation::Provision | Operation::Update | Operation::Restore => {
-            Some(TenantState::Provisioning)
-        }
-        Operation::Deprovision | Operation::Cleanup => Some(TenantState::Deprovisioning),
-        Operation::Suspend | Operation::Resume | Operation::Backup => None,
-    }
-}
-
-/// Where a tenant stands after a run of `op` completed. `None` leaves it as
-/// it was: a backup, however it ends, never moves its tenant (a failed dump
-/// is the run's failure, not the tenant's).
-pub(super) fn state_after(op: Operation, warned: bool) -> Option<TenantState> {
-    Some(match op {
-        Operation::Backup => return None,
-        Operation::Provision | Operation::Update | Operation::Resume | Operation::Restore
-            if warned =>
-        {
-            TenantState::Degraded
-        }
-        Operation::Provision | Operation::Update | Operation::Resume | Operation::Restore => {
-            TenantState::Active
-        }
-        Operation::Suspend => TenantState::Suspended,
-        Operation::Deprovision => TenantState::Deprovisioned,
-        Operation::Cleanup => TenantState::Pending,
-    })
-}
-
-/// Where a tenant stands after a run of `op` failed for good.
-pub(super) fn state_after_failure(op: Operation) -> Option<TenantState> {
-    (op != Operation::Backup).then_some(TenantState::Failed)
-}
-
-/// Where a tenant stands after a run was cancelled, from what it had done.
-pub fn state_after_cancel(run: &RunDto) -> Option<TenantState> {
-    let done = |name: &str| {
-        run.steps
-            .iter()
-            .any(|s| s.name == name && s.state == StepState::Completed)
-    };
-    let any_done = run.steps.iter().any(|s| s.state == StepState::Completed);
-    Some(match run.operation {
-        Operation::Backup => return None,
-        Operation::Provision if !any_done => TenantState::Pending,
-        Operation::Provision | Operation::Cleanup => TenantState::Failed,
-        Operation::Update => TenantState::Degraded,
-        Operation::Suspend if any_done => TenantState::Suspended,
-        Operation::Suspend => TenantState::Active,
-        Operation::Resume if any_done => TenantState::Degraded,
-        Operation::Resume => TenantState::Suspended,
-        Operation::Deprovision if done(Step::SuspendWorkloads.name()) => TenantState::Suspended,
-        Operation::Deprovision => TenantState::Active,
-        Operation::Restore if any_done => TenantState::Degraded,
-        Operation::Restore => TenantState::Active,
-    })
-}
 
 /// Records the tenant's state after `run` was cancelled while no process
 /// held it (a process that holds it settles the tenant itself).
@@ -81,41 +21,4 @@ pub async fn settle_after_cancel(store: &Store, run: &RunDto) -> Result<()> {
             .await?;
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn tenant_states_follow_operations() {
-        assert_eq!(
-            state_after(Operation::Provision, false),
-            Some(TenantState::Active)
-        );
-        assert_eq!(
-            state_after(Operation::Provision, true),
-            Some(TenantState::Degraded)
-        );
-        assert_eq!(
-            state_after(Operation::Suspend, false),
-            Some(TenantState::Suspended)
-        );
-        assert_eq!(
-            state_after(Operation::Deprovision, false),
-            Some(TenantState::Deprovisioned)
-        );
-        assert_eq!(
-            state_during(Operation::Deprovision),
-            Some(TenantState::Deprovisioning)
-        );
-        assert_eq!(
-            state_after_failure(Operation::Update),
-            Some(TenantState::Failed)
-        );
-        // A backup leaves its tenant as it was however it ends.
-        assert_eq!(state_after(Operation::Backup, true), None);
-        assert_eq!(state_after_failure(Operation::Backup), None);
-        assert_eq!(state_during(Operation::Backup), None);
-    }
 }

@@ -28,7 +28,7 @@ use utoipa::{Modify, OpenApi};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 pub use crate::answer::Problem;
-use crate::http::AppState;
+use crate::http::state::AppState;
 pub use preconditions::{IDEMPOTENCY_KEY, REPLAYED};
 
 pub const PREFIX: &str = crate::answer::API_V1;

@@ -10,7 +10,7 @@ use axum::Json;
 
 use super::problem::{ApiResult, Body, Caller, Path};
 use super::{console, Idempotency};
-use crate::http::AppState;
+use crate::http::state::AppState;
 
 /// 202 Accepted with the run, `Location: /api/v1/runs/<id>`.
 pub fn accepted(run: RunDto) -> Response {

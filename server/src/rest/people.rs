@@ -12,7 +12,7 @@ use serde::Deserialize;
 use super::preconditions::SECRET_ANSWER;
 use super::problem::{ApiError, ApiResult, Body, Caller, Path};
 use super::{console, Idempotency};
-use crate::http::AppState;
+use crate::http::state::AppState;
 
 /// An answer with a secret shown once: never cached, never kept for an
 /// idempotent repeat.

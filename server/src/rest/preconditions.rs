@@ -11,7 +11,8 @@ use sha2::{Digest, Sha256};
 
 use super::problem::ApiError;
 pub use crate::answer::{IDEMPOTENCY_KEY, REPLAYED};
-use crate::http::{AppState, BODY_LIMIT};
+use crate::http::guards::BODY_LIMIT;
+use crate::http::state::AppState;
 use crate::store::Claim;
 
 const MAX_KEY: usize = 200;

@@ -9,7 +9,7 @@ use serde::Deserialize;
 
 use super::console;
 use super::problem::{ApiResult, Body, Caller, Path, Query};
-use crate::http::AppState;
+use crate::http::state::AppState;
 
 #[utoipa::path(operation_id = "list_audit", get, path = "/api/v1/audit", tag = "audit", params(AuditQuery),
     responses((status = 200, description = "One page of events (50), newest first", body = Page<AuditEventDto>)))]

@@ -9,7 +9,7 @@ use axum::Json;
 use super::operations::accepted;
 use super::problem::{ApiResult, Caller, Path, Query};
 use super::{console, Idempotency};
-use crate::http::AppState;
+use crate::http::state::AppState;
 
 #[utoipa::path(operation_id = "list_runs", get, path = "/api/v1/runs", tag = "runs", params(RunQuery),
     responses((status = 200, description = "One page of runs, newest first", body = Page<RunDto>)))]

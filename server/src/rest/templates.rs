@@ -10,7 +10,7 @@ use axum::Json;
 use super::preconditions::{self, if_match, located};
 use super::problem::{ApiResult, Body, Caller, Path};
 use super::{console, Idempotency};
-use crate::http::AppState;
+use crate::http::state::AppState;
 
 const TAG: char = 'v';
 

@@ -10,7 +10,7 @@ use axum::Json;
 use super::preconditions::{self, if_match, located};
 use super::problem::{ApiResult, Body, Caller, Path, Query};
 use super::{console, Idempotency};
-use crate::http::AppState;
+use crate::http::state::AppState;
 
 /// Tenant tags are `"u<updated_at>"`.
 const TAG: char = 'u';

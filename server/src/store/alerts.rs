@@ -10,7 +10,7 @@ use app::dto::{
 use sqlx::{Any, Transaction};
 
 use super::outbox::NoticeKind;
-use super::{now_ms, AuditEntry, Change, Store};
+use super::{now_ms, AuditEntry, Change, Store, SYSTEM};
 use crate::error::{Result, ServerError};
 
 /// An open alert as the evaluator sees it.
@@ -72,9 +72,6 @@ impl AlertRow {
         }
     }
 }
-
-/// Who acted: the evaluator (`system`) or a staff member.
-pub const SYSTEM: &str = "system";
 
 impl Store {
     pub(crate) async fn alert_event(

@@ -11,7 +11,8 @@ use std::time::Duration;
 use app::dto::{AttemptOutcome, RunState, StepState, TenantState};
 use sqlx::{Any, Transaction};
 
-use super::{now_ms, Backend, Change, Store};
+use super::tenant_state::{write_state, Guard, NewState};
+use super::{Backend, Change, Store};
 use crate::error::{Result, ServerError};
 
 /// Log characters kept per step; older lines are dropped first.
@@ -201,19 +202,14 @@ impl Store {
 
     /// Sets the tenant's state while its run works (provisioning, …).
     pub async fn tenant_during_run(&self, id: i64, owner: &str, state: TenantState) -> Result<()> {
-        let tenant = sqlx::query_scalar::<_, String>(&format!(
-            "UPDATE tenants SET state = $3, {} WHERE id = \
-             (SELECT r.tenant_id FROM provisioning_runs r WHERE r.id = $1 AND r.owner = $2 \
-              AND r.state = 'running') RETURNING id",
-            super::bump_updated_at(4)
-        ))
-        .bind(id)
-        .bind(owner)
-        .bind(state.as_str())
-        .bind(now_ms())
-        .fetch_optional(&self.pool)
-        .await?
-        .ok_or_else(|| Self::lost(id))?;
+        let guard = Guard::HeldRun { run: id, owner };
+        let new = NewState {
+            state,
+            detail: None,
+        };
+        let tenant = write_state(&self.pool, guard, new)
+            .await?
+            .ok_or_else(|| Self::lost(id))?;
         self.changed(Change::Tenant(tenant));
         Ok(())
     }
@@ -385,17 +381,13 @@ impl Store {
             .fetch_one(&mut **tx)
             .await?);
         };
-        Ok(sqlx::query_scalar::<_, String>(&format!(
-            "UPDATE tenants SET state = $2, state_detail = $3, observed_at = $4, {} \
-             WHERE id = (SELECT tenant_id FROM provisioning_runs WHERE id = $1) RETURNING id",
-            super::bump_updated_at(4)
-        ))
-        .bind(run)
-        .bind(state.as_str())
-        .bind(detail)
-        .bind(now_ms())
-        .fetch_one(&mut **tx)
-        .await?)
+        let new = NewState {
+            state,
+            detail: Some(detail),
+        };
+        write_state(&mut **tx, Guard::EndingRun(run), new)
+            .await?
+            .ok_or_else(|| ServerError::NotFound(format!("the tenant of run {run}")))
     }
 
     async fn end_run(

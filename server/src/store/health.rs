@@ -1,8 +1,8 @@
 //! Each tenant's health history, and its lifecycle state as health moves it.
 
-use app::dto::{Health, HealthEventDto, TenantState};
+use app::dto::{Health, HealthEventDto};
 
-use super::{now_ms, Change, Store};
+use super::Store;
 use crate::error::Result;
 
 /// Transitions kept per tenant for the tenant page.
@@ -61,36 +61,5 @@ impl Store {
                 reason,
             })
             .collect())
-    }
-
-    /// Moves a live tenant (one of `only_from`) to `state` with `detail`,
-    /// writing (and announcing) only when that changes something.
-    pub async fn observe_tenant_if_changed(
-        &self,
-        id: &str,
-        state: TenantState,
-        detail: Option<&str>,
-        only_from: &[TenantState],
-    ) -> Result<bool> {
-        let allowed = only_from
-            .iter()
-            .map(|s| format!("'{}'", s.as_str()))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let done = sqlx::query(&format!(
-            "UPDATE tenants SET state = $2, state_detail = $3, observed_at = $4 WHERE id = $1 \
-             AND state IN ({allowed}) AND (state <> $2 OR COALESCE(state_detail, '') <> COALESCE($3, ''))"
-        ))
-        .bind(id)
-        .bind(state.as_str())
-        .bind(detail)
-        .bind(now_ms())
-        .execute(&self.pool)
-        .await?;
-        let changed = done.rows_affected() > 0;
-        if changed {
-            self.changed(Change::Tenant(id.to_string()));
-        }
-        Ok(changed)
     }
 }

@@ -16,6 +16,7 @@ mod sessions;
 mod staff;
 mod stats;
 mod templates;
+mod tenant_state;
 mod tenants;
 mod throttle;
 mod tokens;
@@ -27,10 +28,10 @@ use std::time::Duration;
 use sqlx::any::AnyPoolOptions;
 use sqlx::{AnyPool, Executor};
 
-use crate::config::Secret;
 use crate::error::{Result, ServerError};
+use crate::values::Secret;
 
-pub use alerts::{OpenAlert, SYSTEM};
+pub use alerts::OpenAlert;
 pub use audit::{AuditEntry, AuditFilter};
 pub use backups::NewBackup;
 pub use execution::{Failure, Rollback};
@@ -100,6 +101,9 @@ pub enum Change {
 }
 
 pub use crate::values::{format_ms, now_ms};
+
+/// Who acted when no staff member did: the evaluator, the deliverer.
+pub const SYSTEM: &str = "system";
 
 /// Changes buffered per listener before it must resynchronise.
 const CHANGE_BUFFER: usize = 4096;

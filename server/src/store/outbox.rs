@@ -223,13 +223,7 @@ impl Store {
         .await?;
         let rule = RuleId::parse(&rule).unwrap_or(RuleId::TenantDown);
         if self.silenced(tenant.as_deref(), rule, now).await? {
-            Self::alert_event(
-                tx,
-                id,
-                "silenced",
-                (super::alerts::SYSTEM, Some(kind.as_str())),
-            )
-            .await?;
+            Self::alert_event(tx, id, "silenced", (super::SYSTEM, Some(kind.as_str()))).await?;
             return Ok(0);
         }
         let template = match &tenant {
@@ -346,8 +340,7 @@ impl Store {
             .await?;
             if last.is_some_and(|t| now - t >= ch.repeat_secs * 1000) {
                 Self::insert_notice(tx, ch.id, NoticeKind::Repeat, &id.to_string(), now).await?;
-                Self::alert_event(tx, id, "repeat", (super::alerts::SYSTEM, Some(&ch.name)))
-                    .await?;
+                Self::alert_event(tx, id, "repeat", (super::SYSTEM, Some(&ch.name))).await?;
                 queued += 1;
             }
         }
@@ -572,13 +565,7 @@ impl Store {
         if done.rows_affected() > 0 {
             for alert in n.alerts() {
                 let note = format!("{} via {channel}", n.kind);
-                Self::alert_event(
-                    &mut tx,
-                    alert,
-                    "notified",
-                    (super::alerts::SYSTEM, Some(&note)),
-                )
-                .await?;
+                Self::alert_event(&mut tx, alert, "notified", (super::SYSTEM, Some(&note))).await?;
             }
         }
         tx.commit().await?;

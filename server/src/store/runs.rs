@@ -3,7 +3,7 @@
 
 use app::dto::{
     AttemptDto, AttemptOutcome, Operation, Page, RunDto, RunOptions, RunQuery, RunState, StepDto,
-    StepState, TenantState,
+    StepState,
 };
 
 use super::{now_ms, placeholders, AuditEntry, Change, Store};
@@ -336,42 +336,6 @@ impl Store {
         tx.commit().await?;
         self.changed(Change::Run(id));
         Ok((self.get_run(id).await?, held == 1))
-    }
-
-    /// Records what was seen on the cluster: the state, why, and when. With
-    /// `only_from`, the state changes only from one of those states (so an
-    /// observation never overwrites what a run just decided).
-    pub async fn observe_tenant(
-        &self,
-        id: &str,
-        state: TenantState,
-        detail: Option<&str>,
-        only_from: &[TenantState],
-    ) -> Result<bool> {
-        let allowed: Vec<&str> = only_from.iter().map(|s| s.as_str()).collect();
-        let guard = if allowed.is_empty() {
-            String::new()
-        } else {
-            format!(
-                " AND state IN ({})",
-                allowed
-                    .iter()
-                    .map(|s| format!("'{s}'"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )
-        };
-        let done = sqlx::query(&format!(
-            "UPDATE tenants SET state = $2, state_detail = $3, observed_at = $4 WHERE id = $1{guard}"
-        ))
-        .bind(id)
-        .bind(state.as_str())
-        .bind(detail)
-        .bind(now_ms())
-        .execute(&self.pool)
-        .await?;
-        self.changed(Change::Tenant(id.to_string()));
-        Ok(done.rows_affected() > 0)
     }
 
     /// Moves a tenant to another template version and replica overrides

@@ -251,9 +251,9 @@ impl TestServer {
                     settings.backup_endpoint = url;
                 }
                 opts.backup_credentials
-                    .get_or_insert_with(|| server::config::StoreCredentials {
-                        access_key_id: server::config::Secret("testing".into()),
-                        secret_access_key: server::config::Secret("testing".into()),
+                    .get_or_insert_with(|| server::values::StoreCredentials {
+                        access_key_id: server::values::Secret("testing".into()),
+                        secret_access_key: server::values::Secret("testing".into()),
                     });
             }
             let runner = server::provisioning::Runner::new(
@@ -280,7 +280,7 @@ impl TestServer {
                 settings,
                 throttle: o.policy,
                 public_url: o.http.public_url.clone(),
-                sealer: server::alerts::Sealer::new(Some(&server::config::Secret(
+                sealer: server::alerts::Sealer::new(Some(&server::values::Secret(
                     "test secret key for channels".into(),
                 )))
                 .expect("sealer"),

@@ -9,14 +9,13 @@ use tracing::Instrument;
 
 use super::super::desired::TenantPlan;
 use super::super::steps::{execute, remove_namespace, StepContext, StepOutcome};
-use super::super::tenant_state::{
-    state_after, state_after_cancel, state_after_failure, state_during,
-};
 use super::super::Step;
 use super::{backoff, Runner};
 use crate::error::{Result, ServerError};
-use crate::manifests::{backup_job, render, restore_job};
 use crate::store::{Failure, Rollback};
+use app::domain::tenant_state::{
+    state_after, state_after_cancel, state_after_failure, state_during,
+};
 
 /// An attempt's outcome as the step histogram labels it.
 fn step_outcome(outcome: &Result<StepOutcome>, may_retry: bool) -> &'static str {
@@ -98,22 +97,18 @@ impl Runner {
         }
         let tenant = self.store.get_tenant(&run.tenant_id).await?;
         let plan = TenantPlan::of(&self.store, &tenant).await?;
-        let input = plan.input_of(&tenant);
-        let manifests = render(&input, &self.settings, &self.cluster.caps);
+        let desired = plan.desired_of(&tenant, &self.settings, &self.cluster.caps);
+        let manifests = desired.objects();
         let method = match run.operation {
             Operation::Deprovision => BackupMethod::PreDeprovision,
             Operation::Restore => BackupMethod::PreRestore,
             _ => BackupMethod::OnDemand,
         };
-        let backup = backup_job(&input, &self.settings, &self.cluster.caps, id, method);
+        let backup = desired.backup_job(id, method);
         let restore = match run.options.backup_id {
-            Some(b) if run.operation == Operation::Restore => Some(restore_job(
-                &input,
-                &self.settings,
-                &self.cluster.caps,
-                id,
-                &self.store.get_backup(b).await?,
-            )),
+            Some(b) if run.operation == Operation::Restore => {
+                Some(desired.restore_job(id, &self.store.get_backup(b).await?))
+            }
             _ => None,
         };
         if let Some(s) = state_during(run.operation) {

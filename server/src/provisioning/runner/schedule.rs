@@ -44,10 +44,7 @@ impl Runner {
         now: i64,
     ) -> Result<bool> {
         let tenant = self.store.get_tenant(id).await?;
-        if !matches!(
-            tenant.state,
-            TenantState::Active | TenantState::Degraded | TenantState::Suspended
-        ) {
+        if !(tenant.state.is_live() || tenant.state == TenantState::Suspended) {
             return Ok(false);
         }
         let plan = TenantPlan::of(&self.store, &tenant).await?;
@@ -58,8 +55,10 @@ impl Runner {
         else {
             return Ok(false);
         };
-        let input = plan.input((id, ns, tenant.custom_domain.as_deref()));
-        let job = crate::manifests::scheduled_job(&input, &self.settings, &self.cluster.caps, slot);
+        let at = (id, ns, tenant.custom_domain.as_deref());
+        let job = plan
+            .desired(at, &self.settings, &self.cluster.caps)
+            .scheduled_backup(slot);
         let client = &self.cluster.client;
         if crate::cluster::get_live(client, &job).await?.is_some() {
             return Ok(false);

@@ -20,11 +20,11 @@ use app::dto::{Operation, RunOptions};
 use super::Step;
 use crate::cluster::ownership::NamespaceFound;
 use crate::cluster::{self, Cluster};
-use crate::config::StoreCredentials;
 use crate::error::{Result, ServerError};
 use crate::manifests::Manifest;
 use crate::monitoring::ClusterIndex;
 use crate::store::Store;
+use crate::values::StoreCredentials;
 
 /// How a step ended when it did not fail.
 #[derive(Clone, Debug, PartialEq, Eq)]

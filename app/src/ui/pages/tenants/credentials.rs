@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 
 use crate::api::credentials::RevealCredentials;
-use crate::dto::{Role, TenantDto, TenantState};
+use crate::dto::{Role, TenantDto};
 use crate::ui::components::{format_time, ErrorPanel};
 
 /// Copies `text` to the clipboard (in the browser; nothing on the server).
@@ -25,7 +25,7 @@ pub fn Credentials(
     reveal: ServerAction<RevealCredentials>,
 ) -> impl IntoView {
     let operator = role.is_some_and(|r| r.allows(Role::Operator));
-    let provisioned = matches!(t.state, TenantState::Active | TenantState::Degraded);
+    let provisioned = t.state.is_live();
     if !operator || !provisioned {
         return ().into_any();
     }

@@ -1,6 +1,7 @@
-//! Which steps each operation runs, in order. Pure.
+//! Which steps each operation runs, in order. Pure (the server executes
+//! them; the pages and the console name them).
 
-use app::dto::{Operation, RunOptions};
+use crate::dto::{Operation, RunOptions};
 
 /// A step of a run. Its name is what the database stores.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
