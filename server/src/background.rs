@@ -14,7 +14,7 @@
 //! | alert evaluator | the leader | evaluate the rules on index changes and every 5 minutes (`alerts::evaluate`) |
 //! | deliverer | the leader | deliver the notification outbox (`alerts::deliver`) |
 //! | access backfill | the leader | bind the console in tenant namespaces; let go stuck bindings (`provisioning::access`) |
-//! | backup catalogue | the leader | start scheduled backups, record finished ones, expire old rows (`provisioning::backups`) |
+//! | backup catalogue | the leader | start scheduled backups (every 15 s), record backup Jobs as the index sees them finish, expire old rows (`provisioning::backups`) |
 //! | retention | the leader | prune old runs and audit events hourly, when configured (`store::retention`) |
 //!
 //! The leader's loops run on every replica but act only while it leads
@@ -87,7 +87,8 @@ fn leader_only(console: &ConsoleService, leadership: &Leadership, retention: Ret
     crate::alerts::spawn_evaluator(console.evaluator(), leadership.clone());
     crate::alerts::spawn_deliverer(console.deliverer(), leadership.clone());
     crate::provisioning::access::spawn_backfill(store.clone(), engine.clone(), leadership.clone());
-    crate::provisioning::backups::spawn_sweeper(store.clone(), engine, leadership.clone());
+    let index = Arc::clone(console.live().monitor().index());
+    crate::provisioning::backups::spawn_sweeper(store.clone(), engine, index, leadership.clone());
     crate::store::spawn_retention(
         store,
         (retention.runs_days, retention.audit_days),

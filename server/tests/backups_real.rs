@@ -269,7 +269,16 @@ async fn scheduled_and_on_demand_backups_are_catalogued_and_restored_in_order() 
             );
             tokio::time::sleep(Duration::from_millis(300)).await;
         }
-        let recorded = server::provisioning::backups::sweep(&kube, &srv.store, &objects)
+        // Once the console's picture has seen it finish, a sweep refuses it.
+        let index = srv.console.live().monitor().index();
+        while !index.finished_jobs("backup").iter().any(|j| j.2 == name) {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the index never saw {name} finish"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let recorded = server::provisioning::backups::sweep(&kube, &srv.store, &objects, index)
             .await
             .unwrap();
         assert_eq!(recorded, 0, "{name} was catalogued");

@@ -16,7 +16,7 @@ use tokio::sync::{broadcast, watch};
 
 use super::ready::{self, Target, Verdict};
 
-mod objects;
+pub(super) mod objects;
 use objects::TenantObjects;
 pub use objects::{Item, Kind, Summary, TenantView, EVENTS_KEPT};
 
@@ -221,7 +221,7 @@ impl ClusterIndex {
         let connected = s.connected();
         let (health, mut reason) = match known {
             Some(h) => (h.health, h.reason.clone()),
-            None if is_live(state) => (Health::Unknown, None),
+            None if state.is_live() => (Health::Unknown, None),
             None => derive(state, &TenantObjects::default()),
         };
         if s.watching.is_empty() {
@@ -304,7 +304,7 @@ impl ClusterIndex {
             .map(|s| {
                 s.states
                     .iter()
-                    .filter(|(_, (state, _))| is_live(*state))
+                    .filter(|(_, (state, _))| state.is_live())
                     .map(|(id, (_, ns))| (id.clone(), ns.clone()))
                     .collect()
             })
@@ -324,6 +324,25 @@ impl ClusterIndex {
             })
             .map(|(key, _)| key.0.clone())
             .collect()
+    }
+
+    /// The Jobs of `component` (`backup`, …) that completed, as (tenant,
+    /// namespace, name), from the watched picture: no request to the API.
+    pub fn finished_jobs(&self, component: &str) -> Vec<(String, String, String)> {
+        let Ok(s) = self.state.read() else {
+            return vec![];
+        };
+        let mut out = vec![];
+        for ((tenant, namespace), objs) in &s.tenants {
+            for ((kind, name), item) in &objs.objects {
+                if let (Kind::Job, Item::Workload(w, r)) = (kind, item) {
+                    if w.component == component && r.finished == Some(Ok(())) {
+                        out.push((tenant.clone(), namespace.clone(), name.clone()));
+                    }
+                }
+            }
+        }
+        out
     }
 
     pub fn watch_status(&self) -> WatchStatus {
@@ -570,7 +589,7 @@ impl ClusterIndex {
         let (Some(&(state, _)), Some(key)) = (s.states.get(tenant), s.key_of(tenant)) else {
             return;
         };
-        if is_live(state) && !s.connected() {
+        if state.is_live() && !s.connected() {
             return;
         }
         let objs = s.tenants.entry(key).or_default();
@@ -604,10 +623,6 @@ impl ClusterIndex {
 
 /// Whether a tenant's health comes from the cluster (rather than from its
 /// lifecycle state alone).
-fn is_live(state: TenantState) -> bool {
-    matches!(state, TenantState::Active | TenantState::Degraded)
-}
-
 fn derive(state: TenantState, objs: &TenantObjects) -> (Health, Option<String>) {
     derive_health(state, &objs.pods(), &objs.workloads())
 }

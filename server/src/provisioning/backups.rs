@@ -15,9 +15,14 @@ use k8s_openapi::api::core::v1::Pod;
 use kube::api::{Api, ListParams};
 use serde::Deserialize;
 
+use std::sync::Arc;
+
+use tokio::sync::broadcast::error::RecvError;
+
 use super::EngineSlot;
 use crate::error::{Result, ServerError};
-use crate::manifests::{BACKUP_METHOD_LABEL, MANAGED_BY, RUN_LABEL, TENANT_LABEL};
+use crate::manifests::{BACKUP_JOB_PREFIX, BACKUP_METHOD_LABEL, RUN_LABEL, TENANT_LABEL};
+use crate::monitoring::{ClusterIndex, IndexChange, Kind};
 use crate::store::{NewBackup, Store};
 
 /// How often the leader looks for finished scheduled backups.
@@ -210,23 +215,20 @@ pub fn latest_slot(schedule: &str, now_ms: i64) -> Option<i64> {
 }
 
 /// Records every finished backup Job in the tenants' namespaces that is not
-/// catalogued yet (those the CronJobs started). Only Jobs labelled for a
-/// tenant and sitting in that tenant's own namespace count. Returns how
-/// many were recorded.
+/// catalogued yet (those the CronJobs and the schedule started), as the
+/// index saw them finish: nothing is listed from the API. Only Jobs
+/// labelled for a tenant and sitting in that tenant's own namespace count.
+/// Returns how many were recorded.
 pub async fn sweep(
     client: &kube::Client,
     store: &Store,
     objects: &super::ObjectStore,
+    index: &ClusterIndex,
 ) -> Result<usize> {
-    let jobs: Api<Job> = Api::all(client.clone());
-    let selector = format!(
-        "{}={},app.kubernetes.io/component=backup",
-        MANAGED_BY.0, MANAGED_BY.1
-    );
-    let list = jobs
-        .list(&ListParams::default().labels(&selector))
-        .await
-        .map_err(|e| ServerError::kube_on("backup Jobs", e))?;
+    let done = index.finished_jobs("backup");
+    if done.is_empty() {
+        return Ok(0);
+    }
     // What the database knows, read once per sweep rather than per Job.
     let namespaces: std::collections::HashMap<String, String> = store
         .tenant_states()
@@ -234,17 +236,9 @@ pub async fn sweep(
         .into_iter()
         .map(|(id, _, ns)| (id, ns))
         .collect();
-    let finished: Vec<(&str, &str, &str)> = list
-        .items
+    let finished: Vec<(&str, &str, &str)> = done
         .iter()
-        .filter(|j| completed_at(j).is_some())
-        .filter_map(|j| {
-            Some((
-                label(j, TENANT_LABEL)?,
-                j.metadata.namespace.as_deref()?,
-                j.metadata.name.as_deref()?,
-            ))
-        })
+        .map(|(t, ns, name)| (t.as_str(), ns.as_str(), name.as_str()))
         .filter(|(tenant, ns, _)| namespaces.get(*tenant).is_some_and(|n| n == ns))
         .collect();
     let names: Vec<String> = finished.iter().map(|j| j.2.to_string()).collect();
@@ -263,18 +257,43 @@ pub async fn sweep(
     Ok(recorded)
 }
 
-/// The leader records scheduled backups and forgets expired catalogue rows.
-pub fn spawn_sweeper(store: Store, engine: EngineSlot, leader: crate::replicas::Leadership) {
+/// The leader starts the tiers' scheduled backups, records finished
+/// backup Jobs as the index sees them finish, and forgets expired
+/// catalogue rows.
+pub fn spawn_sweeper(
+    store: Store,
+    engine: EngineSlot,
+    index: Arc<ClusterIndex>,
+    leader: crate::replicas::Leadership,
+) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(SWEEP_EVERY);
+        let mut changes = index.subscribe();
         loop {
-            tick.tick().await;
+            // A Job changed (cataloguing only), or the schedule's tick.
+            let scheduled = tokio::select! {
+                _ = tick.tick() => true,
+                change = changes.recv() => match change {
+                    Ok(IndexChange::Object { kind: Kind::Job, name, .. })
+                        if name.starts_with(BACKUP_JOB_PREFIX) => false,
+                    Ok(_) => continue,
+                    Err(RecvError::Lagged(_)) => false,
+                    Err(RecvError::Closed) => return,
+                },
+            };
             let Some(e) = engine.get() else { continue };
             if !leader.is_leader() {
                 continue;
             }
-            // The tiers' schedules: a Job per due slot, then the finished
-            // ones catalogued.
+            if let Some(objects) = e.runner.objects() {
+                if let Err(err) = sweep(&e.cluster.client, &store, objects, &index).await {
+                    tracing::warn!(error = %err, "could not record finished backups");
+                }
+            }
+            if !scheduled {
+                continue;
+            }
+            // The tiers' schedules: a Job per due slot.
             match e
                 .runner
                 .start_scheduled_backups(crate::store::now_ms())
@@ -283,11 +302,6 @@ pub fn spawn_sweeper(store: Store, engine: EngineSlot, leader: crate::replicas::
                 Ok(0) => {}
                 Ok(n) => tracing::info!(jobs = n, "started scheduled backups"),
                 Err(err) => tracing::warn!(error = %err, "could not start scheduled backups"),
-            }
-            if let Some(objects) = e.runner.objects() {
-                if let Err(err) = sweep(&e.cluster.client, &store, objects).await {
-                    tracing::warn!(error = %err, "could not look for finished backups");
-                }
             }
             let keep = i64::from(e.runner.backup_keep_days()) * 86_400_000;
             match store.expire_backups(crate::store::now_ms() - keep).await {
