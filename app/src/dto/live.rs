@@ -135,14 +135,110 @@ pub struct TenantLiveDto {
     pub note: Option<String>,
 }
 
-/// One message of the live stream. `topic` is what it is about
-/// (`tenants`, `runs`, `alerts`, `tenant:<id>`, `run:<id>`); `kind` says
-/// what changed; `data` carries the new value where it is small.
+string_enum!(
+    /// What a message of the live stream says changed.
+    LiveKind {
+        Run => "run",
+        Tenant => "tenant",
+        Alert => "alert",
+        Objects => "objects",
+        Health => "health",
+        Watch => "watch",
+        Resync => "resync",
+    }
+);
+
+/// What a message of the live stream is about, written on the wire as
+/// `tenants`, `runs`, `alerts`, `tenant:<id>` or `run:<id>`. The pages, the
+/// CLI and the server share it, so a topic is spelt in one place.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(into = "String", try_from = "String")]
+pub enum Topic {
+    Tenants,
+    Runs,
+    Alerts,
+    Tenant(String),
+    Run(i64),
+}
+
+impl Topic {
+    /// A topic from its wire form (the tenant ID is not checked here).
+    pub fn parse(text: &str) -> Option<Topic> {
+        Some(match text.split_once(':') {
+            None => match text {
+                "tenants" => Topic::Tenants,
+                "runs" => Topic::Runs,
+                "alerts" => Topic::Alerts,
+                _ => return None,
+            },
+            Some(("tenant", id)) if !id.is_empty() => Topic::Tenant(id.to_string()),
+            Some(("run", n)) => {
+                Topic::Run(n.parse::<u64>().ok().and_then(|n| i64::try_from(n).ok())?)
+            }
+            Some(_) => return None,
+        })
+    }
+}
+
+impl std::fmt::Display for Topic {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Topic::Tenants => f.write_str("tenants"),
+            Topic::Runs => f.write_str("runs"),
+            Topic::Alerts => f.write_str("alerts"),
+            Topic::Tenant(id) => write!(f, "tenant:{id}"),
+            Topic::Run(id) => write!(f, "run:{id}"),
+        }
+    }
+}
+
+impl From<Topic> for String {
+    fn from(t: Topic) -> String {
+        t.to_string()
+    }
+}
+
+impl TryFrom<String> for Topic {
+    type Error = String;
+    fn try_from(text: String) -> Result<Topic, String> {
+        Topic::parse(&text).ok_or_else(|| format!("\"{text}\" is not a topic"))
+    }
+}
+
+/// One message of the live stream: what it is about, what changed, and
+/// the new value where it is small.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct LiveEvent {
-    pub topic: String,
-    pub kind: String,
+    #[cfg_attr(feature = "ssr", schema(value_type = String))]
+    pub topic: Topic,
+    pub kind: LiveKind,
     #[serde(default)]
     pub data: serde_json::Value,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn topics_read_as_they_are_written() {
+        for t in [
+            Topic::Tenants,
+            Topic::Runs,
+            Topic::Alerts,
+            Topic::Tenant("acme-x1".into()),
+            Topic::Run(42),
+        ] {
+            assert_eq!(Topic::parse(&t.to_string()), Some(t.clone()));
+            let json = serde_json::to_string(&t).unwrap_or_default();
+            assert_eq!(json, format!("\"{t}\""));
+        }
+        for bad in ["", "pods", "tenant:", "run:x", "run:-1", "secret:a"] {
+            assert_eq!(Topic::parse(bad), None, "{bad}");
+        }
+        let e: Result<LiveEvent, _> =
+            serde_json::from_str(r#"{"topic":"run:7","kind":"run","data":null}"#);
+        assert!(e.is_ok_and(|e| e.topic == Topic::Run(7) && e.kind == LiveKind::Run));
+    }
 }

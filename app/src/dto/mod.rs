@@ -49,8 +49,8 @@ pub use alerts::{
 pub use audit::{AuditEventDto, AuditQuery, DashboardDto};
 pub use backup::{BackupDto, BackupMethod, RestoreForm};
 pub use live::{
-    CertificateDto, Health, HealthDto, HealthEventDto, K8sEventDto, LiveEvent, PodDto, QuotaUseDto,
-    TenantLiveDto, WorkloadDto,
+    CertificateDto, Health, HealthDto, HealthEventDto, K8sEventDto, LiveEvent, LiveKind, PodDto,
+    QuotaUseDto, TenantLiveDto, Topic, WorkloadDto,
 };
 pub use ops::{
     BulkForm, BulkResult, ChangeAction, ChangeForm, ChangePreview, DeprovisionForm, FieldChange,

@@ -4,11 +4,13 @@
 
 use leptos::prelude::*;
 
+use crate::dto::Topic;
+
 /// Shared by the frame and the pages.
 #[derive(Clone, Copy)]
 pub struct LiveCtx {
     /// What the current page wants to hear about.
-    pub topics: RwSignal<Vec<String>>,
+    pub topics: RwSignal<Vec<Topic>>,
     /// Moves (at most a few times a second) when a message arrived.
     pub tick: RwSignal<u64>,
     /// Whether the stream is open.
@@ -31,7 +33,7 @@ pub fn provide_live() -> LiveCtx {
 }
 
 /// Subscribes the page to `topics` and returns the tick to refetch on.
-pub fn use_live(topics: impl Fn() -> Vec<String> + Send + Sync + 'static) -> Signal<u64> {
+pub fn use_live(topics: impl Fn() -> Vec<Topic> + Send + Sync + 'static) -> Signal<u64> {
     let Some(ctx) = use_context::<LiveCtx>() else {
         return Signal::derive(|| 0);
     };
@@ -68,6 +70,7 @@ mod client {
     use web_sys::{EventSource, MessageEvent};
 
     use super::LiveCtx;
+    use crate::dto::Topic;
     use crate::ui::components::urlencode;
 
     /// Messages within this window cause one refetch, not one each.
@@ -105,13 +108,14 @@ mod client {
         });
     }
 
-    fn open(ctx: LiveCtx, topics: &[String], session: Option<RwSignal<u32>>) {
+    fn open(ctx: LiveCtx, topics: &[Topic], session: Option<RwSignal<u32>>) {
         close();
         ctx.connected.set(false);
         if topics.is_empty() {
             return;
         }
-        let mut url = format!("/api/live?topics={}", urlencode(&topics.join(",")));
+        let names: Vec<String> = topics.iter().map(Topic::to_string).collect();
+        let mut url = format!("/api/live?topics={}", urlencode(&names.join(",")));
         let last = LAST_ID.with(|l| l.borrow().clone());
         if !last.is_empty() {
             url.push_str(&format!("&last_event_id={}", urlencode(&last)));
@@ -177,7 +181,7 @@ mod client {
     }
 
     pub fn run(ctx: LiveCtx, session: Option<RwSignal<u32>>) {
-        let current: Rc<RefCell<Vec<String>>> = Rc::default();
+        let current: Rc<RefCell<Vec<Topic>>> = Rc::default();
         Effect::new(move |_| {
             let topics = ctx.topics.get();
             if *current.borrow() != topics {

@@ -125,7 +125,7 @@ pub async fn follow_run(api: &Api, id: i64) -> CliResult<RunDto> {
     while !finished(&run) {
         // The stream only says "something changed"; the run is read again
         // either way, and read every POLL while the stream is quiet.
-        if let Some(mut events) = live_events(api, &format!("run:{id}")).await {
+        if let Some(mut events) = live_events(api, &app::dto::Topic::Run(id).to_string()).await {
             backoff = Duration::from_secs(1);
             loop {
                 if let Ok(next) = tokio::time::timeout(POLL, events.next()).await {

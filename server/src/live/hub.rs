@@ -5,7 +5,7 @@
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 
-use app::dto::LiveEvent;
+use app::dto::{LiveEvent, LiveKind, Topic};
 use tokio::sync::broadcast;
 
 /// Messages kept for clients that reconnect (`Last-Event-ID`).
@@ -78,12 +78,8 @@ impl Hub {
     }
 
     /// Numbers and sends one message to every stream.
-    pub fn publish(&self, topic: impl Into<String>, kind: &str, data: serde_json::Value) {
-        let event = LiveEvent {
-            topic: topic.into(),
-            kind: kind.into(),
-            data,
-        };
+    pub fn publish(&self, topic: Topic, kind: LiveKind, data: serde_json::Value) {
+        let event = LiveEvent { topic, kind, data };
         let Ok(mut ring) = self.inner.lock() else {
             return;
         };
@@ -147,7 +143,7 @@ mod tests {
     fn a_reconnect_gets_exactly_what_it_missed() {
         let hub = Hub::new();
         for i in 0..5 {
-            hub.publish("tenants", "x", serde_json::json!(i));
+            hub.publish(Topic::Tenants, LiveKind::Tenant, serde_json::json!(i));
         }
         let (_rx, r) = hub.subscribe(Some(&format!("{}-3", hub.boot)));
         assert_eq!(seqs(r), vec![4, 5]);
@@ -160,7 +156,7 @@ mod tests {
     fn unknown_future_or_forgotten_ids_resync() {
         let hub = Hub::new();
         for _ in 0..(REPLAY_CAPACITY + 10) {
-            hub.publish("tenants", "x", serde_json::Value::Null);
+            hub.publish(Topic::Tenants, LiveKind::Tenant, serde_json::Value::Null);
         }
         for bad in [
             "nonsense".to_string(),
@@ -180,10 +176,10 @@ mod tests {
     #[tokio::test]
     async fn live_messages_follow_the_replay_without_gap() {
         let hub = Hub::new();
-        hub.publish("a", "x", serde_json::Value::Null);
+        hub.publish(Topic::Alerts, LiveKind::Alert, serde_json::Value::Null);
         let (mut rx, r) = hub.subscribe(Some(&format!("{}-0", hub.boot)));
         assert_eq!(seqs(r), vec![1]);
-        hub.publish("a", "x", serde_json::Value::Null);
+        hub.publish(Topic::Alerts, LiveKind::Alert, serde_json::Value::Null);
         assert_eq!(rx.recv().await.map(|n| n.seq).ok(), Some(2));
     }
 }

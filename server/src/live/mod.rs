@@ -10,7 +10,7 @@ pub mod topics;
 
 use std::sync::Arc;
 
-use app::dto::{Health, RunDto, RunState};
+use app::dto::{Health, LiveKind, RunDto, RunState, Topic};
 use serde_json::json;
 use tokio::sync::broadcast::error::RecvError;
 
@@ -87,12 +87,16 @@ async fn feed_from_store(store: Store, live: Live) {
                     continue;
                 };
                 let data = run_summary(&run);
-                live.hub.publish(format!("run:{id}"), "run", data.clone());
                 live.hub
-                    .publish(format!("tenant:{}", run.tenant_id), "run", data.clone());
-                live.hub.publish("runs", "run", data.clone());
+                    .publish(Topic::Run(id), LiveKind::Run, data.clone());
+                live.hub.publish(
+                    Topic::Tenant(run.tenant_id.clone()),
+                    LiveKind::Run,
+                    data.clone(),
+                );
+                live.hub.publish(Topic::Runs, LiveKind::Run, data.clone());
                 if run.state == RunState::Failed {
-                    live.hub.publish("alerts", "run", data);
+                    live.hub.publish(Topic::Alerts, LiveKind::Run, data);
                 }
             }
             Ok(Change::Tenant(id)) => {
@@ -101,8 +105,8 @@ async fn feed_from_store(store: Store, live: Live) {
                     Err(_) => json!({ "tenant_id": id, "state": null }),
                 };
                 live.hub
-                    .publish(format!("tenant:{id}"), "tenant", data.clone());
-                live.hub.publish("tenants", "tenant", data);
+                    .publish(Topic::Tenant(id.clone()), LiveKind::Tenant, data.clone());
+                live.hub.publish(Topic::Tenants, LiveKind::Tenant, data);
             }
             Ok(Change::Alert(id)) => {
                 let tenant = if id > 0 {
@@ -111,16 +115,18 @@ async fn feed_from_store(store: Store, live: Live) {
                     None
                 };
                 let data = json!({ "alert_id": id, "tenant_id": tenant });
-                live.hub.publish("alerts", "alert", data.clone());
+                live.hub
+                    .publish(Topic::Alerts, LiveKind::Alert, data.clone());
                 if let Some(t) = tenant {
-                    live.hub.publish(format!("tenant:{t}"), "alert", data);
+                    live.hub.publish(Topic::Tenant(t), LiveKind::Alert, data);
                 }
             }
             Ok(Change::Resync) | Err(RecvError::Lagged(_)) => {
                 // Writes came faster than this loop, or another replica's
                 // were missed: everyone reloads.
-                for topic in ["tenants", "runs", "alerts"] {
-                    live.hub.publish(topic, "resync", serde_json::Value::Null);
+                for topic in [Topic::Tenants, Topic::Runs, Topic::Alerts] {
+                    live.hub
+                        .publish(topic, LiveKind::Resync, serde_json::Value::Null);
                 }
             }
             Err(RecvError::Closed) => return,
@@ -144,8 +150,8 @@ async fn feed_from_index(live: Live) {
                 pod,
             }) => {
                 live.hub.publish(
-                    format!("tenant:{tenant}"),
-                    "objects",
+                    Topic::Tenant(tenant.clone()),
+                    LiveKind::Objects,
                     json!({ "tenant_id": tenant, "kind": kind.name(), "name": name, "pod": pod }),
                 );
             }
@@ -157,22 +163,27 @@ async fn feed_from_index(live: Live) {
                 ..
             }) => {
                 let data = json!({ "tenant_id": tenant, "health": to, "reason": reason });
+                live.hub.publish(
+                    Topic::Tenant(tenant.clone()),
+                    LiveKind::Health,
+                    data.clone(),
+                );
                 live.hub
-                    .publish(format!("tenant:{tenant}"), "health", data.clone());
-                live.hub.publish("tenants", "health", data.clone());
+                    .publish(Topic::Tenants, LiveKind::Health, data.clone());
                 if bad(Some(to)) && !bad(from) {
-                    live.hub.publish("alerts", "health", data);
+                    live.hub.publish(Topic::Alerts, LiveKind::Health, data);
                 }
             }
             Ok(IndexChange::Watch { connected, .. }) => {
-                for topic in ["tenants", "alerts"] {
+                for topic in [Topic::Tenants, Topic::Alerts] {
                     live.hub
-                        .publish(topic, "watch", json!({ "connected": connected }));
+                        .publish(topic, LiveKind::Watch, json!({ "connected": connected }));
                 }
             }
             Err(RecvError::Lagged(_)) => {
-                for topic in ["tenants", "alerts"] {
-                    live.hub.publish(topic, "resync", serde_json::Value::Null);
+                for topic in [Topic::Tenants, Topic::Alerts] {
+                    live.hub
+                        .publish(topic, LiveKind::Resync, serde_json::Value::Null);
                 }
             }
             Err(RecvError::Closed) => return,

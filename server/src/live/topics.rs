@@ -1,6 +1,7 @@
 //! What a stream may subscribe to, checked before it opens.
 
 use app::domain::tenant_id::validate_tenant_id;
+use app::dto::Topic;
 use app::error::AppError;
 
 /// Topics one stream may hold at once.
@@ -8,7 +9,7 @@ pub const MAX_TOPICS: usize = 32;
 
 /// A stream's validated topics.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Topics(Vec<String>);
+pub struct Topics(Vec<Topic>);
 
 impl Topics {
     /// Parses `tenants,runs,alerts,tenant:<id>,run:<n>`; anything else is
@@ -17,20 +18,18 @@ impl Topics {
         let bad = |why: String| AppError::invalid("topics", why);
         let mut topics = Vec::new();
         for t in list.split(',').map(str::trim).filter(|t| !t.is_empty()) {
-            let ok = match t.split_once(':') {
-                None => matches!(t, "tenants" | "runs" | "alerts"),
-                Some(("tenant", id)) => validate_tenant_id(id).is_ok(),
-                Some(("run", n)) => n.parse::<u64>().is_ok(),
-                Some(_) => false,
-            };
-            if !ok {
+            let topic = Topic::parse(t).filter(|topic| match topic {
+                Topic::Tenant(id) => validate_tenant_id(id).is_ok(),
+                _ => true,
+            });
+            let Some(topic) = topic else {
                 return Err(bad(format!(
                     "\"{}\" is not a topic: use tenants, runs, alerts, tenant:<id> or run:<number>",
                     t.chars().take(60).collect::<String>()
                 )));
-            }
-            if !topics.iter().any(|x| x == t) {
-                topics.push(t.to_string());
+            };
+            if !topics.contains(&topic) {
+                topics.push(topic);
             }
         }
         if topics.is_empty() {
@@ -42,8 +41,8 @@ impl Topics {
         Ok(Topics(topics))
     }
 
-    pub fn wants(&self, topic: &str) -> bool {
-        self.0.iter().any(|t| t == topic)
+    pub fn wants(&self, topic: &Topic) -> bool {
+        self.0.contains(topic)
     }
 }
 
@@ -54,7 +53,11 @@ mod tests {
     #[test]
     fn known_topics_pass_and_others_name_the_rule() {
         let t = Topics::parse("tenants, tenant:acme-x1, run:42,tenants").unwrap();
-        assert!(t.wants("tenant:acme-x1") && t.wants("run:42") && !t.wants("runs"));
+        assert!(
+            t.wants(&Topic::Tenant("acme-x1".into()))
+                && t.wants(&Topic::Run(42))
+                && !t.wants(&Topic::Runs)
+        );
         for bad in ["", "pods", "tenant:Bad Id", "run:x", "secret:a"] {
             let e = Topics::parse(bad).unwrap_err();
             assert!(e.field_message("topics").is_some(), "{bad}");

@@ -7,6 +7,7 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 
 use crate::api::records::dashboard;
+use crate::dto::Topic;
 use crate::dto::{RunDto, StepState};
 use crate::ui::components::{format_time, ErrorPanel, HealthBadge, StateBadge};
 use crate::ui::live::use_live;
@@ -29,7 +30,7 @@ fn root_cause(r: &RunDto) -> String {
 
 #[component]
 pub fn DashboardPage() -> impl IntoView {
-    let tick = use_live(|| vec!["tenants".into(), "runs".into(), "alerts".into()]);
+    let tick = use_live(|| vec![Topic::Tenants, Topic::Runs, Topic::Alerts]);
     let data = Resource::new(move || tick.get(), |_| dashboard());
     view! {
         <Title text="Dashboard"/>

@@ -6,6 +6,7 @@ use leptos_router::components::{Form, A};
 use leptos_router::hooks::use_query_map;
 
 use crate::api::runs::list_runs;
+use crate::dto::Topic;
 use crate::dto::{Operation, RunQuery, RunState, StepState};
 use crate::ui::components::{format_duration, format_time, ErrorPanel, Pager};
 use crate::ui::live::use_live;
@@ -37,7 +38,7 @@ pub fn RunListPage() -> impl IntoView {
             per_page: 0,
         }
     });
-    let tick = use_live(|| vec!["runs".to_string()]);
+    let tick = use_live(|| vec![Topic::Runs]);
     let runs = Resource::new(move || (query.get(), tick.get()), |(q, _)| list_runs(q));
     view! {
         <Title text="Runs"/>

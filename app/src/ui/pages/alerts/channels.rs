@@ -6,6 +6,7 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 
 use crate::api::channels::{delivery_log, list_channels, DeleteChannel, SaveChannel, TestChannel};
+use crate::dto::Topic;
 use crate::dto::{ChannelForm, Role, Severity};
 use crate::ui::components::{failure, format_time, ErrorPanel, Field, FormError};
 use crate::ui::live::use_live;
@@ -75,7 +76,7 @@ pub fn ChannelsPage() -> impl IntoView {
     let save = ServerAction::<SaveChannel>::new();
     let delete = ServerAction::<DeleteChannel>::new();
     let test = ServerAction::<TestChannel>::new();
-    let tick = use_live(|| vec!["alerts".to_string()]);
+    let tick = use_live(|| vec![Topic::Alerts]);
     let changed = move || save.version().get() + delete.version().get() + test.version().get();
     let channels = Resource::new(move || (tick.get(), changed()), |_| list_channels());
     let log = Resource::new(move || (tick.get(), changed()), |_| delivery_log(0));

@@ -15,6 +15,7 @@ use leptos_router::components::{Form, A};
 use leptos_router::hooks::use_query_map;
 
 use crate::api::alerts::{list_alerts, list_silences, EndSilence, SilenceAlerts};
+use crate::dto::Topic;
 use crate::dto::{AlertQuery, AlertState, Role, RuleId, Severity};
 use crate::ui::components::{failure, format_time, ErrorPanel, Field, FormError, Pager};
 use crate::ui::live::use_live;
@@ -55,7 +56,7 @@ pub fn AlertsPage() -> impl IntoView {
         }
     });
     let session = use_session();
-    let tick = use_live(|| vec!["alerts".to_string()]);
+    let tick = use_live(|| vec![Topic::Alerts]);
     let actions = AlertActions::new();
     let silence = ServerAction::<SilenceAlerts>::new();
     let end = ServerAction::<EndSilence>::new();

@@ -16,6 +16,7 @@ use crate::api::operations::tenant_backups;
 use crate::api::runs::{list_runs, CancelRun, RecoverRun, RetryStep};
 use crate::api::tenants::tenant_live;
 use crate::api::tenants::{get_tenant, DeleteTenant, UpdateTenant};
+use crate::dto::Topic;
 use crate::dto::{Role, RunQuery, TenantState};
 use crate::ui::components::{failure, format_time, ErrorPanel, Field, HealthBadge, StateBadge};
 use crate::ui::live::use_live;
@@ -37,7 +38,7 @@ pub fn TenantDetailPage() -> impl IntoView {
     let recover = ServerAction::<RecoverRun>::new();
     let cancel = ServerAction::<CancelRun>::new();
     let alert_actions = AlertActions::new();
-    let tick = use_live(move || vec![format!("tenant:{}", id())]);
+    let tick = use_live(move || vec![Topic::Tenant(id())]);
     let changed = move || {
         update.version().get()
             + ops.version()

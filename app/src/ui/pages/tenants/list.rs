@@ -10,6 +10,7 @@ use leptos_router::params::ParamsMap;
 use crate::api::operations::BulkAction;
 use crate::api::templates::template_choices;
 use crate::api::tenants::list_tenants;
+use crate::dto::Topic;
 use crate::dto::{Health, Role, TenantQuery, TenantSort, TenantState};
 use crate::ui::components::{format_time, urlencode, ErrorPanel, HealthBadge, Pager, StateBadge};
 use crate::ui::live::use_live;
@@ -57,7 +58,7 @@ pub fn TenantListPage() -> impl IntoView {
     let params = use_query_map();
     let query = Memo::new(move |_| query_from(&params.get()));
     let bulk = ServerAction::<BulkAction>::new();
-    let tick = use_live(|| vec!["tenants".to_string()]);
+    let tick = use_live(|| vec![Topic::Tenants]);
     let tenants = Resource::new(
         move || (query.get(), tick.get(), bulk.version().get()),
         |(q, _, _)| list_tenants(q),
