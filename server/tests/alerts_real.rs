@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use app::dto::{
     AlertDto, AlertState, Health, RunDto, RunState, SavedChannel, TenantDto, TenantLiveDto,
 };
-use common::cluster::{test_cluster, unique_id, FakeKubelet};
+use common::cluster::{default_service_account, test_cluster, unique_id, FakeKubelet};
 use common::ops::{fast, happy};
 use common::receivers::{alerts_in, signed_by, SmtpServer, WebhookReceiver};
 use common::{json, wait_run, TestDb, TestOptions, TestServer};
@@ -578,6 +578,9 @@ async fn nothing_changing_means_nothing_said_and_nothing_written() {
                 .create(&PostParams::default(), &n)
                 .await
                 .unwrap();
+            // Pods are refused until the namespace's default service
+            // account exists (the controller makes it a moment later).
+            default_service_account(&kube, &ns, false).await;
             for c in ["database", "api", "api", "web", "web"].iter().enumerate() {
                 let pod: Pod = serde_json::from_value(json!({
                     "metadata": { "name": format!("{}-{}", c.1, c.0), "labels": {

@@ -376,6 +376,9 @@ async fn a_custom_prefix_works_end_to_end_and_force_strips_only_tenantrys_finali
         "spec": { "automountServiceAccountToken": false, "containers": [{ "name": "c", "image": "x" }] }
     }))
     .unwrap();
+    // Pods are refused until the new namespace's default service account
+    // exists.
+    common::cluster::default_service_account(&kube, &elsewhere, false).await;
     let pods = Api::<Pod>::namespaced(kube.clone(), &elsewhere);
     pods.create(&PostParams::default(), &intruder)
         .await

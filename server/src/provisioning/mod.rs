@@ -1,9 +1,11 @@
 //! The provisioning engine: each operation is a durable run of idempotent
-//! steps (planned in `plan`, executed in `steps`), driven by the `runner`,
-//! which resumes unfinished runs after a restart and retries what is
-//! transient with exponential backoff and jitter. `preview` computes
-//! dry-runs. (Tenant states between runs follow the cluster index: see
-//! `monitoring`.)
+//! steps (which ones: `app::domain::steps`; what each does: `steps/`),
+//! driven by the `runner` (`queue.rs` claims and leases, `execute.rs` one
+//! run), which resumes unfinished runs after a restart and retries what is
+//! transient with exponential backoff and jitter. `desired` is what a
+//! tenant should be (its objects and Jobs); `preview` compares it with the
+//! live objects; `backups` keeps the catalogue; `access` binds the console
+//! in tenant namespaces. Where a tenant stands is `app::domain::tenant_state`.
 
 pub mod access;
 pub mod backups;
