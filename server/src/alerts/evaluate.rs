@@ -44,6 +44,11 @@ const PROBE_EVERY: Duration = Duration::from_secs(15);
 const RUN_HISTORY: i64 = 100;
 
 /// Rule settings per (template, tenant) from the overrides.
+mod inputs;
+mod pass;
+
+pub use pass::spawn_evaluator;
+
 struct Rules {
     by_template: HashMap<(String, RuleId), RuleOverride>,
     by_tenant: HashMap<(String, RuleId), RuleOverride>,
@@ -112,102 +117,6 @@ impl Evaluator {
     pub fn with_prometheus(mut self, prometheus: Option<Prometheus>) -> Evaluator {
         self.prometheus = prometheus;
         self
-    }
-
-    /// One round of Prometheus readings for every live tenant whose rules
-    /// read it (each distinct expression asked once).
-    pub async fn read_metrics(&mut self) -> Result<()> {
-        let Some(prometheus) = self.prometheus.clone() else {
-            return Ok(());
-        };
-        let rules = Rules::load(&self.store).await?;
-        let templates: HashMap<String, i64> = self
-            .store
-            .tenant_templates(None)
-            .await?
-            .into_iter()
-            .collect();
-        let mut asks: Vec<Ask> = vec![];
-        for (tenant, namespace) in self.index.live_tenants() {
-            let template = templates.get(&tenant).copied();
-            for rule in RuleId::ALL.iter().filter(|r| info(**r).needs_prometheus) {
-                if !rules.for_tenant(&tenant, template, *rule).enabled {
-                    continue;
-                }
-                let Some(expression) = rules.expression(&tenant, template, *rule) else {
-                    continue;
-                };
-                let at = (tenant.clone(), namespace.clone());
-                match asks
-                    .iter_mut()
-                    .find(|a| a.rule == *rule && a.expression == expression)
-                {
-                    Some(a) => a.tenants.push(at),
-                    None => asks.push(Ask {
-                        rule: *rule,
-                        expression,
-                        tenants: vec![at],
-                    }),
-                }
-            }
-        }
-        self.readings = prometheus.read(&asks).await;
-        Ok(())
-    }
-
-    /// The latest Prometheus readings of one tenant.
-    fn metrics_of(&self, tenant: &str) -> Vec<(RuleId, f64)> {
-        RuleId::ALL
-            .iter()
-            .filter_map(|r| {
-                self.readings
-                    .get(&(*r, tenant.to_string()))
-                    .map(|v| (*r, *v))
-            })
-            .collect()
-    }
-
-    /// Why the API server did not answer, asked at most every 15 s.
-    async fn cluster_error(&mut self) -> Option<String> {
-        if let Some((at, last)) = &self.probed {
-            if at.elapsed() < PROBE_EVERY {
-                return last.clone();
-            }
-        }
-        let now = match self.engine.get() {
-            None => Some("not connected yet".to_string()),
-            Some(e) => match tokio::time::timeout(
-                Duration::from_secs(5),
-                e.cluster.client.apiserver_version(),
-            )
-            .await
-            {
-                Ok(Ok(_)) => None,
-                Ok(Err(err)) => Some(crate::error::describe_kube_error(&err)),
-                Err(_) => Some("no answer within 5 s".into()),
-            },
-        };
-        self.probed = Some((Instant::now(), now.clone()));
-        now
-    }
-
-    /// The run-time limit per operation, computed again every minute.
-    async fn run_limits(&mut self) -> Result<HashMap<Operation, i64>> {
-        if let Some((at, limits)) = &self.limits {
-            if at.elapsed() < LIMITS_FOR {
-                return Ok(limits.clone());
-            }
-        }
-        let mut limits = HashMap::new();
-        for op in Operation::ALL {
-            let floor = 30 * 60_000;
-            limits.insert(
-                *op,
-                run_time_limit(&self.store.run_durations(*op, RUN_HISTORY).await?, floor),
-            );
-        }
-        self.limits = Some((Instant::now(), limits.clone()));
-        Ok(limits)
     }
 
     /// One pass over every tenant. Returns the conditions found (for tests
@@ -372,115 +281,4 @@ impl Evaluator {
         }
         Ok(())
     }
-}
-
-/// Runs the evaluator while this replica leads: dirty tenants a tenth
-/// of a second after the changes that touched them (health at once), the
-/// time-bound ones every few seconds, every tenant every few minutes.
-pub fn spawn_evaluator(mut evaluator: Evaluator, leader: crate::replicas::Leadership) {
-    let mut changes = evaluator.index.subscribe();
-    let mut writes = evaluator.store.changes();
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(EVALUATE_EVERY);
-        let mut read = tokio::time::interval(
-            evaluator
-                .prometheus
-                .as_ref()
-                .map_or(READ_EVERY, |p| p.every),
-        );
-        let reads = evaluator.prometheus.is_some();
-        let mut dirty: HashSet<String> = HashSet::new();
-        // When every tenant was last evaluated by this replica as leader.
-        let mut all_at: Option<Instant> = None;
-        loop {
-            let mut missed = false;
-            tokio::select! {
-                _ = tick.tick() => {}
-                _ = read.tick(), if reads => {
-                    // New readings may move any tenant's alerts.
-                    if leader.is_leader() {
-                        if let Err(e) = evaluator.read_metrics().await {
-                            tracing::warn!(error = %e, "could not ask Prometheus");
-                        }
-                        missed = true;
-                    }
-                }
-                got = changes.recv() => {
-                    let gather = matches!(got, Ok(IndexChange::Object { .. }));
-                    let mut next = Some(got);
-                    if gather {
-                        // Object churn comes in bursts: gather it a moment.
-                        tokio::time::sleep(GATHER).await;
-                    }
-                    while let Some(got) = next {
-                        match got {
-                            Ok(IndexChange::Object { tenant, .. })
-                            | Ok(IndexChange::Health { tenant, .. }) => {
-                                dirty.insert(tenant);
-                            }
-                            Ok(IndexChange::Watch { .. }) => {}
-                            Err(RecvError::Lagged(_)) => missed = true,
-                            Err(RecvError::Closed) => return,
-                        }
-                        next = match changes.try_recv() {
-                            Ok(c) => Some(Ok(c)),
-                            Err(TryRecvError::Lagged(n)) => Some(Err(RecvError::Lagged(n))),
-                            Err(_) => None,
-                        };
-                    }
-                }
-                got = writes.recv() => {
-                    let mut next = Some(got);
-                    while let Some(got) = next {
-                        match got {
-                            Ok(Change::Run(run)) => {
-                                if let Ok(Some(t)) = evaluator.store.run_tenant(run).await {
-                                    dirty.insert(t);
-                                }
-                            }
-                            Ok(Change::Tenant(t)) => {
-                                dirty.insert(t);
-                            }
-                            Ok(Change::Resync) | Err(RecvError::Lagged(_)) => missed = true,
-                            Ok(Change::Alert(_)) => {}
-                            Err(RecvError::Closed) => return,
-                        }
-                        next = writes.try_recv().ok().map(Ok);
-                    }
-                }
-            }
-            if !leader.is_leader() {
-                dirty.clear();
-                all_at = None;
-                continue;
-            }
-            let everything = missed
-                || dirty.len() > MAX_SCOPE
-                || all_at.is_none_or(|t| t.elapsed() >= EVALUATE_ALL_EVERY);
-            let started = Instant::now();
-            let done = if everything {
-                all_at = Some(Instant::now());
-                evaluator.evaluate_scope(None).await.map(|_| None)
-            } else {
-                match evaluator.scope_with(std::mem::take(&mut dirty)).await {
-                    Ok(scope) => evaluator
-                        .evaluate_scope(Some(&scope))
-                        .await
-                        .map(|_| Some(scope.len())),
-                    Err(e) => Err(e),
-                }
-            };
-            dirty.clear();
-            match done {
-                Ok(tenants) => tracing::debug!(
-                    tenants = tenants.map_or_else(|| "all".to_string(), |n| n.to_string()),
-                    micros = started.elapsed().as_micros() as u64,
-                    "alert rules evaluated"
-                ),
-                Err(e) => {
-                    tracing::warn!(error = %e, "alert evaluation failed; trying again shortly")
-                }
-            }
-        }
-    });
 }
