@@ -231,6 +231,7 @@ async fn main() {
             template_key: &template.key,
             template_version: template.version,
             tier: &template.spec,
+            release: server::applications::workshop(),
         };
         render(&input, &settings, &caps)
     };

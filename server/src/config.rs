@@ -286,7 +286,6 @@ impl EngineArgs {
                     .flatten()
                     .map(|s| s.trim().to_string())
             }),
-            ..d
         }
     }
 

@@ -3,6 +3,7 @@
 
 pub mod alerts;
 pub mod answer;
+pub mod applications;
 pub mod auth;
 pub mod background;
 pub mod client;

@@ -15,7 +15,7 @@ use kube::api::{Api, Patch, PatchParams, PostParams};
 use server::cluster::{apply_all, delete_namespace, ensure_tenant_secrets, TenantNamespace};
 use server::error::ServerError;
 use server::manifests::{
-    migration_job, namespace_of, render, Manifest, RenderSettings, TenantInput, DB_SECRET,
+    migration_jobs, namespace_of, render, Manifest, RenderSettings, TenantInput, DB_SECRET,
     MANAGED_BY, TENANT_LABEL,
 };
 use server::monitoring::{watched_index, ClusterIndex, Target};
@@ -72,6 +72,7 @@ fn manifests(
         template_key: "professional",
         template_version: 1,
         tier,
+        release: server::applications::workshop(),
     };
     render(&input, &RenderSettings::default(), caps)
 }
@@ -104,7 +105,7 @@ async fn provisioned_objects_converge_and_reapply_changes_nothing() {
 
     let index = watched_index(&client);
     let at = (id.as_str(), ns.as_str());
-    let job = migration_job(&objects).unwrap().name.clone();
+    let job = migration_jobs(&objects)[0].name.clone();
     ready(&client, &index, at, Target::Job(&job), WAIT)
         .await
         .unwrap();
@@ -171,7 +172,7 @@ async fn provisioned_objects_converge_and_reapply_changes_nothing() {
     let ent = tier("enterprise");
     let upgraded = manifests(&id, &ent, &cluster.caps);
     apply_all(&client, &upgraded).await.unwrap();
-    let new_job = migration_job(&upgraded).unwrap().name.clone();
+    let new_job = migration_jobs(&upgraded)[0].name.clone();
     assert_ne!(new_job, job, "a changed tier runs a new migration Job");
     ready(&client, &index, at, Target::Job(&new_job), WAIT)
         .await

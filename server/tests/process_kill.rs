@@ -19,7 +19,7 @@ use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
 use k8s_openapi::api::batch::v1::Job;
 use k8s_openapi::api::core::v1::{Secret, Service};
 use kube::api::{Api, ListParams};
-use server::manifests::MIGRATION_JOB_PREFIX;
+
 use server::store::Store;
 
 fn start_console(db_url: &str) -> Console {
@@ -49,7 +49,7 @@ where
     {
         let name = obj.meta().name.clone().unwrap();
         // Job names carry a hash of their spec, which names the tenant.
-        let name = match [MIGRATION_JOB_PREFIX, "db-roles-"]
+        let name = match ["db-migrate-", "db-roles-"]
             .into_iter()
             .find(|p| name.starts_with(p))
         {

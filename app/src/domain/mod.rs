@@ -8,6 +8,7 @@ pub mod certificates;
 pub mod health;
 pub mod lifecycle;
 pub mod operation_forms;
+pub mod release;
 pub mod stats;
 pub mod steps;
 pub mod template_rules;

@@ -3,12 +3,12 @@
 
 /// A lowercase-string enum with `ALL`, `as_str`, `parse` and `Display`.
 macro_rules! string_enum {
-    ($(#[$m:meta])* $name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
+    ($(#[$m:meta])* $name:ident { $($(#[$vm:meta])* $variant:ident => $text:literal),+ $(,)? }) => {
         $(#[$m])*
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
         #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
         #[serde(rename_all = "snake_case")]
-        pub enum $name { $($variant),+ }
+        pub enum $name { $($(#[$vm])* $variant),+ }
 
         impl $name {
             pub const ALL: &'static [$name] = &[$($name::$variant),+];
@@ -35,6 +35,7 @@ mod lenient;
 mod live;
 mod ops;
 mod page;
+mod release;
 mod run;
 mod staff;
 mod stats;
@@ -57,6 +58,11 @@ pub use ops::{
     ObjectChange, RunOptions, RunQuery, MAX_BULK,
 };
 pub use page::{page_bounds, Page};
+pub use release::{
+    Alphabet, AutoscaleSpec, ComponentSpec, DatabaseKind, DatabaseSpec, EnvVar, FileSpec,
+    HttpProbe, JobPhase, JobSpec, PodSecurity, PortSpec, ProbeSpec, ReleaseSpec, ResourcesSpec,
+    RouteSpec, SecretKeySpec, SecretSpec, VolumeSpec, DEFAULT_DATABASE_NAME, DEFAULT_RUN_AS_USER,
+};
 pub use run::{AttemptDto, AttemptOutcome, Operation, RunDto, RunState, StepDto, StepState};
 pub use staff::{
     CurrentStaff, NewStaffResult, NewTokenForm, NewTokenResult, Principal, Role, StaffDto, TokenDto,

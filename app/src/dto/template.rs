@@ -29,6 +29,19 @@ pub struct TierSpec {
     pub features: Vec<String>,
 }
 
+impl TierSpec {
+    /// Replicas the plan gives the component `name`: the API's and the web
+    /// front end's are the plan's own fields; any other component runs one
+    /// unless its release says otherwise.
+    pub fn replicas_of(&self, name: &str) -> u32 {
+        match name {
+            "api" => self.api_replicas,
+            "web" => self.web_replicas,
+            _ => 1,
+        }
+    }
+}
+
 /// Daily at 02:00 UTC: what a template saved before schedules existed gets.
 pub const DEFAULT_BACKUP_SCHEDULE: &str = "0 2 * * *";
 pub const DEFAULT_BACKUP_RETENTION: u32 = 7;

@@ -7,13 +7,12 @@ use k8s_openapi::api::core::v1::Secret;
 use kube::api::{Api, ObjectMeta, PostParams};
 
 use crate::error::{Result, ServerError};
-use crate::manifests::{Manifest, APP_SECRET, BACKUP_STORE_SECRET, DB_SECRET, DB_SUPERUSER_SECRET};
+use crate::manifests::{Generate, Manifest, BACKUP_STORE_SECRET};
 use crate::values::StoreCredentials;
 
 /// `len` random characters from a URL- and shell-safe alphabet.
 pub fn generate_secret(len: usize) -> String {
-    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-    crate::auth::random_chars(ALPHABET, len)
+    crate::auth::random_chars(app::dto::Alphabet::Alphanumeric.chars(), len)
 }
 
 /// Whether each Secret was made now (`true`) or already existed.
@@ -24,27 +23,23 @@ pub async fn ensure_tenant_secrets(
     let mut out = vec![];
     for m in manifests
         .iter()
-        .filter(|m| m.kind == "Secret" && m.name != BACKUP_STORE_SECRET)
+        .filter(|m| m.kind == "Secret" && !m.generated.is_empty())
     {
         let ns = m.namespace.clone().unwrap_or_default();
-        let values: BTreeMap<String, String> = match m.name.as_str() {
-            DB_SECRET => [
-                ("username".into(), "app".into()),
-                ("password".into(), generate_secret(32)),
-            ]
-            .into(),
-            DB_SUPERUSER_SECRET => [
-                ("username".into(), "postgres".into()),
-                ("password".into(), generate_secret(32)),
-            ]
-            .into(),
-            APP_SECRET => [("jwt-secret".into(), generate_secret(64))].into(),
-            other => {
-                return Err(ServerError::Config(format!(
-                    "no generator for Secret {other}"
-                )))
-            }
-        };
+        let values: BTreeMap<String, String> = m
+            .generated
+            .iter()
+            .map(|(key, how)| {
+                let value = match how {
+                    Generate::Fixed(v) => v.clone(),
+                    Generate::Random { length, alphabet } => crate::auth::random_chars(
+                        alphabet.chars(),
+                        usize::try_from(*length).unwrap_or(32),
+                    ),
+                };
+                (key.clone(), value)
+            })
+            .collect();
         let labels =
             serde_json::from_value(m.body["metadata"]["labels"].clone()).unwrap_or_default();
         let secret = Secret {
@@ -123,15 +118,25 @@ pub async fn apply_store_secret(
     Ok(Some(m.name.clone()))
 }
 
-/// The values of a tenant's generated Secrets, as "secret/key" → value.
-/// Only for showing them once; never logged.
+/// The names of the Secrets among `manifests` that Tenantry generates.
+pub fn generated_secrets(manifests: &[Manifest]) -> Vec<String> {
+    manifests
+        .iter()
+        .filter(|m| m.kind == "Secret" && !m.generated.is_empty())
+        .map(|m| m.name.clone())
+        .collect()
+}
+
+/// The values of a tenant's generated Secrets `names`, as "secret/key" →
+/// value. Only for showing them once; never logged.
 pub async fn read_tenant_secrets(
     client: &kube::Client,
     namespace: &str,
+    names: &[String],
 ) -> Result<Vec<(String, String)>> {
     let api: Api<Secret> = Api::namespaced(client.clone(), namespace);
     let mut out = vec![];
-    for name in [DB_SECRET, APP_SECRET] {
+    for name in names {
         let secret = api
             .get(name)
             .await

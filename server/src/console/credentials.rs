@@ -21,6 +21,12 @@ impl Credentials for ConsoleService {
             )));
         }
         let engine = self.engine().await?;
+        let plan = crate::provisioning::TenantPlan::of(&self.store, &t).await?;
+        let names = crate::cluster::generated_secrets(
+            &plan
+                .desired_of(&t, &engine.settings, &engine.cluster.caps)
+                .objects(),
+        );
         if !self
             .store
             .mark_credentials_shown(&id, &who.username)
@@ -34,7 +40,9 @@ impl Credentials for ConsoleService {
                 }
             )));
         }
-        match crate::cluster::read_tenant_secrets(&engine.cluster.client, &t.namespace).await {
+        match crate::cluster::read_tenant_secrets(&engine.cluster.client, &t.namespace, &names)
+            .await
+        {
             Ok(values) => Ok(values
                 .into_iter()
                 .map(|(name, value)| Credential { name, value })

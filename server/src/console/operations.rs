@@ -83,14 +83,11 @@ impl Operations for ConsoleService {
         let t = self.store.get_tenant(&tenant).await?;
         let target = self.target(&t, &form).await?;
         // What the runner would render after the change: the same plan.
-        let plan = crate::provisioning::TenantPlan {
-            key: target.key.clone(),
-            version: target.version,
-            tier: crate::provisioning::desired::with_overrides(
-                target.tier.clone(),
-                (target.api_replicas, target.web_replicas),
-            ),
-        };
+        let plan = crate::provisioning::TenantPlan::new(
+            (target.key.clone(), target.version),
+            target.tier.clone(),
+            (target.api_replicas, target.web_replicas),
+        );
         let engine = self.engine.get();
         let (settings, caps) = self.rendering();
         let manifests = plan.desired_of(&t, &settings, &caps).objects();
@@ -292,11 +289,11 @@ impl Operations for ConsoleService {
             .unwrap_or_else(|| tenant_id_from(&valid.fields.company_name, &random_suffix()));
         let namespace = namespace_of(&self.render_settings, &id);
         // A new tenant has no overrides yet.
-        let plan = crate::provisioning::TenantPlan {
-            key: template.key.clone(),
-            version: template.version,
-            tier: template.spec.clone(),
-        };
+        let plan = crate::provisioning::TenantPlan::new(
+            (template.key.clone(), template.version),
+            template.spec.clone(),
+            (None, None),
+        );
         let at = (
             id.as_str(),
             namespace.as_str(),

@@ -10,7 +10,7 @@
 use super::security::{restricted, APP_UID};
 use serde_json::{json, Value};
 
-use super::parts::{db_host, fnv1a, DB_NAME};
+use super::parts::{db_host, fnv1a};
 use super::{container_resources, metadata, pod_labels, Capabilities, Manifest, RenderSettings};
 use super::{TenantInput, DB_SECRET};
 use app::dto::{BackupDto, BackupMethod};
@@ -72,7 +72,7 @@ fn pod_template(
 ) -> Value {
     let mut vars = vec![
         env("PGHOST", db_host(caps)),
-        env("PGDATABASE", DB_NAME),
+        env("PGDATABASE", t.release.database.name()),
         secret_env("PGUSER", DB_SECRET, "username"),
         secret_env("PGPASSWORD", DB_SECRET, "password"),
         env("BACKUP_KEY", ""),
@@ -254,6 +254,9 @@ pub(super) fn render(
     caps: &Capabilities,
     ns: &str,
 ) -> Vec<Manifest> {
+    if !t.dumps() {
+        return vec![];
+    }
     let mut out = vec![Manifest::new(
         "v1",
         "ConfigMap",
@@ -300,7 +303,7 @@ pub(super) fn render(
 /// backups: the same bucket, under the tenant's prefix, kept for the
 /// retention count times a day.
 pub(super) fn cnpg_object_store(t: &TenantInput, s: &RenderSettings) -> Option<Value> {
-    if !t.tier.backup_enabled {
+    if !t.tier.backup_enabled || !t.dumps() {
         return None;
     }
     let (bucket, prefix) = split_destination(&s.backup_destination)?;

@@ -24,6 +24,7 @@ fn input<'a>(tier: &'a app::dto::TierSpec, key: &'a str) -> TenantInput<'a> {
         template_key: key,
         template_version: 2,
         tier,
+        release: crate::applications::workshop(),
     }
 }
 

@@ -1,10 +1,12 @@
-//! PostgreSQL: a CloudNativePG `Cluster` where that CRD is served, else a
-//! StatefulSet with its headless Service and volume claim template.
+//! The release's database. PostgreSQL: a CloudNativePG `Cluster` where
+//! that CRD is served, else a StatefulSet with its headless Service and
+//! volume claim template; MySQL: a StatefulSet (see `mysql.rs`).
 
 use super::security::{restricted, POSTGRES_UID};
+use app::dto::DatabaseKind;
 use serde_json::json;
 
-use super::parts::{hashed_job, DB_NAME};
+use super::parts::hashed_job;
 use super::{
     container_resources, gibibytes, metadata, pod_labels, Capabilities, Manifest, RenderSettings,
     TenantInput, DB_SECRET,
@@ -24,14 +26,28 @@ pub(super) fn render(
     caps: &Capabilities,
     ns: &str,
 ) -> Vec<Manifest> {
+    match t.release.database.kind {
+        DatabaseKind::Postgres => postgres(t, s, caps, ns),
+        DatabaseKind::Mysql => super::mysql::render(t, s, ns),
+        DatabaseKind::None => vec![],
+    }
+}
+
+/// The database server's image, through the mirror for relative names.
+pub(super) fn image(t: &TenantInput, s: &RenderSettings) -> String {
+    s.image(t.release.database.image.as_deref().unwrap_or_default())
+}
+
+fn postgres(t: &TenantInput, s: &RenderSettings, caps: &Capabilities, ns: &str) -> Vec<Manifest> {
     let tier = t.tier;
+    let db_name = t.release.database.name();
     if caps.cnpg {
         let mut spec = json!({
             "instances": tier.postgres_instances,
-            "imageName": s.image(&s.postgres_image),
+            "imageName": image(t, s),
             "storage": { "size": gibibytes(tier.postgres_storage_gi) },
             "resources": container_resources(tier),
-            "bootstrap": { "initdb": { "database": DB_NAME, "owner": DB_NAME, "secret": { "name": DB_SECRET } } },
+            "bootstrap": { "initdb": { "database": db_name, "owner": db_name, "secret": { "name": DB_SECRET } } },
             // The operator's pods carry Tenantry's labels too, so the live
             // view's label-selected watch sees the database.
             "inheritedMetadata": { "labels": pod_labels(t, "database") },
@@ -66,13 +82,7 @@ pub(super) fn render(
     }
     let secret_env = |name: &str, key: &str| json!({ "name": name, "valueFrom": { "secretKeyRef": { "name": DB_SECRET, "key": key } } });
     vec![
-        super::namespace::secret(
-            t,
-            ns,
-            DB_SUPERUSER_SECRET,
-            "database",
-            &["username", "password"],
-        ),
+        super::namespace::superuser(t, ns, DB_SUPERUSER_SECRET, "postgres"),
         roles_job(t, s, ns),
         Manifest::new(
             "v1",
@@ -105,15 +115,15 @@ pub(super) fn render(
                         // volume is given to its group (fsGroup).
                         "spec": restricted(json!({ "containers": [{
                             "name": "postgres",
-                            "image": s.image(&s.postgres_image),
+                            "image": image(t, s),
                             "ports": [{ "name": "postgres", "containerPort": 5432, "protocol": "TCP" }],
                             "env": [
-                                { "name": "POSTGRES_DB", "value": DB_NAME },
+                                { "name": "POSTGRES_DB", "value": db_name },
                                 secret_env("POSTGRES_USER", "username"),
                                 secret_env("POSTGRES_PASSWORD", "password"),
                                 { "name": "PGDATA", "value": "/var/lib/postgresql/data/pgdata" },
                             ],
-                            "readinessProbe": { "exec": { "command": ["pg_isready", "-U", DB_NAME] }, "periodSeconds": 5 },
+                            "readinessProbe": { "exec": { "command": ["pg_isready", "-U", db_name] }, "periodSeconds": 5 },
                             "resources": container_resources(tier),
                             "volumeMounts": [{ "name": "data", "mountPath": "/var/lib/postgresql/data" }],
                         }]}), POSTGRES_UID),
@@ -132,11 +142,11 @@ fn roles_job(t: &TenantInput, s: &RenderSettings, ns: &str) -> Manifest {
     let from = |secret: &str, key: &str| json!({ "secretKeyRef": { "name": secret, "key": key } });
     let container = json!({
         "name": "db-roles",
-        "image": s.image(&s.postgres_image),
+        "image": image(t, s),
         "command": ["sh", "-c", DB_ROLES_SCRIPT],
         "env": [
             { "name": "PGHOST", "value": "db" },
-            { "name": "PGDATABASE", "value": DB_NAME },
+            { "name": "PGDATABASE", "value": t.release.database.name() },
             { "name": "APP_USER", "valueFrom": from(DB_SECRET, "username") },
             { "name": "APP_PASSWORD", "valueFrom": from(DB_SECRET, "password") },
             { "name": "SUPER_USER", "valueFrom": from(DB_SUPERUSER_SECRET, "username") },
@@ -145,5 +155,10 @@ fn roles_job(t: &TenantInput, s: &RenderSettings, ns: &str) -> Manifest {
         "resources": { "requests": { "cpu": "10m", "memory": "32Mi" },
                        "limits": { "cpu": "200m", "memory": "64Mi" } },
     });
-    hashed_job(t, (DB_ROLES_JOB_PREFIX, ns), container, POSTGRES_UID)
+    hashed_job(
+        t,
+        (DB_ROLES_JOB_PREFIX, ns, "migration"),
+        container,
+        (POSTGRES_UID, 4),
+    )
 }

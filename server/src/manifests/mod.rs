@@ -1,18 +1,25 @@
 //! What a tenant becomes on Kubernetes: its objects rendered from (tenant,
-//! template version, settings, cluster capabilities). Pure: no I/O, so the
-//! same function serves provisioning, dry-runs and golden tests.
+//! its application's release, its plan, settings, cluster capabilities).
+//! Pure: no I/O, so the same function serves provisioning, dry-runs and
+//! golden tests.
 
 mod backup;
 #[cfg(test)]
 mod backup_tests;
+mod components;
 mod database;
+mod env;
+mod jobs;
+mod mysql;
 mod namespace;
 mod parts;
+#[cfg(test)]
+mod release_tests;
+mod routes;
 pub mod security;
 mod settings;
-mod web;
 
-use app::dto::TierSpec;
+use app::dto::{DatabaseKind, JobPhase, ReleaseSpec, TierSpec};
 use serde_json::{json, Value};
 
 pub use backup::{
@@ -21,9 +28,12 @@ pub use backup::{
     BACKUP_METHOD_LABEL, BACKUP_RETAIN_ANNOTATION, BACKUP_SCHEDULE_NAME, BACKUP_SCRIPT,
     BACKUP_STORE_SECRET, RUN_LABEL,
 };
+pub use components::{replicas, AUTOSCALING_FEATURE};
 pub use database::DB_SUPERUSER_SECRET;
+pub use jobs::{job_prefix, JOB_COMPONENT, MIGRATION_COMPONENT};
+pub use namespace::Generate;
+pub use routes::tenant_hosts;
 pub use settings::{Capabilities, RenderSettings};
-pub use web::{tenant_hosts, MIGRATION_JOB_PREFIX};
 
 /// Label on every object Tenantry manages.
 pub const MANAGED_BY: (&str, &str) = ("app.kubernetes.io/managed-by", "tenantry");
@@ -31,8 +41,6 @@ pub const MANAGED_BY: (&str, &str) = ("app.kubernetes.io/managed-by", "tenantry"
 pub const TENANT_LABEL: &str = "tenantry.io/tenant";
 /// Name of the Secret holding the database credentials.
 pub const DB_SECRET: &str = "db-credentials";
-/// Name of the Secret holding the application's JWT secret.
-pub const APP_SECRET: &str = "app-secrets";
 
 /// Everything about one tenant the renderer needs.
 #[derive(Clone, Copy, Debug)]
@@ -44,6 +52,16 @@ pub struct TenantInput<'a> {
     pub template_key: &'a str,
     pub template_version: i64,
     pub tier: &'a TierSpec,
+    /// The release of its application it runs (validated).
+    pub release: &'a ReleaseSpec,
+}
+
+impl TenantInput<'_> {
+    /// Whether Tenantry dumps and restores its database (PostgreSQL, and
+    /// the release did not turn backups off).
+    pub fn dumps(&self) -> bool {
+        self.release.database.kind == DatabaseKind::Postgres && self.release.database.backups
+    }
 }
 
 /// One rendered object and where it lives in the API.
@@ -56,6 +74,9 @@ pub struct Manifest {
     pub name: String,
     pub namespace: Option<String>,
     pub body: Value,
+    /// For a Secret Tenantry generates: how each key is made (never in
+    /// `body`, which shows no values).
+    pub generated: Vec<(String, Generate)>,
 }
 
 impl Manifest {
@@ -76,6 +97,7 @@ impl Manifest {
             name: name.into(),
             namespace: namespace.map(Into::into),
             body,
+            generated: vec![],
         }
     }
 
@@ -121,16 +143,33 @@ pub fn render(t: &TenantInput, s: &RenderSettings, caps: &Capabilities) -> Vec<M
     let ns = t.namespace;
     let mut out = namespace::render(t, s, ns);
     out.extend(database::render(t, s, caps, ns));
-    out.extend(web::render(t, s, caps, ns));
+    out.extend(components::render(t, s, caps, ns));
     out.extend(backup::render(t, s, caps, ns));
     out
 }
 
-/// The migration Job among a tenant's manifests.
-pub fn migration_job(manifests: &[Manifest]) -> Option<&Manifest> {
+/// The release's Jobs of `phase` for the tenant, in order (the migrations
+/// are among [`render`]'s objects too, where they are applied).
+pub fn phase_jobs(
+    t: &TenantInput,
+    s: &RenderSettings,
+    caps: &Capabilities,
+    phase: JobPhase,
+) -> Vec<Manifest> {
+    jobs::render(t, s, caps, t.namespace, phase)
+}
+
+/// The migration Jobs among a tenant's manifests, in order.
+pub fn migration_jobs(manifests: &[Manifest]) -> Vec<&Manifest> {
     manifests
         .iter()
-        .find(|m| m.kind == "Job" && m.name.starts_with(MIGRATION_JOB_PREFIX))
+        .filter(|m| {
+            m.kind == "Job"
+                && m.body["metadata"]["labels"]["app.kubernetes.io/component"]
+                    == MIGRATION_COMPONENT
+                && !m.name.starts_with(database::DB_ROLES_JOB_PREFIX)
+        })
+        .collect()
 }
 
 /// The Job that leaves the application's database role without superuser
@@ -141,25 +180,33 @@ pub fn db_roles_job(manifests: &[Manifest]) -> Option<&Manifest> {
         .find(|m| m.kind == "Job" && m.name.starts_with(database::DB_ROLES_JOB_PREFIX))
 }
 
-/// The autoscaler a tier no longer asks for (after a downgrade): a reference
-/// to the `api` HPA in `ns` when the cluster serves HPAs and `manifests`
-/// render none, so it can be shown in a diff and deleted.
-pub fn stale_autoscaler(manifests: &[Manifest], caps: &Capabilities, ns: &str) -> Option<Manifest> {
-    let version = caps.hpa.as_deref()?;
-    if manifests
+/// The autoscalers a tenant no longer has (its plan lost autoscaling, or
+/// its release stopped asking): a reference to the HPA of each Deployment
+/// in `manifests` that has none rendered, when the cluster serves HPAs, so
+/// each can be shown in a diff and deleted.
+pub fn stale_autoscalers(manifests: &[Manifest], caps: &Capabilities, ns: &str) -> Vec<Manifest> {
+    let Some(version) = caps.hpa.as_deref() else {
+        return vec![];
+    };
+    let scaled = |name: &str| {
+        manifests
+            .iter()
+            .any(|m| m.kind == "HorizontalPodAutoscaler" && m.name == name)
+    };
+    manifests
         .iter()
-        .any(|m| m.kind == "HorizontalPodAutoscaler")
-    {
-        return None;
-    }
-    Some(Manifest::new(
-        version,
-        "HorizontalPodAutoscaler",
-        "horizontalpodautoscalers",
-        "api",
-        Some(ns),
-        json!({}),
-    ))
+        .filter(|m| m.kind == "Deployment" && !scaled(&m.name))
+        .map(|d| {
+            Manifest::new(
+                version,
+                "HorizontalPodAutoscaler",
+                "horizontalpodautoscalers",
+                &d.name,
+                Some(ns),
+                json!({}),
+            )
+        })
+        .collect()
 }
 
 /// The manifests as one multi-document YAML stream (for dry-runs and goldens).

@@ -1,17 +1,36 @@
 //! The namespace and its guard rails: quota, default limits, network
 //! isolation, and the (valueless) Secrets generated at first creation.
 
+use app::dto::{Alphabet, DatabaseKind};
 use serde_json::{json, Value};
 
 use super::{
     gibibytes, labels, mebibytes, metadata, millicores, Manifest, RenderSettings, TenantInput,
-    APP_SECRET, DB_SECRET,
+    DB_SECRET,
 };
+
+/// How a key of a generated Secret is made.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Generate {
+    /// Known when rendering (a database user's name).
+    Fixed(String),
+    Random {
+        length: u32,
+        alphabet: Alphabet,
+    },
+}
+
+fn random(length: u32) -> Generate {
+    Generate::Random {
+        length,
+        alphabet: Alphabet::Alphanumeric,
+    }
+}
 
 pub(super) fn render(t: &TenantInput, s: &RenderSettings, ns: &str) -> Vec<Manifest> {
     let tier = t.tier;
     let mut ns_labels = labels(t, "namespace");
-    for (k, v) in super::security::namespace_labels() {
+    for (k, v) in super::security::namespace_labels(t.release.pod_security) {
         ns_labels[k] = json!(v);
     }
     let mut out = vec![
@@ -86,13 +105,59 @@ pub(super) fn render(t: &TenantInput, s: &RenderSettings, ns: &str) -> Vec<Manif
                 },
             }),
         ),
-        secret(t, ns, DB_SECRET, "database", &["username", "password"]),
-        secret(t, ns, APP_SECRET, "application", &["jwt-secret"]),
     ];
-    // After the isolation policy, before the Secrets (applied in order).
-    let at = out.len() - 2;
-    out.splice(at..at, egress(t, ns));
+    out.extend(egress(t, ns));
+    let db = &t.release.database;
+    if db.kind != DatabaseKind::None {
+        let user = Generate::Fixed(db.name().into());
+        out.push(generated(
+            t,
+            ns,
+            (DB_SECRET, "database"),
+            vec![("username".into(), user), ("password".into(), random(32))],
+        ));
+    }
+    for sec in &t.release.secrets {
+        let keys = sec
+            .keys
+            .iter()
+            .map(|k| {
+                let how = Generate::Random {
+                    length: k.length,
+                    alphabet: k.alphabet,
+                };
+                (k.key.clone(), how)
+            })
+            .collect();
+        out.push(generated(t, ns, (&sec.name, "application"), keys));
+    }
     out
+}
+
+/// A Secret generated once: keys without values, and how each is made.
+pub(super) fn generated(
+    t: &TenantInput,
+    ns: &str,
+    (name, component): (&str, &str),
+    keys: Vec<(String, Generate)>,
+) -> Manifest {
+    let names: Vec<&str> = keys.iter().map(|(k, _)| k.as_str()).collect();
+    let mut m = secret(t, ns, name, component, &names);
+    m.generated = keys;
+    m
+}
+
+/// The database superuser's Secret (`user` with a random password).
+pub(super) fn superuser(t: &TenantInput, ns: &str, name: &str, user: &str) -> Manifest {
+    generated(
+        t,
+        ns,
+        (name, "database"),
+        vec![
+            ("username".into(), Generate::Fixed(user.into())),
+            ("password".into(), random(32)),
+        ],
+    )
 }
 
 /// The plan feature that lets the application reach anything outside the

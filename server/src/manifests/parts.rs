@@ -1,14 +1,12 @@
-//! Building blocks the renderers share: the database's name and host as
-//! the application sees them, a stable hash, and the spec-hashed Jobs of
-//! the migration step.
+//! Building blocks the renderers share: the database's host as the
+//! application sees it, a stable hash, and spec-hashed Jobs.
 
 use serde_json::json;
 
-use super::security::restricted;
+use super::security::pod_security;
 use super::{metadata, pod_labels, Capabilities, Manifest, TenantInput};
 
-pub const DB_NAME: &str = "app";
-/// Service the API connects to: CNPG's read-write service, or ours.
+/// Service the application connects to: CNPG's read-write service, or ours.
 pub fn db_host(caps: &Capabilities) -> &'static str {
     if caps.cnpg {
         "db-rw"
@@ -17,25 +15,25 @@ pub fn db_host(caps: &Capabilities) -> &'static str {
     }
 }
 
-/// A Job of the migration step running `container` once (as `uid`), named
-/// by a hash of its spec (`<prefix><hash>`): its pod template is
+/// A Job running `container` once (as `uid`, with `backoff` retries),
+/// named by a hash of its spec (`<prefix><hash>`): its pod template is
 /// immutable, so re-applying the same spec is a no-op and a changed image
-/// or tier makes a new Job instead of a refusal. Its pods carry the
-/// migration's labels, which the database lets in.
+/// or plan makes a new Job instead of a refusal. Its pods and itself carry
+/// `component` (migrations' pods are let into the database).
 pub(super) fn hashed_job(
     t: &TenantInput,
-    (prefix, ns): (&str, &str),
+    (prefix, ns, component): (&str, &str, &str),
     container: serde_json::Value,
-    uid: i64,
+    (uid, backoff): (i64, u32),
 ) -> Manifest {
     let spec = json!({
-        "backoffLimit": 4,
+        "backoffLimit": backoff,
         "template": {
-            "metadata": { "labels": pod_labels(t, "migration") },
-            "spec": restricted(json!({
+            "metadata": { "labels": pod_labels(t, component) },
+            "spec": pod_security(json!({
                 "restartPolicy": "Never",
                 "containers": [container],
-            }), uid),
+            }), uid, t.release.pod_security),
         },
     });
     let name = format!("{prefix}{:08x}", fnv1a(spec.to_string().as_bytes()) as u32);
@@ -46,7 +44,7 @@ pub(super) fn hashed_job(
         &name,
         Some(ns),
         json!({
-            "metadata": metadata(t, &name, ns, "migration"),
+            "metadata": metadata(t, &name, ns, component),
             "spec": spec,
         }),
     )

@@ -5,9 +5,11 @@
 //! Kubernetes 1.20 does not enforce Pod Security (admission arrived in
 //! 1.23, stable in 1.25); the namespace's labels ask current clusters to.
 
+use app::dto::PodSecurity;
 use serde_json::{json, Value};
 
-/// The level the tenant namespaces enforce.
+/// The level the tenant namespaces enforce unless their release declares
+/// another.
 pub const POD_SECURITY_LEVEL: &str = "restricted";
 
 /// The user the application's, migration's and backup's containers run as.
@@ -17,12 +19,29 @@ pub const POSTGRES_UID: i64 = 999;
 
 /// Labels that make a current cluster enforce (and warn and audit on) the
 /// level in a tenant namespace.
-pub(super) fn namespace_labels() -> [(&'static str, &'static str); 3] {
+pub(super) fn namespace_labels(level: PodSecurity) -> [(&'static str, &'static str); 3] {
+    let level = level.as_str();
     [
-        ("pod-security.kubernetes.io/enforce", POD_SECURITY_LEVEL),
-        ("pod-security.kubernetes.io/warn", POD_SECURITY_LEVEL),
-        ("pod-security.kubernetes.io/audit", POD_SECURITY_LEVEL),
+        ("pod-security.kubernetes.io/enforce", level),
+        ("pod-security.kubernetes.io/warn", level),
+        ("pod-security.kubernetes.io/audit", level),
     ]
+}
+
+/// `spec` made to meet `level` as `uid`: the restricted context, except
+/// that a baseline release may run as root (with the runtime's default
+/// capabilities, which baseline allows).
+pub(super) fn pod_security(spec: Value, uid: i64, level: PodSecurity) -> Value {
+    let mut spec = restricted(spec, uid);
+    if level == PodSecurity::Baseline && uid == 0 {
+        spec["securityContext"]["runAsNonRoot"] = json!(false);
+        if let Some(containers) = spec["containers"].as_array_mut() {
+            for c in containers {
+                c["securityContext"] = json!({ "allowPrivilegeEscalation": false });
+            }
+        }
+    }
+    spec
 }
 
 /// `spec` (a pod spec) made to run as `uid` under the restricted level:

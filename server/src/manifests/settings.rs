@@ -10,12 +10,10 @@ pub struct RenderSettings {
     /// Namespaces are `<prefix><id>`; at most 7 characters so any valid
     /// tenant ID still fits the 63-character limit.
     pub namespace_prefix: String,
-    /// Registry prefix for the tenant images, e.g. `registry.example.com/shop`.
+    /// Mirror prefix for image names that name no registry (`api:1.0.0`,
+    /// `library/wordpress:6`), e.g. `registry.example.com/shop`; names with
+    /// a registry host are used as they are.
     pub image_registry: String,
-    pub api_image: String,
-    pub web_image: String,
-    pub migrate_image: String,
-    pub postgres_image: String,
     /// Image of the pre-deprovisioning database dump.
     pub backup_image: String,
     /// Where dumps go: `s3://bucket[/prefix]`; each tenant's under
@@ -42,10 +40,6 @@ impl Default for RenderSettings {
             base_domain: "tenants.example.com".into(),
             namespace_prefix: app::domain::tenant_id::NAMESPACE_PREFIX.into(),
             image_registry: "registry.example.com/tenantry".into(),
-            api_image: "api:1.0.0".into(),
-            web_image: "web:1.0.0".into(),
-            migrate_image: "migrate:1.0.0".into(),
-            postgres_image: "postgres:16".into(),
             backup_image: "backup:1.0.0".into(),
             backup_destination: "s3://tenantry-backups".into(),
             backup_endpoint: String::new(),
@@ -103,8 +97,10 @@ impl RenderSettings {
         Ok(ns)
     }
 
+    /// An image as pods pull it: through the mirror prefix unless the
+    /// name has a registry host.
     pub fn image(&self, name: &str) -> String {
-        if self.image_registry.is_empty() {
+        if self.image_registry.is_empty() || app::domain::release::names::names_registry(name) {
             name.to_string()
         } else {
             format!("{}/{name}", self.image_registry.trim_end_matches('/'))

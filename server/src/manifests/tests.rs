@@ -35,6 +35,7 @@ fn acme<'a>(
         template_key: key,
         template_version: 1,
         tier,
+        release: crate::applications::workshop(),
     }
 }
 
@@ -106,6 +107,7 @@ fn objects_carry_the_tiers_values_and_labels() {
         template_key: "professional",
         template_version: 3,
         tier: &tier,
+        release: crate::applications::workshop(),
     };
     let out = render(&input, &RenderSettings::default(), &Capabilities::default());
     for m in &out {
@@ -170,6 +172,7 @@ fn hpa_only_where_the_tier_asks_and_the_cluster_serves_it() {
         template_key: "enterprise",
         template_version: 1,
         tier: &ent,
+        release: crate::applications::workshop(),
     };
     let with = render(
         &input,
@@ -240,6 +243,7 @@ fn with_cert_manager_the_certificate_is_rendered_and_labelled() {
         template_key: "professional",
         template_version: 3,
         tier: &tier,
+        release: crate::applications::workshop(),
     };
     let caps = Capabilities {
         cert_manager: true,

@@ -4,7 +4,9 @@
 //! Everything that renders a tenant (the runner, the scheduled backups,
 //! the previews) goes through [`Desired`], so they cannot disagree.
 
-use app::dto::{BackupDto, BackupMethod, TenantDto, TierSpec};
+use std::sync::Arc;
+
+use app::dto::{BackupDto, BackupMethod, ReleaseSpec, TenantDto, TierSpec};
 
 use crate::error::Result;
 use crate::manifests::{
@@ -43,12 +45,14 @@ impl Desired<'_> {
     }
 }
 
-/// A tenant's plan: what its objects are rendered from.
+/// A tenant's plan and its application's release: what its objects are
+/// rendered from.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TenantPlan {
     pub key: String,
     pub version: i64,
     pub tier: TierSpec,
+    pub release: Arc<ReleaseSpec>,
 }
 
 /// A replica override replaces the tier's (at least one replica).
@@ -71,11 +75,23 @@ impl TenantPlan {
         overrides: (Option<i64>, Option<i64>),
     ) -> Result<TenantPlan> {
         let (key, tier) = store.tenant_tier(template_id, version).await?;
-        Ok(TenantPlan {
+        Ok(TenantPlan::new((key, version), tier, overrides))
+    }
+
+    /// Template `key` at `version` with its tier and a tenant's replica
+    /// overrides; every tenant runs the workshop application's release 1
+    /// until releases are stored.
+    pub fn new(
+        (key, version): (String, i64),
+        tier: TierSpec,
+        overrides: (Option<i64>, Option<i64>),
+    ) -> TenantPlan {
+        TenantPlan {
             key,
             version,
             tier: with_overrides(tier, overrides),
-        })
+            release: crate::applications::workshop_release(),
+        }
     }
 
     /// The tenant's plan as stored.
@@ -101,6 +117,7 @@ impl TenantPlan {
             template_key: &self.key,
             template_version: self.version,
             tier: &self.tier,
+            release: &self.release,
         }
     }
 

@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use crate::cluster::{self, Cluster};
 use crate::error::Result;
-use crate::manifests::{stale_autoscaler, Manifest};
+use crate::manifests::{stale_autoscalers, Manifest};
 
 /// Parses a Kubernetes quantity ("500m", "1", "2Gi", "512Mi") to a number.
 fn quantity(s: &str) -> Option<f64> {
@@ -141,8 +141,10 @@ pub async fn diff_with_live(
         out.push(compare(m, live.as_ref()));
     }
     let namespace = manifests.iter().find(|m| m.kind == "Namespace");
-    if let Some(hpa) = namespace.and_then(|ns| stale_autoscaler(manifests, &cluster.caps, &ns.name))
-    {
+    let stale = namespace
+        .map(|ns| stale_autoscalers(manifests, &cluster.caps, &ns.name))
+        .unwrap_or_default();
+    for hpa in stale {
         if cluster::get_live(&cluster.client, &hpa).await?.is_some() {
             out.push(ObjectChange {
                 kind: hpa.kind,
@@ -167,6 +169,7 @@ mod tests {
             plural: "deployments".into(),
             name: "api".into(),
             namespace: Some("tenant-a".into()),
+            generated: vec![],
             body: json!({
                 "metadata": { "name": "api", "labels": { "tier": "pro" } },
                 "spec": { "replicas": replicas, "template": { "spec": { "containers": [
@@ -219,6 +222,7 @@ mod tests {
             plural: "secrets".into(),
             name: "db-credentials".into(),
             namespace: Some("tenant-a".into()),
+            generated: vec![],
             body: json!({ "metadata": { "name": "db-credentials" } }),
         };
         let live = json!({ "data": { "password": "c2VjcmV0" } });

@@ -9,28 +9,27 @@ use super::StepOutcome;
 use super::{is_backup_setup, StepContext};
 use crate::cluster;
 use crate::error::{Result, ServerError};
-use crate::manifests::{db_roles_job, migration_job, Manifest};
+use crate::manifests::{db_roles_job, migration_jobs, Manifest};
 use crate::monitoring::Target;
 use app::dto::Operation;
 
-/// The database roles Job, then the migration Job (a Job of its own
-/// after a restore).
+/// The database roles Job, then the release's migration Jobs in order
+/// (Jobs of their own after a restore).
 pub(super) async fn migrate(ctx: &StepContext<'_>) -> Result<StepOutcome> {
     let client = &ctx.cluster.client;
-    let rendered = migration_job(ctx.manifests)
-        .ok_or_else(|| ServerError::Config("no migration Job rendered".into()))?;
     // After a restore the migrations run again (the dump may be
-    // older than the schema), so that run gets a Job of its own.
-    let renamed;
-    let job = if ctx.operation == Operation::Restore {
-        let mut j = rendered.clone();
-        j.name = format!("{}-r{}", rendered.name, ctx.run_id);
-        j.body["metadata"]["name"] = serde_json::json!(j.name);
-        renamed = j;
-        &renamed
-    } else {
-        rendered
-    };
+    // older than the schema), so that run gets Jobs of its own.
+    let jobs: Vec<Manifest> = migration_jobs(ctx.manifests)
+        .into_iter()
+        .map(|rendered| {
+            let mut j = rendered.clone();
+            if ctx.operation == Operation::Restore {
+                j.name = format!("{}-r{}", rendered.name, ctx.run_id);
+                j.body["metadata"]["name"] = serde_json::json!(j.name);
+            }
+            j
+        })
+        .collect();
     let mut done = vec![];
     // First the application's role loses superuser rights (tenants
     // made before this release; a check for the others).
@@ -45,9 +44,14 @@ pub(super) async fn migrate(ctx: &StepContext<'_>) -> Result<StepOutcome> {
         .await?;
         done.push(format!("Job {} completed", roles.name));
     }
-    cluster::apply_manifest(client, job).await?;
-    wait(ctx, Target::Job(&job.name), "migration", ctx.wait_database).await?;
-    done.push(format!("Job {} completed", job.name));
+    for job in &jobs {
+        cluster::apply_manifest(client, job).await?;
+        wait(ctx, Target::Job(&job.name), "migration", ctx.wait_database).await?;
+        done.push(format!("Job {} completed", job.name));
+    }
+    if done.is_empty() {
+        return Ok(StepOutcome::Done("the release has no migrations".into()));
+    }
     Ok(StepOutcome::Done(done.join("; ")))
 }
 

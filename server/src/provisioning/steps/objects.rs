@@ -7,7 +7,7 @@ use super::StepOutcome;
 use super::{apply_where, is_application, is_backup_setup, is_database, StepContext};
 use crate::cluster;
 use crate::error::Result;
-use crate::manifests::{stale_autoscaler, stale_backup_objects};
+use crate::manifests::{stale_autoscalers, stale_backup_objects};
 
 /// Generates the tenant's Secrets once (kept after) and copies the
 /// backup store's key.
@@ -79,11 +79,14 @@ pub(super) async fn suspend(ctx: &StepContext<'_>) -> Result<StepOutcome> {
     Ok(StepOutcome::Done(done.join(", ")))
 }
 
-/// The HPA a tier no longer asks for (a downgrade) is removed.
+/// The HPAs a plan or release no longer asks for (a downgrade) are removed.
 async fn prune_autoscaler(ctx: &StepContext<'_>) -> Result<Option<String>> {
-    let Some(stale) = stale_autoscaler(ctx.manifests, &ctx.cluster.caps, ctx.namespace) else {
+    let stale = stale_autoscalers(ctx.manifests, &ctx.cluster.caps, ctx.namespace);
+    if stale.is_empty() {
         return Ok(None);
-    };
-    cluster::delete_manifest(&ctx.cluster.client, &stale).await?;
+    }
+    for hpa in &stale {
+        cluster::delete_manifest(&ctx.cluster.client, hpa).await?;
+    }
     Ok(Some("no autoscaler in this tier".into()))
 }

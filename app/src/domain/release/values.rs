@@ -1,0 +1,327 @@
+//! Values: `${…}` references in a release's env values and file contents,
+//! resolved per tenant when its objects are rendered. `$${` writes a
+//! literal `${`. The references:
+//!
+//! | reference | value |
+//! | --- | --- |
+//! | `tenant.id`, `tenant.namespace` | the tenant's ID and namespace |
+//! | `tenant.host` | its platform host (`<id>.<base domain>`) |
+//! | `tenant.hosts` | every host it is served on, comma-separated |
+//! | `tenant.custom_domain` | its custom domain, or empty |
+//! | `plan.key`, `plan.version` | the plan (template) and its version |
+//! | `plan.user_limit` | the plan's user limit, or `unlimited` |
+//! | `plan.features` | the plan's features, comma-separated |
+//! | `plan.feature.<name>` | `true` or `false` |
+//! | `database.host`, `database.port`, `database.name` | where the database is |
+//! | `database.username`, `database.password` | its credentials (secret) |
+//! | `secret.<name>.<key>` | a generated secret of the release (secret) |
+//!
+//! A secret reference must be an env value's whole value (it becomes a
+//! reference to the Secret, never its text) and may not appear in files.
+
+use crate::dto::TierSpec;
+
+/// One part of a value: text, or a reference.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Piece {
+    Text(String),
+    Ref(Reference),
+}
+
+/// What a `${…}` names.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Reference {
+    TenantId,
+    TenantNamespace,
+    TenantHost,
+    TenantHosts,
+    TenantCustomDomain,
+    PlanKey,
+    PlanVersion,
+    PlanUserLimit,
+    PlanFeatures,
+    PlanFeature(String),
+    DatabaseHost,
+    DatabasePort,
+    DatabaseName,
+    DatabaseUsername,
+    DatabasePassword,
+    Secret { name: String, key: String },
+}
+
+/// The references that need no declaration, for messages.
+pub const KNOWN: &str = "tenant.id, tenant.namespace, tenant.host, tenant.hosts, \
+tenant.custom_domain, plan.key, plan.version, plan.user_limit, plan.features, \
+plan.feature.<name>, database.host, database.port, database.name, database.username, \
+database.password, secret.<name>.<key>";
+
+impl Reference {
+    fn parse(text: &str) -> Result<Reference, String> {
+        use Reference::*;
+        let known = match text {
+            "tenant.id" => Some(TenantId),
+            "tenant.namespace" => Some(TenantNamespace),
+            "tenant.host" => Some(TenantHost),
+            "tenant.hosts" => Some(TenantHosts),
+            "tenant.custom_domain" => Some(TenantCustomDomain),
+            "plan.key" => Some(PlanKey),
+            "plan.version" => Some(PlanVersion),
+            "plan.user_limit" => Some(PlanUserLimit),
+            "plan.features" => Some(PlanFeatures),
+            "database.host" => Some(DatabaseHost),
+            "database.port" => Some(DatabasePort),
+            "database.name" => Some(DatabaseName),
+            "database.username" => Some(DatabaseUsername),
+            "database.password" => Some(DatabasePassword),
+            _ => None,
+        };
+        if let Some(r) = known {
+            return Ok(r);
+        }
+        if let Some(name) = text.strip_prefix("plan.feature.") {
+            if !name.is_empty() {
+                return Ok(PlanFeature(name.to_string()));
+            }
+        }
+        if let Some(rest) = text.strip_prefix("secret.") {
+            if let Some((name, key)) = rest.split_once('.') {
+                if !name.is_empty() && !key.is_empty() {
+                    return Ok(Secret {
+                        name: name.into(),
+                        key: key.into(),
+                    });
+                }
+            }
+        }
+        Err(format!("unknown reference ${{{text}}} (known: {KNOWN})"))
+    }
+
+    /// Whether its value is secret (so never written as text).
+    pub fn is_secret(&self) -> bool {
+        matches!(
+            self,
+            Reference::DatabaseUsername | Reference::DatabasePassword | Reference::Secret { .. }
+        )
+    }
+
+    pub fn needs_database(&self) -> bool {
+        matches!(
+            self,
+            Reference::DatabaseHost
+                | Reference::DatabasePort
+                | Reference::DatabaseName
+                | Reference::DatabaseUsername
+                | Reference::DatabasePassword
+        )
+    }
+}
+
+impl std::fmt::Display for Reference {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use Reference::*;
+        let name = match self {
+            TenantId => "tenant.id",
+            TenantNamespace => "tenant.namespace",
+            TenantHost => "tenant.host",
+            TenantHosts => "tenant.hosts",
+            TenantCustomDomain => "tenant.custom_domain",
+            PlanKey => "plan.key",
+            PlanVersion => "plan.version",
+            PlanUserLimit => "plan.user_limit",
+            PlanFeatures => "plan.features",
+            DatabaseHost => "database.host",
+            DatabasePort => "database.port",
+            DatabaseName => "database.name",
+            DatabaseUsername => "database.username",
+            DatabasePassword => "database.password",
+            PlanFeature(n) => return write!(f, "${{plan.feature.{n}}}"),
+            Secret { name, key } => return write!(f, "${{secret.{name}.{key}}}"),
+        };
+        write!(f, "${{{name}}}")
+    }
+}
+
+/// Splits a value into text and references; the rule broken otherwise.
+pub fn parse(value: &str) -> Result<Vec<Piece>, String> {
+    let mut out = vec![];
+    let mut text = String::new();
+    let mut rest = value;
+    while let Some(at) = rest.find('$') {
+        text.push_str(&rest[..at]);
+        let tail = &rest[at..];
+        if let Some(after) = tail.strip_prefix("$${") {
+            text.push_str("${");
+            rest = after;
+        } else if let Some(after) = tail.strip_prefix("${") {
+            let Some(end) = after.find('}') else {
+                return Err(format!("\"${{\" without a closing '}}' in \"{value}\""));
+            };
+            if !text.is_empty() {
+                out.push(Piece::Text(std::mem::take(&mut text)));
+            }
+            out.push(Piece::Ref(Reference::parse(after[..end].trim())?));
+            rest = &after[end + 1..];
+        } else {
+            text.push('$');
+            rest = &tail[1..];
+        }
+    }
+    text.push_str(rest);
+    if !text.is_empty() {
+        out.push(Piece::Text(text));
+    }
+    Ok(out)
+}
+
+/// What a reference resolves against: one tenant on its plan.
+pub struct ValueContext<'a> {
+    pub tenant_id: &'a str,
+    pub namespace: &'a str,
+    /// Platform host first, then the custom domain.
+    pub hosts: &'a [String],
+    pub custom_domain: Option<&'a str>,
+    pub plan_key: &'a str,
+    pub plan_version: i64,
+    pub tier: &'a TierSpec,
+    /// (host, port, database name), when the release has a database.
+    pub database: Option<(&'a str, u16, &'a str)>,
+}
+
+/// A resolved value: text, or where a secret is kept.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Resolved {
+    Text(String),
+    /// (Secret name, key).
+    Secret(String, String),
+}
+
+/// The Secret holding the database's credentials.
+pub const DATABASE_SECRET: &str = "db-credentials";
+
+impl ValueContext<'_> {
+    fn text(&self, r: &Reference) -> Result<Resolved, String> {
+        use Reference::*;
+        let db = || {
+            self.database
+                .ok_or_else(|| "the release has no database".to_string())
+        };
+        Ok(Resolved::Text(match r {
+            TenantId => self.tenant_id.into(),
+            TenantNamespace => self.namespace.into(),
+            TenantHost => self.hosts.first().cloned().unwrap_or_default(),
+            TenantHosts => self.hosts.join(","),
+            TenantCustomDomain => self.custom_domain.unwrap_or_default().into(),
+            PlanKey => self.plan_key.into(),
+            PlanVersion => self.plan_version.to_string(),
+            PlanUserLimit => self
+                .tier
+                .user_limit
+                .map_or_else(|| "unlimited".into(), |u| u.to_string()),
+            PlanFeatures => self.tier.features.join(","),
+            PlanFeature(name) => self.tier.features.iter().any(|f| f == name).to_string(),
+            DatabaseHost => db()?.0.into(),
+            DatabasePort => db()?.1.to_string(),
+            DatabaseName => db()?.2.into(),
+            DatabaseUsername => {
+                db()?;
+                return Ok(Resolved::Secret(DATABASE_SECRET.into(), "username".into()));
+            }
+            DatabasePassword => {
+                db()?;
+                return Ok(Resolved::Secret(DATABASE_SECRET.into(), "password".into()));
+            }
+            Secret { name, key } => return Ok(Resolved::Secret(name.clone(), key.clone())),
+        }))
+    }
+
+    /// A value resolved: a whole-value secret reference stays a reference;
+    /// anything else becomes text. Errors name the broken rule (a
+    /// validated release never has one).
+    pub fn resolve(&self, value: &str) -> Result<Resolved, String> {
+        let pieces = parse(value)?;
+        if let [Piece::Ref(r)] = pieces.as_slice() {
+            return self.text(r);
+        }
+        let mut out = String::new();
+        for p in &pieces {
+            match p {
+                Piece::Text(t) => out.push_str(t),
+                Piece::Ref(r) => match self.text(r)? {
+                    Resolved::Text(t) => out.push_str(&t),
+                    Resolved::Secret(..) => {
+                        return Err("a secret may only be a whole env value".into())
+                    }
+                },
+            }
+        }
+        Ok(Resolved::Text(out))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn references_and_text_are_told_apart() {
+        let p = parse("https://${tenant.host}/x?a=$${literal}&b=$5").expect("parses");
+        assert_eq!(
+            p,
+            vec![
+                Piece::Text("https://".into()),
+                Piece::Ref(Reference::TenantHost),
+                Piece::Text("/x?a=${literal}&b=$5".into()),
+            ]
+        );
+        assert_eq!(
+            parse("${secret.app-secrets.jwt-secret}").expect("parses"),
+            vec![Piece::Ref(Reference::Secret {
+                name: "app-secrets".into(),
+                key: "jwt-secret".into()
+            })]
+        );
+    }
+
+    #[test]
+    fn an_unknown_or_unclosed_reference_names_itself() {
+        let e = parse("a ${plan.userlimit} b").expect_err("unknown");
+        assert!(e.starts_with("unknown reference ${plan.userlimit}"), "{e}");
+        let e = parse("${tenant.id").expect_err("unclosed");
+        assert!(e.contains("without a closing"), "{e}");
+    }
+
+    #[test]
+    fn values_resolve_for_a_tenant() {
+        let tier = TierSpec {
+            user_limit: None,
+            features: vec!["sso".into()],
+            ..super::super::tests::tier()
+        };
+        let hosts = vec!["acme.example.com".to_string(), "shop.acme.io".to_string()];
+        let ctx = ValueContext {
+            tenant_id: "acme",
+            namespace: "tenant-acme",
+            hosts: &hosts,
+            custom_domain: Some("shop.acme.io"),
+            plan_key: "pro",
+            plan_version: 3,
+            tier: &tier,
+            database: Some(("db-rw", 5432, "app")),
+        };
+        let text = |v: &str| ctx.resolve(v).expect("resolves");
+        assert_eq!(
+            text("${tenant.hosts} ${plan.user_limit} ${plan.feature.sso} ${plan.feature.x}"),
+            Resolved::Text("acme.example.com,shop.acme.io unlimited true false".into())
+        );
+        assert_eq!(
+            text("${database.password}"),
+            Resolved::Secret("db-credentials".into(), "password".into())
+        );
+        assert!(ctx.resolve("pw=${database.password}").is_err());
+        let none = ValueContext {
+            database: None,
+            ..ctx
+        };
+        assert!(none.resolve("${database.host}").is_err());
+    }
+}
