@@ -3,6 +3,8 @@
 //! errors, audit events written with every change, staff and sessions.
 #![allow(clippy::unwrap_used)] // in a test, a panic is the failure report
 
+#[path = "storage_story/applications.rs"]
+mod applications;
 mod common;
 #[path = "storage_story/db_roles.rs"]
 mod db_roles;

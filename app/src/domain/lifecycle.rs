@@ -84,6 +84,7 @@ mod tests {
             template_id: 1,
             template_name: "Demo".into(),
             template_version: 1,
+            release: 1,
             custom_domain: None,
             state,
             state_detail: None,

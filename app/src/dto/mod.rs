@@ -29,6 +29,7 @@ macro_rules! string_enum {
 }
 
 mod alerts;
+mod application;
 mod audit;
 mod backup;
 mod lenient;
@@ -47,6 +48,7 @@ pub use alerts::{
     NotificationDto, RuleDto, RuleId, RuleOverrideForm, RuleSettings, SavedChannel, Severity,
     SilenceDto, SilenceForm,
 };
+pub use application::{ApplicationDto, ApplicationForm, ReleaseDto, ReleaseForm};
 pub use audit::{AuditEventDto, AuditQuery, DashboardDto};
 pub use backup::{BackupDto, BackupMethod, RestoreForm};
 pub use live::{

@@ -73,6 +73,9 @@ pub struct TenantDto {
     pub template_id: i64,
     pub template_name: String,
     pub template_version: i64,
+    /// The release of its plan's application it runs.
+    #[serde(default = "first_release")]
+    pub release: i64,
     pub custom_domain: Option<String>,
     pub state: TenantState,
     /// Why the state is what it is, e.g. "api 1/2 ready".
@@ -104,6 +107,10 @@ pub struct TenantDto {
     /// nothing but Deprovision removes its namespace or database.
     #[serde(default)]
     pub first_live_at: Option<i64>,
+}
+
+fn first_release() -> i64 {
+    1
 }
 
 impl TenantDto {

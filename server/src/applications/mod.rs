@@ -3,7 +3,7 @@
 //! applications (the workshop SaaS, whose release 1 is the shape every
 //! tenant ran before applications existed).
 
-use std::sync::{Arc, LazyLock};
+use std::sync::LazyLock;
 
 use app::dto::ReleaseSpec;
 use app::error::{AppError, FieldError};
@@ -14,29 +14,38 @@ pub const WORKSHOP_RELEASE: &str = include_str!("../../seed/applications/worksho
 /// The key of the seeded workshop application.
 pub const WORKSHOP_KEY: &str = "workshop-saas";
 
-static WORKSHOP: LazyLock<Arc<ReleaseSpec>> = LazyLock::new(|| {
-    // Checked by `the_seeded_releases_are_valid`; an empty release would
-    // render nothing rather than stop the console.
-    Arc::new(
-        parse_release(WORKSHOP_RELEASE).unwrap_or_else(|_| ReleaseSpec {
-            pod_security: Default::default(),
-            pod_security_reason: None,
-            database: Default::default(),
-            secrets: vec![],
-            env: vec![],
-            components: vec![],
-            jobs: vec![],
-        }),
-    )
-});
-
-/// The workshop SaaS's release 1 (what every tenant runs until releases
-/// are stored).
-pub fn workshop_release() -> Arc<ReleaseSpec> {
-    Arc::clone(&WORKSHOP)
+/// One seeded application: key, name, description and its release 1.
+pub struct SeedApplication {
+    pub key: &'static str,
+    pub name: &'static str,
+    pub description: &'static str,
+    pub release: &'static str,
 }
 
-/// The same, borrowed for as long as the process runs (tests, benches).
+/// The applications a console starts with (made where missing at every
+/// start; a stored release is never changed).
+pub const SEEDS: &[SeedApplication] = &[SeedApplication {
+    key: WORKSHOP_KEY,
+    name: "Workshop SaaS",
+    description: "An API, a web front end and migrations on PostgreSQL: the shape every tenant ran before applications existed.",
+    release: WORKSHOP_RELEASE,
+}];
+
+static WORKSHOP: LazyLock<ReleaseSpec> = LazyLock::new(|| {
+    // Checked by `the_seeded_releases_are_valid` (and at every start).
+    parse_release(WORKSHOP_RELEASE).unwrap_or_else(|_| ReleaseSpec {
+        pod_security: Default::default(),
+        pod_security_reason: None,
+        database: Default::default(),
+        secrets: vec![],
+        env: vec![],
+        components: vec![],
+        jobs: vec![],
+    })
+});
+
+/// The workshop SaaS's release 1, parsed once (for tests and benches that
+/// render without a store).
 pub fn workshop() -> &'static ReleaseSpec {
     &WORKSHOP
 }

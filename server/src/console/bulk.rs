@@ -16,11 +16,8 @@ impl ConsoleService {
         for id in ids {
             match self.store.get_tenant(id).await {
                 Ok(t) => {
-                    let (_, tier) = self
-                        .store
-                        .tenant_tier(t.template_id, t.template_version)
-                        .await?;
-                    if !tier.backup_enabled {
+                    let plan = crate::provisioning::TenantPlan::of(&self.store, &t).await?;
+                    if !plan.takes_backups() {
                         refused.push(format!("\"{id}\" ({} has no backups)", t.template_name));
                     }
                 }

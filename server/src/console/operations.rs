@@ -29,8 +29,6 @@ struct Target {
     template_id: i64,
     version: i64,
     template_name: String,
-    key: String,
-    tier: app::dto::TierSpec,
     api_replicas: Option<i64>,
     web_replicas: Option<i64>,
 }
@@ -83,11 +81,13 @@ impl Operations for ConsoleService {
         let t = self.store.get_tenant(&tenant).await?;
         let target = self.target(&t, &form).await?;
         // What the runner would render after the change: the same plan.
-        let plan = crate::provisioning::TenantPlan::new(
-            (target.key.clone(), target.version),
-            target.tier.clone(),
+        let plan = crate::provisioning::TenantPlan::load(
+            &self.store,
+            (target.template_id, target.version),
+            Some(t.release),
             (target.api_replicas, target.web_replicas),
-        );
+        )
+        .await?;
         let engine = self.engine.get();
         let (settings, caps) = self.rendering();
         let manifests = plan.desired_of(&t, &settings, &caps).objects();
@@ -289,11 +289,13 @@ impl Operations for ConsoleService {
             .unwrap_or_else(|| tenant_id_from(&valid.fields.company_name, &random_suffix()));
         let namespace = namespace_of(&self.render_settings, &id);
         // A new tenant has no overrides yet.
-        let plan = crate::provisioning::TenantPlan::new(
-            (template.key.clone(), template.version),
-            template.spec.clone(),
+        let plan = crate::provisioning::TenantPlan::load(
+            &self.store,
+            (template.id, template.version),
+            None,
             (None, None),
-        );
+        )
+        .await?;
         let at = (
             id.as_str(),
             namespace.as_str(),
@@ -380,14 +382,11 @@ impl ConsoleService {
         } else {
             template.version
         };
-        let (key, tier) = self.store.tenant_tier(template_id, version).await?;
         let template_name = template.name;
         Ok(Target {
             template_id,
             version,
             template_name,
-            key,
-            tier,
             api_replicas: replicas(change.api_replicas, t.api_replicas),
             web_replicas: replicas(change.web_replicas, t.web_replicas),
         })

@@ -57,11 +57,16 @@ pub struct TenantInput<'a> {
 }
 
 impl TenantInput<'_> {
-    /// Whether Tenantry dumps and restores its database (PostgreSQL, and
-    /// the release did not turn backups off).
+    /// Whether Tenantry dumps and restores its database (see [`dumps`]).
     pub fn dumps(&self) -> bool {
-        self.release.database.kind == DatabaseKind::Postgres && self.release.database.backups
+        dumps(self.release)
     }
+}
+
+/// Whether Tenantry dumps and restores a release's database: PostgreSQL,
+/// unless the release turned backups off.
+pub fn dumps(release: &ReleaseSpec) -> bool {
+    release.database.kind == DatabaseKind::Postgres && release.database.backups
 }
 
 /// One rendered object and where it lives in the API.

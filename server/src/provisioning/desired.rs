@@ -68,37 +68,35 @@ pub fn with_overrides(mut tier: TierSpec, (api, web): (Option<i64>, Option<i64>)
 }
 
 impl TenantPlan {
-    /// Template `template_id` at `version`, with replica overrides.
+    /// Template `template_id` at `version` and `release` of its
+    /// application (the newest when `None`), with replica overrides.
     pub async fn load(
         store: &Store,
         (template_id, version): (i64, i64),
+        release: Option<i64>,
         overrides: (Option<i64>, Option<i64>),
     ) -> Result<TenantPlan> {
-        let (key, tier) = store.tenant_tier(template_id, version).await?;
-        Ok(TenantPlan::new((key, version), tier, overrides))
-    }
-
-    /// Template `key` at `version` with its tier and a tenant's replica
-    /// overrides; every tenant runs the workshop application's release 1
-    /// until releases are stored.
-    pub fn new(
-        (key, version): (String, i64),
-        tier: TierSpec,
-        overrides: (Option<i64>, Option<i64>),
-    ) -> TenantPlan {
-        TenantPlan {
-            key,
+        let parts = store.tenant_plan((template_id, version), release).await?;
+        Ok(TenantPlan {
+            key: parts.key,
             version,
-            tier: with_overrides(tier, overrides),
-            release: crate::applications::workshop_release(),
-        }
+            tier: with_overrides(parts.tier, overrides),
+            release: Arc::new(parts.release.1),
+        })
     }
 
-    /// The tenant's plan as stored.
+    /// Whether the tenant's database is dumped: its plan takes backups and
+    /// its release's database is one Tenantry dumps.
+    pub fn takes_backups(&self) -> bool {
+        self.tier.backup_enabled && crate::manifests::dumps(&self.release)
+    }
+
+    /// The tenant's plan as stored: its template version, its release.
     pub async fn of(store: &Store, t: &TenantDto) -> Result<TenantPlan> {
         Self::load(
             store,
             (t.template_id, t.template_version),
+            Some(t.release),
             (t.api_replicas, t.web_replicas),
         )
         .await

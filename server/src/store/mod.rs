@@ -3,6 +3,7 @@
 //! only the migrations differ per backend (`migrations/<backend>/`).
 
 mod alerts;
+mod applications;
 mod audit;
 mod backups;
 mod execution;
@@ -32,6 +33,7 @@ use crate::error::{Result, ServerError};
 use crate::values::Secret;
 
 pub use alerts::OpenAlert;
+pub use applications::PlanParts;
 pub use audit::{AuditEntry, AuditFilter};
 pub use backups::NewBackup;
 pub use execution::{Failure, Rollback};
@@ -164,6 +166,9 @@ impl Store {
             outgoing_rx: Arc::new(Mutex::new(outgoing_rx)),
         };
         store.migrate().await?;
+        store
+            .ensure_seeded_applications(crate::applications::SEEDS)
+            .await?;
         Ok(store)
     }
 

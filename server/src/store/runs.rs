@@ -395,27 +395,6 @@ impl Store {
         tx.commit().await?;
         Ok(gone)
     }
-
-    /// The tier of the template version a tenant was made from.
-    pub async fn tenant_tier(
-        &self,
-        template_id: i64,
-        version: i64,
-    ) -> Result<(String, app::dto::TierSpec)> {
-        let (slug, spec) = sqlx::query_as::<_, (String, String)>(
-            "SELECT t.slug, v.spec FROM templates t JOIN template_versions v ON v.template_id = t.id \
-             WHERE t.id = $1 AND v.version = $2",
-        )
-        .bind(template_id)
-        .bind(version)
-        .fetch_optional(&self.pool)
-        .await?
-        .ok_or_else(|| ServerError::NotFound(format!("Template {template_id} version {version}")))?;
-        let spec = serde_json::from_str(&spec).map_err(|e| {
-            ServerError::Config(format!("a stored template spec is unreadable: {e}"))
-        })?;
-        Ok((slug, spec))
-    }
 }
 
 /// A tenant's latest run, as the alert rules look at it.

@@ -31,6 +31,7 @@ struct TenantRow {
     template_id: i64,
     template_version: i64,
     template_name: String,
+    release_number: i64,
     custom_domain: Option<String>,
     state: String,
     state_detail: Option<String>,
@@ -58,6 +59,7 @@ impl From<TenantRow> for TenantDto {
             template_id: r.template_id,
             template_name: r.template_name,
             template_version: r.template_version,
+            release: r.release_number,
             custom_domain: r.custom_domain,
             state: TenantState::parse(&r.state).unwrap_or(TenantState::Failed),
             state_detail: r.state_detail,
@@ -87,7 +89,7 @@ pub struct NewTenantRecord<'a> {
 }
 
 const SELECT: &str = "SELECT t.id, t.namespace, t.namespace_uid, t.company_name, t.owner_email, t.owner_name, t.template_id, t.template_version, \
-     v.name AS template_name, t.custom_domain, t.state, t.state_detail, t.observed_at, \
+     v.name AS template_name, COALESCE(t.release_number, 1) AS release_number, t.custom_domain, t.state, t.state_detail, t.observed_at, \
      t.api_replicas, t.web_replicas, t.created_at, t.updated_at, t.created_by, \
      t.credentials_shown_at, t.credentials_shown_by, t.first_live_at, \
      (SELECT MAX(b.taken_at) FROM backups b WHERE b.tenant_id = t.id AND b.pruned_at IS NULL) AS last_backup_at \
@@ -347,8 +349,11 @@ impl Store {
         let now = now_ms();
         sqlx::query(
             "INSERT INTO tenants (id, company_name, owner_email, owner_name, template_id, template_version, \
-             custom_domain, state, created_at, updated_at, created_by, namespace) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $11)",
+             custom_domain, state, created_at, updated_at, created_by, namespace, release_number) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $11, \
+             (SELECT MAX(r.number) FROM releases r JOIN templates tp ON tp.id = $5 \
+               WHERE r.application_id = COALESCE(tp.application_id, \
+                 (SELECT w.id FROM applications w WHERE w.key = 'workshop-saas'))))",
         )
         .bind(t.id)
         .bind(&t.fields.company_name)

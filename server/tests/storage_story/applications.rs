@@ -1,0 +1,174 @@
+//! Applications and releases on both backends: the workshop SaaS seeded at
+//! every start (never changed once stored), templates and tenants of the
+//! previous release filled in, numbered releases that two saves cannot
+//! both take, and a tenant's plan read with its release.
+
+use app::domain::tenant_rules::ValidTenantFields;
+use server::applications::{parse_release, WORKSHOP_KEY, WORKSHOP_RELEASE};
+use server::error::ServerError;
+use server::store::{NewTenantRecord, Store};
+
+use super::common::TestDb;
+
+async fn new_tenant(store: &Store, id: &str, template_id: i64) -> app::dto::TenantDto {
+    let fields = ValidTenantFields {
+        company_name: id.into(),
+        owner_email: "owner@example.com".into(),
+        owner_name: "Owner".into(),
+        custom_domain: None,
+    };
+    let record = NewTenantRecord {
+        id,
+        namespace: &format!("tenant-{id}"),
+        fields: &fields,
+        template_id,
+    };
+    store.insert_tenant(record, "alice").await.expect("tenant")
+}
+
+async fn story(url: &str) {
+    let store = Store::connect(url).await.expect("connect");
+    let apps = store.list_applications().await.expect("list");
+    assert_eq!(apps.len(), 1);
+    let workshop = &apps[0];
+    assert_eq!(
+        (workshop.key.as_str(), workshop.latest_release),
+        (WORKSHOP_KEY, 1)
+    );
+    let one = store.get_release(workshop.id, 1).await.expect("release 1");
+    assert_eq!(one.spec, parse_release(WORKSHOP_RELEASE).expect("valid"));
+    assert_eq!(one.source, WORKSHOP_RELEASE);
+
+    // Templates are the workshop's plans; a new tenant gets the newest release.
+    store.seed_templates_if_empty().await.expect("seed");
+    assert_eq!(
+        store
+            .get_application(WORKSHOP_KEY)
+            .await
+            .expect("get")
+            .plan_count,
+        4
+    );
+    let pro = store
+        .list_templates()
+        .await
+        .expect("templates")
+        .into_iter()
+        .find(|t| t.key == "professional")
+        .expect("professional");
+    let first = new_tenant(&store, "apps-first", pro.id).await;
+    assert_eq!(first.release, 1);
+
+    // Releases are numbered; a save based on an older one is refused.
+    let mut next = one.spec.clone();
+    next.components[0].image = "api:1.1.0".into();
+    let two = store
+        .create_release(workshop.id, (&next, "edited", "api 1.1"), Some(1), "alice")
+        .await
+        .expect("release 2");
+    assert_eq!(two.number, 2);
+    let stale = store
+        .create_release(workshop.id, (&next, "edited", "again"), Some(1), "bob")
+        .await
+        .expect_err("based on 1, but 2 exists");
+    assert!(
+        matches!(stale, ServerError::App(app::error::AppError::Stale(_))),
+        "{stale}"
+    );
+    let three = store
+        .create_release(workshop.id, (&next, "edited", ""), None, "bob")
+        .await
+        .expect("release 3");
+    assert_eq!(three.number, 3);
+    let second = new_tenant(&store, "apps-second", pro.id).await;
+    assert_eq!(second.release, 3);
+    assert_eq!(
+        store
+            .get_release(workshop.id, 1)
+            .await
+            .expect("1")
+            .tenant_count,
+        1
+    );
+
+    // A tenant's plan comes with its release; the newest when none is named.
+    let plan = store
+        .tenant_plan((pro.id, pro.version), Some(1))
+        .await
+        .expect("plan");
+    assert_eq!((plan.key.as_str(), plan.release.0), ("professional", 1));
+    assert_eq!(plan.release.1.components[0].image, "api:1.0.0");
+    let newest = store
+        .tenant_plan((pro.id, pro.version), None)
+        .await
+        .expect("plan");
+    assert_eq!(newest.release.0, 3);
+    let missing = store.tenant_plan((pro.id, pro.version), Some(9)).await;
+    assert!(matches!(missing, Err(ServerError::NotFound(_))));
+
+    // Rows of the previous release (no application, no release number)
+    // read as the workshop's release 1, and the next start fills them in.
+    sqlx_reset(url).await;
+    let t = store.get_tenant("apps-second").await.expect("tenant");
+    assert_eq!(t.release, 1);
+    let again = Store::connect(url).await.expect("restart");
+    assert_eq!(again.list_applications().await.expect("list").len(), 1);
+    assert_eq!(
+        again
+            .get_application(WORKSHOP_KEY)
+            .await
+            .expect("get")
+            .plan_count,
+        4
+    );
+    assert_eq!(
+        again
+            .get_release(workshop.id, 1)
+            .await
+            .expect("1")
+            .tenant_count,
+        2
+    );
+
+    // Keys are unique, said on the field.
+    let dup = store
+        .create_application((WORKSHOP_KEY, "Again", ""), "alice")
+        .await
+        .expect_err("taken");
+    match dup {
+        ServerError::App(e) => assert!(e.field_message("key").is_some(), "{e}"),
+        other => panic!("{other}"),
+    }
+    let audit = store.list_audit("release", 1, 50).await.expect("audit");
+    assert_eq!(audit.total, 2);
+}
+
+/// What a replica of the previous release leaves: no application on the
+/// templates, no release number on the tenants.
+async fn sqlx_reset(url: &str) {
+    let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(url)
+        .await
+        .expect("connect");
+    for q in [
+        "UPDATE templates SET application_id = NULL",
+        "UPDATE tenants SET release_number = NULL",
+    ] {
+        sqlx::query(q).execute(&mut conn).await.expect("reset");
+    }
+}
+
+#[tokio::test]
+async fn applications_story_on_sqlite() {
+    let db = TestDb::sqlite();
+    story(&db.url).await;
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn applications_story_on_postgres() {
+    let Some(db) = TestDb::postgres().await else {
+        return;
+    };
+    story(&db.url).await;
+    db.cleanup().await;
+}
