@@ -111,3 +111,40 @@ test('a wrong password says so and keeps you on the sign-in page', async () => {
   assert.match(page.url(), /\/login/);
   await page.close();
 });
+
+test('a release written in the editor: a broken rule shown inline, fixed, saved; a tenant shows what it runs', async () => {
+  const page = await browser.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await signIn(page);
+  await open(page, '/applications');
+  await page.getByRole('link', { name: 'Workshop SaaS' }).click();
+  await page.waitForURL(/\/applications\/workshop-saas$/);
+  const newest = await page.getByTestId('releases').locator('tbody tr').count();
+  await page.getByRole('link', { name: 'New release' }).click();
+  await page.waitForURL(/\/releases\/new$/);
+  await page.waitForSelector('body[data-hydrated="true"]');
+
+  // The newest release's text to start from; a broken image is named as typed.
+  const editor = page.locator('#source');
+  const start = await editor.inputValue();
+  assert.match(start, /image: api:1\.0\.0/);
+  await editor.fill(start.replace('image: api:1.0.0', 'image: api'));
+  await page.getByTestId('release-check').filter({ hasText: 'components.api.image' }).waitFor();
+  await editor.fill(start.replace('image: api:1.0.0', 'image: api:1.1.0'));
+  await page.getByTestId('release-check').filter({ hasText: 'Valid: 2 component(s), 1 job(s).' }).waitFor();
+  await page.fill('#notes', 'api 1.1 from the browser');
+  await page.getByRole('button', { name: 'Save release' }).click();
+  await page.waitForURL(new RegExp(`/applications/workshop-saas/releases/${newest + 1}$`));
+  await page.getByTestId('components').filter({ hasText: 'api:1.1.0' }).waitFor();
+  assert.match(await page.getByTestId('release-source').textContent(), /image: api:1\.1\.0/);
+
+  // A tenant's page shows the release it runs, its components and jobs.
+  await open(page, '/tenants');
+  await page.locator('table.data tbody tr a').first().click();
+  await page.waitForURL(/\/tenants\/[a-z0-9-]+$/);
+  await page.getByTestId('components').filter({ hasText: 'web' }).waitFor();
+  await page.getByTestId('jobs').filter({ hasText: 'migrate' }).waitFor();
+  assert.deepEqual(errors, []);
+  await page.close();
+});

@@ -754,3 +754,142 @@ async fn a_token_never_reaches_the_log() {
     assert!(!log.contains(body), "the token is in the log");
     assert!(!log.contains("wrong password here"));
 }
+
+/// Releases over the API: a broken one is refused with every field named
+/// and nothing stored; a valid one is the next number; a save based on an
+/// older release is refused; a viewer may read but not release; a tenant
+/// says which release it runs.
+#[tokio::test]
+async fn releases_are_checked_before_they_are_stored() {
+    let db = TestDb::sqlite();
+    let srv = TestServer::start(&db.url).await;
+    let (_, token) = token_of(&srv, "operator", "operator").await;
+    let c = bearer(&token);
+    let res = c
+        .post(srv.url("/api/v1/applications"))
+        .json(&json!({ "key": "shop", "name": "Shop", "description": "A store" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
+    assert_eq!(res.headers()["location"], "/api/v1/applications/shop");
+
+    let releases = srv.url("/api/v1/applications/shop/releases");
+    let source = include_str!("releases/shop.yaml");
+    let broken = source
+        .replace("image: mysql:8.4", "image: mysql")
+        .replace("${plan.key}", "${plan.name}");
+    let body = |text: &str| json!({ "source": text, "notes": "first" });
+    // Checked, nothing stored: both faults named where they are.
+    for url in [format!("{releases}/check"), releases.clone()] {
+        let res = c.post(&url).json(&body(&broken)).send().await.unwrap();
+        assert_eq!(res.status(), 422);
+        let problem: Value = res.json().await.unwrap();
+        let fields: BTreeSet<&str> = problem["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["field"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            fields,
+            BTreeSet::from(["database.image", "components.store.files[0].content"]),
+            "{problem}"
+        );
+        assert!(
+            problem
+                .to_string()
+                .contains("unknown reference ${plan.name}"),
+            "{problem}"
+        );
+    }
+    let list = c.get(&releases).send().await.unwrap();
+    assert_eq!(list.headers()["etag"], "\"r0\"");
+    assert_eq!(list.json::<Value>().await.unwrap(), json!([]));
+    let checked = c
+        .post(format!("{releases}/check"))
+        .json(&body(source))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(checked.status(), 200);
+    assert_eq!(
+        checked.json::<Value>().await.unwrap()["database"]["kind"],
+        "mysql"
+    );
+
+    // Stored as release 1, then 2; a save based on 1 is refused after 2.
+    let save = |tag: &'static str| {
+        c.post(&releases)
+            .header("If-Match", tag)
+            .json(&body(source))
+            .send()
+    };
+    let one = save("\"r0\"").await.unwrap();
+    assert_eq!(one.status(), 201, "{}", one.text().await.unwrap());
+    assert_eq!(one.headers()["etag"], "\"r1\"");
+    assert_eq!(save("\"r1\"").await.unwrap().status(), 201);
+    let stale = save("\"r1\"").await.unwrap();
+    assert_eq!(stale.status(), 412);
+    let got: Value = c
+        .get(format!("{releases}/2"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (got["number"].as_i64(), got["source"].as_str()),
+        (Some(2), Some(source))
+    );
+
+    // A viewer reads but may not release.
+    let (_, viewer) = token_of(&srv, "viewer", "viewer").await;
+    let v = bearer(&viewer);
+    assert_eq!(v.get(&releases).send().await.unwrap().status(), 200);
+    assert_eq!(
+        v.post(&releases)
+            .json(&body(source))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
+
+    // A tenant runs its plan's application's newest release: the workshop's 1.
+    let pro = srv
+        .store
+        .list_templates()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|t| t.key == "professional")
+        .unwrap();
+    let res = c
+        .post(srv.url("/api/v1/tenants"))
+        .json(
+            &json!({ "company_name": "Release Reader", "owner_email": "r@example.com",
+            "owner_name": "R", "template_id": pro.id.to_string() }),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let tenant: Value = res.json().await.unwrap();
+    assert_eq!(tenant["release"], 1);
+    let runs: Value = c
+        .get(srv.url(&format!(
+            "/api/v1/tenants/{}/release",
+            tenant["id"].as_str().unwrap()
+        )))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(runs["number"], 1);
+    assert_eq!(runs["spec"]["components"][0]["name"], "api");
+}

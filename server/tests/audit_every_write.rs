@@ -18,7 +18,10 @@ use serde_json::{json, Value};
 use server::store::NewBackup;
 
 /// Operations that write nothing worth an event: a dry-run.
-const READS: &[(&str, &str)] = &[("post", "/api/v1/tenants/{id}/change/preview")];
+const READS: &[(&str, &str)] = &[
+    ("post", "/api/v1/tenants/{id}/change/preview"),
+    ("post", "/api/v1/applications/{application}/releases/check"),
+];
 
 struct Case {
     method: &'static str,
@@ -333,6 +336,20 @@ async fn every_write_of_the_api_is_audited() {
         "template.delete",
     ));
 
+    cases.push(case(
+        "post",
+        "/api/v1/applications",
+        base("/api/v1/applications"),
+        json!({ "key": "audited", "name": "Audited" }),
+        "application.create",
+    ));
+    cases.push(case(
+        "post",
+        "/api/v1/applications/{application}/releases",
+        base("/api/v1/applications/workshop-saas/releases"),
+        json!({ "source": server::applications::WORKSHOP_RELEASE, "notes": "audited" }),
+        "release.create",
+    ));
     cases.push(case(
         "post",
         "/api/v1/auth/token",

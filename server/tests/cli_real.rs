@@ -131,6 +131,70 @@ async fn the_cli_runs_a_tenant_through_its_life() {
         .unwrap()
         .contains("tnt_"));
 
+    // An application and its releases from files: a broken one is refused
+    // naming the field (exit 2), nothing stored; a good one is release 1.
+    cli.ok(&["app", "create", "cli-shop", "--name", "CLI shop"])
+        .await;
+    let release = dir.path().join("release.yaml");
+    let source = include_str!("releases/shop.yaml");
+    std::fs::write(
+        &release,
+        source.replace("container_port: 8080", "container_port: 0"),
+    )
+    .unwrap();
+    let o = cli
+        .run(&[
+            "app",
+            "apply",
+            "-f",
+            release.to_str().unwrap(),
+            "--app",
+            "cli-shop",
+            "--check",
+        ])
+        .await;
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    assert!(
+        o.stderr
+            .contains("components.store.ports[0].container_port"),
+        "{}",
+        o.stderr
+    );
+    std::fs::write(&release, source).unwrap();
+    cli.ok(&[
+        "app",
+        "apply",
+        "-f",
+        release.to_str().unwrap(),
+        "--app",
+        "cli-shop",
+        "--check",
+    ])
+    .await;
+    let r = cli
+        .json(&[
+            "app",
+            "apply",
+            "-f",
+            release.to_str().unwrap(),
+            "--app",
+            "cli-shop",
+            "--notes",
+            "first",
+        ])
+        .await;
+    assert_eq!(r["number"], 1);
+    let written = cli
+        .ok(&["app", "release", "cli-shop", "1", "-o", "yaml"])
+        .await;
+    assert_eq!(written.stdout, source);
+    let apps = cli.json(&["app", "list"]).await;
+    assert!(apps
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|a| a["key"] == "cli-shop" && a["latest_release"] == 1));
+
     // A template and a tenant from files (YAML numbers are fine).
     let tier = dir.path().join("tier.yaml");
     std::fs::write(

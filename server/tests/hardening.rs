@@ -113,6 +113,55 @@ const CASES: &[Case] = &[
         Some(("id", "x")),
         Some("id"),
     ),
+    ("list_applications", &[], None, None),
+    (
+        "get_application",
+        &[("application", "workshop-saas")],
+        Some(("application[x]", "1")),
+        Some("application"),
+    ),
+    (
+        "create_application",
+        &[("form[key]", "k")],
+        Some(("form[key][x]", "1")),
+        Some("form"),
+    ),
+    (
+        "list_releases",
+        &[("application", "workshop-saas")],
+        Some(("application[x]", "1")),
+        Some("application"),
+    ),
+    (
+        "get_release",
+        &[("application", "workshop-saas"), ("number", "1")],
+        Some(("number", "one")),
+        Some("number"),
+    ),
+    (
+        "check_release",
+        &[
+            ("application", "workshop-saas"),
+            ("form[source]", "components: []"),
+        ],
+        Some(("form[source][x]", "1")),
+        Some("form"),
+    ),
+    (
+        "create_release",
+        &[
+            ("application", "workshop-saas"),
+            ("form[source]", "components: []"),
+        ],
+        Some(("form[based_on]", "newest")),
+        Some("form"),
+    ),
+    (
+        "release_of_tenant",
+        &[("id", "nobody")],
+        Some(("id[x]", "1")),
+        Some("id"),
+    ),
     (
         "get_template",
         &[("id", "1")],

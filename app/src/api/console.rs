@@ -6,6 +6,7 @@
 use std::sync::Arc;
 
 use super::alerts::Alerts;
+use super::applications::Applications;
 use super::channels::Channels;
 use super::credentials::Credentials;
 use super::operations::Operations;
@@ -48,6 +49,7 @@ capabilities!(
     channels::Channels,
     staff::Staff,
     templates::Templates,
+    applications::Applications,
     records::Records,
 );
 

@@ -9,6 +9,7 @@
 mod declare;
 
 pub mod alerts;
+pub mod applications;
 pub mod channels;
 pub mod credentials;
 pub mod operations;
@@ -37,6 +38,7 @@ pub use declare::{Method, Surface};
 #[cfg(feature = "ssr")]
 pub mod prelude {
     pub use super::alerts::Alerts as _;
+    pub use super::applications::Applications as _;
     pub use super::channels::Channels as _;
     pub use super::credentials::Credentials as _;
     pub use super::operations::Operations as _;

@@ -58,4 +58,7 @@ pub struct ApplicationForm {
 pub struct ReleaseForm {
     pub source: String,
     pub notes: String,
+    /// The newest release when this one was started: saving is refused if
+    /// another was saved since (the API takes it from `If-Match`).
+    pub based_on: Option<i64>,
 }

@@ -83,6 +83,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("tenants/new") view=NewTenantPage/>
                     <Route path=path!("tenants/:id") view=TenantDetailPage/>
                     <Route path=path!("runs") view=RunListPage/>
+                    <Route path=path!("applications") view=ApplicationListPage/>
+                    <Route path=path!("applications/:app") view=ApplicationPage/>
+                    <Route path=path!("applications/:app/releases/new") view=NewReleasePage/>
+                    <Route path=path!("applications/:app/releases/:number") view=ReleasePage/>
                     <Route path=path!("templates") view=TemplateListPage/>
                     <Route path=path!("templates/new") view=NewTemplatePage/>
                     <Route path=path!("templates/:id") view=TemplateDetailPage/>
@@ -122,6 +126,7 @@ fn Frame() -> impl IntoView {
                     <li><A href="/" exact=true>"Dashboard"</A></li>
                     <li><A href="/tenants">"Tenants"</A></li>
                     <li><A href="/runs">"Runs"</A></li>
+                    <li><A href="/applications">"Applications"</A></li>
                     <li><A href="/templates">"Templates"</A></li>
                     <li><A href="/alerts">"Alerts"</A></li>
                     <li><A href="/stats">"Statistics"</A></li>

@@ -3,6 +3,8 @@
 //! applications (the workshop SaaS, whose release 1 is the shape every
 //! tenant ran before applications existed).
 
+pub mod schema;
+
 use std::sync::LazyLock;
 
 use app::dto::ReleaseSpec;

@@ -15,7 +15,8 @@ use clap::{Args, Subcommand};
 
 pub use api::{ClientError, Exit};
 pub use commands::{
-    AlertCommand, BackupCommand, RunCommand, StaffApiCommand, TemplateCommand, TenantCommand,
+    AlertCommand, AppCommand, BackupCommand, RunCommand, StaffApiCommand, TemplateCommand,
+    TenantCommand,
 };
 pub use output::Format;
 
@@ -59,6 +60,8 @@ pub enum ClientCommand {
     Tenant(Box<Tenant>),
     /// Templates (tiers) and their versions.
     Template(Box<Template>),
+    /// Applications and their releases.
+    App(Box<App>),
     /// Provisioning runs and their repairs.
     Run(Box<Run>),
     /// Staff accounts, through the console (admins).
@@ -86,6 +89,7 @@ macro_rules! family {
 family!(
     Tenant(TenantCommand),
     Template(TemplateCommand),
+    App(AppCommand),
     Run(RunCommand),
     Staff(StaffApiCommand),
     Alert(AlertCommand),
@@ -98,6 +102,7 @@ pub async fn run_client(cmd: ClientCommand) -> ExitCode {
         ClientCommand::Login { conn, .. } => conn,
         ClientCommand::Tenant(f) => &f.conn,
         ClientCommand::Template(f) => &f.conn,
+        ClientCommand::App(f) => &f.conn,
         ClientCommand::Run(f) => &f.conn,
         ClientCommand::Staff(f) => &f.conn,
         ClientCommand::Alert(f) => &f.conn,
@@ -154,6 +159,7 @@ async fn dispatch(conn: Connection, cmd: ClientCommand) -> api::CliResult<()> {
         ClientCommand::Login { .. } => Ok(()),
         ClientCommand::Tenant(f) => commands::tenant(&api, out, f.cmd).await,
         ClientCommand::Template(f) => commands::template(&api, out, f.cmd).await,
+        ClientCommand::App(f) => commands::app(&api, out, f.cmd).await,
         ClientCommand::Run(f) => commands::run(&api, out, f.cmd).await,
         ClientCommand::Staff(f) => commands::staff(&api, out, f.cmd).await,
         ClientCommand::Alert(f) => commands::alert(&api, out, f.cmd).await,

@@ -50,6 +50,19 @@ pub async fn apply_manifest(client: &kube::Client, m: &Manifest) -> Result<Dynam
     }
 }
 
+/// Asks the API server whether it would accept `m` (a server-side apply
+/// under Tenantry's field manager, dry-run: admission and validation run,
+/// nothing is stored); the error names the object and the server's reason.
+pub async fn dry_run_manifest(client: &kube::Client, m: &Manifest) -> Result<DynamicObject> {
+    let obj: DynamicObject = serde_json::from_value(m.body.clone())
+        .map_err(|e| ServerError::Config(format!("{} is not a valid object: {e}", m.describe())))?;
+    let params = PatchParams::apply(FIELD_MANAGER).force().dry_run();
+    api_for(client, m)
+        .patch(&m.name, &params, &Patch::Apply(&obj))
+        .await
+        .map_err(|e| ServerError::kube_on(&m.describe(), e))
+}
+
 /// Deletes a StatefulSet with orphan propagation (pods and claims stay),
 /// waits until it is gone, and asks bound claims for the new size.
 async fn replace_statefulset(client: &kube::Client, m: &Manifest) -> Result<()> {

@@ -18,7 +18,7 @@ use kube::config::{KubeConfigOptions, Kubeconfig};
 use crate::error::{Result, ServerError};
 use crate::manifests::Capabilities;
 
-pub use apply::{apply_all, apply_manifest, delete_manifest, get_live};
+pub use apply::{apply_all, apply_manifest, delete_manifest, dry_run_manifest, get_live};
 pub use discovery::discover;
 pub use secrets::{
     apply_store_secret, ensure_tenant_secrets, generate_secret, generated_secrets,

@@ -22,11 +22,15 @@ impl Credentials for ConsoleService {
         }
         let engine = self.engine().await?;
         let plan = crate::provisioning::TenantPlan::of(&self.store, &t).await?;
-        let names = crate::cluster::generated_secrets(
+        // The application's: the database superuser's stays Tenantry's.
+        let names: Vec<String> = crate::cluster::generated_secrets(
             &plan
                 .desired_of(&t, &engine.settings, &engine.cluster.caps)
                 .objects(),
-        );
+        )
+        .into_iter()
+        .filter(|n| n != crate::manifests::DB_SUPERUSER_SECRET)
+        .collect();
         if !self
             .store
             .mark_credentials_shown(&id, &who.username)

@@ -6,6 +6,7 @@
 //! page showed.
 
 mod alerts;
+mod applications;
 mod audit;
 mod bulk;
 mod channels;

@@ -229,17 +229,9 @@ pub async fn sweep(
     if done.is_empty() {
         return Ok(0);
     }
-    // What the database knows, read once per sweep rather than per Job.
-    let namespaces: std::collections::HashMap<String, String> = store
-        .tenant_states()
-        .await?
-        .into_iter()
-        .map(|(id, _, ns)| (id, ns))
-        .collect();
     let finished: Vec<(&str, &str, &str)> = done
         .iter()
         .map(|(t, ns, name)| (t.as_str(), ns.as_str(), name.as_str()))
-        .filter(|(tenant, ns, _)| namespaces.get(*tenant).is_some_and(|n| n == ns))
         .collect();
     let names: Vec<String> = finished.iter().map(|j| j.2.to_string()).collect();
     let known = store.recorded_backup_jobs(&names).await?;

@@ -5,6 +5,7 @@
 //! DTOs, so a route cannot exist without its documentation (and the other
 //! way round: both come from one `routes!` list).
 
+mod applications;
 mod operations;
 mod people;
 mod preconditions;
@@ -82,6 +83,7 @@ or the live stream (`GET /api/v1/live?topics=run:<id>`)."
         (name = "tenants", description = "Tenant records and what the cluster shows of them"),
         (name = "operations", description = "Operations that start a run"),
         (name = "runs", description = "Runs, their steps and repairs"),
+        (name = "applications", description = "Applications and their numbered releases"),
         (name = "templates", description = "Tiers, versioned"),
         (name = "staff", description = "Accounts (admins) and the caller"),
         (name = "tokens", description = "Personal API tokens"),
@@ -110,6 +112,15 @@ fn parts() -> (Router<AppState>, openapi::OpenApi) {
         .routes(routes!(operations::change))
         .routes(routes!(operations::deprovision))
         .routes(routes!(operations::bulk))
+        .routes(routes!(applications::list, applications::create))
+        .routes(routes!(applications::get))
+        .routes(routes!(
+            applications::releases,
+            applications::create_release
+        ))
+        .routes(routes!(applications::check_release))
+        .routes(routes!(applications::get_release))
+        .routes(routes!(applications::tenant_release))
         .routes(routes!(templates::list, templates::create))
         .routes(routes!(
             templates::get,

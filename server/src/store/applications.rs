@@ -290,6 +290,19 @@ impl Store {
         self.get_release(application_id, number).await
     }
 
+    /// The release tenant `id` runs.
+    pub async fn release_of_tenant(&self, id: &str) -> Result<ReleaseDto> {
+        let (application, number) = sqlx::query_as::<_, (i64, i64)>(&format!(
+            "SELECT {APPLICATION_OF}, COALESCE(x.release_number, 1) FROM tenants x \
+             JOIN templates tp ON tp.id = x.template_id WHERE x.id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or_else(|| ServerError::NotFound(format!("Tenant {id}")))?;
+        self.get_release(application, number).await
+    }
+
     /// What a tenant is rendered from: its template's key and tier at
     /// `version`, and release `release` of the template's application (its
     /// newest when `None`, as a new tenant gets), with that release's number.

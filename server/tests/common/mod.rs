@@ -7,6 +7,7 @@ pub mod cluster;
 pub mod ops;
 pub mod process;
 pub mod receivers;
+pub mod releases;
 pub mod sse;
 pub mod stats;
 

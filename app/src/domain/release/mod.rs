@@ -41,6 +41,28 @@ const MAX_COMPONENTS: usize = 20;
 const MAX_JOBS: usize = 20;
 const MAX_FILE_BYTES: usize = 256 * 1024;
 
+/// A new application's key, name and description, checked.
+pub fn validate_application(
+    form: &crate::dto::ApplicationForm,
+) -> Result<(String, String, String), AppError> {
+    use crate::domain::template_rules::validate_template_key;
+    use crate::domain::validate::validate_display_name;
+    let mut e = FieldErrors::default();
+    let key = e.check("key", validate_template_key(&form.key));
+    let name = e.check("name", validate_display_name(&form.name, 64));
+    let description = form.description.trim().to_string();
+    e.check(
+        "description",
+        crate::domain::text::check_human_text(&description, 500, true),
+    );
+    e.into_result()?;
+    Ok((
+        key.unwrap_or_default(),
+        name.unwrap_or_default(),
+        description,
+    ))
+}
+
 /// Checks a release; all problems at once.
 pub fn validate(r: &ReleaseSpec) -> Result<(), AppError> {
     let mut e = FieldErrors::default();

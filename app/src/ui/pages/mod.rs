@@ -2,6 +2,7 @@
 
 mod account;
 pub(crate) mod alerts;
+pub(crate) mod applications;
 mod audit;
 mod dashboard;
 mod login;
@@ -15,6 +16,7 @@ mod tokens;
 
 pub use account::AccountPasswordPage;
 pub use alerts::{AlertsPage, ChannelsPage};
+pub use applications::{ApplicationListPage, ApplicationPage, NewReleasePage, ReleasePage};
 pub use audit::AuditPage;
 pub use dashboard::DashboardPage;
 pub use login::LoginPage;

@@ -2,10 +2,12 @@
 //! a table or as the API's JSON/YAML. Shared here: the columns, reading
 //! files, confirmations, following a started run, and `login`.
 
+mod app;
 mod backup;
 mod records;
 mod tenant;
 
+pub use app::{app, AppCommand};
 pub use backup::{backup, BackupCommand};
 pub use records::{
     alert, run, staff, template, AlertCommand, RunCommand, StaffApiCommand, TemplateCommand,
@@ -46,6 +48,21 @@ pub(super) const STEP_COLUMNS: &[Column] = &[
     ("STATE", "/state"),
     ("ATTEMPTS", "/attempts"),
     ("ERROR", "/last_error"),
+];
+pub(super) const APPLICATION_COLUMNS: &[Column] = &[
+    ("ID", "/id"),
+    ("KEY", "/key"),
+    ("NAME", "/name"),
+    ("RELEASE", "/latest_release"),
+    ("PLANS", "/plan_count"),
+    ("TENANTS", "/tenant_count"),
+];
+pub(super) const RELEASE_COLUMNS: &[Column] = &[
+    ("RELEASE", "/number"),
+    ("TENANTS", "/tenant_count"),
+    ("NOTES", "/notes"),
+    ("BY", "/created_by"),
+    ("CREATED", "/created_at"),
 ];
 pub(super) const TEMPLATE_COLUMNS: &[Column] = &[
     ("ID", "/id"),

@@ -129,7 +129,10 @@ impl ClusterIndex {
             return vec![];
         };
         let mut out = vec![];
-        for ((tenant, namespace), objs) in &s.tenants {
+        // Only Jobs labelled for a tenant and sitting in that tenant's own
+        // namespace (as the tenants' states, loaded from the database, say).
+        for (key, objs) in s.tenants.iter().filter(|(key, _)| s.counts(key)) {
+            let (tenant, namespace) = key;
             for ((kind, name), item) in &objs.objects {
                 if let (Kind::Job, Item::Workload(w, r)) = (kind, item) {
                     if w.component == component && r.finished == Some(Ok(())) {
