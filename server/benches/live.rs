@@ -84,6 +84,26 @@ async fn main() {
     // service account (and, before 1.24, its token) exists.
     default_service_account(&client, &ns, legacy_token_secrets(&client).await).await;
     let tenant = format!("fan-{stamp}");
+    // The console follows only its own tenants' objects: the pod's tenant
+    // is a record whose namespace is the pod's.
+    let fields = ValidTenantFields {
+        company_name: "Fan-out".into(),
+        owner_email: "fan@example.com".into(),
+        owner_name: "Fan".into(),
+        custom_domain: None,
+    };
+    srv.store
+        .insert_tenant(
+            NewTenantRecord {
+                id: &tenant,
+                namespace: &ns,
+                fields: &fields,
+                template_id: 1,
+            },
+            "bench",
+        )
+        .await
+        .unwrap();
     let pods: Api<Pod> = Api::namespaced(client.clone(), &ns);
     create_pod(&pods, &pod(&ns, "api-0", &tenant, "api")).await;
     tokio::time::sleep(Duration::from_secs(2)).await;

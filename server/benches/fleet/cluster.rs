@@ -139,6 +139,9 @@ pub async fn run() {
         ("TENANTRY_KUBECONFIG", kubeconfig.as_str()),
         ("TENANTRY_SECRET_KEY", "fleet bench secret key"),
         ("RUST_LOG", "warn,server::alerts=debug"),
+        // The webhook receiver listens on loopback, which channels may
+        // not reach unless allowed.
+        ("TENANTRY_OUTBOUND_ALLOW", "127.0.0.1/32"),
     ];
     let console = Console::start_with(&db.url, &env, false);
     let admin = console.admin().await;
