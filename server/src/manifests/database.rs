@@ -72,18 +72,54 @@ fn postgres(t: &TenantInput, s: &RenderSettings, caps: &Capabilities, ns: &str) 
             }),
         )];
     }
+    let secret_env = |name: &str, key: &str| json!({ "name": name, "valueFrom": { "secretKeyRef": { "name": DB_SECRET, "key": key } } });
+    // The official image's `postgres` user; the data volume is given to
+    // its group (fsGroup).
+    let container = json!({
+        "name": "postgres",
+        "image": image(t, s),
+        "ports": [{ "name": "postgres", "containerPort": 5432, "protocol": "TCP" }],
+        "env": [
+            { "name": "POSTGRES_DB", "value": db_name },
+            secret_env("POSTGRES_USER", "username"),
+            secret_env("POSTGRES_PASSWORD", "password"),
+            { "name": "PGDATA", "value": "/var/lib/postgresql/data/pgdata" },
+        ],
+        "readinessProbe": { "exec": { "command": ["pg_isready", "-U", db_name] }, "periodSeconds": 5 },
+        "resources": container_resources(tier),
+        "volumeMounts": [{ "name": "data", "mountPath": "/var/lib/postgresql/data" }],
+    });
+    let mut out = vec![
+        super::namespace::superuser(t, ns, DB_SUPERUSER_SECRET, "postgres"),
+        roles_job(t, s, ns),
+    ];
+    out.extend(server_set(
+        t,
+        s,
+        ns,
+        (("postgres", 5432), container, POSTGRES_UID),
+    ));
+    out
+}
+
+/// A database server without an operator: a headless Service `db` on
+/// `port` and a StatefulSet `db` of one pod running `container` as `uid`,
+/// its data on a claim sized by the plan.
+pub(super) fn server_set(
+    t: &TenantInput,
+    s: &RenderSettings,
+    ns: &str,
+    ((port_name, port), container, uid): ((&str, u16), serde_json::Value, i64),
+) -> [Manifest; 2] {
     let selector = json!({ "app.kubernetes.io/component": "database", "tenantry.io/tenant": t.id });
     let mut claim_spec = json!({
         "accessModes": ["ReadWriteOnce"],
-        "resources": { "requests": { "storage": gibibytes(tier.postgres_storage_gi) } },
+        "resources": { "requests": { "storage": gibibytes(t.tier.postgres_storage_gi) } },
     });
     if let Some(class) = &s.storage_class {
         claim_spec["storageClassName"] = json!(class);
     }
-    let secret_env = |name: &str, key: &str| json!({ "name": name, "valueFrom": { "secretKeyRef": { "name": DB_SECRET, "key": key } } });
-    vec![
-        super::namespace::superuser(t, ns, DB_SUPERUSER_SECRET, "postgres"),
-        roles_job(t, s, ns),
+    [
         Manifest::new(
             "v1",
             "Service",
@@ -92,7 +128,7 @@ fn postgres(t: &TenantInput, s: &RenderSettings, caps: &Capabilities, ns: &str) 
             Some(ns),
             json!({
                 "metadata": metadata(t, "db", ns, "database"),
-                "spec": { "clusterIP": "None", "selector": selector, "ports": [{ "name": "postgres", "port": 5432, "protocol": "TCP" }] },
+                "spec": { "clusterIP": "None", "selector": selector, "ports": [{ "name": port_name, "port": port, "protocol": "TCP" }] },
             }),
         ),
         Manifest::new(
@@ -111,22 +147,7 @@ fn postgres(t: &TenantInput, s: &RenderSettings, caps: &Capabilities, ns: &str) 
                     "selector": { "matchLabels": selector },
                     "template": {
                         "metadata": { "labels": pod_labels(t, "database") },
-                        // The official image's `postgres` user; the data
-                        // volume is given to its group (fsGroup).
-                        "spec": restricted(json!({ "containers": [{
-                            "name": "postgres",
-                            "image": image(t, s),
-                            "ports": [{ "name": "postgres", "containerPort": 5432, "protocol": "TCP" }],
-                            "env": [
-                                { "name": "POSTGRES_DB", "value": db_name },
-                                secret_env("POSTGRES_USER", "username"),
-                                secret_env("POSTGRES_PASSWORD", "password"),
-                                { "name": "PGDATA", "value": "/var/lib/postgresql/data/pgdata" },
-                            ],
-                            "readinessProbe": { "exec": { "command": ["pg_isready", "-U", db_name] }, "periodSeconds": 5 },
-                            "resources": container_resources(tier),
-                            "volumeMounts": [{ "name": "data", "mountPath": "/var/lib/postgresql/data" }],
-                        }]}), POSTGRES_UID),
+                        "spec": restricted(json!({ "containers": [container] }), uid),
                     },
                     "volumeClaimTemplates": [{ "metadata": { "name": "data" }, "spec": claim_spec }],
                 },

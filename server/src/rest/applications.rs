@@ -76,7 +76,9 @@ pub async fn releases(
         ("If-Match" = Option<String>, Header, description = "The newest release's ETag: refused if another was stored since"),
         Idempotency),
     responses((status = 201, description = "Stored as the next number", body = ReleaseDto,
-        headers(("Location" = String), ("ETag" = String)))))]
+        headers(("Location" = String), ("ETag" = String))),
+        (status = 412, description = "Another release was stored since the one If-Match names, or If-Match names no release",
+            body = crate::answer::Problem)))]
 pub async fn create_release(
     State(s): State<AppState>,
     Caller(who): Caller,

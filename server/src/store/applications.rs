@@ -10,10 +10,18 @@ use super::{now_ms, AuditEntry, Store};
 use crate::applications::SeedApplication;
 use crate::error::{is_unique_violation, Result, ServerError};
 
-/// The application of a template made before applications existed (or by
-/// a replica of the previous release): the seeded workshop SaaS.
-const APPLICATION_OF: &str = "COALESCE(tp.application_id, \
-     (SELECT w.id FROM applications w WHERE w.key = 'workshop-saas'))";
+/// The application the template `tp` sizes: its own, or, for a template
+/// made before applications existed (or by a replica of the previous
+/// release), the seeded workshop SaaS (whose key a test holds to
+/// `WORKSHOP_KEY`). A macro, so the queries below are one literal each.
+macro_rules! application_of {
+    () => {
+        "COALESCE(tp.application_id, (SELECT w.id FROM applications w WHERE w.key = 'workshop-saas'))"
+    };
+}
+pub(super) use application_of;
+
+const APPLICATION_OF: &str = application_of!();
 
 #[derive(sqlx::FromRow)]
 struct ApplicationRow {
@@ -44,13 +52,16 @@ impl From<ApplicationRow> for ApplicationDto {
     }
 }
 
-const SELECT_APPLICATIONS: &str = "SELECT a.id, a.key, a.name, a.description, \
+const SELECT_APPLICATIONS: &str = concat!(
+    "SELECT a.id, a.key, a.name, a.description, \
      COALESCE((SELECT MAX(r.number) FROM releases r WHERE r.application_id = a.id), 0) AS latest_release, \
-     (SELECT COUNT(*) FROM templates tp WHERE COALESCE(tp.application_id, \
-        (SELECT w.id FROM applications w WHERE w.key = 'workshop-saas')) = a.id) AS plan_count, \
-     (SELECT COUNT(*) FROM tenants x JOIN templates tp ON tp.id = x.template_id \
-       WHERE COALESCE(tp.application_id, (SELECT w.id FROM applications w WHERE w.key = 'workshop-saas')) = a.id) AS tenant_count, \
-     a.created_at, a.created_by FROM applications a";
+     (SELECT COUNT(*) FROM templates tp WHERE ",
+    application_of!(),
+    " = a.id) AS plan_count, \
+     (SELECT COUNT(*) FROM tenants x JOIN templates tp ON tp.id = x.template_id WHERE ",
+    application_of!(),
+    " = a.id) AS tenant_count, a.created_at, a.created_by FROM applications a"
+);
 
 #[derive(sqlx::FromRow)]
 struct ReleaseRow {
@@ -84,11 +95,13 @@ impl ReleaseRow {
     }
 }
 
-const SELECT_RELEASES: &str = "SELECT r.application_id, r.number, r.spec, r.source, r.notes, \
+const SELECT_RELEASES: &str = concat!(
+    "SELECT r.application_id, r.number, r.spec, r.source, r.notes, \
      (SELECT COUNT(*) FROM tenants x JOIN templates tp ON tp.id = x.template_id \
-       WHERE COALESCE(x.release_number, 1) = r.number \
-         AND COALESCE(tp.application_id, (SELECT w.id FROM applications w WHERE w.key = 'workshop-saas')) = r.application_id) AS tenant_count, \
-     r.created_at, r.created_by FROM releases r";
+       WHERE COALESCE(x.release_number, 1) = r.number AND ",
+    application_of!(),
+    " = r.application_id) AS tenant_count, r.created_at, r.created_by FROM releases r"
+);
 
 /// A template version and a release of its application, as stored.
 pub struct PlanParts {
@@ -140,10 +153,11 @@ impl Store {
             .await?;
             tx.commit().await?;
         }
-        sqlx::query(
-            "UPDATE templates SET application_id = \
-             (SELECT w.id FROM applications w WHERE w.key = 'workshop-saas') WHERE application_id IS NULL",
-        )
+        sqlx::query(concat!(
+            "UPDATE templates AS tp SET application_id = ",
+            application_of!(),
+            " WHERE application_id IS NULL"
+        ))
         .execute(&self.pool)
         .await?;
         sqlx::query("UPDATE tenants SET release_number = 1 WHERE release_number IS NULL")
@@ -337,5 +351,14 @@ impl Store {
             tier,
             release: (number, parse_release(&spec)?),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_templates_without_an_application_are_the_workshops() {
+        let key = format!("w.key = '{}'", crate::applications::WORKSHOP_KEY);
+        assert!(super::APPLICATION_OF.contains(&key));
     }
 }

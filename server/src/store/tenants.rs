@@ -348,12 +348,14 @@ impl Store {
                 })?;
         let now = now_ms();
         sqlx::query(
-            "INSERT INTO tenants (id, company_name, owner_email, owner_name, template_id, template_version, \
-             custom_domain, state, created_at, updated_at, created_by, namespace, release_number) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $11, \
-             (SELECT MAX(r.number) FROM releases r JOIN templates tp ON tp.id = $5 \
-               WHERE r.application_id = COALESCE(tp.application_id, \
-                 (SELECT w.id FROM applications w WHERE w.key = 'workshop-saas'))))",
+            concat!(
+                "INSERT INTO tenants (id, company_name, owner_email, owner_name, template_id, template_version, \
+                 custom_domain, state, created_at, updated_at, created_by, namespace, release_number) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $11, \
+                 (SELECT MAX(r.number) FROM releases r JOIN templates tp ON tp.id = $5 WHERE r.application_id = ",
+                super::applications::application_of!(),
+                "))"
+            ),
         )
         .bind(t.id)
         .bind(&t.fields.company_name)
