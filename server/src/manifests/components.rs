@@ -24,9 +24,16 @@ pub(super) fn render(
 ) -> Vec<Manifest> {
     let mut out = super::jobs::render(t, s, caps, ns, JobPhase::Migrate);
     for c in &t.release.components {
-        out.extend(files(t, s, caps, ns, c));
+        // Each file's values resolved once: its ConfigMap and the pods'
+        // content hash both read them.
+        let contents: Vec<String> = c
+            .files
+            .iter()
+            .map(|f| env::file(t, s, caps, &f.content))
+            .collect();
+        out.extend(files(t, ns, c, &contents));
         out.extend(claims(t, s, ns, c));
-        out.push(deployment(t, s, caps, ns, c));
+        out.push(deployment(t, s, caps, ns, (c, &contents)));
         if !c.ports.is_empty() {
             out.push(service(t, ns, c));
         }
@@ -93,27 +100,15 @@ fn claim_name(c: &ComponentSpec, volume: &str) -> String {
     format!("{}-{volume}", c.name)
 }
 
-/// The component's files, values resolved, in one ConfigMap.
-fn files(
-    t: &TenantInput,
-    s: &RenderSettings,
-    caps: &Capabilities,
-    ns: &str,
-    c: &ComponentSpec,
-) -> Option<Manifest> {
-    if c.files.is_empty() {
+/// The component's files (`contents`, values resolved) in one ConfigMap.
+fn files(t: &TenantInput, ns: &str, c: &ComponentSpec, contents: &[String]) -> Option<Manifest> {
+    if contents.is_empty() {
         return None;
     }
-    let data: serde_json::Map<String, Value> = c
-        .files
+    let data: serde_json::Map<String, Value> = contents
         .iter()
         .enumerate()
-        .map(|(i, f)| {
-            (
-                format!("file-{i}"),
-                json!(env::file(t, s, caps, &f.content)),
-            )
-        })
+        .map(|(i, text)| (format!("file-{i}"), json!(text)))
         .collect();
     let name = files_name(c);
     Some(Manifest::new(
@@ -155,7 +150,7 @@ fn deployment(
     s: &RenderSettings,
     caps: &Capabilities,
     ns: &str,
-    c: &ComponentSpec,
+    (c, contents): (&ComponentSpec, &[String]),
 ) -> Manifest {
     let name = c.name.as_str();
     let selector = json!({ "app.kubernetes.io/component": name, "tenantry.io/tenant": t.id });
@@ -222,13 +217,9 @@ fn deployment(
     if !c.files.is_empty() {
         // Files are mounted by subPath, which a running pod never sees
         // change: a change of content rolls the pods instead.
-        let contents: String = c
-            .files
-            .iter()
-            .map(|f| env::file(t, s, caps, &f.content))
-            .collect();
+        let all: String = contents.concat();
         template["metadata"]["annotations"] =
-            json!({ "tenantry.io/files": format!("{:016x}", fnv1a(contents.as_bytes())) });
+            json!({ "tenantry.io/files": format!("{:016x}", fnv1a(all.as_bytes())) });
     }
     let mut spec = json!({
         "replicas": replicas(c, t.tier),
