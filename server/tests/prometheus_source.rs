@@ -107,7 +107,12 @@ async fn active_tenant(store: &Store) {
         .await
         .unwrap();
     assert!(store
-        .observe_tenant_if_changed("shop", TenantState::Active, None, &[TenantState::Pending])
+        .observe_tenant_if_changed(
+            "shop",
+            (TenantState::Active, None),
+            &[TenantState::Pending],
+            None
+        )
         .await
         .unwrap());
 }

@@ -47,11 +47,14 @@ pub(super) async fn follow(
                 // health rather than judge half a picture: that held health
                 // may be older than what a run's wait just saw, so no state
                 // is written from it; the watches' return reconciles all.
+                // The state is written only while the tenant's record is
+                // the one the health was judged against: a run that ended
+                // meanwhile (a resume after a suspend) is newer than it.
                 let now = index.health_now(&tenant);
-                let current = index.connected().then_some(match &now {
-                    Some(h) => (h.health, h.reason.as_deref()),
-                    None => (to, reason.as_deref()),
-                });
+                let current = now
+                    .as_ref()
+                    .filter(|_| index.connected())
+                    .map(|h| (h.health, h.reason.as_deref(), h.version));
                 let change = (tenant.as_str(), from, to, reason.as_deref(), at);
                 if let Err(e) = record(&store, change, current).await {
                     tracing::warn!(tenant = %tenant, error = %e, "could not record a health change");
@@ -80,7 +83,7 @@ async fn reconcile(index: &super::ClusterIndex, store: &Store) {
     }
     for s in index.snapshots(None) {
         if let Some(h) = s.health {
-            let now = Some((h.health, h.reason.as_deref()));
+            let now = Some((h.health, h.reason.as_deref(), h.version));
             let _ = record(
                 store,
                 (&s.id, None, h.health, h.reason.as_deref(), h.since),
@@ -92,26 +95,24 @@ async fn reconcile(index: &super::ClusterIndex, store: &Store) {
 }
 
 /// Records a health transition in the history, and the state that the
-/// health the index holds now implies (`None`: the index cannot tell now).
+/// health the index holds now implies, judged against the tenant's record
+/// at `version` (`None`: the index cannot tell now).
 async fn record(
     store: &Store,
     (tenant, from, to, reason, at): (&str, Option<Health>, Health, Option<&str>, i64),
-    now: Option<(Health, Option<&str>)>,
+    now: Option<(Health, Option<&str>, i64)>,
 ) -> crate::error::Result<()> {
     if from != Some(to) {
         store.record_health(tenant, to, reason, at).await?;
     }
-    if let Some(state) = now.and_then(|(h, _)| state_for(h)) {
-        let why = now.and_then(|(_, why)| why);
-        let live = [TenantState::Active, TenantState::Degraded];
-        store
-            .observe_tenant_if_changed(
-                tenant,
-                state,
-                why.filter(|_| state == TenantState::Degraded),
-                &live,
-            )
-            .await?;
+    if let Some((health, why, version)) = now {
+        if let Some(state) = state_for(health) {
+            let live = [TenantState::Active, TenantState::Degraded];
+            let why = why.filter(|_| state == TenantState::Degraded);
+            store
+                .observe_tenant_if_changed(tenant, (state, why), &live, Some(version))
+                .await?;
+        }
     }
     Ok(())
 }
@@ -145,12 +146,9 @@ mod tests {
         store.get_tenant("t1").await.expect("tenant").state
     }
 
-    /// The resume flake: a health change queued while a watch was down
-    /// (the index holding an older health) was written over the state the
-    /// finished run had just written.
-    #[tokio::test]
-    async fn a_health_held_while_a_watch_is_down_never_overwrites_a_newer_state() {
-        let dir = tempfile::tempdir().expect("tempdir");
+    /// A store with the active tenant t1, and an index that knows it as its
+    /// record says, with a ready database and `api` Deployment of 3 ready.
+    async fn active_tenant(dir: &tempfile::TempDir) -> (Store, std::sync::Arc<ClusterIndex>) {
         let store = Store::connect(&format!("sqlite://{}/f.db", dir.path().display()))
             .await
             .expect("store");
@@ -178,28 +176,60 @@ mod tests {
             .observe_tenant("t1", TenantState::Active, None, &[])
             .await
             .expect("active");
-
         let index = std::sync::Arc::new(ClusterIndex::new());
         for kind in Kind::ALWAYS {
             index.set_watching(kind, true);
         }
-        index.set_state("t1", TenantState::Active, NS);
-        let api = |ready: i32| {
-            let w = WorkloadDto {
-                kind: "Deployment".into(),
-                name: "api".into(),
-                component: "api".into(),
-                desired: 3,
-                ready,
-            };
-            Some(Item::Workload(w, Rollout::default()))
-        };
+        learn(&store, &index).await;
         index.apply(
             Kind::Pod,
             ("t1", NS, "db-0"),
             Some(pod("db-0", "database", true)),
         );
         index.apply(Kind::Deployment, ("t1", NS, "api"), api(3));
+        (store, index)
+    }
+
+    /// What the state loader does when the tenant's record changes.
+    async fn learn(store: &Store, index: &ClusterIndex) {
+        let t = store.get_tenant("t1").await.expect("tenant");
+        index.set_state(&(&t).into());
+    }
+
+    fn api(ready: i32) -> Option<Item> {
+        let w = WorkloadDto {
+            kind: "Deployment".into(),
+            name: "api".into(),
+            component: "api".into(),
+            desired: 3,
+            ready,
+        };
+        Some(Item::Workload(w, Rollout::default()))
+    }
+
+    fn start(store: &Store, index: &std::sync::Arc<ClusterIndex>) -> tokio::task::JoinHandle<()> {
+        let changes = index.subscribe();
+        let leader = crate::replicas::Leadership::start(store);
+        tokio::spawn(follow(
+            changes,
+            std::sync::Arc::clone(index),
+            store.clone(),
+            leader,
+        ))
+    }
+
+    async fn settled(store: &Store) -> TenantState {
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        state(store).await
+    }
+
+    /// The resume flake: a health change queued while a watch was down
+    /// (the index holding an older health) was written over the state the
+    /// finished run had just written.
+    #[tokio::test]
+    async fn a_health_held_while_a_watch_is_down_never_overwrites_a_newer_state() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (store, index) = active_tenant(&dir).await;
         let changes = index.subscribe();
         // Two of three api replicas ready: a Degraded change is queued…
         index.apply(Kind::Deployment, ("t1", NS, "api"), api(2));
@@ -219,20 +249,58 @@ mod tests {
             store.clone(),
             leader,
         ));
-        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
         assert_eq!(
-            state(&store).await,
+            settled(&store).await,
             TenantState::Active,
             "the held health was not written"
         );
         // The watch is back: the picture is whole again, and stays healthy.
         index.set_watching(Kind::Event, true);
-        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-        assert_eq!(state(&store).await, TenantState::Active);
+        assert_eq!(settled(&store).await, TenantState::Active);
         // A real degradation, seen whole, is written.
         index.apply(Kind::Deployment, ("t1", NS, "api"), api(2));
-        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-        assert_eq!(state(&store).await, TenantState::Degraded);
+        assert_eq!(settled(&store).await, TenantState::Degraded);
+        follower.abort();
+    }
+
+    /// The other resume flake: health judged against the tenant's record
+    /// before a run ended (two of three api pods, as a suspend scaled them
+    /// down) reached the store after the resume had written Active, and
+    /// turned the tenant Degraded. A state judged against an older record
+    /// is not written; judged again against the new record, it is.
+    #[tokio::test]
+    async fn a_health_judged_before_a_run_ended_never_overwrites_what_the_run_wrote() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (store, index) = active_tenant(&dir).await;
+        // Runs end (the record moves on) and leave the tenant Active…
+        let t = store.get_tenant("t1").await.expect("tenant");
+        store
+            .set_tenant_spec(
+                "t1",
+                (t.template_id, t.template_version),
+                (None, None),
+                "run",
+                "",
+            )
+            .await
+            .expect("the record moves on");
+        store
+            .observe_tenant("t1", TenantState::Active, None, &[])
+            .await
+            .expect("the run's state");
+        // …while the index, not yet told, judges two of three ready (as a
+        // suspend scaled them down) against the record as it was.
+        let follower = start(&store, &index);
+        index.apply(Kind::Deployment, ("t1", NS, "api"), api(2));
+        assert_eq!(
+            settled(&store).await,
+            TenantState::Active,
+            "a stale judgment was written"
+        );
+        // Once the index knows the new record, the same picture is judged
+        // against it, and that is written: no transition is lost.
+        learn(&store, &index).await;
+        assert_eq!(settled(&store).await, TenantState::Degraded);
         follower.abort();
     }
 }

@@ -21,7 +21,7 @@ mod views;
 use objects::TenantObjects;
 pub use objects::{Item, Kind, Summary, TenantView, EVENTS_KEPT};
 
-use crate::store::now_ms;
+use crate::store::{now_ms, TenantStanding};
 
 /// Tenants per health, and the tenants that need attention.
 pub type HealthSummary = (Vec<(Health, i64)>, Vec<(String, HealthDto)>);
@@ -59,6 +59,10 @@ pub struct HealthNow {
     pub health: Health,
     pub reason: Option<String>,
     pub since: i64,
+    /// The version of the tenant's record it was judged against (see
+    /// [`TenantStanding`]): a state written from it must find the record
+    /// still there.
+    pub version: i64,
 }
 
 /// What the alert rules look at for one tenant.
@@ -91,8 +95,9 @@ type Key = (String, String);
 #[derive(Default)]
 struct State {
     tenants: HashMap<Key, TenantObjects>,
-    /// Each tenant's lifecycle state and namespace, from the database.
-    states: HashMap<String, (TenantState, String)>,
+    /// Each tenant's lifecycle state, namespace and record version, from
+    /// the database.
+    states: HashMap<String, (TenantState, String, i64)>,
     /// Whose each tenant namespace is (the same facts, the other way).
     by_namespace: HashMap<String, String>,
     /// The watches started, and whether each has listed and is watching.
@@ -102,16 +107,18 @@ struct State {
 }
 
 impl State {
-    fn remember(&mut self, tenant: &str, state: TenantState, namespace: &str) {
-        if let Some((_, old)) = self.states.get(tenant) {
-            if old != namespace {
+    /// Keeps where a tenant stands; whether its record moved on.
+    fn remember(&mut self, t: &TenantStanding) -> bool {
+        let before = self.states.get(&t.id).map(|(_, old, v)| {
+            if *old != t.namespace {
                 self.by_namespace.remove(old);
             }
-        }
+            *v
+        });
         self.states
-            .insert(tenant.to_string(), (state, namespace.to_string()));
-        self.by_namespace
-            .insert(namespace.to_string(), tenant.to_string());
+            .insert(t.id.clone(), (t.state, t.namespace.clone(), t.version));
+        self.by_namespace.insert(t.namespace.clone(), t.id.clone());
+        before.is_some_and(|v| v != t.version)
     }
 
     fn connected(&self) -> bool {
@@ -121,11 +128,13 @@ impl State {
     fn key_of(&self, tenant: &str) -> Option<Key> {
         self.states
             .get(tenant)
-            .map(|(_, ns)| (tenant.to_string(), ns.clone()))
+            .map(|(_, ns, _)| (tenant.to_string(), ns.clone()))
     }
 
     fn counts(&self, key: &Key) -> bool {
-        self.states.get(&key.0).is_some_and(|(_, ns)| *ns == key.1)
+        self.states
+            .get(&key.0)
+            .is_some_and(|(_, ns, _)| *ns == key.1)
     }
 }
 
@@ -211,18 +220,18 @@ impl ClusterIndex {
     }
 
     /// The lifecycle state and namespace the database holds for a tenant.
-    pub fn set_state(&self, tenant: &str, state: TenantState, namespace: &str) {
+    pub fn set_state(&self, tenant: &TenantStanding) {
         if let Ok(mut s) = self.state.write() {
-            s.remember(tenant, state, namespace);
-            self.rederive(&mut s, tenant);
+            let moved = s.remember(tenant);
+            self.rederive(&mut s, &tenant.id, moved);
         }
     }
 
-    pub fn load_states(&self, states: Vec<(String, TenantState, String)>) {
+    pub fn load_states(&self, states: Vec<TenantStanding>) {
         if let Ok(mut s) = self.state.write() {
-            for (id, state, ns) in states {
-                s.remember(&id, state, &ns);
-                self.rederive(&mut s, &id);
+            for t in states {
+                let moved = s.remember(&t);
+                self.rederive(&mut s, &t.id, moved);
             }
         }
     }
@@ -263,7 +272,7 @@ impl ClusterIndex {
         if changed && s.counts(&key) && kind != Kind::ReplicaSet {
             self.announce(&s, &key, kind, name);
             if kind.moves_health() {
-                self.rederive(&mut s, tenant);
+                self.rederive(&mut s, tenant, false);
             }
         }
     }
@@ -315,7 +324,7 @@ impl ClusterIndex {
             if s.counts(&key) && kind != Kind::ReplicaSet {
                 self.announce(&s, &key, kind, "");
                 if kind.moves_health() {
-                    self.rederive(&mut s, &key.0);
+                    self.rederive(&mut s, &key.0, false);
                 }
             }
         }
@@ -358,7 +367,7 @@ impl ClusterIndex {
                 // Every watch has listed: what was held back is known now.
                 let ids: Vec<String> = s.states.keys().cloned().collect();
                 for id in ids {
-                    self.rederive(&mut s, &id);
+                    self.rederive(&mut s, &id, false);
                 }
             }
         }
@@ -393,8 +402,12 @@ impl ClusterIndex {
     /// tenant's health is held while any watch has not listed (at start, or
     /// after a lost connection): half a picture would call healthy tenants
     /// down.
-    fn rederive(&self, s: &mut State, tenant: &str) {
-        let (Some(&(state, _)), Some(key)) = (s.states.get(tenant), s.key_of(tenant)) else {
+    /// Judges a tenant's health again and tells when it changed, or when
+    /// its record `moved` on (a state judged against the old record may
+    /// not have been written: the follower tries again against the new).
+    fn rederive(&self, s: &mut State, tenant: &str, moved: bool) {
+        let (Some(&(state, _, version)), Some(key)) = (s.states.get(tenant), s.key_of(tenant))
+        else {
             return;
         };
         if state.is_live() && !s.connected() {
@@ -405,8 +418,17 @@ impl ClusterIndex {
         let before = objs.health.clone();
         if before
             .as_ref()
-            .is_some_and(|b| b.health == health && b.reason == reason)
+            .is_some_and(|b| b.health == health && b.reason == reason && b.version == version)
         {
+            return;
+        }
+        let same = before
+            .as_ref()
+            .is_some_and(|b| b.health == health && b.reason == reason);
+        if same && !(moved && state.is_live()) {
+            if let Some(b) = objs.health.as_mut() {
+                b.version = version;
+            }
             return;
         }
         let at = now_ms();
@@ -418,6 +440,7 @@ impl ClusterIndex {
             health,
             reason: reason.clone(),
             since,
+            version,
         });
         self.tell(IndexChange::Health {
             tenant: tenant.to_string(),

@@ -30,7 +30,7 @@ async fn follow(store: Store, index: Arc<ClusterIndex>) {
         match changes.recv().await {
             Ok(Change::Tenant(id)) => {
                 if let Ok(t) = store.get_tenant(&id).await {
-                    index.set_state(&id, t.state, &t.namespace);
+                    index.set_state(&(&t).into());
                 }
             }
             Ok(Change::Resync) | Err(RecvError::Lagged(_)) => reload(&store, &index).await,

@@ -44,7 +44,7 @@ pub use runs::LatestRun;
 pub use seed::seed_templates;
 pub use sessions::SessionStore;
 pub use staff::{PasswordKind, StaffRow};
-pub use tenants::{NamespaceRecord, NewTenantRecord};
+pub use tenants::{NamespaceRecord, NewTenantRecord, TenantStanding};
 pub use tokens::NewToken;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -18,11 +18,15 @@ pub(super) enum Guard<'a> {
     /// The tenant of `run` (which ends in the same transaction).
     EndingRun(i64),
     /// The tenant `id`, now in one of `from` (any state when empty); with
-    /// `changed_only`, only when the state or its detail differs.
+    /// `changed_only`, only when the state or its detail differs; with
+    /// `version`, only while its record is still at that `updated_at` (what
+    /// was observed was judged against that record, and a run or an edit
+    /// since makes it stale).
     Observed {
         id: &'a str,
         from: &'a [TenantState],
         changed_only: bool,
+        version: Option<i64>,
     },
 }
 
@@ -81,9 +85,14 @@ where
             id,
             from,
             changed_only,
+            version,
         } => {
             let i = next(&mut args, Arg::Text(id));
             let mut w = format!("id = ${i}");
+            if let Some(v) = version {
+                let v = next(&mut args, Arg::Int(v));
+                w.push_str(&format!(" AND updated_at = ${v}"));
+            }
             if !from.is_empty() {
                 let states: Vec<String> =
                     from.iter().map(|s| format!("'{}'", s.as_str())).collect();
@@ -132,21 +141,27 @@ impl Store {
         detail: Option<&str>,
         only_from: &[TenantState],
     ) -> Result<bool> {
-        let written = self.observe(id, (state, detail), only_from, false).await?;
+        let written = self
+            .observe(id, (state, detail), (only_from, None), false)
+            .await?;
         self.changed(Change::Tenant(id.to_string()));
         Ok(written)
     }
 
     /// Moves a live tenant (one of `only_from`) to `state` with `detail`,
-    /// writing (and announcing) only when that changes something.
+    /// writing (and announcing) only when that changes something; with
+    /// `version`, only while the tenant's record is still at that
+    /// `updated_at` (the record the observation was judged against).
     pub async fn observe_tenant_if_changed(
         &self,
         id: &str,
-        state: TenantState,
-        detail: Option<&str>,
+        (state, detail): (TenantState, Option<&str>),
         only_from: &[TenantState],
+        version: Option<i64>,
     ) -> Result<bool> {
-        let changed = self.observe(id, (state, detail), only_from, true).await?;
+        let changed = self
+            .observe(id, (state, detail), (only_from, version), true)
+            .await?;
         if changed {
             self.changed(Change::Tenant(id.to_string()));
         }
@@ -157,13 +172,14 @@ impl Store {
         &self,
         id: &str,
         (state, detail): (TenantState, Option<&str>),
-        from: &[TenantState],
+        (from, version): (&[TenantState], Option<i64>),
         changed_only: bool,
     ) -> Result<bool> {
         let guard = Guard::Observed {
             id,
             from,
             changed_only,
+            version,
         };
         let new = NewState {
             state,

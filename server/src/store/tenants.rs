@@ -186,6 +186,29 @@ fn domain_taken(domain: &Option<String>) -> ServerError {
     ))
 }
 
+/// Where a tenant stands as its record says: its state, its namespace and
+/// the record's version (`updated_at`, which every run's state write and
+/// every edit moves), so what is judged against the record can be written
+/// back only while the record is unchanged.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TenantStanding {
+    pub id: String,
+    pub state: TenantState,
+    pub namespace: String,
+    pub version: i64,
+}
+
+impl From<&TenantDto> for TenantStanding {
+    fn from(t: &TenantDto) -> Self {
+        TenantStanding {
+            id: t.id.clone(),
+            state: t.state,
+            namespace: t.namespace.clone(),
+            version: t.updated_at,
+        }
+    }
+}
+
 impl Store {
     /// One page of tenants: searched, filtered (health as last recorded
     /// from the cluster index), sorted; and how many match.
@@ -585,16 +608,23 @@ impl Store {
             .collect())
     }
 
-    /// Every tenant's state and namespace, for the live health view.
-    pub async fn tenant_states(&self) -> Result<Vec<(String, TenantState, String)>> {
-        let rows = sqlx::query_as::<_, (String, String, String)>(
-            "SELECT id, state, namespace FROM tenants",
+    /// Every tenant's state, namespace and record version, for the index.
+    pub async fn tenant_states(&self) -> Result<Vec<TenantStanding>> {
+        let rows = sqlx::query_as::<_, (String, String, String, i64)>(
+            "SELECT id, state, namespace, updated_at FROM tenants",
         )
         .fetch_all(&self.pool)
         .await?;
         Ok(rows
             .into_iter()
-            .filter_map(|(id, s, ns)| TenantState::parse(&s).map(|s| (id, s, ns)))
+            .filter_map(|(id, s, namespace, version)| {
+                TenantState::parse(&s).map(|state| TenantStanding {
+                    id,
+                    state,
+                    namespace,
+                    version,
+                })
+            })
             .collect())
     }
 

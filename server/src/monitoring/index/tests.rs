@@ -20,6 +20,16 @@ fn pod(component: &str, ready: bool) -> Item {
 
 const NS: &str = "tenant-t1";
 
+/// A tenant as its record says, at version 1.
+pub(crate) fn standing(id: &str, state: TenantState, namespace: &str) -> TenantStanding {
+    TenantStanding {
+        id: id.into(),
+        state,
+        namespace: namespace.into(),
+        version: 1,
+    }
+}
+
 fn connected(index: &ClusterIndex) {
     for kind in Kind::ALWAYS {
         index.set_watching(kind, true);
@@ -44,7 +54,7 @@ async fn objects_outside_the_tenants_namespace_never_count() {
         ("t1", "elsewhere", "db-0"),
         Some(pod("database", true)),
     );
-    index.set_state("t1", TenantState::Active, NS);
+    index.set_state(&standing("t1", TenantState::Active, NS));
     let mut rx = index.subscribe();
     index.apply(
         Kind::Pod,
@@ -77,7 +87,7 @@ async fn objects_outside_the_tenants_namespace_never_count() {
 async fn object_changes_rederive_health_and_tell_typed_changes_only_when_real() {
     let index = ClusterIndex::new();
     connected(&index);
-    index.set_state("t1", TenantState::Active, NS);
+    index.set_state(&standing("t1", TenantState::Active, NS));
     let mut rx = index.subscribe();
     assert_eq!(index.health("t1").health, Health::Down);
     index.apply(
@@ -137,7 +147,7 @@ async fn object_changes_rederive_health_and_tell_typed_changes_only_when_real() 
 async fn health_keeps_its_since_while_only_the_reason_moves() {
     let index = ClusterIndex::new();
     connected(&index);
-    index.set_state("t1", TenantState::Active, NS);
+    index.set_state(&standing("t1", TenantState::Active, NS));
     let since = index.snapshots(None)[0].health.clone().map(|h| h.since);
     std::thread::sleep(std::time::Duration::from_millis(5));
     index.apply(
@@ -176,8 +186,8 @@ fn restarts_are_counted_over_the_last_ten_minutes() {
 #[tokio::test]
 async fn a_live_tenants_health_waits_for_every_watch_to_list_and_holds_while_one_is_lost() {
     let index = ClusterIndex::new();
-    index.set_state("t1", TenantState::Active, NS);
-    index.set_state("t2", TenantState::Suspended, "tenant-t2");
+    index.set_state(&standing("t1", TenantState::Active, NS));
+    index.set_state(&standing("t2", TenantState::Suspended, "tenant-t2"));
     for kind in Kind::ALWAYS {
         index.register(kind);
     }
@@ -253,7 +263,7 @@ fn event(at: i64) -> Item {
 async fn a_namespaces_events_are_its_tenants_newest_kept_and_move_no_health() {
     let index = ClusterIndex::new();
     connected(&index);
-    index.set_state("t1", TenantState::Active, NS);
+    index.set_state(&standing("t1", TenantState::Active, NS));
     assert_eq!(index.tenant_in(NS).as_deref(), Some("t1"));
     assert_eq!(index.tenant_in("other-team"), None);
     let health = index.health("t1");
@@ -292,7 +302,7 @@ async fn a_namespaces_events_are_its_tenants_newest_kept_and_move_no_health() {
     assert_eq!(events.len(), EVENTS_KEPT);
     assert_eq!(events[0].at, Some(n + 99));
     // A renamed namespace (a tenant re-created under another prefix) moves.
-    index.set_state("t1", TenantState::Active, "tenant2-t1");
+    index.set_state(&standing("t1", TenantState::Active, "tenant2-t1"));
     assert_eq!(index.tenant_in(NS), None);
     assert_eq!(index.tenant_in("tenant2-t1").as_deref(), Some("t1"));
 }

@@ -10,7 +10,7 @@ impl ClusterIndex {
         let Ok(s) = self.state.read() else {
             return HealthDto::unknown("the live view is unavailable");
         };
-        let (Some(&(state, _)), Some(key)) = (s.states.get(tenant), s.key_of(tenant)) else {
+        let (Some(&(state, _, _)), Some(key)) = (s.states.get(tenant), s.key_of(tenant)) else {
             return HealthDto::unknown("not known yet");
         };
         let known = s.tenants.get(&key).and_then(|o| o.health.as_ref());
@@ -69,7 +69,7 @@ impl ClusterIndex {
         };
         let now = now_ms();
         let empty = TenantObjects::default();
-        let picked: Vec<(&String, &(TenantState, String))> = match scope {
+        let picked: Vec<(&String, &(TenantState, String, i64))> = match scope {
             None => s.states.iter().collect(),
             Some(ids) => ids
                 .iter()
@@ -78,7 +78,7 @@ impl ClusterIndex {
         };
         picked
             .into_iter()
-            .map(|(id, (state, ns))| {
+            .map(|(id, (state, ns, _))| {
                 let objs = s.tenants.get(&(id.clone(), ns.clone())).unwrap_or(&empty);
                 TenantSnapshot {
                     id: id.clone(),
@@ -100,8 +100,8 @@ impl ClusterIndex {
             .map(|s| {
                 s.states
                     .iter()
-                    .filter(|(_, (state, _))| state.is_live())
-                    .map(|(id, (_, ns))| (id.clone(), ns.clone()))
+                    .filter(|(_, (state, _, _))| state.is_live())
+                    .map(|(id, (_, ns, _))| (id.clone(), ns.clone()))
                     .collect()
             })
             .unwrap_or_default()
