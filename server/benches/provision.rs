@@ -29,7 +29,7 @@ use app::dto::{Operation, RunState};
 use cluster::{component, FakeKubelet, PodFate, ReadyLog};
 use futures::future::join_all;
 use server::manifests::{namespace_of, render, to_yaml, RenderSettings, TenantInput};
-use server::provisioning::{plan, Runner, RunnerOptions};
+use server::provisioning::{steps_for, Runner, RunnerOptions, Step};
 use server::store::{NewTenantRecord, Store};
 use tokio::sync::Semaphore;
 
@@ -150,10 +150,13 @@ async fn main() {
         settings.clone(),
         opts,
     );
-    let names: Vec<&str> = plan(Operation::Provision, &Default::default())
-        .iter()
-        .map(|s| s.name())
-        .collect();
+    // Every tenant is on the same plan and release: one set of steps.
+    let first = store.get_tenant(&runner_ids[0]).await.unwrap();
+    let (_, steps) = steps_for(&store, &first, Operation::Provision, &Default::default())
+        .await
+        .unwrap();
+    let steps: Vec<String> = steps.iter().map(Step::stored).collect();
+    let names: Vec<&str> = steps.iter().map(String::as_str).collect();
     let started = Instant::now();
     let mut runs = vec![];
     for id in &runner_ids {

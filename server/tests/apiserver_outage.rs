@@ -14,7 +14,7 @@ use app::dto::{Operation, RunState, StepState};
 use common::cluster::{component, test_cluster, FakeKubelet, PodFate};
 use common::{tenant_on, wait_run, TestDb};
 use server::manifests::RenderSettings;
-use server::provisioning::{plan, Runner, RunnerOptions};
+use server::provisioning::{steps_for, Runner, RunnerOptions, Step};
 
 /// The control plane's state directory: where the test kubeconfig lives.
 fn state_dir() -> PathBuf {
@@ -60,10 +60,12 @@ async fn a_run_waits_out_an_api_server_outage_and_completes() {
         opts,
     );
     let task = runner.spawn();
-    let names: Vec<&str> = plan(Operation::Provision, &Default::default())
-        .iter()
-        .map(|s| s.name())
-        .collect();
+    let tenant = store.get_tenant(&id).await.unwrap();
+    let (_, steps) = steps_for(&store, &tenant, Operation::Provision, &Default::default())
+        .await
+        .unwrap();
+    let steps: Vec<String> = steps.iter().map(Step::stored).collect();
+    let names: Vec<&str> = steps.iter().map(String::as_str).collect();
     let run_id = store
         .create_run(&id, Operation::Provision, &names, "test")
         .await

@@ -605,11 +605,20 @@ async fn a_tenant_that_was_live_keeps_its_namespace_whatever_fails() {
     // A provisioning run queued before this release (as the old console
     // accepted one for a failed tenant) fails at wait-database too: it is
     // not rolled back, the namespace and the marker stay.
-    let names: Vec<&str> =
-        server::provisioning::plan(app::dto::Operation::Provision, &Default::default())
-            .iter()
-            .map(|s| s.name())
-            .collect();
+    let tenant = srv.store.get_tenant(&id).await.unwrap();
+    let (_, steps) = server::provisioning::steps_for(
+        &srv.store,
+        &tenant,
+        app::dto::Operation::Provision,
+        &Default::default(),
+    )
+    .await
+    .unwrap();
+    let steps: Vec<String> = steps
+        .iter()
+        .map(server::provisioning::Step::stored)
+        .collect();
+    let names: Vec<&str> = steps.iter().map(String::as_str).collect();
     let legacy = srv
         .store
         .create_run(&id, app::dto::Operation::Provision, &names, "operator")

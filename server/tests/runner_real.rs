@@ -9,7 +9,7 @@ mod common;
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use app::dto::{Operation, RunState, StepState, TenantState};
+use app::dto::{Operation, RunOptions, RunState, StepState, TenantState};
 use common::cluster::{component, test_cluster, FakeKubelet, PodFate};
 use common::{tenant_on, wait_run, TestDb};
 use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
@@ -18,7 +18,7 @@ use k8s_openapi::api::core::v1::{Namespace, Secret, Service};
 use kube::api::{Api, ListParams};
 use server::cluster::Cluster;
 use server::manifests::{namespace_of, RenderSettings};
-use server::provisioning::{plan, Runner, RunnerOptions};
+use server::provisioning::{steps_for, Runner, RunnerOptions, Step};
 use server::store::Store;
 
 fn fast() -> RunnerOptions {
@@ -33,11 +33,25 @@ fn fast() -> RunnerOptions {
 }
 
 async fn start_run(store: &Store, runner: &Runner, tenant: &str, op: Operation) -> i64 {
-    let names: Vec<&str> = plan(op, &Default::default())
-        .iter()
-        .map(|s| s.name())
-        .collect();
-    let id = store.create_run(tenant, op, &names, "test").await.unwrap();
+    start_run_with(store, runner, tenant, op, &Default::default()).await
+}
+
+/// Records a run with the steps the console would plan for it.
+async fn start_run_with(
+    store: &Store,
+    runner: &Runner,
+    tenant: &str,
+    op: Operation,
+    options: &RunOptions,
+) -> i64 {
+    let t = store.get_tenant(tenant).await.unwrap();
+    let (_, steps) = steps_for(store, &t, op, options).await.unwrap();
+    let steps: Vec<String> = steps.iter().map(Step::stored).collect();
+    let names: Vec<&str> = steps.iter().map(String::as_str).collect();
+    let id = store
+        .create_run_with(tenant, op, &names, "test", options, None)
+        .await
+        .unwrap();
     runner.wake();
     id
 }

@@ -653,7 +653,7 @@ async fn runs_story(url: &str) {
     store
         .set_tenant_spec(
             "runs-a",
-            (template.id, template.version),
+            ((template.id, template.version), 1),
             (Some(4), None),
             "dave",
             "replicas",

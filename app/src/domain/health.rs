@@ -4,9 +4,9 @@
 use crate::dto::{Health, PodDto, TenantState, WorkloadDto};
 
 /// Health and its reason. The lifecycle state wins while a run is changing
-/// the tenant; otherwise the database, API and web decide:
-/// - no ready database pod → down;
-/// - an API or web workload with nothing ready → critical;
+/// the tenant; otherwise the database and the release's components decide:
+/// - a database (its pods or its workload seen) with no ready pod → down;
+/// - a component's Deployment with nothing ready → critical;
 /// - fewer ready than wanted, or a pod waiting on a bad reason → degraded;
 /// - otherwise healthy.
 pub fn derive_health(
@@ -24,7 +24,15 @@ pub fn derive_health(
         TenantState::Active | TenantState::Degraded => {}
     }
     let db_pods: Vec<&PodDto> = pods.iter().filter(|p| p.component == "database").collect();
-    if !db_pods.iter().any(|p| p.ready) {
+    // A release without a database has neither pods nor a workload of it.
+    let has_database = !db_pods.is_empty() || workloads.iter().any(|w| w.component == "database");
+    if workloads.is_empty() && pods.is_empty() {
+        return (
+            Health::Down,
+            Some("no workload of the tenant's is seen".into()),
+        );
+    }
+    if has_database && !db_pods.iter().any(|p| p.ready) {
         let why = db_pods
             .iter()
             .find_map(|p| {
@@ -35,9 +43,8 @@ pub fn derive_health(
             .unwrap_or_else(|| "database: no ready pod".into());
         return (Health::Down, Some(why));
     }
-    let serving = workloads
-        .iter()
-        .filter(|w| w.kind == "Deployment" && (w.component == "api" || w.component == "web"));
+    // Every Deployment is one of the release's components.
+    let serving = workloads.iter().filter(|w| w.kind == "Deployment");
     for w in serving.clone() {
         if w.desired > 0 && w.ready == 0 {
             return (
@@ -48,7 +55,7 @@ pub fn derive_health(
     }
     if let Some(p) = pods
         .iter()
-        .filter(|p| !matches!(p.component.as_str(), "migration" | "backup"))
+        .filter(|p| !matches!(p.component.as_str(), "migration" | "backup" | "job"))
         .find(|p| p.reason.is_some() && !p.ready)
     {
         let reason = p.reason.clone().unwrap_or_default();
@@ -145,5 +152,25 @@ mod tests {
             (h, why.as_deref()),
             (Health::Degraded, Some("web: 1/3 ready"))
         );
+    }
+
+    #[test]
+    fn a_release_without_a_database_is_graded_by_its_components() {
+        let store = [deploy("store", 1, 1), deploy("worker", 2, 2)];
+        assert_eq!(
+            derive_health(TenantState::Active, &[], &store),
+            (Health::Healthy, None)
+        );
+        let (h, why) = derive_health(
+            TenantState::Active,
+            &[],
+            &[deploy("store", 1, 1), deploy("worker", 0, 2)],
+        );
+        assert_eq!(
+            (h, why.as_deref()),
+            (Health::Critical, Some("worker: 0/2 ready"))
+        );
+        // Nothing at all seen is no healthy tenant.
+        assert_eq!(derive_health(TenantState::Active, &[], &[]).0, Health::Down);
     }
 }

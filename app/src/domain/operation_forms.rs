@@ -202,6 +202,7 @@ impl DeprovisionForm {
                 grace_hours: grace.unwrap_or(0),
                 force: self.force,
                 backup_id: None,
+                upgrade_from: None,
             },
             not_before: not_before.flatten(),
         })
@@ -219,6 +220,8 @@ pub enum ReplicaChange {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ValidChange {
     pub template_id: Option<i64>,
+    /// A release to move to (`None`: keep the tenant's).
+    pub release: Option<i64>,
     pub api_replicas: ReplicaChange,
     pub web_replicas: ReplicaChange,
 }
@@ -261,9 +264,22 @@ impl ChangeForm {
         };
         let api_replicas = replicas(&mut e, "api_replicas", &self.api_replicas);
         let web_replicas = replicas(&mut e, "web_replicas", &self.web_replicas);
+        let r = self.release.trim();
+        let release = if r.is_empty() {
+            None
+        } else {
+            e.check(
+                "release",
+                r.parse::<i64>()
+                    .ok()
+                    .filter(|n| *n > 0)
+                    .ok_or_else(|| "must be a release number (1, 2, …)".to_string()),
+            )
+        };
         e.into_result()?;
         Ok(ValidChange {
             template_id,
+            release,
             api_replicas,
             web_replicas,
         })
@@ -402,20 +418,24 @@ mod tests {
             template_id: "3".into(),
             api_replicas: "tier".into(),
             web_replicas: "4".into(),
+            release: " 2 ".into(),
         }
         .validate()
         .unwrap();
         assert_eq!(v.template_id, Some(3));
+        assert_eq!(v.release, Some(2));
         assert_eq!(v.api_replicas, ReplicaChange::FollowTier);
         assert_eq!(v.web_replicas, ReplicaChange::Set(4));
         let Err(AppError::Invalid(errs)) = ChangeForm {
             template_id: "x".into(),
             api_replicas: "0".into(),
             web_replicas: "51".into(),
+            release: "0".into(),
         }
         .validate() else {
             panic!("expected field errors")
         };
-        assert_eq!(errs.len(), 3);
+        assert_eq!(errs.len(), 4);
+        assert!(errs.iter().any(|e| e.field == "release"));
     }
 }

@@ -70,6 +70,7 @@ pub mod summary {
     use std::collections::BTreeMap;
 
     use super::percentile;
+    use crate::domain::steps::Step;
     use crate::dto::{
         DayCounts, DayRuns, DayTiers, Durations, FailureCause, Operation, OperationRuns, RunFact,
         RunLink, RunState, StatsDto, StepFact, StepState, TenantFact, TenantState, TierStateCount,
@@ -82,6 +83,7 @@ pub mod summary {
     fn durations(name: &str, values: &[i64]) -> Durations {
         Durations {
             name: name.to_string(),
+            kind: None,
             count: values.len() as i64,
             p50_ms: percentile(values, 0.5),
             p95_ms: percentile(values, 0.95),
@@ -180,7 +182,9 @@ pub mod summary {
             }
         }
 
-        let mut by_step: BTreeMap<&str, Vec<i64>> = BTreeMap::new();
+        // Steps group by kind, then name: a release's waits and jobs sit
+        // together ("wait": wait-api, wait-web, …).
+        let mut by_step: BTreeMap<(&'static str, &str), Vec<i64>> = BTreeMap::new();
         let mut causes: BTreeMap<(String, String), (i64, Vec<RunLink>)> = BTreeMap::new();
         for s in steps {
             if !in_window(s.finished_at) {
@@ -188,7 +192,8 @@ pub mod summary {
             }
             match (s.state, s.started_at, s.finished_at) {
                 (StepState::Completed, Some(a), Some(b)) => {
-                    by_step.entry(&s.name).or_default().push(b - a)
+                    let kind = Step::parse(&s.name).map_or("step", |k| k.kind.name());
+                    by_step.entry((kind, &s.name)).or_default().push(b - a)
                 }
                 (StepState::Failed, _, _) => {
                     let cause = cause_of(
@@ -252,7 +257,13 @@ pub mod summary {
             finished,
             success_rate: (finished > 0).then(|| completed as f64 / finished as f64),
             queue_wait: durations("queue", &queue),
-            steps: by_step.iter().map(|(n, v)| durations(n, v)).collect(),
+            steps: by_step
+                .iter()
+                .map(|((kind, n), v)| Durations {
+                    kind: Some((*kind).to_string()),
+                    ..durations(n, v)
+                })
+                .collect(),
             templates: by_template.iter().map(|(n, v)| durations(n, v)).collect(),
             top_failures,
             tenants_now: now_counts.into_values().collect(),
@@ -362,6 +373,16 @@ mod summary_tests {
             step(1, "t1", "namespace", StepState::Completed, 100, None),
             step(2, "t2", "namespace", StepState::Completed, 300, None),
             step(4, "t4", "namespace", StepState::Completed, 200, None),
+            step(1, "t1", "wait-web", StepState::Completed, 400, None),
+            step(1, "t1", "wait-api", StepState::Completed, 500, None),
+            step(
+                2,
+                "t2",
+                "post-provision/admin",
+                StepState::Completed,
+                900,
+                None,
+            ),
             step(
                 3,
                 "acme",
@@ -449,6 +470,21 @@ mod summary_tests {
         );
         let ns = s.steps.iter().find(|d| d.name == "namespace").unwrap();
         assert_eq!((ns.count, ns.p50_ms, ns.p95_ms), (3, Some(200), Some(300)));
+        // By kind, then name: the waits of components sit together.
+        let grouped: Vec<(Option<&str>, &str)> = s
+            .steps
+            .iter()
+            .map(|d| (d.kind.as_deref(), d.name.as_str()))
+            .collect();
+        assert_eq!(
+            grouped,
+            [
+                (Some("namespace"), "namespace"),
+                (Some("post-provision"), "post-provision/admin"),
+                (Some("wait"), "wait-api"),
+                (Some("wait"), "wait-web"),
+            ]
+        );
         assert_eq!(s.top_failures.len(), 1, "one cause on two tenants");
         let f = &s.top_failures[0];
         let ids: Vec<i64> = f.runs.iter().map(|r| r.id).collect();

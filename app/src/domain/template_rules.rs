@@ -11,6 +11,8 @@ use crate::error::{AppError, FieldErrors};
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ValidTemplate {
     pub key: String,
+    /// The application's key, when the form names one.
+    pub application: Option<String>,
     pub name: String,
     pub description: String,
     pub spec: TierSpec,
@@ -129,6 +131,10 @@ impl TemplateForm {
     pub fn validate(&self) -> Result<ValidTemplate, AppError> {
         let mut e = FieldErrors::default();
         let key = e.check("key", validate_template_key(&self.key));
+        let application = match self.application.trim() {
+            "" => Some(None),
+            named => e.check("application", validate_template_key(named).map(Some)),
+        };
         let name = e.check("name", validate_display_name(&self.name, 64));
         let description = e.check(
             "description",
@@ -264,6 +270,7 @@ impl TemplateForm {
         let missing = || AppError::invalid("form", "incomplete");
         Ok(ValidTemplate {
             key: key.ok_or_else(missing)?,
+            application: application.ok_or_else(missing)?,
             name: name.ok_or_else(missing)?,
             description: description.ok_or_else(missing)?,
             spec: TierSpec {
@@ -299,6 +306,7 @@ mod tests {
     pub(crate) fn good_form() -> TemplateForm {
         TemplateForm {
             key: "starter".into(),
+            application: " shop ".into(),
             name: "Starter".into(),
             description: "Small shops".into(),
             postgres_instances: "1".into(),
@@ -346,6 +354,14 @@ mod tests {
         assert_eq!(v.spec.user_limit, None);
         assert!(v.spec.backup_enabled);
         assert_eq!(v.spec.features, vec!["reports", "api"]);
+        assert_eq!(v.application.as_deref(), Some("shop"));
+        let mut f = good_form();
+        f.application = " ".into();
+        assert_eq!(
+            f.validate().expect("valid").application,
+            None,
+            "empty: the default"
+        );
     }
 
     #[test]
@@ -394,7 +410,9 @@ mod tests {
         f.api_replicas = "two".into();
         f.cpu_request_m = "900".into();
         f.quota_pods = "2".into();
+        f.application = "Shop!".into();
         let err = f.validate().unwrap_err();
+        assert!(err.field_message("application").is_some());
         assert!(err
             .field_message("api_replicas")
             .unwrap()

@@ -2,7 +2,7 @@
 //! runner and the console's cancel read these; `None` leaves the tenant as
 //! it was), and between runs, from its health (the state follower).
 
-use super::steps::Step;
+use super::steps::StepKind;
 use crate::dto::{Health, Operation, RunDto, StepState, TenantState};
 
 /// The lifecycle state a health implies for a live tenant, if any.
@@ -66,7 +66,7 @@ pub fn state_after_cancel(run: &RunDto) -> Option<TenantState> {
         Operation::Suspend => TenantState::Active,
         Operation::Resume if any_done => TenantState::Degraded,
         Operation::Resume => TenantState::Suspended,
-        Operation::Deprovision if done(Step::SuspendWorkloads.name()) => TenantState::Suspended,
+        Operation::Deprovision if done(StepKind::SuspendWorkloads.name()) => TenantState::Suspended,
         Operation::Deprovision => TenantState::Active,
         Operation::Restore if any_done => TenantState::Degraded,
         Operation::Restore => TenantState::Active,

@@ -23,6 +23,10 @@ pub struct RunOptions {
     /// The catalogue entry a restore puts back.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub backup_id: Option<i64>,
+    /// The release an update moves the tenant from (its `post-upgrade`
+    /// jobs run after the rollout).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub upgrade_from: Option<i64>,
 }
 
 /// The deprovisioning form as typed. Checkboxes are absent when unticked,
@@ -56,6 +60,9 @@ pub struct ChangeForm {
     pub api_replicas: String,
     #[serde(deserialize_with = "super::lenient::text")]
     pub web_replicas: String,
+    /// The release of the tenant's application to move to (empty: keep).
+    #[serde(deserialize_with = "super::lenient::text")]
+    pub release: String,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -95,6 +102,11 @@ pub struct ChangePreview {
     pub tenant_id: String,
     pub template_name: String,
     pub template_version: i64,
+    /// The release the tenant would run, and the one it runs now.
+    #[serde(default)]
+    pub release: i64,
+    #[serde(default)]
+    pub release_now: i64,
     pub yaml: String,
     pub objects: Vec<ObjectChange>,
     /// False when the diff could not be computed (no cluster reachable).

@@ -31,6 +31,10 @@ pub struct OperationRuns {
 pub struct Durations {
     /// A step's name, a template's name, or "queue".
     pub name: String,
+    /// A step's kind ("wait" for every `wait-<component>`, a job's phase,
+    /// else the step's own name); steps are grouped by it, then by name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
     pub count: i64,
     pub p50_ms: Option<i64>,
     pub p95_ms: Option<i64>,

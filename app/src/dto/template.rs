@@ -67,6 +67,11 @@ pub struct TemplateDto {
     pub updated_at: i64,
     pub updated_by: String,
     pub tenant_count: i64,
+    /// The application the plan sizes: its tenants run its releases.
+    #[serde(default)]
+    pub application_id: i64,
+    #[serde(default)]
+    pub application_key: String,
 }
 
 /// A template as a choice in a list (filters, tier changes): no spec and no
@@ -116,6 +121,10 @@ pub struct TemplateDetail {
 pub struct TemplateForm {
     #[serde(deserialize_with = "super::lenient::text")]
     pub key: String,
+    /// The key of the application the plan sizes (empty: the seeded
+    /// workshop SaaS for a new plan, unchanged for an edit).
+    #[serde(deserialize_with = "super::lenient::text")]
+    pub application: String,
     #[serde(deserialize_with = "super::lenient::text")]
     pub name: String,
     #[serde(deserialize_with = "super::lenient::text")]
@@ -171,6 +180,7 @@ impl TemplateForm {
         let s = &t.spec;
         Self {
             key: t.key.clone(),
+            application: t.application_key.clone(),
             name: t.name.clone(),
             description: t.description.clone(),
             postgres_instances: s.postgres_instances.to_string(),

@@ -57,6 +57,31 @@ pub async fn pod_problems(client: &kube::Client, ns: &str, component: &str) -> R
     Ok(out)
 }
 
+/// The newest termination message a container of Job `job`'s pods left
+/// (what its program wrote to `/dev/termination-log`), cut to 500
+/// characters: why a job failed, in the application's words.
+pub async fn termination_message(client: &kube::Client, ns: &str, job: &str) -> Option<String> {
+    let pods: Api<Pod> = Api::namespaced(client.clone(), ns);
+    let list = pods
+        .list(&ListParams::default().labels(&format!("job-name={job}")))
+        .await
+        .ok()?;
+    list.items
+        .iter()
+        .flat_map(|p| {
+            p.status
+                .iter()
+                .flat_map(|s| s.container_statuses.iter().flatten())
+        })
+        .filter_map(|c| c.state.as_ref()?.terminated.as_ref())
+        .filter_map(|t| {
+            let m = t.message.as_deref()?.trim();
+            (!m.is_empty()).then(|| (t.finished_at.clone(), m.to_string()))
+        })
+        .max_by(|a, b| a.0.cmp(&b.0))
+        .map(|(_, m)| m.chars().take(500).collect())
+}
+
 /// What a wait names, its pods' component, and how it speaks of not done.
 fn describe(target: Target<'_>, ns: &str) -> (String, &'static str) {
     match target {
@@ -124,7 +149,16 @@ pub async fn wait_ready(
         .await
     {
         Some(Verdict::Ready) => Ok(()),
-        Some(Verdict::Failed(why)) => Err(ServerError::Wait(format!("{what} failed: {why}"))),
+        Some(Verdict::Failed(why)) => {
+            let said = match target {
+                Target::Job(job) => termination_message(client, ns, job)
+                    .await
+                    .map(|m| format!("; its container said: {m}"))
+                    .unwrap_or_default(),
+                _ => String::new(),
+            };
+            Err(ServerError::Wait(format!("{what} failed: {why}{said}")))
+        }
         _ => {
             let problems = pod_problems(client, ns, component)
                 .await

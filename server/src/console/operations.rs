@@ -17,7 +17,7 @@ use app::error::AppError;
 use super::tenants::random_suffix;
 use super::{require, ConsoleService, R};
 use crate::manifests::{namespace_of, to_yaml, Capabilities, RenderSettings};
-use crate::provisioning::{diff_with_live, plan, Engine};
+use crate::provisioning::{diff_with_live, Engine, Step, StepKind};
 use crate::store::now_ms;
 
 /// How long an operation waits for a configured cluster that is still
@@ -29,6 +29,7 @@ struct Target {
     template_id: i64,
     version: i64,
     template_name: String,
+    release: i64,
     api_replicas: Option<i64>,
     web_replicas: Option<i64>,
 }
@@ -84,7 +85,7 @@ impl Operations for ConsoleService {
         let plan = crate::provisioning::TenantPlan::load(
             &self.store,
             (target.template_id, target.version),
-            Some(t.release),
+            Some(target.release),
             (target.api_replicas, target.web_replicas),
         )
         .await?;
@@ -105,6 +106,8 @@ impl Operations for ConsoleService {
             tenant_id: t.id,
             template_name: target.template_name,
             template_version: target.version,
+            release: target.release,
+            release_now: t.release,
             yaml: to_yaml(&manifests),
             objects,
             compared_with_live: compared,
@@ -125,32 +128,32 @@ impl Operations for ConsoleService {
         let target = self.target(&t, &form).await?;
         let engine = self.engine().await?;
         let detail = format!(
-            "template {} v{} → {} v{}; replicas api {:?} web {:?}",
+            "template {} v{} → {} v{}; release {} → {}; replicas api {:?} web {:?}",
             t.template_name,
             t.template_version,
             target.template_name,
             target.version,
+            t.release,
+            target.release,
             target.api_replicas,
             target.web_replicas
         );
         self.store
             .set_tenant_spec(
                 &t.id,
-                (target.template_id, target.version),
+                ((target.template_id, target.version), target.release),
                 (target.api_replicas, target.web_replicas),
                 &who.username,
                 &detail,
             )
             .await?;
-        self.start(
-            &engine,
-            who,
-            &t.id,
-            Operation::Update,
-            RunOptions::default(),
-            None,
-        )
-        .await
+        // A move to another release runs that release's post-upgrade jobs.
+        let options = RunOptions {
+            upgrade_from: (target.release != t.release).then_some(t.release),
+            ..Default::default()
+        };
+        self.start(&engine, who, &t.id, Operation::Update, options, None)
+            .await
     }
 
     async fn deprovision_tenant(
@@ -282,7 +285,7 @@ impl Operations for ConsoleService {
     ) -> R<ChangePreview> {
         require(who, Role::Viewer, "preview tenants")?;
         let valid = form.validate()?;
-        let template = self.store.get_template(valid.template_id).await?;
+        let template = self.plan_with_a_release(valid.template_id).await?;
         let id = valid
             .tenant_id
             .clone()
@@ -307,6 +310,8 @@ impl Operations for ConsoleService {
             tenant_id: id.clone(),
             template_name: template.name,
             template_version: template.version,
+            release: plan.release_number,
+            release_now: plan.release_number,
             yaml,
             objects: vec![],
             compared_with_live: false,
@@ -354,7 +359,34 @@ impl ConsoleService {
         options: RunOptions,
         not_before: Option<i64>,
     ) -> R<RunDto> {
-        let names: Vec<&str> = plan(op, &options).iter().map(|s| s.name()).collect();
+        // The steps follow the tenant's release: a wait per component, its
+        // jobs by phase, the once-only ones not run for it yet.
+        let t = self.store.get_tenant(tenant).await?;
+        let (tenant_plan, planned) =
+            crate::provisioning::steps_for(&self.store, &t, op, &options).await?;
+        let release = &tenant_plan.release;
+        // A dump or restore of a database Tenantry does not dump is refused
+        // before anything is recorded, naming the option that asked for it.
+        if !crate::manifests::dumps(release) {
+            let asks = |k: StepKind| planned.iter().any(|s| s.kind == k);
+            let field = match op {
+                Operation::Restore => Some("backup_id"),
+                _ if asks(StepKind::Backup) && op == Operation::Backup => Some("operation"),
+                _ if asks(StepKind::Backup) => Some("backup"),
+                _ => None,
+            };
+            if let Some(field) = field {
+                return Err(AppError::invalid(
+                    field,
+                    format!(
+                        "release {} of the tenant's application keeps its database ({}) out of                          Tenantry's dumps: nothing can be backed up or restored",
+                        tenant_plan.release_number, release.database.kind
+                    ),
+                ));
+            }
+        }
+        let steps: Vec<String> = planned.iter().map(Step::stored).collect();
+        let names: Vec<&str> = steps.iter().map(String::as_str).collect();
         let id = self
             .store
             .create_run_with(tenant, op, &names, &who.username, &options, not_before)
@@ -383,10 +415,29 @@ impl ConsoleService {
             template.version
         };
         let template_name = template.name;
+        let release = change.release.unwrap_or(t.release);
+        if change.release.is_some() {
+            // The release must be one of the plan's application's.
+            match self
+                .store
+                .tenant_plan((template_id, version), Some(release))
+                .await
+            {
+                Ok(_) => {}
+                Err(crate::error::ServerError::NotFound(_)) => {
+                    return Err(AppError::invalid(
+                        "release",
+                        format!("there is no release {release} of the plan's application"),
+                    ))
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
         Ok(Target {
             template_id,
             version,
             template_name,
+            release,
             api_replicas: replicas(change.api_replicas, t.api_replicas),
             web_replicas: replicas(change.web_replicas, t.web_replicas),
         })

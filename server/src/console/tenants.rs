@@ -4,8 +4,8 @@
 use app::domain::tenant_id::{tenant_id_from, validate_tenant_id, SUFFIX_ALPHABET, SUFFIX_LEN};
 use app::domain::validate::{validate_display_name, MAX_COMPANY_NAME};
 use app::dto::{
-    CurrentStaff, IdCheck, NewTenantForm, Operation, Page, Role, TenantDto, TenantForm,
-    TenantLiveDto, TenantQuery,
+    CurrentStaff, IdCheck, NewTenantForm, Operation, Page, Role, TemplateDto, TenantDto,
+    TenantForm, TenantLiveDto, TenantQuery,
 };
 use app::error::AppError;
 
@@ -155,6 +155,7 @@ impl ConsoleService {
         require(who, Role::Operator, "create tenants")?;
         let valid = form.validate()?;
         self.check_custom_domain(valid.fields.custom_domain.as_deref())?;
+        self.plan_with_a_release(valid.template_id).await?;
         if let Some(id) = &valid.tenant_id {
             let namespace = self.namespace_for(id).await?;
             let record = NewTenantRecord {
@@ -189,6 +190,35 @@ impl ConsoleService {
         Err(AppError::Conflict(
             "No free tenant ID could be generated; type one instead.".into(),
         ))
+    }
+
+    /// The plan `template_id`, refused (on `template_id`) when it is not one
+    /// or its application has no release to run yet.
+    pub(super) async fn plan_with_a_release(&self, template_id: i64) -> R<TemplateDto> {
+        let template = match self.store.get_template(template_id).await {
+            Err(crate::error::ServerError::NotFound(_)) => {
+                return Err(AppError::invalid(
+                    "template_id",
+                    "must be one of the templates",
+                ))
+            }
+            other => other?,
+        };
+        let application = self
+            .store
+            .get_application(&template.application_id.to_string())
+            .await?;
+        if application.latest_release == 0 {
+            return Err(AppError::invalid(
+                "template_id",
+                format!(
+                    "plan \"{}\" runs application \"{}\", which has no release yet: \
+                     save its first release before making tenants on the plan",
+                    template.name, application.key
+                ),
+            ));
+        }
+        Ok(template)
     }
 
     /// The namespace a new tenant `id` gets: refused (on `tenant_id`) when it

@@ -277,7 +277,7 @@ mod tests {
         store
             .set_tenant_spec(
                 "t1",
-                (t.template_id, t.template_version),
+                ((t.template_id, t.template_version), t.release),
                 (None, None),
                 "run",
                 "",

@@ -6,12 +6,13 @@
 
 use std::sync::Arc;
 
-use app::dto::{BackupDto, BackupMethod, ReleaseSpec, TenantDto, TierSpec};
+use app::domain::steps::Step;
+use app::dto::{BackupDto, BackupMethod, JobPhase, ReleaseSpec, TenantDto, TierSpec};
 
 use crate::error::Result;
 use crate::manifests::{
-    backup_job, render, restore_job, scheduled_job, Capabilities, Manifest, RenderSettings,
-    TenantInput,
+    backup_job, phase_jobs, render, restore_job, scheduled_job, Capabilities, Manifest,
+    RenderSettings, TenantInput,
 };
 use crate::store::Store;
 
@@ -43,6 +44,25 @@ impl Desired<'_> {
     pub fn scheduled_backup(&self, slot: i64) -> Manifest {
         scheduled_job(&self.input, self.settings, self.caps, slot)
     }
+
+    /// The release's jobs of every phase but `migrate` (whose Jobs are
+    /// among the objects), each with the step that runs it.
+    pub fn phase_jobs(&self) -> Vec<(Step, Manifest)> {
+        JobPhase::ALL
+            .iter()
+            .filter(|p| **p != JobPhase::Migrate)
+            .flat_map(|&phase| {
+                let names = self
+                    .input
+                    .release
+                    .jobs
+                    .iter()
+                    .filter(move |j| j.phase == phase)
+                    .map(move |j| Step::job(phase, &j.name));
+                names.zip(phase_jobs(&self.input, self.settings, self.caps, phase))
+            })
+            .collect()
+    }
 }
 
 /// A tenant's plan and its application's release: what its objects are
@@ -52,6 +72,8 @@ pub struct TenantPlan {
     pub key: String,
     pub version: i64,
     pub tier: TierSpec,
+    /// The release's number in its application, and the release.
+    pub release_number: i64,
     pub release: Arc<ReleaseSpec>,
 }
 
@@ -81,6 +103,7 @@ impl TenantPlan {
             key: parts.key,
             version,
             tier: with_overrides(parts.tier, overrides),
+            release_number: parts.release.0,
             release: Arc::new(parts.release.1),
         })
     }

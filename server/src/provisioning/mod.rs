@@ -18,7 +18,7 @@ mod tenant_state;
 
 use std::sync::{Arc, OnceLock};
 
-pub use app::domain::steps::{plan, Step};
+pub use app::domain::steps::{plan, RunShape, Step, StepKind};
 pub use app::domain::tenant_state::state_after_cancel;
 pub use desired::TenantPlan;
 pub use object_store::ObjectStore;
@@ -29,6 +29,25 @@ pub use tenant_state::settle_after_cancel;
 
 use crate::cluster::Cluster;
 use crate::manifests::RenderSettings;
+
+/// The tenant's plan and the steps `op` started with `options` takes for
+/// it: a wait per component of its release, the release's jobs by phase,
+/// the once-only jobs it has not run yet. Every run is recorded with these.
+pub async fn steps_for(
+    store: &crate::store::Store,
+    t: &app::dto::TenantDto,
+    op: app::dto::Operation,
+    options: &app::dto::RunOptions,
+) -> crate::error::Result<(TenantPlan, Vec<Step>)> {
+    let tenant_plan = TenantPlan::of(store, t).await?;
+    let done = store.jobs_done(&t.id).await?;
+    let shape = RunShape {
+        release: &tenant_plan.release,
+        done: &done,
+    };
+    let steps = plan(op, options, shape);
+    Ok((tenant_plan, steps))
+}
 
 /// A connected cluster with its runner: what operations need.
 #[derive(Clone)]

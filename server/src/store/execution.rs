@@ -12,7 +12,7 @@ use app::dto::{AttemptOutcome, RunState, StepState, TenantState};
 use sqlx::{Any, Transaction};
 
 use super::tenant_state::{write_state, Guard, NewState};
-use super::{Backend, Change, Store};
+use super::{now_ms, Backend, Change, Store};
 use crate::error::{Result, ServerError};
 
 /// Log characters kept per step; older lines are dropped first.
@@ -311,9 +311,35 @@ impl Store {
         self.guard(&mut tx, run, owner).await?;
         self.write_step(&mut tx, (run, position), state, (outcome, error), line)
             .await?;
+        if outcome == AttemptOutcome::Completed {
+            // A once-only job that completed is never planned again for
+            // its tenant (see `app::domain::steps::plan`).
+            sqlx::query(
+                "INSERT INTO tenant_jobs (tenant_id, step, run_id, completed_at) \
+                 SELECT r.tenant_id, s.name, r.id, $3 FROM provisioning_steps s \
+                 JOIN provisioning_runs r ON r.id = s.run_id \
+                 WHERE s.run_id = $1 AND s.position = $2 AND s.name LIKE 'post-provision/%' \
+                 ON CONFLICT DO NOTHING",
+            )
+            .bind(run)
+            .bind(position)
+            .bind(now_ms())
+            .execute(&mut *tx)
+            .await?;
+        }
         tx.commit().await?;
         self.changed(Change::Run(run));
         Ok(())
+    }
+
+    /// The once-only job steps completed for `tenant` (stored step names).
+    pub async fn jobs_done(&self, tenant: &str) -> Result<Vec<String>> {
+        Ok(sqlx::query_scalar::<_, String>(
+            "SELECT step FROM tenant_jobs WHERE tenant_id = $1 ORDER BY step",
+        )
+        .bind(tenant)
+        .fetch_all(&self.pool)
+        .await?)
     }
 
     /// Fails with [`ServerError::LeaseLost`] unless `owner` holds `run` (and

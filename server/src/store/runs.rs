@@ -338,12 +338,12 @@ impl Store {
         Ok((self.get_run(id).await?, held == 1))
     }
 
-    /// Moves a tenant to another template version and replica overrides
-    /// (what an update run then applies).
+    /// Moves a tenant to another template version, release and replica
+    /// overrides (what an update run then applies).
     pub async fn set_tenant_spec(
         &self,
         id: &str,
-        template: (i64, i64),
+        (template, release): ((i64, i64), i64),
         replicas: (Option<i64>, Option<i64>),
         actor: &str,
         detail: &str,
@@ -351,7 +351,7 @@ impl Store {
         let mut tx = self.begin().await?;
         sqlx::query(&format!(
             "UPDATE tenants SET template_id = $2, template_version = $3, api_replicas = $4, \
-             web_replicas = $5, {} WHERE id = $1",
+             web_replicas = $5, release_number = $7, {} WHERE id = $1",
             super::bump_updated_at(6)
         ))
         .bind(id)
@@ -360,6 +360,7 @@ impl Store {
         .bind(replicas.0)
         .bind(replicas.1)
         .bind(now_ms())
+        .bind(release)
         .execute(&mut *tx)
         .await?;
         AuditEntry::new(actor, "tenant.change", "tenant", id)

@@ -120,6 +120,7 @@ pub fn seed_templates() -> Vec<ValidTemplate> {
         .filter_map(|t| {
             let form = TemplateForm {
                 key: t.0.into(),
+                application: crate::applications::WORKSHOP_KEY.into(),
                 name: t.1.into(),
                 description: t.2.into(),
                 postgres_instances: t.3.to_string(),

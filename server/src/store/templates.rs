@@ -5,6 +5,7 @@ use app::domain::template_rules::ValidTemplate;
 use app::dto::{TemplateChoice, TemplateDto, TemplateVersionDto, TierSpec};
 use app::error::AppError;
 
+use super::applications::application_of;
 use super::{now_ms, AuditEntry, Store};
 use crate::error::{is_unique_violation, Result, ServerError};
 
@@ -19,6 +20,8 @@ struct TemplateRow {
     created_at: i64,
     created_by: String,
     tenant_count: i64,
+    application_id: i64,
+    application_key: String,
 }
 
 #[derive(sqlx::FromRow)]
@@ -52,17 +55,25 @@ impl TemplateRow {
             updated_at: self.created_at,
             updated_by: self.created_by,
             tenant_count: self.tenant_count,
+            application_id: self.application_id,
+            application_key: self.application_key,
         })
     }
 }
 
-const SELECT: &str = "SELECT t.id, t.slug, t.current_version, v.name, v.description, v.spec, v.created_at, v.created_by, \
-     (SELECT COUNT(*) FROM tenants x WHERE x.template_id = t.id) AS tenant_count \
-     FROM templates t JOIN template_versions v ON v.template_id = t.id AND v.version = t.current_version";
+const SELECT: &str = concat!(
+    "SELECT tp.id, tp.slug, tp.current_version, v.name, v.description, v.spec, v.created_at, v.created_by, \
+     (SELECT COUNT(*) FROM tenants x WHERE x.template_id = tp.id) AS tenant_count, ",
+    application_of!(),
+    " AS application_id, COALESCE((SELECT a.key FROM applications a WHERE a.id = ",
+    application_of!(),
+    "), '') AS application_key \
+     FROM templates tp JOIN template_versions v ON v.template_id = tp.id AND v.version = tp.current_version"
+);
 
 impl Store {
     pub async fn list_templates(&self) -> Result<Vec<TemplateDto>> {
-        let rows = sqlx::query_as::<_, TemplateRow>(&format!("{SELECT} ORDER BY t.id"))
+        let rows = sqlx::query_as::<_, TemplateRow>(&format!("{SELECT} ORDER BY tp.id"))
             .fetch_all(&self.pool)
             .await?;
         rows.into_iter().map(TemplateRow::into_dto).collect()
@@ -92,7 +103,7 @@ impl Store {
     }
 
     pub async fn get_template(&self, id: i64) -> Result<TemplateDto> {
-        sqlx::query_as::<_, TemplateRow>(&format!("{SELECT} WHERE t.id = $1"))
+        sqlx::query_as::<_, TemplateRow>(&format!("{SELECT} WHERE tp.id = $1"))
             .bind(id)
             .fetch_optional(&self.pool)
             .await?
@@ -125,16 +136,25 @@ impl Store {
     pub async fn create_template(&self, t: &ValidTemplate, actor: &str) -> Result<TemplateDto> {
         let mut tx = self.begin().await?;
         let now = now_ms();
+        let application = match &t.application {
+            Some(key) => Some(self.application_named(&mut tx, key).await?),
+            None => None,
+        };
         let id = sqlx::query_scalar::<_, i64>(
-            "INSERT INTO templates (slug, current_version, created_at) VALUES ($1, 1, $2) RETURNING id",
+            "INSERT INTO templates (slug, current_version, created_at, application_id) \
+             VALUES ($1, 1, $2, $3) RETURNING id",
         )
         .bind(&t.key)
         .bind(now)
+        .bind(application)
         .fetch_one(&mut *tx)
         .await
         .map_err(|e| {
             if is_unique_violation(&e) {
-                ServerError::App(AppError::invalid("key", format!("\"{}\" is already used by another template", t.key)))
+                ServerError::App(AppError::invalid(
+                    "key",
+                    format!("\"{}\" is already used by another template", t.key),
+                ))
             } else {
                 e.into()
             }
@@ -182,6 +202,9 @@ impl Store {
         if based_on.is_some_and(|v| v != current) {
             return Err(stale(current).into());
         }
+        if let Some(key) = &t.application {
+            self.move_to_application(&mut tx, id, key).await?;
+        }
         let next = current + 1;
         insert_version(&mut tx, id, next, t, actor, now_ms())
             .await
@@ -208,6 +231,68 @@ impl Store {
             .await?;
         tx.commit().await?;
         self.get_template(id).await
+    }
+
+    /// The application `key`'s ID, or a field error listing the keys.
+    async fn application_named(
+        &self,
+        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        key: &str,
+    ) -> Result<i64> {
+        let found = sqlx::query_scalar::<_, i64>("SELECT id FROM applications WHERE key = $1")
+            .bind(key)
+            .fetch_optional(&mut **tx)
+            .await?;
+        if let Some(id) = found {
+            return Ok(id);
+        }
+        let keys = sqlx::query_scalar::<_, String>("SELECT key FROM applications ORDER BY key")
+            .fetch_all(&mut **tx)
+            .await?;
+        Err(AppError::invalid(
+            "application",
+            format!("must be one of the applications: {}", keys.join(", ")),
+        )
+        .into())
+    }
+
+    /// Points template `id` at application `key`; refused while tenants
+    /// use the plan (their release numbers are the current application's).
+    async fn move_to_application(
+        &self,
+        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        id: i64,
+        key: &str,
+    ) -> Result<()> {
+        let to = self.application_named(tx, key).await?;
+        let (now, tenants) = sqlx::query_as::<_, (i64, i64)>(concat!(
+            "SELECT ",
+            application_of!(),
+            ", (SELECT COUNT(*) FROM tenants x WHERE x.template_id = tp.id) \
+             FROM templates tp WHERE tp.id = $1"
+        ))
+        .bind(id)
+        .fetch_one(&mut **tx)
+        .await?;
+        if now == to {
+            return Ok(());
+        }
+        if tenants > 0 {
+            return Err(AppError::invalid(
+                "application",
+                format!(
+                    "cannot change while {tenants} tenant(s) use the plan: they run releases of its \
+                     current application; make a new plan for \"{key}\" instead"
+                ),
+            )
+            .into());
+        }
+        sqlx::query("UPDATE templates SET application_id = $2 WHERE id = $1")
+            .bind(id)
+            .bind(to)
+            .execute(&mut **tx)
+            .await?;
+        Ok(())
     }
 
     /// Refused while any tenant uses any version of the template.

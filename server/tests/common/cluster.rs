@@ -73,7 +73,13 @@ pub enum PodFate {
     Succeeded,
     CrashLoop,
     LeavePending,
+    /// The container exits 1 leaving [`FAILED_MESSAGE`] as its
+    /// termination message (a Job's pod that fails).
+    Failed,
 }
+
+/// What a pod given [`PodFate::Failed`] says as it ends.
+pub const FAILED_MESSAGE: &str = "smtp.example.com refused the connection";
 
 /// Plays the kubelet for one namespace until dropped.
 pub struct FakeKubelet {
@@ -176,6 +182,13 @@ fn status_for(pod: &Pod, fate: PodFate) -> Option<serde_json::Value> {
             "containerStatuses": [{ "name": name, "image": image, "imageID": "", "ready": false, "restartCount": 0,
                 "state": { "terminated": { "exitCode": 0, "reason": "Completed", "startedAt": t, "finishedAt": t,
                     "message": play_script(container).unwrap_or_default() } } }],
+        }}),
+        PodFate::Failed => json!({ "status": {
+            "phase": "Failed", "startTime": t,
+            "conditions": [cond("PodScheduled", true), cond("Ready", false)],
+            "containerStatuses": [{ "name": name, "image": image, "imageID": "", "ready": false, "restartCount": 0,
+                "state": { "terminated": { "exitCode": 1, "reason": "Error", "startedAt": t, "finishedAt": t,
+                    "message": FAILED_MESSAGE } } }],
         }}),
         PodFate::CrashLoop => json!({ "status": {
             "phase": "Running", "startTime": t,

@@ -25,7 +25,7 @@ pub fn fast() -> RunnerOptions {
 /// Jobs succeed, everything else becomes Ready.
 pub fn happy(p: &k8s_openapi::api::core::v1::Pod) -> PodFate {
     match component(p) {
-        "migration" | "backup" => PodFate::Succeeded,
+        "migration" | "backup" | "job" => PodFate::Succeeded,
         _ => PodFate::Ready,
     }
 }

@@ -83,6 +83,10 @@ pub enum TenantCommand {
         api_replicas: Option<String>,
         #[arg(long)]
         web_replicas: Option<String>,
+        /// Move to this release of the plan's application (its migrate
+        /// jobs run first, its post-upgrade jobs after the rollout).
+        #[arg(long)]
+        release: Option<String>,
         #[arg(long)]
         dry_run: bool,
         #[arg(short, long)]
@@ -226,6 +230,7 @@ pub async fn tenant(api: &Api, out: Format, cmd: TenantCommand) -> CliResult<()>
             template,
             api_replicas,
             web_replicas,
+            release,
             dry_run,
             yes,
             watch,
@@ -238,6 +243,7 @@ pub async fn tenant(api: &Api, out: Format, cmd: TenantCommand) -> CliResult<()>
                 "template_id": tid,
                 "api_replicas": api_replicas.unwrap_or_default(),
                 "web_replicas": web_replicas.unwrap_or_default(),
+                "release": release.unwrap_or_default(),
             });
             let base = format!("/api/v1/tenants/{}/change", seg(&id));
             let preview = api
@@ -322,8 +328,13 @@ fn show_preview(preview: &Value, out: Format) -> CliResult<()> {
         .iter()
         .filter(|o| o["action"] != "unchanged")
         .collect();
+    let release = match (preview["release_now"].as_i64(), preview["release"].as_i64()) {
+        (Some(now), Some(to)) if now != to => format!(", release {now} → {to}"),
+        (_, Some(to)) => format!(", release {to}"),
+        _ => String::new(),
+    };
     eprintln!(
-        "Template {} v{}: {} object(s) would change{}",
+        "Template {} v{}{release}: {} object(s) would change{}",
         preview["template_name"].as_str().unwrap_or("?"),
         preview["template_version"],
         changed.len(),

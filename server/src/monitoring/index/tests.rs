@@ -153,7 +153,7 @@ async fn health_keeps_its_since_while_only_the_reason_moves() {
     index.apply(
         Kind::Pod,
         ("t1", NS, "database-0"),
-        Some(pod("other", false)),
+        Some(pod("database", false)),
     );
     let now = index.snapshots(None)[0].health.clone();
     assert_eq!(now.as_ref().map(|h| h.health), Some(Health::Down));

@@ -9,7 +9,7 @@ use tracing::Instrument;
 
 use super::super::desired::TenantPlan;
 use super::super::steps::{execute, remove_namespace, StepContext, StepOutcome};
-use super::super::Step;
+use super::super::{Step, StepKind};
 use super::{backoff, Runner};
 use crate::error::{Result, ServerError};
 use crate::store::{Failure, Rollback};
@@ -99,6 +99,7 @@ impl Runner {
         let plan = TenantPlan::of(&self.store, &tenant).await?;
         let desired = plan.desired_of(&tenant, &self.settings, &self.cluster.caps);
         let manifests = desired.objects();
+        let jobs = desired.phase_jobs();
         let method = match run.operation {
             Operation::Deprovision => BackupMethod::PreDeprovision,
             Operation::Restore => BackupMethod::PreRestore,
@@ -118,7 +119,7 @@ impl Runner {
             .steps
             .iter()
             .any(|s| s.state == StepState::Completed && s.last_error.is_some());
-        let ctx = |first_start: i64| StepContext {
+        let ctx = |first_start: i64, rollout_warned: bool| StepContext {
             cluster: &self.cluster,
             index: &self.index,
             store: &self.store,
@@ -126,6 +127,8 @@ impl Runner {
             actor: &run.requested_by,
             options: &run.options,
             manifests: &manifests,
+            jobs: &jobs,
+            rollout_warned,
             backup_job: &backup,
             restore_job: restore.as_ref(),
             store_credentials: self.opts.backup_credentials.as_ref(),
@@ -152,24 +155,24 @@ impl Runner {
                     return self.stopped_by(id, step.position, state).await;
                 }
                 let (attempt, first_start) = self.store.start_step(id, step.position, me).await?;
-                let step_ctx = ctx(first_start);
-                let span = tracing::info_span!("step", step = kind.name(), attempt);
+                let step_ctx = ctx(first_start, warned);
+                let span = tracing::info_span!("step", step = %step.name, attempt);
                 let began = std::time::Instant::now();
                 let outcome = tokio::select! {
-                    r = execute(kind, &step_ctx).instrument(span) => r,
+                    r = execute(&kind, &step_ctx).instrument(span) => r,
                     state = self.no_longer_held(id) => {
                         return self.stopped_by(id, step.position, state).await;
                     }
                 };
                 crate::metrics::metrics().step_attempt(
-                    kind.name(),
+                    &step.name,
                     step_outcome(&outcome, attempt < self.opts.max_attempts),
                     began.elapsed().as_secs_f64(),
                 );
                 match self
                     .record(
                         id,
-                        (kind, step.position),
+                        (&kind, step.position),
                         attempt,
                         outcome,
                         &run,
@@ -207,7 +210,7 @@ impl Runner {
     async fn record(
         &self,
         id: i64,
-        (kind, position): (Step, i64),
+        (kind, position): (&Step, i64),
         attempt: i64,
         outcome: Result<StepOutcome>,
         run: &RunDto,
@@ -257,8 +260,9 @@ impl Runner {
                     "attempt {attempt} failed: {e}; retrying in {:.1}s",
                     delay.as_secs_f64()
                 );
-                tracing::warn!(run = id, step = kind.name(), error = %e, "transient failure; retrying");
-                crate::metrics::metrics().step_retried(kind.name(), e.metric_label());
+                let name = kind.stored();
+                tracing::warn!(run = id, step = %name, error = %e, "transient failure; retrying");
+                crate::metrics::metrics().step_retried(&name, e.metric_label());
                 let cause = e.to_string();
                 self.store
                     .finish_step(
@@ -329,16 +333,17 @@ impl Runner {
         id: i64,
         op: Operation,
         tenant: &str,
-        (step, position): (Step, i64),
+        (step, position): (&Step, i64),
         attempt: i64,
         e: ServerError,
     ) -> Result<()> {
         let cause = e.to_string();
-        tracing::warn!(run = id, step = step.name(), error = %cause, "step failed");
+        let name = step.stored();
+        tracing::warn!(run = id, step = %name, error = %cause, "step failed");
         let line = format!("attempt {attempt} failed: {cause}");
         let mut rollback_line = None;
         let mut note = None;
-        if op == Operation::Provision && step == Step::WaitDatabase {
+        if op == Operation::Provision && step.kind == StepKind::WaitDatabase {
             let t = self.store.get_tenant(tenant).await?;
             let ns = t.namespace.as_str();
             if t.ever_live() {
@@ -370,7 +375,7 @@ impl Runner {
             Some(c) => format!("{line}\n{c}"),
             None => line,
         };
-        let detail = format!("{} failed: {cause}", step.name());
+        let detail = format!("{name} failed: {cause}");
         self.store
             .fail_run(
                 id,

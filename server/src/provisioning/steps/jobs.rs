@@ -1,5 +1,6 @@
 //! The steps that run Jobs: the migrations (after the database roles),
-//! a backup (recorded in the catalogue) and a restore.
+//! the release's other jobs, a backup (recorded in the catalogue) and a
+//! restore.
 
 use std::time::Duration;
 
@@ -9,9 +10,10 @@ use super::StepOutcome;
 use super::{is_backup_setup, StepContext};
 use crate::cluster;
 use crate::error::{Result, ServerError};
-use crate::manifests::{db_roles_job, migration_jobs, Manifest};
+use crate::manifests::{db_roles_job, migration_jobs, Manifest, JOB_COMPONENT};
 use crate::monitoring::Target;
-use app::dto::Operation;
+use crate::provisioning::{Step, StepKind};
+use app::dto::{JobPhase, Operation};
 
 /// The database roles Job, then the release's migration Jobs in order
 /// (Jobs of their own after a restore).
@@ -53,6 +55,42 @@ pub(super) async fn migrate(ctx: &StepContext<'_>) -> Result<StepOutcome> {
         return Ok(StepOutcome::Done("the release has no migrations".into()));
     }
     Ok(StepOutcome::Done(done.join("; ")))
+}
+
+/// One of the release's jobs after the rollout (`post-provision`,
+/// `post-upgrade`) or before the namespace goes (`pre-deprovision`): applied
+/// once (its name is a hash of its spec, so a retry finds the Job it made)
+/// and waited for; a failed Job names its container's termination message.
+/// A `post-provision` job waits for a healthy rollout: after a wait that
+/// warned it is left for the next update, which plans it again.
+pub(super) async fn release_job(ctx: &StepContext<'_>, step: &Step) -> Result<StepOutcome> {
+    if step.kind == StepKind::Job(JobPhase::PostProvision) && ctx.rollout_warned {
+        return Ok(StepOutcome::Warn(format!(
+            "job {} not run: the rollout is not healthy; the next update runs it",
+            step.name
+        )));
+    }
+    let Some((_, job)) = ctx.jobs.iter().find(|(s, _)| s == step) else {
+        return Ok(StepOutcome::Done(format!(
+            "the release has no job \"{}\" any more",
+            step.name
+        )));
+    };
+    if step.kind == StepKind::Job(JobPhase::PreDeprovision) && !namespace_usable(ctx).await? {
+        return Ok(StepOutcome::Done(format!(
+            "not run: namespace {} is absent or being removed",
+            ctx.namespace
+        )));
+    }
+    cluster::apply_manifest(&ctx.cluster.client, job).await?;
+    wait(
+        ctx,
+        Target::Job(&job.name),
+        JOB_COMPONENT,
+        ctx.wait_database,
+    )
+    .await?;
+    Ok(StepOutcome::Done(format!("Job {} completed", job.name)))
 }
 
 /// Dumps the database to the object store and records the dump.

@@ -17,7 +17,7 @@ use std::time::Duration;
 
 use app::dto::{Operation, RunOptions};
 
-use super::Step;
+use super::{Step, StepKind};
 use crate::cluster::ownership::NamespaceFound;
 use crate::cluster::{self, Cluster};
 use crate::error::{Result, ServerError};
@@ -46,6 +46,11 @@ pub struct StepContext<'a> {
     pub actor: &'a str,
     pub options: &'a RunOptions,
     pub manifests: &'a [Manifest],
+    /// The release's jobs after the rollout, each with its step.
+    pub jobs: &'a [(Step, Manifest)],
+    /// A step of this run warned before this one (a wait timed out): the
+    /// rollout is not known healthy.
+    pub rollout_warned: bool,
     /// The dump Job of this run (back up now, or before deprovisioning).
     pub backup_job: &'a Manifest,
     /// The restore Job of a restore run.
@@ -108,10 +113,10 @@ pub(super) async fn apply_where(
 }
 
 /// Runs one step: a short dispatch to its family's file.
-pub async fn execute(step: Step, ctx: &StepContext<'_>) -> Result<StepOutcome> {
+pub async fn execute(step: &Step, ctx: &StepContext<'_>) -> Result<StepOutcome> {
     let writes_inside = matches!(
-        step,
-        Step::Secrets | Step::Database | Step::Migrate | Step::Application
+        step.kind,
+        StepKind::Secrets | StepKind::Database | StepKind::Migrate | StepKind::Application
     );
     if writes_inside && namespace::our_namespace(ctx).await? == NamespaceFound::Absent {
         return Err(ServerError::Conflict(format!(
@@ -119,19 +124,20 @@ pub async fn execute(step: Step, ctx: &StepContext<'_>) -> Result<StepOutcome> {
             ctx.namespace
         )));
     }
-    match step {
-        Step::Namespace => namespace::claim(ctx).await,
-        Step::Secrets => objects::secrets(ctx).await,
-        Step::Database => objects::database(ctx).await,
-        Step::WaitDatabase => waits::database(ctx).await,
-        Step::Migrate => jobs::migrate(ctx).await,
-        Step::Application => objects::application(ctx).await,
-        Step::WaitApi | Step::WaitWeb => waits::deployment(ctx, step).await,
-        Step::Backup => jobs::backup(ctx).await,
-        Step::Restore => jobs::restore(ctx).await,
-        Step::SuspendWorkloads => objects::suspend(ctx).await,
-        Step::GracePeriod => records::grace_period(ctx).await,
-        Step::PurgeAudit => records::purge_audit(ctx).await,
-        Step::DeleteNamespace => namespace::delete(ctx).await,
+    match step.kind {
+        StepKind::Namespace => namespace::claim(ctx).await,
+        StepKind::Secrets => objects::secrets(ctx).await,
+        StepKind::Database => objects::database(ctx).await,
+        StepKind::WaitDatabase => waits::database(ctx).await,
+        StepKind::Migrate => jobs::migrate(ctx).await,
+        StepKind::Application => objects::application(ctx).await,
+        StepKind::Wait => waits::deployment(ctx, &step.name).await,
+        StepKind::Job(_) => jobs::release_job(ctx, step).await,
+        StepKind::Backup => jobs::backup(ctx).await,
+        StepKind::Restore => jobs::restore(ctx).await,
+        StepKind::SuspendWorkloads => objects::suspend(ctx).await,
+        StepKind::GracePeriod => records::grace_period(ctx).await,
+        StepKind::PurgeAudit => records::purge_audit(ctx).await,
+        StepKind::DeleteNamespace => namespace::delete(ctx).await,
     }
 }

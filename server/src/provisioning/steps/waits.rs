@@ -1,9 +1,8 @@
-//! The steps that wait for the cluster: the database, the API and web
-//! Deployments (a slow application is a warning, not a failure).
+//! The steps that wait for the cluster: the database, and each
+//! component's Deployment (a slow application is a warning, not a failure).
 
 use std::time::Duration;
 
-use super::super::Step;
 use super::StepContext;
 use super::StepOutcome;
 use crate::cluster;
@@ -12,6 +11,9 @@ use crate::monitoring::Target;
 
 /// Waits for the database (CloudNativePG's cluster or the StatefulSet).
 pub(super) async fn database(ctx: &StepContext<'_>) -> Result<StepOutcome> {
+    if !ctx.manifests.iter().any(super::is_database) {
+        return Ok(StepOutcome::Done("the release has no database".into()));
+    }
     let db = if ctx.cluster.caps.cnpg {
         Target::DbCluster("db")
     } else {
@@ -21,9 +23,17 @@ pub(super) async fn database(ctx: &StepContext<'_>) -> Result<StepOutcome> {
     Ok(StepOutcome::Done("database ready".into()))
 }
 
-/// Waits for the API or web Deployment.
-pub(super) async fn deployment(ctx: &StepContext<'_>, step: Step) -> Result<StepOutcome> {
-    let name = if step == Step::WaitApi { "api" } else { "web" };
+/// Waits for one component's Deployment.
+pub(super) async fn deployment(ctx: &StepContext<'_>, name: &str) -> Result<StepOutcome> {
+    let ours = ctx
+        .manifests
+        .iter()
+        .any(|m| m.kind == "Deployment" && m.name == name);
+    if !ours {
+        return Ok(StepOutcome::Done(format!(
+            "the release has no component \"{name}\" any more"
+        )));
+    }
     match wait(ctx, Target::Deployment(name), name, ctx.wait_application).await {
         Ok(()) => Ok(StepOutcome::Done(format!("{name} ready"))),
         Err(ServerError::Wait(reason)) => Ok(StepOutcome::Warn(reason)),

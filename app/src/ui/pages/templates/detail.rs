@@ -97,6 +97,7 @@ pub fn TemplateDetailPage() -> impl IntoView {
                             </div>
                             {move || delete.value().get().and_then(|r| r.err()).map(|e| view! { <ErrorPanel err=e/> })}
                             <p>{t.description.clone()}</p>
+                            <p>"Application: "<a href=format!("/applications/{}", t.application_key) class="mono" data-testid="template-application">{t.application_key.clone()}</a></p>
                             <p class="muted">{format!("Version {} · {} tenant(s) · updated {} by {}",
                                 t.version, t.tenant_count, format_time(t.updated_at), t.updated_by)}</p>
                             <table class="data narrow"><tbody>

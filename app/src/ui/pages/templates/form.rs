@@ -5,6 +5,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_navigate;
 
+use crate::api::applications::list_applications;
 use crate::api::templates::{get_template, CreateTemplate, UpdateTemplate};
 use crate::dto::{TemplateDto, TemplateForm};
 use crate::error::AppError;
@@ -30,9 +31,32 @@ fn NumberField(
 /// Every field of a template, pre-filled from `f`.
 #[component]
 fn TemplateFields(f: TemplateForm, result: SaveResult, key_locked: bool) -> impl IntoView {
+    let applications = Resource::new(|| (), |_| list_applications());
+    let chosen = f.application.clone();
     view! {
         <Field field="key" label="Key" error=failure(result)>
             <input id="key" name="form[key]" class="mono" value=f.key readonly=key_locked/>
+        </Field>
+        <Field field="application" label="Application" error=failure(result) note="its tenants run its releases">
+            <select id="application" name="form[application]">
+                <Suspense fallback=move || view! { <option value=chosen.clone()>{chosen.clone()}</option> }>
+                    {
+                        let chosen = f.application.clone();
+                        move || {
+                            let chosen = chosen.clone();
+                            Suspend::new(async move {
+                                let apps = applications.await.unwrap_or_default();
+                                apps.into_iter()
+                                    .map(|a| {
+                                        let selected = a.key == chosen;
+                                        view! { <option value=a.key.clone() selected=selected>{format!("{} ({})", a.name, a.key)}</option> }
+                                    })
+                                    .collect_view()
+                            })
+                        }
+                    }
+                </Suspense>
+            </select>
         </Field>
         <Field field="name" label="Name" error=failure(result)>
             <input id="name" name="form[name]" value=f.name/>

@@ -148,12 +148,13 @@ fn ChangeTier(id: String, ops: OpActions) -> impl IntoView {
     let template = RwSignal::new(String::new());
     let api = RwSignal::new(String::new());
     let web = RwSignal::new(String::new());
+    let release = RwSignal::new(String::new());
     let preview_result = Signal::derive(move || preview.value().get());
     let change_result = Signal::derive(move || ops.change.value().get());
     let id2 = id.clone();
     view! {
         <details class="op">
-            <summary>"Change tier or replicas"</summary>
+            <summary>"Change tier, release or replicas"</summary>
             <ActionForm action=preview attr:class="form-grid">
                 <input type="hidden" name="id" value=id.clone()/>
                 <Field field="template_id" label="Template" id="change-template" error=failure(preview_result)>
@@ -173,18 +174,22 @@ fn ChangeTier(id: String, ops: OpActions) -> impl IntoView {
                 <Field field="web_replicas" label="Web replicas" id="change-web" error=failure(preview_result)>
                     <input id="change-web" name="form[web_replicas]" placeholder="keep · a number · tier" on:input=move |ev| web.set(event_target_value(&ev))/>
                 </Field>
+                <Field field="release" label="Release" id="change-release" error=failure(preview_result)>
+                    <input id="change-release" name="form[release]" inputmode="numeric" placeholder="keep · a release number" on:input=move |ev| release.set(event_target_value(&ev))/>
+                </Field>
                 <div class="actions"><button type="submit" class="button">"Preview change"</button></div>
             </ActionForm>
             {move || match preview.value().get() {
                 None => ().into_any(),
-                Some(Err(e)) if e.field_message("template_id").is_some() || e.field_message("api_replicas").is_some() || e.field_message("web_replicas").is_some() => ().into_any(),
+                Some(Err(e)) if e.field_message("template_id").is_some() || e.field_message("api_replicas").is_some() || e.field_message("web_replicas").is_some() || e.field_message("release").is_some() => ().into_any(),
                 Some(Err(e)) => view! { <ErrorPanel err=e/> }.into_any(),
                 Some(Ok(p)) => {
                     let changed: Vec<_> = p.objects.iter().filter(|o| o.action != ChangeAction::Unchanged).cloned().collect();
                     let id = id2.clone();
                     view! {
                         <div class="diff" data-testid="change-diff">
-                            <p>{format!("Target: {} v{}{}", p.template_name, p.template_version,
+                            <p>{format!("Target: {} v{}, release {}{}{}", p.template_name, p.template_version, p.release,
+                                if p.release != p.release_now { format!(" (now {}: its migrations run first, its post-upgrade jobs after)", p.release_now) } else { String::new() },
                                 if p.compared_with_live { "" } else { " (not compared with live objects)" })}</p>
                             {if changed.is_empty() && p.compared_with_live {
                                 view! { <p class="muted">"Nothing would change."</p> }.into_any()
@@ -208,6 +213,7 @@ fn ChangeTier(id: String, ops: OpActions) -> impl IntoView {
                                 <input type="hidden" name="form[template_id]" prop:value=move || template.get()/>
                                 <input type="hidden" name="form[api_replicas]" prop:value=move || api.get()/>
                                 <input type="hidden" name="form[web_replicas]" prop:value=move || web.get()/>
+                                <input type="hidden" name="form[release]" prop:value=move || release.get()/>
                                 <button type="submit" class="button primary">"Apply this change"</button>
                             </ActionForm>
                         </div>

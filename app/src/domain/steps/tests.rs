@@ -1,0 +1,232 @@
+use serde_json::json;
+
+use super::*;
+
+/// The workshop's shape: api and web, one migration.
+fn workshop() -> ReleaseSpec {
+    release(json!([{ "name": "migrate", "phase": "migrate", "image": "migrate:1" }]))
+}
+
+fn release(jobs: serde_json::Value) -> ReleaseSpec {
+    serde_json::from_value(json!({
+        "components": [
+            { "name": "api", "image": "api:1" },
+            { "name": "web", "image": "web:1" },
+        ],
+        "jobs": jobs,
+    }))
+    .expect("the fixture reads")
+}
+
+/// A release with a job of every phase but migrate, two post-provision.
+fn with_jobs() -> ReleaseSpec {
+    release(json!([
+        { "name": "schema", "phase": "migrate", "image": "app:1" },
+        { "name": "admin", "phase": "post-provision", "image": "app:1" },
+        { "name": "sample-data", "phase": "post-provision", "image": "app:1" },
+        { "name": "reindex", "phase": "post-upgrade", "image": "app:1" },
+        { "name": "farewell", "phase": "pre-deprovision", "image": "app:1" },
+    ]))
+}
+
+fn names(steps: &[Step]) -> Vec<String> {
+    steps.iter().map(Step::stored).collect()
+}
+
+fn shape(release: &ReleaseSpec) -> RunShape<'_> {
+    RunShape { release, done: &[] }
+}
+
+#[test]
+fn stored_names_round_trip_and_runs_recorded_before_releases_read_as_waits() {
+    let r = with_jobs();
+    let mut all = plan(Operation::Provision, &RunOptions::default(), shape(&r));
+    all.extend(plan(
+        Operation::Deprovision,
+        &RunOptions {
+            backup: true,
+            purge_audit: true,
+            grace_hours: 1,
+            ..Default::default()
+        },
+        shape(&r),
+    ));
+    all.push(Step::of(StepKind::Restore));
+    all.push(Step::job(JobPhase::PostUpgrade, "reindex"));
+    for s in all {
+        assert_eq!(Step::parse(&s.stored()), Some(s.clone()), "{}", s.stored());
+    }
+    assert_eq!(Step::parse("wait-api"), Some(Step::wait("api")));
+    assert_eq!(
+        Step::parse("wait-database"),
+        Some(Step::of(StepKind::WaitDatabase))
+    );
+    assert_eq!(Step::wait("web").kind.name(), "wait");
+    assert_eq!(
+        Step::job(JobPhase::PostProvision, "admin").kind.name(),
+        "post-provision"
+    );
+    for bad in [
+        "",
+        "wait-",
+        "migrate/schema",
+        "post-provision/",
+        "nonsense",
+        "later/x",
+    ] {
+        assert_eq!(Step::parse(bad), None, "{bad}");
+    }
+}
+
+#[test]
+fn a_restore_dumps_first_stops_the_application_restores_migrates_then_starts_it() {
+    let r = workshop();
+    let first = RunOptions {
+        backup: true,
+        ..Default::default()
+    };
+    assert_eq!(
+        names(&plan(Operation::Restore, &first, shape(&r))[..2]),
+        ["backup", "suspend-workloads"]
+    );
+    assert_eq!(
+        names(&plan(Operation::Restore, &RunOptions::default(), shape(&r))),
+        [
+            "suspend-workloads",
+            "restore",
+            "migrate",
+            "application",
+            "wait-api",
+            "wait-web"
+        ]
+    );
+    assert_eq!(
+        names(&plan(Operation::Backup, &RunOptions::default(), shape(&r))),
+        ["backup"]
+    );
+}
+
+#[test]
+fn the_workshop_release_plans_the_steps_it_always_had() {
+    let r = workshop();
+    let none = RunOptions::default();
+    assert_eq!(
+        names(&plan(Operation::Provision, &none, shape(&r))),
+        [
+            "namespace",
+            "secrets",
+            "database",
+            "wait-database",
+            "migrate",
+            "application",
+            "wait-api",
+            "wait-web"
+        ]
+    );
+    assert_eq!(
+        names(&plan(Operation::Resume, &none, shape(&r))),
+        ["application", "wait-api", "wait-web"]
+    );
+    assert_eq!(
+        names(&plan(Operation::Deprovision, &none, shape(&r))),
+        ["suspend-workloads", "delete-namespace"],
+        "access is cut before anything is removed"
+    );
+    let all = RunOptions {
+        backup: true,
+        purge_audit: true,
+        grace_hours: 2,
+        force: true,
+        ..Default::default()
+    };
+    assert_eq!(
+        names(&plan(Operation::Deprovision, &all, shape(&r))),
+        [
+            "backup",
+            "suspend-workloads",
+            "grace-period",
+            "delete-namespace",
+            "purge-audit"
+        ],
+        "the dump is taken while the tenant still runs"
+    );
+}
+
+#[test]
+fn jobs_run_in_their_phase_and_post_provision_jobs_once() {
+    let r = with_jobs();
+    let none = RunOptions::default();
+    let first = names(&plan(Operation::Provision, &none, shape(&r)));
+    assert_eq!(
+        first[5..],
+        [
+            "application",
+            "wait-api",
+            "wait-web",
+            "post-provision/admin",
+            "post-provision/sample-data"
+        ],
+        "after the first rollout, in the release's order"
+    );
+    // Once run, never again: an update after them plans neither, and no
+    // post-upgrade job runs when the release did not change.
+    let done = vec!["post-provision/admin".to_string()];
+    let again = names(&plan(
+        Operation::Update,
+        &none,
+        RunShape {
+            release: &r,
+            done: &done,
+        },
+    ));
+    assert_eq!(
+        again[again.len() - 1..],
+        ["post-provision/sample-data"],
+        "a job a later release added runs once for tenants that move to it"
+    );
+    let moved = RunOptions {
+        upgrade_from: Some(1),
+        ..Default::default()
+    };
+    let done = vec![
+        "post-provision/admin".to_string(),
+        "post-provision/sample-data".to_string(),
+    ];
+    let upgrade = names(&plan(
+        Operation::Update,
+        &moved,
+        RunShape {
+            release: &r,
+            done: &done,
+        },
+    ));
+    assert_eq!(
+        upgrade[4], "migrate",
+        "migrations before the components roll out"
+    );
+    assert_eq!(upgrade[upgrade.len() - 1..], ["post-upgrade/reindex"]);
+    assert!(
+        !names(&plan(Operation::Provision, &moved, shape(&r)))
+            .contains(&"post-upgrade/reindex".into()),
+        "a first rollout is no upgrade"
+    );
+    let gone = names(&plan(
+        Operation::Deprovision,
+        &RunOptions {
+            backup: true,
+            grace_hours: 3,
+            ..Default::default()
+        },
+        shape(&r),
+    ));
+    assert_eq!(
+        gone,
+        [
+            "backup",
+            "suspend-workloads",
+            "grace-period",
+            "pre-deprovision/farewell",
+            "delete-namespace"
+        ]
+    );
+}
