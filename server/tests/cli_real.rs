@@ -291,6 +291,46 @@ async fn the_cli_runs_a_tenant_through_its_life() {
         "Professional"
     );
 
+    // A new release of the workshop (another API tag), and the tenant
+    // moved to it: previewed, then applied.
+    let workshop = dir.path().join("workshop.yaml");
+    std::fs::write(
+        &workshop,
+        include_str!("../seed/applications/workshop-saas.yaml").replace("api:1.0.0", "api:1.0.1"),
+    )
+    .unwrap();
+    let r = cli
+        .json(&[
+            "app",
+            "apply",
+            "-f",
+            workshop.to_str().unwrap(),
+            "--app",
+            "workshop-saas",
+        ])
+        .await;
+    assert_eq!(r["number"], 2);
+    let o = cli
+        .ok(&["tenant", "change", &id, "--release", "2", "--dry-run"])
+        .await;
+    assert!(o.stderr.contains("release 1 → 2"), "{}", o.stderr);
+    let o = cli
+        .run(&["tenant", "change", &id, "--release", "7", "--yes"])
+        .await;
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    assert!(o.stderr.contains("release"), "{}", o.stderr);
+    cli.ok(&[
+        "tenant",
+        "change",
+        &id,
+        "--release",
+        "2",
+        "--yes",
+        "--watch",
+    ])
+    .await;
+    assert_eq!(cli.json(&["tenant", "get", &id]).await["release"], 2);
+
     cli.ok(&["tenant", "suspend", &id, "--watch"]).await;
     assert_eq!(
         cli.json(&["tenant", "get", &id]).await["state"],
@@ -330,8 +370,8 @@ async fn the_cli_runs_a_tenant_through_its_life() {
     assert_eq!(list["total"], 1);
     let runs = cli.json(&["run", "list", "--tenant", &id]).await;
     assert_eq!(
-        runs["total"], 6,
-        "provision, change, suspend, resume, backup, restore"
+        runs["total"], 7,
+        "provision, change, release change, suspend, resume, backup, restore"
     );
     let yaml = cli
         .ok(&["run", "list", "--tenant", &id, "-o", "yaml"])

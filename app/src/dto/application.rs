@@ -39,6 +39,10 @@ pub struct ReleaseDto {
     pub tenant_count: i64,
     pub created_at: i64,
     pub created_by: String,
+    /// For a tenant's release: what the cluster cannot give the tenant on
+    /// its plan (see `domain::release::fit`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 /// A new application.

@@ -111,6 +111,9 @@ pub struct ChangePreview {
     pub objects: Vec<ObjectChange>,
     /// False when the diff could not be computed (no cluster reachable).
     pub compared_with_live: bool,
+    /// What the cluster cannot give the tenant on this plan and release.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 impl ChangePreview {

@@ -103,6 +103,10 @@ impl Applications for ConsoleService {
 
     async fn release_of_tenant(&self, who: &CurrentStaff, id: String) -> R<ReleaseDto> {
         require(who, Role::Viewer, "view tenants")?;
-        Ok(self.store.release_of_tenant(&id).await?)
+        let mut release = self.store.release_of_tenant(&id).await?;
+        let t = self.store.get_tenant(&id).await?;
+        let plan = crate::provisioning::TenantPlan::of(&self.store, &t).await?;
+        release.warnings = self.cluster_warnings(&plan);
+        Ok(release)
     }
 }

@@ -111,6 +111,7 @@ impl Operations for ConsoleService {
             yaml: to_yaml(&manifests),
             objects,
             compared_with_live: compared,
+            warnings: self.cluster_warnings(&plan),
         })
     }
 
@@ -315,6 +316,7 @@ impl Operations for ConsoleService {
             yaml,
             objects: vec![],
             compared_with_live: false,
+            warnings: self.cluster_warnings(&plan),
         })
     }
 }
@@ -322,6 +324,13 @@ impl Operations for ConsoleService {
 impl ConsoleService {
     /// What previews render with: the engine's settings and the cluster's
     /// capabilities, or the console's settings while none is connected.
+    /// What the connected cluster cannot give a tenant on `plan` (nothing
+    /// while no cluster is connected).
+    pub(super) fn cluster_warnings(&self, plan: &crate::provisioning::TenantPlan) -> Vec<String> {
+        let cnpg = self.engine.get().map(|e| e.cluster.caps.cnpg);
+        app::domain::release::fit::cluster_warnings(&plan.tier, &plan.release, cnpg)
+    }
+
     fn rendering(&self) -> (RenderSettings, Capabilities) {
         match self.engine.get() {
             Some(e) => (e.settings.clone(), e.cluster.caps.clone()),

@@ -91,6 +91,7 @@ impl ReleaseRow {
             tenant_count: self.tenant_count,
             created_at: self.created_at,
             created_by: self.created_by,
+            warnings: vec![],
         })
     }
 }

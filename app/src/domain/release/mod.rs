@@ -3,6 +3,7 @@
 //! value reference, each failure a field error naming where it is
 //! (`components.api.env.USER_LIMIT`) and the rule.
 
+pub mod fit;
 pub mod names;
 pub mod values;
 

@@ -191,6 +191,7 @@ fn ChangeTier(id: String, ops: OpActions) -> impl IntoView {
                             <p>{format!("Target: {} v{}, release {}{}{}", p.template_name, p.template_version, p.release,
                                 if p.release != p.release_now { format!(" (now {}: its migrations run first, its post-upgrade jobs after)", p.release_now) } else { String::new() },
                                 if p.compared_with_live { "" } else { " (not compared with live objects)" })}</p>
+                            {p.warnings.iter().map(|w| view! { <p class="warning" role="status">{w.clone()}</p> }).collect_view()}
                             {if changed.is_empty() && p.compared_with_live {
                                 view! { <p class="muted">"Nothing would change."</p> }.into_any()
                             } else {

@@ -138,6 +138,7 @@ pub fn NewTenantPage() -> impl IntoView {
                 <section class="panel" aria-labelledby="preview-h" data-testid="manifest-preview">
                     <h2 id="preview-h">{format!("Dry-run: {} v{} as {}", p.template_name, p.template_version, p.tenant_id)}</h2>
                     <p class="muted">"Nothing has been created. Secrets are generated on the cluster when provisioning runs; their values never pass through here."</p>
+                    {p.warnings.iter().map(|w| view! { <p class="warning" role="status">{w.clone()}</p> }).collect_view()}
                     <pre class="yaml">{p.yaml}</pre>
                 </section>
             }.into_any()),

@@ -23,6 +23,9 @@ pub fn TenantRelease(id: String) -> impl IntoView {
                                     {format!("release {}", r.number)}
                                 </A>
                             </h2>
+                            {r.warnings.into_iter().map(|w| view! {
+                                <p class="warning" role="status" data-testid="release-warning">{w}</p>
+                            }).collect_view()}
                             <ReleaseSummary spec=r.spec/>
                         }.into_any(),
                     }
