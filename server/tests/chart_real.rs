@@ -182,7 +182,7 @@ fn kubelet(client: &kube::Client, stem: &str) -> FakeKubelet {
                 return PodFate::LeavePending;
             }
             match component(p) {
-                "migration" | "backup" => PodFate::Succeeded,
+                "migration" | "backup" | "job" => PodFate::Succeeded,
                 _ => PodFate::Ready,
             }
         }),
@@ -231,6 +231,60 @@ async fn operate(c: &Console, admin: &reqwest::Client, op: &str, id: &str) {
     let run: RunDto = c.call(admin, op, &args).await;
     let done = until_run_ends(c, admin, run).await;
     assert_eq!(done.state, RunState::Completed, "{op}: {:#?}", done.steps);
+}
+
+/// A second application through the console: its release 1 (two
+/// components, PostgreSQL, jobs of every phase) and a plan sizing it like
+/// `like` (a template ID); the plan's ID.
+async fn second_application(c: &Console, admin: &reqwest::Client, like: &str) -> String {
+    const SHOP: &str = "database: { kind: postgres, image: \"postgres:16\", name: shop }\n\
+        components:\n\
+        \x20 - { name: shop, image: \"shop:1.0\", route: { path: / }, ports: [{ name: http, container_port: 8080, service_port: 80 }] }\n\
+        \x20 - { name: worker, image: \"shop-worker:1.0\" }\n\
+        jobs:\n\
+        \x20 - { name: schema, phase: migrate, image: \"shop:1.0\" }\n\
+        \x20 - { name: admin, phase: post-provision, image: \"shop:1.0\" }\n\
+        \x20 - { name: farewell, phase: pre-deprovision, image: \"shop:1.0\" }\n";
+    let _: serde_json::Value = c
+        .call(
+            admin,
+            "create_application",
+            &[("form[key]", "shop"), ("form[name]", "Shop")],
+        )
+        .await;
+    let release: serde_json::Value = c
+        .call(
+            admin,
+            "create_release",
+            &[("application", "shop"), ("form[source]", SHOP)],
+        )
+        .await;
+    assert_eq!(release["number"], 1, "{release}");
+    let template: app::dto::TemplateDetail = c.call(admin, "get_template", &[("id", like)]).await;
+    let mut form = app::dto::TemplateForm::from_template(&template.template);
+    form.key = "shop-plan".into();
+    form.application = "shop".into();
+    let fields: Vec<(String, String)> = serde_json::to_value(&form)
+        .unwrap()
+        .as_object()
+        .unwrap()
+        .iter()
+        .filter_map(|(k, v)| {
+            let v = match v {
+                serde_json::Value::String(s) => s.clone(),
+                serde_json::Value::Number(n) => n.to_string(),
+                _ => return None,
+            };
+            Some((format!("form[{k}]"), v))
+        })
+        .collect();
+    let pairs: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let plan: app::dto::TemplateDto = c.call(admin, "create_template", &pairs).await;
+    assert_eq!(plan.application_key, "shop");
+    plan.id.to_string()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -381,6 +435,25 @@ async fn installed_by_helm_the_console_works_with_its_service_account_alone() {
         .await
         .unwrap()
         .is_none());
+
+    // A tenant of a second application, with its own components and jobs
+    // of every phase, lives its whole life under the same identity.
+    let plan = second_application(&console, &admin, &template).await;
+    let id = format!("{stem}-s");
+    let ns = new_tenant(&console, &admin, &plan, &id).await;
+    for op in [
+        "provision_tenant",
+        "suspend_tenant",
+        "resume_tenant",
+        "deprovision_tenant",
+    ] {
+        operate(&console, &admin, op, &id).await;
+    }
+    assert!(Api::<Namespace>::all(admin_kube.clone())
+        .get_opt(&ns)
+        .await
+        .unwrap()
+        .is_none());
     let forbidden: Vec<String> = console
         .log()
         .into_iter()
@@ -404,9 +477,12 @@ async fn installed_by_helm_the_console_works_with_its_service_account_alone() {
     assert_eq!(res.status(), 200, "{metrics_at}");
     let text = res.text().await.unwrap();
     for line in [
-        "tenantry_runs_finished_total{operation=\"provision\",outcome=\"completed\"} 1",
-        "tenantry_runs_finished_total{operation=\"deprovision\",outcome=\"completed\"} 1",
-        "tenantry_step_duration_seconds_count{step=\"namespace\",outcome=\"completed\"} 1",
+        // Two tenants' lives: the workshop's and the second application's.
+        "tenantry_runs_finished_total{operation=\"provision\",outcome=\"completed\"} 2",
+        "tenantry_runs_finished_total{operation=\"deprovision\",outcome=\"completed\"} 2",
+        "tenantry_step_duration_seconds_count{step=\"namespace\",outcome=\"completed\"} 2",
+        "tenantry_step_duration_seconds_count{step=\"post-provision/admin\",outcome=\"completed\"} 1",
+        "tenantry_step_duration_seconds_count{step=\"wait-worker\",outcome=\"completed\"} 2",
     ] {
         assert!(text.contains(line), "{line} not in:\n{text}");
     }

@@ -212,8 +212,16 @@ pub async fn release_stuck(client: &kube::Client) -> Result<Vec<String>> {
         let Some(name) = n.metadata.name.as_deref() else {
             continue;
         };
-        release(client, name).await?;
-        released.push(name.to_string());
+        // The console's rights in a tenant namespace come from that very
+        // binding: refused now means a teardown let it go since the list
+        // (the binding is gone, and its rights with it), so nothing holds.
+        match patch_finalizers_off(client, name).await {
+            Ok(()) => released.push(name.to_string()),
+            Err(kube::Error::Api(e)) if e.code == 403 => {
+                tracing::debug!(namespace = name, "the binding was let go meanwhile");
+            }
+            Err(e) => return Err(could_not_let_go(name, &e)),
+        }
     }
     Ok(released)
 }
@@ -221,6 +229,13 @@ pub async fn release_stuck(client: &kube::Client) -> Result<Vec<String>> {
 /// Lets the binding in `ns` go (its finalizer removed), so the namespace
 /// can finish; absent is fine.
 pub async fn release(client: &kube::Client, ns: &str) -> Result<()> {
+    patch_finalizers_off(client, ns)
+        .await
+        .map_err(|e| could_not_let_go(ns, &e))
+}
+
+/// Removes the binding's finalizer; absent is fine.
+async fn patch_finalizers_off(client: &kube::Client, ns: &str) -> kube::Result<()> {
     let patch = serde_json::json!({ "metadata": { "finalizers": null } });
     match Api::<RoleBinding>::namespaced(client.clone(), ns)
         .patch(
@@ -232,11 +247,15 @@ pub async fn release(client: &kube::Client, ns: &str) -> Result<()> {
     {
         Ok(_) => Ok(()),
         Err(kube::Error::Api(e)) if e.code == 404 => Ok(()),
-        Err(e) => Err(ServerError::Wait(format!(
-            "could not let RoleBinding {ns}/{ACCESS_BINDING} go: {}",
-            describe_kube_error(&e)
-        ))),
+        Err(e) => Err(e),
     }
+}
+
+fn could_not_let_go(ns: &str, e: &kube::Error) -> ServerError {
+    ServerError::Wait(format!(
+        "could not let RoleBinding {ns}/{ACCESS_BINDING} go: {}",
+        describe_kube_error(e)
+    ))
 }
 
 #[cfg(test)]
