@@ -131,7 +131,16 @@ test('a release written in the editor: a broken rule shown inline, fixed, saved;
   assert.match(start, /image: api:1\.0\.0/);
   await editor.fill(start.replace('image: api:1.0.0', 'image: api'));
   await page.getByTestId('release-check').filter({ hasText: 'components.api.image' }).waitFor();
-  await editor.fill(start.replace('image: api:1.0.0', 'image: api:1.1.0'));
+  await editor.fill(start);
+  await page.getByTestId('release-check').filter({ hasText: 'Valid: 2 component(s), 1 job(s).' }).waitFor();
+  // The images form rewrites the value in the text, comments kept.
+  const image = page.getByTestId('release-images').getByLabel('api', { exact: true });
+  assert.equal(await image.inputValue(), 'api:1.0.0');
+  await image.fill('api:1.1.0');
+  await image.press('Tab');
+  const edited = await editor.inputValue();
+  assert.match(edited, /image: api:1\.1\.0/);
+  assert.equal(edited.replace('image: api:1.1.0', 'image: api:1.0.0'), start, 'only the image changed');
   await page.getByTestId('release-check').filter({ hasText: 'Valid: 2 component(s), 1 job(s).' }).waitFor();
   await page.fill('#notes', 'api 1.1 from the browser');
   await page.getByRole('button', { name: 'Save release' }).click();

@@ -147,6 +147,20 @@ async fn a_tenant_lives_its_whole_life_through_the_api() {
         (t.template_id, t.template_version),
         (enterprise.id, enterprise.version)
     );
+    // Enterprise asks for three PostgreSQL instances; this cluster serves
+    // no CloudNativePG, so the tenant's page says it runs one.
+    let runs: app::dto::ReleaseDto = json(
+        srv.call(&viewer, "release_of_tenant", &[("id", &id)]).await,
+        "release",
+    )
+    .await;
+    assert!(
+        runs.warnings
+            .iter()
+            .any(|w| w.contains("3 PostgreSQL instances")),
+        "{:?}",
+        runs.warnings
+    );
     // A replica override on top of the tier.
     run_op(
         &srv,

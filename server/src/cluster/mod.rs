@@ -7,6 +7,7 @@ pub mod access;
 mod apply;
 mod discovery;
 pub mod ownership;
+pub mod prune;
 mod secrets;
 mod teardown;
 mod wait;

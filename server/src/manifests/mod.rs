@@ -85,7 +85,7 @@ pub struct Manifest {
 }
 
 impl Manifest {
-    fn new(
+    pub(crate) fn new(
         api_version: &str,
         kind: &str,
         plural: &str,
@@ -183,35 +183,6 @@ pub fn db_roles_job(manifests: &[Manifest]) -> Option<&Manifest> {
     manifests
         .iter()
         .find(|m| m.kind == "Job" && m.name.starts_with(database::DB_ROLES_JOB_PREFIX))
-}
-
-/// The autoscalers a tenant no longer has (its plan lost autoscaling, or
-/// its release stopped asking): a reference to the HPA of each Deployment
-/// in `manifests` that has none rendered, when the cluster serves HPAs, so
-/// each can be shown in a diff and deleted.
-pub fn stale_autoscalers(manifests: &[Manifest], caps: &Capabilities, ns: &str) -> Vec<Manifest> {
-    let Some(version) = caps.hpa.as_deref() else {
-        return vec![];
-    };
-    let scaled = |name: &str| {
-        manifests
-            .iter()
-            .any(|m| m.kind == "HorizontalPodAutoscaler" && m.name == name)
-    };
-    manifests
-        .iter()
-        .filter(|m| m.kind == "Deployment" && !scaled(&m.name))
-        .map(|d| {
-            Manifest::new(
-                version,
-                "HorizontalPodAutoscaler",
-                "horizontalpodautoscalers",
-                &d.name,
-                Some(ns),
-                json!({}),
-            )
-        })
-        .collect()
 }
 
 /// The manifests as one multi-document YAML stream (for dry-runs and goldens).

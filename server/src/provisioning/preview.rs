@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use crate::cluster::{self, Cluster};
 use crate::error::Result;
-use crate::manifests::{stale_autoscalers, Manifest};
+use crate::manifests::Manifest;
 
 /// Parses a Kubernetes quantity ("500m", "1", "2Gi", "512Mi") to a number.
 fn quantity(s: &str) -> Option<f64> {
@@ -130,7 +130,7 @@ fn strip_nulls(v: Value) -> Value {
 }
 
 /// What applying `manifests` would change on the cluster, object by object,
-/// plus the autoscaler a downgrade would remove.
+/// plus what they no longer render (see `cluster::prune`).
 pub async fn diff_with_live(
     cluster: &Cluster,
     manifests: &[Manifest],
@@ -140,19 +140,18 @@ pub async fn diff_with_live(
         let live = cluster::get_live(&cluster.client, m).await?;
         out.push(compare(m, live.as_ref()));
     }
-    let namespace = manifests.iter().find(|m| m.kind == "Namespace");
-    let stale = namespace
-        .map(|ns| stale_autoscalers(manifests, &cluster.caps, &ns.name))
-        .unwrap_or_default();
-    for hpa in stale {
-        if cluster::get_live(&cluster.client, &hpa).await?.is_some() {
-            out.push(ObjectChange {
-                kind: hpa.kind,
-                name: hpa.name,
-                action: ChangeAction::Delete,
-                fields: vec![],
-            });
-        }
+    // And what the application step would remove (nothing from a
+    // namespace that does not exist yet).
+    if let Some(ns) = manifests.iter().find(|m| m.kind == "Namespace") {
+        let stale =
+            cluster::prune::stale_objects(&cluster.client, &cluster.caps, manifests, &ns.name)
+                .await?;
+        out.extend(stale.into_iter().map(|m| ObjectChange {
+            kind: m.kind,
+            name: m.name,
+            action: ChangeAction::Delete,
+            fields: vec![],
+        }));
     }
     Ok(out)
 }

@@ -26,8 +26,9 @@ jobs:
   - { name: farewell, phase: pre-deprovision, image: "shop:1.0" }
 "#;
 
-/// Release 1 with a second migration, a post-provision job added later,
-/// a post-upgrade job and (with `failing`) one whose pod fails.
+/// Release 1 without its worker, with a second migration, a
+/// post-provision job added later, a post-upgrade job and (with `failing`)
+/// one whose pod fails.
 fn release(tag: &str, failing: bool) -> String {
     let notify = if failing {
         "  - { name: notify, phase: post-upgrade, image: \"shop:1.0\", backoff_limit: 0 }\n"
@@ -38,7 +39,12 @@ fn release(tag: &str, failing: bool) -> String {
         "{}  - {{ name: backfill, phase: migrate, image: \"shop:{tag}\" }}\n  \
          - {{ name: sample-data, phase: post-provision, image: \"shop:{tag}\" }}\n  \
          - {{ name: reindex, phase: post-upgrade, image: \"shop:{tag}\" }}\n{notify}",
-        RELEASE_1.replace("shop:1.0", &format!("shop:{tag}"))
+        RELEASE_1
+            .replace("shop:1.0", &format!("shop:{tag}"))
+            .replace(
+                "  - name: worker\n    image: shop-worker:1.0\n    replicas: 2\n",
+                ""
+            )
     )
 }
 
@@ -168,6 +174,12 @@ async fn a_second_application_lives_its_whole_life() {
     assert!(preview
         .changes()
         .any(|o| o.kind == "Deployment" && o.name == "shop"));
+    assert!(
+        preview.changes().any(|o| o.kind == "Deployment"
+            && o.name == "worker"
+            && o.action == app::dto::ChangeAction::Delete),
+        "the dropped component is shown going"
+    );
     let missing = srv
         .call(&op, "change_tenant", &[("id", &id), ("form[release]", "9")])
         .await;
@@ -189,11 +201,20 @@ async fn a_second_application_lives_its_whole_life() {
             "migrate",
             "application",
             "wait-shop",
-            "wait-worker",
             "post-provision/sample-data",
             "post-upgrade/reindex"
         ]
     );
+    assert!(
+        moved.steps[5].log.contains("Deployment worker removed"),
+        "{}",
+        moved.steps[5].log
+    );
+    assert!(Api::<Deployment>::namespaced(kube.clone(), &ns)
+        .get_opt("worker")
+        .await
+        .unwrap()
+        .is_none());
     let migrate = &moved.steps[4];
     assert!(
         migrate.log.contains("db-schema-") && migrate.log.contains("db-backfill-"),

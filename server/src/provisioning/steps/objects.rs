@@ -6,8 +6,9 @@ use super::namespace::namespace_usable;
 use super::StepOutcome;
 use super::{apply_where, is_application, is_backup_setup, is_database, StepContext};
 use crate::cluster;
+use crate::cluster::prune;
 use crate::error::Result;
-use crate::manifests::{stale_autoscalers, stale_backup_objects};
+use crate::manifests::stale_backup_objects;
 
 /// Generates the tenant's Secrets once (kept after) and copies the
 /// backup store's key.
@@ -42,11 +43,17 @@ pub(super) async fn database(ctx: &StepContext<'_>) -> Result<StepOutcome> {
     Ok(StepOutcome::Done(line))
 }
 
-/// The application's objects; the autoscaler a tier dropped goes.
+/// The application's objects; what the release or plan no longer renders
+/// (a dropped component's objects, an autoscaler, an unrouted Ingress)
+/// goes.
 pub(super) async fn application(ctx: &StepContext<'_>) -> Result<StepOutcome> {
     let mut line = apply_where(ctx, is_application).await?;
-    if let Some(pruned) = prune_autoscaler(ctx).await? {
-        line.push_str(&format!("; {pruned}"));
+    let client = &ctx.cluster.client;
+    let stale =
+        prune::stale_objects(client, &ctx.cluster.caps, ctx.manifests, ctx.namespace).await?;
+    for m in &stale {
+        cluster::delete_manifest(client, m).await?;
+        line.push_str(&format!("; {} {} removed", m.kind, m.name));
     }
     Ok(StepOutcome::Done(line))
 }
@@ -77,16 +84,4 @@ pub(super) async fn suspend(ctx: &StepContext<'_>) -> Result<StepOutcome> {
         }
     }
     Ok(StepOutcome::Done(done.join(", ")))
-}
-
-/// The HPAs a plan or release no longer asks for (a downgrade) are removed.
-async fn prune_autoscaler(ctx: &StepContext<'_>) -> Result<Option<String>> {
-    let stale = stale_autoscalers(ctx.manifests, &ctx.cluster.caps, ctx.namespace);
-    if stale.is_empty() {
-        return Ok(None);
-    }
-    for hpa in &stale {
-        cluster::delete_manifest(&ctx.cluster.client, hpa).await?;
-    }
-    Ok(Some("no autoscaler in this tier".into()))
 }
