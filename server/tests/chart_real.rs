@@ -222,6 +222,14 @@ async fn new_tenant(c: &Console, admin: &reqwest::Client, template: &str, id: &s
     t.namespace
 }
 
+/// A tenant's whole life, as the operations that make it.
+const LIFE: [&str; 4] = [
+    "provision_tenant",
+    "suspend_tenant",
+    "resume_tenant",
+    "deprovision_tenant",
+];
+
 /// Runs operation `op` on tenant `id` and asserts it completed.
 async fn operate(c: &Console, admin: &reqwest::Client, op: &str, id: &str) {
     let mut args = vec![("id", id)];
@@ -264,20 +272,7 @@ async fn second_application(c: &Console, admin: &reqwest::Client, like: &str) ->
     let mut form = app::dto::TemplateForm::from_template(&template.template);
     form.key = "shop-plan".into();
     form.application = "shop".into();
-    let fields: Vec<(String, String)> = serde_json::to_value(&form)
-        .unwrap()
-        .as_object()
-        .unwrap()
-        .iter()
-        .filter_map(|(k, v)| {
-            let v = match v {
-                serde_json::Value::String(s) => s.clone(),
-                serde_json::Value::Number(n) => n.to_string(),
-                _ => return None,
-            };
-            Some((format!("form[{k}]"), v))
-        })
-        .collect();
+    let fields = common::form_fields(&form);
     let pairs: Vec<(&str, &str)> = fields
         .iter()
         .map(|(k, v)| (k.as_str(), v.as_str()))
@@ -407,12 +402,7 @@ async fn installed_by_helm_the_console_works_with_its_service_account_alone() {
         .to_string();
     let id = format!("{stem}-a");
     let ns = new_tenant(&console, &admin, &template, &id).await;
-    for op in [
-        "provision_tenant",
-        "suspend_tenant",
-        "resume_tenant",
-        "deprovision_tenant",
-    ] {
+    for op in LIFE {
         operate(&console, &admin, op, &id).await;
         if op == "provision_tenant" {
             // It acts in the namespace through its own binding, which keeps
@@ -441,12 +431,7 @@ async fn installed_by_helm_the_console_works_with_its_service_account_alone() {
     let plan = second_application(&console, &admin, &template).await;
     let id = format!("{stem}-s");
     let ns = new_tenant(&console, &admin, &plan, &id).await;
-    for op in [
-        "provision_tenant",
-        "suspend_tenant",
-        "resume_tenant",
-        "deprovision_tenant",
-    ] {
+    for op in LIFE {
         operate(&console, &admin, op, &id).await;
     }
     assert!(Api::<Namespace>::all(admin_kube.clone())

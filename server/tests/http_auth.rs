@@ -566,21 +566,11 @@ async fn template_edit(
         .into_iter()
         .find(|t| t.key == key)
         .unwrap();
-    let form = serde_json::to_value(app::dto::TemplateForm::from_template(&t)).unwrap();
-    let mut args: Vec<(String, String)> = form
-        .as_object()
-        .unwrap()
-        .iter()
-        .filter_map(|(k, v)| {
-            let v = match v {
-                serde_json::Value::String(s) => s.clone(),
-                serde_json::Value::Number(n) => n.to_string(),
-                _ => return None,
-            };
-            Some((format!("form[{k}]"), v))
-        })
-        .filter(|(k, _)| !edit.iter().any(|(e, _)| k == &format!("form[{e}]")))
-        .collect();
+    let mut args: Vec<(String, String)> =
+        common::form_fields(&app::dto::TemplateForm::from_template(&t))
+            .into_iter()
+            .filter(|(k, _)| !edit.iter().any(|(e, _)| k == &format!("form[{e}]")))
+            .collect();
     for (k, v) in edit {
         if !v.is_empty() {
             args.push((format!("form[{k}]"), v.to_string()));

@@ -107,6 +107,27 @@ pub async fn add_staff(store: &Store, username: &str, role: Role) {
 
 /// A server function's answer, decoded; any failure panics naming `what`,
 /// the status and the body.
+/// A form DTO as a server function's fields (`form[<field>]`, text and
+/// numbers; an empty option is left out, as a browser leaves it).
+pub fn form_fields<T: serde::Serialize>(form: &T) -> Vec<(String, String)> {
+    let value = serde_json::to_value(form).expect("a form serializes");
+    value
+        .as_object()
+        .map(|o| {
+            o.iter()
+                .filter_map(|(k, v)| {
+                    let v = match v {
+                        serde_json::Value::String(s) => s.clone(),
+                        serde_json::Value::Number(n) => n.to_string(),
+                        _ => return None,
+                    };
+                    Some((format!("form[{k}]"), v))
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 pub async fn json<T: serde::de::DeserializeOwned>(res: reqwest::Response, what: &str) -> T {
     let status = res.status();
     let body = res.text().await.expect("a body");
