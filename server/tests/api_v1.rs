@@ -212,10 +212,11 @@ async fn tokens_act_within_their_owners_role() {
     assert_eq!(res.status(), 200);
     let mut writes = 0;
     for (method, path) in operations(&doc) {
-        // Previews change nothing (viewers may look); the exchange is
-        // for people with a password, not tokens.
+        // Previews and dry-runs change nothing (viewers may look); the
+        // exchange is for people with a password, not tokens.
         if method == "get"
             || path.ends_with("/preview")
+            || path == "/api/v1/tenant-dry-runs"
             || path == server::rest::TOKEN_EXCHANGE_PATH
         {
             continue;
@@ -892,4 +893,59 @@ async fn releases_are_checked_before_they_are_stored() {
         .unwrap();
     assert_eq!(runs["number"], 1);
     assert_eq!(runs["spec"]["components"][0]["name"], "api");
+}
+
+/// A new tenant's dry-run: what is wrong, field by field, or what
+/// provisioning would make; nothing is stored either way.
+#[tokio::test]
+async fn a_new_tenant_is_dry_run_without_storing_it() {
+    let db = TestDb::sqlite();
+    let srv = TestServer::start(&db.url).await;
+    let (_, token) = token_of(&srv, "viewer", "viewer").await;
+    let c = bearer(&token);
+    let template = srv.store.list_templates().await.unwrap()[0].id.to_string();
+    let form = |email: &str| {
+        json!({
+            "company_name": "Dry Run Ltd",
+            "owner_email": email,
+            "owner_name": "Dee",
+            "template_id": template,
+            "tenant_id": "dry-run-1",
+        })
+    };
+    let url = srv.url("/api/v1/tenant-dry-runs");
+    let res = c
+        .post(&url)
+        .json(&form("not an address"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let run: Value = res.json().await.unwrap();
+    assert_eq!(run["valid"], false, "{run}");
+    assert!(
+        run["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["field"] == "owner_email"),
+        "{run}"
+    );
+    assert!(run.get("preview").is_none(), "{run}");
+    let run: Value = c
+        .post(&url)
+        .json(&form("dee@example.com"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(run["valid"], true, "{run}");
+    assert_eq!(run["errors"], json!([]));
+    let yaml = run["preview"]["yaml"].as_str().unwrap();
+    assert!(yaml.contains("name: tenant-dry-run-1"), "{yaml}");
+    assert!(yaml.contains("kind: Deployment"), "{yaml}");
+    let stored = srv.store.list_tenants(&Default::default()).await.unwrap();
+    assert_eq!(stored.total, 0, "nothing stored");
 }

@@ -20,6 +20,7 @@ use server::store::NewBackup;
 /// Operations that write nothing worth an event: a dry-run.
 const READS: &[(&str, &str)] = &[
     ("post", "/api/v1/tenants/{id}/change/preview"),
+    ("post", "/api/v1/tenant-dry-runs"),
     ("post", "/api/v1/applications/{application}/releases/check"),
 ];
 

@@ -240,9 +240,45 @@ async fn the_cli_runs_a_tenant_through_its_life() {
         ),
     )
     .unwrap();
-    let made = cli
-        .json(&["tenant", "create", "-f", tenant_file.to_str().unwrap()])
+    // A dry-run first: the objects as YAML, nothing stored; a broken
+    // field is named (exit 2).
+    let tenant_path = tenant_file.to_str().unwrap();
+    let o = cli
+        .ok(&[
+            "tenant",
+            "create",
+            "-f",
+            tenant_path,
+            "--dry-run",
+            "-o",
+            "yaml",
+        ])
         .await;
+    assert!(
+        o.stdout.contains(&format!("name: {good_ns}")),
+        "{}",
+        o.stdout
+    );
+    assert!(o.stdout.contains("kind: Deployment"), "{}", o.stdout);
+    let o = cli
+        .run(&[
+            "tenant",
+            "create",
+            "-f",
+            tenant_path,
+            "--email",
+            "nobody",
+            "--dry-run",
+        ])
+        .await;
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    assert!(o.stderr.contains("owner_email"), "{}", o.stderr);
+    assert_eq!(
+        cli.json(&["tenant", "list"]).await["total"],
+        0,
+        "nothing stored"
+    );
+    let made = cli.json(&["tenant", "create", "-f", tenant_path]).await;
     assert_eq!(made["id"], id.as_str());
     assert_eq!(made["template_version"], 2);
     assert_eq!(made["namespace"], good_ns.as_str());

@@ -39,7 +39,7 @@ capability! {
         [Page, Api]
         async fn bulk_action(&self, who: &CurrentStaff, form: BulkForm) -> R<Vec<BulkResult>>;
         /// What provisioning a new tenant would create (nothing is stored).
-        [Page]
+        [Page, Api: dry_run_tenant]
         async fn preview_new_tenant(&self, who: &CurrentStaff, form: NewTenantForm) -> R<ChangePreview>;
     }
 }

@@ -57,7 +57,7 @@ pub use live::{
 };
 pub use ops::{
     BulkForm, BulkResult, ChangeAction, ChangeForm, ChangePreview, DeprovisionForm, FieldChange,
-    ObjectChange, RunOptions, RunQuery, MAX_BULK,
+    ObjectChange, RunOptions, RunQuery, TenantDryRun, MAX_BULK,
 };
 pub use page::{page_bounds, Page};
 pub use release::{

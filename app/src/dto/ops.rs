@@ -116,6 +116,19 @@ pub struct ChangePreview {
     pub warnings: Vec<String>,
 }
 
+/// A new tenant checked and rendered, nothing stored: what is wrong (each
+/// field and rule) and what the cluster cannot give, as separate lists,
+/// and what provisioning would create when nothing is wrong.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct TenantDryRun {
+    pub valid: bool,
+    pub errors: Vec<crate::error::FieldError>,
+    pub warnings: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preview: Option<ChangePreview>,
+}
+
 impl ChangePreview {
     /// Objects that would be created, changed or removed.
     pub fn changes(&self) -> impl Iterator<Item = &ObjectChange> {

@@ -109,6 +109,7 @@ fn parts() -> (Router<AppState>, openapi::OpenApi) {
         .routes(routes!(operations::backups))
         .routes(routes!(operations::restore))
         .routes(routes!(operations::preview_change))
+        .routes(routes!(operations::dry_run))
         .routes(routes!(operations::change))
         .routes(routes!(operations::deprovision))
         .routes(routes!(operations::bulk))

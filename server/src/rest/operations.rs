@@ -123,6 +123,36 @@ pub async fn preview_change(
     ))
 }
 
+/// A new tenant checked and rendered without storing anything: field
+/// errors and warnings as separate lists, and the objects provisioning
+/// would create when there is no error.
+#[utoipa::path(operation_id = "dry_run_tenant", post, path = "/api/v1/tenant-dry-runs", tag = "tenants",
+    request_body = NewTenantForm,
+    responses((status = 200, description = "What is wrong, what is warned of, and what would be made", body = TenantDryRun)))]
+pub async fn dry_run(
+    State(s): State<AppState>,
+    Caller(who): Caller,
+    Body(form): Body<NewTenantForm>,
+) -> ApiResult<Json<TenantDryRun>> {
+    Ok(Json(
+        match console(&s).preview_new_tenant(&who, form).await {
+            Ok(p) => TenantDryRun {
+                valid: true,
+                errors: vec![],
+                warnings: p.warnings.clone(),
+                preview: Some(p),
+            },
+            Err(app::error::AppError::Invalid(errors)) => TenantDryRun {
+                valid: false,
+                errors,
+                warnings: vec![],
+                preview: None,
+            },
+            Err(e) => return Err(e.into()),
+        },
+    ))
+}
+
 /// Applies a tier or replica change (preview it first).
 #[utoipa::path(operation_id = "change_tenant", post, path = "/api/v1/tenants/{id}/change", tag = "operations",
     request_body = ChangeForm,

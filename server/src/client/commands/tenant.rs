@@ -50,6 +50,11 @@ pub enum TenantCommand {
         /// Start provisioning at once.
         #[arg(long)]
         provision: bool,
+        /// Check and render only, storing nothing: what is wrong and what
+        /// is warned of (exit 2 when anything is wrong); `-o yaml` prints
+        /// the objects provisioning would create.
+        #[arg(long, conflicts_with_all = ["provision", "watch"])]
+        dry_run: bool,
         #[arg(short, long)]
         watch: bool,
     },
@@ -164,6 +169,7 @@ pub async fn tenant(api: &Api, out: Format, cmd: TenantCommand) -> CliResult<()>
             id,
             domain,
             provision,
+            dry_run,
             watch,
         } => {
             let mut form = match &file {
@@ -184,6 +190,9 @@ pub async fn tenant(api: &Api, out: Format, cmd: TenantCommand) -> CliResult<()>
             if let Some(t) = named {
                 let tid = template_id(api, &t).await?;
                 form["template_id"] = json!(tid.to_string());
+            }
+            if dry_run {
+                return dry_run_tenant(api, out, &form).await;
             }
             if provision || watch {
                 form["provision"] = json!(true);
@@ -317,6 +326,44 @@ pub async fn tenant(api: &Api, out: Format, cmd: TenantCommand) -> CliResult<()>
             Ok(())
         }
     }
+}
+
+/// A new tenant checked and rendered by the console, nothing stored.
+async fn dry_run_tenant(api: &Api, out: Format, form: &Value) -> CliResult<()> {
+    let run = api
+        .write(Method::POST, "/api/v1/tenant-dry-runs", form, None)
+        .await?;
+    for w in run["warnings"].as_array().into_iter().flatten() {
+        eprintln!("warning: {}", w.as_str().unwrap_or_default());
+    }
+    if run["valid"] != true {
+        let errors: Vec<String> = run["errors"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|e| {
+                format!(
+                    "{}: {}",
+                    e["field"].as_str().unwrap_or("?"),
+                    e["message"].as_str().unwrap_or("")
+                )
+            })
+            .collect();
+        return Err(ClientError::new(Exit::Usage, errors.join("\n")));
+    }
+    let preview = &run["preview"];
+    match out {
+        Format::Yaml => print!("{}", preview["yaml"].as_str().unwrap_or_default()),
+        Format::Json => print(&run, out, &[])?,
+        Format::Table => println!(
+            "tenant {} would be made on {} v{} (release {}); nothing was stored",
+            preview["tenant_id"].as_str().unwrap_or("?"),
+            preview["template_name"].as_str().unwrap_or("?"),
+            preview["template_version"],
+            preview["release"]
+        ),
+    }
+    Ok(())
 }
 
 fn show_preview(preview: &Value, out: Format) -> CliResult<()> {
