@@ -946,6 +946,36 @@ async fn a_new_tenant_is_dry_run_without_storing_it() {
     let yaml = run["preview"]["yaml"].as_str().unwrap();
     assert!(yaml.contains("name: tenant-dry-run-1"), "{yaml}");
     assert!(yaml.contains("kind: Deployment"), "{yaml}");
+    // Without a cluster, what depends on it is said to be pending.
+    let enterprise = srv
+        .store
+        .list_templates()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|t| t.key == "enterprise")
+        .unwrap()
+        .id
+        .to_string();
+    let mut big = form("dee@example.com");
+    big["template_id"] = json!(enterprise);
+    let run: Value = c
+        .post(&url)
+        .json(&big)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(run["valid"], true, "{run}");
+    assert!(
+        run["warnings"][0]
+            .as_str()
+            .unwrap_or("")
+            .starts_with("pending:"),
+        "{run}"
+    );
     let stored = srv.store.list_tenants(&Default::default()).await.unwrap();
     assert_eq!(stored.total, 0, "nothing stored");
 }

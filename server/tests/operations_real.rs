@@ -161,6 +161,26 @@ async fn a_tenant_lives_its_whole_life_through_the_api() {
         "{:?}",
         runs.warnings
     );
+    // A new tenant on that plan is refused, naming why, before anything
+    // is stored.
+    let res = srv
+        .call(
+            &op,
+            "create_tenant",
+            &[
+                ("form[company_name]", "Too big"),
+                ("form[owner_email]", "owner@example.com"),
+                ("form[owner_name]", "Owner"),
+                ("form[template_id]", &tid),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 422);
+    let body = res.text().await.unwrap();
+    assert!(
+        body.contains("template_id") && body.contains("CloudNativePG"),
+        "{body}"
+    );
     // A replica override on top of the tier.
     run_op(
         &srv,

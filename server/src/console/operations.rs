@@ -305,6 +305,7 @@ impl Operations for ConsoleService {
             namespace.as_str(),
             valid.fields.custom_domain.as_deref(),
         );
+        let warnings = self.new_tenant_fits(&plan)?;
         let (settings, caps) = self.rendering();
         let yaml = to_yaml(&plan.desired(at, &settings, &caps).objects());
         Ok(ChangePreview {
@@ -316,7 +317,7 @@ impl Operations for ConsoleService {
             yaml,
             objects: vec![],
             compared_with_live: false,
-            warnings: self.cluster_warnings(&plan),
+            warnings,
         })
     }
 }
@@ -324,11 +325,26 @@ impl Operations for ConsoleService {
 impl ConsoleService {
     /// What previews render with: the engine's settings and the cluster's
     /// capabilities, or the console's settings while none is connected.
+    /// Whether the connected cluster serves CloudNativePG (`None`: no
+    /// cluster is connected yet).
+    fn cnpg(&self) -> Option<bool> {
+        self.engine.get().map(|e| e.cluster.caps.cnpg)
+    }
+
     /// What the connected cluster cannot give a tenant on `plan` (nothing
     /// while no cluster is connected).
     pub(super) fn cluster_warnings(&self, plan: &crate::provisioning::TenantPlan) -> Vec<String> {
-        let cnpg = self.engine.get().map(|e| e.cluster.caps.cnpg);
-        app::domain::release::fit::cluster_warnings(&plan.tier, &plan.release, cnpg)
+        app::domain::release::fit::cluster_warnings(&plan.tier, &plan.release, self.cnpg())
+    }
+
+    /// A new tenant on `plan`: refused (on `template_id`) when the cluster
+    /// cannot give what the plan asks; else what is pending or warned of.
+    pub(super) fn new_tenant_fits(&self, plan: &crate::provisioning::TenantPlan) -> R<Vec<String>> {
+        use app::domain::release::fit;
+        if let Some(why) = fit::new_tenant_refusal(&plan.tier, &plan.release, self.cnpg()) {
+            return Err(AppError::invalid("template_id", why));
+        }
+        Ok(fit::pending_checks(&plan.tier, &plan.release, self.cnpg()))
     }
 
     fn rendering(&self) -> (RenderSettings, Capabilities) {

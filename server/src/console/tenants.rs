@@ -218,6 +218,14 @@ impl ConsoleService {
                 ),
             ));
         }
+        let plan = crate::provisioning::TenantPlan::load(
+            &self.store,
+            (template.id, template.version),
+            None,
+            (None, None),
+        )
+        .await?;
+        self.new_tenant_fits(&plan)?;
         Ok(template)
     }
 

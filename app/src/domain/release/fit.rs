@@ -1,6 +1,8 @@
 //! What a cluster cannot give a tenant of a plan and release, said before
-//! staff are surprised by it: shown on the tenant's page and in previews.
-//! (Refusing new tenants of such a plan is the plans issue's.)
+//! staff are surprised by it: a new tenant of such a plan is refused (at
+//! validation and in its preview), an existing one is warned of on its
+//! page and in previews; while no cluster is connected, the check is said
+//! to be pending.
 
 use crate::dto::{DatabaseKind, ReleaseSpec, TierSpec};
 
@@ -21,6 +23,36 @@ pub fn cluster_warnings(tier: &TierSpec, release: &ReleaseSpec, cnpg: Option<boo
         _ => {}
     }
     out
+}
+
+/// Why no new tenant can be made on `tier` running `release` on a cluster
+/// that serves CloudNativePG or not (`None`: it can, or no cluster is
+/// connected yet, see [`pending_checks`]).
+pub fn new_tenant_refusal(
+    tier: &TierSpec,
+    release: &ReleaseSpec,
+    cnpg: Option<bool>,
+) -> Option<String> {
+    let n = tier.postgres_instances;
+    (release.database.kind == DatabaseKind::Postgres && n > 1 && cnpg == Some(false)).then(|| {
+        format!(
+            "the plan asks for {n} PostgreSQL instances, but this cluster serves no \
+             CloudNativePG: it can run one; choose a plan with one instance, or install \
+             CloudNativePG"
+        )
+    })
+}
+
+/// What cannot be checked yet because no cluster is connected.
+pub fn pending_checks(tier: &TierSpec, release: &ReleaseSpec, cnpg: Option<bool>) -> Vec<String> {
+    let n = tier.postgres_instances;
+    if release.database.kind == DatabaseKind::Postgres && n > 1 && cnpg.is_none() {
+        return vec![format!(
+            "pending: no cluster is connected, so whether it can run the plan's {n} PostgreSQL \
+             instances (CloudNativePG) is checked when one is"
+        )];
+    }
+    vec![]
 }
 
 #[cfg(test)]
@@ -55,5 +87,25 @@ mod tests {
         assert!(cluster_warnings(&tier, &release("none"), Some(false)).is_empty());
         tier.postgres_instances = 1;
         assert!(cluster_warnings(&tier, &pg, Some(false)).is_empty());
+    }
+
+    #[test]
+    fn a_new_tenant_the_cluster_cannot_give_is_refused_and_pending_without_a_cluster() {
+        let mut tier = crate::domain::release::tests::tier();
+        tier.postgres_instances = 3;
+        let pg = release("postgres");
+        let why = new_tenant_refusal(&tier, &pg, Some(false)).expect("refused");
+        assert!(why.contains("3 PostgreSQL instances") && why.contains("CloudNativePG"));
+        assert_eq!(new_tenant_refusal(&tier, &pg, Some(true)), None);
+        assert_eq!(new_tenant_refusal(&tier, &pg, None), None, "not known yet");
+        assert_eq!(pending_checks(&tier, &pg, None).len(), 1);
+        assert!(pending_checks(&tier, &pg, Some(false)).is_empty());
+        assert_eq!(
+            new_tenant_refusal(&tier, &release("none"), Some(false)),
+            None
+        );
+        tier.postgres_instances = 1;
+        assert_eq!(new_tenant_refusal(&tier, &pg, Some(false)), None);
+        assert!(pending_checks(&tier, &pg, None).is_empty());
     }
 }
