@@ -32,6 +32,16 @@ async fn state(srv: &TestServer, id: &str) -> TenantState {
     t.state
 }
 
+/// The URLs the console lists for a tenant now.
+async fn served(srv: &TestServer, client: &reqwest::Client, id: &str) -> Vec<String> {
+    let t: app::dto::TenantDto = json(
+        srv.call(client, "get_tenant", &[("id", id)]).await,
+        "tenant",
+    )
+    .await;
+    t.urls
+}
+
 async fn replicas(client: &kube::Client, ns: &str, name: &str) -> i32 {
     Api::<Deployment>::namespaced(client.clone(), ns)
         .get(name)
@@ -77,6 +87,27 @@ async fn a_tenant_lives_its_whole_life_through_the_api() {
         .observed_at
         .is_some());
     assert_eq!(replicas(&kube, &ns, "api").await, 2);
+    let platform = served(&srv, &op, &id).await;
+    assert_eq!(platform.len(), 1, "{platform:?}");
+    assert!(platform[0].starts_with(&format!("https://{id}.")));
+
+    // A custom domain edited on a live tenant is listed once an update
+    // serves it (the change below), never before.
+    let res = srv
+        .call(
+            &op,
+            "update_tenant",
+            &[
+                ("id", &id),
+                ("form[company_name]", "Operations test"),
+                ("form[owner_email]", "owner@example.com"),
+                ("form[owner_name]", "Owner"),
+                ("form[custom_domain]", "shop.example.org"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    assert_eq!(served(&srv, &op, &id).await, platform, "not served yet");
 
     // The diff first: Professional -> Enterprise changes replicas and quota.
     let enterprise = srv
@@ -136,6 +167,11 @@ async fn a_tenant_lives_its_whole_life_through_the_api() {
     .await;
     assert_eq!(replicas(&kube, &ns, "api").await, 3);
     assert_eq!(replicas(&kube, &ns, "web").await, 3);
+    assert_eq!(
+        served(&srv, &op, &id).await,
+        [platform[0].clone(), "https://shop.example.org".to_string()],
+        "the update served the new domain"
+    );
     let quota = Api::<ResourceQuota>::namespaced(kube.clone(), &ns)
         .get("tenant-quota")
         .await
@@ -199,7 +235,12 @@ async fn a_tenant_lives_its_whole_life_through_the_api() {
     assert_eq!(replicas(&kube, &ns, "web").await, 0);
     let ingresses: Api<Ingress> = Api::namespaced(kube.clone(), &ns);
     assert!(ingresses.get_opt("tenant").await.unwrap().is_none());
+    assert!(
+        served(&srv, &op, &id).await.is_empty(),
+        "suspended: not served"
+    );
     run_op(&srv, &op, "resume_tenant", &[("id", &id)]).await;
+    assert_eq!(served(&srv, &op, &id).await.len(), 2);
     assert_eq!(state(&srv, &id).await, TenantState::Active);
     assert_eq!(replicas(&kube, &ns, "web").await, 5);
     assert!(ingresses.get_opt("tenant").await.unwrap().is_some());
@@ -242,6 +283,10 @@ async fn a_tenant_lives_its_whole_life_through_the_api() {
         .unwrap()
         .is_none());
     assert_eq!(state(&srv, &id).await, TenantState::Deprovisioned);
+    assert!(
+        served(&srv, &op, &id).await.is_empty(),
+        "deprovisioned: no URL"
+    );
     let audit = srv.store.list_audit(&id, 1, 50).await.unwrap();
     for action in [
         "tenant.provision",

@@ -86,6 +86,7 @@ mod tests {
             template_version: 1,
             release: 1,
             custom_domain: None,
+            served_domain: None,
             state,
             state_detail: None,
             observed_at: None,

@@ -91,10 +91,16 @@ pub struct TenantDto {
     /// Live health, filled in by the console from the cluster view.
     #[serde(default)]
     pub health: Option<super::HealthDto>,
-    /// Where the tenant is reached (`https://<id>.<base domain>`, then its
-    /// custom domain), filled in by the console.
+    /// Where the tenant is reached now (`https://<id>.<base domain>`, then
+    /// the custom domain its routes serve), filled in by the console; none
+    /// while its routes are not served (not yet provisioned, suspended,
+    /// deprovisioned).
     #[serde(default)]
     pub urls: Vec<String>,
+    /// The custom domain its routes serve now: an edited `custom_domain`
+    /// is served once an update applied it.
+    #[serde(default)]
+    pub served_domain: Option<String>,
     /// When the generated credentials were shown (they are shown once), and to whom.
     #[serde(default)]
     pub credentials_shown_at: Option<i64>,

@@ -5,7 +5,7 @@ use app::domain::tenant_id::{tenant_id_from, validate_tenant_id, SUFFIX_ALPHABET
 use app::domain::validate::{validate_display_name, MAX_COMPANY_NAME};
 use app::dto::{
     CurrentStaff, IdCheck, NewTenantForm, Operation, Page, Role, TemplateDto, TenantDto,
-    TenantForm, TenantLiveDto, TenantQuery,
+    TenantForm, TenantLiveDto, TenantQuery, TenantState,
 };
 use app::error::AppError;
 
@@ -284,16 +284,24 @@ impl ConsoleService {
         Ok(())
     }
 
-    /// What the console adds to a stored tenant: its live health and URLs.
+    /// What the console adds to a stored tenant: its live health and the
+    /// URLs its routes serve now (none while they are not served: before
+    /// its first rollout, suspended, being or deprovisioned).
     fn decorate(&self, t: &mut TenantDto) {
         t.health = Some(self.live.view().health(&t.id));
-        t.urls = crate::manifests::tenant_hosts(
-            &t.id,
-            t.custom_domain.as_deref(),
-            &self.render_settings,
-        )
-        .into_iter()
-        .map(|h| format!("https://{h}"))
-        .collect();
+        let was_live = t.first_live_at.is_some();
+        let served = match t.state {
+            TenantState::Active | TenantState::Degraded => true,
+            TenantState::Provisioning | TenantState::Failed => was_live,
+            _ => false,
+        };
+        t.urls = if served {
+            crate::manifests::tenant_hosts(&t.id, t.served_domain.as_deref(), &self.render_settings)
+                .into_iter()
+                .map(|h| format!("https://{h}"))
+                .collect()
+        } else {
+            vec![]
+        };
     }
 }

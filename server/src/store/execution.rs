@@ -332,6 +332,32 @@ impl Store {
         Ok(())
     }
 
+    /// Records the custom domain the tenant of `run` serves now (the step
+    /// that applied its routes), while `owner` holds the run.
+    pub async fn serve_domain(
+        &self,
+        (run, owner): (i64, &str),
+        domain: Option<&str>,
+    ) -> Result<()> {
+        let done = sqlx::query_scalar::<_, String>(
+            "UPDATE tenants SET served_domain = $3 WHERE id = (SELECT r.tenant_id FROM \
+             provisioning_runs r WHERE r.id = $1 AND r.owner = $2 AND r.state = 'running') \
+             RETURNING id",
+        )
+        .bind(run)
+        .bind(owner)
+        .bind(domain)
+        .fetch_optional(&self.pool)
+        .await?;
+        match done {
+            Some(tenant) => {
+                self.changed(Change::Tenant(tenant));
+                Ok(())
+            }
+            None => Err(Self::lost(run)),
+        }
+    }
+
     /// The once-only job steps completed for `tenant` (stored step names).
     pub async fn jobs_done(&self, tenant: &str) -> Result<Vec<String>> {
         Ok(sqlx::query_scalar::<_, String>(

@@ -33,6 +33,7 @@ struct TenantRow {
     template_name: String,
     release_number: i64,
     custom_domain: Option<String>,
+    served_domain: Option<String>,
     state: String,
     state_detail: Option<String>,
     observed_at: Option<i64>,
@@ -61,6 +62,7 @@ impl From<TenantRow> for TenantDto {
             template_version: r.template_version,
             release: r.release_number,
             custom_domain: r.custom_domain,
+            served_domain: r.served_domain,
             state: TenantState::parse(&r.state).unwrap_or(TenantState::Failed),
             state_detail: r.state_detail,
             observed_at: r.observed_at,
@@ -89,7 +91,7 @@ pub struct NewTenantRecord<'a> {
 }
 
 const SELECT: &str = "SELECT t.id, t.namespace, t.namespace_uid, t.company_name, t.owner_email, t.owner_name, t.template_id, t.template_version, \
-     v.name AS template_name, COALESCE(t.release_number, 1) AS release_number, t.custom_domain, t.state, t.state_detail, t.observed_at, \
+     v.name AS template_name, COALESCE(t.release_number, 1) AS release_number, t.custom_domain, t.served_domain, t.state, t.state_detail, t.observed_at, \
      t.api_replicas, t.web_replicas, t.created_at, t.updated_at, t.created_by, \
      t.credentials_shown_at, t.credentials_shown_by, t.first_live_at, \
      (SELECT MAX(b.taken_at) FROM backups b WHERE b.tenant_id = t.id AND b.pruned_at IS NULL) AS last_backup_at \

@@ -134,6 +134,8 @@ impl Runner {
             store_credentials: self.opts.backup_credentials.as_ref(),
             objects: self.objects.as_ref(),
             run_id: id,
+            owner: me,
+            custom_domain: tenant.custom_domain.as_deref(),
             operation: run.operation,
             namespace: &tenant.namespace,
             step_started_at: first_start,

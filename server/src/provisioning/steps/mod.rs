@@ -61,6 +61,10 @@ pub struct StepContext<'a> {
     /// or restore Job's one URL, then checks, catalogues and prunes.
     pub objects: Option<&'a super::ObjectStore>,
     pub run_id: i64,
+    /// The process holding the run (what its guarded writes name).
+    pub owner: &'a str,
+    /// The custom domain the objects were rendered with.
+    pub custom_domain: Option<&'a str>,
     pub operation: Operation,
     pub namespace: &'a str,
     /// When the step's first attempt started (ms), for the grace period.

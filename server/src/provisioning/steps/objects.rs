@@ -55,6 +55,10 @@ pub(super) async fn application(ctx: &StepContext<'_>) -> Result<StepOutcome> {
         cluster::delete_manifest(client, m).await?;
         line.push_str(&format!("; {} {} removed", m.kind, m.name));
     }
+    // The hosts its routes serve from now on (what its URLs list).
+    ctx.store
+        .serve_domain((ctx.run_id, ctx.owner), ctx.custom_domain)
+        .await?;
     Ok(StepOutcome::Done(line))
 }
 

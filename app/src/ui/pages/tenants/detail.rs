@@ -109,7 +109,14 @@ pub fn TenantDetailPage() -> impl IntoView {
                                 <dt>"Template"</dt><dd>
                                     <A href=format!("/templates/{}", t.template_id)>{format!("{} v{}", t.template_name, t.template_version)}</A>
                                 </dd>
-                                <dt>"Custom domain"</dt><dd>{t.custom_domain.clone().unwrap_or_else(|| "—".into())}</dd>
+                                <dt>"Custom domain"</dt><dd>{t.custom_domain.clone().unwrap_or_else(|| "—".into())}
+                                    {(t.first_live_at.is_some() && t.custom_domain != t.served_domain).then(|| view! {
+                                        <span class="muted" data-testid="domain-pending">" (served after the next update)"</span>
+                                    })}</dd>
+                                <dt>"Served at"</dt><dd data-testid="tenant-urls">
+                                    {if t.urls.is_empty() { view! { "not served now" }.into_any() } else {
+                                        t.urls.clone().into_iter().map(|u| view! { <a href=u.clone() class="mono" rel="noopener">{u.clone()}</a>" " }).collect_view().into_any()
+                                    }}</dd>
                                 <dt>"Created"</dt><dd>{format!("{} by {}", format_time(t.created_at), t.created_by)}</dd>
                                 <dt>"Updated"</dt><dd>{format_time(t.updated_at)}</dd>
                                 <dt>"Replicas"</dt><dd>{format!("api {} · web {}",
