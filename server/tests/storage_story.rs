@@ -518,6 +518,25 @@ async fn runs_story(url: &str) {
         store.start_step(now_run, 0, "other").await.is_err(),
         "only the holder writes"
     );
+    // The domain its routes serve: written under the claim only.
+    assert!(store
+        .serve_domain((now_run, "other"), Some("shop.example.org"))
+        .await
+        .is_err());
+    store
+        .serve_domain((now_run, "me"), Some("shop.example.org"))
+        .await
+        .expect("served");
+    let tenant = store.get_run(now_run).await.expect("run").tenant_id;
+    assert_eq!(
+        store
+            .get_tenant(&tenant)
+            .await
+            .expect("tenant")
+            .served_domain
+            .as_deref(),
+        Some("shop.example.org")
+    );
     assert_eq!(
         store.start_step(now_run, 0, "me").await.expect("start").0,
         1
