@@ -83,7 +83,10 @@ async fn the_cli_runs_a_tenant_through_its_life() {
         &[
             ("TENANTRY_KUBECONFIG", kubeconfig.as_str()),
             ("TENANTRY_NAMESPACE_PREFIX", "cli-"),
-            ("TENANTRY_WAIT_DATABASE_SECS", "8"),
+            // Long enough for a migration Job on a loaded machine (8 s
+            // failed one run in ten: the Job's pod came later), short
+            // enough that the crash-looping database fails soon.
+            ("TENANTRY_WAIT_DATABASE_SECS", "20"),
             ("TENANTRY_STEP_ATTEMPTS", "1"),
             ("TENANTRY_SECRET_KEY", "cli test secret key"),
         ],

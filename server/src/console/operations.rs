@@ -286,26 +286,17 @@ impl Operations for ConsoleService {
     ) -> R<ChangePreview> {
         require(who, Role::Viewer, "preview tenants")?;
         let valid = form.validate()?;
-        let template = self.plan_with_a_release(valid.template_id).await?;
+        let (template, plan, warnings) = self.new_tenant_plan(valid.template_id).await?;
         let id = valid
             .tenant_id
             .clone()
             .unwrap_or_else(|| tenant_id_from(&valid.fields.company_name, &random_suffix()));
         let namespace = namespace_of(&self.render_settings, &id);
-        // A new tenant has no overrides yet.
-        let plan = crate::provisioning::TenantPlan::load(
-            &self.store,
-            (template.id, template.version),
-            None,
-            (None, None),
-        )
-        .await?;
         let at = (
             id.as_str(),
             namespace.as_str(),
             valid.fields.custom_domain.as_deref(),
         );
-        let warnings = self.new_tenant_fits(&plan)?;
         let (settings, caps) = self.rendering();
         let yaml = to_yaml(&plan.desired(at, &settings, &caps).objects());
         Ok(ChangePreview {

@@ -155,7 +155,7 @@ impl ConsoleService {
         require(who, Role::Operator, "create tenants")?;
         let valid = form.validate()?;
         self.check_custom_domain(valid.fields.custom_domain.as_deref())?;
-        self.plan_with_a_release(valid.template_id).await?;
+        self.new_tenant_plan(valid.template_id).await?;
         if let Some(id) = &valid.tenant_id {
             let namespace = self.namespace_for(id).await?;
             let record = NewTenantRecord {
@@ -192,9 +192,14 @@ impl ConsoleService {
         ))
     }
 
-    /// The plan `template_id`, refused (on `template_id`) when it is not one
-    /// or its application has no release to run yet.
-    pub(super) async fn plan_with_a_release(&self, template_id: i64) -> R<TemplateDto> {
+    /// The plan `template_id` a new tenant would be made on, with what it
+    /// would run and what is pending or warned of; refused (on
+    /// `template_id`) when it is not one, its application has no release
+    /// to run yet, or the cluster cannot give what it asks.
+    pub(super) async fn new_tenant_plan(
+        &self,
+        template_id: i64,
+    ) -> R<(TemplateDto, crate::provisioning::TenantPlan, Vec<String>)> {
         let template = match self.store.get_template(template_id).await {
             Err(crate::error::ServerError::NotFound(_)) => {
                 return Err(AppError::invalid(
@@ -218,6 +223,7 @@ impl ConsoleService {
                 ),
             ));
         }
+        // A new tenant has no overrides yet.
         let plan = crate::provisioning::TenantPlan::load(
             &self.store,
             (template.id, template.version),
@@ -225,8 +231,8 @@ impl ConsoleService {
             (None, None),
         )
         .await?;
-        self.new_tenant_fits(&plan)?;
-        Ok(template)
+        let said = self.new_tenant_fits(&plan)?;
+        Ok((template, plan, said))
     }
 
     /// The namespace a new tenant `id` gets: refused (on `tenant_id`) when it
