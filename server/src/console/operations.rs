@@ -395,7 +395,8 @@ impl ConsoleService {
                 return Err(AppError::invalid(
                     field,
                     format!(
-                        "release {} of the tenant's application keeps its database ({}) out of                          Tenantry's dumps: nothing can be backed up or restored",
+                        "release {} of the tenant's application keeps its database ({}) out of \
+                         Tenantry's dumps: nothing can be backed up or restored",
                         tenant_plan.release_number, release.database.kind
                     ),
                 ));

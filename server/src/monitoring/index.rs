@@ -416,12 +416,8 @@ impl ClusterIndex {
         let objs = s.tenants.entry(key).or_default();
         let (health, reason) = derive(state, objs);
         let before = objs.health.clone();
-        if before
-            .as_ref()
-            .is_some_and(|b| b.health == health && b.reason == reason && b.version == version)
-        {
-            return;
-        }
+        // Unchanged: only the record's version is noted, unless the record
+        // moved on while the tenant is live (judged again, and said so).
         let same = before
             .as_ref()
             .is_some_and(|b| b.health == health && b.reason == reason);

@@ -28,7 +28,7 @@ jobs:
 
 /// Release 1 without its worker, with a second migration, a
 /// post-provision job added later, a post-upgrade job and (with `failing`)
-/// one whose pod fails.
+/// one whose pod fails and a database Tenantry does not dump.
 fn release(tag: &str, failing: bool) -> String {
     let notify = if failing {
         "  - { name: notify, phase: post-upgrade, image: \"shop:1.0\", backoff_limit: 0 }\n"
@@ -41,6 +41,14 @@ fn release(tag: &str, failing: bool) -> String {
          - {{ name: reindex, phase: post-upgrade, image: \"shop:{tag}\" }}\n{notify}",
         RELEASE_1
             .replace("shop:1.0", &format!("shop:{tag}"))
+            .replace(
+                "name: shop }",
+                if failing {
+                    "name: shop, backups: false }"
+                } else {
+                    "name: shop }"
+                },
+            )
             .replace(
                 "  - name: worker\n    image: shop-worker:1.0\n    replicas: 2\n",
                 ""
@@ -270,6 +278,26 @@ async fn a_second_application_lives_its_whole_life() {
     assert_eq!(step.name, "post-upgrade/notify");
     let why = step.last_error.clone().unwrap_or_default();
     assert!(why.contains(FAILED_MESSAGE), "{why}");
+
+    // Its database is not dumped now: a deprovisioning that asks for a
+    // backup is refused before anything is recorded, naming the option.
+    let res = srv
+        .call(
+            &op,
+            "deprovision_tenant",
+            &[
+                ("id", &id),
+                ("form[confirm]", &id),
+                ("form[backup]", "true"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 422);
+    let body = res.text().await.unwrap();
+    assert!(
+        body.contains("\"backup\"") && body.contains("out of Tenantry's dumps"),
+        "{body}"
+    );
 
     // Deprovisioning runs the application's last job while its database
     // still runs, then removes the namespace.

@@ -6,21 +6,29 @@
 
 use crate::dto::{DatabaseKind, ReleaseSpec, TierSpec};
 
+/// How many PostgreSQL instances the plan asks of CloudNativePG (more than
+/// one, for a release on PostgreSQL): what every rule below is about.
+fn replicated_postgres(tier: &TierSpec, release: &ReleaseSpec) -> Option<u32> {
+    let n = tier.postgres_instances;
+    (release.database.kind == DatabaseKind::Postgres && n > 1).then_some(n)
+}
+
 /// The warnings for a tenant on `tier` running `release` on a cluster that
 /// serves CloudNativePG (`Some(true)`), does not (`Some(false)`), or is not
 /// connected (`None`: nothing is said yet).
 pub fn cluster_warnings(tier: &TierSpec, release: &ReleaseSpec, cnpg: Option<bool>) -> Vec<String> {
     let n = tier.postgres_instances;
     let mut out = vec![];
-    match release.database.kind {
-        DatabaseKind::Postgres if n > 1 && cnpg == Some(false) => out.push(format!(
+    if let Some(n) = replicated_postgres(tier, release).filter(|_| cnpg == Some(false)) {
+        out.push(format!(
             "the plan asks for {n} PostgreSQL instances, but this cluster serves no \
              CloudNativePG: the tenant runs one (a StatefulSet), without a standby or failover"
-        )),
-        DatabaseKind::Mysql if n > 1 => out.push(format!(
+        ));
+    }
+    if release.database.kind == DatabaseKind::Mysql && n > 1 {
+        out.push(format!(
             "the plan asks for {n} database instances; MySQL runs as one (a StatefulSet)"
-        )),
-        _ => {}
+        ));
     }
     out
 }
@@ -33,26 +41,26 @@ pub fn new_tenant_refusal(
     release: &ReleaseSpec,
     cnpg: Option<bool>,
 ) -> Option<String> {
-    let n = tier.postgres_instances;
-    (release.database.kind == DatabaseKind::Postgres && n > 1 && cnpg == Some(false)).then(|| {
-        format!(
-            "the plan asks for {n} PostgreSQL instances, but this cluster serves no \
-             CloudNativePG: it can run one; choose a plan with one instance, or install \
-             CloudNativePG"
-        )
-    })
+    let n = replicated_postgres(tier, release).filter(|_| cnpg == Some(false))?;
+    Some(format!(
+        "the plan asks for {n} PostgreSQL instances, but this cluster serves no \
+         CloudNativePG: it can run one; choose a plan with one instance, or install \
+         CloudNativePG"
+    ))
 }
 
 /// What cannot be checked yet because no cluster is connected.
 pub fn pending_checks(tier: &TierSpec, release: &ReleaseSpec, cnpg: Option<bool>) -> Vec<String> {
-    let n = tier.postgres_instances;
-    if release.database.kind == DatabaseKind::Postgres && n > 1 && cnpg.is_none() {
-        return vec![format!(
-            "pending: no cluster is connected, so whether it can run the plan's {n} PostgreSQL \
-             instances (CloudNativePG) is checked when one is"
-        )];
-    }
-    vec![]
+    replicated_postgres(tier, release)
+        .filter(|_| cnpg.is_none())
+        .map(|n| {
+            format!(
+                "pending: no cluster is connected, so whether it can run the plan's {n} \
+                 PostgreSQL instances (CloudNativePG) is checked when one is"
+            )
+        })
+        .into_iter()
+        .collect()
 }
 
 #[cfg(test)]
