@@ -80,7 +80,21 @@ proptest! {
         let form = NewTenantForm {
             company_name: input.clone(), owner_email: input.clone(), owner_name: input.clone(),
             template_id: input.clone(), custom_domain: input.clone(), tenant_id: input.clone(), provision: false,
+            custom_fields: [(input.clone(), input.clone())].into(),
         };
+        // Custom field values of every kind: checked, never a panic; a
+        // value taken is taken again as it was normalised.
+        for kind in app::dto::CustomFieldKind::ALL {
+            let spec = app::dto::CustomFieldSpec {
+                name: "f".into(), label: "F".into(), kind: *kind, required: false, default: None,
+                pattern: Some("[a-z]+".into()).filter(|_| *kind == app::dto::CustomFieldKind::Text),
+                choices: vec!["a".into(), "b".into()].into_iter().filter(|_| *kind == app::dto::CustomFieldKind::Choice).collect(),
+                help: None,
+            };
+            if let Ok(v) = app::domain::release::fields::value(&spec, &input) {
+                prop_assert_eq!(app::domain::release::fields::value(&spec, &v), Ok(v.clone()));
+            }
+        }
         if let Err(e) = form.validate() {
             prop_assert!(!e.to_string().is_empty());
         }

@@ -50,7 +50,6 @@ const VIEWS: [(&str, &str); 8] = [
 async fn tenants_page(size: usize, requests: usize) {
     let db = TestDb::sqlite();
     let store = Store::connect(&db.url).await.unwrap();
-    store.seed_templates_if_empty().await.unwrap();
     add_staff(&store, "viewer", Role::Viewer).await;
     store.close().await;
     let t0 = Instant::now();

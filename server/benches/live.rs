@@ -99,6 +99,8 @@ async fn main() {
                 namespace: &ns,
                 fields: &fields,
                 template_id: 1,
+                release: None,
+                custom_fields: &server::manifests::NO_CUSTOM_FIELDS,
             },
             "bench",
         )
@@ -212,6 +214,8 @@ async fn main() {
                     namespace: &format!("tenant-{}", id),
                     fields: &fields,
                     template_id: 1,
+                    release: None,
+                    custom_fields: &server::manifests::NO_CUSTOM_FIELDS,
                 },
                 "bench",
             )

@@ -52,7 +52,6 @@ async fn main() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}/bench.db", dir.path().display());
     let store = Store::connect(&url).await.unwrap();
-    store.seed_templates_if_empty().await.unwrap();
     let template = store
         .list_templates()
         .await
@@ -132,6 +131,8 @@ async fn main() {
                     namespace: &namespace_of(&RenderSettings::default(), id),
                     fields: &fields,
                     template_id: template.id,
+                    release: None,
+                    custom_fields: &server::manifests::NO_CUSTOM_FIELDS,
                 },
                 "bench",
             )
@@ -235,6 +236,7 @@ async fn main() {
             template_version: template.version,
             tier: &template.spec,
             release: server::applications::workshop(),
+            custom_fields: &server::manifests::NO_CUSTOM_FIELDS,
         };
         render(&input, &settings, &caps)
     };

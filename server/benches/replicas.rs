@@ -34,7 +34,6 @@ async fn main() {
     let replicas = env_num("BENCH_REPLICAS", 3);
     let messages = env_num("BENCH_MESSAGES", 500);
     let first = Store::connect(&db.url).await.unwrap();
-    first.seed_templates_if_empty().await.unwrap();
     let template = first.list_templates().await.unwrap()[0].id;
     let fields = ValidTenantFields {
         company_name: "Bench".into(),
@@ -51,6 +50,8 @@ async fn main() {
                     namespace: &format!("tenant-{id}"),
                     fields: &fields,
                     template_id: template,
+                    release: None,
+                    custom_fields: &server::manifests::NO_CUSTOM_FIELDS,
                 },
                 "bench",
             )

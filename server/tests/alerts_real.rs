@@ -560,6 +560,8 @@ async fn nothing_changing_means_nothing_said_and_nothing_written() {
                     namespace: &format!("tenant-{t}"),
                     fields: &fields,
                     template_id: template,
+                    release: None,
+                    custom_fields: &server::manifests::NO_CUSTOM_FIELDS,
                 },
                 "test",
             )

@@ -73,6 +73,7 @@ fn manifests(
         template_version: 1,
         tier,
         release: server::applications::workshop(),
+        custom_fields: &server::manifests::NO_CUSTOM_FIELDS,
     };
     render(&input, &RenderSettings::default(), caps)
 }
@@ -388,6 +389,7 @@ async fn generated_releases_render_what_the_api_server_accepts() {
             template_version: 1,
             tier: &tier,
             release: &release,
+            custom_fields: &server::manifests::NO_CUSTOM_FIELDS,
         };
         let mut objects = render(&input, &settings, &cluster.caps);
         for phase in app::dto::JobPhase::ALL {

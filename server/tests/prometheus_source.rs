@@ -101,6 +101,8 @@ async fn active_tenant(store: &Store) {
                 namespace: "tenant-shop",
                 fields: &fields,
                 template_id: template,
+                release: None,
+                custom_fields: &server::manifests::NO_CUSTOM_FIELDS,
             },
             "test",
         )

@@ -40,15 +40,17 @@ async fn story(url: &str) {
     // Migrations are idempotent: a second connect finds nothing to do.
     Store::connect(url).await.expect("reconnect");
 
-    // Templates: seeded once, versions on edit.
-    assert_eq!(store.seed_templates_if_empty().await.expect("seed"), 4);
+    // Templates: each seeded application's plans, made with it, once
+    // (connecting again makes none).
+    let again = Store::connect(url).await.expect("connect again");
     assert_eq!(
-        store.seed_templates_if_empty().await.expect("seed again"),
-        0
+        again.list_templates().await.expect("list").len(),
+        server::store::seed_templates().len()
     );
     let templates = store.list_templates().await.expect("list");
     let names: Vec<_> = templates.iter().map(|t| t.name.as_str()).collect();
-    assert_eq!(names, ["Demo", "Free", "Professional", "Enterprise"]);
+    assert_eq!(names[..4], ["Demo", "Free", "Professional", "Enterprise"]);
+    assert!(names.contains(&"Basic School System") && names.contains(&"White-label Basic"));
     // The choices offered in filters are the same templates, at their
     // current versions, without their counts.
     let choices = store.template_choices().await.expect("choices");
@@ -119,6 +121,8 @@ async fn story(url: &str) {
                     namespace: &format!("tenant-{}", id),
                     fields: &f,
                     template_id: pro.id,
+                    release: None,
+                    custom_fields: &server::manifests::NO_CUSTOM_FIELDS,
                 },
                 "alice",
             )
@@ -136,6 +140,8 @@ async fn story(url: &str) {
                 namespace: "tenant-tenant-0-abc",
                 fields: &fields("Again", None),
                 template_id: pro.id,
+                release: None,
+                custom_fields: &server::manifests::NO_CUSTOM_FIELDS,
             },
             "alice",
         )
@@ -149,6 +155,8 @@ async fn story(url: &str) {
                 namespace: "tenant-other-id",
                 fields: &fields("Other", Some("shop.acme.example")),
                 template_id: pro.id,
+                release: None,
+                custom_fields: &server::manifests::NO_CUSTOM_FIELDS,
             },
             "alice",
         )
@@ -162,6 +170,8 @@ async fn story(url: &str) {
                 namespace: "tenant-nowhere",
                 fields: &fields("X", None),
                 template_id: 9999,
+                release: None,
+                custom_fields: &server::manifests::NO_CUSTOM_FIELDS,
             },
             "alice",
         )
@@ -451,13 +461,14 @@ async fn runs_story(url: &str) {
     use app::dto::{AttemptOutcome, Operation, RunOptions, RunQuery, RunState, StepState};
     use server::store::Failure;
     let store = Store::connect(url).await.expect("connect");
-    store.seed_templates_if_empty().await.expect("seed");
     let template = store.list_templates().await.expect("list")[0].clone();
     let record = |id: &'static str| NewTenantRecord {
         id,
         namespace: Box::leak(format!("tenant-{id}").into_boxed_str()),
         fields: Box::leak(Box::new(fields("Runs Ltd", None))),
         template_id: template.id,
+        release: None,
+        custom_fields: &server::manifests::NO_CUSTOM_FIELDS,
     };
     store
         .insert_tenant(record("runs-a"), "alice")
@@ -674,14 +685,17 @@ async fn runs_story(url: &str) {
             "runs-a",
             ((template.id, template.version), 1),
             (Some(4), None),
-            "dave",
-            "replicas",
+            &[("colour".to_string(), "#1a73e8".to_string())].into(),
+            ("dave", "replicas"),
         )
         .await
         .expect("spec");
+    let a = store.get_tenant("runs-a").await.expect("a");
+    assert_eq!(a.api_replicas, Some(4));
+    // Custom field values are stored with the spec and read back as given.
     assert_eq!(
-        store.get_tenant("runs-a").await.expect("a").api_replicas,
-        Some(4)
+        a.custom_fields.get("colour").map(String::as_str),
+        Some("#1a73e8")
     );
     let actions: Vec<String> = store
         .list_audit("runs-a", 1, 50)
@@ -920,7 +934,6 @@ async fn a_broken_migration_history_stops_the_start() {
 async fn ownership_story(url: &str) {
     use server::auth::{Throttle, ThrottlePolicy};
     let store = Store::connect(url).await.expect("connect");
-    store.seed_templates_if_empty().await.expect("seed");
     let template = store.list_templates().await.expect("list")[0].id;
     let f = fields("Own Ltd", None);
     let made = store
@@ -930,6 +943,8 @@ async fn ownership_story(url: &str) {
                 namespace: "team-own-a",
                 fields: &f,
                 template_id: template,
+                release: None,
+                custom_fields: &server::manifests::NO_CUSTOM_FIELDS,
             },
             "alice",
         )
@@ -947,6 +962,8 @@ async fn ownership_story(url: &str) {
                 namespace: "team-own-a",
                 fields: &f,
                 template_id: template,
+                release: None,
+                custom_fields: &server::manifests::NO_CUSTOM_FIELDS,
             },
             "alice",
         )
@@ -1134,7 +1151,6 @@ async fn replicas_story(url: &str) {
     use std::time::Duration;
     let connect = || async { Store::connect(url).await.expect("replica") };
     let (a, b, c) = (connect().await, connect().await, connect().await);
-    a.seed_templates_if_empty().await.expect("seed");
     let template = a.list_templates().await.expect("list")[0].id;
     let f = fields("Replica Ltd", None);
     let mut runs = vec![];
@@ -1146,6 +1162,8 @@ async fn replicas_story(url: &str) {
                 namespace: &format!("tenant-{id}"),
                 fields: &f,
                 template_id: template,
+                release: None,
+                custom_fields: &server::manifests::NO_CUSTOM_FIELDS,
             },
             "alice",
         )
@@ -1249,6 +1267,8 @@ async fn replicas_story(url: &str) {
             namespace: "tenant-rep-lease",
             fields: &f,
             template_id: template,
+            release: None,
+            custom_fields: &server::manifests::NO_CUSTOM_FIELDS,
         },
         "alice",
     )

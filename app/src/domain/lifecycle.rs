@@ -87,6 +87,7 @@ mod tests {
             release: 1,
             custom_domain: None,
             served_domain: None,
+            custom_fields: Default::default(),
             state,
             state_detail: None,
             observed_at: None,

@@ -419,6 +419,7 @@ mod tests {
             api_replicas: "tier".into(),
             web_replicas: "4".into(),
             release: " 2 ".into(),
+            ..Default::default()
         }
         .validate()
         .unwrap();
@@ -431,6 +432,7 @@ mod tests {
             api_replicas: "0".into(),
             web_replicas: "51".into(),
             release: "0".into(),
+            ..Default::default()
         }
         .validate() else {
             panic!("expected field errors")

@@ -73,6 +73,55 @@ pub fn validate_template_key(value: &str) -> Result<String, String> {
     Ok(key.to_string())
 }
 
+/// A plan feature's name: 1 to 40 of a-z, 0-9, '-', '_'.
+pub fn feature_name(f: &str) -> Result<(), String> {
+    if f.is_empty()
+        || f.len() > 40
+        || !f
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
+    {
+        return Err(format!(
+            "each feature must be 1 to 40 of a-z, 0-9, '-', '_' (\"{}\" is not)",
+            f.chars().take(40).collect::<String>()
+        ));
+    }
+    Ok(())
+}
+
+/// Named limits: `name=number` pairs, comma-separated, each name a
+/// feature-style name (1 to 40 of a-z, 0-9, '-', '_'), each number
+/// whole, 0 to 10^12.
+pub fn limits(value: &str) -> Result<std::collections::BTreeMap<String, u64>, String> {
+    let mut out = std::collections::BTreeMap::new();
+    for raw in value.split(',') {
+        let pair = raw.trim();
+        if pair.is_empty() {
+            continue;
+        }
+        let rule = || {
+            format!(
+                "each limit must be name=number, like schools=10 (\"{}\" is not)",
+                pair.chars().take(60).collect::<String>()
+            )
+        };
+        let (name, n) = pair.split_once('=').ok_or_else(rule)?;
+        let name = name.trim();
+        feature_name(name).map_err(|_| rule())?;
+        let n: u64 = n.trim().parse().map_err(|_| rule())?;
+        if n > 1_000_000_000_000 {
+            return Err(format!("limit \"{name}\" must be at most 10^12"));
+        }
+        if out.insert(name.to_string(), n).is_some() {
+            return Err(format!("limit \"{name}\" is given twice"));
+        }
+    }
+    if out.len() > 50 {
+        return Err("at most 50 limits".into());
+    }
+    Ok(out)
+}
+
 fn features(value: &str) -> Result<Vec<String>, String> {
     let mut out: Vec<String> = Vec::new();
     for raw in value.split(',') {
@@ -80,16 +129,7 @@ fn features(value: &str) -> Result<Vec<String>, String> {
         if f.is_empty() {
             continue;
         }
-        if f.len() > 40
-            || !f
-                .chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
-        {
-            return Err(format!(
-                "each feature must be 1 to 40 of a-z, 0-9, '-', '_' (\"{}\" is not)",
-                f.chars().take(40).collect::<String>()
-            ));
-        }
+        feature_name(f)?;
         if !out.iter().any(|o| o == f) {
             out.push(f.to_string());
         }
@@ -189,6 +229,7 @@ impl TemplateForm {
         );
         let q_pods = e.check("quota_pods", number(&self.quota_pods, 1, 10_000, ""));
         let features = e.check("features", features(&self.features));
+        let limits = e.check("limits", limits(&self.limits));
         let backup_schedule = e.check(
             "backup_schedule",
             validate_backup_schedule(&self.backup_schedule),
@@ -294,6 +335,7 @@ impl TemplateForm {
                 quota_storage_gi: q_storage.ok_or_else(missing)?,
                 quota_pods: q_pods.ok_or_else(missing)?,
                 features: features.ok_or_else(missing)?,
+                limits: limits.ok_or_else(missing)?,
             },
         })
     }
@@ -326,6 +368,7 @@ mod tests {
             quota_storage_gi: "20".into(),
             quota_pods: "10".into(),
             features: "reports, api, reports".into(),
+            limits: "".into(),
             based_on_version: None,
         }
     }
@@ -354,6 +397,15 @@ mod tests {
         assert_eq!(v.spec.user_limit, None);
         assert!(v.spec.backup_enabled);
         assert_eq!(v.spec.features, vec!["reports", "api"]);
+        assert_eq!(
+            limits(" schools=10,products = 500 ,")
+                .expect("limits")
+                .len(),
+            2
+        );
+        for bad in ["schools", "schools=x", "Schools=1", "a=1, a=2", "a=-1"] {
+            assert!(limits(bad).is_err(), "{bad} was taken");
+        }
         assert_eq!(v.application.as_deref(), Some("shop"));
         let mut f = good_form();
         f.application = " ".into();

@@ -57,6 +57,43 @@ fn fields(
     })
 }
 
+/// The plan feature that lets a tenant have a custom domain.
+pub const CUSTOM_DOMAIN_FEATURE: &str = "custom-domain";
+
+/// Whether a tenant on a plan with `features` may have the custom domain
+/// `wanted`, when it has `current` now: a plan without the
+/// `custom-domain` feature takes none, but a tenant keeps the one it had
+/// (and may remove it). The rule broken, naming the plan, otherwise.
+pub fn custom_domain_allowed(
+    (plan, features): (&str, &[String]),
+    current: Option<&str>,
+    wanted: Option<&str>,
+) -> Result<(), String> {
+    match wanted {
+        None => Ok(()),
+        Some(_) if features.iter().any(|f| f == CUSTOM_DOMAIN_FEATURE) => Ok(()),
+        Some(w) if current == Some(w) => Ok(()),
+        Some(_) => Err(format!(
+            "is not part of plan \"{plan}\": it lacks the {CUSTOM_DOMAIN_FEATURE} feature"
+        )),
+    }
+}
+
+/// What a tenant with the custom domain `domain` is told on a plan with
+/// `features` that has no `custom-domain` feature: it keeps its domain.
+pub fn custom_domain_warning(
+    (plan, features): (&str, &[String]),
+    domain: Option<&str>,
+) -> Option<String> {
+    let d = domain?;
+    (!features.iter().any(|f| f == CUSTOM_DOMAIN_FEATURE)).then(|| {
+        format!(
+            "Plan \"{plan}\" lacks the {CUSTOM_DOMAIN_FEATURE} feature: the tenant keeps \"{d}\", \
+             which it had before, but can take no other custom domain."
+        )
+    })
+}
+
 impl NewTenantForm {
     pub fn validate(&self) -> Result<ValidNewTenant, AppError> {
         let mut e = FieldErrors::default();
@@ -113,6 +150,22 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_custom_domain_needs_the_plan_feature_but_one_had_is_kept() {
+        let demo = ("Demo", &["trial".to_string()][..]);
+        let pro = ("Pro", &["custom-domain".to_string()][..]);
+        let e = custom_domain_allowed(demo, None, Some("shop.acme.io")).expect_err("refused");
+        assert!(e.contains("\"Demo\"") && e.contains("custom-domain"), "{e}");
+        assert!(custom_domain_allowed(pro, None, Some("shop.acme.io")).is_ok());
+        // Kept or removed on a plan without the feature; changed is refused.
+        assert!(custom_domain_allowed(demo, Some("a.io"), Some("a.io")).is_ok());
+        assert!(custom_domain_allowed(demo, Some("a.io"), None).is_ok());
+        assert!(custom_domain_allowed(demo, Some("a.io"), Some("b.io")).is_err());
+        assert!(custom_domain_warning(demo, Some("a.io")).is_some_and(|w| w.contains("keeps")));
+        assert_eq!(custom_domain_warning(pro, Some("a.io")), None);
+        assert_eq!(custom_domain_warning(demo, None), None);
+    }
+
+    #[test]
     fn collects_every_problem() {
         let form = NewTenantForm {
             company_name: "".into(),
@@ -122,6 +175,7 @@ mod tests {
             custom_domain: "bad domain".into(),
             tenant_id: "UPPER".into(),
             provision: false,
+            custom_fields: Default::default(),
         };
         let err = form.validate().unwrap_err();
         for field in [

@@ -32,6 +32,7 @@ mod alerts;
 mod application;
 mod audit;
 mod backup;
+mod custom_field;
 mod lenient;
 mod live;
 mod ops;
@@ -51,6 +52,7 @@ pub use alerts::{
 pub use application::{ApplicationDto, ApplicationForm, ReleaseDto, ReleaseForm};
 pub use audit::{AuditEventDto, AuditQuery, DashboardDto};
 pub use backup::{BackupDto, BackupMethod, RestoreForm};
+pub use custom_field::{CustomFieldKind, CustomFieldSpec, CustomValues};
 pub use live::{
     CertificateDto, Health, HealthDto, HealthEventDto, K8sEventDto, LiveEvent, LiveKind, PodDto,
     QuotaUseDto, TenantLiveDto, Topic, WorkloadDto,

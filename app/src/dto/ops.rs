@@ -63,6 +63,10 @@ pub struct ChangeForm {
     /// The release of the tenant's application to move to (empty: keep).
     #[serde(deserialize_with = "super::lenient::text")]
     pub release: String,
+    /// Custom field values to change: a name not given keeps its value,
+    /// one given empty goes back to its default.
+    #[serde(default)]
+    pub custom_fields: super::CustomValues,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -23,6 +23,9 @@ pub struct ReleaseSpec {
     /// Secrets generated once per tenant (and shown once).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub secrets: Vec<SecretSpec>,
+    /// What staff fill in for each tenant (`${field.<name>}` in values).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<super::CustomFieldSpec>,
     /// Environment every component and job gets, before its own.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub env: Vec<EnvVar>,
@@ -154,6 +157,10 @@ pub struct EnvVar {
 #[serde(deny_unknown_fields)]
 pub struct ComponentSpec {
     pub name: String,
+    /// Rendered only for tenants whose plan has this feature; removing
+    /// the feature from a plan removes the component at the next update.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub feature: Option<String>,
     /// `repository:tag` or `repository@sha256:…`; a name without a
     /// registry host gets the console's `--image-registry` mirror prefix.
     pub image: String,

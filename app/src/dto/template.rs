@@ -27,6 +27,10 @@ pub struct TierSpec {
     pub quota_storage_gi: u32,
     pub quota_pods: u32,
     pub features: Vec<String>,
+    /// The plan's own named limits for its application (`schools: 10`),
+    /// read as `${plan.limit.<name>}`; a limit not named is unlimited.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub limits: std::collections::BTreeMap<String, u64>,
 }
 
 impl TierSpec {
@@ -168,6 +172,9 @@ pub struct TemplateForm {
     /// Comma-separated feature flags.
     #[serde(deserialize_with = "super::lenient::text")]
     pub features: String,
+    /// Comma-separated named limits: `schools=10, products=500`.
+    #[serde(deserialize_with = "super::lenient::text")]
+    pub limits: String,
     /// The version this edit started from: the save is refused when the
     /// template has moved on since (the API takes it from `If-Match`).
     #[cfg_attr(feature = "ssr", schema(ignore))]
@@ -200,7 +207,17 @@ impl TemplateForm {
             quota_storage_gi: s.quota_storage_gi.to_string(),
             quota_pods: s.quota_pods.to_string(),
             features: s.features.join(", "),
+            limits: limits_text(&s.limits),
             based_on_version: Some(t.version),
         }
     }
+}
+
+/// Named limits as typed in the form: `products=500, schools=10`.
+pub fn limits_text(limits: &std::collections::BTreeMap<String, u64>) -> String {
+    limits
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }

@@ -77,6 +77,10 @@ pub struct TenantDto {
     #[serde(default = "first_release")]
     pub release: i64,
     pub custom_domain: Option<String>,
+    /// Its custom field values as given (a field without one reads its
+    /// release's default).
+    #[serde(default)]
+    pub custom_fields: super::CustomValues,
     pub state: TenantState,
     /// Why the state is what it is, e.g. "api 1/2 ready".
     pub state_detail: Option<String>,
@@ -150,6 +154,8 @@ pub struct NewTenantForm {
     pub tenant_id: String,
     /// Start provisioning as soon as the record exists.
     pub provision: bool,
+    /// Values of the custom fields its application's release declares.
+    pub custom_fields: super::CustomValues,
 }
 
 /// The editable fields of an existing tenant record.

@@ -119,7 +119,6 @@ pub async fn run() {
     let stamp = unique_id("fl");
     let db = TestDb::sqlite();
     let store = server::store::Store::connect(&db.url).await.unwrap();
-    store.seed_templates_if_empty().await.unwrap();
     store.close().await;
     let ids = seed::tenants(&db.url, count, &stamp).await;
 

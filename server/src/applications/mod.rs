@@ -16,22 +16,49 @@ pub const WORKSHOP_RELEASE: &str = include_str!("../../seed/applications/worksho
 /// The key of the seeded workshop application.
 pub const WORKSHOP_KEY: &str = "workshop-saas";
 
-/// One seeded application: key, name, description and its release 1.
+/// One seeded application: key, name, description, its release 1 and its
+/// plans (a YAML list of template forms), made together, once.
 pub struct SeedApplication {
     pub key: &'static str,
     pub name: &'static str,
     pub description: &'static str,
     pub release: &'static str,
+    pub plans: &'static str,
 }
 
-/// The applications a console starts with (made where missing at every
-/// start; a stored release is never changed).
-pub const SEEDS: &[SeedApplication] = &[SeedApplication {
-    key: WORKSHOP_KEY,
-    name: "Workshop SaaS",
-    description: "An API, a web front end and migrations on PostgreSQL: the shape every tenant ran before applications existed.",
-    release: WORKSHOP_RELEASE,
-}];
+/// The applications a console starts with, one per reference system
+/// (made where missing at every start, with their plans; a stored
+/// release or plan is never changed).
+pub const SEEDS: &[SeedApplication] = &[
+    SeedApplication {
+        key: WORKSHOP_KEY,
+        name: "Workshop SaaS",
+        description: "An API, a web front end and migrations on PostgreSQL: the shape every tenant ran before applications existed.",
+        release: WORKSHOP_RELEASE,
+        plans: include_str!("../../seed/plans/workshop-saas.yaml"),
+    },
+    SeedApplication {
+        key: "school-supply",
+        name: "School supply system",
+        description: "Schools, products and deliveries for schools, districts and municipalities: an API, a web front end and an analytics service on PostgreSQL, with the administrator, configuration and initial data made by jobs after provisioning.",
+        release: include_str!("../../seed/applications/school-supply.yaml"),
+        plans: include_str!("../../seed/plans/school-supply.yaml"),
+    },
+    SeedApplication {
+        key: "woocommerce",
+        name: "WooCommerce store",
+        description: "WordPress with WooCommerce on MySQL; sample products and cash on delivery set up once the store first runs.",
+        release: include_str!("../../seed/applications/woocommerce.yaml"),
+        plans: include_str!("../../seed/plans/woocommerce.yaml"),
+    },
+    SeedApplication {
+        key: "white-label",
+        name: "White-label kit",
+        description: "A branded backend and frontend on PostgreSQL, with feature flags and limits per plan and branding per tenant.",
+        release: include_str!("../../seed/applications/white-label.yaml"),
+        plans: include_str!("../../seed/plans/white-label.yaml"),
+    },
+];
 
 static WORKSHOP: LazyLock<ReleaseSpec> = LazyLock::new(|| {
     // Checked by `the_seeded_releases_are_valid` (and at every start).
@@ -40,6 +67,7 @@ static WORKSHOP: LazyLock<ReleaseSpec> = LazyLock::new(|| {
         pod_security_reason: None,
         database: Default::default(),
         secrets: vec![],
+        fields: vec![],
         env: vec![],
         components: vec![],
         jobs: vec![],
@@ -74,6 +102,11 @@ mod tests {
     fn the_seeded_releases_are_valid() {
         let r = parse_release(WORKSHOP_RELEASE).expect("the workshop release is valid");
         assert_eq!(r.components.len(), 2);
+        for seed in SEEDS {
+            if let Err(e) = parse_release(seed.release) {
+                panic!("the release of {} is invalid: {e}", seed.key);
+            }
+        }
     }
 
     #[test]

@@ -7,10 +7,12 @@
 use app::api::operations::Operations;
 use app::domain::lifecycle::check_operation;
 use app::domain::operation_forms::{validate_bulk, ReplicaChange};
+use app::domain::release::fields;
 use app::domain::tenant_id::tenant_id_from;
+use app::domain::tenant_rules::custom_domain_warning;
 use app::dto::{
-    BackupDto, BulkForm, BulkResult, ChangeForm, ChangePreview, CurrentStaff, DeprovisionForm,
-    NewTenantForm, Operation, RestoreForm, Role, RunDto, RunOptions, TenantDto,
+    BackupDto, BulkForm, BulkResult, ChangeForm, ChangePreview, CurrentStaff, CustomValues,
+    DeprovisionForm, NewTenantForm, Operation, RestoreForm, Role, RunDto, RunOptions, TenantDto,
 };
 use app::error::AppError;
 
@@ -24,14 +26,15 @@ use crate::store::now_ms;
 /// connecting.
 const CONNECTING_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
 
-/// What a change would make of a tenant: template, version, replicas.
+/// What a change would make of a tenant: its plan (template version,
+/// release, replica overrides) and its custom field values.
 struct Target {
     template_id: i64,
-    version: i64,
     template_name: String,
-    release: i64,
     api_replicas: Option<i64>,
     web_replicas: Option<i64>,
+    plan: crate::provisioning::TenantPlan,
+    custom_fields: CustomValues,
 }
 
 fn replicas(change: ReplicaChange, current: Option<i64>) -> Option<i64> {
@@ -81,17 +84,16 @@ impl Operations for ConsoleService {
         require(who, Role::Viewer, "preview tenant changes")?;
         let t = self.store.get_tenant(&tenant).await?;
         let target = self.target(&t, &form).await?;
-        // What the runner would render after the change: the same plan.
-        let plan = crate::provisioning::TenantPlan::load(
-            &self.store,
-            (target.template_id, target.version),
-            Some(target.release),
-            (target.api_replicas, target.web_replicas),
-        )
-        .await?;
+        let plan = &target.plan;
         let engine = self.engine.get();
         let (settings, caps) = self.rendering();
-        let manifests = plan.desired_of(&t, &settings, &caps).objects();
+        let at = (
+            t.id.as_str(),
+            t.namespace.as_str(),
+            t.custom_domain.as_deref(),
+            &target.custom_fields,
+        );
+        let manifests = plan.desired(at, &settings, &caps).objects();
         let (objects, compared) = match engine {
             Some(e) => match diff_with_live(&e.cluster, &manifests).await {
                 Ok(o) => (o, true),
@@ -102,16 +104,21 @@ impl Operations for ConsoleService {
             },
             None => (vec![], false),
         };
+        let mut warnings = self.cluster_warnings(plan);
+        warnings.extend(custom_domain_warning(
+            (&target.template_name, &plan.tier.features),
+            t.custom_domain.as_deref(),
+        ));
         Ok(ChangePreview {
-            tenant_id: t.id,
-            template_name: target.template_name,
-            template_version: target.version,
-            release: target.release,
+            tenant_id: t.id.clone(),
+            template_name: target.template_name.clone(),
+            template_version: plan.version,
+            release: plan.release_number,
             release_now: t.release,
             yaml: to_yaml(&manifests),
             objects,
             compared_with_live: compared,
-            warnings: self.cluster_warnings(&plan),
+            warnings,
         })
     }
 
@@ -128,29 +135,47 @@ impl Operations for ConsoleService {
         check_operation(&t, Operation::Update)?;
         let target = self.target(&t, &form).await?;
         let engine = self.engine().await?;
+        let (version, release) = (target.plan.version, target.plan.release_number);
+        let changed: Vec<&str> = target
+            .custom_fields
+            .iter()
+            .filter(|(k, v)| t.custom_fields.get(*k) != Some(*v))
+            .map(|(k, _)| k.as_str())
+            .chain(
+                t.custom_fields
+                    .keys()
+                    .filter(|k| !target.custom_fields.contains_key(*k))
+                    .map(String::as_str),
+            )
+            .collect();
         let detail = format!(
-            "template {} v{} → {} v{}; release {} → {}; replicas api {:?} web {:?}",
+            "template {} v{} → {} v{}; release {} → {}; replicas api {:?} web {:?}{}",
             t.template_name,
             t.template_version,
             target.template_name,
-            target.version,
+            version,
             t.release,
-            target.release,
+            release,
             target.api_replicas,
-            target.web_replicas
+            target.web_replicas,
+            if changed.is_empty() {
+                String::new()
+            } else {
+                format!("; custom fields {}", changed.join(", "))
+            }
         );
         self.store
             .set_tenant_spec(
                 &t.id,
-                ((target.template_id, target.version), target.release),
+                ((target.template_id, version), release),
                 (target.api_replicas, target.web_replicas),
-                &who.username,
-                &detail,
+                &target.custom_fields,
+                (&who.username, &detail),
             )
             .await?;
         // A move to another release runs that release's post-upgrade jobs.
         let options = RunOptions {
-            upgrade_from: (target.release != t.release).then_some(t.release),
+            upgrade_from: (release != t.release).then_some(t.release),
             ..Default::default()
         };
         self.start(&engine, who, &t.id, Operation::Update, options, None)
@@ -285,8 +310,8 @@ impl Operations for ConsoleService {
         form: NewTenantForm,
     ) -> R<ChangePreview> {
         require(who, Role::Viewer, "preview tenants")?;
-        let valid = form.validate()?;
-        let (template, plan, warnings) = self.new_tenant_plan(valid.template_id).await?;
+        let new = self.checked_new_tenant(&form).await?;
+        let (valid, template, plan) = (&new.valid, new.template, &new.plan);
         let id = valid
             .tenant_id
             .clone()
@@ -296,6 +321,7 @@ impl Operations for ConsoleService {
             id.as_str(),
             namespace.as_str(),
             valid.fields.custom_domain.as_deref(),
+            &new.custom_fields,
         );
         let (settings, caps) = self.rendering();
         let yaml = to_yaml(&plan.desired(at, &settings, &caps).objects());
@@ -308,7 +334,7 @@ impl Operations for ConsoleService {
             yaml,
             objects: vec![],
             compared_with_live: false,
-            warnings,
+            warnings: new.said,
         })
     }
 }
@@ -431,32 +457,39 @@ impl ConsoleService {
         } else {
             template.version
         };
-        let template_name = template.name;
         let release = change.release.unwrap_or(t.release);
-        if change.release.is_some() {
+        let api_replicas = replicas(change.api_replicas, t.api_replicas);
+        let web_replicas = replicas(change.web_replicas, t.web_replicas);
+        // What the runner would render after the change: the same plan.
+        let plan = match crate::provisioning::TenantPlan::load(
+            &self.store,
+            (template_id, version),
+            Some(release),
+            (api_replicas, web_replicas),
+        )
+        .await
+        {
+            Ok(plan) => plan,
             // The release must be one of the plan's application's.
-            match self
-                .store
-                .tenant_plan((template_id, version), Some(release))
-                .await
-            {
-                Ok(_) => {}
-                Err(crate::error::ServerError::NotFound(_)) => {
-                    return Err(AppError::invalid(
-                        "release",
-                        format!("there is no release {release} of the plan's application"),
-                    ))
-                }
-                Err(e) => return Err(e.into()),
+            Err(crate::error::ServerError::NotFound(_)) if change.release.is_some() => {
+                return Err(AppError::invalid(
+                    "release",
+                    format!("there is no release {release} of the plan's application"),
+                ))
             }
-        }
+            Err(e) => return Err(e.into()),
+        };
+        // The tenant's values, with the change's, against the release it
+        // will run (a new release may ask for a field it has no value for).
+        let custom_fields =
+            fields::values(&plan.release.fields, &t.custom_fields, &form.custom_fields)?;
         Ok(Target {
             template_id,
-            version,
-            template_name,
-            release,
-            api_replicas: replicas(change.api_replicas, t.api_replicas),
-            web_replicas: replicas(change.web_replicas, t.web_replicas),
+            template_name: template.name,
+            api_replicas,
+            web_replicas,
+            plan,
+            custom_fields,
         })
     }
 }

@@ -1,11 +1,13 @@
 //! Tenant records, tenant-ID help, and what the cluster shows of a tenant
 //! (its health in lists, its pods, workloads and events).
 
+use app::domain::release::fields;
 use app::domain::tenant_id::{tenant_id_from, validate_tenant_id, SUFFIX_ALPHABET, SUFFIX_LEN};
+use app::domain::tenant_rules::{custom_domain_allowed, ValidNewTenant};
 use app::domain::validate::{validate_display_name, MAX_COMPANY_NAME};
 use app::dto::{
-    CurrentStaff, IdCheck, NewTenantForm, Operation, Page, Role, TemplateDto, TenantDto,
-    TenantForm, TenantLiveDto, TenantQuery, TenantState,
+    CurrentStaff, CustomValues, IdCheck, NewTenantForm, Operation, Page, Role, TemplateDto,
+    TenantDto, TenantForm, TenantLiveDto, TenantQuery, TenantState,
 };
 use app::error::AppError;
 
@@ -67,6 +69,14 @@ impl Tenants for ConsoleService {
         require(who, Role::Operator, "edit tenants")?;
         let valid = form.validate()?;
         self.check_custom_domain(valid.custom_domain.as_deref())?;
+        let t = self.store.get_tenant(&id).await?;
+        let plan = crate::provisioning::TenantPlan::of(&self.store, &t).await?;
+        custom_domain_allowed(
+            (&t.template_name, &plan.tier.features),
+            t.custom_domain.as_deref(),
+            valid.custom_domain.as_deref(),
+        )
+        .map_err(|m| AppError::invalid("custom_domain", m))?;
         Ok(self
             .store
             .update_tenant(&id, &valid, form.based_on_updated_at, &who.username)
@@ -150,21 +160,41 @@ impl Tenants for ConsoleService {
     }
 }
 
+/// A new tenant checked: the form, its plan and what it runs, what is
+/// pending or warned of, and its custom field values.
+pub(super) struct NewTenant {
+    pub valid: ValidNewTenant,
+    pub template: TemplateDto,
+    pub plan: crate::provisioning::TenantPlan,
+    pub said: Vec<String>,
+    pub custom_fields: CustomValues,
+}
+
+impl NewTenant {
+    /// Its record under the ID `id` in `namespace`.
+    fn record<'a>(&'a self, id: &'a str, namespace: &'a str) -> NewTenantRecord<'a> {
+        NewTenantRecord {
+            id,
+            namespace,
+            fields: &self.valid.fields,
+            template_id: self.valid.template_id,
+            release: Some(self.plan.release_number),
+            custom_fields: &self.custom_fields,
+        }
+    }
+}
+
 impl ConsoleService {
     async fn create_record(&self, who: &CurrentStaff, form: NewTenantForm) -> R<TenantDto> {
         require(who, Role::Operator, "create tenants")?;
-        let valid = form.validate()?;
-        self.check_custom_domain(valid.fields.custom_domain.as_deref())?;
-        self.new_tenant_plan(valid.template_id).await?;
+        let new = self.checked_new_tenant(&form).await?;
+        let valid = &new.valid;
         if let Some(id) = &valid.tenant_id {
             let namespace = self.namespace_for(id).await?;
-            let record = NewTenantRecord {
-                id,
-                namespace: &namespace,
-                fields: &valid.fields,
-                template_id: valid.template_id,
-            };
-            return Ok(self.store.insert_tenant(record, &who.username).await?);
+            return Ok(self
+                .store
+                .insert_tenant(new.record(id, &namespace), &who.username)
+                .await?);
         }
         for _ in 0..ID_ATTEMPTS {
             let id = tenant_id_from(&valid.fields.company_name, &random_suffix());
@@ -172,13 +202,11 @@ impl ConsoleService {
                 Err(AppError::Invalid(_)) => continue,
                 other => other?,
             };
-            let record = NewTenantRecord {
-                id: &id,
-                namespace: &namespace,
-                fields: &valid.fields,
-                template_id: valid.template_id,
-            };
-            match self.store.insert_tenant(record, &who.username).await {
+            match self
+                .store
+                .insert_tenant(new.record(&id, &namespace), &who.username)
+                .await
+            {
                 Err(crate::error::ServerError::App(e))
                     if e.field_message("tenant_id").is_some() =>
                 {
@@ -192,11 +220,88 @@ impl ConsoleService {
         ))
     }
 
+    /// A new tenant as typed, checked the same way for the record, its
+    /// preview and its dry-run, every problem at once: the form's rules,
+    /// its plan (one with a release to run, which the cluster can give),
+    /// the custom domain (allowed by the plan, not the console's or under
+    /// the base domain) and its custom fields (against the release).
+    pub(super) async fn checked_new_tenant(&self, form: &NewTenantForm) -> R<NewTenant> {
+        let mut errors = vec![];
+        let mut keep = |r: R<()>| match r {
+            Err(AppError::Invalid(list)) => {
+                errors.extend(list);
+                Ok(())
+            }
+            other => other,
+        };
+        let valid = form.validate();
+        let template_id = match &valid {
+            Ok(v) => Some(v.template_id),
+            Err(_) => form
+                .template_id
+                .trim()
+                .parse::<i64>()
+                .ok()
+                .filter(|id| *id > 0),
+        };
+        let planned = match template_id {
+            Some(id) => match self.new_tenant_plan(id).await {
+                Ok(p) => Some(p),
+                Err(e) => {
+                    keep(Err(e))?;
+                    None
+                }
+            },
+            None => None,
+        };
+        let custom = planned.as_ref().map(|(_, plan, _)| {
+            fields::values(
+                &plan.release.fields,
+                &CustomValues::new(),
+                &form.custom_fields,
+            )
+        });
+        let custom_fields = match custom {
+            Some(Ok(c)) => c,
+            Some(Err(e)) => {
+                keep(Err(e))?;
+                CustomValues::new()
+            }
+            None => CustomValues::new(),
+        };
+        if let Ok(v) = &valid {
+            let domain = v.fields.custom_domain.as_deref();
+            keep(self.check_custom_domain(domain))?;
+            if let Some((template, plan, _)) = &planned {
+                let rule =
+                    custom_domain_allowed((&template.name, &plan.tier.features), None, domain);
+                keep(rule.map_err(|m| AppError::invalid("custom_domain", m)))?;
+            }
+        }
+        let valid = match valid {
+            Err(AppError::Invalid(list)) => {
+                errors.splice(0..0, list);
+                None
+            }
+            other => Some(other?),
+        };
+        match (valid, planned) {
+            (Some(valid), Some((template, plan, said))) if errors.is_empty() => Ok(NewTenant {
+                valid,
+                template,
+                plan,
+                said,
+                custom_fields,
+            }),
+            _ => Err(AppError::Invalid(errors)),
+        }
+    }
+
     /// The plan `template_id` a new tenant would be made on, with what it
     /// would run and what is pending or warned of; refused (on
     /// `template_id`) when it is not one, its application has no release
     /// to run yet, or the cluster cannot give what it asks.
-    pub(super) async fn new_tenant_plan(
+    async fn new_tenant_plan(
         &self,
         template_id: i64,
     ) -> R<(TemplateDto, crate::provisioning::TenantPlan, Vec<String>)> {

@@ -48,10 +48,6 @@ pub async fn run_serve(store: Store, args: ServeArgs) -> Result<()> {
     // Replicas started together do this one at a time: the first seeds
     // and makes the admin, the others find them.
     crate::replicas::one_replica_at_a_time(&store, async {
-        let seeded = store.seed_templates_if_empty().await?;
-        if seeded > 0 {
-            tracing::info!(count = seeded, "seeded the default templates");
-        }
         let configured = args.admin_password.as_ref().map(|s| s.0.as_str());
         let deliver = match (&args.initial_admin_secret, configured) {
             // In a cluster the generated password goes to a Secret, never to

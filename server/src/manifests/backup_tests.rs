@@ -25,6 +25,7 @@ fn input<'a>(tier: &'a app::dto::TierSpec, key: &'a str) -> TenantInput<'a> {
         template_version: 2,
         tier,
         release: crate::applications::workshop(),
+        custom_fields: &crate::manifests::NO_CUSTOM_FIELDS,
     }
 }
 

@@ -2,17 +2,19 @@
 //! with every `${…}` resolved (see `app::domain::release::values`); a
 //! secret stays a reference to its Secret.
 
+use app::domain::release::fields::effective;
 use app::domain::release::values::{Resolved, ValueContext};
-use app::dto::{DatabaseKind, EnvVar};
+use app::dto::{CustomValues, DatabaseKind, EnvVar};
 use serde_json::{json, Value};
 
 use super::parts::db_host;
 use super::{Capabilities, RenderSettings, TenantInput};
 
-/// The context the tenant's values resolve in.
+/// The context the tenant's values resolve in, with its `hosts` and what
+/// its custom `fields` read.
 pub(super) fn context<'a>(
     t: &'a TenantInput,
-    hosts: &'a [String],
+    (hosts, fields): (&'a [String], &'a CustomValues),
     caps: &Capabilities,
 ) -> ValueContext<'a> {
     let db = &t.release.database;
@@ -29,6 +31,7 @@ pub(super) fn context<'a>(
             DatabaseKind::Mysql => Some(("db", 3306, db.name())),
             DatabaseKind::None => None,
         },
+        fields,
     }
 }
 
@@ -40,7 +43,8 @@ pub(super) fn env(
     own: &[EnvVar],
 ) -> Vec<Value> {
     let hosts = super::tenant_hosts(t.id, t.custom_domain, s);
-    let ctx = context(t, &hosts, caps);
+    let fields = effective(&t.release.fields, t.custom_fields);
+    let ctx = context(t, (&hosts, &fields), caps);
     let shared = t
         .release
         .env
@@ -68,7 +72,8 @@ pub(super) fn file(
     content: &str,
 ) -> String {
     let hosts = super::tenant_hosts(t.id, t.custom_domain, s);
-    match context(t, &hosts, caps).resolve(content) {
+    let fields = effective(&t.release.fields, t.custom_fields);
+    match context(t, (&hosts, &fields), caps).resolve(content) {
         Ok(Resolved::Text(text)) => text,
         _ => String::new(),
     }

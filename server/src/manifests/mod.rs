@@ -19,7 +19,7 @@ mod routes;
 pub mod security;
 mod settings;
 
-use app::dto::{DatabaseKind, JobPhase, ReleaseSpec, TierSpec};
+use app::dto::{CustomValues, DatabaseKind, JobPhase, ReleaseSpec, TierSpec};
 use serde_json::{json, Value};
 
 pub use backup::{
@@ -54,7 +54,13 @@ pub struct TenantInput<'a> {
     pub tier: &'a TierSpec,
     /// The release of its application it runs (validated).
     pub release: &'a ReleaseSpec,
+    /// Its custom field values as stored (fields without one read their
+    /// default).
+    pub custom_fields: &'a CustomValues,
 }
+
+/// No custom field values (tests, tenants of releases without fields).
+pub static NO_CUSTOM_FIELDS: CustomValues = CustomValues::new();
 
 impl TenantInput<'_> {
     /// Whether Tenantry dumps and restores its database (see [`dumps`]).

@@ -31,6 +31,7 @@ fn input<'a>(tier: &'a TierSpec, release: &'a ReleaseSpec) -> TenantInput<'a> {
         template_version: 1,
         tier,
         release,
+        custom_fields: &crate::manifests::NO_CUSTOM_FIELDS,
     }
 }
 

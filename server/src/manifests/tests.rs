@@ -36,48 +36,93 @@ fn acme<'a>(
         template_version: 1,
         tier,
         release: crate::applications::workshop(),
+        custom_fields: &crate::manifests::NO_CUSTOM_FIELDS,
     }
 }
 
+/// The goldens' tenant's custom field values (each application reads the
+/// ones it declares; the others read their defaults).
+fn acme_fields() -> app::dto::CustomValues {
+    [
+        ("company_name", "Acme Corp"),
+        ("primary_colour", "#0b5fff"),
+        ("organisation_number", "212000-1234"),
+        ("store_title", "Acme Shop"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect()
+}
+
+/// Every seeded application on each of its plans, as the runner renders
+/// it (the release as the plan runs it), with and without CloudNativePG,
+/// and with a custom domain where the plan allows one. The workshop's
+/// files keep their names from before applications existed (and their
+/// content: its tenants render as they did).
 #[test]
 fn golden_manifests_for_every_tier() {
     let settings = RenderSettings {
         storage_class: Some("fast-ssd".into()),
         ..RenderSettings::default()
     };
+    let fields = acme_fields();
     let mut mismatches = vec![];
-    for tier in seed_templates() {
-        for cnpg in [true, false] {
-            for domain in [None, Some("shop.example.org")] {
-                let caps = full_caps(cnpg);
-                let input = acme(&tier.key, &tier.spec, domain);
-                let mut objects = render(&input, &settings, &caps);
-                // The script has its own test (end2end/backup-script.sh);
-                // the goldens name it instead of repeating it 16 times.
-                for m in objects.iter_mut().filter(|m| m.kind == "ConfigMap") {
-                    m.body["data"]["backup.sh"] = json!("<server/src/manifests/backup.sh>");
-                }
-                let yaml = to_yaml(&objects);
-                let name = format!(
-                    "{}-{}-{}",
-                    tier.key,
-                    if cnpg { "cnpg" } else { "statefulset" },
-                    if domain.is_some() {
-                        "custom-domain"
-                    } else {
-                        "no-domain"
+    for seed in crate::applications::SEEDS {
+        let release = crate::applications::parse_release(seed.release).expect("release");
+        let workshop = seed.key == crate::applications::WORKSHOP_KEY;
+        for tier in crate::store::plans_of(seed).expect("plans") {
+            let runs = app::domain::release::for_plan(release.clone(), &tier.spec.features);
+            let domains: &[Option<&str>] =
+                if workshop || tier.spec.features.iter().any(|f| f == "custom-domain") {
+                    &[None, Some("shop.example.org")]
+                } else {
+                    &[None]
+                };
+            for cnpg in [true, false] {
+                for &domain in domains {
+                    let caps = full_caps(cnpg);
+                    let input = TenantInput {
+                        release: &runs,
+                        custom_fields: &fields,
+                        ..acme(&tier.key, &tier.spec, domain)
+                    };
+                    let mut objects = render(&input, &settings, &caps);
+                    // The script has its own test (end2end/backup-script.sh);
+                    // the goldens name it instead of repeating it.
+                    for m in objects.iter_mut().filter(|m| m.kind == "ConfigMap") {
+                        if m.body["data"].get("backup.sh").is_some() {
+                            m.body["data"]["backup.sh"] = json!("<server/src/manifests/backup.sh>");
+                        }
                     }
-                );
-                let path = golden_path(&name);
-                if std::env::var("UPDATE_GOLDEN").is_ok() {
-                    std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
-                    std::fs::write(&path, &yaml).expect("write golden");
-                    continue;
-                }
-                match std::fs::read_to_string(&path) {
-                    Ok(expected) if expected == yaml => {}
-                    Ok(_) => mismatches.push(format!("{name}: differs from {}", path.display())),
-                    Err(e) => mismatches.push(format!("{name}: {e}")),
+                    let yaml = to_yaml(&objects);
+                    let name = format!(
+                        "{}{}-{}-{}",
+                        if workshop {
+                            String::new()
+                        } else {
+                            format!("{}/", seed.key)
+                        },
+                        tier.key,
+                        if cnpg { "cnpg" } else { "statefulset" },
+                        if domain.is_some() {
+                            "custom-domain"
+                        } else {
+                            "no-domain"
+                        }
+                    );
+                    let path = golden_path(&name);
+                    if std::env::var("UPDATE_GOLDEN").is_ok() {
+                        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+                        std::fs::write(&path, &yaml).expect("write golden");
+                        continue;
+                    }
+                    match std::fs::read_to_string(&path) {
+                        Ok(expected) if expected == yaml => {}
+                        Ok(_) => {
+                            mismatches.push(format!("{name}: differs from {}", path.display()))
+                        }
+                        Err(e) => mismatches.push(format!("{name}: {e}")),
+                    }
                 }
             }
         }
@@ -108,6 +153,7 @@ fn objects_carry_the_tiers_values_and_labels() {
         template_version: 3,
         tier: &tier,
         release: crate::applications::workshop(),
+        custom_fields: &crate::manifests::NO_CUSTOM_FIELDS,
     };
     let out = render(&input, &RenderSettings::default(), &Capabilities::default());
     for m in &out {
@@ -173,6 +219,7 @@ fn hpa_only_where_the_tier_asks_and_the_cluster_serves_it() {
         template_version: 1,
         tier: &ent,
         release: crate::applications::workshop(),
+        custom_fields: &crate::manifests::NO_CUSTOM_FIELDS,
     };
     let with = render(
         &input,
@@ -244,6 +291,7 @@ fn with_cert_manager_the_certificate_is_rendered_and_labelled() {
         template_version: 3,
         tier: &tier,
         release: crate::applications::workshop(),
+        custom_fields: &crate::manifests::NO_CUSTOM_FIELDS,
     };
     let caps = Capabilities {
         cert_manager: true,

@@ -152,7 +152,6 @@ mod tests {
         let store = Store::connect(&format!("sqlite://{}/f.db", dir.path().display()))
             .await
             .expect("store");
-        store.seed_templates_if_empty().await.expect("seed");
         let template = store.list_templates().await.expect("templates")[0].id;
         let fields = app::domain::tenant_rules::ValidTenantFields {
             company_name: "T1".into(),
@@ -167,6 +166,8 @@ mod tests {
                     namespace: NS,
                     fields: &fields,
                     template_id: template,
+                    release: None,
+                    custom_fields: &crate::manifests::NO_CUSTOM_FIELDS,
                 },
                 "alice",
             )
@@ -218,9 +219,24 @@ mod tests {
         ))
     }
 
+    /// The state after the follower had time to act on what it heard
+    /// (for "nothing is written").
     async fn settled(store: &Store) -> TenantState {
         tokio::time::sleep(std::time::Duration::from_millis(300)).await;
         state(store).await
+    }
+
+    /// The state once it is `want`, or what it is after 10 s (for "this is
+    /// written": a loaded machine may take longer than `settled` waits).
+    async fn becomes(store: &Store, want: TenantState) -> TenantState {
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            let now = state(store).await;
+            if now == want || tokio::time::Instant::now() > deadline {
+                return now;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
     }
 
     /// The resume flake: a health change queued while a watch was down
@@ -259,7 +275,10 @@ mod tests {
         assert_eq!(settled(&store).await, TenantState::Active);
         // A real degradation, seen whole, is written.
         index.apply(Kind::Deployment, ("t1", NS, "api"), api(2));
-        assert_eq!(settled(&store).await, TenantState::Degraded);
+        assert_eq!(
+            becomes(&store, TenantState::Degraded).await,
+            TenantState::Degraded
+        );
         follower.abort();
     }
 
@@ -279,8 +298,8 @@ mod tests {
                 "t1",
                 ((t.template_id, t.template_version), t.release),
                 (None, None),
-                "run",
-                "",
+                &t.custom_fields,
+                ("run", ""),
             )
             .await
             .expect("the record moves on");
@@ -300,7 +319,10 @@ mod tests {
         // Once the index knows the new record, the same picture is judged
         // against it, and that is written: no transition is lost.
         learn(&store, &index).await;
-        assert_eq!(settled(&store).await, TenantState::Degraded);
+        assert_eq!(
+            becomes(&store, TenantState::Degraded).await,
+            TenantState::Degraded
+        );
         follower.abort();
     }
 }

@@ -7,7 +7,7 @@
 use std::sync::Arc;
 
 use app::domain::steps::Step;
-use app::dto::{BackupDto, BackupMethod, JobPhase, ReleaseSpec, TenantDto, TierSpec};
+use app::dto::{BackupDto, BackupMethod, CustomValues, JobPhase, ReleaseSpec, TenantDto, TierSpec};
 
 use crate::error::Result;
 use crate::manifests::{
@@ -102,9 +102,12 @@ impl TenantPlan {
         Ok(TenantPlan {
             key: parts.key,
             version,
-            tier: with_overrides(parts.tier, overrides),
             release_number: parts.release.0,
-            release: Arc::new(parts.release.1),
+            release: Arc::new(app::domain::release::for_plan(
+                parts.release.1,
+                &parts.tier.features,
+            )),
+            tier: with_overrides(parts.tier, overrides),
         })
     }
 
@@ -125,28 +128,25 @@ impl TenantPlan {
         .await
     }
 
-    /// The renderer's input for the tenant `(id, namespace, custom domain)`
-    /// on this plan.
-    fn input<'a>(
-        &'a self,
-        (id, namespace, custom_domain): (&'a str, &'a str, Option<&'a str>),
-    ) -> TenantInput<'a> {
+    /// The renderer's input for the tenant at `at` on this plan.
+    fn input<'a>(&'a self, at: At<'a>) -> TenantInput<'a> {
         TenantInput {
-            id,
-            namespace,
-            custom_domain,
+            id: at.0,
+            namespace: at.1,
+            custom_domain: at.2,
             template_key: &self.key,
             template_version: self.version,
             tier: &self.tier,
             release: &self.release,
+            custom_fields: at.3,
         }
     }
 
-    /// The tenant `(id, namespace, custom domain)` on this plan, with the
-    /// settings and the cluster's capabilities.
+    /// The tenant at `at` on this plan, with the settings and the
+    /// cluster's capabilities.
     pub fn desired<'a>(
         &'a self,
-        at: (&'a str, &'a str, Option<&'a str>),
+        at: At<'a>,
         settings: &'a RenderSettings,
         caps: &'a Capabilities,
     ) -> Desired<'a> {
@@ -164,12 +164,22 @@ impl TenantPlan {
         settings: &'a RenderSettings,
         caps: &'a Capabilities,
     ) -> Desired<'a> {
-        self.desired(
-            (&t.id, &t.namespace, t.custom_domain.as_deref()),
-            settings,
-            caps,
-        )
+        self.desired(at(t), settings, caps)
     }
+}
+
+/// Who a tenant is, for rendering: its ID, namespace, custom domain and
+/// custom field values.
+pub type At<'a> = (&'a str, &'a str, Option<&'a str>, &'a CustomValues);
+
+/// [`At`] of a stored tenant.
+pub fn at(t: &TenantDto) -> At<'_> {
+    (
+        &t.id,
+        &t.namespace,
+        t.custom_domain.as_deref(),
+        &t.custom_fields,
+    )
 }
 
 #[cfg(test)]

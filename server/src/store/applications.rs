@@ -113,8 +113,8 @@ pub struct PlanParts {
 }
 
 impl Store {
-    /// Makes each seeded application and its release 1 where missing
-    /// (never changing a stored one), then gives templates without an
+    /// Makes each seeded application with its release 1 and its plans
+    /// where missing (never changing a stored one), then gives templates without an
     /// application the workshop's and tenants without a release number
     /// release 1. Safe to run on every start of every replica.
     pub async fn ensure_seeded_applications(&self, seeds: &[SeedApplication]) -> Result<()> {
@@ -129,7 +129,7 @@ impl Store {
                 .map_err(|e| ServerError::Config(format!("release: {e}")))?;
             let mut tx = self.begin().await?;
             let now = now_ms();
-            sqlx::query(
+            let made = sqlx::query(
                 "INSERT INTO applications (key, name, description, created_at, created_by) \
                  VALUES ($1, $2, $3, $4, $5) ON CONFLICT (key) DO NOTHING",
             )
@@ -139,7 +139,9 @@ impl Store {
             .bind(now)
             .bind(super::SYSTEM)
             .execute(&mut *tx)
-            .await?;
+            .await?
+            .rows_affected()
+                == 1;
             sqlx::query(
                 "INSERT INTO releases (application_id, number, spec, source, notes, created_at, created_by) \
                  SELECT a.id, 1, $2, $3, 'seeded', $4, $5 FROM applications a WHERE a.key = $1 \
@@ -153,6 +155,10 @@ impl Store {
             .execute(&mut *tx)
             .await?;
             tx.commit().await?;
+            // Only the replica that made the application makes its plans.
+            if made {
+                self.seed_plans(seed).await?;
+            }
         }
         sqlx::query(concat!(
             "UPDATE templates AS tp SET application_id = ",

@@ -41,7 +41,7 @@ pub use idempotency::Claim;
 pub use outbox::{ChannelRow, DueNotice, NewChannel, NoticeKind, SecretUpdate};
 pub use retention::{spawn_retention, Pruned};
 pub use runs::LatestRun;
-pub use seed::seed_templates;
+pub use seed::{plans_of, seed_templates};
 pub use sessions::SessionStore;
 pub use staff::{PasswordKind, StaffRow};
 pub use tenants::{NamespaceRecord, NewTenantRecord, TenantStanding};

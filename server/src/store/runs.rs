@@ -345,13 +345,13 @@ impl Store {
         id: &str,
         (template, release): ((i64, i64), i64),
         replicas: (Option<i64>, Option<i64>),
-        actor: &str,
-        detail: &str,
+        custom_fields: &app::dto::CustomValues,
+        (actor, detail): (&str, &str),
     ) -> Result<()> {
         let mut tx = self.begin().await?;
         sqlx::query(&format!(
             "UPDATE tenants SET template_id = $2, template_version = $3, api_replicas = $4, \
-             web_replicas = $5, release_number = $7, {} WHERE id = $1",
+             web_replicas = $5, release_number = $7, custom_fields = $8, {} WHERE id = $1",
             super::bump_updated_at(6)
         ))
         .bind(id)
@@ -361,6 +361,7 @@ impl Store {
         .bind(replicas.1)
         .bind(now_ms())
         .bind(release)
+        .bind(super::tenants::custom_fields_json(custom_fields))
         .execute(&mut *tx)
         .await?;
         AuditEntry::new(actor, "tenant.change", "tenant", id)

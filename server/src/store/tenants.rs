@@ -3,7 +3,7 @@
 use app::domain::tenant_rules::ValidTenantFields;
 use std::collections::HashMap;
 
-use app::dto::{Page, TenantDto, TenantQuery, TenantSort, TenantState};
+use app::dto::{CustomValues, Page, TenantDto, TenantQuery, TenantSort, TenantState};
 use app::error::AppError;
 
 use super::{like_pattern, now_ms, AuditEntry, Backend, Change, Store};
@@ -34,6 +34,7 @@ struct TenantRow {
     release_number: i64,
     custom_domain: Option<String>,
     served_domain: Option<String>,
+    custom_fields: String,
     state: String,
     state_detail: Option<String>,
     observed_at: Option<i64>,
@@ -63,6 +64,8 @@ impl From<TenantRow> for TenantDto {
             release: r.release_number,
             custom_domain: r.custom_domain,
             served_domain: r.served_domain,
+            // Written only from a checked map (see `custom_fields_json`).
+            custom_fields: serde_json::from_str(&r.custom_fields).unwrap_or_default(),
             state: TenantState::parse(&r.state).unwrap_or(TenantState::Failed),
             state_detail: r.state_detail,
             observed_at: r.observed_at,
@@ -88,10 +91,19 @@ pub struct NewTenantRecord<'a> {
     pub namespace: &'a str,
     pub fields: &'a ValidTenantFields,
     pub template_id: i64,
+    /// The release of the plan's application it runs (`None`: the newest).
+    pub release: Option<i64>,
+    /// Its custom field values, checked against that release.
+    pub custom_fields: &'a CustomValues,
+}
+
+/// Custom field values as stored.
+pub(super) fn custom_fields_json(values: &CustomValues) -> String {
+    serde_json::to_string(values).unwrap_or_else(|_| "{}".into())
 }
 
 const SELECT: &str = "SELECT t.id, t.namespace, t.namespace_uid, t.company_name, t.owner_email, t.owner_name, t.template_id, t.template_version, \
-     v.name AS template_name, COALESCE(t.release_number, 1) AS release_number, t.custom_domain, t.served_domain, t.state, t.state_detail, t.observed_at, \
+     v.name AS template_name, COALESCE(t.release_number, 1) AS release_number, t.custom_domain, t.served_domain, t.custom_fields, t.state, t.state_detail, t.observed_at, \
      t.api_replicas, t.web_replicas, t.created_at, t.updated_at, t.created_by, \
      t.credentials_shown_at, t.credentials_shown_by, t.first_live_at, \
      (SELECT MAX(b.taken_at) FROM backups b WHERE b.tenant_id = t.id AND b.pruned_at IS NULL) AS last_backup_at \
@@ -375,11 +387,11 @@ impl Store {
         sqlx::query(
             concat!(
                 "INSERT INTO tenants (id, company_name, owner_email, owner_name, template_id, template_version, \
-                 custom_domain, state, created_at, updated_at, created_by, namespace, release_number) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $11, \
+                 custom_domain, state, created_at, updated_at, created_by, namespace, custom_fields, release_number) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $11, $12, COALESCE($13, \
                  (SELECT MAX(r.number) FROM releases r JOIN templates tp ON tp.id = $5 WHERE r.application_id = ",
                 super::applications::application_of!(),
-                "))"
+                ")))"
             ),
         )
         .bind(t.id)
@@ -393,6 +405,8 @@ impl Store {
         .bind(now)
         .bind(actor)
         .bind(t.namespace)
+        .bind(custom_fields_json(t.custom_fields))
+        .bind(t.release)
         .execute(&mut *tx)
         .await
         .map_err(|e| {

@@ -250,7 +250,6 @@ impl TestServer {
 
     async fn launch(db_url: &str, o: TestOptions) -> TestServer {
         let store = Store::connect(db_url).await.expect("store");
-        store.seed_templates_if_empty().await.expect("seed");
         if store.count_staff().await.expect("count") == 0 {
             add_staff(&store, "admin", Role::Admin).await;
             add_staff(&store, "operator", Role::Operator).await;
@@ -457,10 +456,6 @@ pub async fn wait_run(store: &Store, id: i64, timeout: std::time::Duration) -> a
 #[allow(dead_code)] // not every test binary makes tenants this way
 pub async fn tenant_on(db: &TestDb, template: &str, stem: &str) -> (Store, String) {
     let store = Store::connect(&db.url).await.expect("tenant fixture");
-    store
-        .seed_templates_if_empty()
-        .await
-        .expect("tenant fixture");
     let template_id = store
         .list_templates()
         .await
@@ -483,6 +478,8 @@ pub async fn tenant_on(db: &TestDb, template: &str, stem: &str) -> (Store, Strin
                 namespace: &format!("tenant-{}", id),
                 fields: &fields,
                 template_id,
+                release: None,
+                custom_fields: &server::manifests::NO_CUSTOM_FIELDS,
             },
             "test",
         )

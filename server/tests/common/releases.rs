@@ -52,6 +52,7 @@ fn component(i: usize, database: bool) -> impl Strategy<Value = ComponentSpec> {
                 vars.push(env("KEY", "${secret.keys.api-key}"));
                 ComponentSpec {
                     name: format!("c{i}"),
+                    feature: None,
                     image: if host {
                         format!("registry.example.com:5000/team/c{i}:1.{i}.0")
                     } else {
@@ -165,7 +166,22 @@ pub fn release() -> impl Strategy<Value = ReleaseSpec> {
                     alphabet: Default::default(),
                 }],
             }],
-            env: vec![env("PLAN_VERSION", "${plan.version}")],
+            // A custom field, read through its default (the tenants here
+            // give no value).
+            fields: vec![app::dto::CustomFieldSpec {
+                name: "region".into(),
+                label: "Region".into(),
+                kind: app::dto::CustomFieldKind::Choice,
+                required: true,
+                default: Some("eu".into()),
+                pattern: None,
+                choices: vec!["eu".into(), "us".into()],
+                help: None,
+            }],
+            env: vec![
+                env("PLAN_VERSION", "${plan.version}"),
+                env("REGION", "${field.region}"),
+            ],
             components,
             jobs: phases
                 .into_iter()

@@ -22,6 +22,8 @@ async fn new_tenant(store: &Store, id: &str, template_id: i64) -> app::dto::Tena
         namespace: &format!("tenant-{id}"),
         fields: &fields,
         template_id,
+        release: None,
+        custom_fields: &server::manifests::NO_CUSTOM_FIELDS,
     };
     store.insert_tenant(record, "alice").await.expect("tenant")
 }
@@ -40,7 +42,6 @@ async fn story(url: &str) {
     assert_eq!(one.source, WORKSHOP_RELEASE);
 
     // Templates are the workshop's plans; a new tenant gets the newest release.
-    store.seed_templates_if_empty().await.expect("seed");
     assert_eq!(
         store
             .get_application(WORKSHOP_KEY)

@@ -4,6 +4,7 @@
 //! (`components.api.env.USER_LIMIT`) and the rule.
 
 pub mod edit;
+pub mod fields;
 pub mod fit;
 pub mod names;
 mod parts;
@@ -81,8 +82,10 @@ pub fn validate(r: &ReleaseSpec) -> Result<(), AppError> {
     }
     database(r, &mut e);
     let secrets = secrets(r, &mut e);
+    let fields = fields::check_specs(&r.fields, &mut e);
     let refs = Refs {
         secrets: &secrets,
+        fields: &fields,
         database: r.database.kind != DatabaseKind::None,
     };
     env_list("env", &r.env, &refs, &mut e);
@@ -91,10 +94,21 @@ pub fn validate(r: &ReleaseSpec) -> Result<(), AppError> {
     e.into_result()
 }
 
+/// The release as a plan with `features` runs it: the components that
+/// ask for a feature the plan lacks are left out, so they are neither
+/// rendered nor expected healthy, and an update prunes them.
+pub fn for_plan(mut r: ReleaseSpec, features: &[String]) -> ReleaseSpec {
+    r.components
+        .retain(|c| c.feature.as_ref().is_none_or(|f| features.contains(f)));
+    r
+}
+
 /// What a reference may name in this release.
 struct Refs<'a> {
     /// (secret, key) pairs the release generates.
     secrets: &'a HashSet<(String, String)>,
+    /// Custom fields the release declares.
+    fields: &'a HashSet<String>,
     database: bool,
 }
 
@@ -108,6 +122,14 @@ impl Refs<'_> {
             let Piece::Ref(r) = p else { continue };
             if r.needs_database() && !self.database {
                 return Err(format!("{} needs a database; the release has none", r));
+            }
+            if let Reference::Field(name) = r {
+                if !self.fields.contains(name) {
+                    return Err(format!(
+                        "{} names no custom field of the release (declare it under fields)",
+                        r
+                    ));
+                }
             }
             if let Reference::Secret { name, key } = r {
                 if !self.secrets.contains(&(name.clone(), key.clone())) {

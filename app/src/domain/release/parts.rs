@@ -29,6 +29,12 @@ pub(super) fn components(r: &ReleaseSpec, refs: &Refs, e: &mut FieldErrors) {
             );
         }
         e.check(&format!("{at}.image"), names::image(&c.image));
+        if let Some(f) = &c.feature {
+            e.check(
+                &format!("{at}.feature"),
+                crate::domain::template_rules::feature_name(f),
+            );
+        }
         env_list(&format!("{at}.env"), &c.env, refs, e);
         let mut ports = HashSet::new();
         let mut numbers = HashSet::new();

@@ -23,6 +23,7 @@ pub(crate) fn tier() -> TierSpec {
         quota_storage_gi: 50,
         quota_pods: 30,
         features: vec![],
+        limits: Default::default(),
     }
 }
 
@@ -205,6 +206,7 @@ fn component() -> impl Strategy<Value = ComponentSpec> {
                 port: None,
             }),
             name: format!("c-{name}"),
+            feature: None,
             image,
             command: vec![],
             args: vec![],

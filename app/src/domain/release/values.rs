@@ -12,6 +12,8 @@
 //! | `plan.user_limit` | the plan's user limit, or `unlimited` |
 //! | `plan.features` | the plan's features, comma-separated |
 //! | `plan.feature.<name>` | `true` or `false` |
+//! | `plan.limit.<name>` | the plan's named limit, or `unlimited` |
+//! | `field.<name>` | the tenant's custom field (or its default) |
 //! | `database.host`, `database.port`, `database.name` | where the database is |
 //! | `database.username`, `database.password` | its credentials (secret) |
 //! | `secret.<name>.<key>` | a generated secret of the release (secret) |
@@ -41,6 +43,8 @@ pub enum Reference {
     PlanUserLimit,
     PlanFeatures,
     PlanFeature(String),
+    PlanLimit(String),
+    Field(String),
     DatabaseHost,
     DatabasePort,
     DatabaseName,
@@ -52,7 +56,7 @@ pub enum Reference {
 /// The references that need no declaration, for messages.
 pub const KNOWN: &str = "tenant.id, tenant.namespace, tenant.host, tenant.hosts, \
 tenant.custom_domain, plan.key, plan.version, plan.user_limit, plan.features, \
-plan.feature.<name>, database.host, database.port, database.name, database.username, \
+plan.feature.<name>, plan.limit.<name>, field.<name>, database.host, database.port, database.name, database.username, \
 database.password, secret.<name>.<key>";
 
 impl Reference {
@@ -81,6 +85,16 @@ impl Reference {
         if let Some(name) = text.strip_prefix("plan.feature.") {
             if !name.is_empty() {
                 return Ok(PlanFeature(name.to_string()));
+            }
+        }
+        if let Some(name) = text.strip_prefix("plan.limit.") {
+            if !name.is_empty() {
+                return Ok(PlanLimit(name.to_string()));
+            }
+        }
+        if let Some(name) = text.strip_prefix("field.") {
+            if !name.is_empty() {
+                return Ok(Field(name.to_string()));
             }
         }
         if let Some(rest) = text.strip_prefix("secret.") {
@@ -135,6 +149,8 @@ impl std::fmt::Display for Reference {
             DatabaseUsername => "database.username",
             DatabasePassword => "database.password",
             PlanFeature(n) => return write!(f, "${{plan.feature.{n}}}"),
+            Field(n) => return write!(f, "${{field.{n}}}"),
+            PlanLimit(n) => return write!(f, "${{plan.limit.{n}}}"),
             Secret { name, key } => return write!(f, "${{secret.{name}.{key}}}"),
         };
         write!(f, "${{{name}}}")
@@ -185,6 +201,8 @@ pub struct ValueContext<'a> {
     pub tier: &'a TierSpec,
     /// (host, port, database name), when the release has a database.
     pub database: Option<(&'a str, u16, &'a str)>,
+    /// What each custom field reads (see [`super::fields::effective`]).
+    pub fields: &'a crate::dto::CustomValues,
 }
 
 /// A resolved value: text, or where a secret is kept.
@@ -219,6 +237,16 @@ impl ValueContext<'_> {
                 .map_or_else(|| "unlimited".into(), |u| u.to_string()),
             PlanFeatures => self.tier.features.join(","),
             PlanFeature(name) => self.tier.features.iter().any(|f| f == name).to_string(),
+            PlanLimit(name) => self
+                .tier
+                .limits
+                .get(name)
+                .map_or_else(|| "unlimited".into(), |n| n.to_string()),
+            Field(name) => self
+                .fields
+                .get(name)
+                .cloned()
+                .ok_or_else(|| format!("the release declares no field \"{name}\""))?,
             DatabaseHost => db()?.0.into(),
             DatabasePort => db()?.1.to_string(),
             DatabaseName => db()?.2.into(),
@@ -295,6 +323,7 @@ mod tests {
         let tier = TierSpec {
             user_limit: None,
             features: vec!["sso".into()],
+            limits: [("schools".to_string(), 10)].into(),
             ..super::super::tests::tier()
         };
         let hosts = vec!["acme.example.com".to_string(), "shop.acme.io".to_string()];
@@ -307,12 +336,22 @@ mod tests {
             plan_version: 3,
             tier: &tier,
             database: Some(("db-rw", 5432, "app")),
+            fields: &[("colour".to_string(), "#ff0000".to_string())].into(),
         };
         let text = |v: &str| ctx.resolve(v).expect("resolves");
         assert_eq!(
             text("${tenant.hosts} ${plan.user_limit} ${plan.feature.sso} ${plan.feature.x}"),
             Resolved::Text("acme.example.com,shop.acme.io unlimited true false".into())
         );
+        assert_eq!(
+            text("${plan.limit.schools}/${plan.limit.products}"),
+            Resolved::Text("10/unlimited".into())
+        );
+        assert_eq!(
+            text("brand: ${field.colour}"),
+            Resolved::Text("brand: #ff0000".into())
+        );
+        assert!(ctx.resolve("${field.logo}").is_err());
         assert_eq!(
             text("${database.password}"),
             Resolved::Secret("db-credentials".into(), "password".into())

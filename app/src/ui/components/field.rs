@@ -18,7 +18,7 @@ pub fn failure<T: Clone + Send + Sync + 'static>(
 /// as a dry-run's), when the form has one.
 #[component]
 pub fn Field(
-    field: &'static str,
+    #[prop(into)] field: String,
     #[prop(into)] label: String,
     #[prop(optional, into)] error: Option<Signal<Option<AppError>>>,
     #[prop(optional, into)] also: Option<Signal<Option<AppError>>>,
@@ -29,12 +29,13 @@ pub fn Field(
     wide: bool,
     children: Children,
 ) -> impl IntoView {
-    let id = id.unwrap_or_else(|| field.to_string());
-    let message = move |source: Signal<Option<AppError>>| {
+    let id = id.unwrap_or_else(|| field.clone());
+    let message = |source: Signal<Option<AppError>>| {
+        let field = field.clone();
         move || {
             source
                 .get()
-                .and_then(|e| e.field_message(field))
+                .and_then(|e| e.field_message(&field))
                 .map(|m| view! { <p class="field-error" id=format!("{field}-error")>{m}</p> })
         }
     };
@@ -45,8 +46,8 @@ pub fn Field(
                 {(!note.is_empty()).then(|| view! { " " <span class="muted">{note}</span> })}
             </label>
             {children()}
-            {error.map(message)}
-            {also.map(message)}
+            {error.map(&message)}
+            {also.map(&message)}
         </div>
     }
 }

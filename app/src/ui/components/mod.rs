@@ -1,6 +1,7 @@
 //! Small pieces shared by the pages.
 
 mod charts;
+mod custom_fields;
 mod feedback;
 mod field;
 mod health;
@@ -9,6 +10,7 @@ mod time;
 mod url;
 
 pub use charts::{app_row::Row as DurationRow, DurationBars, Series, StackedBars};
+pub use custom_fields::{CustomFieldFacts, CustomFieldInputs};
 pub use feedback::{ErrorPanel, FieldError, FormError, Pager, StateBadge};
 pub use field::{failure, Field};
 pub use health::{format_duration, step_icon, HealthBadge};

@@ -20,7 +20,7 @@ pub fn TemplateOptions(choices: Vec<TemplateChoice>) -> impl IntoView {
 
 pub fn tier_summary(s: &TierSpec) -> String {
     format!(
-        "PostgreSQL {}× {} Gi · API {}× · web {}× · CPU {}–{}m · memory {}–{} Mi · users {} · backup {} · quota {}m CPU, {} Mi, {} Gi, {} pods",
+        "PostgreSQL {}× {} Gi · API {}× · web {}× · CPU {}–{}m · memory {}–{} Mi · users {}{} · backup {} · quota {}m CPU, {} Mi, {} Gi, {} pods",
         s.postgres_instances,
         s.postgres_storage_gi,
         s.api_replicas,
@@ -30,6 +30,10 @@ pub fn tier_summary(s: &TierSpec) -> String {
         s.memory_request_mi,
         s.memory_limit_mi,
         s.user_limit.map(|u| u.to_string()).unwrap_or_else(|| "unlimited".into()),
+        s.limits
+            .iter()
+            .map(|(k, v)| format!(" · {k} {v}"))
+            .collect::<String>(),
         if s.backup_enabled {
             format!("\u{201c}{}\u{201d}, keep {}", s.backup_schedule, s.backup_retention)
         } else {

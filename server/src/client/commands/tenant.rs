@@ -47,6 +47,9 @@ pub enum TenantCommand {
         id: Option<String>,
         #[arg(long)]
         domain: Option<String>,
+        /// A custom field of the plan's application: NAME=VALUE (repeat).
+        #[arg(long = "field", value_name = "NAME=VALUE", value_parser = field_pair)]
+        fields: Vec<(String, String)>,
         /// Start provisioning at once.
         #[arg(long)]
         provision: bool,
@@ -92,6 +95,10 @@ pub enum TenantCommand {
         /// jobs run first, its post-upgrade jobs after the rollout).
         #[arg(long)]
         release: Option<String>,
+        /// Set a custom field: NAME=VALUE (repeat; NAME= goes back to its
+        /// default). Fields not named keep their values.
+        #[arg(long = "field", value_name = "NAME=VALUE", value_parser = field_pair)]
+        fields: Vec<(String, String)>,
         #[arg(long)]
         dry_run: bool,
         #[arg(short, long)]
@@ -128,6 +135,14 @@ pub enum TenantCommand {
         #[arg(short, long)]
         yes: bool,
     },
+}
+
+/// `NAME=VALUE` of `--field` (the value may be empty or hold '=').
+fn field_pair(arg: &str) -> Result<(String, String), String> {
+    match arg.split_once('=') {
+        Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_string(), v.to_string())),
+        _ => Err(format!("\"{arg}\" is not NAME=VALUE")),
+    }
 }
 
 pub async fn tenant(api: &Api, out: Format, cmd: TenantCommand) -> CliResult<()> {
@@ -168,6 +183,7 @@ pub async fn tenant(api: &Api, out: Format, cmd: TenantCommand) -> CliResult<()>
             template,
             id,
             domain,
+            fields,
             provision,
             dry_run,
             watch,
@@ -186,6 +202,15 @@ pub async fn tenant(api: &Api, out: Format, cmd: TenantCommand) -> CliResult<()>
             set(&mut form, "owner_name", owner);
             set(&mut form, "tenant_id", id);
             set(&mut form, "custom_domain", domain);
+            if !fields.is_empty() {
+                let given = &mut form["custom_fields"];
+                if !given.is_object() {
+                    *given = json!({});
+                }
+                for (k, v) in fields {
+                    given[k] = Value::String(v);
+                }
+            }
             let named = template.or_else(|| form["template_id"].as_str().map(String::from));
             if let Some(t) = named {
                 let tid = template_id(api, &t).await?;
@@ -240,6 +265,7 @@ pub async fn tenant(api: &Api, out: Format, cmd: TenantCommand) -> CliResult<()>
             api_replicas,
             web_replicas,
             release,
+            fields,
             dry_run,
             yes,
             watch,
@@ -253,6 +279,7 @@ pub async fn tenant(api: &Api, out: Format, cmd: TenantCommand) -> CliResult<()>
                 "api_replicas": api_replicas.unwrap_or_default(),
                 "web_replicas": web_replicas.unwrap_or_default(),
                 "release": release.unwrap_or_default(),
+                "custom_fields": fields.into_iter().map(|(k, v)| (k, Value::String(v))).collect::<serde_json::Map<_, _>>(),
             });
             let base = format!("/api/v1/tenants/{}/change", seg(&id));
             let preview = api

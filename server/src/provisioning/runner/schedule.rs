@@ -55,7 +55,12 @@ impl Runner {
         else {
             return Ok(false);
         };
-        let at = (id, ns, tenant.custom_domain.as_deref());
+        let at = (
+            id,
+            ns,
+            tenant.custom_domain.as_deref(),
+            &tenant.custom_fields,
+        );
         let job = plan
             .desired(at, &self.settings, &self.cluster.caps)
             .scheduled_backup(slot);

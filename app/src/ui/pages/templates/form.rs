@@ -87,6 +87,9 @@ fn TemplateFields(f: TemplateForm, result: SaveResult, key_locked: bool) -> impl
         <Field field="features" label="Features" note="(comma-separated)" error=failure(result) wide=true>
             <input id="features" name="form[features]" value=f.features/>
         </Field>
+        <Field field="limits" label="Limits" note="(name=number, comma-separated: the application reads them as ${plan.limit.<name>})" error=failure(result) wide=true>
+            <input id="limits" name="form[limits]" value=f.limits placeholder="schools=10, products=500"/>
+        </Field>
     }
 }
 

@@ -4,15 +4,18 @@
 
 use leptos::prelude::*;
 
+use crate::api::applications::release_of_tenant;
 use crate::api::operations::{
     BackupTenant, ChangeTenant, CleanupTenant, DeprovisionTenant, PreviewTenantChange,
     ProvisionTenant, RestoreTenant, ResumeTenant, SuspendTenant,
 };
 use crate::api::templates::template_choices;
 use crate::domain::lifecycle::allowed_operations;
-use crate::dto::{ChangeAction, Operation, Role, RunDto, TenantDto, TenantState};
+use crate::dto::{ChangeAction, CustomValues, Operation, Role, RunDto, TenantDto, TenantState};
 use crate::error::AppError;
-use crate::ui::components::{failure, ErrorPanel, Field, FormError, TemplateOptions};
+use crate::ui::components::{
+    failure, CustomFieldInputs, ErrorPanel, Field, FormError, TemplateOptions,
+};
 
 /// Every operation's action, so the page can refetch when one finishes.
 #[derive(Clone, Copy)]
@@ -124,7 +127,8 @@ pub fn TenantActions(t: TenantDto, role: Option<Role>, ops: OpActions) -> impl I
             "This tenant has been live, so Provision and Clean up are not offered: they could remove its namespace and data. Repair it with a change (an update), or retry or recover its last run from the runs below; only Deprovision removes it."
         </p>
     });
-    let change = has(Operation::Update).then(|| view! { <ChangeTier id=t.id.clone() ops/> });
+    let change = has(Operation::Update)
+        .then(|| view! { <ChangeTier id=t.id.clone() values=t.custom_fields.clone() ops/> });
     let deprovision =
         has(Operation::Deprovision).then(|| view! { <Deprovision id=t.id.clone() admin ops/> });
     view! {
@@ -140,10 +144,20 @@ pub fn TenantActions(t: TenantDto, role: Option<Role>, ops: OpActions) -> impl I
     .into_any()
 }
 
-/// Tier or replica change: preview the diff, then apply it.
+/// Tier, release, replica or custom field change: preview the diff, then
+/// apply it. The custom fields shown are those of the release the tenant
+/// runs, filled with its values.
 #[component]
-fn ChangeTier(id: String, ops: OpActions) -> impl IntoView {
+fn ChangeTier(id: String, values: CustomValues, ops: OpActions) -> impl IntoView {
     let preview = ServerAction::<PreviewTenantChange>::new();
+    let release_now = Resource::new(
+        {
+            let id = id.clone();
+            move || id.clone()
+        },
+        release_of_tenant,
+    );
+    let custom = RwSignal::new(values);
     let templates = Resource::new(|| (), |_| template_choices());
     let template = RwSignal::new(String::new());
     let api = RwSignal::new(String::new());
@@ -154,7 +168,7 @@ fn ChangeTier(id: String, ops: OpActions) -> impl IntoView {
     let id2 = id.clone();
     view! {
         <details class="op">
-            <summary>"Change tier, release or replicas"</summary>
+            <summary>"Change tier, release, replicas or custom fields"</summary>
             <ActionForm action=preview attr:class="form-grid">
                 <input type="hidden" name="id" value=id.clone()/>
                 <Field field="template_id" label="Template" id="change-template" error=failure(preview_result)>
@@ -177,11 +191,20 @@ fn ChangeTier(id: String, ops: OpActions) -> impl IntoView {
                 <Field field="release" label="Release" id="change-release" error=failure(preview_result)>
                     <input id="change-release" name="form[release]" inputmode="numeric" placeholder="keep · a release number" on:input=move |ev| release.set(event_target_value(&ev))/>
                 </Field>
+                <Suspense fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        let specs = release_now.await.map(|r| r.spec.fields).unwrap_or_default();
+                        view! {
+                            <CustomFieldInputs specs values=custom error=failure(preview_result)
+                                also=failure(change_result) id_prefix="change-cf-"/>
+                        }
+                    })}
+                </Suspense>
                 <div class="actions"><button type="submit" class="button">"Preview change"</button></div>
             </ActionForm>
             {move || match preview.value().get() {
                 None => ().into_any(),
-                Some(Err(e)) if e.field_message("template_id").is_some() || e.field_message("api_replicas").is_some() || e.field_message("web_replicas").is_some() || e.field_message("release").is_some() => ().into_any(),
+                Some(Err(e)) if e.field_message("template_id").is_some() || e.field_message("api_replicas").is_some() || e.field_message("web_replicas").is_some() || e.field_message("release").is_some() || custom_field_error(&e) => ().into_any(),
                 Some(Err(e)) => view! { <ErrorPanel err=e/> }.into_any(),
                 Some(Ok(p)) => {
                     let changed: Vec<_> = p.objects.iter().filter(|o| o.action != ChangeAction::Unchanged).cloned().collect();
@@ -215,6 +238,9 @@ fn ChangeTier(id: String, ops: OpActions) -> impl IntoView {
                                 <input type="hidden" name="form[api_replicas]" prop:value=move || api.get()/>
                                 <input type="hidden" name="form[web_replicas]" prop:value=move || web.get()/>
                                 <input type="hidden" name="form[release]" prop:value=move || release.get()/>
+                                {move || custom.get().into_iter().map(|(k, v)| view! {
+                                    <input type="hidden" name=format!("form[custom_fields][{k}]") prop:value=v/>
+                                }).collect_view()}
                                 <button type="submit" class="button primary">"Apply this change"</button>
                             </ActionForm>
                         </div>
@@ -224,6 +250,11 @@ fn ChangeTier(id: String, ops: OpActions) -> impl IntoView {
             {move || change_result.get().and_then(|r| r.err()).map(|e| view! { <ErrorPanel err=e/> })}
         </details>
     }
+}
+
+/// Whether `e` names a custom field (shown under its input).
+fn custom_field_error(e: &AppError) -> bool {
+    matches!(e, AppError::Invalid(list) if list.iter().any(|f| f.field.starts_with("custom_fields.")))
 }
 
 /// Deprovisioning: backup, audit, grace period or schedule, and the ID typed

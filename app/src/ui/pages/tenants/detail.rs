@@ -125,7 +125,7 @@ pub fn TenantDetailPage() -> impl IntoView {
                                 <dt>"State detail"</dt><dd>{t.state_detail.clone().unwrap_or_else(|| "—".into())}
                                     {t.observed_at.map(|o| format!(" (observed {})", format_time(o)))}</dd>
                             </dl>
-                            <super::release::TenantRelease id=t.id.clone()/>
+                            <super::release::TenantRelease id=t.id.clone() values=t.custom_fields.clone()/>
                             <Credentials t=t.clone() role reveal/>
                             <TenantActions t=t.clone() role ops/>
                             <TenantBackups t=t.clone() role ops list=backups/>

@@ -7,12 +7,15 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_navigate;
 
+use crate::api::applications::list_releases;
 use crate::api::operations::PreviewNewTenant;
 use crate::api::templates::list_templates;
 use crate::api::tenants::{check_tenant_id, suggest_tenant_id, CreateTenant};
-use crate::dto::{IdCheck, NewTenantForm, TemplateChoice};
+use crate::dto::{CustomFieldSpec, CustomValues, IdCheck, NewTenantForm, TemplateChoice};
 use crate::error::AppError;
-use crate::ui::components::{failure, tier_summary, Field, FormError, TemplateOptions};
+use crate::ui::components::{
+    failure, tier_summary, CustomFieldInputs, Field, FormError, TemplateOptions,
+};
 
 async fn id_hint(company: String, wanted: String) -> Option<Result<IdCheck, AppError>> {
     if !wanted.trim().is_empty() {
@@ -38,6 +41,7 @@ pub fn NewTenantPage() -> impl IntoView {
     let owner_name = RwSignal::new(String::new());
     let owner_email = RwSignal::new(String::new());
     let domain = RwSignal::new(String::new());
+    let custom = RwSignal::new(CustomValues::new());
     let preview = ServerAction::<PreviewNewTenant>::new();
     let preview_result = Signal::derive(move || preview.value().get());
     let show_preview = move |_| {
@@ -50,6 +54,7 @@ pub fn NewTenantPage() -> impl IntoView {
                 custom_domain: domain.get_untracked(),
                 tenant_id: wanted_id.get_untracked(),
                 provision: false,
+                custom_fields: custom.get_untracked(),
             },
         });
     };
@@ -58,6 +63,27 @@ pub fn NewTenantPage() -> impl IntoView {
         |(c, w)| id_hint(c, w),
     );
     let templates = Resource::new(|| (), |_| list_templates());
+    // The chosen plan's application's newest release: what a new tenant
+    // runs, and so the custom fields it asks for.
+    let application = move || {
+        let chosen = template.get();
+        templates.get().and_then(|r| r.ok()).and_then(|list| {
+            list.into_iter()
+                .find(|t| t.id.to_string() == chosen)
+                .map(|t| t.application_key)
+        })
+    };
+    let fields = Resource::new(application, |key| async move {
+        match key {
+            Some(k) => list_releases(k).await.map(|r| {
+                r.into_iter()
+                    .next()
+                    .map(|r| r.spec.fields)
+                    .unwrap_or_default()
+            }),
+            None => Ok(Vec::<CustomFieldSpec>::new()),
+        }
+    });
     let navigate = use_navigate();
     Effect::new(move |_| {
         if let Some(Ok(t)) = create.value().get() {
@@ -83,7 +109,10 @@ pub fn NewTenantPage() -> impl IntoView {
             </Field>
             <Field field="template_id" label="Template" error=failure(result) also=failure(preview_result)>
                 <select id="template_id" name="form[template_id]" required
-                    on:change=move |ev| template.set(event_target_value(&ev))>
+                    on:change=move |ev| {
+                        custom.set(CustomValues::new());
+                        template.set(event_target_value(&ev));
+                    }>
                     <option value="">"Choose a template…"</option>
                     <Suspense fallback=|| ()>
                         {move || Suspend::new(async move {
@@ -102,7 +131,16 @@ pub fn NewTenantPage() -> impl IntoView {
                     })}
                 </Suspense>
             </Field>
-            <Field field="custom_domain" label="Custom domain" note="(optional)" error=failure(result)>
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    let specs = fields.await.unwrap_or_default();
+                    view! {
+                        <CustomFieldInputs specs values=custom error=failure(result)
+                            also=failure(preview_result) id_prefix="cf-"/>
+                    }
+                })}
+            </Suspense>
+            <Field field="custom_domain" label="Custom domain" note="(optional)" error=failure(result) also=failure(preview_result)>
                 <input id="custom_domain" name="form[custom_domain]" placeholder="shop.example.com" autocomplete="off"
                     on:input=move |ev| domain.set(event_target_value(&ev))/>
             </Field>

@@ -5,16 +5,19 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 
 use crate::api::applications::release_of_tenant;
-use crate::ui::components::ErrorPanel;
+use crate::dto::CustomValues;
+use crate::ui::components::{CustomFieldFacts, ErrorPanel};
 use crate::ui::pages::applications::ReleaseSummary;
 
 #[component]
-pub fn TenantRelease(id: String) -> impl IntoView {
+pub fn TenantRelease(id: String, values: CustomValues) -> impl IntoView {
     let release = Resource::new(move || id.clone(), release_of_tenant);
     view! {
         <section aria-labelledby="release-h">
             <Suspense fallback=|| ()>
-                {move || Suspend::new(async move {
+                {move || {
+                    let values = values.clone();
+                    Suspend::new(async move {
                     match release.await {
                         Err(e) => view! { <ErrorPanel err=e/> }.into_any(),
                         Ok(r) => view! {
@@ -26,10 +29,14 @@ pub fn TenantRelease(id: String) -> impl IntoView {
                             {r.warnings.into_iter().map(|w| view! {
                                 <p class="warning" role="status" data-testid="release-warning">{w}</p>
                             }).collect_view()}
+                            {(!r.spec.fields.is_empty()).then(|| view! {
+                                <h3>"Custom fields"</h3>
+                                <CustomFieldFacts specs=r.spec.fields.clone() values=values.clone()/>
+                            })}
                             <ReleaseSummary spec=r.spec/>
                         }.into_any(),
                     }
-                })}
+                })}}
             </Suspense>
         </section>
     }
