@@ -26,7 +26,7 @@ before(async () => {
   assert.ok(KUBECONFIG, 'TENANTRY_KUBECONFIG must point at the test cluster (.ci/test starts one)');
   kube = kubeFromConfig(KUBECONFIG);
   kubelet = startFakeKubelet(kube, (pod) => {
-    if (['migration', 'backup'].includes(component(pod))) return 'succeeded';
+    if (['migration', 'backup', 'job'].includes(component(pod))) return 'succeeded';
     const f = fates.get(tenantOf(pod));
     return typeof f === 'function' ? f(pod) : (f ?? 'ready');
   });
@@ -71,7 +71,7 @@ async function wizard(page, id, template = 'Professional') {
   return label;
 }
 
-const tenants = { live: `e2e-live-${RUN}`, retry: `e2e-retry-${RUN}`, extra: `e2e-extra-${RUN}` };
+const tenants = { live: `e2e-live-${RUN}`, retry: `e2e-retry-${RUN}`, extra: `e2e-extra-${RUN}`, brand: `e2e-brand-${RUN}` };
 
 test('a tenant from the wizard: manifests previewed, pods Pending → Ready and the timeline completes live', LONG, async () => {
   const page = await browser.newPage();
@@ -121,6 +121,44 @@ test('a tenant from the wizard: manifests previewed, pods Pending → Ready and 
     method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `id=${id}`,
   })).status, id);
   assert.equal(again, 409, 'a second reveal is refused');
+  assert.deepEqual(errors, [], 'no script errors');
+  await page.close();
+});
+
+test('custom fields from the wizard, one changed on the tenant page: previewed with its new value, applied by an update', LONG, async () => {
+  const page = await browser.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await signIn(page);
+  const id = tenants.brand;
+  await wizard(page, id, 'White-label Basic');
+  // The plan's application asks for its branding; the required field is
+  // refused empty, on the field.
+  await page.locator('#cf-primary_colour').waitFor();
+  await page.getByRole('button', { name: 'Create tenant' }).click();
+  await page.locator('#custom_fields\\.company_name-error', { hasText: 'required' }).waitFor();
+  await page.fill('#cf-company_name', 'Brand Co');
+  await page.getByRole('button', { name: 'Create tenant' }).click();
+  await page.waitForURL(BASE + `/tenants/${id}`);
+  await page.waitForSelector('body[data-hydrated="true"]');
+  await page.locator('article.run[data-state="completed"]').first().waitFor(LONG);
+  const facts = page.getByTestId('custom-fields');
+  await facts.locator('dd[data-field="company_name"]', { hasText: 'Brand Co' }).waitFor();
+  await facts.locator('dd[data-field="primary_colour"]', { hasText: '#ff5733 (default)' }).waitFor();
+
+  // The change form holds the tenant's values; a new colour is previewed…
+  await page.locator('summary', { hasText: 'custom fields' }).click();
+  await page.fill('#change-cf-primary_colour', '#ABCDEF');
+  await page.getByRole('button', { name: 'Preview change' }).click();
+  const diff = page.getByTestId('change-diff');
+  await diff.waitFor();
+  assert.match(await diff.textContent(), /#ff5733[^→]*→[^\n]*#abcdef/, 'the branding file changes colour');
+  // …and applied by an update run, after which the page reads it.
+  const before = await page.locator('article.run').count();
+  await diff.getByRole('button', { name: 'Apply this change' }).click();
+  await page.waitForFunction((n) => document.querySelectorAll('article.run').length > n, before, LONG);
+  await page.locator('article.run').first().and(page.locator('[data-state="completed"]')).waitFor(LONG);
+  await facts.locator('dd[data-field="primary_colour"]', { hasText: '#abcdef' }).waitFor(LONG);
   assert.deepEqual(errors, [], 'no script errors');
   await page.close();
 });

@@ -32,6 +32,14 @@ const EVENTS: &[(&str, &str, &str, &str, &str, i64)] = &[
 
 async fn seed(db: &TestDb) -> Store {
     let store = Store::connect(&db.url).await.unwrap();
+    // Only this file's events: not those of the plans a new store seeds.
+    let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&db.url)
+        .await
+        .unwrap();
+    sqlx::query("DELETE FROM audit_events")
+        .execute(&mut conn)
+        .await
+        .unwrap();
     for (actor, action, kind, target, detail, day) in EVENTS {
         store
             .write_audit(AuditEntry::new(actor, action, kind, *target).detail(*detail))

@@ -276,6 +276,37 @@ async fn the_cli_runs_a_tenant_through_its_life() {
         .await;
     assert_eq!(o.code, 2, "{}", o.stderr);
     assert!(o.stderr.contains("owner_email"), "{}", o.stderr);
+    // Custom fields as --field NAME=VALUE, checked against the plan's
+    // application (the seeded school system), named when wrong.
+    let school = |number: &str| {
+        [
+            "tenant",
+            "create",
+            "-f",
+            tenant_path,
+            "--template",
+            "school-basic",
+            "--field",
+            &format!("organisation_number={number}"),
+            "--field",
+            "locale=en",
+            "--dry-run",
+            "-o",
+            "yaml",
+        ]
+        .map(String::from)
+    };
+    let args = school("12");
+    let o = cli.run(&args.each_ref().map(String::as_str)).await;
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    assert!(
+        o.stderr.contains("custom_fields.organisation_number"),
+        "{}",
+        o.stderr
+    );
+    let args = school("212000-1234");
+    let o = cli.ok(&args.each_ref().map(String::as_str)).await;
+    assert!(o.stdout.contains("212000-1234"), "{}", o.stdout);
     assert_eq!(
         cli.json(&["tenant", "list"]).await["total"],
         0,

@@ -9,12 +9,14 @@
 #[path = "operations_real/applications.rs"]
 mod applications;
 mod common;
+#[path = "operations_real/seeded.rs"]
+mod seeded;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use app::dto::{ChangePreview, RunDto, RunState, StepState, TenantState};
+use app::dto::{ChangePreview, RunDto, RunState, StepState, TenantDto, TenantState};
 use common::cluster::{component, test_cluster, FakeKubelet, PodFate};
 use common::ops::{fast, happy, new_tenant, run_op};
 use common::{json, wait_run, TestDb, TestServer};

@@ -6,6 +6,8 @@
 
 use app::domain::tenant_state::state_for;
 use app::dto::{Health, TenantState};
+use std::time::Duration;
+
 use tokio::sync::broadcast::error::RecvError;
 
 use super::index::IndexChange;
@@ -13,11 +15,18 @@ use super::Monitor;
 use crate::replicas::Leadership;
 use crate::store::Store;
 
+/// How long after a run wrote its tenant's state a health that
+/// contradicts it waits before it is written. The run's last checks read
+/// the API server; the index's picture comes through watches that may
+/// still show what the run has just changed (the pods a resume scaled back
+/// up): it gets this long to catch up before it may say otherwise.
+pub const AFTER_RUN_GRACE: Duration = Duration::from_secs(5);
+
 /// Follows health transitions and writes them, while this replica leads.
 pub fn spawn_state_follower(monitor: &Monitor, store: Store, leader: Leadership) {
     let changes = monitor.index().subscribe();
     let index = std::sync::Arc::clone(monitor.index());
-    tokio::spawn(follow(changes, index, store, leader));
+    tokio::spawn(follow(changes, index, store, (leader, AFTER_RUN_GRACE)));
 }
 
 /// The follower's loop (see [`spawn_state_follower`]).
@@ -25,7 +34,7 @@ pub(super) async fn follow(
     mut changes: tokio::sync::broadcast::Receiver<IndexChange>,
     index: std::sync::Arc<super::ClusterIndex>,
     store: Store,
-    leader: Leadership,
+    (leader, grace): (Leadership, Duration),
 ) {
     loop {
         match changes.recv().await {
@@ -55,6 +64,18 @@ pub(super) async fn follow(
                     .as_ref()
                     .filter(|_| index.connected())
                     .map(|h| (h.health, h.reason.as_deref(), h.version));
+                // A verdict against a run that has just ended waits for the
+                // watches to catch up (see `AFTER_RUN_GRACE`).
+                if let Some(wait) = current.and_then(|c| contradicts_new_run(c, grace)) {
+                    let (index, store, leader) = (index.clone(), store.clone(), leader.clone());
+                    tokio::spawn(async move {
+                        tokio::time::sleep(wait).await;
+                        if leader.is_leader() {
+                            judge_again(&index, &store, &tenant).await;
+                        }
+                    });
+                    continue;
+                }
                 let change = (tenant.as_str(), from, to, reason.as_deref(), at);
                 if let Err(e) = record(&store, change, current).await {
                     tracing::warn!(tenant = %tenant, error = %e, "could not record a health change");
@@ -73,6 +94,36 @@ pub(super) async fn follow(
             Ok(_) => {}
             Err(RecvError::Closed) => return,
         }
+    }
+}
+
+/// How long a verdict that would turn a tenant degraded waits when the
+/// record it was judged against was written less than `grace` ago (by a
+/// run that has just ended); `None` to write it now.
+fn contradicts_new_run(
+    (health, _, version): (Health, Option<&str>, i64),
+    grace: Duration,
+) -> Option<Duration> {
+    let grace = i64::try_from(grace.as_millis()).unwrap_or(i64::MAX);
+    let left = version.saturating_add(grace) - crate::values::now_ms();
+    (state_for(health) == Some(TenantState::Degraded) && left > 0)
+        .then(|| Duration::from_millis(left.unsigned_abs()))
+}
+
+/// After the grace: the index's verdict now, written (with its history)
+/// when it still says degraded; a recovery meanwhile was written as it
+/// came.
+async fn judge_again(index: &super::ClusterIndex, store: &Store, tenant: &str) {
+    let Some(h) = index.health_now(tenant).filter(|_| index.connected()) else {
+        return;
+    };
+    if state_for(h.health) != Some(TenantState::Degraded) {
+        return;
+    }
+    let now = Some((h.health, h.reason.as_deref(), h.version));
+    let change = (tenant, None, h.health, h.reason.as_deref(), h.since);
+    if let Err(e) = record(store, change, now).await {
+        tracing::warn!(tenant = %tenant, error = %e, "could not record a health change");
     }
 }
 
@@ -208,15 +259,40 @@ mod tests {
         Some(Item::Workload(w, Rollout::default()))
     }
 
-    fn start(store: &Store, index: &std::sync::Arc<ClusterIndex>) -> tokio::task::JoinHandle<()> {
+    /// A follower whose verdicts against a run that has just ended wait
+    /// `grace`.
+    fn start(
+        store: &Store,
+        index: &std::sync::Arc<ClusterIndex>,
+        grace: Duration,
+    ) -> tokio::task::JoinHandle<()> {
         let changes = index.subscribe();
         let leader = crate::replicas::Leadership::start(store);
         tokio::spawn(follow(
             changes,
             std::sync::Arc::clone(index),
             store.clone(),
-            leader,
+            (leader, grace),
         ))
+    }
+
+    /// A run ends: the record moves on and the run writes Active.
+    async fn run_ends(store: &Store) {
+        let t = store.get_tenant("t1").await.expect("tenant");
+        store
+            .set_tenant_spec(
+                "t1",
+                ((t.template_id, t.template_version), t.release),
+                (None, None),
+                &t.custom_fields,
+                ("run", ""),
+            )
+            .await
+            .expect("the record moves on");
+        store
+            .observe_tenant("t1", TenantState::Active, None, &[])
+            .await
+            .expect("the run's state");
     }
 
     /// The state after the follower had time to act on what it heard
@@ -263,7 +339,7 @@ mod tests {
             changes,
             std::sync::Arc::clone(&index),
             store.clone(),
-            leader,
+            (leader, Duration::ZERO),
         ));
         assert_eq!(
             settled(&store).await,
@@ -309,7 +385,7 @@ mod tests {
             .expect("the run's state");
         // …while the index, not yet told, judges two of three ready (as a
         // suspend scaled them down) against the record as it was.
-        let follower = start(&store, &index);
+        let follower = start(&store, &index, Duration::ZERO);
         index.apply(Kind::Deployment, ("t1", NS, "api"), api(2));
         assert_eq!(
             settled(&store).await,
@@ -318,6 +394,41 @@ mod tests {
         );
         // Once the index knows the new record, the same picture is judged
         // against it, and that is written: no transition is lost.
+        learn(&store, &index).await;
+        assert_eq!(
+            becomes(&store, TenantState::Degraded).await,
+            TenantState::Degraded
+        );
+        follower.abort();
+    }
+
+    /// The resume flake of this stop: the resume's checks saw every api
+    /// replica ready and it wrote Active, but the index, learning the new
+    /// record, still showed the replicas the suspend had scaled down, and
+    /// its verdict turned the tenant Degraded until the watches caught up.
+    /// A verdict against a run that has just ended waits the grace; what
+    /// is still degraded after it is written.
+    #[tokio::test]
+    async fn a_verdict_against_a_run_that_just_ended_waits_for_the_watches() {
+        let grace = Duration::from_secs(3);
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (store, index) = active_tenant(&dir).await;
+        let follower = start(&store, &index, grace);
+        run_ends(&store).await;
+        index.apply(Kind::Deployment, ("t1", NS, "api"), api(0));
+        learn(&store, &index).await;
+        assert_eq!(
+            settled(&store).await,
+            TenantState::Active,
+            "written before the watches could catch up"
+        );
+        // They catch up: nothing contradicts the run any more.
+        index.apply(Kind::Deployment, ("t1", NS, "api"), api(3));
+        tokio::time::sleep(grace + Duration::from_millis(300)).await;
+        assert_eq!(state(&store).await, TenantState::Active);
+        // A tenant still degraded after the grace is written degraded.
+        run_ends(&store).await;
+        index.apply(Kind::Deployment, ("t1", NS, "api"), api(1));
         learn(&store, &index).await;
         assert_eq!(
             becomes(&store, TenantState::Degraded).await,

@@ -31,8 +31,16 @@ async fn new_tenant(store: &Store, id: &str, template_id: i64) -> app::dto::Tena
 async fn story(url: &str) {
     let store = Store::connect(url).await.expect("connect");
     let apps = store.list_applications().await.expect("list");
-    assert_eq!(apps.len(), 1);
-    let workshop = &apps[0];
+    // One per reference system, each with its release 1 and its plans.
+    assert_eq!(apps.len(), server::applications::SEEDS.len());
+    for a in &apps {
+        assert_eq!(a.latest_release, 1, "{}", a.key);
+        assert!(a.plan_count >= 2, "{} has {} plans", a.key, a.plan_count);
+    }
+    let workshop = apps
+        .iter()
+        .find(|a| a.key == WORKSHOP_KEY)
+        .expect("the workshop");
     assert_eq!(
         (workshop.key.as_str(), workshop.latest_release),
         (WORKSHOP_KEY, 1)
@@ -113,7 +121,10 @@ async fn story(url: &str) {
     let t = store.get_tenant("apps-second").await.expect("tenant");
     assert_eq!(t.release, 1);
     let again = Store::connect(url).await.expect("restart");
-    assert_eq!(again.list_applications().await.expect("list").len(), 1);
+    assert_eq!(
+        again.list_applications().await.expect("list").len(),
+        server::applications::SEEDS.len()
+    );
     assert_eq!(
         again
             .get_application(WORKSHOP_KEY)
@@ -151,7 +162,9 @@ async fn sqlx_reset(url: &str) {
         .await
         .expect("connect");
     for q in [
-        "UPDATE templates SET application_id = NULL",
+        // The workshop's plans were the only ones then.
+        "UPDATE templates SET application_id = NULL WHERE application_id = \
+         (SELECT id FROM applications WHERE key = 'workshop-saas')",
         "UPDATE tenants SET release_number = NULL",
     ] {
         sqlx::query(q).execute(&mut conn).await.expect("reset");

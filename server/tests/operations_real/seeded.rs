@@ -1,0 +1,236 @@
+//! The seeded reference applications on the real control plane, through
+//! the console's API: a WooCommerce store provisions (its MySQL, its
+//! WordPress, its route, its sample-data job in the timeline); a school
+//! system runs its post-provisioning steps once and not on an update; a
+//! custom field changed is previewed with its new value and applied by an
+//! update run; a plan without the custom-domain feature takes no domain.
+
+use super::*;
+use k8s_openapi::api::apps::v1::StatefulSet;
+
+/// A tenant record on `template` with the form fields `extra`; the
+/// response as it came.
+async fn create(
+    srv: &TestServer,
+    op: &reqwest::Client,
+    template: &str,
+    extra: &[(&str, &str)],
+) -> reqwest::Response {
+    let template_id = srv
+        .store
+        .list_templates()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|t| t.key == template)
+        .unwrap()
+        .id
+        .to_string();
+    let mut form = vec![
+        ("form[company_name]", "Seeded test"),
+        ("form[owner_email]", "owner@example.com"),
+        ("form[owner_name]", "Owner"),
+        ("form[template_id]", template_id.as_str()),
+    ];
+    form.extend_from_slice(extra);
+    srv.call(op, "create_tenant", &form).await
+}
+
+fn names(run: &RunDto) -> Vec<&str> {
+    run.steps.iter().map(|s| s.name.as_str()).collect()
+}
+
+async fn env_of(kube: &kube::Client, ns: &str, deployment: &str, name: &str) -> Option<String> {
+    let d = Api::<Deployment>::namespaced(kube.clone(), ns)
+        .get(deployment)
+        .await
+        .unwrap();
+    d.spec?
+        .template
+        .spec?
+        .containers
+        .first()?
+        .env
+        .clone()?
+        .into_iter()
+        .find(|e| e.name == name)?
+        .value
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_reference_applications_provision_and_change() {
+    let Some(cluster) = test_cluster().await else {
+        return;
+    };
+    let kube = cluster.client.clone();
+    let db = TestDb::sqlite();
+    let srv = TestServer::start_engine(&db.url, cluster, fast()).await;
+    let op = srv.signed_in("operator").await;
+
+    // A Demo-plan tenant takes no custom domain: the plan lacks the
+    // feature, and the form says so on the field.
+    let res = create(
+        &srv,
+        &op,
+        "demo",
+        &[("form[custom_domain]", "shop.acme-demo.io")],
+    )
+    .await;
+    assert_eq!(res.status(), 422);
+    let body = res.text().await.unwrap();
+    assert!(
+        body.contains("custom_domain") && body.contains("custom-domain feature"),
+        "{body}"
+    );
+
+    // A custom field is checked on the server, named by its key.
+    let res = create(
+        &srv,
+        &op,
+        "school-basic",
+        &[("form[custom_fields][organisation_number]", "12-34")],
+    )
+    .await;
+    assert_eq!(res.status(), 422);
+    let body = res.text().await.unwrap();
+    assert!(
+        body.contains("custom_fields.organisation_number") && body.contains("pattern"),
+        "{body}"
+    );
+
+    // WooCommerce: MySQL, WordPress, its route, then the sample data.
+    let store: TenantDto = json(
+        create(
+            &srv,
+            &op,
+            "store-starter",
+            &[("form[custom_fields][store_title]", "Acme Mugs")],
+        )
+        .await,
+        "create_tenant",
+    )
+    .await;
+    let ns = store.namespace.clone();
+    let _shop = FakeKubelet::start(kube.clone(), &ns, happy);
+    let run = run_op(&srv, &op, "provision_tenant", &[("id", &store.id)]).await;
+    assert_eq!(
+        names(&run),
+        [
+            "namespace",
+            "secrets",
+            "database",
+            "wait-database",
+            "migrate",
+            "application",
+            "wait-wordpress",
+            "post-provision/sample-data"
+        ]
+    );
+    assert!(run.steps[7].log.contains("Job post-provision-sample-data-"));
+    assert_eq!(state(&srv, &store.id).await, TenantState::Active);
+    assert!(Api::<StatefulSet>::namespaced(kube.clone(), &ns)
+        .get_opt("db")
+        .await
+        .unwrap()
+        .is_some());
+    assert!(Api::<Ingress>::namespaced(kube.clone(), &ns)
+        .list(&Default::default())
+        .await
+        .unwrap()
+        .items
+        .iter()
+        .any(|i| i.metadata.name.is_some()));
+    assert_eq!(
+        env_of(&kube, &ns, "wordpress", "STORE_TITLE")
+            .await
+            .as_deref(),
+        Some("Acme Mugs")
+    );
+    assert_eq!(
+        env_of(&kube, &ns, "wordpress", "STORE_CURRENCY")
+            .await
+            .as_deref(),
+        Some("EUR"),
+        "a field without a value reads its default"
+    );
+
+    // The school system: its post-provisioning steps, once.
+    let school: TenantDto = json(
+        create(
+            &srv,
+            &op,
+            "school-basic",
+            &[("form[custom_fields][organisation_number]", "212000-1234")],
+        )
+        .await,
+        "create_tenant",
+    )
+    .await;
+    let ns = school.namespace.clone();
+    let _school = FakeKubelet::start(kube.clone(), &ns, happy);
+    let run = run_op(&srv, &op, "provision_tenant", &[("id", &school.id)]).await;
+    let once = [
+        "post-provision/create-admin",
+        "post-provision/configure",
+        "post-provision/initial-data",
+    ];
+    assert_eq!(names(&run)[names(&run).len() - 3..], once);
+    assert!(
+        !names(&run).contains(&"wait-analytics"),
+        "the Basic plan lacks analytics: {:?}",
+        names(&run)
+    );
+    assert_eq!(
+        env_of(&kube, &ns, "api", "MAX_SCHOOLS").await.as_deref(),
+        Some("10")
+    );
+
+    // A custom field changed: previewed with its new value, then applied
+    // by an update that runs no post-provisioning step again.
+    let preview: ChangePreview = json(
+        srv.call(
+            &op,
+            "preview_tenant_change",
+            &[("id", &school.id), ("form[custom_fields][locale]", "en")],
+        )
+        .await,
+        "preview",
+    )
+    .await;
+    assert!(
+        preview.changes().any(|o| o.kind == "Deployment"
+            && o.name == "api"
+            && o.fields
+                .iter()
+                .any(|f| f.live.as_deref() == Some("sv") && f.desired.as_deref() == Some("en"))),
+        "{:#?}",
+        preview.objects
+    );
+    let update = run_op(
+        &srv,
+        &op,
+        "change_tenant",
+        &[("id", &school.id), ("form[custom_fields][locale]", "en")],
+    )
+    .await;
+    assert!(
+        !names(&update).iter().any(|n| n.contains('/')),
+        "{:?}",
+        names(&update)
+    );
+    assert_eq!(
+        env_of(&kube, &ns, "api", "LOCALE").await.as_deref(),
+        Some("en")
+    );
+    let t = srv.store.get_tenant(&school.id).await.unwrap();
+    assert_eq!(
+        t.custom_fields.get("locale").map(String::as_str),
+        Some("en")
+    );
+    let mut done = srv.store.jobs_done(&school.id).await.unwrap();
+    done.sort();
+    let mut want = once;
+    want.sort();
+    assert_eq!(done, want, "each once");
+    srv.stop().await;
+}
