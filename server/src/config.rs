@@ -185,6 +185,15 @@ pub struct EngineArgs {
     /// Namespace of the ingress controller, let through NetworkPolicies [ingress-nginx].
     #[arg(long, env = "TENANTRY_INGRESS_NAMESPACE")]
     pub ingress_namespace: Option<String>,
+    /// How tenants are routed: `ingress`, or `gateway` (an HTTPRoute on
+    /// --gateway where the cluster serves Gateway API, else an Ingress)
+    /// [ingress].
+    #[arg(long, env = "TENANTRY_ROUTE_API", value_enum)]
+    pub route_api: Option<crate::manifests::RouteApi>,
+    /// The Gateway tenants' HTTPRoutes attach to, <namespace>/<name>; its
+    /// namespace is let through NetworkPolicies.
+    #[arg(long, env = "TENANTRY_GATEWAY", value_parser = gateway_ref)]
+    pub gateway: Option<(String, String)>,
     /// Where backups go: s3://bucket[/prefix], each tenant's under
     /// <prefix>/<tenant>/ [s3://tenantry-backups].
     #[arg(long, env = "TENANTRY_BACKUP_DESTINATION")]
@@ -275,6 +284,8 @@ impl EngineArgs {
             ingress_class: self.ingress_class.clone().or(d.ingress_class),
             cluster_issuer: or(&self.cluster_issuer, d.cluster_issuer),
             ingress_namespace: or(&self.ingress_namespace, d.ingress_namespace),
+            route_api: self.route_api.unwrap_or(d.route_api),
+            gateway: self.gateway.clone().or(d.gateway),
             backup_destination: or(&self.backup_destination, d.backup_destination),
             backup_endpoint: or(&self.backup_endpoint, d.backup_endpoint),
             backup_region: or(&self.backup_region, d.backup_region),
@@ -325,4 +336,14 @@ struct ServeOnly {
 /// Serve settings from the environment alone, for a bare `tenantry` start.
 pub fn serve_args_from_env() -> ServeArgs {
     ServeOnly::parse_from(["tenantry"]).args
+}
+
+/// `<namespace>/<name>` of `--gateway`, each a DNS label.
+fn gateway_ref(v: &str) -> std::result::Result<(String, String), String> {
+    let rule = || format!("\"{v}\" must be <namespace>/<name>, each a DNS label");
+    let (ns, name) = v.split_once('/').ok_or_else(rule)?;
+    for part in [ns, name] {
+        app::domain::release::names::dns_label(part, 63).map_err(|_| rule())?;
+    }
+    Ok((ns.to_string(), name.to_string()))
 }

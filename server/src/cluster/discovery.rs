@@ -1,5 +1,6 @@
 //! Which optional kinds the cluster serves, so rendering uses or skips them
-//! (CloudNativePG, HPA v2 or v2beta2, cert-manager, CronJob v1 or v1beta1) on old and new clusters
+//! (CloudNativePG, HPA v2 or v2beta2, cert-manager, CronJob v1 or v1beta1,
+//! Gateway API's HTTPRoute v1 or v1beta1) on old and new clusters
 //! alike.
 
 use crate::error::Result;
@@ -28,10 +29,15 @@ pub async fn discover(client: &kube::Client) -> Result<Capabilities> {
             }
         }
     }
+    let httproute = ["v1", "v1beta1"]
+        .into_iter()
+        .find(|v| serves("gateway.networking.k8s.io", v))
+        .map(|v| format!("gateway.networking.k8s.io/{v}"));
     Ok(Capabilities {
         cnpg: serves("postgresql.cnpg.io", "v1"),
         hpa,
         cert_manager: serves("cert-manager.io", "v1"),
         cronjob,
+        httproute,
     })
 }

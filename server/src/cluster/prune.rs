@@ -1,7 +1,8 @@
 //! What a tenant's namespace still holds that its release and plan no
 //! longer render: a component a new release dropped (its Deployment,
 //! Service, files and autoscaler), an autoscaler a plan no longer asks
-//! for, the Ingress of a release without routes. Only objects Tenantry
+//! for, the Ingress of a release without routes, the Ingress or HTTPRoute
+//! of a console that moved to the other route API. Only objects Tenantry
 //! labelled, of the kinds components make; never a database's, a backup's
 //! or a job's object, and never a volume's claim (data leaves only through
 //! deprovisioning).
@@ -28,6 +29,11 @@ fn pruned_kinds(caps: &Capabilities) -> Vec<(String, &'static str, &'static str)
             "HorizontalPodAutoscaler",
             "horizontalpodautoscalers",
         ));
+    }
+    // A console that moved between Ingress and Gateway API leaves the
+    // other kind of route behind otherwise.
+    if let Some(v) = &caps.httproute {
+        kinds.push((v.clone(), "HTTPRoute", "httproutes"));
     }
     kinds
 }

@@ -351,7 +351,12 @@ impl ConsoleService {
     /// What the connected cluster cannot give a tenant on `plan` (nothing
     /// while no cluster is connected).
     pub(super) fn cluster_warnings(&self, plan: &crate::provisioning::TenantPlan) -> Vec<String> {
-        app::domain::release::fit::cluster_warnings(&plan.tier, &plan.release, self.cnpg())
+        let mut said =
+            app::domain::release::fit::cluster_warnings(&plan.tier, &plan.release, self.cnpg());
+        if let Some(e) = self.engine.get() {
+            said.extend(e.settings.route_warning(&e.cluster.caps));
+        }
+        said
     }
 
     /// A new tenant on `plan`: refused (on `template_id`) when the cluster

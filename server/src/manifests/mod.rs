@@ -33,7 +33,7 @@ pub use database::DB_SUPERUSER_SECRET;
 pub use jobs::{job_prefix, JOB_COMPONENT, MIGRATION_COMPONENT};
 pub use namespace::Generate;
 pub use routes::tenant_hosts;
-pub use settings::{Capabilities, RenderSettings};
+pub use settings::{Capabilities, RenderSettings, RouteApi};
 
 /// Label on every object Tenantry manages.
 pub const MANAGED_BY: (&str, &str) = ("app.kubernetes.io/managed-by", "tenantry");
@@ -152,7 +152,7 @@ pub fn namespace_of(settings: &RenderSettings, id: &str) -> String {
 /// rendered without values: they are generated once, when first created.
 pub fn render(t: &TenantInput, s: &RenderSettings, caps: &Capabilities) -> Vec<Manifest> {
     let ns = t.namespace;
-    let mut out = namespace::render(t, s, ns);
+    let mut out = namespace::render(t, s, caps, ns);
     out.extend(database::render(t, s, caps, ns));
     out.extend(components::render(t, s, caps, ns));
     out.extend(backup::render(t, s, caps, ns));

@@ -27,7 +27,12 @@ fn random(length: u32) -> Generate {
     }
 }
 
-pub(super) fn render(t: &TenantInput, s: &RenderSettings, ns: &str) -> Vec<Manifest> {
+pub(super) fn render(
+    t: &TenantInput,
+    s: &RenderSettings,
+    caps: &super::Capabilities,
+    ns: &str,
+) -> Vec<Manifest> {
     let tier = t.tier;
     let mut ns_labels = labels(t, "namespace");
     for (k, v) in super::security::namespace_labels(t.release.pod_security) {
@@ -93,7 +98,7 @@ pub(super) fn render(t: &TenantInput, s: &RenderSettings, ns: &str) -> Vec<Manif
                     "policyTypes": ["Ingress", "Egress"],
                     "ingress": [{ "from": [
                         { "podSelector": {} },
-                        { "namespaceSelector": { "matchLabels": { "kubernetes.io/metadata.name": s.ingress_namespace } } },
+                        { "namespaceSelector": { "matchLabels": { "kubernetes.io/metadata.name": s.edge_namespace(caps) } } },
                     ]}],
                     "egress": [
                         { "to": [{ "podSelector": {} }] },

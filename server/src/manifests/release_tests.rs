@@ -41,6 +41,7 @@ fn caps() -> Capabilities {
         hpa: Some("autoscaling/v2".into()),
         cronjob: Some("batch/v1".into()),
         cert_manager: false,
+        httproute: None,
     }
 }
 

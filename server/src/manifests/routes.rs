@@ -1,6 +1,8 @@
 //! The tenant's routes: one Ingress (with TLS) serving each routed
-//! component under its path on every host of the tenant, and the
-//! certificate where cert-manager is served.
+//! component under its path on every host of the tenant, or, on a console
+//! routing through Gateway API where the cluster serves it, one HTTPRoute
+//! attached to the configured Gateway; and the certificate where
+//! cert-manager is served.
 
 use serde_json::{json, Value};
 
@@ -24,27 +26,45 @@ pub fn tenant_hosts(id: &str, custom_domain: Option<&str>, s: &RenderSettings) -
     hosts
 }
 
+/// Each routed component: (path, component, port name, service port).
+fn routed<'a>(t: &'a TenantInput) -> Vec<(&'a str, &'a str, &'a str, u16)> {
+    t.release
+        .components
+        .iter()
+        .filter_map(|c| {
+            let route = c.route.as_ref()?;
+            let port = match route.port.as_deref() {
+                Some(name) => c.ports.iter().find(|p| p.name == name)?,
+                None => c.ports.first()?,
+            };
+            let number = port.service_port.unwrap_or(port.container_port);
+            Some((
+                route.path.as_str(),
+                c.name.as_str(),
+                port.name.as_str(),
+                number,
+            ))
+        })
+        .collect()
+}
+
 pub(super) fn render(
     t: &TenantInput,
     s: &RenderSettings,
     caps: &Capabilities,
     ns: &str,
 ) -> Vec<Manifest> {
-    let paths: Vec<Value> = t
-        .release
-        .components
-        .iter()
-        .filter_map(|c| {
-            let route = c.route.as_ref()?;
-            let port = route
-                .port
-                .as_deref()
-                .or_else(|| c.ports.first().map(|p| p.name.as_str()))?;
-            Some(json!({
-                "path": route.path,
+    if s.routes_through_gateway(caps) {
+        return http_route(t, s, caps, ns);
+    }
+    let paths: Vec<Value> = routed(t)
+        .into_iter()
+        .map(|(path, service, port, _)| {
+            json!({
+                "path": path,
                 "pathType": "Prefix",
-                "backend": { "service": { "name": c.name, "port": { "name": port } } },
-            }))
+                "backend": { "service": { "name": service, "port": { "name": port } } },
+            })
         })
         .collect();
     if paths.is_empty() {
@@ -58,22 +78,7 @@ pub(super) fn render(
     let mut out = vec![];
     let mut ingress_meta = metadata(t, "tenant", ns, "ingress");
     if caps.cert_manager {
-        // Rendered here, labelled, so the cluster index watches its state.
-        out.push(Manifest::new(
-            "cert-manager.io/v1",
-            "Certificate",
-            "certificates",
-            TLS_SECRET,
-            Some(ns),
-            json!({
-                "metadata": metadata(t, TLS_SECRET, ns, "certificate"),
-                "spec": {
-                    "secretName": TLS_SECRET,
-                    "dnsNames": hosts,
-                    "issuerRef": { "name": s.cluster_issuer, "kind": "ClusterIssuer", "group": "cert-manager.io" },
-                },
-            }),
-        ));
+        out.push(certificate(t, s, ns, &hosts));
     } else {
         ingress_meta["annotations"] = json!({ "cert-manager.io/cluster-issuer": s.cluster_issuer });
     }
@@ -90,4 +95,71 @@ pub(super) fn render(
         json!({ "metadata": ingress_meta, "spec": spec }),
     ));
     out
+}
+
+/// The tenant's HTTPRoute: its hosts, a rule per routed component (longest
+/// path first is the Gateway's to decide: Gateway API orders matches by
+/// specificity), attached to the configured Gateway, which terminates TLS.
+fn http_route(t: &TenantInput, s: &RenderSettings, caps: &Capabilities, ns: &str) -> Vec<Manifest> {
+    let (Some((gw_ns, gw_name)), Some(version)) = (&s.gateway, &caps.httproute) else {
+        return vec![];
+    };
+    let rules: Vec<Value> = routed(t)
+        .into_iter()
+        .map(|(path, service, _, port)| {
+            json!({
+                "matches": [{ "path": { "type": "PathPrefix", "value": path } }],
+                "backendRefs": [{ "name": service, "port": port }],
+            })
+        })
+        .collect();
+    if rules.is_empty() {
+        return vec![];
+    }
+    let hosts = hosts(t, s);
+    let mut out = vec![];
+    if caps.cert_manager {
+        out.push(certificate(t, s, ns, &hosts));
+    }
+    out.push(Manifest::new(
+        version,
+        "HTTPRoute",
+        "httproutes",
+        "tenant",
+        Some(ns),
+        json!({
+            "metadata": metadata(t, "tenant", ns, "ingress"),
+            "spec": {
+                "parentRefs": [{
+                    "group": "gateway.networking.k8s.io",
+                    "kind": "Gateway",
+                    "namespace": gw_ns,
+                    "name": gw_name,
+                }],
+                "hostnames": hosts,
+                "rules": rules,
+            },
+        }),
+    ));
+    out
+}
+
+/// The tenant's certificate for its hosts (into `tenant-tls`), rendered
+/// here and labelled, so the cluster index watches its state.
+fn certificate(t: &TenantInput, s: &RenderSettings, ns: &str, hosts: &[String]) -> Manifest {
+    Manifest::new(
+        "cert-manager.io/v1",
+        "Certificate",
+        "certificates",
+        TLS_SECRET,
+        Some(ns),
+        json!({
+            "metadata": metadata(t, TLS_SECRET, ns, "certificate"),
+            "spec": {
+                "secretName": TLS_SECRET,
+                "dnsNames": hosts,
+                "issuerRef": { "name": s.cluster_issuer, "kind": "ClusterIssuer", "group": "cert-manager.io" },
+            },
+        }),
+    )
 }

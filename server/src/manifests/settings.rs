@@ -29,6 +29,12 @@ pub struct RenderSettings {
     pub cluster_issuer: String,
     /// Namespace of the ingress controller, allowed through the NetworkPolicy.
     pub ingress_namespace: String,
+    /// How tenants are routed: an Ingress, or Gateway API's HTTPRoute
+    /// attached to `gateway` (where the cluster serves it).
+    pub route_api: RouteApi,
+    /// The Gateway HTTPRoutes attach to: (namespace, name). Its namespace
+    /// is let through the NetworkPolicy.
+    pub gateway: Option<(String, String)>,
     /// The namespace the console itself runs in (when in a cluster): no
     /// tenant may take it.
     pub console_namespace: Option<String>,
@@ -49,9 +55,22 @@ impl Default for RenderSettings {
             ingress_class: Some("nginx".into()),
             cluster_issuer: "letsencrypt-prod".into(),
             ingress_namespace: "ingress-nginx".into(),
+            route_api: RouteApi::Ingress,
+            gateway: None,
             console_namespace: None,
         }
     }
+}
+
+/// The API tenants are routed through.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum RouteApi {
+    /// `networking.k8s.io/v1` Ingress (the ingress controller's class).
+    #[default]
+    Ingress,
+    /// Gateway API's `HTTPRoute`, attached to the configured Gateway;
+    /// an Ingress on a cluster that does not serve HTTPRoute.
+    Gateway,
 }
 
 impl RenderSettings {
@@ -86,7 +105,38 @@ impl RenderSettings {
         }
         app::domain::validate::validate_custom_domain(&self.base_domain)
             .map_err(|rule| ServerError::Config(format!("base domain {rule}")))?;
+        if self.route_api == RouteApi::Gateway && self.gateway.is_none() {
+            return Err(ServerError::Config(
+                "--route-api gateway needs the Gateway routes attach to: --gateway <namespace>/<name>"
+                    .into(),
+            ));
+        }
         Ok(())
+    }
+
+    /// Whether tenants get an HTTPRoute on a cluster with `caps` (else an
+    /// Ingress).
+    pub fn routes_through_gateway(&self, caps: &Capabilities) -> bool {
+        self.route_api == RouteApi::Gateway && self.gateway.is_some() && caps.httproute.is_some()
+    }
+
+    /// The namespace the edge (ingress controller or Gateway) runs in: what
+    /// the NetworkPolicy lets in.
+    pub fn edge_namespace(&self, caps: &Capabilities) -> &str {
+        match &self.gateway {
+            Some((ns, _)) if self.routes_through_gateway(caps) => ns,
+            _ => &self.ingress_namespace,
+        }
+    }
+
+    /// What a console routing through Gateway API is told on a cluster
+    /// that serves no HTTPRoute.
+    pub fn route_warning(&self, caps: &Capabilities) -> Option<String> {
+        (self.route_api == RouteApi::Gateway && caps.httproute.is_none()).then(|| {
+            "The console routes tenants through Gateway API, but the cluster serves no HTTPRoute \
+             (gateway.networking.k8s.io): tenants get an Ingress instead."
+                .to_string()
+        })
     }
 
     /// The namespace a new tenant `id` would get, refused (with the rule) when
@@ -123,4 +173,8 @@ pub struct Capabilities {
     /// The API version serving CronJobs (`batch/v1` from Kubernetes 1.21,
     /// `batch/v1beta1` before), if any.
     pub cronjob: Option<String>,
+    /// The Gateway API version serving HTTPRoute
+    /// (`gateway.networking.k8s.io/v1`, or `v1beta1` on older
+    /// installations), if any.
+    pub httproute: Option<String>,
 }

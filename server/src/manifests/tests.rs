@@ -56,72 +56,84 @@ fn acme_fields() -> app::dto::CustomValues {
 
 /// Every seeded application on each of its plans, as the runner renders
 /// it (the release as the plan runs it), with and without CloudNativePG,
-/// and with a custom domain where the plan allows one. The workshop's
-/// files keep their names from before applications existed (and their
-/// content: its tenants render as they did).
+/// with a custom domain where the plan allows one, routed by an Ingress
+/// and (under `httproute/`) by Gateway API. The workshop's Ingress files
+/// keep their names from before applications existed (and their content:
+/// its tenants render as they did).
 #[test]
 fn golden_manifests_for_every_tier() {
-    let settings = RenderSettings {
+    let ingress = RenderSettings {
         storage_class: Some("fast-ssd".into()),
         ..RenderSettings::default()
     };
+    let gateway = RenderSettings {
+        route_api: RouteApi::Gateway,
+        gateway: Some(("gateways".into(), "public".into())),
+        ..ingress.clone()
+    };
     let fields = acme_fields();
     let mut mismatches = vec![];
-    for seed in crate::applications::SEEDS {
-        let release = crate::applications::parse_release(seed.release).expect("release");
-        let workshop = seed.key == crate::applications::WORKSHOP_KEY;
-        for tier in crate::store::plans_of(seed).expect("plans") {
-            let runs = app::domain::release::for_plan(release.clone(), &tier.spec.features);
-            let domains: &[Option<&str>] =
-                if workshop || tier.spec.features.iter().any(|f| f == "custom-domain") {
-                    &[None, Some("shop.example.org")]
-                } else {
-                    &[None]
-                };
-            for cnpg in [true, false] {
-                for &domain in domains {
-                    let caps = full_caps(cnpg);
-                    let input = TenantInput {
-                        release: &runs,
-                        custom_fields: &fields,
-                        ..acme(&tier.key, &tier.spec, domain)
+    for (profile, settings) in [("", &ingress), ("httproute/", &gateway)] {
+        for seed in crate::applications::SEEDS {
+            let release = crate::applications::parse_release(seed.release).expect("release");
+            let workshop = seed.key == crate::applications::WORKSHOP_KEY;
+            for tier in crate::store::plans_of(seed).expect("plans") {
+                let runs = app::domain::release::for_plan(release.clone(), &tier.spec.features);
+                let domains: &[Option<&str>] =
+                    if workshop || tier.spec.features.iter().any(|f| f == "custom-domain") {
+                        &[None, Some("shop.example.org")]
+                    } else {
+                        &[None]
                     };
-                    let mut objects = render(&input, &settings, &caps);
-                    // The script has its own test (end2end/backup-script.sh);
-                    // the goldens name it instead of repeating it.
-                    for m in objects.iter_mut().filter(|m| m.kind == "ConfigMap") {
-                        if m.body["data"].get("backup.sh").is_some() {
-                            m.body["data"]["backup.sh"] = json!("<server/src/manifests/backup.sh>");
+                for cnpg in [true, false] {
+                    for &domain in domains {
+                        let caps = Capabilities {
+                            httproute: Some("gateway.networking.k8s.io/v1".into()),
+                            ..full_caps(cnpg)
+                        };
+                        let input = TenantInput {
+                            release: &runs,
+                            custom_fields: &fields,
+                            ..acme(&tier.key, &tier.spec, domain)
+                        };
+                        let mut objects = render(&input, settings, &caps);
+                        // The script has its own test (end2end/backup-script.sh);
+                        // the goldens name it instead of repeating it.
+                        for m in objects.iter_mut().filter(|m| m.kind == "ConfigMap") {
+                            if m.body["data"].get("backup.sh").is_some() {
+                                m.body["data"]["backup.sh"] =
+                                    json!("<server/src/manifests/backup.sh>");
+                            }
                         }
-                    }
-                    let yaml = to_yaml(&objects);
-                    let name = format!(
-                        "{}{}-{}-{}",
-                        if workshop {
-                            String::new()
-                        } else {
-                            format!("{}/", seed.key)
-                        },
-                        tier.key,
-                        if cnpg { "cnpg" } else { "statefulset" },
-                        if domain.is_some() {
-                            "custom-domain"
-                        } else {
-                            "no-domain"
+                        let yaml = to_yaml(&objects);
+                        let name = format!(
+                            "{profile}{}{}-{}-{}",
+                            if workshop {
+                                String::new()
+                            } else {
+                                format!("{}/", seed.key)
+                            },
+                            tier.key,
+                            if cnpg { "cnpg" } else { "statefulset" },
+                            if domain.is_some() {
+                                "custom-domain"
+                            } else {
+                                "no-domain"
+                            }
+                        );
+                        let path = golden_path(&name);
+                        if std::env::var("UPDATE_GOLDEN").is_ok() {
+                            std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+                            std::fs::write(&path, &yaml).expect("write golden");
+                            continue;
                         }
-                    );
-                    let path = golden_path(&name);
-                    if std::env::var("UPDATE_GOLDEN").is_ok() {
-                        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
-                        std::fs::write(&path, &yaml).expect("write golden");
-                        continue;
-                    }
-                    match std::fs::read_to_string(&path) {
-                        Ok(expected) if expected == yaml => {}
-                        Ok(_) => {
-                            mismatches.push(format!("{name}: differs from {}", path.display()))
+                        match std::fs::read_to_string(&path) {
+                            Ok(expected) if expected == yaml => {}
+                            Ok(_) => {
+                                mismatches.push(format!("{name}: differs from {}", path.display()))
+                            }
+                            Err(e) => mismatches.push(format!("{name}: {e}")),
                         }
-                        Err(e) => mismatches.push(format!("{name}: {e}")),
                     }
                 }
             }

@@ -234,3 +234,89 @@ async fn the_reference_applications_provision_and_change() {
     assert_eq!(done, want, "each once");
     srv.stop().await;
 }
+
+/// The routes of a console started with `--route-api gateway`: an
+/// HTTPRoute on the configured Gateway (on this 1.20 control plane, from
+/// the CRD `.ci/test` installs from Gateway API's published facts), no
+/// Ingress, and the Gateway's namespace let through the NetworkPolicy;
+/// the same tenant under a console routing by Ingress gets its Ingress
+/// back and loses the HTTPRoute at its next update.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_console_on_gateway_api_routes_tenants_by_httproute() {
+    use k8s_openapi::api::networking::v1::NetworkPolicy;
+    use kube::api::{ApiResource, DynamicObject, GroupVersionKind};
+    let Some(cluster) = test_cluster().await else {
+        return;
+    };
+    let version = cluster.caps.httproute.clone().unwrap_or_else(|| {
+        panic!(
+            "the test control plane serves no HTTPRoute: apply \
+             end2end/cluster/crds/httproute.yaml (.ci/test does)"
+        )
+    });
+    let kube = cluster.client.clone();
+    let db = TestDb::sqlite();
+    let mut options = common::TestOptions::default().engine(cluster, fast());
+    options.settings.route_api = server::manifests::RouteApi::Gateway;
+    options.settings.gateway = Some(("gateways".into(), "public".into()));
+    let srv = options.start(&db.url).await;
+    let op = srv.signed_in("operator").await;
+    let id = new_tenant(&srv, &op, "free", "gw").await;
+    let ns = format!("tenant-{id}");
+    let _kubelet = FakeKubelet::start(kube.clone(), &ns, happy);
+    run_op(&srv, &op, "provision_tenant", &[("id", &id)]).await;
+    assert_eq!(state(&srv, &id).await, TenantState::Active);
+
+    let (group, v) = version.split_once('/').unwrap();
+    let ar = ApiResource::from_gvk_with_plural(
+        &GroupVersionKind::gvk(group, v, "HTTPRoute"),
+        "httproutes",
+    );
+    let routes: Api<DynamicObject> = Api::namespaced_with(kube.clone(), &ns, &ar);
+    let route = routes.get("tenant").await.expect("the tenant's HTTPRoute");
+    let spec = &route.data["spec"];
+    assert_eq!(spec["parentRefs"][0]["name"], "public");
+    assert_eq!(spec["parentRefs"][0]["namespace"], "gateways");
+    assert_eq!(
+        spec["hostnames"][0],
+        format!(
+            "{id}.{}",
+            server::manifests::RenderSettings::default().base_domain
+        )
+    );
+    assert!(
+        spec["rules"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["backendRefs"][0]["name"] == "api"
+                && r["matches"][0]["path"]["value"] == "/api"),
+        "{spec}"
+    );
+    let ingresses: Api<Ingress> = Api::namespaced(kube.clone(), &ns);
+    assert!(ingresses.get_opt("tenant").await.unwrap().is_none());
+    let policy = Api::<NetworkPolicy>::namespaced(kube.clone(), &ns)
+        .get("tenant-isolation")
+        .await
+        .unwrap();
+    let from = serde_json::to_string(&policy.spec.unwrap().ingress).unwrap();
+    assert!(from.contains("\"gateways\""), "{from}");
+    srv.stop().await;
+
+    // The same tenant under a console routing by Ingress.
+    let Some(cluster) = test_cluster().await else {
+        return;
+    };
+    let srv = TestServer::start_engine(&db.url, cluster, fast()).await;
+    let op = srv.signed_in("operator").await;
+    run_op(
+        &srv,
+        &op,
+        "change_tenant",
+        &[("id", &id), ("form[api_replicas]", "2")],
+    )
+    .await;
+    assert!(ingresses.get_opt("tenant").await.unwrap().is_some());
+    assert!(routes.get_opt("tenant").await.unwrap().is_none());
+    srv.stop().await;
+}

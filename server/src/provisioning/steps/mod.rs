@@ -100,7 +100,7 @@ pub(super) fn is_backup_setup(m: &Manifest) -> bool {
 pub(super) fn is_application(m: &Manifest) -> bool {
     matches!(
         m.kind.as_str(),
-        "Deployment" | "Ingress" | "HorizontalPodAutoscaler" | "Certificate"
+        "Deployment" | "Ingress" | "HTTPRoute" | "HorizontalPodAutoscaler" | "Certificate"
     ) || (m.kind == "Service" && !is_database(m))
 }
 
