@@ -107,6 +107,14 @@ impl Applications for ConsoleService {
         let t = self.store.get_tenant(&id).await?;
         let plan = crate::provisioning::TenantPlan::of(&self.store, &t).await?;
         release.warnings = self.cluster_warnings(&plan);
+        // A tenant whose plan lost (or never had) the custom-domain
+        // feature keeps the domain it has; its page says so.
+        release
+            .warnings
+            .extend(app::domain::tenant_rules::custom_domain_warning(
+                (&t.template_name, &plan.tier.features),
+                t.custom_domain.as_deref(),
+            ));
         Ok(release)
     }
 }

@@ -49,19 +49,9 @@ impl Console {
             }
         }
         let mut child = cmd.spawn().unwrap();
-        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        let base = loop {
-            let line = lines
-                .next()
-                .expect("the console prints its address")
-                .unwrap();
-            if let Some(url) = line.strip_prefix("Tenantry console: ") {
-                break url.trim().to_string();
-            }
-        };
-        // Keep draining both pipes so the child never blocks on a full one;
-        // the log (stderr) is echoed, as an inherited stderr would be, and kept.
-        std::thread::spawn(move || for _ in lines {});
+        // Drain the log (stderr) from the start: a console that logs more
+        // than a pipe holds before it prints its address (debug logging of
+        // a first start) would otherwise block, and this wait with it.
         let log = Arc::new(Mutex::new(vec![]));
         let keep = Arc::clone(&log);
         let stderr = BufReader::new(child.stderr.take().unwrap()).lines();
@@ -73,6 +63,18 @@ impl Console {
                 keep.lock().unwrap().push(line);
             }
         });
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let base = loop {
+            let line = lines
+                .next()
+                .expect("the console prints its address")
+                .unwrap();
+            if let Some(url) = line.strip_prefix("Tenantry console: ") {
+                break url.trim().to_string();
+            }
+        };
+        // Keep draining stdout too, so the child never blocks on it.
+        std::thread::spawn(move || for _ in lines {});
         Console { child, base, log }
     }
 

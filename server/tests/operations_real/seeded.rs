@@ -83,6 +83,99 @@ async fn the_reference_applications_provision_and_change() {
         "{body}"
     );
 
+    // A tenant that had a domain on a plan with the feature keeps it on
+    // one without (previewed with a warning, said on its page), may keep
+    // or remove it, but takes no other.
+    let kept: TenantDto = json(
+        create(
+            &srv,
+            &op,
+            "professional",
+            &[("form[custom_domain]", "shop.kept-domain.io")],
+        )
+        .await,
+        "create_tenant",
+    )
+    .await;
+    let free = srv
+        .store
+        .list_templates()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|t| t.key == "free")
+        .unwrap();
+    let preview: ChangePreview = json(
+        srv.call(
+            &op,
+            "preview_tenant_change",
+            &[
+                ("id", &kept.id),
+                ("form[template_id]", &free.id.to_string()),
+            ],
+        )
+        .await,
+        "preview",
+    )
+    .await;
+    assert!(
+        preview
+            .warnings
+            .iter()
+            .any(|w| w.contains("shop.kept-domain.io") && w.contains("keeps")),
+        "{:?}",
+        preview.warnings
+    );
+    srv.store
+        .set_tenant_spec(
+            &kept.id,
+            ((free.id, free.version), kept.release),
+            (None, None),
+            &kept.custom_fields,
+            ("test", "to Free"),
+        )
+        .await
+        .unwrap();
+    let release: app::dto::ReleaseDto = json(
+        srv.call(&op, "release_of_tenant", &[("id", &kept.id)])
+            .await,
+        "release_of_tenant",
+    )
+    .await;
+    assert!(
+        release.warnings.iter().any(|w| w.contains("keeps")),
+        "{:?}",
+        release.warnings
+    );
+    let edit = |domain: &'static str| {
+        let id = kept.id.clone();
+        let srv = &srv;
+        let op = &op;
+        async move {
+            srv.call(
+                op,
+                "update_tenant",
+                &[
+                    ("id", id.as_str()),
+                    ("form[company_name]", "Seeded test"),
+                    ("form[owner_email]", "owner@example.com"),
+                    ("form[owner_name]", "Owner"),
+                    ("form[custom_domain]", domain),
+                ],
+            )
+            .await
+        }
+    };
+    let other = edit("shop.other-domain.io").await;
+    assert_eq!(other.status(), 422);
+    assert!(other
+        .text()
+        .await
+        .unwrap()
+        .contains("custom-domain feature"));
+    assert_eq!(edit("shop.kept-domain.io").await.status(), 200);
+    assert_eq!(edit("").await.status(), 200);
+
     // A custom field is checked on the server, named by its key.
     let res = create(
         &srv,
