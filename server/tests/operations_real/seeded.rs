@@ -233,6 +233,14 @@ async fn the_reference_applications_provision_and_change() {
         .items
         .iter()
         .any(|i| i.metadata.name.is_some()));
+    // WordPress's own volume, claimed by the application step.
+    assert!(
+        Api::<k8s_openapi::api::core::v1::PersistentVolumeClaim>::namespaced(kube.clone(), &ns)
+            .get_opt("wordpress-wp-content")
+            .await
+            .unwrap()
+            .is_some()
+    );
     assert_eq!(
         env_of(&kube, &ns, "wordpress", "STORE_TITLE")
             .await

@@ -97,11 +97,16 @@ pub(super) fn is_backup_setup(m: &Manifest) -> bool {
     component(m) == "backup" && m.kind != "Secret"
 }
 
+/// What the `application` step applies: the components' objects (their
+/// files' ConfigMaps and volumes' claims before their Deployments, as
+/// rendered), Services, routes, autoscalers and the certificate; not the
+/// database's or the backup's.
 pub(super) fn is_application(m: &Manifest) -> bool {
-    matches!(
-        m.kind.as_str(),
-        "Deployment" | "Ingress" | "HTTPRoute" | "HorizontalPodAutoscaler" | "Certificate"
-    ) || (m.kind == "Service" && !is_database(m))
+    match m.kind.as_str() {
+        "Deployment" | "Ingress" | "HTTPRoute" | "HorizontalPodAutoscaler" | "Certificate" => true,
+        "Service" | "ConfigMap" | "PersistentVolumeClaim" => !is_database(m) && !is_backup_setup(m),
+        _ => false,
+    }
 }
 
 pub(super) async fn apply_where(
