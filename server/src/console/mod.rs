@@ -9,6 +9,7 @@ mod alerts;
 mod applications;
 mod audit;
 mod bulk;
+mod change;
 mod channels;
 mod credentials;
 mod operations;

@@ -6,16 +6,16 @@
 
 use app::api::operations::Operations;
 use app::domain::lifecycle::check_operation;
-use app::domain::operation_forms::{validate_bulk, ReplicaChange};
-use app::domain::release::fields;
+use app::domain::operation_forms::validate_bulk;
 use app::domain::tenant_id::tenant_id_from;
 use app::domain::tenant_rules::custom_domain_warning;
 use app::dto::{
-    BackupDto, BulkForm, BulkResult, ChangeForm, ChangePreview, CurrentStaff, CustomValues,
-    DeprovisionForm, NewTenantForm, Operation, RestoreForm, Role, RunDto, RunOptions, TenantDto,
+    BackupDto, BulkForm, BulkResult, ChangeForm, ChangePreview, CurrentStaff, DeprovisionForm,
+    NewTenantForm, Operation, RestoreForm, Role, RunDto, RunOptions,
 };
 use app::error::AppError;
 
+use super::change::changed_fields;
 use super::tenants::random_suffix;
 use super::{require, ConsoleService, R};
 use crate::manifests::{namespace_of, to_yaml, Capabilities, RenderSettings};
@@ -25,25 +25,6 @@ use crate::store::now_ms;
 /// How long an operation waits for a configured cluster that is still
 /// connecting.
 const CONNECTING_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
-
-/// What a change would make of a tenant: its plan (template version,
-/// release, replica overrides) and its custom field values.
-struct Target {
-    template_id: i64,
-    template_name: String,
-    api_replicas: Option<i64>,
-    web_replicas: Option<i64>,
-    plan: crate::provisioning::TenantPlan,
-    custom_fields: CustomValues,
-}
-
-fn replicas(change: ReplicaChange, current: Option<i64>) -> Option<i64> {
-    match change {
-        ReplicaChange::Keep => current,
-        ReplicaChange::FollowTier => None,
-        ReplicaChange::Set(n) => Some(n),
-    }
-}
 
 #[async_trait::async_trait]
 impl Operations for ConsoleService {
@@ -136,18 +117,7 @@ impl Operations for ConsoleService {
         let target = self.target(&t, &form).await?;
         let engine = self.engine().await?;
         let (version, release) = (target.plan.version, target.plan.release_number);
-        let changed: Vec<&str> = target
-            .custom_fields
-            .iter()
-            .filter(|(k, v)| t.custom_fields.get(*k) != Some(*v))
-            .map(|(k, _)| k.as_str())
-            .chain(
-                t.custom_fields
-                    .keys()
-                    .filter(|k| !target.custom_fields.contains_key(*k))
-                    .map(String::as_str),
-            )
-            .collect();
+        let changed = changed_fields(&t.custom_fields, &target.custom_fields);
         let detail = format!(
             "template {} v{} → {} v{}; release {} → {}; replicas api {:?} web {:?}{}",
             t.template_name,
@@ -441,60 +411,5 @@ impl ConsoleService {
             .await?;
         engine.runner.wake();
         Ok(self.store.get_run(id).await?)
-    }
-
-    async fn target(&self, t: &TenantDto, form: &ChangeForm) -> R<Target> {
-        let change = form.validate()?;
-        let template_id = change.template_id.unwrap_or(t.template_id);
-        let template = match self.store.get_template(template_id).await {
-            Ok(tpl) => tpl,
-            Err(crate::error::ServerError::NotFound(_)) => {
-                return Err(AppError::invalid(
-                    "template_id",
-                    "must be one of the templates",
-                ))
-            }
-            Err(e) => return Err(e.into()),
-        };
-        // No template asked for: the tenant keeps its version.
-        let version = if change.template_id.is_none() {
-            t.template_version
-        } else {
-            template.version
-        };
-        let release = change.release.unwrap_or(t.release);
-        let api_replicas = replicas(change.api_replicas, t.api_replicas);
-        let web_replicas = replicas(change.web_replicas, t.web_replicas);
-        // What the runner would render after the change: the same plan.
-        let plan = match crate::provisioning::TenantPlan::load(
-            &self.store,
-            (template_id, version),
-            Some(release),
-            (api_replicas, web_replicas),
-        )
-        .await
-        {
-            Ok(plan) => plan,
-            // The release must be one of the plan's application's.
-            Err(crate::error::ServerError::NotFound(_)) if change.release.is_some() => {
-                return Err(AppError::invalid(
-                    "release",
-                    format!("there is no release {release} of the plan's application"),
-                ))
-            }
-            Err(e) => return Err(e.into()),
-        };
-        // The tenant's values, with the change's, against the release it
-        // will run (a new release may ask for a field it has no value for).
-        let custom_fields =
-            fields::values(&plan.release.fields, &t.custom_fields, &form.custom_fields)?;
-        Ok(Target {
-            template_id,
-            template_name: template.name,
-            api_replicas,
-            web_replicas,
-            plan,
-            custom_fields,
-        })
     }
 }

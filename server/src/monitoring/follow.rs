@@ -368,21 +368,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let (store, index) = active_tenant(&dir).await;
         // Runs end (the record moves on) and leave the tenant Active…
-        let t = store.get_tenant("t1").await.expect("tenant");
-        store
-            .set_tenant_spec(
-                "t1",
-                ((t.template_id, t.template_version), t.release),
-                (None, None),
-                &t.custom_fields,
-                ("run", ""),
-            )
-            .await
-            .expect("the record moves on");
-        store
-            .observe_tenant("t1", TenantState::Active, None, &[])
-            .await
-            .expect("the run's state");
+        run_ends(&store).await;
         // …while the index, not yet told, judges two of three ready (as a
         // suspend scaled them down) against the record as it was.
         let follower = start(&store, &index, Duration::ZERO);

@@ -1,0 +1,122 @@
+//! What a change makes of a tenant: the plan (template version, release,
+//! replica overrides) it would run and its custom field values, checked
+//! against that release, for the change's preview and the change itself.
+
+use app::domain::operation_forms::ReplicaChange;
+use app::domain::release::fields;
+use app::dto::{ChangeForm, CustomValues, TenantDto};
+use app::error::AppError;
+
+use super::{ConsoleService, R};
+
+/// What a change would make of a tenant: its plan (template version,
+/// release, replica overrides) and its custom field values.
+pub(super) struct Target {
+    pub template_id: i64,
+    pub template_name: String,
+    pub api_replicas: Option<i64>,
+    pub web_replicas: Option<i64>,
+    pub plan: crate::provisioning::TenantPlan,
+    pub custom_fields: CustomValues,
+}
+
+fn replicas(change: ReplicaChange, current: Option<i64>) -> Option<i64> {
+    match change {
+        ReplicaChange::Keep => current,
+        ReplicaChange::FollowTier => None,
+        ReplicaChange::Set(n) => Some(n),
+    }
+}
+
+/// The names of the custom fields whose values differ (given, changed or
+/// cleared), for the audit trail.
+pub(super) fn changed_fields<'a>(
+    before: &'a CustomValues,
+    after: &'a CustomValues,
+) -> Vec<&'a str> {
+    let mut names: Vec<&str> = after
+        .iter()
+        .filter(|(k, v)| before.get(*k) != Some(*v))
+        .map(|(k, _)| k.as_str())
+        .chain(
+            before
+                .keys()
+                .filter(|k| !after.contains_key(*k))
+                .map(String::as_str),
+        )
+        .collect();
+    names.sort_unstable();
+    names
+}
+
+impl ConsoleService {
+    pub(super) async fn target(&self, t: &TenantDto, form: &ChangeForm) -> R<Target> {
+        let change = form.validate()?;
+        let template_id = change.template_id.unwrap_or(t.template_id);
+        let template = match self.store.get_template(template_id).await {
+            Ok(tpl) => tpl,
+            Err(crate::error::ServerError::NotFound(_)) => {
+                return Err(AppError::invalid(
+                    "template_id",
+                    "must be one of the templates",
+                ))
+            }
+            Err(e) => return Err(e.into()),
+        };
+        // No template asked for: the tenant keeps its version.
+        let version = if change.template_id.is_none() {
+            t.template_version
+        } else {
+            template.version
+        };
+        let release = change.release.unwrap_or(t.release);
+        let api_replicas = replicas(change.api_replicas, t.api_replicas);
+        let web_replicas = replicas(change.web_replicas, t.web_replicas);
+        // What the runner would render after the change: the same plan.
+        let plan = match crate::provisioning::TenantPlan::load(
+            &self.store,
+            (template_id, version),
+            Some(release),
+            (api_replicas, web_replicas),
+        )
+        .await
+        {
+            Ok(plan) => plan,
+            // The release must be one of the plan's application's.
+            Err(crate::error::ServerError::NotFound(_)) if change.release.is_some() => {
+                return Err(AppError::invalid(
+                    "release",
+                    format!("there is no release {release} of the plan's application"),
+                ))
+            }
+            Err(e) => return Err(e.into()),
+        };
+        // The tenant's values, with the change's, against the release it
+        // will run (a new release may ask for a field it has no value for).
+        let custom_fields =
+            fields::values(&plan.release.fields, &t.custom_fields, &form.custom_fields)?;
+        Ok(Target {
+            template_id,
+            template_name: template.name,
+            api_replicas,
+            web_replicas,
+            plan,
+            custom_fields,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn changed_fields_name_what_was_given_changed_or_cleared() {
+        let map = |p: &[(&str, &str)]| -> app::dto::CustomValues {
+            p.iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
+        };
+        let before = map(&[("a", "1"), ("b", "2"), ("c", "3")]);
+        let after = map(&[("a", "1"), ("b", "9"), ("d", "4")]);
+        assert_eq!(super::changed_fields(&before, &after), ["b", "c", "d"]);
+    }
+}
