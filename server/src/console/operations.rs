@@ -336,7 +336,11 @@ impl ConsoleService {
         if let Some(why) = fit::new_tenant_refusal(&plan.tier, &plan.release, self.cnpg()) {
             return Err(AppError::invalid("template_id", why));
         }
-        Ok(fit::pending_checks(&plan.tier, &plan.release, self.cnpg()))
+        let mut said = fit::pending_checks(&plan.tier, &plan.release, self.cnpg());
+        if let Some(e) = self.engine.get() {
+            said.extend(e.settings.route_warning(&e.cluster.caps));
+        }
+        Ok(said)
     }
 
     fn rendering(&self) -> (RenderSettings, Capabilities) {

@@ -163,3 +163,72 @@ fn certificate(t: &TenantInput, s: &RenderSettings, ns: &str, hosts: &[String]) 
         }),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::manifests::RouteApi;
+
+    fn gateway_settings() -> RenderSettings {
+        RenderSettings {
+            route_api: RouteApi::Gateway,
+            gateway: Some(("gateways".into(), "public".into())),
+            ..RenderSettings::default()
+        }
+    }
+
+    /// A Gateway-API console routes by HTTPRoute only where the cluster
+    /// serves it; elsewhere its tenants get their Ingress, the
+    /// NetworkPolicy lets the ingress controller in, and it is told why.
+    #[test]
+    fn a_gateway_console_falls_back_to_an_ingress_where_httproute_is_not_served() {
+        let s = gateway_settings();
+        let served = Capabilities {
+            httproute: Some("gateway.networking.k8s.io/v1".into()),
+            ..Default::default()
+        };
+        let none = Capabilities::default();
+        assert!(s.routes_through_gateway(&served));
+        assert_eq!(s.edge_namespace(&served), "gateways");
+        assert_eq!(s.route_warning(&served), None);
+        assert!(!s.routes_through_gateway(&none));
+        assert_eq!(s.edge_namespace(&none), "ingress-nginx");
+        assert!(s
+            .route_warning(&none)
+            .is_some_and(|w| w.contains("Ingress")));
+        // An Ingress console never routes by HTTPRoute, served or not.
+        let ingress = RenderSettings::default();
+        assert!(!ingress.routes_through_gateway(&served));
+        assert_eq!(ingress.route_warning(&none), None);
+
+        let tier = crate::store::seed_templates()
+            .into_iter()
+            .find(|t| t.key == "free")
+            .expect("free")
+            .spec;
+        let input = TenantInput {
+            id: "acme",
+            namespace: "tenant-acme",
+            custom_domain: None,
+            template_key: "free",
+            template_version: 1,
+            tier: &tier,
+            release: crate::applications::workshop(),
+            custom_fields: &crate::manifests::NO_CUSTOM_FIELDS,
+        };
+        let kinds = |caps: &Capabilities| -> Vec<String> {
+            render(&input, &s, caps, "tenant-acme")
+                .into_iter()
+                .map(|m| m.kind)
+                .collect()
+        };
+        assert_eq!(kinds(&served), ["HTTPRoute"]);
+        assert_eq!(kinds(&none), ["Ingress"]);
+        // No Gateway named: refused when the console starts.
+        let unnamed = RenderSettings {
+            gateway: None,
+            ..gateway_settings()
+        };
+        assert!(unnamed.validate().is_err());
+    }
+}
