@@ -32,7 +32,7 @@ pub use components::{replicas, AUTOSCALING_FEATURE};
 pub use database::DB_SUPERUSER_SECRET;
 pub use jobs::{job_prefix, JOB_COMPONENT, MIGRATION_COMPONENT};
 pub use namespace::Generate;
-pub use routes::tenant_hosts;
+pub use routes::{tenant_hosts, ROUTE_KINDS};
 pub use settings::{Capabilities, RenderSettings, RouteApi};
 
 /// Label on every object Tenantry manages.

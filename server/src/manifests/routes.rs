@@ -8,6 +8,10 @@ use serde_json::{json, Value};
 
 use super::{metadata, Capabilities, Manifest, RenderSettings, TenantInput};
 
+/// The kinds a tenant's routes are: what the application step applies and
+/// a suspend removes.
+pub const ROUTE_KINDS: [&str; 2] = ["Ingress", "HTTPRoute"];
+
 /// The Secret holding the tenant's TLS certificate (and the Certificate's name).
 pub const TLS_SECRET: &str = "tenant-tls";
 
@@ -206,18 +210,9 @@ mod tests {
             .find(|t| t.key == "free")
             .expect("free")
             .spec;
-        let input = TenantInput {
-            id: "acme",
-            namespace: "tenant-acme",
-            custom_domain: None,
-            template_key: "free",
-            template_version: 1,
-            tier: &tier,
-            release: crate::applications::workshop(),
-            custom_fields: &crate::manifests::NO_CUSTOM_FIELDS,
-        };
+        let input = crate::manifests::tests::acme("free", &tier, None);
         let kinds = |caps: &Capabilities| -> Vec<String> {
-            render(&input, &s, caps, "tenant-acme")
+            render(&input, &s, caps, input.namespace)
                 .into_iter()
                 .map(|m| m.kind)
                 .collect()

@@ -23,7 +23,7 @@ fn full_caps(cnpg: bool) -> Capabilities {
 }
 
 /// The goldens' tenant on `tier` (keyed `key`).
-fn acme<'a>(
+pub(super) fn acme<'a>(
     key: &'a str,
     tier: &'a app::dto::TierSpec,
     custom_domain: Option<&'a str>,

@@ -103,7 +103,8 @@ pub(super) fn is_backup_setup(m: &Manifest) -> bool {
 /// database's or the backup's.
 pub(super) fn is_application(m: &Manifest) -> bool {
     match m.kind.as_str() {
-        "Deployment" | "Ingress" | "HTTPRoute" | "HorizontalPodAutoscaler" | "Certificate" => true,
+        "Deployment" | "HorizontalPodAutoscaler" | "Certificate" => true,
+        k if crate::manifests::ROUTE_KINDS.contains(&k) => true,
         "Service" | "ConfigMap" | "PersistentVolumeClaim" => !is_database(m) && !is_backup_setup(m),
         _ => false,
     }

@@ -80,7 +80,7 @@ pub(super) async fn suspend(ctx: &StepContext<'_>) -> Result<StepOutcome> {
                 cluster::apply_manifest(client, &zero).await?;
                 done.push(format!("{} scaled to 0", m.name));
             }
-            "Ingress" | "HTTPRoute" | "HorizontalPodAutoscaler" => {
+            k if k == "HorizontalPodAutoscaler" || crate::manifests::ROUTE_KINDS.contains(&k) => {
                 cluster::delete_manifest(client, m).await?;
                 done.push(format!("{} {} removed", m.kind, m.name));
             }
