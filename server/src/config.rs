@@ -194,6 +194,12 @@ pub struct EngineArgs {
     /// namespace is let through NetworkPolicies.
     #[arg(long, env = "TENANTRY_GATEWAY", value_parser = gateway_ref)]
     pub gateway: Option<(String, String)>,
+    /// What enforces the plans' edge limits (`requests-per-minute`,
+    /// `request-body-mb`): `ingress-nginx` (annotations on the tenant's
+    /// Ingress), `envoy-gateway` (a BackendTrafficPolicy on its HTTPRoute)
+    /// or `none` [ingress-nginx].
+    #[arg(long, env = "TENANTRY_EDGE_LIMITS", value_enum)]
+    pub edge_limits: Option<crate::manifests::EdgeLimits>,
     /// Where backups go: s3://bucket[/prefix], each tenant's under
     /// <prefix>/<tenant>/ [s3://tenantry-backups].
     #[arg(long, env = "TENANTRY_BACKUP_DESTINATION")]
@@ -286,6 +292,7 @@ impl EngineArgs {
             ingress_namespace: or(&self.ingress_namespace, d.ingress_namespace),
             route_api: self.route_api.unwrap_or(d.route_api),
             gateway: self.gateway.clone().or(d.gateway),
+            edge_limits: self.edge_limits.unwrap_or(d.edge_limits),
             backup_destination: or(&self.backup_destination, d.backup_destination),
             backup_endpoint: or(&self.backup_endpoint, d.backup_endpoint),
             backup_region: or(&self.backup_region, d.backup_region),

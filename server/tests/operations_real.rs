@@ -9,6 +9,8 @@
 #[path = "operations_real/applications.rs"]
 mod applications;
 mod common;
+#[path = "operations_real/contract.rs"]
+mod contract;
 #[path = "operations_real/seeded.rs"]
 mod seeded;
 

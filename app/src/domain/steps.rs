@@ -42,10 +42,13 @@ pub enum StepKind {
     DeleteNamespace,
     /// The tenant's audit events deleted (only when asked).
     PurgeAudit,
+    /// The release's health endpoints answer 2xx (through the API
+    /// server's service proxy) within their timeouts, or the run fails.
+    Health,
 }
 
 /// The kinds that are one step of their own, and their names.
-const FIXED: [(StepKind, &str); 12] = [
+const FIXED: [(StepKind, &str); 13] = [
     (StepKind::Namespace, "namespace"),
     (StepKind::Secrets, "secrets"),
     (StepKind::Database, "database"),
@@ -58,6 +61,7 @@ const FIXED: [(StepKind, &str); 12] = [
     (StepKind::GracePeriod, "grace-period"),
     (StepKind::DeleteNamespace, "delete-namespace"),
     (StepKind::PurgeAudit, "purge-audit"),
+    (StepKind::Health, "health"),
 ];
 
 impl StepKind {
@@ -148,6 +152,12 @@ impl RunShape<'_> {
         self.release.components.iter().map(|c| Step::wait(&c.name))
     }
 
+    /// The health check after a rollout, when the release declares
+    /// endpoints.
+    fn health(&self) -> Option<Step> {
+        (!self.release.contract.health.is_empty()).then(|| Step::of(StepKind::Health))
+    }
+
     fn jobs(&self, phase: JobPhase) -> impl Iterator<Item = Step> + '_ {
         self.release
             .jobs
@@ -185,12 +195,14 @@ pub fn plan(op: Operation, options: &RunOptions, shape: RunShape<'_>) -> Vec<Ste
             if options.upgrade_from.is_some() && op == Operation::Update {
                 steps.extend(shape.jobs(JobPhase::PostUpgrade));
             }
+            steps.extend(shape.health());
             steps
         }
         Operation::Suspend => fixed(&[SuspendWorkloads]),
         Operation::Resume => {
             let mut steps = fixed(&[Application]);
             steps.extend(shape.waits());
+            steps.extend(shape.health());
             steps
         }
         Operation::Deprovision => {
@@ -225,6 +237,7 @@ pub fn plan(op: Operation, options: &RunOptions, shape: RunShape<'_>) -> Vec<Ste
             };
             steps.extend(fixed(&[SuspendWorkloads, Restore, Migrate, Application]));
             steps.extend(shape.waits());
+            steps.extend(shape.health());
             steps
         }
     }

@@ -89,6 +89,13 @@ pub fn feature_name(f: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// The plan limit Tenantry enforces at the edge as a request rate (per
+/// minute, per tenant route), where the console's edge can.
+pub const EDGE_RATE_LIMIT: &str = "requests-per-minute";
+/// The plan limit Tenantry enforces at the edge as the largest request
+/// body (MiB).
+pub const EDGE_BODY_LIMIT: &str = "request-body-mb";
+
 /// Named limits: `name=number` pairs, comma-separated, each name a
 /// feature-style name (1 to 40 of a-z, 0-9, '-', '_'), each number
 /// whole, 0 to 10^12.
@@ -111,6 +118,16 @@ pub fn limits(value: &str) -> Result<std::collections::BTreeMap<String, u64>, St
         let n: u64 = n.trim().parse().map_err(|_| rule())?;
         if n > 1_000_000_000_000 {
             return Err(format!("limit \"{name}\" must be at most 10^12"));
+        }
+        let edge = match name {
+            EDGE_RATE_LIMIT => Some(("requests a minute", 1_000_000)),
+            EDGE_BODY_LIMIT => Some(("MiB", 100_000)),
+            _ => None,
+        };
+        if let Some((unit, max)) = edge.filter(|(_, max)| !(1..=*max).contains(&n)) {
+            return Err(format!(
+                "limit \"{name}\" is enforced at the edge: 1 to {max} {unit}"
+            ));
         }
         if out.insert(name.to_string(), n).is_some() {
             return Err(format!("limit \"{name}\" is given twice"));
@@ -234,6 +251,14 @@ impl TemplateForm {
             "backup_schedule",
             validate_backup_schedule(&self.backup_schedule),
         );
+        let run_timeout = if self.run_timeout_secs.trim().is_empty() {
+            Some(crate::dto::DEFAULT_RUN_TIMEOUT_SECS)
+        } else {
+            e.check(
+                "run_timeout_secs",
+                number(&self.run_timeout_secs, 60, 86_400, " seconds"),
+            )
+        };
         let backup_retention = if self.backup_retention.trim().is_empty() {
             Some(crate::dto::DEFAULT_BACKUP_RETENTION)
         } else {
@@ -336,6 +361,7 @@ impl TemplateForm {
                 quota_pods: q_pods.ok_or_else(missing)?,
                 features: features.ok_or_else(missing)?,
                 limits: limits.ok_or_else(missing)?,
+                run_timeout_secs: run_timeout.ok_or_else(missing)?,
             },
         })
     }
@@ -369,6 +395,7 @@ mod tests {
             quota_pods: "10".into(),
             features: "reports, api, reports".into(),
             limits: "".into(),
+            run_timeout_secs: "".into(),
             based_on_version: None,
         }
     }
@@ -405,6 +432,12 @@ mod tests {
         );
         for bad in ["schools", "schools=x", "Schools=1", "a=1, a=2", "a=-1"] {
             assert!(limits(bad).is_err(), "{bad} was taken");
+        }
+        // The limits the edge enforces are bounded as the edge takes them.
+        assert!(limits("requests-per-minute=600, request-body-mb=20").is_ok());
+        for bad in ["requests-per-minute=0", "request-body-mb=200000"] {
+            let e = limits(bad).expect_err(bad);
+            assert!(e.contains("enforced at the edge"), "{e}");
         }
         assert_eq!(v.application.as_deref(), Some("shop"));
         let mut f = good_form();

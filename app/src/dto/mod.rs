@@ -63,9 +63,10 @@ pub use ops::{
 };
 pub use page::{page_bounds, Page};
 pub use release::{
-    Alphabet, AutoscaleSpec, ComponentSpec, DatabaseKind, DatabaseSpec, EnvVar, FileSpec,
-    HttpProbe, JobPhase, JobSpec, PodSecurity, PortSpec, ProbeSpec, ReleaseSpec, ResourcesSpec,
-    RouteSpec, SecretKeySpec, SecretSpec, VolumeSpec, DEFAULT_DATABASE_NAME, DEFAULT_RUN_AS_USER,
+    Alphabet, AutoscaleSpec, ComponentSpec, ContractSpec, DatabaseKind, DatabaseSpec, EnvVar,
+    FileSpec, HealthCheckSpec, HttpProbe, JobPhase, JobSpec, PodSecurity, PortSpec, ProbeSpec,
+    ReleaseSpec, ResourcesSpec, RouteSpec, SecretKeySpec, SecretSpec, VolumeSpec,
+    DEFAULT_DATABASE_NAME, DEFAULT_HEALTH_TIMEOUT_SECS, DEFAULT_RUN_AS_USER,
 };
 pub use run::{AttemptDto, AttemptOutcome, Operation, RunDto, RunState, StepDto, StepState};
 pub use staff::{
@@ -77,7 +78,7 @@ pub use stats::{
 };
 pub use template::{
     TemplateChoice, TemplateDetail, TemplateDto, TemplateForm, TemplateVersionDto, TierSpec,
-    DEFAULT_BACKUP_RETENTION, DEFAULT_BACKUP_SCHEDULE,
+    DEFAULT_BACKUP_RETENTION, DEFAULT_BACKUP_SCHEDULE, DEFAULT_RUN_TIMEOUT_SECS,
 };
 pub use tenant::{
     Credential, IdCheck, NewTenantForm, TenantDto, TenantForm, TenantQuery, TenantSort, TenantState,

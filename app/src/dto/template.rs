@@ -31,6 +31,11 @@ pub struct TierSpec {
     /// read as `${plan.limit.<name>}`; a limit not named is unlimited.
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub limits: std::collections::BTreeMap<String, u64>,
+    /// How long one provisioning, update or resume run of a tenant on the
+    /// plan may take, from its first step (seconds); past it the run
+    /// fails where it stands.
+    #[serde(default = "default_run_timeout")]
+    pub run_timeout_secs: u32,
 }
 
 impl TierSpec {
@@ -52,6 +57,14 @@ pub const DEFAULT_BACKUP_RETENTION: u32 = 7;
 
 fn default_backup_schedule() -> String {
     DEFAULT_BACKUP_SCHEDULE.into()
+}
+
+/// What a plan saved before run timeouts existed gets: the workshop
+/// SaaS's own bound on provisioning.
+pub const DEFAULT_RUN_TIMEOUT_SECS: u32 = 600;
+
+fn default_run_timeout() -> u32 {
+    DEFAULT_RUN_TIMEOUT_SECS
 }
 
 fn default_backup_retention() -> u32 {
@@ -175,6 +188,9 @@ pub struct TemplateForm {
     /// Comma-separated named limits: `schools=10, products=500`.
     #[serde(deserialize_with = "super::lenient::text")]
     pub limits: String,
+    /// Seconds a provisioning, update or resume run may take; empty for 600.
+    #[serde(deserialize_with = "super::lenient::text")]
+    pub run_timeout_secs: String,
     /// The version this edit started from: the save is refused when the
     /// template has moved on since (the API takes it from `If-Match`).
     #[cfg_attr(feature = "ssr", schema(ignore))]
@@ -208,6 +224,7 @@ impl TemplateForm {
             quota_pods: s.quota_pods.to_string(),
             features: s.features.join(", "),
             limits: limits_text(&s.limits),
+            run_timeout_secs: s.run_timeout_secs.to_string(),
             based_on_version: Some(t.version),
         }
     }

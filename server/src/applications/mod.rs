@@ -71,6 +71,7 @@ static WORKSHOP: LazyLock<ReleaseSpec> = LazyLock::new(|| {
         env: vec![],
         components: vec![],
         jobs: vec![],
+        contract: Default::default(),
     })
 });
 

@@ -1,6 +1,6 @@
 //! Which optional kinds the cluster serves, so rendering uses or skips them
 //! (CloudNativePG, HPA v2 or v2beta2, cert-manager, CronJob v1 or v1beta1,
-//! Gateway API's HTTPRoute v1 or v1beta1) on old and new clusters
+//! Gateway API's HTTPRoute v1 or v1beta1, Envoy Gateway's policies) on old and new clusters
 //! alike.
 
 use crate::error::Result;
@@ -39,5 +39,6 @@ pub async fn discover(client: &kube::Client) -> Result<Capabilities> {
         cert_manager: serves("cert-manager.io", "v1"),
         cronjob,
         httproute,
+        envoy_policy: serves("gateway.envoyproxy.io", "v1alpha1"),
     })
 }

@@ -35,6 +35,11 @@ pub const FIELD_MANAGER: &str = "tenantry";
 #[derive(Clone)]
 pub struct Cluster {
     pub client: kube::Client,
+    /// The same credentials without the client's retries of 429, 503 and
+    /// 504 (up to 15, with a backoff growing to minutes): for asking a
+    /// tenant's endpoints through the service proxy, whose 503 is an
+    /// answer to report, not an API server to wait for.
+    pub probe: kube::Client,
     pub caps: Capabilities,
     /// Who the console is and the role it binds in each tenant namespace
     /// (the chart's least privilege); `None` when its credentials need no
@@ -61,10 +66,14 @@ impl Cluster {
                 .await
                 .map_err(|e| ServerError::Config(format!("no cluster configuration: {e}")))?,
         };
+        let mut once = config.clone();
+        once.default_retry = false;
+        let probe = kube::Client::try_from(once).map_err(ServerError::from)?;
         let client = kube::Client::try_from(config).map_err(ServerError::from)?;
         let caps = discover(&client).await?;
         Ok(Cluster {
             client,
+            probe,
             caps,
             access: None,
         })

@@ -35,6 +35,14 @@ fn pruned_kinds(caps: &Capabilities) -> Vec<(String, &'static str, &'static str)
     if let Some(v) = &caps.httproute {
         kinds.push((v.clone(), "HTTPRoute", "httproutes"));
     }
+    // A plan that no longer sets edge limits leaves its policy otherwise.
+    if caps.envoy_policy {
+        kinds.push((
+            crate::manifests::ENVOY_POLICY_API.to_string(),
+            "BackendTrafficPolicy",
+            "backendtrafficpolicies",
+        ));
+    }
     kinds
 }
 

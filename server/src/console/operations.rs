@@ -323,10 +323,26 @@ impl ConsoleService {
     pub(super) fn cluster_warnings(&self, plan: &crate::provisioning::TenantPlan) -> Vec<String> {
         let mut said =
             app::domain::release::fit::cluster_warnings(&plan.tier, &plan.release, self.cnpg());
-        if let Some(e) = self.engine.get() {
-            said.extend(e.settings.route_warning(&e.cluster.caps));
-        }
+        said.extend(self.edge_warnings(plan));
         said
+    }
+
+    /// How the connected cluster routes a tenant on `plan` other than the
+    /// console asks: no HTTPRoute served, or edge limits it cannot enforce.
+    fn edge_warnings(&self, plan: &crate::provisioning::TenantPlan) -> Vec<String> {
+        let Some(e) = self.engine.get() else {
+            return vec![];
+        };
+        let caps = &e.cluster.caps;
+        e.settings
+            .route_warning(caps)
+            .into_iter()
+            .chain(crate::manifests::edge_warning(
+                &e.settings,
+                caps,
+                &plan.tier,
+            ))
+            .collect()
     }
 
     /// A new tenant on `plan`: refused (on `template_id`) when the cluster
@@ -337,9 +353,7 @@ impl ConsoleService {
             return Err(AppError::invalid("template_id", why));
         }
         let mut said = fit::pending_checks(&plan.tier, &plan.release, self.cnpg());
-        if let Some(e) = self.engine.get() {
-            said.extend(e.settings.route_warning(&e.cluster.caps));
-        }
+        said.extend(self.edge_warnings(plan));
         Ok(said)
     }
 

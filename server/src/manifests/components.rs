@@ -209,18 +209,20 @@ fn deployment(
     if !volumes.is_empty() {
         pod["volumes"] = json!(volumes);
     }
-    let uid = c.run_as_user.unwrap_or(DEFAULT_RUN_AS_USER);
-    let mut template = json!({
-        "metadata": { "labels": pod_labels(t, name) },
-        "spec": pod_security(pod, uid, t.release.pod_security),
-    });
+    let mut meta = json!({ "labels": pod_labels(t, name) });
     if !c.files.is_empty() {
         // Files are mounted by subPath, which a running pod never sees
         // change: a change of content rolls the pods instead.
         let all: String = contents.concat();
-        template["metadata"]["annotations"] =
+        meta["annotations"] =
             json!({ "tenantry.io/files": format!("{:016x}", fnv1a(all.as_bytes())) });
     }
+    super::contract::mount(t, s, caps, (&mut pod, Some(&mut meta)));
+    let uid = c.run_as_user.unwrap_or(DEFAULT_RUN_AS_USER);
+    let template = json!({
+        "metadata": meta,
+        "spec": pod_security(pod, uid, t.release.pod_security),
+    });
     let mut spec = json!({
         "replicas": replicas(c, t.tier),
         "selector": { "matchLabels": selector },

@@ -8,7 +8,7 @@ use app::dto::{JobPhase, JobSpec, DEFAULT_RUN_AS_USER};
 use serde_json::json;
 
 use super::components::resources;
-use super::parts::hashed_job;
+use super::parts::hashed_pod_job;
 use super::{env, Capabilities, Manifest, RenderSettings, TenantInput};
 
 /// Pods of migration Jobs carry this component label (the database lets
@@ -67,10 +67,12 @@ fn job(
     } else {
         JOB_COMPONENT
     };
-    hashed_job(
+    let mut pod = json!({ "restartPolicy": "Never", "containers": [container] });
+    super::contract::mount(t, s, caps, (&mut pod, None));
+    hashed_pod_job(
         t,
         (&job_prefix(j), ns, component),
-        container,
+        pod,
         (
             j.run_as_user.unwrap_or(DEFAULT_RUN_AS_USER),
             j.backoff_limit.unwrap_or(4),

@@ -7,7 +7,9 @@ mod backup;
 #[cfg(test)]
 mod backup_tests;
 mod components;
+mod contract;
 mod database;
+mod edge;
 mod env;
 mod jobs;
 mod mysql;
@@ -29,7 +31,9 @@ pub use backup::{
     BACKUP_STORE_SECRET, RUN_LABEL,
 };
 pub use components::{replicas, AUTOSCALING_FEATURE};
+pub use contract::{CONFIG_COMPONENT, TENANT_CONFIG};
 pub use database::DB_SUPERUSER_SECRET;
+pub use edge::{edge_warning, EdgeLimits, ENVOY_POLICY_API};
 pub use jobs::{job_prefix, JOB_COMPONENT, MIGRATION_COMPONENT};
 pub use namespace::Generate;
 pub use routes::{tenant_hosts, ROUTE_KINDS};
@@ -153,6 +157,7 @@ pub fn namespace_of(settings: &RenderSettings, id: &str) -> String {
 pub fn render(t: &TenantInput, s: &RenderSettings, caps: &Capabilities) -> Vec<Manifest> {
     let ns = t.namespace;
     let mut out = namespace::render(t, s, caps, ns);
+    out.extend(contract::render(t, s, caps, ns));
     out.extend(database::render(t, s, caps, ns));
     out.extend(components::render(t, s, caps, ns));
     out.extend(backup::render(t, s, caps, ns));

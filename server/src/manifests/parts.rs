@@ -26,14 +26,23 @@ pub(super) fn hashed_job(
     container: serde_json::Value,
     (uid, backoff): (i64, u32),
 ) -> Manifest {
+    let pod = json!({ "restartPolicy": "Never", "containers": [container] });
+    hashed_pod_job(t, (prefix, ns, component), pod, (uid, backoff))
+}
+
+/// [`hashed_job`] of a pod spec already made (a release's job, which may
+/// mount the tenant's configuration).
+pub(super) fn hashed_pod_job(
+    t: &TenantInput,
+    (prefix, ns, component): (&str, &str, &str),
+    pod: serde_json::Value,
+    (uid, backoff): (i64, u32),
+) -> Manifest {
     let spec = json!({
         "backoffLimit": backoff,
         "template": {
             "metadata": { "labels": pod_labels(t, component) },
-            "spec": pod_security(json!({
-                "restartPolicy": "Never",
-                "containers": [container],
-            }), uid, t.release.pod_security),
+            "spec": pod_security(pod, uid, t.release.pod_security),
         },
     });
     let name = format!("{prefix}{:08x}", fnv1a(spec.to_string().as_bytes()) as u32);

@@ -42,6 +42,7 @@ fn caps() -> Capabilities {
         cronjob: Some("batch/v1".into()),
         cert_manager: false,
         httproute: None,
+        envoy_policy: false,
     }
 }
 

@@ -81,10 +81,17 @@ pub(super) fn render(
         .collect();
     let mut out = vec![];
     let mut ingress_meta = metadata(t, "tenant", ns, "ingress");
+    let mut annotations = super::edge::ingress_annotations(t, s);
     if caps.cert_manager {
         out.push(certificate(t, s, ns, &hosts));
     } else {
-        ingress_meta["annotations"] = json!({ "cert-manager.io/cluster-issuer": s.cluster_issuer });
+        annotations.insert(
+            "cert-manager.io/cluster-issuer".into(),
+            json!(s.cluster_issuer),
+        );
+    }
+    if !annotations.is_empty() {
+        ingress_meta["annotations"] = Value::Object(annotations);
     }
     let mut spec = json!({ "tls": [{ "hosts": hosts, "secretName": TLS_SECRET }], "rules": rules });
     if let Some(class) = &s.ingress_class {
@@ -145,6 +152,7 @@ fn http_route(t: &TenantInput, s: &RenderSettings, caps: &Capabilities, ns: &str
             },
         }),
     ));
+    out.extend(super::edge::route_policy(t, s, caps, (ns, "tenant")));
     out
 }
 

@@ -35,6 +35,8 @@ pub struct RenderSettings {
     /// The Gateway HTTPRoutes attach to: (namespace, name). Its namespace
     /// is let through the NetworkPolicy.
     pub gateway: Option<(String, String)>,
+    /// What enforces the plans' edge limits (request rate, body size).
+    pub edge_limits: super::EdgeLimits,
     /// The namespace the console itself runs in (when in a cluster): no
     /// tenant may take it.
     pub console_namespace: Option<String>,
@@ -57,6 +59,7 @@ impl Default for RenderSettings {
             ingress_namespace: "ingress-nginx".into(),
             route_api: RouteApi::Ingress,
             gateway: None,
+            edge_limits: super::EdgeLimits::IngressNginx,
             console_namespace: None,
         }
     }
@@ -177,4 +180,7 @@ pub struct Capabilities {
     /// (`gateway.networking.k8s.io/v1`, or `v1beta1` on older
     /// installations), if any.
     pub httproute: Option<String>,
+    /// Envoy Gateway's policies (`gateway.envoyproxy.io/v1alpha1`
+    /// `BackendTrafficPolicy`) are served.
+    pub envoy_policy: bool,
 }

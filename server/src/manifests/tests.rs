@@ -69,6 +69,7 @@ fn golden_manifests_for_every_tier() {
     let gateway = RenderSettings {
         route_api: RouteApi::Gateway,
         gateway: Some(("gateways".into(), "public".into())),
+        edge_limits: crate::manifests::EdgeLimits::EnvoyGateway,
         ..ingress.clone()
     };
     let fields = acme_fields();
@@ -89,6 +90,7 @@ fn golden_manifests_for_every_tier() {
                     for &domain in domains {
                         let caps = Capabilities {
                             httproute: Some("gateway.networking.k8s.io/v1".into()),
+                            envoy_policy: true,
                             ..full_caps(cnpg)
                         };
                         let input = TenantInput {

@@ -45,23 +45,58 @@ impl Desired<'_> {
         scheduled_job(&self.input, self.settings, self.caps, slot)
     }
 
+    /// The release's health endpoints, as the plan runs it.
+    pub fn health(&self) -> Vec<super::steps::HealthTarget> {
+        super::steps::health_targets(self.input.release)
+    }
+
     /// The release's jobs of every phase but `migrate` (whose Jobs are
-    /// among the objects), each with the step that runs it.
-    pub fn phase_jobs(&self) -> Vec<(Step, Manifest)> {
+    /// among the objects), each with the step that runs it and how many
+    /// times that step may run it.
+    pub fn phase_jobs(&self) -> Vec<PhaseJob> {
         JobPhase::ALL
             .iter()
             .filter(|p| **p != JobPhase::Migrate)
             .flat_map(|&phase| {
-                let names = self
+                let specs = self
                     .input
                     .release
                     .jobs
                     .iter()
-                    .filter(move |j| j.phase == phase)
-                    .map(move |j| Step::job(phase, &j.name));
-                names.zip(phase_jobs(&self.input, self.settings, self.caps, phase))
+                    .filter(move |j| j.phase == phase);
+                specs
+                    .zip(phase_jobs(&self.input, self.settings, self.caps, phase))
+                    .map(move |(spec, job)| PhaseJob {
+                        step: Step::job(phase, &spec.name),
+                        job,
+                        attempts: spec.attempts.unwrap_or(1),
+                    })
             })
             .collect()
+    }
+}
+
+/// One of the release's jobs after the rollout (or before deprovisioning):
+/// its step, its Job (as its first attempt runs it) and how many times the
+/// step may run it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PhaseJob {
+    pub step: Step,
+    pub job: Manifest,
+    pub attempts: u32,
+}
+
+impl PhaseJob {
+    /// The Job of attempt `n` (from 1): the first keeps its spec-hashed
+    /// name (a retry after a crash finds it); each later one is a Job of
+    /// its own.
+    pub fn attempt(&self, n: i64) -> Manifest {
+        let mut job = self.job.clone();
+        if n > 1 {
+            job.name = format!("{}-a{n}", self.job.name);
+            job.body["metadata"]["name"] = serde_json::json!(job.name);
+        }
+        job
     }
 }
 

@@ -76,7 +76,17 @@ pub enum PodFate {
     /// The container exits 1 leaving [`FAILED_MESSAGE`] as its
     /// termination message (a Job's pod that fails).
     Failed,
+    /// Bound to [`FAKE_NODE`] and Ready at this address (where a test
+    /// serves HTTP), so the Service's Endpoints hold it and the API
+    /// server's service proxy reaches it.
+    ReadyAt([u8; 4]),
 }
+
+/// The node pods given an address are bound to (Endpoints need a node
+/// name). No Node object exists: the pods are the test's, and the pod
+/// garbage collector may remove them after its quarantine, when their
+/// Deployment makes new ones.
+pub const FAKE_NODE: &str = "tenantry-fake-node";
 
 /// What a pod given [`PodFate::Failed`] says as it ends.
 pub const FAILED_MESSAGE: &str = "smtp.example.com refused the connection";
@@ -176,6 +186,13 @@ fn status_for(pod: &Pod, fate: PodFate) -> Option<serde_json::Value> {
             "containerStatuses": [{ "name": name, "image": image, "imageID": "", "ready": true, "restartCount": 0, "started": true,
                 "state": { "running": { "startedAt": t } } }],
         }}),
+        PodFate::ReadyAt(ip) => {
+            let mut ready = status_for(pod, PodFate::Ready)?;
+            let ip = std::net::Ipv4Addr::from(ip).to_string();
+            ready["status"]["podIP"] = json!(ip);
+            ready["status"]["podIPs"] = json!([{ "ip": ip }]);
+            ready
+        }
         PodFate::Succeeded => json!({ "status": {
             "phase": "Succeeded", "startTime": t,
             "conditions": [cond("PodScheduled", true), cond("Ready", false)],
@@ -209,17 +226,45 @@ async fn settle(pods: &Api<Pod>, pod: &Pod, fate: &Fate, log: &Option<ReadyLog>)
         .as_ref()
         .and_then(|s| s.container_statuses.as_ref())
         .is_some_and(|c| !c.is_empty());
-    if already || pod.metadata.deletion_timestamp.is_some() {
+    let bound = pod.spec.as_ref().and_then(|s| s.node_name.as_deref());
+    let name = pod.metadata.name.clone().unwrap_or_default();
+    if pod.metadata.deletion_timestamp.is_some() {
+        // A bound pod goes only when its node's kubelet says it stopped.
+        if bound == Some(FAKE_NODE) {
+            let _ = pods
+                .delete(&name, &kube::api::DeleteParams::default().grace_period(0))
+                .await;
+        }
+        return;
+    }
+    if already {
         return;
     }
     let f = fate(pod);
+    if matches!(f, PodFate::ReadyAt(_)) && bound.is_none() {
+        let binding = json!({
+            "apiVersion": "v1", "kind": "Binding", "metadata": { "name": name },
+            "target": { "apiVersion": "v1", "kind": "Node", "name": FAKE_NODE },
+        });
+        let bind = pods
+            .create_subresource::<_, serde_json::Value>(
+                "binding",
+                &name,
+                &kube::api::PostParams::default(),
+                &binding,
+            )
+            .await;
+        if bind.is_err() {
+            return;
+        }
+    }
     if let (Some(name), Some(patch)) = (pod.metadata.name.clone(), status_for(pod, f)) {
         if pods
             .patch_status(&name, &PatchParams::default(), &Patch::Merge(&patch))
             .await
             .is_ok()
         {
-            if let (Some(log), PodFate::Ready) = (log, f) {
+            if let (Some(log), PodFate::Ready | PodFate::ReadyAt(_)) = (log, f) {
                 if let Ok(mut l) = log.lock() {
                     l.push((
                         pod.metadata.namespace.clone().unwrap_or_default(),

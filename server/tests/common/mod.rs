@@ -4,6 +4,7 @@
 
 pub mod chart;
 pub mod cluster;
+pub mod netns;
 pub mod ops;
 pub mod process;
 pub mod receivers;

@@ -194,10 +194,16 @@ pub fn release() -> impl Strategy<Value = ReleaseSpec> {
                     args: vec![],
                     env: vec![env("STEP", "${tenant.id}")],
                     backoff_limit: Some(1),
+                    attempts: None,
                     resources: None,
                     run_as_user: None,
                 })
                 .collect(),
+            // Every component and job mounts the tenant's configuration.
+            contract: app::dto::ContractSpec {
+                config_path: Some("/etc/tenant".into()),
+                health: vec![],
+            },
         })
 }
 

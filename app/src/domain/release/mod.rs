@@ -3,6 +3,7 @@
 //! value reference, each failure a field error naming where it is
 //! (`components.api.env.USER_LIMIT`) and the rule.
 
+pub mod contract;
 pub mod edit;
 pub mod fields;
 pub mod fit;
@@ -24,6 +25,7 @@ pub const RESERVED_COMPONENTS: &[&str] = &[
     "backup",
     "certificate",
     "database",
+    "config",
     "ingress",
     "job",
     "limits",
@@ -43,6 +45,8 @@ pub const RESERVED_SECRETS: &[&str] = &[
 
 const MAX_COMPONENTS: usize = 20;
 const MAX_JOBS: usize = 20;
+/// How many times a job's step may run it.
+pub const MAX_JOB_ATTEMPTS: u32 = 10;
 const MAX_FILE_BYTES: usize = 256 * 1024;
 
 /// A new application's key, name and description, checked.
@@ -91,6 +95,7 @@ pub fn validate(r: &ReleaseSpec) -> Result<(), AppError> {
     env_list("env", &r.env, &refs, &mut e);
     parts::components(r, &refs, &mut e);
     parts::jobs(r, &refs, &mut e);
+    contract::check(r, &mut e);
     e.into_result()
 }
 

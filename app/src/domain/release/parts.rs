@@ -263,6 +263,7 @@ pub(super) fn jobs(r: &ReleaseSpec, refs: &Refs, e: &mut FieldErrors) {
             image,
             env,
             backoff_limit,
+            attempts,
             resources: res,
             run_as_user: uid,
             ..
@@ -280,6 +281,18 @@ pub(super) fn jobs(r: &ReleaseSpec, refs: &Refs, e: &mut FieldErrors) {
         env_list(&format!("{at}.env"), env, refs, e);
         if backoff_limit.is_some_and(|b| b > 20) {
             e.push(&format!("{at}.backoff_limit"), "must be 0 to 20");
+        }
+        if attempts.is_some_and(|a| !(1..=MAX_JOB_ATTEMPTS).contains(&a)) {
+            e.push(
+                &format!("{at}.attempts"),
+                format!("must be 1 to {MAX_JOB_ATTEMPTS}"),
+            );
+        }
+        if attempts.is_some_and(|a| a > 1) && j.phase == crate::dto::JobPhase::Migrate {
+            e.push(
+                &format!("{at}.attempts"),
+                "a migration runs once per step (its Job's backoff_limit retries its pod)",
+            );
         }
         if let Some(res) = res {
             resources(&format!("{at}.resources"), res, e);

@@ -24,12 +24,13 @@ pub(crate) fn tier() -> TierSpec {
         quota_pods: 30,
         features: vec![],
         limits: Default::default(),
+        run_timeout_secs: 600,
     }
 }
 
 /// A release with two components, a MySQL database, a secret, files, a
 /// volume and jobs of three phases.
-fn shop() -> ReleaseSpec {
+pub(crate) fn shop() -> ReleaseSpec {
     serde_json::from_value(json!({
         "database": { "kind": "mysql", "image": "mysql:8.4", "name": "shop", "backups": false },
         "secrets": [{ "name": "shop-keys", "keys": [{ "key": "auth-key", "length": 48 }] }],
@@ -246,4 +247,17 @@ proptest! {
         let r = ReleaseSpec { components, ..shop() };
         prop_assert_eq!(fields(&r), Vec::<String>::new());
     }
+}
+
+#[test]
+fn a_job_runs_at_most_ten_times_and_a_migration_once_per_step() {
+    let mut r = shop();
+    r.jobs[1].attempts = Some(3);
+    assert_eq!(fields(&r), Vec::<String>::new());
+    r.jobs[1].attempts = Some(11);
+    r.jobs[0].attempts = Some(2);
+    assert_eq!(
+        fields(&r),
+        ["jobs.schema.attempts", "jobs.sample-data.attempts"]
+    );
 }

@@ -230,3 +230,49 @@ fn jobs_run_in_their_phase_and_post_provision_jobs_once() {
         ]
     );
 }
+
+/// A release declaring health endpoints is checked last, after every
+/// rollout (provision, update, resume, restore); one declaring none is not.
+#[test]
+fn the_health_check_ends_each_rollout_of_a_release_that_declares_one() {
+    let mut r = with_jobs();
+    r.contract.health = vec![crate::dto::HealthCheckSpec {
+        component: "api".into(),
+        path: "/healthz".into(),
+        port: None,
+        timeout_seconds: None,
+    }];
+    let restore = RunOptions {
+        backup_id: Some(1),
+        ..Default::default()
+    };
+    for (op, options) in [
+        (Operation::Provision, RunOptions::default()),
+        (Operation::Update, RunOptions::default()),
+        (Operation::Resume, RunOptions::default()),
+        (Operation::Restore, restore),
+    ] {
+        let steps = names(&plan(op, &options, shape(&r)));
+        assert_eq!(
+            steps.last().map(String::as_str),
+            Some("health"),
+            "{op:?}: {steps:?}"
+        );
+        assert_eq!(steps.iter().filter(|s| *s == "health").count(), 1);
+    }
+    for op in [
+        Operation::Suspend,
+        Operation::Backup,
+        Operation::Deprovision,
+    ] {
+        let steps = names(&plan(op, &RunOptions::default(), shape(&r)));
+        assert!(!steps.contains(&"health".to_string()), "{op:?}: {steps:?}");
+    }
+    let none = names(&plan(
+        Operation::Provision,
+        &RunOptions::default(),
+        shape(&with_jobs()),
+    ));
+    assert!(!none.contains(&"health".to_string()), "{none:?}");
+    assert_eq!(Step::parse("health"), Some(Step::of(StepKind::Health)));
+}

@@ -23,8 +23,30 @@ fn step_outcome(outcome: &Result<StepOutcome>, may_retry: bool) -> &'static str 
         Ok(StepOutcome::Done(_)) => "completed",
         Ok(StepOutcome::Warn(_)) => "warned",
         Ok(StepOutcome::Later(_)) => "deferred",
+        Ok(StepOutcome::Again(_)) => "retrying",
         Err(e) if e.is_transient() && may_retry => "retrying",
         Err(_) => "failed",
+    }
+}
+
+/// When a run of `op` on a tenant of `tier` must be over: provisioning,
+/// updates and resumes are bounded by the plan's run timeout, counted from
+/// when this process took the run up (a retry or a takeover counts
+/// anew); the other operations wait on data and have their steps' own
+/// bounds.
+fn run_deadline(op: Operation, tier: &app::dto::TierSpec) -> Option<tokio::time::Instant> {
+    matches!(
+        op,
+        Operation::Provision | Operation::Update | Operation::Resume
+    )
+    .then(|| tokio::time::Instant::now() + Duration::from_secs(tier.run_timeout_secs.into()))
+}
+
+/// Resolves at `deadline`; never without one.
+async fn until(deadline: Option<tokio::time::Instant>) {
+    match deadline {
+        Some(d) => tokio::time::sleep_until(d).await,
+        None => std::future::pending().await,
     }
 }
 
@@ -100,6 +122,8 @@ impl Runner {
         let desired = plan.desired_of(&tenant, &self.settings, &self.cluster.caps);
         let manifests = desired.objects();
         let jobs = desired.phase_jobs();
+        let health = desired.health();
+        let deadline = run_deadline(run.operation, &plan.tier);
         let method = match run.operation {
             Operation::Deprovision => BackupMethod::PreDeprovision,
             Operation::Restore => BackupMethod::PreRestore,
@@ -128,6 +152,7 @@ impl Runner {
             options: &run.options,
             manifests: &manifests,
             jobs: &jobs,
+            health: &health,
             rollout_warned,
             backup_job: &backup,
             restore_job: restore.as_ref(),
@@ -165,6 +190,10 @@ impl Runner {
                     state = self.no_longer_held(id) => {
                         return self.stopped_by(id, step.position, state).await;
                     }
+                    () = until(deadline) => Err(ServerError::Wait(format!(
+                        "the run took longer than its plan's run timeout ({} s) and was stopped in this step",
+                        plan.tier.run_timeout_secs
+                    ))),
                 };
                 crate::metrics::metrics().step_attempt(
                     &step.name,
@@ -255,6 +284,21 @@ impl Runner {
                 };
                 self.store.defer_run(at, me, until, &line).await?;
                 Ok(Some(Next::Stop))
+            }
+            Ok(StepOutcome::Again(reason)) => {
+                // The step's own limit (a job's attempts) decided: no
+                // backoff, and the console's limit does not apply.
+                let line = format!("{reason}; running it again");
+                self.store
+                    .finish_step(
+                        at,
+                        me,
+                        StepState::Pending,
+                        (AttemptOutcome::Retrying, Some(&reason)),
+                        &line,
+                    )
+                    .await?;
+                Ok(None)
             }
             Err(e) if e.is_transient() && attempt < self.opts.max_attempts => {
                 let delay = backoff(&self.opts, attempt);

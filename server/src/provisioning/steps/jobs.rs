@@ -70,7 +70,7 @@ pub(super) async fn release_job(ctx: &StepContext<'_>, step: &Step) -> Result<St
             step.name
         )));
     }
-    let Some((_, job)) = ctx.jobs.iter().find(|(s, _)| s == step) else {
+    let Some(pj) = ctx.jobs.iter().find(|j| &j.step == step) else {
         return Ok(StepOutcome::Done(format!(
             "the release has no job \"{}\" any more",
             step.name
@@ -82,15 +82,59 @@ pub(super) async fn release_job(ctx: &StepContext<'_>, step: &Step) -> Result<St
             ctx.namespace
         )));
     }
-    cluster::apply_manifest(&ctx.cluster.client, job).await?;
-    wait(
-        ctx,
-        Target::Job(&job.name),
-        JOB_COMPONENT,
-        ctx.wait_database,
-    )
-    .await?;
-    Ok(StepOutcome::Done(format!("Job {} completed", job.name)))
+    // Each attempt is a Job of its own, found again after a crash: the
+    // first that did not fail is waited for; a new one is made only after
+    // the one before it failed.
+    let n = i64::from(pj.attempts.max(1));
+    let of_n = |k: i64| {
+        if n > 1 {
+            format!(" (attempt {k} of {n})")
+        } else {
+            String::new()
+        }
+    };
+    for k in 1..=n {
+        let job = pj.attempt(k);
+        let made = cluster::get_live(&ctx.cluster.client, &job)
+            .await?
+            .is_none();
+        if made {
+            cluster::apply_manifest(&ctx.cluster.client, &job).await?;
+        }
+        match wait(
+            ctx,
+            Target::Job(&job.name),
+            JOB_COMPONENT,
+            ctx.wait_database,
+        )
+        .await
+        {
+            Ok(()) => {
+                return Ok(StepOutcome::Done(format!(
+                    "Job {} completed{}",
+                    job.name,
+                    of_n(k)
+                )))
+            }
+            Err(ServerError::Wait(reason)) if k < n => {
+                if made {
+                    return Ok(StepOutcome::Again(format!(
+                        "attempt {k} of {n} failed: {reason}"
+                    )));
+                }
+            }
+            Err(ServerError::Wait(reason)) if n > 1 => {
+                return Err(ServerError::Wait(format!(
+                    "attempt {k} of {n} failed: {reason}"
+                )))
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Err(ServerError::Wait(format!(
+        "job {} has no attempt left",
+        step.name
+    )))
 }
 
 /// Dumps the database to the object store and records the dump.

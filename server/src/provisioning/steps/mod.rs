@@ -1,16 +1,19 @@
 //! What each step does, one file per family: `namespace` (claim, remove),
 //! `objects` (apply the rendered objects, suspend), `waits`, `jobs`
-//! (migrations, backup, restore) and `records` (grace period, audit
-//! purge). Every step reads the desired state (the rendered manifests),
-//! applies it with server-side apply, and waits with watches, so running
-//! it again after a crash converges instead of duplicating.
+//! (migrations, backup, restore), `records` (grace period, audit purge)
+//! and `health` (the release's endpoints after a rollout). Every step
+//! reads the desired state (the rendered manifests), applies it with
+//! server-side apply, and waits with watches, so running it again after a
+//! crash converges instead of duplicating.
 
+mod health;
 mod jobs;
 mod namespace;
 mod objects;
 mod records;
 mod waits;
 
+pub use health::{targets as health_targets, HealthTarget};
 pub use namespace::remove_namespace;
 
 use std::time::Duration;
@@ -34,6 +37,9 @@ pub enum StepOutcome {
     Warn(String),
     /// Not yet: the run is put back and picked up again at this time (ms).
     Later(i64),
+    /// This attempt failed, and the step's own limit allows another (a
+    /// job's `attempts`): run it again now, whatever the console's limit.
+    Again(String),
 }
 
 /// What a step works on.
@@ -47,7 +53,9 @@ pub struct StepContext<'a> {
     pub options: &'a RunOptions,
     pub manifests: &'a [Manifest],
     /// The release's jobs after the rollout, each with its step.
-    pub jobs: &'a [(Step, Manifest)],
+    pub jobs: &'a [crate::provisioning::desired::PhaseJob],
+    /// The release's health endpoints, as the tenant's plan runs it.
+    pub health: &'a [HealthTarget],
     /// A step of this run warned before this one (a wait timed out): the
     /// rollout is not known healthy.
     pub rollout_warned: bool,
@@ -90,6 +98,11 @@ pub(super) fn is_namespace_level(m: &Manifest) -> bool {
 
 pub(super) fn is_database(m: &Manifest) -> bool {
     component(m) == "database" && m.kind != "Secret"
+}
+
+/// The tenant's configuration (the contract's `tenant-config`).
+pub(super) fn is_config(m: &Manifest) -> bool {
+    component(m) == crate::manifests::CONFIG_COMPONENT
 }
 
 /// The backup script's ConfigMap and the tier's backup schedule.
@@ -149,5 +162,6 @@ pub async fn execute(step: &Step, ctx: &StepContext<'_>) -> Result<StepOutcome> 
         StepKind::GracePeriod => records::grace_period(ctx).await,
         StepKind::PurgeAudit => records::purge_audit(ctx).await,
         StepKind::DeleteNamespace => namespace::delete(ctx).await,
+        StepKind::Health => health::endpoints(ctx).await,
     }
 }

@@ -10,8 +10,8 @@ use crate::cluster::prune;
 use crate::error::Result;
 use crate::manifests::stale_backup_objects;
 
-/// Generates the tenant's Secrets once (kept after) and copies the
-/// backup store's key.
+/// Generates the tenant's Secrets once (kept after), copies the backup
+/// store's key and applies the tenant's configuration.
 pub(super) async fn secrets(ctx: &StepContext<'_>) -> Result<StepOutcome> {
     let client = &ctx.cluster.client;
     let made = cluster::ensure_tenant_secrets(client, ctx.manifests).await?;
@@ -24,6 +24,11 @@ pub(super) async fn secrets(ctx: &StepContext<'_>) -> Result<StepOutcome> {
         cluster::apply_store_secret(client, ctx.manifests, ctx.store_credentials).await?
     {
         text.push(format!("{name} copied"));
+    }
+    // The tenant's configuration, before any job or component mounts it.
+    for m in ctx.manifests.iter().filter(|m| super::is_config(m)) {
+        cluster::apply_manifest(client, m).await?;
+        text.push(format!("{} {} applied", m.kind, m.name));
     }
     Ok(StepOutcome::Done(text.join(", ")))
 }

@@ -44,6 +44,13 @@ fn spec_rows(s: &TierSpec) -> Vec<(&'static str, String)> {
                 "off".into()
             },
         ),
+        (
+            "Run timeout",
+            format!(
+                "{} s per provisioning, update or resume",
+                s.run_timeout_secs
+            ),
+        ),
         ("Quota: CPU", format!("{}m", s.quota_cpu_m)),
         ("Quota: memory", format!("{} Mi", s.quota_memory_mi)),
         ("Quota: storage", format!("{} Gi", s.quota_storage_gi)),

@@ -80,6 +80,7 @@ fn TemplateFields(f: TemplateForm, result: SaveResult, key_locked: bool) -> impl
             <input id="backup_schedule" name="form[backup_schedule]" class="mono" placeholder="0 2 * * *" value=f.backup_schedule/>
         </Field>
         <NumberField result field="backup_retention" label="Backups kept" value=f.backup_retention/>
+        <NumberField result field="run_timeout_secs" label="Run timeout" unit="(seconds; empty = 600)" value=f.run_timeout_secs/>
         <NumberField result field="quota_cpu_m" label="Quota: CPU" unit="(millicores)" value=f.quota_cpu_m/>
         <NumberField result field="quota_memory_mi" label="Quota: memory" unit="(Mi)" value=f.quota_memory_mi/>
         <NumberField result field="quota_storage_gi" label="Quota: storage" unit="(Gi)" value=f.quota_storage_gi/>

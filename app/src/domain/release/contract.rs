@@ -1,0 +1,208 @@
+//! The tenant contract a release takes (`contract`): the rules it meets
+//! before it is stored, and the tenant's configuration document
+//! (`tenant.json`) every component and job of a release with a
+//! `config_path` reads.
+
+use serde_json::{json, Map, Value};
+
+use super::values::ValueContext;
+use super::{names, FieldErrors};
+use crate::dto::{ReleaseSpec, DEFAULT_HEALTH_TIMEOUT_SECS};
+
+/// The file the tenant's configuration is in, under the release's
+/// `contract.config_path`.
+pub const CONFIG_FILE: &str = "tenant.json";
+
+const MAX_HEALTH_CHECKS: usize = 10;
+
+/// Checks the release's contract; problems are pushed onto `e`.
+pub(super) fn check(r: &ReleaseSpec, e: &mut FieldErrors) {
+    let c = &r.contract;
+    if let Some(dir) = &c.config_path {
+        let field = "contract.config_path";
+        let plain = names::mount_path(dir).and_then(|()| {
+            if dir.ends_with('/') {
+                Err("may not end with '/'".to_string())
+            } else {
+                Ok(())
+            }
+        });
+        if e.check(field, plain).is_some() {
+            let inside = |path: &str| path == dir || path.starts_with(&format!("{dir}/"));
+            let taken = r.components.iter().find_map(|comp| {
+                comp.files
+                    .iter()
+                    .map(|f| f.path.as_str())
+                    .chain(comp.volumes.iter().map(|v| v.mount_path.as_str()))
+                    .find(|p| inside(p) || dir.starts_with(&format!("{p}/")))
+                    .map(|p| (comp.name.as_str(), p))
+            });
+            if let Some((comp, path)) = taken {
+                e.push(
+                    field,
+                    format!(
+                        "{dir} overlaps {path}, where component {comp} mounts a file or volume"
+                    ),
+                );
+            }
+        }
+    }
+    if c.health.len() > MAX_HEALTH_CHECKS {
+        e.push(
+            "contract.health",
+            format!("must hold at most {MAX_HEALTH_CHECKS} checks"),
+        );
+    }
+    for (i, h) in c.health.iter().enumerate() {
+        let at = format!("contract.health[{i}]");
+        let Some(comp) = r.components.iter().find(|x| x.name == h.component) else {
+            e.push(
+                &format!("{at}.component"),
+                format!("\"{}\" is no component of the release", h.component),
+            );
+            continue;
+        };
+        match &h.port {
+            Some(p) if !comp.ports.iter().any(|x| &x.name == p) => e.push(
+                &format!("{at}.port"),
+                format!("component {} has no port \"{p}\"", comp.name),
+            ),
+            None if comp.ports.is_empty() => e.push(
+                &format!("{at}.component"),
+                format!("component {} has no port to check", comp.name),
+            ),
+            _ => {}
+        }
+        let path_ok = h.path.starts_with('/')
+            && h.path.len() <= 200
+            && !h.path.chars().any(|c| c.is_whitespace() || c.is_control());
+        if !path_ok {
+            e.push(
+                &format!("{at}.path"),
+                "must start with '/', hold at most 200 characters and no spaces",
+            );
+        }
+        if h.timeout_seconds.is_some_and(|s| !(1..=3600).contains(&s)) {
+            e.push(&format!("{at}.timeout_seconds"), "must be 1 to 3600");
+        }
+    }
+}
+
+/// How long a check may take to answer 2xx.
+pub fn health_timeout_secs(h: &crate::dto::HealthCheckSpec) -> u32 {
+    h.timeout_seconds.unwrap_or(DEFAULT_HEALTH_TIMEOUT_SECS)
+}
+
+/// The tenant's configuration as its application reads it: who it is and
+/// where it is served, its plan (features and limits), and its custom
+/// fields (branding). Numbers and booleans of the plan are JSON's own;
+/// custom fields are text as stored.
+pub fn config_document(ctx: &ValueContext) -> Value {
+    let features: Map<String, Value> = ctx
+        .tier
+        .features
+        .iter()
+        .map(|f| (f.clone(), Value::Bool(true)))
+        .collect();
+    json!({
+        "tenant": {
+            "id": ctx.tenant_id,
+            "namespace": ctx.namespace,
+            "hosts": ctx.hosts,
+            "urls": ctx.hosts.iter().map(|h| format!("https://{h}")).collect::<Vec<_>>(),
+            "custom_domain": ctx.custom_domain,
+        },
+        "plan": {
+            "key": ctx.plan_key,
+            "version": ctx.plan_version,
+            "user_limit": ctx.tier.user_limit,
+            "features": features,
+            "limits": ctx.tier.limits,
+        },
+        "fields": ctx.fields,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dto::{ContractSpec, HealthCheckSpec};
+
+    fn with(contract: ContractSpec) -> ReleaseSpec {
+        ReleaseSpec {
+            contract,
+            ..super::super::tests::shop()
+        }
+    }
+
+    fn errors(r: &ReleaseSpec) -> Vec<(String, String)> {
+        match super::super::validate(r) {
+            Ok(()) => vec![],
+            Err(crate::error::AppError::Invalid(e)) => {
+                e.into_iter().map(|e| (e.field, e.message)).collect()
+            }
+            Err(other) => panic!("not a field error: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_contract_names_what_it_uses() {
+        let good = with(ContractSpec {
+            config_path: Some("/etc/tenant".into()),
+            health: vec![HealthCheckSpec {
+                component: "store".into(),
+                path: "/healthz".into(),
+                port: None,
+                timeout_seconds: Some(30),
+            }],
+        });
+        assert_eq!(errors(&good), vec![]);
+        let bad = with(ContractSpec {
+            config_path: Some("etc".into()),
+            health: vec![
+                HealthCheckSpec {
+                    component: "nope".into(),
+                    path: "/".into(),
+                    port: None,
+                    timeout_seconds: None,
+                },
+                HealthCheckSpec {
+                    component: "store".into(),
+                    path: "health z".into(),
+                    port: Some("admin".into()),
+                    timeout_seconds: Some(0),
+                },
+            ],
+        });
+        let fields: Vec<String> = errors(&bad).into_iter().map(|(f, _)| f).collect();
+        for f in [
+            "contract.config_path",
+            "contract.health[0].component",
+            "contract.health[1].path",
+            "contract.health[1].port",
+            "contract.health[1].timeout_seconds",
+        ] {
+            assert!(fields.iter().any(|x| x == f), "{f} not in {fields:?}");
+        }
+    }
+
+    #[test]
+    fn the_configuration_may_not_hide_a_file() {
+        let r = with(ContractSpec {
+            config_path: Some("/etc/shop".into()),
+            health: vec![],
+        });
+        let has_file = r
+            .components
+            .iter()
+            .flat_map(|c| &c.files)
+            .any(|f| f.path.starts_with("/etc/shop/"));
+        assert!(has_file, "the test release mounts a file under /etc/shop");
+        let e = errors(&r);
+        assert!(
+            e.iter()
+                .any(|(f, m)| f == "contract.config_path" && m.contains("overlaps")),
+            "{e:?}"
+        );
+    }
+}
