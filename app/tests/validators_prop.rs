@@ -79,7 +79,7 @@ proptest! {
         }
         let form = NewTenantForm {
             company_name: input.clone(), owner_email: input.clone(), owner_name: input.clone(),
-            template_id: input.clone(), custom_domain: input.clone(), tenant_id: input.clone(), provision: false,
+            template_id: input.clone(), custom_domain: input.clone(), tenant_id: input.clone(), provision: false, provision_at: input.clone(),
             custom_fields: [(input.clone(), input.clone())].into(),
         };
         // Custom field values of every kind: checked, never a panic; a

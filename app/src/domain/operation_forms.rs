@@ -10,6 +10,24 @@ use crate::error::{AppError, FieldErrors};
 pub const MAX_GRACE_HOURS: u32 = 720;
 /// The furthest a deprovisioning can be scheduled: a year.
 pub const MAX_SCHEDULE_AHEAD_MS: i64 = 366 * 24 * 3_600_000;
+
+/// When an operation scheduled for `text` starts: `None` (now) when empty,
+/// else a UTC time in the future, within a year.
+pub fn schedule(text: &str, now_ms: i64) -> Result<Option<i64>, String> {
+    let when = text.trim();
+    if when.is_empty() {
+        return Ok(None);
+    }
+    let t = parse_utc_datetime(when)
+        .ok_or_else(|| "must be a UTC date and time like 2026-12-01T09:30".to_string())?;
+    if t <= now_ms {
+        Err("must be in the future".to_string())
+    } else if t - now_ms > MAX_SCHEDULE_AHEAD_MS {
+        Err("must be within a year".to_string())
+    } else {
+        Ok(Some(t))
+    }
+}
 pub const MAX_REPLICAS: i64 = 50;
 
 /// The catalogue entry a restore form names, if it names one.
@@ -175,25 +193,7 @@ impl DeprovisionForm {
             );
         }
         let grace = grace_hours(&mut e, &self.grace_hours, 0, "");
-        let when = self.scheduled_at.trim();
-        let not_before = if when.is_empty() {
-            Some(None)
-        } else {
-            e.check(
-                "scheduled_at",
-                parse_utc_datetime(when)
-                    .ok_or_else(|| "must be a UTC date and time like 2026-12-01T09:30".to_string())
-                    .and_then(|t| {
-                        if t <= now_ms {
-                            Err("must be in the future".to_string())
-                        } else if t - now_ms > MAX_SCHEDULE_AHEAD_MS {
-                            Err("must be within a year".to_string())
-                        } else {
-                            Ok(Some(t))
-                        }
-                    }),
-            )
-        };
+        let not_before = e.check("scheduled_at", schedule(&self.scheduled_at, now_ms));
         e.into_result()?;
         Ok(ValidDeprovision {
             options: RunOptions {

@@ -175,6 +175,7 @@ mod tests {
             custom_domain: "bad domain".into(),
             tenant_id: "UPPER".into(),
             provision: false,
+            provision_at: String::new(),
             custom_fields: Default::default(),
         };
         let err = form.validate().unwrap_err();

@@ -154,6 +154,9 @@ pub struct NewTenantForm {
     pub tenant_id: String,
     /// Start provisioning as soon as the record exists.
     pub provision: bool,
+    /// With `provision`: start it at this UTC time instead ("2026-12-01T09:30",
+    /// seconds and "Z" optional); empty to start now.
+    pub provision_at: String,
     /// Values of the custom fields its application's release declares.
     pub custom_fields: super::CustomValues,
 }

@@ -385,7 +385,7 @@ impl ConsoleService {
     }
 
     /// Records a run and wakes the runner.
-    async fn start(
+    pub(super) async fn start(
         &self,
         engine: &Engine,
         who: &CurrentStaff,

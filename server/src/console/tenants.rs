@@ -11,7 +11,6 @@ use app::dto::{
 };
 use app::error::AppError;
 
-use app::api::operations::Operations;
 use app::api::tenants::Tenants;
 
 use super::{require, ConsoleService, R};
@@ -49,14 +48,23 @@ impl Tenants for ConsoleService {
 
     async fn create_tenant(&self, who: &CurrentStaff, form: NewTenantForm) -> R<TenantDto> {
         if !form.provision {
-            return self.create_record(who, form).await;
+            return Ok(self.create_record(who, form).await?.0);
         }
         // Refused before anything is stored when it could not be provisioned.
         require(who, Role::Operator, "provision tenants")?;
-        self.engine().await?;
-        let t = self.create_record(who, form).await?;
-        self.start_operation(who, t.id.clone(), Operation::Provision)
-            .await?;
+        let engine = self.engine().await?;
+        let (t, at) = self.create_record(who, form).await?;
+        // Scheduled like a deprovisioning: the run waits until `at`, and
+        // can be cancelled until it starts.
+        self.start(
+            &engine,
+            who,
+            &t.id,
+            Operation::Provision,
+            app::dto::RunOptions::default(),
+            at,
+        )
+        .await?;
         Ok(self.store.get_tenant(&t.id).await?)
     }
 
@@ -164,6 +172,8 @@ impl Tenants for ConsoleService {
 /// pending or warned of, and its custom field values.
 pub(super) struct NewTenant {
     pub valid: ValidNewTenant,
+    /// When its provisioning starts, if it is scheduled.
+    pub not_before: Option<i64>,
     pub template: TemplateDto,
     pub plan: crate::provisioning::TenantPlan,
     pub said: Vec<String>,
@@ -185,16 +195,25 @@ impl NewTenant {
 }
 
 impl ConsoleService {
-    async fn create_record(&self, who: &CurrentStaff, form: NewTenantForm) -> R<TenantDto> {
+    /// A new tenant's record, and when its provisioning is to start if it
+    /// is scheduled.
+    async fn create_record(
+        &self,
+        who: &CurrentStaff,
+        form: NewTenantForm,
+    ) -> R<(TenantDto, Option<i64>)> {
         require(who, Role::Operator, "create tenants")?;
         let new = self.checked_new_tenant(&form).await?;
+        let at = new.not_before;
         let valid = &new.valid;
         if let Some(id) = &valid.tenant_id {
             let namespace = self.namespace_for(id).await?;
-            return Ok(self
-                .store
-                .insert_tenant(new.record(id, &namespace), &who.username)
-                .await?);
+            return Ok((
+                self.store
+                    .insert_tenant(new.record(id, &namespace), &who.username)
+                    .await?,
+                at,
+            ));
         }
         for _ in 0..ID_ATTEMPTS {
             let id = tenant_id_from(&valid.fields.company_name, &random_suffix());
@@ -212,7 +231,7 @@ impl ConsoleService {
                 {
                     continue
                 }
-                other => return Ok(other?),
+                other => return Ok((other?, at)),
             }
         }
         Err(AppError::Conflict(
@@ -235,6 +254,23 @@ impl ConsoleService {
             other => other,
         };
         let valid = form.validate();
+        let not_before = match app::domain::operation_forms::schedule(
+            &form.provision_at,
+            crate::store::now_ms(),
+        ) {
+            Ok(Some(_)) if !form.provision => {
+                keep(Err(AppError::invalid(
+                    "provision_at",
+                    "schedules provisioning: ask for provisioning too, or leave it empty",
+                )))?;
+                None
+            }
+            Ok(at) => at,
+            Err(rule) => {
+                keep(Err(AppError::invalid("provision_at", rule)))?;
+                None
+            }
+        };
         let template_id = match &valid {
             Ok(v) => Some(v.template_id),
             Err(_) => form
@@ -288,6 +324,7 @@ impl ConsoleService {
         match (valid, planned) {
             (Some(valid), Some((template, plan, said))) if errors.is_empty() => Ok(NewTenant {
                 valid,
+                not_before,
                 template,
                 plan,
                 said,

@@ -282,3 +282,92 @@ async fn a_release_gets_its_configuration_edge_limits_and_health_check() {
     common::cluster::remove_namespace(&kube, &id, &ns).await;
     srv.stop().await;
 }
+
+/// Provisioning scheduled like a deprovisioning: the record is made at
+/// once, its run waits for its time and can be cancelled before it starts;
+/// a time in the past, or a time without provisioning, is refused on
+/// `provision_at` with nothing stored.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn provisioning_can_be_scheduled_for_later() {
+    let Some(cluster) = test_cluster().await else {
+        return;
+    };
+    let kube = cluster.client.clone();
+    let db = TestDb::sqlite();
+    let srv = TestServer::start_engine(&db.url, cluster, fast()).await;
+    let op = srv.signed_in("operator").await;
+    let template = srv
+        .store
+        .list_templates()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|t| t.key == "professional")
+        .unwrap()
+        .id
+        .to_string();
+    let id = common::cluster::unique_id("later");
+    let tomorrow = server::store::format_ms(server::store::now_ms() + 86_400_000).replace(' ', "T");
+    let create = |provision: &'static str, at: String| {
+        let (srv, op, template, id) = (&srv, &op, template.clone(), id.clone());
+        async move {
+            srv.call(
+                op,
+                "create_tenant",
+                &[
+                    ("form[company_name]", "Later Ltd"),
+                    ("form[owner_email]", "owner@example.com"),
+                    ("form[owner_name]", "Owner"),
+                    ("form[template_id]", &template),
+                    ("form[tenant_id]", &id),
+                    ("form[provision]", provision),
+                    ("form[provision_at]", &at),
+                ],
+            )
+            .await
+        }
+    };
+    for (provision, at, says) in [
+        (
+            "true",
+            "2020-01-01T00:00".to_string(),
+            "must be in the future",
+        ),
+        ("false", tomorrow.clone(), "ask for provisioning too"),
+    ] {
+        let res = create(provision, at).await;
+        assert_eq!(res.status(), 422);
+        let body = res.text().await.unwrap();
+        assert!(
+            body.contains("provision_at") && body.contains(says),
+            "{body}"
+        );
+        assert!(srv.store.get_tenant(&id).await.is_err(), "nothing stored");
+    }
+
+    let made: TenantDto = json(create("true", tomorrow).await, "create").await;
+    let runs: app::dto::Page<RunDto> = json(
+        srv.call(&op, "list_runs", &[("query[tenant]", &made.id)])
+            .await,
+        "runs",
+    )
+    .await;
+    assert_eq!(runs.total, 1);
+    let run = &runs.items[0];
+    let at = run.not_before.expect("scheduled");
+    assert!((at - (server::store::now_ms() + 86_400_000)).abs() < 120_000);
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let waiting = srv.store.get_run(run.id).await.unwrap();
+    assert_eq!(waiting.state, RunState::Pending);
+    assert!(waiting.steps.iter().all(|s| s.attempts == 0));
+    let res = srv
+        .call(&op, "cancel_run", &[("id", &run.id.to_string())])
+        .await;
+    assert_eq!(res.status(), 200);
+    assert!(Api::<Namespace>::all(kube.clone())
+        .get_opt(&made.namespace)
+        .await
+        .unwrap()
+        .is_none());
+    srv.stop().await;
+}

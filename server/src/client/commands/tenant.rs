@@ -53,6 +53,9 @@ pub enum TenantCommand {
         /// Start provisioning at once.
         #[arg(long)]
         provision: bool,
+        /// Start provisioning at this UTC time instead (2026-12-01T09:30).
+        #[arg(long, value_name = "UTC")]
+        provision_at: Option<String>,
         /// Check and render only, storing nothing: what is wrong and what
         /// is warned of (exit 2 when anything is wrong); `-o yaml` prints
         /// the objects provisioning would create.
@@ -185,6 +188,7 @@ pub async fn tenant(api: &Api, out: Format, cmd: TenantCommand) -> CliResult<()>
             domain,
             fields,
             provision,
+            provision_at,
             dry_run,
             watch,
         } => {
@@ -219,9 +223,10 @@ pub async fn tenant(api: &Api, out: Format, cmd: TenantCommand) -> CliResult<()>
             if dry_run {
                 return dry_run_tenant(api, out, &form).await;
             }
-            if provision || watch {
+            if provision || watch || provision_at.is_some() {
                 form["provision"] = json!(true);
             }
+            set(&mut form, "provision_at", provision_at);
             let t = api
                 .write(Method::POST, "/api/v1/tenants", &form, None)
                 .await?;

@@ -54,6 +54,7 @@ pub fn NewTenantPage() -> impl IntoView {
                 custom_domain: domain.get_untracked(),
                 tenant_id: wanted_id.get_untracked(),
                 provision: false,
+                provision_at: String::new(),
                 custom_fields: custom.get_untracked(),
             },
         });
@@ -164,8 +165,11 @@ pub fn NewTenantPage() -> impl IntoView {
             </Field>
             <label class="check">
                 <input type="checkbox" name="form[provision]" value="true" checked/>
-                " Provision it now (otherwise it stays a record until someone does)"
+                " Provision it (otherwise it stays a record until someone does)"
             </label>
+            <Field field="provision_at" label="Provision at" note="(UTC, like 2026-12-01T09:30; empty: now)" error=failure(result)>
+                <input id="provision_at" name="form[provision_at]" class="mono" placeholder="2026-12-01T09:30" autocomplete="off"/>
+            </Field>
             <div class="actions">
                 <button type="button" class="button" on:click=show_preview>"Preview manifests"</button>
                 <button type="submit" class="button primary" disabled=move || create.pending().get()>"Create tenant"</button>
