@@ -232,6 +232,7 @@ async fn main() {
             id,
             namespace: &namespace,
             custom_domain: None,
+            owner_email: "owner@example.com",
             template_key: &template.key,
             template_version: template.version,
             tier: &template.spec,

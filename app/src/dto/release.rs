@@ -43,6 +43,13 @@ pub struct ReleaseSpec {
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ContractSpec {
+    /// A tenant admin: Tenantry generates its user name (from the owner's
+    /// e-mail address) and a password once, in the `tenant-admin` Secret,
+    /// shown to staff once with the other credentials; the release hands
+    /// them on with `${admin.username}` and `${admin.password}` (e.g. to a
+    /// `post-provision` job that creates the account).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub admin: bool,
     /// A directory where every component and job finds `tenant.json`
     /// (the `tenant-config` ConfigMap): the tenant, its plan's features
     /// and limits, and its custom fields (branding). A change of any of

@@ -68,12 +68,10 @@ impl Operations for ConsoleService {
         let plan = &target.plan;
         let engine = self.engine.get();
         let (settings, caps) = self.rendering();
-        let at = (
-            t.id.as_str(),
-            t.namespace.as_str(),
-            t.custom_domain.as_deref(),
-            &target.custom_fields,
-        );
+        let at = crate::provisioning::desired::At {
+            custom_fields: &target.custom_fields,
+            ..crate::provisioning::desired::at(&t)
+        };
         let manifests = plan.desired(at, &settings, &caps).objects();
         let (objects, compared) = match engine {
             Some(e) => match diff_with_live(&e.cluster, &manifests).await {
@@ -287,12 +285,13 @@ impl Operations for ConsoleService {
             .clone()
             .unwrap_or_else(|| tenant_id_from(&valid.fields.company_name, &random_suffix()));
         let namespace = namespace_of(&self.render_settings, &id);
-        let at = (
-            id.as_str(),
-            namespace.as_str(),
-            valid.fields.custom_domain.as_deref(),
-            &new.custom_fields,
-        );
+        let at = crate::provisioning::desired::At {
+            id: &id,
+            namespace: &namespace,
+            custom_domain: valid.fields.custom_domain.as_deref(),
+            owner_email: &valid.fields.owner_email,
+            custom_fields: &new.custom_fields,
+        };
         let (settings, caps) = self.rendering();
         let yaml = to_yaml(&plan.desired(at, &settings, &caps).objects());
         Ok(ChangePreview {

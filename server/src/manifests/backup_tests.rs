@@ -21,6 +21,7 @@ fn input<'a>(tier: &'a app::dto::TierSpec, key: &'a str) -> TenantInput<'a> {
         id: "acme-k3x9pq",
         namespace: "tenant-acme-k3x9pq",
         custom_domain: None,
+        owner_email: "owner@example.com",
         template_key: key,
         template_version: 2,
         tier,

@@ -53,6 +53,8 @@ pub struct TenantInput<'a> {
     /// The namespace stored on the tenant's row.
     pub namespace: &'a str,
     pub custom_domain: Option<&'a str>,
+    /// The owner's e-mail address (the tenant admin's name comes from it).
+    pub owner_email: &'a str,
     pub template_key: &'a str,
     pub template_version: i64,
     pub tier: &'a TierSpec,

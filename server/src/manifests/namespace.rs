@@ -136,6 +136,16 @@ pub(super) fn render(
             .collect();
         out.push(generated(t, ns, (&sec.name, "application"), keys));
     }
+    if t.release.contract.admin {
+        use app::domain::release::contract::{admin_username, ADMIN_SECRET};
+        let user = Generate::Fixed(admin_username(t.owner_email));
+        out.push(generated(
+            t,
+            ns,
+            (ADMIN_SECRET, "application"),
+            vec![("username".into(), user), ("password".into(), random(20))],
+        ));
+    }
     out
 }
 

@@ -27,6 +27,7 @@ fn input<'a>(tier: &'a TierSpec, release: &'a ReleaseSpec) -> TenantInput<'a> {
         id: "acme-k3x9pq",
         namespace: "tenant-acme-k3x9pq",
         custom_domain: Some("shop.example.org"),
+        owner_email: "owner@example.com",
         template_key: "professional",
         template_version: 1,
         tier,

@@ -166,14 +166,15 @@ impl TenantPlan {
     /// The renderer's input for the tenant at `at` on this plan.
     fn input<'a>(&'a self, at: At<'a>) -> TenantInput<'a> {
         TenantInput {
-            id: at.0,
-            namespace: at.1,
-            custom_domain: at.2,
+            id: at.id,
+            namespace: at.namespace,
+            custom_domain: at.custom_domain,
+            owner_email: at.owner_email,
             template_key: &self.key,
             template_version: self.version,
             tier: &self.tier,
             release: &self.release,
-            custom_fields: at.3,
+            custom_fields: at.custom_fields,
         }
     }
 
@@ -203,18 +204,26 @@ impl TenantPlan {
     }
 }
 
-/// Who a tenant is, for rendering: its ID, namespace, custom domain and
-/// custom field values.
-pub type At<'a> = (&'a str, &'a str, Option<&'a str>, &'a CustomValues);
+/// Who a tenant is, for rendering: its ID, namespace, custom domain,
+/// owner and custom field values.
+#[derive(Clone, Copy, Debug)]
+pub struct At<'a> {
+    pub id: &'a str,
+    pub namespace: &'a str,
+    pub custom_domain: Option<&'a str>,
+    pub owner_email: &'a str,
+    pub custom_fields: &'a CustomValues,
+}
 
 /// [`At`] of a stored tenant.
 pub fn at(t: &TenantDto) -> At<'_> {
-    (
-        &t.id,
-        &t.namespace,
-        t.custom_domain.as_deref(),
-        &t.custom_fields,
-    )
+    At {
+        id: &t.id,
+        namespace: &t.namespace,
+        custom_domain: t.custom_domain.as_deref(),
+        owner_email: &t.owner_email,
+        custom_fields: &t.custom_fields,
+    }
 }
 
 #[cfg(test)]

@@ -202,7 +202,7 @@ pub fn release() -> impl Strategy<Value = ReleaseSpec> {
             // Every component and job mounts the tenant's configuration.
             contract: app::dto::ContractSpec {
                 config_path: Some("/etc/tenant".into()),
-                health: vec![],
+                ..Default::default()
             },
         })
 }

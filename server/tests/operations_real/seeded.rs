@@ -285,6 +285,60 @@ async fn the_reference_applications_provision_and_change() {
         env_of(&kube, &ns, "api", "MAX_SCHOOLS").await.as_deref(),
         Some("10")
     );
+    // Its tenant admin: named after the owner, the password generated
+    // once, handed to create-admin by reference, and shown to staff once
+    // with the other credentials.
+    let jobs = Api::<k8s_openapi::api::batch::v1::Job>::namespaced(kube.clone(), &ns)
+        .list(&Default::default())
+        .await
+        .unwrap();
+    let create_admin = jobs
+        .items
+        .iter()
+        .find(|j| {
+            j.metadata
+                .name
+                .as_deref()
+                .is_some_and(|n| n.starts_with("post-provision-create-admin-"))
+        })
+        .expect("the create-admin job");
+    let env = create_admin
+        .spec
+        .as_ref()
+        .and_then(|s| s.template.spec.as_ref())
+        .and_then(|p| p.containers[0].env.clone())
+        .unwrap_or_default();
+    let password = env.iter().find(|e| e.name == "ADMIN_PASSWORD").unwrap();
+    assert_eq!(password.value, None, "a reference, never the text");
+    let key = password
+        .value_from
+        .as_ref()
+        .and_then(|v| v.secret_key_ref.as_ref())
+        .unwrap();
+    assert_eq!(
+        (key.name.as_str(), key.key.as_str()),
+        ("tenant-admin", "password")
+    );
+    let shown: Vec<app::dto::Credential> = json(
+        srv.call(&op, "reveal_credentials", &[("id", &school.id)])
+            .await,
+        "reveal",
+    )
+    .await;
+    let named = |n: &str| {
+        shown
+            .iter()
+            .find(|c| c.name == n)
+            .map(|c| c.value.clone())
+            .unwrap_or_default()
+    };
+    assert_eq!(
+        named("tenant-admin/username"),
+        "owner",
+        "{:?}",
+        shown.iter().map(|c| &c.name).collect::<Vec<_>>()
+    );
+    assert_eq!(named("tenant-admin/password").len(), 20);
 
     // A custom field changed: previewed with its new value, then applied
     // by an update that runs no post-provisioning step again.

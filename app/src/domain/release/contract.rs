@@ -13,6 +13,31 @@ use crate::dto::{ReleaseSpec, DEFAULT_HEALTH_TIMEOUT_SECS};
 /// `contract.config_path`.
 pub const CONFIG_FILE: &str = "tenant.json";
 
+/// The Secret holding the tenant admin's user name and password.
+pub const ADMIN_SECRET: &str = "tenant-admin";
+
+/// The tenant admin's user name: the owner's address before the '@',
+/// lower-case, only a-z, 0-9, '.', '_' and '-', at most 32, starting with
+/// a letter or digit; `admin` when nothing is left.
+pub fn admin_username(owner_email: &str) -> String {
+    let local = owner_email.split('@').next().unwrap_or_default();
+    let kept: String = local
+        .to_lowercase()
+        .chars()
+        .filter(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-'))
+        .collect();
+    let name: String = kept
+        .trim_start_matches(|c: char| !c.is_ascii_alphanumeric())
+        .chars()
+        .take(32)
+        .collect();
+    if name.is_empty() {
+        "admin".into()
+    } else {
+        name
+    }
+}
+
 const MAX_HEALTH_CHECKS: usize = 10;
 
 /// Checks the release's contract; problems are pushed onto `e`.
@@ -155,6 +180,7 @@ mod tests {
                 port: None,
                 timeout_seconds: Some(30),
             }],
+            ..Default::default()
         });
         assert_eq!(errors(&good), vec![]);
         let bad = with(ContractSpec {
@@ -173,6 +199,7 @@ mod tests {
                     timeout_seconds: Some(0),
                 },
             ],
+            ..Default::default()
         });
         let fields: Vec<String> = errors(&bad).into_iter().map(|(f, _)| f).collect();
         for f in [
@@ -187,10 +214,41 @@ mod tests {
     }
 
     #[test]
+    fn the_admin_is_handed_on_only_by_a_release_that_takes_one() {
+        let mut r = super::super::tests::shop();
+        r.jobs[1].env = vec![crate::dto::EnvVar {
+            name: "ADMIN_PASSWORD".into(),
+            value: "${admin.password}".into(),
+        }];
+        let e = errors(&r);
+        assert!(
+            e.iter()
+                .any(|(f, m)| f == "jobs.sample-data.env.ADMIN_PASSWORD"
+                    && m.contains("contract.admin")),
+            "{e:?}"
+        );
+        r.contract.admin = true;
+        assert_eq!(errors(&r), vec![]);
+        r.jobs[1].env[0].value = "pw=${admin.password}".into();
+        assert!(errors(&r).iter().any(|(_, m)| m.contains("whole value")));
+    }
+
+    #[test]
+    fn the_admin_is_named_after_the_owner() {
+        assert_eq!(admin_username("Ann.Lee+shop@example.com"), "ann.leeshop");
+        assert_eq!(admin_username("__x@example.com"), "x");
+        assert_eq!(admin_username("ÅÄÖ@example.com"), "admin");
+        assert_eq!(
+            admin_username(&format!("{}@x.io", "a".repeat(40))).len(),
+            32
+        );
+    }
+
+    #[test]
     fn the_configuration_may_not_hide_a_file() {
         let r = with(ContractSpec {
             config_path: Some("/etc/shop".into()),
-            health: vec![],
+            ..Default::default()
         });
         let has_file = r
             .components

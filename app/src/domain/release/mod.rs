@@ -40,6 +40,7 @@ pub const RESERVED_SECRETS: &[&str] = &[
     "db-credentials",
     "db-superuser",
     "backup-store",
+    "tenant-admin",
     "tenant-tls",
 ];
 
@@ -91,6 +92,7 @@ pub fn validate(r: &ReleaseSpec) -> Result<(), AppError> {
         secrets: &secrets,
         fields: &fields,
         database: r.database.kind != DatabaseKind::None,
+        admin: r.contract.admin,
     };
     env_list("env", &r.env, &refs, &mut e);
     parts::components(r, &refs, &mut e);
@@ -115,6 +117,8 @@ struct Refs<'a> {
     /// Custom fields the release declares.
     fields: &'a HashSet<String>,
     database: bool,
+    /// The release takes a tenant admin (`contract.admin`).
+    admin: bool,
 }
 
 impl Refs<'_> {
@@ -127,6 +131,12 @@ impl Refs<'_> {
             let Piece::Ref(r) = p else { continue };
             if r.needs_database() && !self.database {
                 return Err(format!("{} needs a database; the release has none", r));
+            }
+            if matches!(r, Reference::AdminUsername | Reference::AdminPassword) && !self.admin {
+                return Err(format!(
+                    "{} needs a tenant admin: say contract.admin: true",
+                    r
+                ));
             }
             if let Reference::Field(name) = r {
                 if !self.fields.contains(name) {

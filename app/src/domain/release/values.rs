@@ -16,6 +16,7 @@
 //! | `field.<name>` | the tenant's custom field (or its default) |
 //! | `database.host`, `database.port`, `database.name` | where the database is |
 //! | `database.username`, `database.password` | its credentials (secret) |
+//! | `admin.username`, `admin.password` | the tenant admin (secret; `contract.admin`) |
 //! | `secret.<name>.<key>` | a generated secret of the release (secret) |
 //!
 //! A secret reference must be an env value's whole value (it becomes a
@@ -50,6 +51,8 @@ pub enum Reference {
     DatabaseName,
     DatabaseUsername,
     DatabasePassword,
+    AdminUsername,
+    AdminPassword,
     Secret { name: String, key: String },
 }
 
@@ -57,7 +60,7 @@ pub enum Reference {
 pub const KNOWN: &str = "tenant.id, tenant.namespace, tenant.host, tenant.hosts, \
 tenant.custom_domain, plan.key, plan.version, plan.user_limit, plan.features, \
 plan.feature.<name>, plan.limit.<name>, field.<name>, database.host, database.port, database.name, database.username, \
-database.password, secret.<name>.<key>";
+database.password, admin.username, admin.password, secret.<name>.<key>";
 
 impl Reference {
     fn parse(text: &str) -> Result<Reference, String> {
@@ -77,6 +80,8 @@ impl Reference {
             "database.name" => Some(DatabaseName),
             "database.username" => Some(DatabaseUsername),
             "database.password" => Some(DatabasePassword),
+            "admin.username" => Some(AdminUsername),
+            "admin.password" => Some(AdminPassword),
             _ => None,
         };
         if let Some(r) = known {
@@ -114,7 +119,11 @@ impl Reference {
     pub fn is_secret(&self) -> bool {
         matches!(
             self,
-            Reference::DatabaseUsername | Reference::DatabasePassword | Reference::Secret { .. }
+            Reference::DatabaseUsername
+                | Reference::DatabasePassword
+                | Reference::AdminUsername
+                | Reference::AdminPassword
+                | Reference::Secret { .. }
         )
     }
 
@@ -148,6 +157,8 @@ impl std::fmt::Display for Reference {
             DatabaseName => "database.name",
             DatabaseUsername => "database.username",
             DatabasePassword => "database.password",
+            AdminUsername => "admin.username",
+            AdminPassword => "admin.password",
             PlanFeature(n) => return write!(f, "${{plan.feature.{n}}}"),
             Field(n) => return write!(f, "${{field.{n}}}"),
             PlanLimit(n) => return write!(f, "${{plan.limit.{n}}}"),
@@ -257,6 +268,18 @@ impl ValueContext<'_> {
             DatabasePassword => {
                 db()?;
                 return Ok(Resolved::Secret(DATABASE_SECRET.into(), "password".into()));
+            }
+            AdminUsername => {
+                return Ok(Resolved::Secret(
+                    super::contract::ADMIN_SECRET.into(),
+                    "username".into(),
+                ))
+            }
+            AdminPassword => {
+                return Ok(Resolved::Secret(
+                    super::contract::ADMIN_SECRET.into(),
+                    "password".into(),
+                ))
             }
             Secret { name, key } => return Ok(Resolved::Secret(name.clone(), key.clone())),
         }))

@@ -55,12 +55,11 @@ impl Runner {
         else {
             return Ok(false);
         };
-        let at = (
+        let at = crate::provisioning::desired::At {
             id,
-            ns,
-            tenant.custom_domain.as_deref(),
-            &tenant.custom_fields,
-        );
+            namespace: ns,
+            ..crate::provisioning::desired::at(&tenant)
+        };
         let job = plan
             .desired(at, &self.settings, &self.cluster.caps)
             .scheduled_backup(slot);
