@@ -35,6 +35,11 @@ pub fn weakens_backups(old: &TierSpec, new: &TierSpec) -> Option<String> {
     })
 }
 
+/// `Ok(default)` for an empty optional number; `None` to check it.
+fn number_or(value: &str, default: u32) -> Option<Result<u32, String>> {
+    value.trim().is_empty().then_some(Ok(default))
+}
+
 fn number(value: &str, min: u32, max: u32, unit: &str) -> Result<u32, String> {
     let v = value.trim();
     if v.is_empty() {
@@ -251,22 +256,16 @@ impl TemplateForm {
             "backup_schedule",
             validate_backup_schedule(&self.backup_schedule),
         );
-        let run_timeout = if self.run_timeout_secs.trim().is_empty() {
-            Some(crate::dto::DEFAULT_RUN_TIMEOUT_SECS)
-        } else {
-            e.check(
-                "run_timeout_secs",
-                number(&self.run_timeout_secs, 60, 86_400, " seconds"),
-            )
-        };
-        let backup_retention = if self.backup_retention.trim().is_empty() {
-            Some(crate::dto::DEFAULT_BACKUP_RETENTION)
-        } else {
-            e.check(
-                "backup_retention",
-                number(&self.backup_retention, 1, 1_000, " backups"),
-            )
-        };
+        let run_timeout = e.check(
+            "run_timeout_secs",
+            number_or(&self.run_timeout_secs, crate::dto::DEFAULT_RUN_TIMEOUT_SECS)
+                .unwrap_or_else(|| number(&self.run_timeout_secs, 60, 86_400, " seconds")),
+        );
+        let backup_retention = e.check(
+            "backup_retention",
+            number_or(&self.backup_retention, crate::dto::DEFAULT_BACKUP_RETENTION)
+                .unwrap_or_else(|| number(&self.backup_retention, 1, 1_000, " backups")),
+        );
 
         if let (Some(r), Some(l)) = (cpu_req, cpu_lim) {
             if r > l {
@@ -421,6 +420,16 @@ mod tests {
     #[test]
     fn accepts_a_consistent_tier() {
         let v = good_form().validate().expect("valid");
+        assert_eq!(v.spec.run_timeout_secs, crate::dto::DEFAULT_RUN_TIMEOUT_SECS);
+        let mut slow = good_form();
+        slow.run_timeout_secs = "1800".into();
+        assert_eq!(slow.validate().expect("valid").spec.run_timeout_secs, 1800);
+        slow.run_timeout_secs = "30".into();
+        assert!(slow
+            .validate()
+            .expect_err("too short")
+            .field_message("run_timeout_secs")
+            .is_some());
         assert_eq!(v.spec.user_limit, None);
         assert!(v.spec.backup_enabled);
         assert_eq!(v.spec.features, vec!["reports", "api"]);

@@ -403,3 +403,25 @@ pub async fn create_pod(pods: &Api<Pod>, pod: &Pod) {
     }
     panic!("the API server kept asking to retry creating a pod");
 }
+
+/// The Job in `ns` whose name starts with `prefix` (a release's job is
+/// named by a hash of its spec).
+pub async fn job_named(
+    client: &kube::Client,
+    ns: &str,
+    prefix: &str,
+) -> k8s_openapi::api::batch::v1::Job {
+    Api::<k8s_openapi::api::batch::v1::Job>::namespaced(client.clone(), ns)
+        .list(&Default::default())
+        .await
+        .expect("list Jobs")
+        .items
+        .into_iter()
+        .find(|j| {
+            j.metadata
+                .name
+                .as_deref()
+                .is_some_and(|n| n.starts_with(prefix))
+        })
+        .unwrap_or_else(|| panic!("no Job {prefix}… in {ns}"))
+}

@@ -79,3 +79,49 @@ pub async fn run_op(
     assert_eq!(done.state, RunState::Completed, "{call}: {:#?}", done.steps);
     done
 }
+
+/// The template (plan) keyed `key`.
+pub async fn template(srv: &TestServer, key: &str) -> app::dto::TemplateDto {
+    srv.store
+        .list_templates()
+        .await
+        .expect("templates")
+        .into_iter()
+        .find(|t| t.key == key)
+        .unwrap_or_else(|| panic!("no template {key}"))
+}
+
+/// A plan for application `app` sized like `like`, keyed `key`: its form,
+/// to change before it is saved.
+pub async fn plan_form(
+    srv: &TestServer,
+    like: &str,
+    (key, app): (&str, &str),
+) -> app::dto::TemplateForm {
+    let mut form = app::dto::TemplateForm::from_template(&template(srv, like).await);
+    form.key = key.into();
+    form.name = format!("Plan {key}");
+    form.application = app.into();
+    form
+}
+
+/// Starts a change of tenant `id` (`args` are its form fields), waits for
+/// its run to fail, and returns the run's id and the step that failed.
+pub async fn change_fails(
+    srv: &TestServer,
+    client: &reqwest::Client,
+    id: &str,
+    args: &[(&str, &str)],
+) -> (i64, app::dto::StepDto) {
+    let mut all = vec![("id", id)];
+    all.extend_from_slice(args);
+    let run: RunDto = json(srv.call(client, "change_tenant", &all).await, "change").await;
+    let failed = wait_run(&srv.store, run.id, Duration::from_secs(120)).await;
+    assert_eq!(failed.state, RunState::Failed, "{:#?}", failed.steps);
+    let step = failed
+        .steps
+        .into_iter()
+        .find(|s| s.state == app::dto::StepState::Failed)
+        .expect("a failed step");
+    (run.id, step)
+}

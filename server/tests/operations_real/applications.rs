@@ -7,7 +7,6 @@
 //! pre-deprovision job.
 
 use super::*;
-use app::dto::TemplateForm;
 use common::cluster::FAILED_MESSAGE;
 
 const RELEASE_1: &str = r#"
@@ -101,18 +100,7 @@ async fn a_second_application_lives_its_whole_life() {
         .create_application(("shop", "Shop", "A second application"), "test")
         .await
         .unwrap();
-    let professional = srv
-        .store
-        .list_templates()
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|t| t.key == "professional")
-        .unwrap();
-    let mut form = TemplateForm::from_template(&professional);
-    form.key = "shop-plan".into();
-    form.name = "Shop plan".into();
-    form.application = "shop".into();
+    let form = common::ops::plan_form(&srv, "professional", ("shop-plan", "shop")).await;
     let plan = srv
         .store
         .create_template(&form.validate().unwrap(), "test")

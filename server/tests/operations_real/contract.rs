@@ -10,9 +10,9 @@
 //! live before, keeps its namespace.
 
 use super::*;
-use app::dto::TemplateForm;
+use common::cluster::job_named;
 use common::netns::HealthServer;
-use k8s_openapi::api::batch::v1::Job;
+use common::ops::{change_fails, plan_form, template};
 use k8s_openapi::api::core::v1::ConfigMap;
 
 const PROBED: &str = r#"
@@ -61,18 +61,7 @@ async fn a_release_gets_its_configuration_edge_limits_and_health_check() {
         .create_release(app.id, (&spec, PROBED, ""), Some(0), "test")
         .await
         .unwrap();
-    let professional = srv
-        .store
-        .list_templates()
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|t| t.key == "professional")
-        .unwrap();
-    let mut form = TemplateForm::from_template(&professional);
-    form.key = "probed-plan".into();
-    form.name = "Probed plan".into();
-    form.application = "probed".into();
+    let mut form = plan_form(&srv, "professional", ("probed-plan", "probed")).await;
     form.limits = "requests-per-minute=600, request-body-mb=20, seats=5".into();
     srv.store
         .create_template(&form.validate().unwrap(), "test")
@@ -149,20 +138,7 @@ async fn a_release_gets_its_configuration_edge_limits_and_health_check() {
         .unwrap();
     let template = deployment.spec.unwrap().template;
     assert!(mounts(template.spec.as_ref()).contains(&"/etc/tenant".to_string()));
-    let jobs = Api::<Job>::namespaced(kube.clone(), &ns)
-        .list(&Default::default())
-        .await
-        .unwrap();
-    let welcome = jobs
-        .items
-        .iter()
-        .find(|j| {
-            j.metadata
-                .name
-                .as_deref()
-                .is_some_and(|n| n.starts_with("post-provision-welcome-"))
-        })
-        .expect("the welcome job");
+    let welcome = job_named(&kube, &ns, "post-provision-welcome-").await;
     let job_pod = welcome.spec.as_ref().and_then(|s| s.template.spec.as_ref());
     assert!(mounts(job_pod).contains(&"/etc/tenant".to_string()));
 
@@ -188,23 +164,7 @@ async fn a_release_gets_its_configuration_edge_limits_and_health_check() {
     // The endpoint fails: the update run fails on the check, quoting the
     // answer; the tenant keeps its namespace.
     health.answer(503);
-    let run: RunDto = json(
-        srv.call(
-            &op,
-            "change_tenant",
-            &[("id", &id), ("form[api_replicas]", "2")],
-        )
-        .await,
-        "change",
-    )
-    .await;
-    let failed = wait_run(&srv.store, run.id, Duration::from_secs(120)).await;
-    assert_eq!(failed.state, RunState::Failed, "{:#?}", failed.steps);
-    let step = failed
-        .steps
-        .iter()
-        .find(|s| s.state == StepState::Failed)
-        .unwrap();
+    let (run, step) = change_fails(&srv, &op, &id, &[("form[api_replicas]", "2")]).await;
     assert_eq!(step.name, "health");
     let error = step.last_error.clone().unwrap_or_default();
     assert!(
@@ -225,12 +185,12 @@ async fn a_release_gets_its_configuration_edge_limits_and_health_check() {
     // Fixed: the check retried from the run completes it.
     health.answer(200);
     let args = [
-        ("id", run.id.to_string()),
+        ("id", run.to_string()),
         ("position", step.position.to_string()),
     ];
     let args: Vec<(&str, &str)> = args.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let _: RunDto = json(srv.call(&op, "retry_step", &args).await, "retry").await;
-    let done = wait_run(&srv.store, run.id, Duration::from_secs(120)).await;
+    let done = wait_run(&srv.store, run, Duration::from_secs(120)).await;
     assert_eq!(done.state, RunState::Completed, "{:#?}", done.steps);
     assert_eq!(state(&srv, &id).await, TenantState::Active);
 
@@ -245,23 +205,8 @@ async fn a_release_gets_its_configuration_edge_limits_and_health_check() {
     quick.spec.run_timeout_secs = 3;
     quick.spec.cpu_limit_m += 100;
     let quick = srv.store.create_template(&quick, "test").await.unwrap();
-    let run: RunDto = json(
-        srv.call(
-            &op,
-            "change_tenant",
-            &[("id", &id), ("form[template_id]", &quick.id.to_string())],
-        )
-        .await,
-        "change",
-    )
-    .await;
-    let timed_out = wait_run(&srv.store, run.id, Duration::from_secs(120)).await;
-    assert_eq!(timed_out.state, RunState::Failed, "{:#?}", timed_out.steps);
-    let step = timed_out
-        .steps
-        .iter()
-        .find(|s| s.state == StepState::Failed)
-        .unwrap();
+    let quick = quick.id.to_string();
+    let (_, step) = change_fails(&srv, &op, &id, &[("form[template_id]", &quick)]).await;
     assert_eq!(step.name, "wait-api");
     assert!(
         step.last_error
@@ -296,16 +241,7 @@ async fn provisioning_can_be_scheduled_for_later() {
     let db = TestDb::sqlite();
     let srv = TestServer::start_engine(&db.url, cluster, fast()).await;
     let op = srv.signed_in("operator").await;
-    let template = srv
-        .store
-        .list_templates()
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|t| t.key == "professional")
-        .unwrap()
-        .id
-        .to_string();
+    let template = template(&srv, "professional").await.id.to_string();
     let id = common::cluster::unique_id("later");
     let tomorrow = server::store::format_ms(server::store::now_ms() + 86_400_000).replace(' ', "T");
     let create = |provision: &'static str, at: String| {

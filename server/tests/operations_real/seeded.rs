@@ -288,20 +288,7 @@ async fn the_reference_applications_provision_and_change() {
     // Its tenant admin: named after the owner, the password generated
     // once, handed to create-admin by reference, and shown to staff once
     // with the other credentials.
-    let jobs = Api::<k8s_openapi::api::batch::v1::Job>::namespaced(kube.clone(), &ns)
-        .list(&Default::default())
-        .await
-        .unwrap();
-    let create_admin = jobs
-        .items
-        .iter()
-        .find(|j| {
-            j.metadata
-                .name
-                .as_deref()
-                .is_some_and(|n| n.starts_with("post-provision-create-admin-"))
-        })
-        .expect("the create-admin job");
+    let create_admin = common::cluster::job_named(&kube, &ns, "post-provision-create-admin-").await;
     let env = create_admin
         .spec
         .as_ref()
