@@ -420,7 +420,10 @@ mod tests {
     #[test]
     fn accepts_a_consistent_tier() {
         let v = good_form().validate().expect("valid");
-        assert_eq!(v.spec.run_timeout_secs, crate::dto::DEFAULT_RUN_TIMEOUT_SECS);
+        assert_eq!(
+            v.spec.run_timeout_secs,
+            crate::dto::DEFAULT_RUN_TIMEOUT_SECS
+        );
         let mut slow = good_form();
         slow.run_timeout_secs = "1800".into();
         assert_eq!(slow.validate().expect("valid").spec.run_timeout_secs, 1800);

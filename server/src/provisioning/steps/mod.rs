@@ -112,11 +112,11 @@ pub(super) fn is_backup_setup(m: &Manifest) -> bool {
 
 /// What the `application` step applies: the components' objects (their
 /// files' ConfigMaps and volumes' claims before their Deployments, as
-/// rendered), Services, routes, autoscalers and the certificate; not the
-/// database's or the backup's.
+/// rendered), Services, routes (and their edge policy), autoscalers and
+/// the certificate; not the database's or the backup's.
 pub(super) fn is_application(m: &Manifest) -> bool {
     match m.kind.as_str() {
-        "Deployment" | "HorizontalPodAutoscaler" | "Certificate" => true,
+        "Deployment" | "HorizontalPodAutoscaler" | "Certificate" | "BackendTrafficPolicy" => true,
         k if crate::manifests::ROUTE_KINDS.contains(&k) => true,
         "Service" | "ConfigMap" | "PersistentVolumeClaim" => !is_database(m) && !is_backup_setup(m),
         _ => false,
@@ -163,5 +163,91 @@ pub async fn execute(step: &Step, ctx: &StepContext<'_>) -> Result<StepOutcome> 
         StepKind::PurgeAudit => records::purge_audit(ctx).await,
         StepKind::DeleteNamespace => namespace::delete(ctx).await,
         StepKind::Health => health::endpoints(ctx).await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::manifests::{
+        render, Capabilities, EdgeLimits, RenderSettings, RouteApi, TenantInput,
+    };
+
+    /// The step that applies `m`, if any.
+    fn applied_by(m: &Manifest) -> Option<&'static str> {
+        if is_namespace_level(m) {
+            Some("namespace")
+        } else if m.kind == "Secret" || is_config(m) {
+            Some("secrets")
+        } else if is_database(m) || is_backup_setup(m) {
+            Some("database")
+        } else if m.kind == "Job" && component(m) == crate::manifests::MIGRATION_COMPONENT {
+            Some("migrate")
+        } else if is_application(m) {
+            Some("application")
+        } else {
+            None
+        }
+    }
+
+    /// Every object any seeded application renders on any of its plans,
+    /// routed by Ingress or by Gateway API with Envoy Gateway's policies,
+    /// is applied by a step: an object no step applies would be shown in
+    /// previews and never made (as the components' ConfigMaps once were).
+    #[test]
+    fn every_rendered_object_has_a_step_that_applies_it() {
+        let ingress = RenderSettings::default();
+        let gateway = RenderSettings {
+            route_api: RouteApi::Gateway,
+            gateway: Some(("gateways".into(), "public".into())),
+            edge_limits: EdgeLimits::EnvoyGateway,
+            ..RenderSettings::default()
+        };
+        let caps = Capabilities {
+            cnpg: true,
+            hpa: Some("autoscaling/v2".into()),
+            cert_manager: true,
+            cronjob: Some("batch/v1".into()),
+            httproute: Some("gateway.networking.k8s.io/v1".into()),
+            envoy_policy: true,
+        };
+        let mut kinds = std::collections::BTreeSet::new();
+        for seed in crate::applications::SEEDS {
+            let release = crate::applications::parse_release(seed.release).expect("release");
+            for plan in crate::store::plans_of(seed).expect("plans") {
+                let runs = app::domain::release::for_plan(release.clone(), &plan.spec.features);
+                let input = TenantInput {
+                    id: "acme",
+                    namespace: "tenant-acme",
+                    custom_domain: None,
+                    owner_email: "owner@example.com",
+                    template_key: &plan.key,
+                    template_version: 1,
+                    tier: &plan.spec,
+                    release: &runs,
+                    custom_fields: &crate::manifests::NO_CUSTOM_FIELDS,
+                };
+                for settings in [&ingress, &gateway] {
+                    for m in render(&input, settings, &caps) {
+                        assert!(
+                            applied_by(&m).is_some(),
+                            "no step applies {} ({})",
+                            m.describe(),
+                            seed.key
+                        );
+                        kinds.insert(m.kind);
+                    }
+                }
+            }
+        }
+        for kind in [
+            "BackendTrafficPolicy",
+            "HTTPRoute",
+            "Ingress",
+            "ConfigMap",
+            "Certificate",
+        ] {
+            assert!(kinds.contains(kind), "{kind} was not rendered: {kinds:?}");
+        }
     }
 }
