@@ -32,6 +32,7 @@ mod alerts;
 mod application;
 mod audit;
 mod backup;
+mod contract;
 mod custom_field;
 mod lenient;
 mod live;
@@ -52,6 +53,7 @@ pub use alerts::{
 pub use application::{ApplicationDto, ApplicationForm, ReleaseDto, ReleaseForm};
 pub use audit::{AuditEventDto, AuditQuery, DashboardDto};
 pub use backup::{BackupDto, BackupMethod, RestoreForm};
+pub use contract::{ContractSpec, HealthCheckSpec, DEFAULT_HEALTH_TIMEOUT_SECS};
 pub use custom_field::{CustomFieldKind, CustomFieldSpec, CustomValues};
 pub use live::{
     CertificateDto, Health, HealthDto, HealthEventDto, K8sEventDto, LiveEvent, LiveKind, PodDto,
@@ -63,10 +65,9 @@ pub use ops::{
 };
 pub use page::{page_bounds, Page};
 pub use release::{
-    Alphabet, AutoscaleSpec, ComponentSpec, ContractSpec, DatabaseKind, DatabaseSpec, EnvVar,
-    FileSpec, HealthCheckSpec, HttpProbe, JobPhase, JobSpec, PodSecurity, PortSpec, ProbeSpec,
-    ReleaseSpec, ResourcesSpec, RouteSpec, SecretKeySpec, SecretSpec, VolumeSpec,
-    DEFAULT_DATABASE_NAME, DEFAULT_HEALTH_TIMEOUT_SECS, DEFAULT_RUN_AS_USER,
+    Alphabet, AutoscaleSpec, ComponentSpec, DatabaseKind, DatabaseSpec, EnvVar, FileSpec,
+    HttpProbe, JobPhase, JobSpec, PodSecurity, PortSpec, ProbeSpec, ReleaseSpec, ResourcesSpec,
+    RouteSpec, SecretKeySpec, SecretSpec, VolumeSpec, DEFAULT_DATABASE_NAME, DEFAULT_RUN_AS_USER,
 };
 pub use run::{AttemptDto, AttemptOutcome, Operation, RunDto, RunState, StepDto, StepState};
 pub use staff::{

@@ -13,6 +13,7 @@ use std::time::Duration;
 use rand::Rng;
 use tokio::sync::{watch, Notify};
 
+mod bounds;
 mod execute;
 mod queue;
 mod schedule;

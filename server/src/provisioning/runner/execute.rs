@@ -10,6 +10,7 @@ use tracing::Instrument;
 use super::super::desired::TenantPlan;
 use super::super::steps::{execute, remove_namespace, StepContext, StepOutcome};
 use super::super::{Step, StepKind};
+use super::bounds::{run_deadline, until};
 use super::{backoff, Runner};
 use crate::error::{Result, ServerError};
 use crate::store::{Failure, Rollback};
@@ -26,27 +27,6 @@ fn step_outcome(outcome: &Result<StepOutcome>, may_retry: bool) -> &'static str 
         Ok(StepOutcome::Again(_)) => "retrying",
         Err(e) if e.is_transient() && may_retry => "retrying",
         Err(_) => "failed",
-    }
-}
-
-/// When a run of `op` on a tenant of `tier` must be over: provisioning,
-/// updates and resumes are bounded by the plan's run timeout, counted from
-/// when this process took the run up (a retry or a takeover counts
-/// anew); the other operations wait on data and have their steps' own
-/// bounds.
-fn run_deadline(op: Operation, tier: &app::dto::TierSpec) -> Option<tokio::time::Instant> {
-    matches!(
-        op,
-        Operation::Provision | Operation::Update | Operation::Resume
-    )
-    .then(|| tokio::time::Instant::now() + Duration::from_secs(tier.run_timeout_secs.into()))
-}
-
-/// Resolves at `deadline`; never without one.
-async fn until(deadline: Option<tokio::time::Instant>) {
-    match deadline {
-        Some(d) => tokio::time::sleep_until(d).await,
-        None => std::future::pending().await,
     }
 }
 
