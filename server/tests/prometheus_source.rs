@@ -125,6 +125,16 @@ async fn alert_when(
     what: &str,
     ok: impl Fn(&server::store::OpenAlert) -> bool,
 ) -> Option<server::store::OpenAlert> {
+    rule_alert_when(store, RuleId::ErrorRate, what, ok).await
+}
+
+/// The alert of `rule` for "shop" once `ok` holds for it.
+async fn rule_alert_when(
+    store: &Store,
+    rule: RuleId,
+    what: &str,
+    ok: impl Fn(&server::store::OpenAlert) -> bool,
+) -> Option<server::store::OpenAlert> {
     let start = Instant::now();
     while start.elapsed() < Duration::from_secs(20) {
         let found = store
@@ -132,14 +142,14 @@ async fn alert_when(
             .await
             .unwrap()
             .into_iter()
-            .find(|a| a.rule == RuleId::ErrorRate && a.tenant_id.as_deref() == Some("shop"));
+            .find(|a| a.rule == rule && a.tenant_id.as_deref() == Some("shop"));
         match found {
             Some(a) if ok(&a) => return Some(a),
             None if what == "gone" => return None,
             _ => tokio::time::sleep(Duration::from_millis(100)).await,
         }
     }
-    panic!("the error-rate alert never became {what}");
+    panic!("the {rule} alert never became {what}");
 }
 
 fn error_rate(rules: &[RuleDto]) -> &RuleDto {
@@ -254,4 +264,75 @@ async fn an_answer_with_too_many_series_is_refused_not_read() {
     let prom = Prometheus::new(url, PrometheusStatus::default()).unwrap();
     let err = prom.query("up").await.unwrap_err();
     assert!(err.contains("20001 series"), "{err}");
+}
+
+/// Traffic against the plan's edge limit: the reading (requests a minute
+/// at the edge) is judged as a fraction of the plan's `requests-per-minute`
+/// (540 of 600 fires at 0.8, naming 0.90; 300 resolves), and a tenant
+/// whose plan sets no such limit is not asked.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn traffic_near_the_plans_edge_limit_fires_an_alert() {
+    let peer = Peer::default();
+    let fleet = app::domain::alerts::info(RuleId::EdgeRate)
+        .expression
+        .unwrap()
+        .to_string();
+    peer.values.lock().unwrap().insert(fleet.clone(), 540.0);
+    let mut prometheus =
+        Prometheus::new(start_peer(peer.clone()).await, PrometheusStatus::default()).unwrap();
+    prometheus.every = Duration::from_millis(300);
+    let db = TestDb::sqlite();
+    let srv = TestOptions {
+        prometheus: Some(prometheus),
+        ..TestOptions::default()
+    }
+    .start(&db.url)
+    .await;
+    active_tenant(&srv.store).await;
+    let admin = srv.signed_in("admin").await;
+    let on = [
+        ("scope", "tenant"),
+        ("scope_id", "shop"),
+        ("form[rule]", "edge_rate"),
+        ("form[enabled]", "on"),
+        ("form[for_secs]", "0"),
+        ("form[threshold]", "0.8"),
+    ];
+    let _: Vec<RuleDto> = json(srv.call(&admin, "set_alert_rule", &on).await, "on").await;
+    // Its plan sets no rate yet: not asked, no alert.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert!(
+        !peer.asked.lock().unwrap().contains(&fleet),
+        "a tenant without the limit was read"
+    );
+
+    // The plan's next version sets 600 a minute; the tenant moves to it.
+    let t = srv.store.list_templates().await.unwrap()[0].clone();
+    let mut form = app::dto::TemplateForm::from_template(&t);
+    form.limits = "requests-per-minute=600".into();
+    let v2 = srv
+        .store
+        .update_template(t.id, &form.validate().unwrap(), Some(t.version), "test")
+        .await
+        .unwrap();
+    let tenant = srv.store.get_tenant("shop").await.unwrap();
+    srv.store
+        .set_tenant_spec(
+            "shop",
+            ((v2.id, v2.version), tenant.release),
+            (None, None),
+            &tenant.custom_fields,
+            ("test", "to v2"),
+        )
+        .await
+        .unwrap();
+    let fired = rule_alert_when(&srv.store, RuleId::EdgeRate, "firing", |a| {
+        a.state == AlertState::Firing
+    })
+    .await
+    .unwrap();
+    assert!(fired.summary.contains("0.90"), "{}", fired.summary);
+    peer.values.lock().unwrap().insert(fleet.clone(), 300.0);
+    rule_alert_when(&srv.store, RuleId::EdgeRate, "gone", |_| false).await;
+    srv.stop().await;
 }

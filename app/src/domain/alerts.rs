@@ -62,7 +62,7 @@ pub fn catalogue() -> Vec<RuleInfo> {
         description,
         threshold_label,
         per_tenant: !matches!(id, WatchStale | ClusterUnreachable),
-        needs_prometheus: matches!(id, ErrorRate | ResponseTime | UserCount),
+        needs_prometheus: matches!(id, ErrorRate | ResponseTime | UserCount | EdgeRate),
         expression: match id {
             ErrorRate => Some(
                 "100 * sum by (namespace) (rate(http_requests_total{code=~\"5..\"}[5m])) \
@@ -75,6 +75,11 @@ pub fn catalogue() -> Vec<RuleInfo> {
             UserCount => Some(
                 "max by (namespace) (tenant_active_users) / max by (namespace) (tenant_user_limit)",
             ),
+            // Requests a minute through ingress-nginx; Tenantry divides by
+            // the plan's `requests-per-minute`.
+            EdgeRate => {
+                Some("60 * sum by (namespace) (rate(nginx_ingress_controller_requests[5m]))")
+            }
             _ => None,
         },
         defaults,
@@ -99,6 +104,7 @@ pub fn catalogue() -> Vec<RuleInfo> {
         rule(ResponseTime, "Response time", "The tenant's p95 response time, from Prometheus.", Some("milliseconds"), prometheus(1000.0)),
         rule(BackupStale, "Backup too old", "The tenant's tier has backups, but its newest backup in the store is older than the threshold (or it has none that long after it was made).", Some("hours"), settings(Warning, 0, Some(26.0))),
         rule(UserCount, "User count", "The tenant's active users against its plan's limit, from Prometheus.", Some("fraction of the limit"), prometheus(0.9)),
+        rule(EdgeRate, "Traffic near its edge limit", "The tenant's requests a minute at the edge against its plan's requests-per-minute, from Prometheus (a tenant whose plan sets none is not read).", Some("fraction of the limit"), prometheus(0.8)),
     ]
 }
 

@@ -52,6 +52,7 @@ string_enum!(
         ResponseTime => "response_time",
         UserCount => "user_count",
         BackupStale => "backup_stale",
+        EdgeRate => "edge_rate",
     }
 );
 

@@ -80,6 +80,34 @@ impl Store {
     }
 
     /// Id, name and version of every template, without counting tenants.
+    /// Each tenant whose plan (at the tenant's version) sets the edge's
+    /// `requests-per-minute`, with that limit.
+    pub async fn edge_rate_limits(&self) -> Result<std::collections::HashMap<String, u64>> {
+        let rows = sqlx::query_as::<_, (String, String)>(
+            "SELECT t.id, v.spec FROM tenants t JOIN template_versions v \
+             ON v.template_id = t.template_id AND v.version = t.template_version",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        // A spec is parsed once, however many tenants share its version.
+        let mut parsed: std::collections::HashMap<String, Option<u64>> =
+            std::collections::HashMap::new();
+        let mut out = std::collections::HashMap::new();
+        for (tenant, spec) in rows {
+            let limit = *parsed.entry(spec).or_insert_with_key(|s| {
+                parse_spec(s).ok().and_then(|t| {
+                    t.limits
+                        .get(app::domain::template_rules::EDGE_RATE_LIMIT)
+                        .copied()
+                })
+            });
+            if let Some(n) = limit {
+                out.insert(tenant, n);
+            }
+        }
+        Ok(out)
+    }
+
     pub async fn template_choices(&self) -> Result<Vec<TemplateChoice>> {
         let rows = sqlx::query_as::<_, (i64, String, i64)>(
             "SELECT t.id, v.name, t.current_version FROM templates t \

@@ -17,11 +17,16 @@ impl Evaluator {
             .await?
             .into_iter()
             .collect();
+        // The edge rule reads a tenant only where its plan sets a rate.
+        let edge = self.store.edge_rate_limits().await?;
         let mut asks: Vec<Ask> = vec![];
         for (tenant, namespace) in self.index.live_tenants() {
             let template = templates.get(&tenant).copied();
             for rule in RuleId::ALL.iter().filter(|r| info(**r).needs_prometheus) {
                 if !rules.for_tenant(&tenant, template, *rule).enabled {
+                    continue;
+                }
+                if *rule == RuleId::EdgeRate && !edge.contains_key(&tenant) {
                     continue;
                 }
                 let Some(expression) = rules.expression(&tenant, template, *rule) else {
@@ -41,7 +46,21 @@ impl Evaluator {
                 }
             }
         }
-        self.readings = prometheus.read(&asks).await;
+        let mut readings = prometheus.read(&asks).await;
+        // Requests a minute, as a fraction of the plan's limit.
+        readings.retain(|(rule, tenant), value| {
+            if *rule != RuleId::EdgeRate {
+                return true;
+            }
+            match edge.get(tenant) {
+                Some(&limit) if limit > 0 => {
+                    *value /= limit as f64;
+                    true
+                }
+                _ => false,
+            }
+        });
+        self.readings = readings;
         Ok(())
     }
 
