@@ -172,7 +172,10 @@ fn the_chart_lints_matches_its_goldens_refuses_bad_values_and_follows_the_binary
 }
 
 /// Plays the kubelet for the test's tenants only.
-fn kubelet(client: &kube::Client, stem: &str) -> FakeKubelet {
+/// The test's fake kubelet: jobs succeed, the second application's `shop`
+/// pods are Ready at `shop` (where the test serves its health endpoint),
+/// everything else Ready.
+fn kubelet(client: &kube::Client, stem: &str, shop: [u8; 4]) -> FakeKubelet {
     let own = stem.to_string();
     FakeKubelet::start_logged(
         client.clone(),
@@ -183,6 +186,7 @@ fn kubelet(client: &kube::Client, stem: &str) -> FakeKubelet {
             }
             match component(p) {
                 "migration" | "backup" | "job" => PodFate::Succeeded,
+                "shop" => PodFate::ReadyAt(shop),
                 _ => PodFate::Ready,
             }
         }),
@@ -242,8 +246,9 @@ async fn operate(c: &Console, admin: &reqwest::Client, op: &str, id: &str) {
 }
 
 /// A second application through the console: its release 1 (two
-/// components, PostgreSQL, jobs of every phase) and a plan sizing it like
-/// `like` (a template ID); the plan's ID.
+/// components, PostgreSQL, jobs of every phase, the tenant's configuration
+/// and a health endpoint the console asks through the service proxy) and a
+/// plan sizing it like `like` (a template ID); the plan's ID.
 async fn second_application(c: &Console, admin: &reqwest::Client, like: &str) -> String {
     const SHOP: &str = "database: { kind: postgres, image: \"postgres:16\", name: shop }\n\
         components:\n\
@@ -252,7 +257,10 @@ async fn second_application(c: &Console, admin: &reqwest::Client, like: &str) ->
         jobs:\n\
         \x20 - { name: schema, phase: migrate, image: \"shop:1.0\" }\n\
         \x20 - { name: admin, phase: post-provision, image: \"shop:1.0\" }\n\
-        \x20 - { name: farewell, phase: pre-deprovision, image: \"shop:1.0\" }\n";
+        \x20 - { name: farewell, phase: pre-deprovision, image: \"shop:1.0\" }\n\
+        contract:\n\
+        \x20 config_path: /etc/tenant\n\
+        \x20 health: [{ component: shop, path: /healthz, timeout_seconds: 30 }]\n";
     let _: serde_json::Value = c
         .call(
             admin,
@@ -340,7 +348,8 @@ async fn installed_by_helm_the_console_works_with_its_service_account_alone() {
     let sa_kubeconfig =
         service_account_kubeconfig(&admin_kube, &kubeconfig, &release_ns, &sa).await;
     let stem = unique_id("chrt");
-    let _kubelet = kubelet(&admin_kube, &stem);
+    let health = common::netns::HealthServer::start();
+    let _kubelet = kubelet(&admin_kube, &stem, health.ip);
     let db = common::TestDb::sqlite();
     let mut vars: Vec<(String, String)> = env
         .into_iter()
@@ -468,6 +477,9 @@ async fn installed_by_helm_the_console_works_with_its_service_account_alone() {
         "tenantry_step_duration_seconds_count{step=\"namespace\",outcome=\"completed\"} 2",
         "tenantry_step_duration_seconds_count{step=\"post-provision/admin\",outcome=\"completed\"} 1",
         "tenantry_step_duration_seconds_count{step=\"wait-worker\",outcome=\"completed\"} 2",
+        // The second application's health endpoint, asked through the
+        // service proxy with the tenant role's rights.
+        "tenantry_step_duration_seconds_count{step=\"health\",outcome=\"completed\"}",
     ] {
         assert!(text.contains(line), "{line} not in:\n{text}");
     }
