@@ -154,6 +154,10 @@ test('a release written in the editor: a broken rule shown inline, fixed, saved;
   await page.waitForURL(/\/tenants\/[a-z0-9-]+$/);
   await page.getByTestId('components').filter({ hasText: 'web' }).waitFor();
   await page.getByTestId('jobs').filter({ hasText: 'migrate' }).waitFor();
+  // A release that takes the tenant contract says what it takes.
+  await open(page, '/applications/school-supply/releases/1');
+  await page.getByTestId('contract')
+    .filter({ hasText: 'tenant admin (tenant-admin); tenant.json at /etc/tenant' }).waitFor();
   assert.deepEqual(errors, []);
   await page.close();
 });

@@ -113,6 +113,37 @@ pub(super) fn check(r: &ReleaseSpec, e: &mut FieldErrors) {
     }
 }
 
+/// What a release takes of the contract, one phrase a part, for pages:
+/// "tenant admin", "tenant.json at /etc/tenant", "health: api:http/healthz
+/// within 60 s".
+pub fn summary(r: &ReleaseSpec) -> Vec<String> {
+    let c = &r.contract;
+    let mut out = vec![];
+    if c.admin {
+        out.push(format!("tenant admin ({ADMIN_SECRET})"));
+    }
+    if let Some(dir) = &c.config_path {
+        out.push(format!("{CONFIG_FILE} at {dir}"));
+    }
+    for h in &c.health {
+        let port = h.port.clone().or_else(|| {
+            r.components
+                .iter()
+                .find(|x| x.name == h.component)
+                .and_then(|x| x.ports.first())
+                .map(|p| p.name.clone())
+        });
+        out.push(format!(
+            "health: {}:{}{} within {} s",
+            h.component,
+            port.unwrap_or_default(),
+            h.path,
+            health_timeout_secs(h)
+        ));
+    }
+    out
+}
+
 /// How long a check may take to answer 2xx.
 pub fn health_timeout_secs(h: &crate::dto::HealthCheckSpec) -> u32 {
     h.timeout_seconds.unwrap_or(DEFAULT_HEALTH_TIMEOUT_SECS)
@@ -231,6 +262,29 @@ mod tests {
         assert_eq!(errors(&r), vec![]);
         r.jobs[1].env[0].value = "pw=${admin.password}".into();
         assert!(errors(&r).iter().any(|(_, m)| m.contains("whole value")));
+    }
+
+    #[test]
+    fn a_contract_is_summed_up_one_phrase_a_part() {
+        let r = with(ContractSpec {
+            admin: true,
+            config_path: Some("/etc/tenant".into()),
+            health: vec![HealthCheckSpec {
+                component: "store".into(),
+                path: "/healthz".into(),
+                port: None,
+                timeout_seconds: None,
+            }],
+        });
+        assert_eq!(
+            summary(&r),
+            [
+                "tenant admin (tenant-admin)",
+                "tenant.json at /etc/tenant",
+                "health: store:http/healthz within 60 s"
+            ]
+        );
+        assert!(summary(&super::super::tests::shop()).is_empty());
     }
 
     #[test]

@@ -1,5 +1,6 @@
-//! One release: its components, database, jobs by phase and secrets (the
-//! one summary the tenant page shows too), and its text as written.
+//! One release: its components, database, jobs by phase, secrets and what
+//! it takes of the tenant contract (the one summary the tenant page shows
+//! too), and its text as written.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -24,6 +25,7 @@ pub fn ReleaseSummary(spec: ReleaseSpec) -> impl IntoView {
             }
         ),
     };
+    let contract = crate::domain::release::contract::summary(&spec);
     let jobs: Vec<_> = JobPhase::ALL
         .iter()
         .flat_map(|p| spec.jobs.iter().filter(move |j| j.phase == *p))
@@ -60,7 +62,8 @@ pub fn ReleaseSummary(spec: ReleaseSpec) -> impl IntoView {
                 {jobs.into_iter().map(|j| view! {
                     <tr>
                         <td>{j.phase.as_str()}</td>
-                        <td class="mono">{j.name}</td>
+                        <td class="mono">{j.name}
+                            {j.attempts.filter(|n| *n > 1).map(|n| format!(" ({n} attempts)"))}</td>
                         <td class="mono">{j.image}</td>
                     </tr>
                 }).collect_view()}
@@ -69,6 +72,9 @@ pub fn ReleaseSummary(spec: ReleaseSpec) -> impl IntoView {
         {(!spec.secrets.is_empty()).then(|| view! {
             <p><strong>"Generated secrets: "</strong>
                 <span class="mono">{spec.secrets.iter().map(|s| s.name.clone()).collect::<Vec<_>>().join(", ")}</span></p>
+        })}
+        {(!contract.is_empty()).then(|| view! {
+            <p data-testid="contract"><strong>"Tenant contract: "</strong>{contract.join("; ")}</p>
         })}
     }
 }
