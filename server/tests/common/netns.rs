@@ -51,15 +51,28 @@ fn ip(args: &[&str]) {
 
 impl HealthServer {
     /// Makes the namespace, the veth pair (`10.213.<n>.1` here,
-    /// `10.213.<n>.2` there, `n` from the process ID so parallel runs do
-    /// not meet) and starts the server answering 200.
+    /// `10.213.<n>.2` there) and starts the server answering 200. `n` is
+    /// claimed by making the namespace `tnh<n>`, which fails while another
+    /// test process holds it, so tests running at once never share a
+    /// subnet.
     pub fn start() -> HealthServer {
-        let n = (std::process::id() % 250) as u8 + 1;
-        let name = format!("tnh{}", std::process::id());
+        let first = std::process::id() % 250;
+        let mut slots = (0..250u32).filter_map(|i| u8::try_from((first + i) % 250 + 1).ok());
+        let claimed = slots.find(|n| {
+            Command::new("ip")
+                .args(["netns", "add", &format!("tnh{n}")])
+                .stderr(Stdio::null())
+                .status()
+                .is_ok_and(|s| s.success())
+        });
+        let n = claimed.expect("a free 10.213.<n>.0/30 (ip netns add tnh<n>)");
+        let name = format!("tnh{n}");
         let (host, peer) = (format!("{name}h"), format!("{name}p"));
-        let _ = Command::new("ip").args(["netns", "del", &name]).status();
-        let _ = Command::new("ip").args(["link", "del", &host]).status();
-        ip(&["netns", "add", &name]);
+        // A link left by a test process that was killed.
+        let _ = Command::new("ip")
+            .args(["link", "del", &host])
+            .stderr(Stdio::null())
+            .status();
         ip(&["link", "add", &host, "type", "veth", "peer", "name", &peer]);
         ip(&["link", "set", &peer, "netns", &name]);
         ip(&["addr", "add", &format!("10.213.{n}.1/30"), "dev", &host]);

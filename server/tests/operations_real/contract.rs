@@ -27,7 +27,7 @@ jobs:
 contract:
   config_path: /etc/tenant
   health:
-    - { component: api, path: /healthz, timeout_seconds: 4 }
+    - { component: api, path: /healthz, timeout_seconds: 15 }
 "#;
 
 /// The mount paths of a pod template's first container.
@@ -168,7 +168,7 @@ async fn a_release_gets_its_configuration_edge_limits_and_health_check() {
     assert_eq!(step.name, "health");
     let error = step.last_error.clone().unwrap_or_default();
     assert!(
-        error.contains("did not answer 2xx within 4s")
+        error.contains("did not answer 2xx within 15s")
             && error.contains("503")
             && error.contains("status 503 from the test's server at /healthz"),
         "{error}"
@@ -194,7 +194,7 @@ async fn a_release_gets_its_configuration_edge_limits_and_health_check() {
     assert_eq!(done.state, RunState::Completed, "{:#?}", done.steps);
     assert_eq!(state(&srv, &id).await, TenantState::Active);
 
-    // A plan whose runs may take 3 s (below the form's minimum: a test's
+    // A plan whose runs may take 10 s (below the form's minimum: a test's
     // bound) and new pods that never start: the move fails in the wait,
     // naming the timeout, and removes nothing.
     stall.store(true, Ordering::SeqCst);
@@ -202,7 +202,7 @@ async fn a_release_gets_its_configuration_edge_limits_and_health_check() {
     quick.key = "probed-quick".into();
     quick.name = "Probed quick".into();
     let mut quick = quick.validate().unwrap();
-    quick.spec.run_timeout_secs = 3;
+    quick.spec.run_timeout_secs = 10;
     quick.spec.cpu_limit_m += 100;
     let quick = srv.store.create_template(&quick, "test").await.unwrap();
     let quick = quick.id.to_string();
@@ -211,7 +211,7 @@ async fn a_release_gets_its_configuration_edge_limits_and_health_check() {
     assert!(
         step.last_error
             .as_deref()
-            .is_some_and(|e| e.contains("run timeout (3 s)")),
+            .is_some_and(|e| e.contains("run timeout (10 s)")),
         "{step:#?}"
     );
     assert!(Api::<Namespace>::all(kube.clone())
