@@ -119,6 +119,30 @@ async fn active_tenant(store: &Store) {
         .unwrap());
 }
 
+/// A console with the active tenant "shop", reading every 300 ms from a
+/// local peer that answers `rule`'s default (fleet) expression with
+/// `value`: the peer, that expression, the database and the console.
+async fn console_reading(rule: RuleId, value: f64) -> (Peer, String, TestDb, common::TestServer) {
+    let peer = Peer::default();
+    let fleet = app::domain::alerts::info(rule)
+        .expression
+        .unwrap()
+        .to_string();
+    peer.values.lock().unwrap().insert(fleet.clone(), value);
+    let mut prometheus =
+        Prometheus::new(start_peer(peer.clone()).await, PrometheusStatus::default()).unwrap();
+    prometheus.every = Duration::from_millis(300);
+    let db = TestDb::sqlite();
+    let srv = TestOptions {
+        prometheus: Some(prometheus),
+        ..TestOptions::default()
+    }
+    .start(&db.url)
+    .await;
+    active_tenant(&srv.store).await;
+    (peer, fleet, db, srv)
+}
+
 /// The error-rate alert of "shop" once `ok` holds for it.
 async fn alert_when(
     store: &Store,
@@ -169,23 +193,7 @@ async fn readings_from_prometheus_fire_and_resolve_alerts_and_failures_are_shown
     assert!(why.contains("--prometheus-url"), "{why}");
     srv.stop().await;
 
-    let peer = Peer::default();
-    let fleet = app::domain::alerts::info(RuleId::ErrorRate)
-        .expression
-        .unwrap()
-        .to_string();
-    peer.values.lock().unwrap().insert(fleet.clone(), 7.5);
-    let mut prometheus =
-        Prometheus::new(start_peer(peer.clone()).await, PrometheusStatus::default()).unwrap();
-    prometheus.every = Duration::from_millis(300);
-    let db = TestDb::sqlite();
-    let srv = TestOptions {
-        prometheus: Some(prometheus),
-        ..TestOptions::default()
-    }
-    .start(&db.url)
-    .await;
-    active_tenant(&srv.store).await;
+    let (peer, fleet, _db, srv) = console_reading(RuleId::ErrorRate, 7.5).await;
     let admin = srv.signed_in("admin").await;
     let rules: Vec<RuleDto> = json(srv.call(&admin, "alert_rules", &args).await, "rules").await;
     assert_eq!(error_rate(&rules).unavailable, None);
@@ -272,23 +280,7 @@ async fn an_answer_with_too_many_series_is_refused_not_read() {
 /// whose plan sets no such limit is not asked.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn traffic_near_the_plans_edge_limit_fires_an_alert() {
-    let peer = Peer::default();
-    let fleet = app::domain::alerts::info(RuleId::EdgeRate)
-        .expression
-        .unwrap()
-        .to_string();
-    peer.values.lock().unwrap().insert(fleet.clone(), 540.0);
-    let mut prometheus =
-        Prometheus::new(start_peer(peer.clone()).await, PrometheusStatus::default()).unwrap();
-    prometheus.every = Duration::from_millis(300);
-    let db = TestDb::sqlite();
-    let srv = TestOptions {
-        prometheus: Some(prometheus),
-        ..TestOptions::default()
-    }
-    .start(&db.url)
-    .await;
-    active_tenant(&srv.store).await;
+    let (peer, fleet, _db, srv) = console_reading(RuleId::EdgeRate, 540.0).await;
     let admin = srv.signed_in("admin").await;
     let on = [
         ("scope", "tenant"),

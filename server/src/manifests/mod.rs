@@ -118,6 +118,15 @@ impl Manifest {
         }
     }
 
+    /// The same object under its name with `suffix` (a Job run again: a
+    /// Job's spec is immutable, so another run of it is another Job).
+    pub fn suffixed(&self, suffix: &str) -> Manifest {
+        let mut m = self.clone();
+        m.name = format!("{}{suffix}", self.name);
+        m.body["metadata"]["name"] = json!(m.name);
+        m
+    }
+
     /// "Deployment tenant-acme/api", for messages.
     pub fn describe(&self) -> String {
         match &self.namespace {

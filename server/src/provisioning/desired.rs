@@ -91,12 +91,11 @@ impl PhaseJob {
     /// name (a retry after a crash finds it); each later one is a Job of
     /// its own.
     pub fn attempt(&self, n: i64) -> Manifest {
-        let mut job = self.job.clone();
         if n > 1 {
-            job.name = format!("{}-a{n}", self.job.name);
-            job.body["metadata"]["name"] = serde_json::json!(job.name);
+            self.job.suffixed(&format!("-a{n}"))
+        } else {
+            self.job.clone()
         }
-        job
     }
 }
 

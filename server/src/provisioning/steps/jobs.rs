@@ -24,12 +24,11 @@ pub(super) async fn migrate(ctx: &StepContext<'_>) -> Result<StepOutcome> {
     let jobs: Vec<Manifest> = migration_jobs(ctx.manifests)
         .into_iter()
         .map(|rendered| {
-            let mut j = rendered.clone();
             if ctx.operation == Operation::Restore {
-                j.name = format!("{}-r{}", rendered.name, ctx.run_id);
-                j.body["metadata"]["name"] = serde_json::json!(j.name);
+                rendered.suffixed(&format!("-r{}", ctx.run_id))
+            } else {
+                rendered.clone()
             }
-            j
         })
         .collect();
     let mut done = vec![];
@@ -58,9 +57,11 @@ pub(super) async fn migrate(ctx: &StepContext<'_>) -> Result<StepOutcome> {
 }
 
 /// One of the release's jobs after the rollout (`post-provision`,
-/// `post-upgrade`) or before the namespace goes (`pre-deprovision`): applied
-/// once (its name is a hash of its spec, so a retry finds the Job it made)
-/// and waited for; a failed Job names its container's termination message.
+/// `post-upgrade`) or before the namespace goes (`pre-deprovision`): each
+/// attempt applied once (its name is a hash of its spec, so a retry finds
+/// the Job it made) and waited for; a failed Job names its container's
+/// termination message, and the job's `attempts` decide whether another
+/// is made.
 /// A `post-provision` job waits for a healthy rollout: after a wait that
 /// warned it is left for the next update, which plans it again.
 pub(super) async fn release_job(ctx: &StepContext<'_>, step: &Step) -> Result<StepOutcome> {
