@@ -15,6 +15,7 @@
 //! | deliverer | the leader | deliver the notification outbox (`alerts::deliver`) |
 //! | access backfill | the leader | bind the console in tenant namespaces; let go stuck bindings (`provisioning::access`) |
 //! | backup catalogue | the leader | start scheduled backups (every 15 s), record backup Jobs as the index sees them finish, expire old rows (`provisioning::backups`) |
+//! | key overlaps | the leader | end API key rotations' overlaps when due, every 15 s, and write the tenants' hashes (`provisioning::api_keys`) |
 //! | retention | the leader | prune old runs and audit events hourly, when configured (`store::retention`) |
 //!
 //! The leader's loops run on every replica but act only while it leads
@@ -87,6 +88,11 @@ fn leader_only(console: &ConsoleService, leadership: &Leadership, retention: Ret
     crate::alerts::spawn_evaluator(console.evaluator(), leadership.clone());
     crate::alerts::spawn_deliverer(console.deliverer(), leadership.clone());
     crate::provisioning::access::spawn_backfill(store.clone(), engine.clone(), leadership.clone());
+    crate::provisioning::api_keys::spawn_overlap_ender(
+        store.clone(),
+        engine.clone(),
+        leadership.clone(),
+    );
     let index = Arc::clone(console.live().monitor().index());
     crate::provisioning::backups::spawn_sweeper(store.clone(), engine, index, leadership.clone());
     crate::store::spawn_retention(

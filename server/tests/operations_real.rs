@@ -6,6 +6,8 @@
 //! failed step is retried from the API.
 #![allow(clippy::unwrap_used)] // in a test, a panic is the failure report
 
+#[path = "operations_real/api_keys.rs"]
+mod api_keys;
 #[path = "operations_real/applications.rs"]
 mod applications;
 mod common;

@@ -30,6 +30,20 @@ pub fn schedule(text: &str, now_ms: i64) -> Result<Option<i64>, String> {
 }
 pub const MAX_REPLICAS: i64 = 50;
 
+/// A key rotation's overlap as typed: whole hours, 0 to
+/// [`crate::dto::MAX_KEY_OVERLAP_HOURS`]; empty for the default.
+pub fn key_overlap_hours(text: &str) -> Result<u32, String> {
+    use crate::dto::{DEFAULT_KEY_OVERLAP_HOURS, MAX_KEY_OVERLAP_HOURS};
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(DEFAULT_KEY_OVERLAP_HOURS);
+    }
+    text.parse::<u32>()
+        .ok()
+        .filter(|h| *h <= MAX_KEY_OVERLAP_HOURS)
+        .ok_or_else(|| format!("must be whole hours, 0 to {MAX_KEY_OVERLAP_HOURS}"))
+}
+
 /// The catalogue entry a restore form names, if it names one.
 pub fn restore_backup_id(form: &crate::dto::RestoreForm) -> Option<i64> {
     form.backup_id.trim().parse().ok()
@@ -289,6 +303,16 @@ impl ChangeForm {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_key_overlap_is_whole_hours_within_a_month() {
+        assert_eq!(key_overlap_hours(""), Ok(24));
+        assert_eq!(key_overlap_hours(" 0 "), Ok(0));
+        assert_eq!(key_overlap_hours("720"), Ok(720));
+        for bad in ["721", "-1", "1.5", "soon"] {
+            assert!(key_overlap_hours(bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn a_restore_names_a_backup_of_this_tenant_still_stored_and_repeats_the_id() {

@@ -28,6 +28,28 @@ pub struct ContractSpec {
     /// within its timeout.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub health: Vec<HealthCheckSpec>,
+    /// API keys Tenantry issues for the tenant (e.g. a production and a
+    /// development key): each shown to staff once, kept by Tenantry only as
+    /// its SHA-256 hash; the application finds the hashes to check callers
+    /// against in files under `path`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api_keys: Option<ApiKeysSpec>,
+}
+
+/// The API keys a release's tenants get, and where the application reads
+/// their hashes.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ApiKeysSpec {
+    /// The keys' names (1 to 4; a-z, 0-9 and '-', starting with a letter,
+    /// at most 30), e.g. `production` and `development`.
+    pub names: Vec<String>,
+    /// A directory in every component and job holding one file per key
+    /// name: the hex SHA-256 hashes a caller's key may have, one a line
+    /// (two while a rotation's overlap lasts). The kubelet updates the
+    /// files in running pods.
+    pub path: String,
 }
 
 impl ContractSpec {
@@ -56,3 +78,43 @@ pub struct HealthCheckSpec {
 
 /// How long a health endpoint may take when its check names no timeout.
 pub const DEFAULT_HEALTH_TIMEOUT_SECS: u32 = 60;
+
+/// One of a tenant's API keys as staff see it: never the key, never its
+/// hash.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct ApiKeyDto {
+    pub name: String,
+    /// When the current key was issued (ms since the epoch) and by whom;
+    /// `None` while it was never issued.
+    pub issued_at: Option<i64>,
+    pub issued_by: Option<String>,
+    /// While a rotation's overlap lasts: when the key before it stops
+    /// being accepted (ms since the epoch).
+    pub previous_until: Option<i64>,
+}
+
+/// A key just issued: shown this once.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct IssuedApiKey {
+    pub name: String,
+    pub key: String,
+    /// Until when the key it replaced is still accepted (ms), if at all.
+    pub previous_until: Option<i64>,
+}
+
+/// The rotation form as typed: how long the replaced key stays valid.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(default)]
+pub struct RotateKeyForm {
+    /// Whole hours (0 to 720) the replaced key keeps working; empty for 24.
+    #[serde(deserialize_with = "super::lenient::text")]
+    pub overlap_hours: String,
+}
+
+/// How long a replaced key keeps working unless the rotation says.
+pub const DEFAULT_KEY_OVERLAP_HOURS: u32 = 24;
+/// The longest overlap a rotation may ask for (30 days).
+pub const MAX_KEY_OVERLAP_HOURS: u32 = 720;

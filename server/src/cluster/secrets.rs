@@ -84,7 +84,6 @@ pub async fn apply_store_secret(
     let Some(m) = manifests.iter().find(|m| m.name == BACKUP_STORE_SECRET) else {
         return Ok(None);
     };
-    let ns = m.namespace.clone().unwrap_or_default();
     let value = |f: fn(&StoreCredentials) -> &str| {
         k8s_openapi::ByteString(credentials.map(f).unwrap_or_default().as_bytes().to_vec())
     };
@@ -96,6 +95,17 @@ pub async fn apply_store_secret(
         ),
     ]
     .into();
+    apply_secret_data(client, m, data).await
+}
+
+/// Applies the Secret rendered as `m` with `data` (server-side apply: the
+/// keys it held before and `data` lacks are gone).
+async fn apply_secret_data(
+    client: &kube::Client,
+    m: &Manifest,
+    data: BTreeMap<String, k8s_openapi::ByteString>,
+) -> Result<Option<String>> {
+    let ns = m.namespace.clone().unwrap_or_default();
     let secret = Secret {
         metadata: ObjectMeta {
             name: Some(m.name.clone()),
@@ -116,6 +126,46 @@ pub async fn apply_store_secret(
     .await
     .map_err(|e| ServerError::kube_on(&m.describe(), e))?;
     Ok(Some(m.name.clone()))
+}
+
+/// Writes the hashes of the tenant's API keys into its `tenant-api-keys`
+/// Secret (rendered among `manifests` when its release takes keys): one
+/// key per name, the hex hashes one a line, empty for a key never issued.
+/// Applied whole each time, so a hash the store no longer holds is gone.
+/// Returns the Secret's name.
+pub async fn apply_api_key_hashes(
+    client: &kube::Client,
+    manifests: &[Manifest],
+    hashes: &[crate::store::KeyHashes],
+) -> Result<Option<String>> {
+    use app::domain::release::contract::API_KEYS_SECRET;
+    let Some(m) = manifests
+        .iter()
+        .find(|m| m.kind == "Secret" && m.name == API_KEYS_SECRET)
+    else {
+        return Ok(None);
+    };
+    let names = m.body["stringData"]
+        .as_object()
+        .cloned()
+        .unwrap_or_default();
+    let data: BTreeMap<String, k8s_openapi::ByteString> = names
+        .keys()
+        .map(|name| {
+            let lines: Vec<&str> = hashes
+                .iter()
+                .filter(|h| &h.name == name)
+                .flat_map(|h| h.hashes.iter().map(String::as_str))
+                .collect();
+            let text = if lines.is_empty() {
+                String::new()
+            } else {
+                format!("{}\n", lines.join("\n"))
+            };
+            (name.clone(), k8s_openapi::ByteString(text.into_bytes()))
+        })
+        .collect();
+    apply_secret_data(client, m, data).await
 }
 
 /// The names of the Secrets among `manifests` that Tenantry generates.

@@ -1,10 +1,12 @@
 //! The credentials Tenantry generated for a tenant, shown once.
 
 use app::api::credentials::Credentials;
-use app::dto::{Credential, CurrentStaff, Role};
+use app::dto::{ApiKeyDto, Credential, CurrentStaff, IssuedApiKey, Role, RotateKeyForm, TenantDto};
 use app::error::AppError;
 
 use super::{require, ConsoleService, R};
+use crate::provisioning::api_keys;
+use crate::store::{AuditEntry, NewKeyHash};
 
 #[async_trait::async_trait]
 impl Credentials for ConsoleService {
@@ -44,19 +46,173 @@ impl Credentials for ConsoleService {
                 }
             )));
         }
-        match crate::cluster::read_tenant_secrets(&engine.cluster.client, &t.namespace, &names)
-            .await
-        {
-            Ok(values) => Ok(values
-                .into_iter()
-                .map(|(name, value)| Credential { name, value })
-                .collect()),
-            Err(e) => {
-                self.store.unmark_credentials_shown(&id).await?;
-                Err(AppError::Unavailable(format!(
-                    "the credentials cannot be read now ({e}); try again"
-                )))
+        let values =
+            match crate::cluster::read_tenant_secrets(&engine.cluster.client, &t.namespace, &names)
+                .await
+            {
+                Ok(values) => values,
+                Err(e) => {
+                    self.store.unmark_credentials_shown(&id).await?;
+                    return Err(AppError::Unavailable(format!(
+                        "the credentials cannot be read now ({e}); try again"
+                    )));
+                }
+            };
+        let mut out: Vec<Credential> = values
+            .into_iter()
+            .map(|(name, value)| Credential { name, value })
+            .collect();
+        // The release's API keys never issued yet are issued now, shown
+        // with the rest this once.
+        let declared = plan.release.contract.api_keys.clone();
+        let issued: Vec<String> = self
+            .store
+            .api_keys(&id)
+            .await?
+            .into_iter()
+            .map(|k| k.name)
+            .collect();
+        let mut minted = false;
+        for name in declared.iter().flat_map(|k| &k.names) {
+            if issued.contains(name) {
+                continue;
             }
+            let (key, hash) = api_keys::mint(name);
+            let k = NewKeyHash {
+                tenant_id: &id,
+                name,
+                hash: &hash,
+                overlap_until: None,
+            };
+            let audit = AuditEntry::new(&who.username, "tenant.api_key_issued", "tenant", &id)
+                .detail(format!("key {name}"));
+            if self.store.issue_api_key(k, true, audit).await? {
+                minted = true;
+                out.push(Credential {
+                    name: format!("api-key/{name}"),
+                    value: key,
+                });
+            }
+        }
+        if minted {
+            self.publish_keys(&engine, &t).await;
+        }
+        Ok(out)
+    }
+
+    async fn tenant_api_keys(&self, who: &CurrentStaff, id: String) -> R<Vec<ApiKeyDto>> {
+        require(who, Role::Viewer, "see a tenant's API keys")?;
+        let t = self.store.get_tenant(&id).await?;
+        let declared = self.declared_keys(&t).await?;
+        let issued = self.store.api_keys(&id).await?;
+        // Declared keys in the release's order; a key a newer release
+        // dropped is listed while it is still stored.
+        let mut out: Vec<ApiKeyDto> = declared
+            .iter()
+            .map(|name| {
+                issued
+                    .iter()
+                    .find(|k| &k.name == name)
+                    .cloned()
+                    .unwrap_or(ApiKeyDto {
+                        name: name.clone(),
+                        issued_at: None,
+                        issued_by: None,
+                        previous_until: None,
+                    })
+            })
+            .collect();
+        out.extend(issued.into_iter().filter(|k| !declared.contains(&k.name)));
+        Ok(out)
+    }
+
+    async fn rotate_api_key(
+        &self,
+        who: &CurrentStaff,
+        id: String,
+        name: String,
+        form: RotateKeyForm,
+    ) -> R<IssuedApiKey> {
+        require(who, Role::Operator, "rotate API keys")?;
+        let hours = app::domain::operation_forms::key_overlap_hours(&form.overlap_hours)
+            .map_err(|m| AppError::invalid("overlap_hours", m))?;
+        let t = self.store.get_tenant(&id).await?;
+        if !t.state.is_live() {
+            return Err(AppError::Conflict(format!(
+                "Tenant \"{id}\" is {}: its API keys are issued once it is provisioned.",
+                t.state
+            )));
+        }
+        let declared = self.declared_keys(&t).await?;
+        if !declared.contains(&name) {
+            return Err(AppError::invalid(
+                "name",
+                if declared.is_empty() {
+                    format!("the release tenant \"{id}\" runs takes no API keys")
+                } else {
+                    format!("must be one of the release's keys: {}", declared.join(", "))
+                },
+            ));
+        }
+        let engine = self.engine().await?;
+        let had_one = self
+            .store
+            .api_keys(&id)
+            .await?
+            .iter()
+            .any(|k| k.name == name);
+        let overlap_until =
+            (had_one && hours > 0).then(|| crate::store::now_ms() + i64::from(hours) * 3_600_000);
+        let (key, hash) = api_keys::mint(&name);
+        let k = NewKeyHash {
+            tenant_id: &id,
+            name: &name,
+            hash: &hash,
+            overlap_until,
+        };
+        let detail = match overlap_until {
+            Some(until) => format!(
+                "key {name} rotated; the one it replaced is accepted until {}",
+                crate::store::format_ms(until)
+            ),
+            None if had_one => format!("key {name} rotated; the one it replaced stopped at once"),
+            None => format!("key {name}"),
+        };
+        let action = if had_one {
+            "tenant.api_key_rotated"
+        } else {
+            "tenant.api_key_issued"
+        };
+        let audit = AuditEntry::new(&who.username, action, "tenant", &id).detail(detail);
+        self.store.issue_api_key(k, false, audit).await?;
+        self.publish_keys(&engine, &t).await;
+        Ok(IssuedApiKey {
+            name,
+            key,
+            previous_until: overlap_until,
+        })
+    }
+}
+
+impl ConsoleService {
+    /// The API key names the tenant's release declares.
+    async fn declared_keys(&self, t: &TenantDto) -> R<Vec<String>> {
+        let plan = crate::provisioning::TenantPlan::of(&self.store, t).await?;
+        Ok(plan
+            .release
+            .contract
+            .api_keys
+            .as_ref()
+            .map(|k| k.names.clone())
+            .unwrap_or_default())
+    }
+
+    /// Writes the tenant's key hashes to its Secret now. The key is stored
+    /// already: when the cluster does not take them now, the tenant's next
+    /// run writes them, and the log says so.
+    async fn publish_keys(&self, engine: &crate::provisioning::Engine, t: &TenantDto) {
+        if let Err(e) = api_keys::publish(&self.store, engine, t).await {
+            tracing::warn!(tenant = %t.id, error = %e, "could not write the API keys' hashes; the next run writes them");
         }
     }
 }

@@ -136,7 +136,9 @@ impl ConsoleService {
         &self.store
     }
 
-    pub(crate) fn engine_slot(&self) -> &EngineSlot {
+    /// The cluster connection, once there is one (the background loops and
+    /// tests that drive one of them with a later clock).
+    pub fn engine_slot(&self) -> &EngineSlot {
         &self.engine
     }
 

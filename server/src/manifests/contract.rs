@@ -1,8 +1,9 @@
 //! The tenant contract's objects: the `tenant-config` ConfigMap (its
-//! `tenant.json`, see `app::domain::release::contract`), and how every
-//! component's and job's pod mounts it.
+//! `tenant.json`, see `app::domain::release::contract`), the
+//! `tenant-api-keys` Secret (the keys' hashes, filled from the store when
+//! applied), and how every component's and job's pod mounts them.
 
-use app::domain::release::contract::{config_document, CONFIG_FILE};
+use app::domain::release::contract::{config_document, API_KEYS_SECRET, CONFIG_FILE};
 use app::domain::release::fields::effective;
 use serde_json::{json, Value};
 
@@ -28,8 +29,47 @@ fn document(t: &TenantInput, s: &RenderSettings, caps: &Capabilities) -> Option<
     serde_json::to_string_pretty(&config_document(&ctx)).ok()
 }
 
-/// The `tenant-config` ConfigMap, when the release takes one.
+/// The contract's objects the release takes: the `tenant-config`
+/// ConfigMap, the `tenant-api-keys` Secret.
 pub(super) fn render(
+    t: &TenantInput,
+    s: &RenderSettings,
+    caps: &Capabilities,
+    ns: &str,
+) -> Vec<Manifest> {
+    config_map(t, s, caps, ns)
+        .into_iter()
+        .chain(api_keys(t, ns))
+        .collect()
+}
+
+/// What the rendered `tenant-api-keys` Secret holds in place of the
+/// hashes, which the `secrets` step fills in from the store.
+pub const KEY_HASHES_PLACEHOLDER: &str = "<SHA-256 hashes of the keys issued>";
+
+/// The Secret with one key per API key name (the values are the store's).
+fn api_keys(t: &TenantInput, ns: &str) -> Option<Manifest> {
+    let keys = t.release.contract.api_keys.as_ref()?;
+    let data: serde_json::Map<String, Value> = keys
+        .names
+        .iter()
+        .map(|n| (n.clone(), json!(KEY_HASHES_PLACEHOLDER)))
+        .collect();
+    Some(Manifest::new(
+        "v1",
+        "Secret",
+        "secrets",
+        API_KEYS_SECRET,
+        Some(ns),
+        json!({
+            "metadata": metadata(t, API_KEYS_SECRET, ns, CONFIG_COMPONENT),
+            "type": "Opaque",
+            "stringData": data,
+        }),
+    ))
+}
+
+fn config_map(
     t: &TenantInput,
     s: &RenderSettings,
     caps: &Capabilities,
@@ -49,8 +89,9 @@ pub(super) fn render(
     ))
 }
 
-/// Mounts the configuration into a pod spec (`pod`, whose first container
-/// is the application's); nothing when the release takes none. With
+/// Mounts the configuration and the API keys' hashes into a pod spec
+/// (`pod`, whose first container is the application's); nothing of what
+/// the release does not take. With
 /// `template_meta` (a Deployment's pod template), marks it with the
 /// configuration's hash, so a change rolls the pods. A Job's template is
 /// not marked: it reads the file when it runs, and its name (a hash of its
@@ -62,24 +103,38 @@ pub(super) fn mount(
     caps: &Capabilities,
     (pod, template_meta): (&mut Value, Option<&mut Value>),
 ) {
-    let (Some(dir), Some(text)) = (&t.release.contract.config_path, document(t, s, caps)) else {
-        return;
-    };
-    // The whole directory (not a subPath): the kubelet updates the file in
-    // running pods as well.
-    let mount = json!({ "name": TENANT_CONFIG, "mountPath": dir, "readOnly": true });
+    if let (Some(dir), Some(text)) = (&t.release.contract.config_path, document(t, s, caps)) {
+        let source = json!({ "configMap": { "name": TENANT_CONFIG } });
+        add_volume(pod, TENANT_CONFIG, dir, source);
+        if let Some(meta) = template_meta {
+            meta["annotations"][CONFIG_HASH] = json!(format!("{:016x}", fnv1a(text.as_bytes())));
+        }
+    }
+    // A rotated key's hash reaches running pods through the mounted files;
+    // a rotation does not roll them.
+    if let Some(keys) = &t.release.contract.api_keys {
+        let source = json!({ "secret": { "secretName": API_KEYS_SECRET } });
+        add_volume(pod, API_KEYS_SECRET, &keys.path, source);
+    }
+}
+
+/// Mounts the volume `name` (its `source`, e.g. `{"secret": …}`) read-only
+/// at `dir` in the application's container. The whole directory (not a
+/// subPath): the kubelet updates the files in running pods as well.
+fn add_volume(pod: &mut Value, name: &str, dir: &str, source: Value) {
+    let mount = json!({ "name": name, "mountPath": dir, "readOnly": true });
     if let Some(mounts) = pod["containers"][0]["volumeMounts"].as_array_mut() {
         mounts.push(mount);
     } else {
         pod["containers"][0]["volumeMounts"] = json!([mount]);
     }
-    let volume = json!({ "name": TENANT_CONFIG, "configMap": { "name": TENANT_CONFIG } });
+    let mut volume = json!({ "name": name });
+    if let (Some(v), Some(src)) = (volume.as_object_mut(), source.as_object()) {
+        v.extend(src.clone());
+    }
     if let Some(volumes) = pod["volumes"].as_array_mut() {
         volumes.push(volume);
     } else {
         pod["volumes"] = json!([volume]);
-    }
-    if let Some(meta) = template_meta {
-        meta["annotations"][CONFIG_HASH] = json!(format!("{:016x}", fnv1a(text.as_bytes())));
     }
 }

@@ -31,7 +31,7 @@ pub use backup::{
     BACKUP_STORE_SECRET, RUN_LABEL,
 };
 pub use components::{replicas, AUTOSCALING_FEATURE};
-pub use contract::{CONFIG_COMPONENT, TENANT_CONFIG};
+pub use contract::{CONFIG_COMPONENT, KEY_HASHES_PLACEHOLDER, TENANT_CONFIG};
 pub use database::DB_SUPERUSER_SECRET;
 pub use edge::{edge_warning, EdgeLimits, ENVOY_POLICY_API};
 pub use jobs::{job_prefix, JOB_COMPONENT, MIGRATION_COMPONENT};

@@ -8,6 +8,7 @@
 //! in tenant namespaces. Where a tenant stands is `app::domain::tenant_state`.
 
 pub mod access;
+pub mod api_keys;
 pub mod backups;
 pub mod desired;
 mod object_store;

@@ -5,6 +5,7 @@
 //! DTOs, so a route cannot exist without its documentation (and the other
 //! way round: both come from one `routes!` list).
 
+mod api_keys;
 mod applications;
 mod operations;
 mod people;
@@ -113,6 +114,8 @@ fn parts() -> (Router<AppState>, openapi::OpenApi) {
         .routes(routes!(operations::change))
         .routes(routes!(operations::deprovision))
         .routes(routes!(operations::bulk))
+        .routes(routes!(api_keys::list))
+        .routes(routes!(api_keys::rotate))
         .routes(routes!(applications::list, applications::create))
         .routes(routes!(applications::get))
         .routes(routes!(

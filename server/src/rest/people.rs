@@ -4,25 +4,15 @@
 use app::dto::*;
 use axum::extract::State;
 use axum::http::request::Parts;
-use axum::http::{header, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use axum::Json;
 use serde::Deserialize;
 
-use super::preconditions::SECRET_ANSWER;
+use super::preconditions::secret_answer;
 use super::problem::{ApiError, ApiResult, Body, Caller, Path};
 use super::{console, Idempotency};
 use crate::http::state::AppState;
-
-/// An answer with a secret shown once: never cached, never kept for an
-/// idempotent repeat.
-fn secret_answer<T: serde::Serialize>(status: StatusCode, body: T) -> Response {
-    let mut res = (status, Json(body)).into_response();
-    let h = res.headers_mut();
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    h.insert(SECRET_ANSWER, HeaderValue::from_static("1"));
-    res
-}
 
 #[utoipa::path(get, path = "/api/v1/whoami", tag = "staff",
     responses((status = 200, description = "The caller (role capped by the token's)", body = CurrentStaff)))]

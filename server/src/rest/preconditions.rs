@@ -70,6 +70,16 @@ pub fn if_match(headers: &HeaderMap, kind: char) -> Result<Option<i64>, ApiError
 /// request is told so instead of getting the secret again.
 pub const SECRET_ANSWER: &str = "x-tenantry-secret-answer";
 
+/// An answer with a secret shown once: never cached, never kept for an
+/// idempotent repeat.
+pub fn secret_answer<T: serde::Serialize>(status: StatusCode, body: T) -> Response {
+    let mut res = (status, axum::Json(body)).into_response();
+    let h = res.headers_mut();
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    h.insert(SECRET_ANSWER, HeaderValue::from_static("1"));
+    res
+}
+
 /// A POST with an `Idempotency-Key` is answered once: a retry with the same
 /// key and the same request gets the first answer again (marked
 /// `Idempotent-Replayed: true`), one still being answered is a 409, and the

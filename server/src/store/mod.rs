@@ -3,6 +3,7 @@
 //! only the migrations differ per backend (`migrations/<backend>/`).
 
 mod alerts;
+mod api_keys;
 mod applications;
 mod audit;
 mod backups;
@@ -33,6 +34,7 @@ use crate::error::{Result, ServerError};
 use crate::values::Secret;
 
 pub use alerts::OpenAlert;
+pub use api_keys::{KeyHashes, NewKeyHash};
 pub use applications::PlanParts;
 pub use audit::{AuditEntry, AuditFilter};
 pub use backups::NewBackup;

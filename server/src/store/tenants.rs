@@ -511,6 +511,12 @@ impl Store {
                 "Tenant \"{id}\" is {state}: only a pending record can be deleted; deprovision it instead."
             )));
         }
+        for table in ["tenant_api_keys", "tenant_jobs"] {
+            sqlx::query(&format!("DELETE FROM {table} WHERE tenant_id = $1"))
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+        }
         sqlx::query("DELETE FROM tenants WHERE id = $1")
             .bind(id)
             .execute(&mut *tx)

@@ -186,3 +186,90 @@ async fn applications_story_on_postgres() {
     story(&db.url).await;
     db.cleanup().await;
 }
+
+/// A tenant's API key hashes: issued once per name (a second first issue
+/// loses), rotated with and without an overlap, the overlap ended only by
+/// the time it names and never undoing a rotation made meanwhile.
+async fn api_keys_story(url: &str) {
+    use server::store::{AuditEntry, KeyHashes, NewKeyHash};
+    let store = Store::connect(url).await.expect("connect");
+    let key = |name: &'static str, hash: &'static str, overlap_until: Option<i64>| NewKeyHash {
+        tenant_id: "keyed",
+        name,
+        hash,
+        overlap_until,
+    };
+    let audit = || AuditEntry::new("alice", "tenant.api_key_issued", "tenant", "keyed");
+    let hashes = || async { store.api_key_hashes("keyed").await.expect("hashes") };
+    let of = |name: &str, h: &[&str]| KeyHashes {
+        name: name.into(),
+        hashes: h.iter().map(|s| s.to_string()).collect(),
+    };
+
+    assert!(store
+        .issue_api_key(key("production", "h1", None), true, audit())
+        .await
+        .unwrap());
+    assert!(!store
+        .issue_api_key(key("production", "hX", None), true, audit())
+        .await
+        .unwrap());
+    assert!(store
+        .issue_api_key(key("development", "d1", None), true, audit())
+        .await
+        .unwrap());
+    assert_eq!(
+        hashes().await,
+        [of("development", &["d1"]), of("production", &["h1"])]
+    );
+
+    // A rotation with an overlap keeps the replaced hash until its time.
+    store
+        .issue_api_key(key("production", "h2", Some(1_000)), false, audit())
+        .await
+        .unwrap();
+    assert_eq!(hashes().await[1], of("production", &["h2", "h1"]));
+    let listed = store.api_keys("keyed").await.unwrap();
+    assert_eq!(
+        (listed[1].name.as_str(), listed[1].previous_until),
+        ("production", Some(1_000))
+    );
+    assert!(store.end_key_overlaps(999).await.unwrap().is_empty());
+    assert_eq!(store.end_key_overlaps(1_000).await.unwrap(), ["keyed"]);
+    assert_eq!(hashes().await[1], of("production", &["h2"]));
+
+    // Rotated again meanwhile: the newer overlap is the one that counts.
+    store
+        .issue_api_key(key("production", "h3", Some(2_000)), false, audit())
+        .await
+        .unwrap();
+    store
+        .issue_api_key(key("production", "h4", Some(5_000)), false, audit())
+        .await
+        .unwrap();
+    assert_eq!(hashes().await[1], of("production", &["h4", "h3"]));
+    assert!(store.end_key_overlaps(2_000).await.unwrap().is_empty());
+    // Without an overlap the replaced key stops at once.
+    store
+        .issue_api_key(key("production", "h5", None), false, audit())
+        .await
+        .unwrap();
+    assert_eq!(hashes().await[1], of("production", &["h5"]));
+    assert!(store.end_key_overlaps(9_000).await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn api_keys_story_on_sqlite() {
+    let db = TestDb::sqlite();
+    api_keys_story(&db.url).await;
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn api_keys_story_on_postgres() {
+    let Some(db) = TestDb::postgres().await else {
+        return;
+    };
+    api_keys_story(&db.url).await;
+    db.cleanup().await;
+}

@@ -16,6 +16,12 @@ pub const CONFIG_FILE: &str = "tenant.json";
 /// The Secret holding the tenant admin's user name and password.
 pub const ADMIN_SECRET: &str = "tenant-admin";
 
+/// The Secret holding the hashes of the tenant's API keys, one key per
+/// name (mounted at the release's `contract.api_keys.path`).
+pub const API_KEYS_SECRET: &str = "tenant-api-keys";
+
+const MAX_API_KEYS: usize = 4;
+
 /// The tenant admin's user name: the owner's address before the '@',
 /// lower-case, only a-z, 0-9, '.', '_' and '-', at most 32, starting with
 /// a letter or digit; `admin` when nothing is left.
@@ -44,31 +50,36 @@ const MAX_HEALTH_CHECKS: usize = 10;
 pub(super) fn check(r: &ReleaseSpec, e: &mut FieldErrors) {
     let c = &r.contract;
     if let Some(dir) = &c.config_path {
-        let field = "contract.config_path";
-        let plain = names::mount_path(dir).and_then(|()| {
-            if dir.ends_with('/') {
-                Err("may not end with '/'".to_string())
-            } else {
-                Ok(())
-            }
-        });
-        if e.check(field, plain).is_some() {
-            let inside = |path: &str| path == dir || path.starts_with(&format!("{dir}/"));
-            let taken = r.components.iter().find_map(|comp| {
-                comp.files
-                    .iter()
-                    .map(|f| f.path.as_str())
-                    .chain(comp.volumes.iter().map(|v| v.mount_path.as_str()))
-                    .find(|p| inside(p) || dir.starts_with(&format!("{p}/")))
-                    .map(|p| (comp.name.as_str(), p))
-            });
-            if let Some((comp, path)) = taken {
+        directory(r, "contract.config_path", dir, None, e);
+    }
+    if let Some(keys) = &c.api_keys {
+        directory(
+            r,
+            "contract.api_keys.path",
+            &keys.path,
+            c.config_path.as_deref(),
+            e,
+        );
+        if keys.names.is_empty() || keys.names.len() > MAX_API_KEYS {
+            e.push(
+                "contract.api_keys.names",
+                format!("must name 1 to {MAX_API_KEYS} keys"),
+            );
+        }
+        for (i, name) in keys.names.iter().enumerate() {
+            let good = name.len() <= 30
+                && name.starts_with(|c: char| c.is_ascii_lowercase())
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+            let at = format!("contract.api_keys.names[{i}]");
+            if !good {
                 e.push(
-                    field,
-                    format!(
-                        "{dir} overlaps {path}, where component {comp} mounts a file or volume"
-                    ),
+                    &at,
+                    "must be a-z, 0-9 and '-', start with a letter and hold at most 30",
                 );
+            } else if keys.names[..i].contains(name) {
+                e.push(&at, format!("\"{name}\" is named twice"));
             }
         }
     }
@@ -113,6 +124,44 @@ pub(super) fn check(r: &ReleaseSpec, e: &mut FieldErrors) {
     }
 }
 
+/// Checks a directory Tenantry mounts into every pod (`field`): a plain
+/// absolute path overlapping no file or volume of a component, nor
+/// `other` (the contract's other directory).
+fn directory(r: &ReleaseSpec, field: &str, dir: &str, other: Option<&str>, e: &mut FieldErrors) {
+    let plain = names::mount_path(dir).and_then(|()| {
+        if dir.ends_with('/') {
+            Err("may not end with '/'".to_string())
+        } else {
+            Ok(())
+        }
+    });
+    if e.check(field, plain).is_none() {
+        return;
+    }
+    let overlaps = |p: &str| {
+        p == dir || p.starts_with(&format!("{dir}/")) || dir.starts_with(&format!("{p}/"))
+    };
+    let taken = r.components.iter().find_map(|comp| {
+        comp.files
+            .iter()
+            .map(|f| f.path.as_str())
+            .chain(comp.volumes.iter().map(|v| v.mount_path.as_str()))
+            .find(|p| overlaps(p))
+            .map(|p| (comp.name.as_str(), p))
+    });
+    if let Some((comp, path)) = taken {
+        e.push(
+            field,
+            format!("{dir} overlaps {path}, where component {comp} mounts a file or volume"),
+        );
+    } else if let Some(p) = other.filter(|p| overlaps(p)) {
+        e.push(
+            field,
+            format!("{dir} overlaps {p}, where the tenant's configuration is mounted"),
+        );
+    }
+}
+
 /// What a release takes of the contract, one phrase a part, for pages:
 /// "tenant admin", "tenant.json at /etc/tenant", "health: api:http/healthz
 /// within 60 s".
@@ -124,6 +173,13 @@ pub fn summary(r: &ReleaseSpec) -> Vec<String> {
     }
     if let Some(dir) = &c.config_path {
         out.push(format!("{CONFIG_FILE} at {dir}"));
+    }
+    if let Some(keys) = &c.api_keys {
+        out.push(format!(
+            "API keys {} (hashes at {})",
+            keys.names.join(", "),
+            keys.path
+        ));
     }
     for h in &c.health {
         let port = h.port.clone().or_else(|| {
@@ -245,6 +301,39 @@ mod tests {
     }
 
     #[test]
+    fn api_keys_are_named_plainly_and_mounted_apart() {
+        let keys = |names: &[&str], path: &str| {
+            with(ContractSpec {
+                config_path: Some("/etc/tenant".into()),
+                api_keys: Some(crate::dto::ApiKeysSpec {
+                    names: names.iter().map(|n| n.to_string()).collect(),
+                    path: path.into(),
+                }),
+                ..Default::default()
+            })
+        };
+        let good = keys(&["production", "development"], "/etc/tenant-keys");
+        assert_eq!(errors(&good), vec![]);
+        assert!(summary(&good)
+            .contains(&"API keys production, development (hashes at /etc/tenant-keys)".into()));
+        let fields =
+            |r: &ReleaseSpec| -> Vec<String> { errors(r).into_iter().map(|(f, _)| f).collect() };
+        assert_eq!(
+            fields(&keys(&["Prod", "dev", "dev"], "/etc/tenant/keys")),
+            vec![
+                "contract.api_keys.path",
+                "contract.api_keys.names[0]",
+                "contract.api_keys.names[2]"
+            ]
+        );
+        assert_eq!(fields(&keys(&[], "/keys")), vec!["contract.api_keys.names"]);
+        assert_eq!(
+            fields(&keys(&["a", "b", "c", "d", "e"], "/keys")),
+            vec!["contract.api_keys.names"]
+        );
+    }
+
+    #[test]
     fn the_admin_is_handed_on_only_by_a_release_that_takes_one() {
         let mut r = super::super::tests::shop();
         r.jobs[1].env = vec![crate::dto::EnvVar {
@@ -275,6 +364,7 @@ mod tests {
                 port: None,
                 timeout_seconds: None,
             }],
+            api_keys: None,
         });
         assert_eq!(
             summary(&r),

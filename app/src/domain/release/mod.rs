@@ -41,6 +41,7 @@ pub const RESERVED_SECRETS: &[&str] = &[
     "db-superuser",
     "backup-store",
     "tenant-admin",
+    "tenant-api-keys",
     "tenant-tls",
 ];
 

@@ -2,6 +2,7 @@
 //! a table or as the API's JSON/YAML. Shared here: the columns, reading
 //! files, confirmations, following a started run, and `login`.
 
+mod api_keys;
 mod app;
 mod backup;
 mod records;

@@ -138,6 +138,9 @@ pub enum TenantCommand {
         #[arg(short, long)]
         yes: bool,
     },
+    /// The tenant's API keys: list, rotate.
+    #[command(subcommand)]
+    Keys(super::api_keys::KeyCommand),
 }
 
 /// `NAME=VALUE` of `--field` (the value may be empty or hold '=').
@@ -357,6 +360,7 @@ pub async fn tenant(api: &Api, out: Format, cmd: TenantCommand) -> CliResult<()>
             println!("tenant {id} deleted");
             Ok(())
         }
+        TenantCommand::Keys(cmd) => super::api_keys::keys(api, out, cmd).await,
     }
 }
 

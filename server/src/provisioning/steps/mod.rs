@@ -101,8 +101,10 @@ pub(super) fn is_database(m: &Manifest) -> bool {
 }
 
 /// The tenant's configuration (the contract's `tenant-config`).
+/// (The API keys' Secret, of the same component, is written with the
+/// store's hashes, never as rendered.)
 pub(super) fn is_config(m: &Manifest) -> bool {
-    component(m) == crate::manifests::CONFIG_COMPONENT
+    component(m) == crate::manifests::CONFIG_COMPONENT && m.kind != "Secret"
 }
 
 /// The backup script's ConfigMap and the tier's backup schedule.

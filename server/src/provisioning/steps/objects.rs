@@ -11,7 +11,8 @@ use crate::error::Result;
 use crate::manifests::stale_backup_objects;
 
 /// Generates the tenant's Secrets once (kept after), copies the backup
-/// store's key and applies the tenant's configuration.
+/// store's key, writes the API keys' hashes and applies the tenant's
+/// configuration.
 pub(super) async fn secrets(ctx: &StepContext<'_>) -> Result<StepOutcome> {
     let client = &ctx.cluster.client;
     let made = cluster::ensure_tenant_secrets(client, ctx.manifests).await?;
@@ -24,6 +25,12 @@ pub(super) async fn secrets(ctx: &StepContext<'_>) -> Result<StepOutcome> {
         cluster::apply_store_secret(client, ctx.manifests, ctx.store_credentials).await?
     {
         text.push(format!("{name} copied"));
+    }
+    // The API keys' hashes, from the store (a key not issued yet is an
+    // empty file: no caller gets in with it).
+    let hashes = ctx.store.api_key_hashes(ctx.tenant_id).await?;
+    if let Some(name) = cluster::apply_api_key_hashes(client, ctx.manifests, &hashes).await? {
+        text.push(format!("{name} applied"));
     }
     // The tenant's configuration, before any job or component mounts it.
     for m in ctx.manifests.iter().filter(|m| super::is_config(m)) {

@@ -1,9 +1,11 @@
-//! The credentials generated at provisioning, shown once with a copy button.
+//! The credentials generated at provisioning, shown once with a copy
+//! button; the tenant's API keys and their rotation (each new key shown
+//! once the same way).
 
 use leptos::prelude::*;
 
-use crate::api::credentials::RevealCredentials;
-use crate::dto::{Role, TenantDto};
+use crate::api::credentials::{tenant_api_keys, RevealCredentials, RotateApiKey};
+use crate::dto::{Role, TenantDto, DEFAULT_KEY_OVERLAP_HOURS, MAX_KEY_OVERLAP_HOURS};
 use crate::ui::components::{format_time, ErrorPanel};
 
 /// Copies `text` to the clipboard (in the browser; nothing on the server).
@@ -42,7 +44,7 @@ pub fn Credentials(
             {match shown {
                 Some(text) => view! { <p class="muted">{text}</p> }.into_any(),
                 None => view! {
-                    <p>"The database password and JWT secret were generated on the cluster. They can be shown here once; copy them now."</p>
+                    <p>"The passwords and secrets were generated on the cluster, and the release's API keys are issued now. They can be shown here once; copy them now."</p>
                     <ActionForm action=reveal attr:class="inline">
                         <input type="hidden" name="id" value=t.id.clone()/>
                         <button type="submit" class="button primary">"Show credentials once"</button>
@@ -77,6 +79,108 @@ pub fn RevealedCredentials(reveal: ServerAction<RevealCredentials>) -> impl Into
                     </dl>
                 </section>
             }.into_any(),
+        })
+    }
+}
+
+/// The tenant's API keys, when its release declares any: when each was
+/// issued, until when a replaced one is accepted, and (operators) a
+/// rotation with its overlap. `rotate` lives on the page, so the new key
+/// survives the refetch that follows.
+#[component]
+pub fn ApiKeys(
+    t: TenantDto,
+    role: Option<Role>,
+    rotate: ServerAction<RotateApiKey>,
+) -> impl IntoView {
+    if !t.state.is_live() {
+        return ().into_any();
+    }
+    let operator = role.is_some_and(|r| r.allows(Role::Operator));
+    let id = t.id.clone();
+    let keys = Resource::new(
+        move || (id.clone(), rotate.version().get()),
+        |(id, _)| tenant_api_keys(id),
+    );
+    let id = t.id.clone();
+    view! {
+        <Suspense fallback=|| ()>
+            {move || {
+                let id = id.clone();
+                Suspend::new(async move {
+                    let list = match keys.await {
+                        Err(e) => return view! { <ErrorPanel err=e/> }.into_any(),
+                        Ok(list) if list.is_empty() => return ().into_any(),
+                        Ok(list) => list,
+                    };
+                    view! {
+                        <section class="panel" aria-labelledby="keys-h" data-testid="api-keys">
+                            <h2 id="keys-h">"API keys"</h2>
+                            <p class="muted">"Tenantry keeps only each key's SHA-256; the application checks callers against the hashes. A new key is shown once."</p>
+                            <table>
+                                <thead><tr><th>"Key"</th><th>"Issued"</th><th>"Replaced key"</th><th></th></tr></thead>
+                                <tbody>
+                                    {list.into_iter().map(|k| {
+                                        let issued = match (k.issued_at, k.issued_by.clone()) {
+                                            (Some(at), Some(by)) => format!("{} by {by}", format_time(at)),
+                                            _ => "not issued yet (\"Show credentials once\" issues it)".into(),
+                                        };
+                                        let previous = k.previous_until.map_or_else(
+                                            || "—".to_string(),
+                                            |until| format!("accepted until {}", format_time(until)),
+                                        );
+                                        let id = id.clone();
+                                        let name = k.name.clone();
+                                        view! {
+                                            <tr data-key=k.name.clone()>
+                                                <td class="mono">{k.name.clone()}</td>
+                                                <td>{issued}</td>
+                                                <td data-testid="key-previous">{previous}</td>
+                                                <td>{operator.then(|| view! {
+                                                    <ActionForm action=rotate attr:class="inline">
+                                                        <input type="hidden" name="id" value=id/>
+                                                        <input type="hidden" name="name" value=name/>
+                                                        <label>"Old key valid for "
+                                                            <input type="number" name="form[overlap_hours]" min="0"
+                                                                max=MAX_KEY_OVERLAP_HOURS.to_string()
+                                                                placeholder=DEFAULT_KEY_OVERLAP_HOURS.to_string()/>
+                                                            " h"</label>" "
+                                                        <button type="submit" class="button">"Rotate"</button>
+                                                    </ActionForm>
+                                                })}</td>
+                                            </tr>
+                                        }
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                        </section>
+                    }
+                    .into_any()
+                })
+            }}
+        </Suspense>
+    }
+    .into_any()
+}
+
+/// A key just rotated, from the action (outside the refetched content).
+#[component]
+pub fn RotatedKey(rotate: ServerAction<RotateApiKey>) -> impl IntoView {
+    move || {
+        rotate.value().get().map(|r| match r {
+            Err(e) => view! { <ErrorPanel err=e/> }.into_any(),
+            Ok(k) => {
+                let value = k.key.clone();
+                let until = k.previous_until.map(|u| format!(" The key it replaced is accepted until {}.", format_time(u)));
+                view! {
+                    <section class="panel info" aria-label="New API key, shown once" data-testid="rotated-key">
+                        <p><strong>"Shown once."</strong>" Store the new "<span class="mono">{k.name.clone()}</span>" key now; this page will not show it again."{until}</p>
+                        <code class="secret" data-credential=format!("api-key/{}", k.name)>{k.key.clone()}</code>" "
+                        <button type="button" class="button subtle" on:click=move |_| copy(value.clone())>"Copy"</button>
+                    </section>
+                }
+                .into_any()
+            }
         })
     }
 }

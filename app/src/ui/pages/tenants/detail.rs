@@ -9,9 +9,9 @@ use leptos_router::hooks::{use_navigate, use_params_map};
 use super::actions::{OpActions, TenantActions};
 use super::backups::TenantBackups;
 use super::cluster::ClusterPanels;
-use super::credentials::{Credentials, RevealedCredentials};
+use super::credentials::{ApiKeys, Credentials, RevealedCredentials, RotatedKey};
 use super::timeline::{RunActionErrors, RunTimeline};
-use crate::api::credentials::RevealCredentials;
+use crate::api::credentials::{RevealCredentials, RotateApiKey};
 use crate::api::operations::tenant_backups;
 use crate::api::runs::{list_runs, CancelRun, RecoverRun, RetryStep};
 use crate::api::tenants::tenant_live;
@@ -34,6 +34,7 @@ pub fn TenantDetailPage() -> impl IntoView {
     let delete = ServerAction::<DeleteTenant>::new();
     let ops = OpActions::new();
     let reveal = ServerAction::<RevealCredentials>::new();
+    let rotate = ServerAction::<RotateApiKey>::new();
     let retry = ServerAction::<RetryStep>::new();
     let recover = ServerAction::<RecoverRun>::new();
     let cancel = ServerAction::<CancelRun>::new();
@@ -80,6 +81,7 @@ pub fn TenantDetailPage() -> impl IntoView {
 
     view! {
         <RevealedCredentials reveal/>
+        <RotatedKey rotate/>
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 let me = session.me.await;
@@ -127,6 +129,7 @@ pub fn TenantDetailPage() -> impl IntoView {
                             </dl>
                             <super::release::TenantRelease id=t.id.clone() values=t.custom_fields.clone()/>
                             <Credentials t=t.clone() role reveal/>
+                            <ApiKeys t=t.clone() role rotate/>
                             <TenantActions t=t.clone() role ops/>
                             <TenantBackups t=t.clone() role ops list=backups/>
                             <section aria-labelledby="runs-h">
