@@ -231,6 +231,11 @@ pub struct EngineArgs {
     /// Days a deprovisioned tenant's backups stay in the catalogue [30].
     #[arg(long, env = "TENANTRY_BACKUP_KEEP_DAYS")]
     pub backup_keep_days: Option<u32>,
+    /// The e-mail channel (by name) that writes to tenants' owners: the
+    /// welcome mail when a tenant is first provisioned, with its one-time
+    /// link; none unless set.
+    #[arg(long, env = "TENANTRY_OWNER_CHANNEL")]
+    pub owner_channel: Option<String>,
     /// Runs executed at once [8].
     #[arg(long, env = "TENANTRY_CONCURRENCY")]
     pub concurrency: Option<usize>,
@@ -320,6 +325,7 @@ impl EngineArgs {
             lease: secs(self.lease_secs, d.lease).max(Duration::from_secs(3)),
             backup_credentials: self.backup_credentials(),
             backup_keep_days: self.backup_keep_days.unwrap_or(d.backup_keep_days),
+            owner_channel: self.owner_channel.clone().filter(|c| !c.trim().is_empty()),
             ..d
         }
     }

@@ -15,6 +15,8 @@ mod common;
 mod contract;
 #[path = "operations_real/seeded.rs"]
 mod seeded;
+#[path = "operations_real/welcome.rs"]
+mod welcome;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;

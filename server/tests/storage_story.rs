@@ -598,7 +598,7 @@ async fn runs_story(url: &str) {
     );
     assert!(
         store
-            .complete_run(now_run, "me", Some((TenantState::Active, None)))
+            .complete_run(now_run, "me", Some((TenantState::Active, None)), None)
             .await
             .is_err(),
         "a failed run is never completed"
@@ -1240,7 +1240,8 @@ async fn replicas_story(url: &str) {
                 let id = *id;
                 async move {
                     let cancel = staff.cancel_run(id, "bob");
-                    let finish = holder.complete_run(id, owner, Some((TenantState::Active, None)));
+                    let finish =
+                        holder.complete_run(id, owner, Some((TenantState::Active, None)), None);
                     let (cancelled, finished) = tokio::join!(cancel, finish);
                     (id, cancelled.is_ok(), finished.is_ok())
                 }

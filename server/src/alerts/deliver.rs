@@ -76,6 +76,10 @@ impl Deliverer {
             ),
             None => None,
         };
+        if NoticeKind::parse(&n.kind) == NoticeKind::Owner {
+            self.to_owner(n, &ch, secret.as_deref()).await?;
+            return Ok(ch.name);
+        }
         let mut alerts = vec![];
         for id in n.alerts() {
             alerts.push(self.store.get_alert(id).await.map_err(|e| e.to_string())?);
@@ -107,6 +111,53 @@ impl Deliverer {
         };
         send(&ch, secret.as_deref(), &message, (&owners, &self.outbound)).await?;
         Ok(ch.name)
+    }
+}
+
+impl Deliverer {
+    /// An owner message: the welcome mail, its one-time link made now (a
+    /// retry makes a new one; the link of a mail that may have gone out
+    /// before stops working).
+    async fn to_owner(
+        &self,
+        n: &DueNotice,
+        ch: &crate::store::ChannelRow,
+        secret: Option<&str>,
+    ) -> Result<(), String> {
+        let tenant_id = n.tenant_id.as_deref().unwrap_or_default();
+        let t = self
+            .store
+            .get_tenant(tenant_id)
+            .await
+            .map_err(|e| e.to_string())?;
+        let plan = crate::provisioning::TenantPlan::of(&self.store, &t)
+            .await
+            .map_err(|e| e.to_string())?;
+        let admin = plan
+            .release
+            .contract
+            .admin
+            .then(|| app::domain::release::contract::admin_username(&t.owner_email));
+        let mut link = None;
+        if let (Some(_), Some(base)) = (&admin, &self.console) {
+            let token = crate::auth::random_chars(app::dto::Alphabet::Alphanumeric.chars(), 43);
+            let until = crate::store::now_ms() + crate::store::WELCOME_LINK_MS;
+            self.store
+                .replace_welcome_link(&t.id, &crate::auth::hash_token(&token), until)
+                .await
+                .map_err(|e| e.to_string())?;
+            let url = base
+                .join(&format!("welcome/{token}"))
+                .map_err(|e| format!("the console's address: {e}"))?;
+            link = Some((url.to_string(), until));
+        }
+        let w = super::owner::Welcome {
+            tenant: &t,
+            admin,
+            link,
+        };
+        let mail = super::owner::welcome_mail(&w, &n.idempotency_key);
+        super::send::send_mail(ch, secret, mail, &self.outbound).await
     }
 }
 

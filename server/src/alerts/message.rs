@@ -24,6 +24,7 @@ impl Message {
             NoticeKind::Repeat => "STILL FIRING",
             NoticeKind::Resolved => "RESOLVED",
             NoticeKind::Test => "TEST",
+            NoticeKind::Owner => "OWNER",
         }
     }
 

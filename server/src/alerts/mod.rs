@@ -11,6 +11,7 @@ mod deliver;
 mod evaluate;
 mod message;
 pub mod outbound;
+pub mod owner;
 pub mod prometheus;
 pub mod seal;
 pub mod send;

@@ -47,11 +47,62 @@ fn s<'a>(v: &'a Value, key: &str) -> &'a str {
     v[key].as_str().unwrap_or("")
 }
 
+/// One mail: its subject, text, Message-ID (stable across retries) and
+/// recipients.
+pub struct Mail {
+    pub subject: String,
+    pub text: String,
+    pub message_id: String,
+    pub to: Vec<String>,
+}
+
+/// An alert notification as a mail: to the channel's recipients and the
+/// `owners` it names.
 async fn email(
     o: &Outbound,
     settings: &Value,
     password: Option<&str>,
     (m, owners): (&Message, &[String]),
+) -> Result<(), String> {
+    let mut to: Vec<String> = s(settings, "to")
+        .split(',')
+        .map(str::trim)
+        .filter(|a| !a.is_empty())
+        .map(String::from)
+        .collect();
+    to.extend(owners.iter().cloned());
+    to.dedup();
+    let mail = Mail {
+        subject: m.subject(),
+        text: m.text(),
+        message_id: m.idempotency_key.clone(),
+        to,
+    };
+    mail_via(o, settings, password, mail).await
+}
+
+/// Sends `mail` through e-mail channel `ch` (`secret`: its opened SMTP
+/// password) to the mail's recipients alone.
+pub async fn send_mail(
+    ch: &ChannelRow,
+    secret: Option<&str>,
+    mail: Mail,
+    o: &Outbound,
+) -> Result<(), String> {
+    if ch.kind() != ChannelKind::Email {
+        return Err(format!("channel {} is not an e-mail channel", ch.name));
+    }
+    let settings: Value =
+        serde_json::from_str(&ch.settings).map_err(|e| format!("settings: {e}"))?;
+    mail_via(o, &settings, secret, mail).await
+}
+
+/// Sends one mail over the SMTP server `settings` name.
+async fn mail_via(
+    o: &Outbound,
+    settings: &Value,
+    password: Option<&str>,
+    mail: Mail,
 ) -> Result<(), String> {
     let host = s(settings, "host");
     let port = u16::try_from(settings["port"].as_u64().unwrap_or(587)).map_err(|_| "bad port")?;
@@ -85,22 +136,14 @@ async fn email(
                 .parse()
                 .map_err(|e| format!("from: {e}"))?,
         )
-        .subject(m.subject())
-        .message_id(Some(format!("<{}@tenantry>", m.idempotency_key)))
+        .subject(mail.subject)
+        .message_id(Some(format!("<{}@tenantry>", mail.message_id)))
         .header(ContentType::TEXT_PLAIN);
-    let mut to: Vec<String> = s(settings, "to")
-        .split(',')
-        .map(str::trim)
-        .filter(|a| !a.is_empty())
-        .map(String::from)
-        .collect();
-    to.extend(owners.iter().cloned());
-    to.dedup();
-    for addr in &to {
+    for addr in &mail.to {
         builder = builder.to(addr.parse().map_err(|e| format!("to {addr}: {e}"))?);
     }
     let mail = builder
-        .body(m.text())
+        .body(mail.text)
         .map_err(|e| format!("message: {e}"))?;
     transport
         .build()

@@ -126,6 +126,7 @@ pub async fn require_api_session(req: Request, next: Next) -> Response {
 /// itself) and static files (anything with a dot in its last segment).
 fn is_public(path: &str) -> bool {
     path == "/login"
+        || path.starts_with(crate::http::welcome::WELCOME_PATH)
         || path.starts_with("/api/")
         || path.starts_with("/pkg/")
         || path == "/healthz"
@@ -194,8 +195,14 @@ pub async fn reject_cross_origin(
     // Safe methods change nothing; a bearer request is authorised by its
     // token alone (a browser never adds one on its own, and its cookies are
     // ignored), so the origin does not matter for it.
+    // A welcome link is authorised by its token alone, and its page says
+    // `no-referrer`, so the browser's post back names no origin.
     if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS)
         || super::bearer(req.headers()).is_some()
+        || req
+            .uri()
+            .path()
+            .starts_with(crate::http::welcome::WELCOME_PATH)
     {
         return next.run(req).await;
     }

@@ -4,6 +4,7 @@
 mod arguments;
 pub mod guards;
 pub mod state;
+pub mod welcome;
 
 pub use arguments::repeated_key;
 pub use guards::{HeaderPolicy, BODY_LIMIT, LOGIN_BODY_LIMIT};
@@ -67,6 +68,7 @@ pub fn router(state: AppState, opts: HttpOptions) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .route("/welcome/{token}", get(welcome::open).post(welcome::reveal))
         .route(crate::auth::LIVE_STREAM, get(crate::rest::live_stream))
         .merge(crate::rest::router(&state))
         .leptos_routes_with_context(

@@ -45,6 +45,9 @@ pub struct RunnerOptions {
     pub backup_credentials: Option<crate::values::StoreCredentials>,
     /// Days a gone tenant's backups stay catalogued.
     pub backup_keep_days: u32,
+    /// The e-mail channel that sends owner messages (the welcome mail when
+    /// a tenant is first provisioned); none without it.
+    pub owner_channel: Option<String>,
 }
 
 impl Default for RunnerOptions {
@@ -63,6 +66,7 @@ impl Default for RunnerOptions {
             process: crate::replicas::process_id().to_string(),
             backup_credentials: None,
             backup_keep_days: 30,
+            owner_channel: None,
         }
     }
 }

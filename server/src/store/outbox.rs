@@ -17,6 +17,8 @@ pub enum NoticeKind {
     Repeat,
     Resolved,
     Test,
+    /// A message to a tenant's owner (see `store::owner_messages`).
+    Owner,
 }
 
 impl NoticeKind {
@@ -26,6 +28,7 @@ impl NoticeKind {
             NoticeKind::Repeat => "repeat",
             NoticeKind::Resolved => "resolved",
             NoticeKind::Test => "test",
+            NoticeKind::Owner => "owner",
         }
     }
 
@@ -34,6 +37,7 @@ impl NoticeKind {
             "repeat" => NoticeKind::Repeat,
             "resolved" => NoticeKind::Resolved,
             "test" => NoticeKind::Test,
+            "owner" => NoticeKind::Owner,
             _ => NoticeKind::Firing,
         }
     }
@@ -185,6 +189,9 @@ pub struct DueNotice {
     pub alert_ids: String,
     pub idempotency_key: String,
     pub attempts: i64,
+    /// An owner message's tenant and which message it is.
+    pub tenant_id: Option<String>,
+    pub message: Option<String>,
 }
 
 impl DueNotice {
@@ -539,7 +546,7 @@ impl Store {
             "UPDATE notifications SET not_before = $2 WHERE id IN (\
              SELECT id FROM notifications WHERE state = 'pending' AND not_before <= $1 \
              ORDER BY not_before, id LIMIT $3{skip_locked}) \
-             RETURNING id, channel_id, kind, alert_ids, idempotency_key, attempts"
+             RETURNING id, channel_id, kind, alert_ids, idempotency_key, attempts, tenant_id, message"
         ))
         .bind(now)
         .bind(until)

@@ -212,6 +212,10 @@ impl Runner {
                 me,
                 state_after(run.operation, warned)
                     .map(|s| (s, last_warning.as_deref().filter(|_| warned))),
+                self.opts
+                    .owner_channel
+                    .as_deref()
+                    .filter(|_| run.operation == Operation::Provision),
             )
             .await
     }
