@@ -84,7 +84,7 @@ async fn main() {
             )
             .await
             .unwrap();
-            s.complete_run(id, &owner, Some((TenantState::Active, None)))
+            s.complete_run(id, &owner, Some((TenantState::Active, None)), None)
                 .await
                 .unwrap();
             done.push(id);

@@ -15,6 +15,7 @@
 //! | deliverer | the leader | deliver the notification outbox (`alerts::deliver`) |
 //! | access backfill | the leader | bind the console in tenant namespaces; let go stuck bindings (`provisioning::access`) |
 //! | backup catalogue | the leader | start scheduled backups (every 15 s), record backup Jobs as the index sees them finish, expire old rows (`provisioning::backups`) |
+//! | domain checks | the leader | ask DNS again every minute about custom domains it holds back (`domains`) |
 //! | key overlaps | the leader | end API key rotations' overlaps when due, every 15 s, and write the tenants' hashes (`provisioning::api_keys`) |
 //! | retention | the leader | prune old runs and audit events hourly, when configured (`store::retention`) |
 //!
@@ -88,6 +89,7 @@ fn leader_only(console: &ConsoleService, leadership: &Leadership, retention: Ret
     crate::alerts::spawn_evaluator(console.evaluator(), leadership.clone());
     crate::alerts::spawn_deliverer(console.deliverer(), leadership.clone());
     crate::provisioning::access::spawn_backfill(store.clone(), engine.clone(), leadership.clone());
+    crate::domains::spawn_rechecks(store.clone(), console.dns(), leadership.clone());
     crate::provisioning::api_keys::spawn_overlap_ender(
         store.clone(),
         engine.clone(),

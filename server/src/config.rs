@@ -105,6 +105,18 @@ pub struct ServeArgs {
     #[arg(long, env = "TENANTRY_PROMETHEUS_URL", hide_env_values = true)]
     pub prometheus_url: Option<url::Url>,
 
+    /// What tenants' custom domains must point at in DNS before they are
+    /// served: the ingress's address, or a host name to CNAME to (checked
+    /// when a domain is set, and again every minute while held; admins may
+    /// let one through). Without it custom domains are served unchecked.
+    #[arg(long, env = "TENANTRY_DOMAIN_TARGET")]
+    pub domain_target: Option<String>,
+
+    /// The DNS server (`host:port`) the domain check asks [the system's,
+    /// from /etc/resolv.conf].
+    #[arg(long, env = "TENANTRY_DNS_RESOLVER")]
+    pub dns_resolver: Option<std::net::SocketAddr>,
+
     /// Live streams one signed-in session may hold open; one more replaces
     /// the oldest [6].
     #[arg(long, env = "TENANTRY_STREAMS_PER_SESSION")]

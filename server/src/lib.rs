@@ -10,6 +10,7 @@ pub mod client;
 pub mod cluster;
 pub mod config;
 pub mod console;
+pub mod domains;
 pub mod error;
 pub mod host;
 pub mod http;

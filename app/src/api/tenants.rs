@@ -25,6 +25,10 @@ capability! {
         async fn update_tenant(&self, who: &CurrentStaff, id: String, form: TenantForm) -> R<TenantDto>;
         [Page, Api]
         async fn delete_tenant(&self, who: &CurrentStaff, id: String) -> R<()>;
+        /// Serves the tenant's custom domain, which DNS holds back, without
+        /// its check (admins; audited).
+        [Page, Api]
+        async fn override_domain_check(&self, who: &CurrentStaff, id: String) -> R<TenantDto>;
         /// A free tenant ID made from a company name (the form's help).
         [Page]
         async fn suggest_tenant_id(&self, who: &CurrentStaff, company_name: String) -> R<String>;
@@ -42,6 +46,7 @@ checked!(
     CreateTenant,
     UpdateTenant,
     DeleteTenant,
+    OverrideDomainCheck,
     SuggestTenantId,
     CheckTenantId,
     TenantLive,
@@ -72,6 +77,12 @@ pub async fn update_tenant(id: String, form: TenantForm) -> Result<TenantDto, Ap
 #[server(prefix = "/api", endpoint = "delete_tenant")]
 pub async fn delete_tenant(id: String) -> Result<(), AppError> {
     serve!(delete_tenant(id))
+}
+
+/// Serves a held custom domain without its DNS check (admins).
+#[server(prefix = "/api", endpoint = "override_domain_check")]
+pub async fn override_domain_check(id: String) -> Result<TenantDto, AppError> {
+    serve!(override_domain_check(id))
 }
 
 #[server(prefix = "/api", endpoint = "suggest_tenant_id")]

@@ -105,6 +105,15 @@ pub struct TenantDto {
     /// is served once an update applied it.
     #[serde(default)]
     pub served_domain: Option<String>,
+    /// The custom domain DNS showed pointing at the ingress (or staff let
+    /// through): only then is it served. A domain that differs is held.
+    #[serde(default)]
+    pub domain_verified: Option<String>,
+    /// What the last DNS check of the custom domain found, and when (ms).
+    #[serde(default)]
+    pub domain_check: Option<String>,
+    #[serde(default)]
+    pub domain_checked_at: Option<i64>,
     /// When the generated credentials were shown (they are shown once), and to whom.
     #[serde(default)]
     pub credentials_shown_at: Option<i64>,
@@ -124,6 +133,21 @@ fn first_release() -> i64 {
 }
 
 impl TenantDto {
+    /// The custom domain its routes are rendered with: the one it has,
+    /// once DNS showed it pointing here (or staff let it through).
+    pub fn domain_to_serve(&self) -> Option<&str> {
+        self.custom_domain
+            .as_deref()
+            .filter(|d| self.domain_verified.as_deref() == Some(*d))
+    }
+
+    /// Its custom domain, while DNS holds it back.
+    pub fn held_domain(&self) -> Option<&str> {
+        self.custom_domain
+            .as_deref()
+            .filter(|_| self.domain_to_serve().is_none())
+    }
+
     /// Whether it was ever live (see [`TenantDto::first_live_at`]).
     pub fn ever_live(&self) -> bool {
         self.first_live_at.is_some()

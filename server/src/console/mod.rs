@@ -55,6 +55,8 @@ pub struct ConsoleService {
     outbound: crate::alerts::Outbound,
     /// Where the tenants' own metrics come from, if configured.
     prometheus: Option<crate::alerts::Prometheus>,
+    /// Checks custom domains in DNS before they are served, if configured.
+    dns: Option<Arc<crate::domains::DnsCheck>>,
     /// Whether a cluster is configured (the alert rules about it apply).
     cluster_configured: bool,
     /// Health, pods and the live stream's hub.
@@ -76,6 +78,9 @@ pub struct ConsoleOptions {
     pub outbound: crate::alerts::Outbound,
     /// The Prometheus the rules read from (`--prometheus-url`).
     pub prometheus: Option<crate::alerts::Prometheus>,
+    /// The DNS check of custom domains (`--domain-target`,
+    /// `--dns-resolver`); without it a custom domain is served unchecked.
+    pub dns: Option<Arc<crate::domains::DnsCheck>>,
     /// A cluster is configured (`--kubeconfig` / `--in-cluster`).
     pub cluster_configured: bool,
     /// Live streams one session may hold open; one more replaces the oldest.
@@ -91,6 +96,7 @@ impl Default for ConsoleOptions {
             sealer: crate::alerts::Sealer::default(),
             outbound: crate::alerts::Outbound::default(),
             prometheus: None,
+            dns: None,
             cluster_configured: false,
             streams_per_session: crate::live::STREAMS_PER_SESSION,
         }
@@ -122,6 +128,7 @@ impl ConsoleService {
             sealer: opts.sealer,
             outbound: opts.outbound,
             prometheus: opts.prometheus,
+            dns: opts.dns,
             cluster_configured: opts.cluster_configured,
             live,
             exports: Default::default(),
@@ -151,6 +158,11 @@ impl ConsoleService {
             self.cluster_configured,
         )
         .with_prometheus(self.prometheus.clone())
+    }
+
+    /// The DNS check of custom domains, if configured.
+    pub fn dns(&self) -> Option<Arc<crate::domains::DnsCheck>> {
+        self.dns.clone()
     }
 
     /// The notification deliverer with this console's channels' keys.

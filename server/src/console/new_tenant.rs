@@ -48,16 +48,21 @@ impl ConsoleService {
     ) -> R<(TenantDto, Option<i64>)> {
         require(who, Role::Operator, "create tenants")?;
         let new = self.checked_new_tenant(&form).await?;
-        let at = new.not_before;
+        let t = self.insert_record(who, &new).await?;
+        // Its custom domain is judged before any run renders it.
+        Ok((self.check_domain(t).await?, new.not_before))
+    }
+
+    /// Stores the new tenant under its ID (or one made from its company's
+    /// name).
+    async fn insert_record(&self, who: &CurrentStaff, new: &NewTenant) -> R<TenantDto> {
         let valid = &new.valid;
         if let Some(id) = &valid.tenant_id {
             let namespace = self.namespace_for(id).await?;
-            return Ok((
-                self.store
-                    .insert_tenant(new.record(id, &namespace), &who.username)
-                    .await?,
-                at,
-            ));
+            return Ok(self
+                .store
+                .insert_tenant(new.record(id, &namespace), &who.username)
+                .await?);
         }
         for _ in 0..ID_ATTEMPTS {
             let id = tenant_id_from(&valid.fields.company_name, &random_suffix());
@@ -75,7 +80,7 @@ impl ConsoleService {
                 {
                     continue
                 }
-                other => return Ok((other?, at)),
+                other => return Ok(other?),
             }
         }
         Err(AppError::Conflict(

@@ -83,10 +83,37 @@ impl Tenants for ConsoleService {
             valid.custom_domain.as_deref(),
         )
         .map_err(|m| AppError::invalid("custom_domain", m))?;
-        Ok(self
+        let t = self
             .store
             .update_tenant(&id, &valid, form.based_on_updated_at, &who.username)
-            .await?)
+            .await?;
+        self.check_domain(t).await
+    }
+
+    async fn override_domain_check(&self, who: &CurrentStaff, id: String) -> R<TenantDto> {
+        require(
+            who,
+            Role::Admin,
+            "serve a custom domain without its DNS check",
+        )?;
+        let t = self.store.get_tenant(&id).await?;
+        let Some(domain) = t.held_domain() else {
+            return Err(AppError::Conflict(format!(
+                "Tenant \"{id}\" has no custom domain held back by DNS."
+            )));
+        };
+        if !self
+            .store
+            .override_domain_check(&id, domain, &who.username)
+            .await?
+        {
+            return Err(AppError::Conflict(format!(
+                "The custom domain of \"{id}\" changed meanwhile; look again."
+            )));
+        }
+        let mut t = self.store.get_tenant(&id).await?;
+        self.decorate(&mut t);
+        Ok(t)
     }
 
     async fn delete_tenant(&self, who: &CurrentStaff, id: String) -> R<()> {
@@ -198,6 +225,27 @@ impl ConsoleService {
             }
         }
         Ok(ns)
+    }
+
+    /// Checks the tenant's custom domain in DNS now, when it is held, and
+    /// records what was found (a domain that points at the ingress is
+    /// served from the next run on). Without a configured check, a domain
+    /// is served unchecked, as it always was.
+    pub(super) async fn check_domain(&self, t: TenantDto) -> R<TenantDto> {
+        let Some(domain) = t.held_domain() else {
+            return Ok(t);
+        };
+        let verdict = match &self.dns {
+            Some(dns) => dns.check(domain).await,
+            None => crate::domains::Verdict {
+                ok: true,
+                detail: "served unchecked: no domain target is configured".into(),
+            },
+        };
+        self.store
+            .record_domain_check(&t.id, domain, (verdict.ok, &verdict.detail))
+            .await?;
+        Ok(self.store.get_tenant(&t.id).await?)
     }
 
     /// A custom domain may be neither under the base domain (tenant hosts

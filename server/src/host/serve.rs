@@ -105,6 +105,14 @@ pub async fn run_serve(store: Store, args: ServeArgs) -> Result<()> {
                 .map(|u| crate::alerts::Prometheus::new(u, Default::default()))
                 .transpose()
                 .map_err(crate::error::ServerError::Config)?,
+            dns: match &args.domain_target {
+                Some(t) if !t.trim().is_empty() => Some(std::sync::Arc::new(
+                    crate::domains::DomainTarget::parse(t)
+                        .and_then(|target| crate::domains::DnsCheck::new(target, args.dns_resolver))
+                        .map_err(crate::error::ServerError::Config)?,
+                )),
+                _ => None,
+            },
             cluster_configured: args.engine.wants_cluster(),
             streams_per_session: args
                 .streams_per_session

@@ -219,7 +219,7 @@ pub fn at(t: &TenantDto) -> At<'_> {
     At {
         id: &t.id,
         namespace: &t.namespace,
-        custom_domain: t.custom_domain.as_deref(),
+        custom_domain: t.domain_to_serve(),
         owner_email: &t.owner_email,
         custom_fields: &t.custom_fields,
     }

@@ -93,6 +93,22 @@ pub async fn delete(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// Serves the tenant's custom domain, which DNS holds back, without its
+/// check (admins; audited with what the last check found). Served from
+/// the tenant's next run.
+#[utoipa::path(operation_id = "override_domain_check", post, path = "/api/v1/tenants/{id}/domain-override", tag = "tenants",
+    params(("id" = String, Path, description = "Tenant ID")),
+    responses((status = 200, description = "The tenant", body = TenantDto,
+        headers(("ETag" = String)))))]
+pub async fn override_domain(
+    State(s): State<AppState>,
+    Caller(who): Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    let t = console(&s).override_domain_check(&who, id).await?;
+    Ok(tagged(t, StatusCode::OK))
+}
+
 /// Health, pods, workloads, quotas and recent Kubernetes events.
 #[utoipa::path(operation_id = "tenant_live", get, path = "/api/v1/tenants/{id}/live", tag = "tenants",
     params(("id" = String, Path, description = "Tenant ID")),

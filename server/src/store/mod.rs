@@ -7,6 +7,7 @@ mod api_keys;
 mod applications;
 mod audit;
 mod backups;
+mod domains;
 mod execution;
 mod health;
 mod idempotency;

@@ -34,6 +34,9 @@ struct TenantRow {
     release_number: i64,
     custom_domain: Option<String>,
     served_domain: Option<String>,
+    domain_verified: Option<String>,
+    domain_check: Option<String>,
+    domain_checked_at: Option<i64>,
     custom_fields: String,
     state: String,
     state_detail: Option<String>,
@@ -64,6 +67,9 @@ impl From<TenantRow> for TenantDto {
             release: r.release_number,
             custom_domain: r.custom_domain,
             served_domain: r.served_domain,
+            domain_verified: r.domain_verified,
+            domain_check: r.domain_check,
+            domain_checked_at: r.domain_checked_at,
             // Written only from a checked map (see `custom_fields_json`).
             custom_fields: serde_json::from_str(&r.custom_fields).unwrap_or_default(),
             state: TenantState::parse(&r.state).unwrap_or(TenantState::Failed),
@@ -103,7 +109,7 @@ pub(super) fn custom_fields_json(values: &CustomValues) -> String {
 }
 
 const SELECT: &str = "SELECT t.id, t.namespace, t.namespace_uid, t.company_name, t.owner_email, t.owner_name, t.template_id, t.template_version, \
-     v.name AS template_name, COALESCE(t.release_number, 1) AS release_number, t.custom_domain, t.served_domain, t.custom_fields, t.state, t.state_detail, t.observed_at, \
+     v.name AS template_name, COALESCE(t.release_number, 1) AS release_number, t.custom_domain, t.served_domain, t.domain_verified, t.domain_check, t.domain_checked_at, t.custom_fields, t.state, t.state_detail, t.observed_at, \
      t.api_replicas, t.web_replicas, t.created_at, t.updated_at, t.created_by, \
      t.credentials_shown_at, t.credentials_shown_by, t.first_live_at, \
      (SELECT MAX(b.taken_at) FROM backups b WHERE b.tenant_id = t.id AND b.pruned_at IS NULL) AS last_backup_at \

@@ -4,6 +4,7 @@
 
 pub mod chart;
 pub mod cluster;
+pub mod dns;
 pub mod netns;
 pub mod ops;
 pub mod process;
@@ -163,6 +164,8 @@ pub struct TestOptions {
     pub run_runner: bool,
     /// The Prometheus the alert rules read tenants' metrics from.
     pub prometheus: Option<server::alerts::Prometheus>,
+    /// The DNS check of custom domains.
+    pub dns: Option<Arc<server::domains::DnsCheck>>,
 }
 
 impl Default for TestOptions {
@@ -176,6 +179,7 @@ impl Default for TestOptions {
             streams_per_session: server::live::STREAMS_PER_SESSION,
             run_runner: true,
             prometheus: None,
+            dns: None,
         }
     }
 }
@@ -314,6 +318,7 @@ impl TestServer {
                 cluster_configured,
                 streams_per_session: o.streams_per_session,
                 prometheus: o.prometheus.clone(),
+                dns: o.dns.clone(),
             },
         );
         server::background::start(

@@ -140,7 +140,7 @@ impl Runner {
             objects: self.objects.as_ref(),
             run_id: id,
             owner: me,
-            custom_domain: tenant.custom_domain.as_deref(),
+            custom_domain: tenant.domain_to_serve(),
             operation: run.operation,
             namespace: &tenant.namespace,
             step_started_at: first_start,

@@ -15,7 +15,7 @@ use crate::api::credentials::{RevealCredentials, RotateApiKey};
 use crate::api::operations::tenant_backups;
 use crate::api::runs::{list_runs, CancelRun, RecoverRun, RetryStep};
 use crate::api::tenants::tenant_live;
-use crate::api::tenants::{get_tenant, DeleteTenant, UpdateTenant};
+use crate::api::tenants::{get_tenant, DeleteTenant, OverrideDomainCheck, UpdateTenant};
 use crate::dto::Topic;
 use crate::dto::{Role, RunQuery, TenantState};
 use crate::ui::components::{failure, format_time, ErrorPanel, Field, HealthBadge, StateBadge};
@@ -35,6 +35,7 @@ pub fn TenantDetailPage() -> impl IntoView {
     let ops = OpActions::new();
     let reveal = ServerAction::<RevealCredentials>::new();
     let rotate = ServerAction::<RotateApiKey>::new();
+    let let_through = ServerAction::<OverrideDomainCheck>::new();
     let retry = ServerAction::<RetryStep>::new();
     let recover = ServerAction::<RecoverRun>::new();
     let cancel = ServerAction::<CancelRun>::new();
@@ -42,6 +43,7 @@ pub fn TenantDetailPage() -> impl IntoView {
     let tick = use_live(move || vec![Topic::Tenant(id())]);
     let changed = move || {
         update.version().get()
+            + let_through.version().get()
             + ops.version()
             + retry.version().get()
             + recover.version().get()
@@ -112,9 +114,24 @@ pub fn TenantDetailPage() -> impl IntoView {
                                     <A href=format!("/templates/{}", t.template_id)>{format!("{} v{}", t.template_name, t.template_version)}</A>
                                 </dd>
                                 <dt>"Custom domain"</dt><dd>{t.custom_domain.clone().unwrap_or_else(|| "—".into())}
-                                    {(t.first_live_at.is_some() && t.custom_domain != t.served_domain).then(|| view! {
-                                        <span class="muted" data-testid="domain-pending">" (served after the next update)"</span>
-                                    })}</dd>
+                                    {match t.held_domain() {
+                                        Some(_) => { let held_id = t.id.clone(); view! {
+                                            <span class="warning" data-testid="domain-held">{format!(" held until DNS points here: {}", t.domain_check.clone().unwrap_or_else(|| "not checked yet".into()))}</span>
+                                            {can(&me, Role::Admin).then(|| view! {
+                                                " "<ActionForm action=let_through attr:class="inline">
+                                                    <input type="hidden" name="id" value=held_id.clone()/>
+                                                    <button type="submit" class="button subtle">"Serve without the DNS check"</button>
+                                                </ActionForm>
+                                            })}
+                                        }.into_any() }
+                                        None => view! {
+                                            {(t.first_live_at.is_some() && t.custom_domain != t.served_domain).then(|| view! {
+                                                <span class="muted" data-testid="domain-pending">" (served after the next update)"</span>
+                                            })}
+                                            {t.custom_domain.as_ref().and(t.domain_check.clone()).map(|c| view! { <span class="muted small">{format!(" · {c}")}</span> })}
+                                        }.into_any(),
+                                    }}
+                                    {move || let_through.value().get().and_then(|r| r.err()).map(|e| view! { <ErrorPanel err=e/> })}</dd>
                                 <dt>"Served at"</dt><dd data-testid="tenant-urls">
                                     {if t.urls.is_empty() { view! { "not served now" }.into_any() } else {
                                         t.urls.clone().into_iter().map(|u| view! { <a href=u.clone() class="mono" rel="noopener">{u.clone()}</a>" " }).collect_view().into_any()
