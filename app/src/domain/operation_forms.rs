@@ -217,6 +217,7 @@ impl DeprovisionForm {
                 force: self.force,
                 backup_id: None,
                 upgrade_from: None,
+                notify_owner: self.notify_owner,
             },
             not_before: not_before.flatten(),
         })

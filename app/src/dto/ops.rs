@@ -27,6 +27,10 @@ pub struct RunOptions {
     /// jobs run after the rollout).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub upgrade_from: Option<i64>,
+    /// Tell the tenant's owner by mail when it starts and once it is gone
+    /// (deprovisioning, through the owner channel).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub notify_owner: bool,
 }
 
 /// The deprovisioning form as typed. Checkboxes are absent when unticked,
@@ -44,6 +48,8 @@ pub struct DeprovisionForm {
     /// empty to start now.
     pub scheduled_at: String,
     pub force: bool,
+    /// Tell the owner by mail when it starts and once the tenant is gone.
+    pub notify_owner: bool,
     /// Must repeat the tenant ID: deprovisioning cannot be undone.
     pub confirm: String,
 }

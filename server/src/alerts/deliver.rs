@@ -115,9 +115,9 @@ impl Deliverer {
 }
 
 impl Deliverer {
-    /// An owner message: the welcome mail, its one-time link made now (a
-    /// retry makes a new one; the link of a mail that may have gone out
-    /// before stops working).
+    /// An owner message: the welcome mail (its one-time link made now: a
+    /// retry makes a new one, and the link of a mail that may have gone
+    /// out before stops working), or a deprovisioning notice.
     async fn to_owner(
         &self,
         n: &DueNotice,
@@ -130,6 +130,20 @@ impl Deliverer {
             .get_tenant(tenant_id)
             .await
             .map_err(|e| e.to_string())?;
+        let message = n.message.as_deref().unwrap_or_default();
+        if message != crate::store::WELCOME {
+            let run = match n.group_key.parse::<i64>() {
+                Ok(id) => Some(self.store.get_run(id).await.map_err(|e| e.to_string())?),
+                Err(_) => None,
+            };
+            let mail = super::owner::deprovision_mail(
+                &t,
+                run.as_ref(),
+                message == crate::store::DEPROVISIONED,
+                &n.idempotency_key,
+            );
+            return super::send::send_mail(ch, secret, mail, &self.outbound).await;
+        }
         let plan = crate::provisioning::TenantPlan::of(&self.store, &t)
             .await
             .map_err(|e| e.to_string())?;

@@ -4,7 +4,7 @@
 //! page, which shows the temporary password once. No mail carries a
 //! password.
 
-use app::dto::TenantDto;
+use app::dto::{RunDto, TenantDto};
 
 use super::send::Mail;
 
@@ -41,6 +41,50 @@ pub fn welcome_mail(w: &Welcome<'_>, message_id: &str) -> Mail {
     text.push_str(&format!("\nTenant ID: {}\n", t.id));
     Mail {
         subject: format!("Welcome: {} is ready", t.company_name),
+        text,
+        message_id: message_id.to_string(),
+        to: vec![t.owner_email.clone()],
+    }
+}
+
+/// The notice to the owner that the tenant is being deprovisioned (when
+/// and how, from its run), or (`gone`) that it has been.
+pub fn deprovision_mail(t: &TenantDto, run: Option<&RunDto>, gone: bool, message_id: &str) -> Mail {
+    let mut text = format!("Hello {},\n\n", t.owner_name);
+    if gone {
+        text.push_str(&format!(
+            "{} (tenant {}) has been removed: its application and its data on the platform are gone.\n",
+            t.company_name, t.id
+        ));
+        if run.is_some_and(|r| r.options.backup) {
+            text.push_str(
+                "A backup of its database was taken before; ask your provider if you need it.\n",
+            );
+        }
+    } else {
+        let start = run
+            .and_then(|r| r.not_before)
+            .map(|at| format!("at {} (UTC)", crate::store::format_ms(at)))
+            .unwrap_or_else(|| "now".into());
+        text.push_str(&format!(
+            "{} (tenant {}) is being removed at your provider's request: access to it ends {start}.\n",
+            t.company_name, t.id
+        ));
+        if let Some(h) = run.map(|r| r.options.grace_hours).filter(|h| *h > 0) {
+            text.push_str(&format!(
+                "Its data is kept for {h} hours after that, then removed.\n"
+            ));
+        }
+        if run.is_some_and(|r| r.options.backup) {
+            text.push_str("A backup of its database is taken first.\n");
+        }
+    }
+    Mail {
+        subject: if gone {
+            format!("{} has been removed", t.company_name)
+        } else {
+            format!("{} is being removed", t.company_name)
+        },
         text,
         message_id: message_id.to_string(),
         to: vec![t.owner_email.clone()],

@@ -167,15 +167,31 @@ impl Operations for ConsoleService {
         let valid = form.validate(&t.id, now_ms())?;
         check_operation(&t, Operation::Deprovision)?;
         let engine = self.engine().await?;
-        self.start(
-            &engine,
-            who,
-            &t.id,
-            Operation::Deprovision,
-            valid.options,
-            valid.not_before,
-        )
-        .await
+        let tell = valid.options.notify_owner;
+        let channel = engine.runner.owner_channel().map(String::from);
+        if tell && channel.is_none() {
+            return Err(AppError::invalid(
+                "notify_owner",
+                "no owner channel is configured (--owner-channel): the owner cannot be told",
+            ));
+        }
+        let run = self
+            .start(
+                &engine,
+                who,
+                &t.id,
+                Operation::Deprovision,
+                valid.options,
+                valid.not_before,
+            )
+            .await?;
+        // The notice before: with the run, so it can say when.
+        if let (true, Some(channel)) = (tell, channel) {
+            self.store
+                .queue_owner_message(&channel, (&t.id, run.id), crate::store::DEPROVISION_NOTICE)
+                .await?;
+        }
+        Ok(run)
     }
 
     /// Puts a catalogued dump back: admins only, with the tenant ID typed

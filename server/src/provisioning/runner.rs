@@ -130,12 +130,17 @@ impl Runner {
         self.wake.notify_one();
     }
 
-    /// This process's name as the owner of runs.
     /// Days a gone tenant's backups stay catalogued.
     pub fn backup_keep_days(&self) -> u32 {
         self.opts.backup_keep_days
     }
 
+    /// The e-mail channel that writes to tenants' owners, if any.
+    pub fn owner_channel(&self) -> Option<&str> {
+        self.opts.owner_channel.as_deref()
+    }
+
+    /// This process's name as the owner of runs.
     pub fn process(&self) -> &str {
         &self.opts.process
     }

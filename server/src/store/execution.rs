@@ -460,20 +460,21 @@ impl Store {
     }
 
     /// The run is done: it and its tenant's new state in one transaction;
-    /// with `welcome` (the owner channel's name, for a provisioning run),
-    /// the owner's welcome mail is queued in it too, once.
+    /// with `tell` (the owner channel's name and a message: the welcome
+    /// after a provisioning, the notice after a deprovisioning), the mail
+    /// to the tenant's owner is queued in it too, once.
     pub async fn complete_run(
         &self,
         run: i64,
         owner: &str,
         tenant: Option<(TenantState, Option<&str>)>,
-        welcome: Option<&str>,
+        tell: Option<(&str, &str)>,
     ) -> Result<()> {
         let mut tx = self.begin().await?;
         self.guard(&mut tx, run, owner).await?;
         let tenant_id = Self::settle_tenant(&mut tx, run, tenant).await?;
-        if let Some(channel) = welcome {
-            Self::enqueue_owner_message(&mut tx, channel, &tenant_id, super::WELCOME).await?;
+        if let Some((channel, message)) = tell {
+            Self::enqueue_owner_message(&mut tx, channel, (&tenant_id, run), message).await?;
         }
         self.end_run(&mut tx, run, RunState::Completed).await?;
         tx.commit().await?;

@@ -43,7 +43,9 @@ pub use backups::NewBackup;
 pub use execution::{Failure, Rollback};
 pub use idempotency::Claim;
 pub use outbox::{ChannelRow, DueNotice, NewChannel, NoticeKind, SecretUpdate};
-pub use owner_messages::{WelcomeLink, WELCOME, WELCOME_LINK_MS};
+pub use owner_messages::{
+    WelcomeLink, DEPROVISIONED, DEPROVISION_NOTICE, WELCOME, WELCOME_LINK_MS,
+};
 pub use retention::{spawn_retention, Pruned};
 pub use runs::LatestRun;
 pub use seed::{plans_of, seed_templates};

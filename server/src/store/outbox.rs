@@ -189,9 +189,11 @@ pub struct DueNotice {
     pub alert_ids: String,
     pub idempotency_key: String,
     pub attempts: i64,
-    /// An owner message's tenant and which message it is.
+    /// An owner message's tenant and which message it is; its group is
+    /// the run it tells of.
     pub tenant_id: Option<String>,
     pub message: Option<String>,
+    pub group_key: String,
 }
 
 impl DueNotice {
@@ -546,7 +548,7 @@ impl Store {
             "UPDATE notifications SET not_before = $2 WHERE id IN (\
              SELECT id FROM notifications WHERE state = 'pending' AND not_before <= $1 \
              ORDER BY not_before, id LIMIT $3{skip_locked}) \
-             RETURNING id, channel_id, kind, alert_ids, idempotency_key, attempts, tenant_id, message"
+             RETURNING id, channel_id, kind, alert_ids, idempotency_key, attempts, tenant_id, message, group_key"
         ))
         .bind(now)
         .bind(until)

@@ -9,6 +9,10 @@ use crate::error::Result;
 
 /// The message sent when a tenant is first live.
 pub const WELCOME: &str = "welcome";
+/// The message sent when a deprovisioning that asks for it is started,
+/// and the one sent once the tenant is gone.
+pub const DEPROVISION_NOTICE: &str = "deprovision-notice";
+pub const DEPROVISIONED: &str = "deprovisioned";
 
 /// How long a welcome link stays valid (72 hours).
 pub const WELCOME_LINK_MS: i64 = 72 * 3600 * 1000;
@@ -28,16 +32,16 @@ pub enum WelcomeLink {
 }
 
 impl Store {
-    /// Queues `message` for the owner of `tenant_id` through the enabled
-    /// e-mail channel named `channel`, in the caller's transaction, once:
-    /// its idempotency key names the tenant (and when its record was made)
-    /// and the message, so another run or replica completing queues
-    /// nothing. Returns whether it was queued (not when there is no such
-    /// channel, or it was queued before).
+    /// Queues `message` about run `run` for the owner of `tenant_id`
+    /// through the enabled e-mail channel named `channel`, in the caller's
+    /// transaction, once: its idempotency key names the tenant (and when
+    /// its record was made), the run and the message, so a retry or
+    /// another replica queues nothing. Returns whether it was queued (not
+    /// when there is no such channel, or it was queued before).
     pub(crate) async fn enqueue_owner_message(
         tx: &mut Transaction<'static, Any>,
         channel: &str,
-        tenant_id: &str,
+        (tenant_id, run): (&str, i64),
         message: &str,
     ) -> Result<bool> {
         let created: Option<i64> =
@@ -52,18 +56,33 @@ impl Store {
         let done = sqlx::query(
             "INSERT INTO notifications (channel_id, kind, group_key, alert_ids, idempotency_key, state, \
              attempts, not_before, created_at, tenant_id, message) \
-             SELECT c.id, 'owner', $2, '', $3, 'pending', 0, $4, $4, $5, $2 \
+             SELECT c.id, 'owner', $6, '', $3, 'pending', 0, $4, $4, $5, $2 \
              FROM notification_channels c WHERE c.name = $1 AND c.kind = 'email' AND c.enabled = 1 \
              ON CONFLICT (idempotency_key) DO NOTHING",
         )
         .bind(channel)
         .bind(message)
-        .bind(format!("tenantry-owner-{message}-{tenant_id}-{created}"))
+        .bind(format!("tenantry-owner-{message}-{tenant_id}-{created}-{run}"))
         .bind(now)
         .bind(tenant_id)
+        .bind(run.to_string())
         .execute(&mut **tx)
         .await?;
         Ok(done.rows_affected() > 0)
+    }
+
+    /// [`Store::enqueue_owner_message`] in a transaction of its own.
+    pub async fn queue_owner_message(
+        &self,
+        channel: &str,
+        (tenant_id, run): (&str, i64),
+        message: &str,
+    ) -> Result<bool> {
+        let mut tx = self.begin().await?;
+        let queued =
+            Self::enqueue_owner_message(&mut tx, channel, (tenant_id, run), message).await?;
+        tx.commit().await?;
+        Ok(queued)
     }
 
     /// The owner messages queued for a tenant: (message, state, sent_at).

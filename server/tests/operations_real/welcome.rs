@@ -3,7 +3,8 @@
 //! a failed attempt retried), its owner gets one mail through the owner
 //! channel, with the tenant's URLs, the admin's user name and a one-time
 //! link, never the password; the link's page shows the password once
-//! (`Referrer-Policy: no-referrer`), and then says it was used.
+//! (`Referrer-Policy: no-referrer`), and then says it was used. A
+//! deprovisioning that asks for it tells the owner before and after.
 
 use super::*;
 use common::ops::plan_form;
@@ -231,6 +232,61 @@ async fn the_owner_is_welcomed_once_with_a_link_that_works_once() {
         .await
         .unwrap();
     assert_eq!(used.total, 1);
+
+    // Deprovisioning that asks for it tells the owner before and after.
+    let gone: RunDto = json(
+        a.call(
+            &op,
+            "deprovision_tenant",
+            &[
+                ("id", id.as_str()),
+                ("form[notify_owner]", "true"),
+                ("form[confirm]", id.as_str()),
+            ],
+        )
+        .await,
+        "deprovision",
+    )
+    .await;
+    let before = smtp
+        .wait_for("the notice before", |m| {
+            to_owner(m) && m.data.contains("is being removed")
+        })
+        .await;
+    assert!(
+        before.data.contains("access to it ends now"),
+        "{}",
+        before.data
+    );
+    let done = wait_run(&a.store, gone.id, Duration::from_secs(120)).await;
+    assert_eq!(done.state, RunState::Completed, "{:#?}", done.steps);
+    smtp.wait_for("the notice after", |m| {
+        to_owner(m) && m.data.contains("has been removed")
+    })
+    .await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let to_owner_now: Vec<_> = smtp.mails().into_iter().filter(|m| to_owner(m)).collect();
+    assert_eq!(
+        to_owner_now.len(),
+        3,
+        "welcome, before, after: {to_owner_now:#?}"
+    );
+    let messages: Vec<String> = a
+        .store
+        .owner_messages(&id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|(m, s, _)| format!("{m} {s}"))
+        .collect();
+    assert_eq!(
+        messages,
+        [
+            "welcome sent",
+            "deprovision-notice sent",
+            "deprovisioned sent"
+        ]
+    );
     drop(b);
     db.cleanup().await;
 }

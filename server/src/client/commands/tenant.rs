@@ -125,6 +125,9 @@ pub enum TenantCommand {
         /// Admins: strip Tenantry's finalizers from what blocks.
         #[arg(long)]
         force: bool,
+        /// Mail the owner when it starts and once the tenant is gone.
+        #[arg(long)]
+        notify_owner: bool,
         #[arg(long)]
         dry_run: bool,
         #[arg(short, long)]
@@ -308,6 +311,7 @@ pub async fn tenant(api: &Api, out: Format, cmd: TenantCommand) -> CliResult<()>
             grace_hours,
             at,
             force,
+            notify_owner,
             dry_run,
             yes,
             watch,
@@ -335,6 +339,7 @@ pub async fn tenant(api: &Api, out: Format, cmd: TenantCommand) -> CliResult<()>
             confirm("This cannot be undone.", yes, Some(&id))?;
             let form = json!({
                 "backup": backup, "purge_audit": purge_audit, "force": force,
+                "notify_owner": notify_owner,
                 "grace_hours": grace_hours.map(|h| h.to_string()).unwrap_or_default(),
                 "scheduled_at": at.unwrap_or_default(), "confirm": id,
             });

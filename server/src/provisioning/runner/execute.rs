@@ -215,7 +215,13 @@ impl Runner {
                 self.opts
                     .owner_channel
                     .as_deref()
-                    .filter(|_| run.operation == Operation::Provision),
+                    .and_then(|channel| match run.operation {
+                        Operation::Provision => Some((channel, crate::store::WELCOME)),
+                        Operation::Deprovision if run.options.notify_owner => {
+                            Some((channel, crate::store::DEPROVISIONED))
+                        }
+                        _ => None,
+                    }),
             )
             .await
     }

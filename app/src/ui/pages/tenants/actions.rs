@@ -271,6 +271,7 @@ fn Deprovision(id: String, admin: bool, ops: OpActions) -> impl IntoView {
                 <label class="check"><input type="checkbox" name="form[backup]" value="true" checked/>" Back up the database first"</label>
                 {admin.then(|| view! {
                     <label class="check"><input type="checkbox" name="form[purge_audit]" value="true"/>" Delete the tenant's audit events afterwards (security events are kept)"</label>
+                    <label class="check"><input type="checkbox" name="form[notify_owner]" value="true"/>" Tell the owner by mail when it starts and once it is gone"</label>
                 })}
                 <Field field="grace_hours" label="Grace period (hours)" id="grace" error=failure(result)>
                     <input id="grace" name="form[grace_hours]" inputmode="numeric" placeholder="0"/>
