@@ -226,6 +226,37 @@ async fn every_write_of_the_api_is_audited() {
         json!({ "api_replicas": "3" }),
         "tenant.change",
     ));
+    // The white-label kit's release declares API keys: the first one
+    // issued by rotation (its Secret is written by the next run: no
+    // namespace here).
+    let (_, t) = tenant_on(&db, "wl-basic", "aud-key").await;
+    sql(
+        &db,
+        "UPDATE tenants SET state = 'active' WHERE id = $1",
+        &[&t],
+    )
+    .await;
+    cases.push(case(
+        "post",
+        "/api/v1/tenants/{id}/api-keys/{name}/rotation",
+        base(&format!("/api/v1/tenants/{t}/api-keys/production/rotation")),
+        json!({ "overlap_hours": "1" }),
+        "tenant.api_key_issued",
+    ));
+    let t = tenant_in(&db, "aud-domain", "active").await;
+    sql(
+        &db,
+        "UPDATE tenants SET custom_domain = 'held.example.org', domain_verified = NULL WHERE id = $1",
+        &[&t],
+    )
+    .await;
+    cases.push(case(
+        "post",
+        "/api/v1/tenants/{id}/domain-override",
+        base(&format!("/api/v1/tenants/{t}/domain-override")),
+        json!({}),
+        "tenant.domain_override",
+    ));
     let t = tenant_in(&db, "aud-dep", "active").await;
     cases.push(case(
         "post",

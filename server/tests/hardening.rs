@@ -212,6 +212,12 @@ const CASES: &[Case] = &[
         Some("id"),
     ),
     (
+        "override_domain_check",
+        &[("id", "a")],
+        Some(("id[x]", "1")),
+        Some("id"),
+    ),
+    (
         "suggest_tenant_id",
         &[("company_name", "A")],
         Some(("company_name[x]", "1")),
@@ -329,6 +335,18 @@ const CASES: &[Case] = &[
         &[("id", "a")],
         Some(("id[x]", "1")),
         Some("id"),
+    ),
+    (
+        "tenant_api_keys",
+        &[("id", "a")],
+        Some(("id[x]", "1")),
+        Some("id"),
+    ),
+    (
+        "rotate_api_key",
+        &[("id", "a"), ("name", "production")],
+        Some(("name[x]", "1")),
+        Some("name"),
     ),
     (
         "bulk_action",

@@ -39,7 +39,7 @@ impl Credentials for ConsoleService {
             .await?
         {
             return Err(AppError::Conflict(format!(
-                "The credentials of \"{id}\" were already shown{}; they are shown once. Rotate them to get new ones.",
+                "The credentials of \"{id}\" were already shown{}; they are shown once. An API key gets a new one by rotation (the tenant page's API keys).",
                 match (t.credentials_shown_by, t.credentials_shown_at) {
                     (Some(by), Some(at)) => format!(" to {by} at {}", crate::store::format_ms(at)),
                     _ => String::new(),
