@@ -218,6 +218,12 @@ const CASES: &[Case] = &[
         Some("id"),
     ),
     (
+        "owner_messages",
+        &[("id", "a")],
+        Some(("id[x]", "1")),
+        Some("id"),
+    ),
+    (
         "suggest_tenant_id",
         &[("company_name", "A")],
         Some(("company_name[x]", "1")),

@@ -5,7 +5,10 @@ use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
 use crate::dto::CurrentStaff;
-use crate::dto::{IdCheck, NewTenantForm, Page, TenantDto, TenantForm, TenantLiveDto, TenantQuery};
+use crate::dto::{
+    IdCheck, NewTenantForm, OwnerMessagesDto, Page, TenantDto, TenantForm, TenantLiveDto,
+    TenantQuery,
+};
 use crate::error::AppError;
 
 #[cfg(feature = "ssr")]
@@ -29,6 +32,10 @@ capability! {
         /// its check (admins; audited).
         [Page, Api]
         async fn override_domain_check(&self, who: &CurrentStaff, id: String) -> R<TenantDto>;
+        /// What Tenantry writes to the tenant's owner (previews) and what
+        /// went out.
+        [Page, Api]
+        async fn owner_messages(&self, who: &CurrentStaff, id: String) -> R<OwnerMessagesDto>;
         /// A free tenant ID made from a company name (the form's help).
         [Page]
         async fn suggest_tenant_id(&self, who: &CurrentStaff, company_name: String) -> R<String>;
@@ -47,6 +54,7 @@ checked!(
     UpdateTenant,
     DeleteTenant,
     OverrideDomainCheck,
+    OwnerMessages,
     SuggestTenantId,
     CheckTenantId,
     TenantLive,
@@ -83,6 +91,12 @@ pub async fn delete_tenant(id: String) -> Result<(), AppError> {
 #[server(prefix = "/api", endpoint = "override_domain_check")]
 pub async fn override_domain_check(id: String) -> Result<TenantDto, AppError> {
     serve!(override_domain_check(id))
+}
+
+/// What Tenantry writes to the tenant's owner, and what went out.
+#[server(prefix = "/api", endpoint = "owner_messages")]
+pub async fn owner_messages(id: String) -> Result<OwnerMessagesDto, AppError> {
+    serve!(owner_messages(id))
 }
 
 #[server(prefix = "/api", endpoint = "suggest_tenant_id")]

@@ -118,3 +118,29 @@ pub struct RotateKeyForm {
 pub const DEFAULT_KEY_OVERLAP_HOURS: u32 = 24;
 /// The longest overlap a rotation may ask for (30 days).
 pub const MAX_KEY_OVERLAP_HOURS: u32 = 720;
+
+/// A message Tenantry sends a tenant's owner, as it reads (its one-time
+/// link shown as a placeholder), and whether it went out.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct OwnerMessageDto {
+    /// `welcome`, `deprovision-notice` or `deprovisioned`.
+    pub message: String,
+    /// When it is sent.
+    pub when: String,
+    /// Its delivery (`pending`, `sent`, `failed`); `None` while not queued.
+    pub state: Option<String>,
+    pub sent_at: Option<i64>,
+    pub subject: String,
+    pub text: String,
+}
+
+/// The tenant's owner messages and the channel that sends them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct OwnerMessagesDto {
+    /// The e-mail channel named by `--owner-channel`; none: nothing is
+    /// sent.
+    pub channel: Option<String>,
+    pub messages: Vec<OwnerMessageDto>,
+}

@@ -54,8 +54,9 @@ pub use application::{ApplicationDto, ApplicationForm, ReleaseDto, ReleaseForm};
 pub use audit::{AuditEventDto, AuditQuery, DashboardDto};
 pub use backup::{BackupDto, BackupMethod, RestoreForm};
 pub use contract::{
-    ApiKeyDto, ApiKeysSpec, ContractSpec, HealthCheckSpec, IssuedApiKey, RotateKeyForm,
-    DEFAULT_HEALTH_TIMEOUT_SECS, DEFAULT_KEY_OVERLAP_HOURS, MAX_KEY_OVERLAP_HOURS,
+    ApiKeyDto, ApiKeysSpec, ContractSpec, HealthCheckSpec, IssuedApiKey, OwnerMessageDto,
+    OwnerMessagesDto, RotateKeyForm, DEFAULT_HEALTH_TIMEOUT_SECS, DEFAULT_KEY_OVERLAP_HOURS,
+    MAX_KEY_OVERLAP_HOURS,
 };
 pub use custom_field::{CustomFieldKind, CustomFieldSpec, CustomValues};
 pub use live::{

@@ -90,3 +90,41 @@ pub fn deprovision_mail(t: &TenantDto, run: Option<&RunDto>, gone: bool, message
         to: vec![t.owner_email.clone()],
     }
 }
+
+/// Every message the owner of `t` may get, as it reads now (`link`: the
+/// console's address, where the welcome link's placeholder points), with
+/// when it is sent.
+pub fn previews(
+    t: &TenantDto,
+    admin: Option<String>,
+    console: Option<&url::Url>,
+) -> Vec<(&'static str, &'static str, Mail)> {
+    let link = console.map(|u| {
+        (
+            format!("{u}welcome/<one-time token, made when it is sent>"),
+            crate::store::now_ms() + crate::store::WELCOME_LINK_MS,
+        )
+    });
+    let welcome = Welcome {
+        tenant: t,
+        admin,
+        link,
+    };
+    vec![
+        (
+            crate::store::WELCOME,
+            "when a provisioning first completes",
+            welcome_mail(&welcome, "preview"),
+        ),
+        (
+            crate::store::DEPROVISION_NOTICE,
+            "when a deprovisioning that asks for it is started",
+            deprovision_mail(t, None, false, "preview"),
+        ),
+        (
+            crate::store::DEPROVISIONED,
+            "once that deprovisioning removed the tenant",
+            deprovision_mail(t, None, true, "preview"),
+        ),
+    ]
+}

@@ -5,8 +5,8 @@ use app::domain::tenant_id::{tenant_id_from, validate_tenant_id, SUFFIX_ALPHABET
 use app::domain::tenant_rules::custom_domain_allowed;
 use app::domain::validate::{validate_display_name, MAX_COMPANY_NAME};
 use app::dto::{
-    CurrentStaff, IdCheck, NewTenantForm, Operation, Page, Role, TenantDto, TenantForm,
-    TenantLiveDto, TenantQuery, TenantState,
+    CurrentStaff, IdCheck, NewTenantForm, Operation, OwnerMessageDto, OwnerMessagesDto, Page, Role,
+    TenantDto, TenantForm, TenantLiveDto, TenantQuery, TenantState,
 };
 use app::error::AppError;
 
@@ -88,6 +88,40 @@ impl Tenants for ConsoleService {
             .update_tenant(&id, &valid, form.based_on_updated_at, &who.username)
             .await?;
         self.check_domain(t).await
+    }
+
+    async fn owner_messages(&self, who: &CurrentStaff, id: String) -> R<OwnerMessagesDto> {
+        require(who, Role::Viewer, "see what a tenant's owner is sent")?;
+        let t = self.store.get_tenant(&id).await?;
+        let plan = crate::provisioning::TenantPlan::of(&self.store, &t).await?;
+        let admin = plan
+            .release
+            .contract
+            .admin
+            .then(|| app::domain::release::contract::admin_username(&t.owner_email));
+        let sent = self.store.owner_messages(&id).await?;
+        let messages = crate::alerts::owner::previews(&t, admin, self.public_url.as_ref())
+            .into_iter()
+            .map(|(message, when, mail)| {
+                let last = sent.iter().rev().find(|(m, _, _)| m == message);
+                OwnerMessageDto {
+                    message: message.into(),
+                    when: when.into(),
+                    state: last.map(|(_, s, _)| s.clone()),
+                    sent_at: last.and_then(|(_, _, at)| *at),
+                    subject: mail.subject,
+                    text: mail.text,
+                }
+            })
+            .collect();
+        Ok(OwnerMessagesDto {
+            channel: self
+                .engine
+                .get()
+                .and_then(|e| e.runner.owner_channel())
+                .map(String::from),
+            messages,
+        })
     }
 
     async fn override_domain_check(&self, who: &CurrentStaff, id: String) -> R<TenantDto> {

@@ -102,6 +102,7 @@ fn parts() -> (Router<AppState>, openapi::OpenApi) {
         .routes(routes!(tenants::get, tenants::update, tenants::delete))
         .routes(routes!(tenants::live))
         .routes(routes!(tenants::override_domain))
+        .routes(routes!(tenants::owner_messages))
         .routes(routes!(tenants::check_id))
         .routes(routes!(operations::provision))
         .routes(routes!(operations::suspend))

@@ -109,6 +109,19 @@ pub async fn override_domain(
     Ok(tagged(t, StatusCode::OK))
 }
 
+/// What Tenantry writes to the tenant's owner (each message as it reads
+/// now, its one-time link a placeholder) and what went out.
+#[utoipa::path(operation_id = "owner_messages", get, path = "/api/v1/tenants/{id}/owner-messages", tag = "tenants",
+    params(("id" = String, Path, description = "Tenant ID")),
+    responses((status = 200, description = "The messages and the channel that sends them", body = OwnerMessagesDto)))]
+pub async fn owner_messages(
+    State(s): State<AppState>,
+    Caller(who): Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<OwnerMessagesDto>> {
+    Ok(Json(console(&s).owner_messages(&who, id).await?))
+}
+
 /// Health, pods, workloads, quotas and recent Kubernetes events.
 #[utoipa::path(operation_id = "tenant_live", get, path = "/api/v1/tenants/{id}/live", tag = "tenants",
     params(("id" = String, Path, description = "Tenant ID")),

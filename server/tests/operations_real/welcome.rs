@@ -233,6 +233,41 @@ async fn the_owner_is_welcomed_once_with_a_link_that_works_once() {
         .unwrap();
     assert_eq!(used.total, 1);
 
+    // Staff see each message as it reads (the link a placeholder) and
+    // whether it went out.
+    let viewer = a.signed_in("viewer").await;
+    let previews: app::dto::OwnerMessagesDto = json(
+        a.call(&viewer, "owner_messages", &[("id", &id)]).await,
+        "owner messages",
+    )
+    .await;
+    assert_eq!(previews.channel.as_deref(), Some("owners"));
+    let states: Vec<(&str, Option<&str>)> = previews
+        .messages
+        .iter()
+        .map(|m| (m.message.as_str(), m.state.as_deref()))
+        .collect();
+    assert_eq!(
+        states,
+        [
+            ("welcome", Some("sent")),
+            ("deprovision-notice", None),
+            ("deprovisioned", None)
+        ]
+    );
+    let welcome = &previews.messages[0];
+    assert!(
+        welcome.text.contains("Your administrator account: owner"),
+        "{}",
+        welcome.text
+    );
+    assert!(
+        welcome.text.contains("welcome/<one-time token"),
+        "{}",
+        welcome.text
+    );
+    assert!(!welcome.text.contains(&password) && !welcome.text.contains(&token));
+
     // Deprovisioning that asks for it tells the owner before and after.
     let gone: RunDto = json(
         a.call(

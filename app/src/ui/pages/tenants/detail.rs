@@ -147,6 +147,7 @@ pub fn TenantDetailPage() -> impl IntoView {
                             <super::release::TenantRelease id=t.id.clone() values=t.custom_fields.clone()/>
                             <Credentials t=t.clone() role reveal/>
                             <ApiKeys t=t.clone() role rotate/>
+                            <super::owner::OwnerMessages id=t.id.clone() tick/>
                             <TenantActions t=t.clone() role ops/>
                             <TenantBackups t=t.clone() role ops list=backups/>
                             <section aria-labelledby="runs-h">

@@ -7,6 +7,7 @@ mod credentials;
 mod detail;
 mod list;
 mod new;
+mod owner;
 mod release;
 mod timeline;
 

@@ -1,0 +1,53 @@
+//! What Tenantry writes to the tenant's owner: each message as it reads
+//! (its one-time link a placeholder), when it is sent, and whether it went
+//! out.
+
+use leptos::prelude::*;
+
+use crate::api::tenants::owner_messages;
+use crate::ui::components::{format_time, ErrorPanel};
+
+#[component]
+pub fn OwnerMessages(id: String, tick: Signal<u64>) -> impl IntoView {
+    let messages = Resource::new(
+        move || (id.clone(), tick.get()),
+        |(id, _)| owner_messages(id),
+    );
+    view! {
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                match messages.await {
+                    Err(e) => view! { <ErrorPanel err=e/> }.into_any(),
+                    Ok(m) => view! {
+                        <section class="panel" aria-labelledby="owner-h" data-testid="owner-messages">
+                            <h2 id="owner-h">"Messages to the owner"</h2>
+                            <p class="muted">{match &m.channel {
+                                Some(c) => format!("Sent by mail through the channel \"{c}\", to the owner only."),
+                                None => "No owner channel is configured (--owner-channel): nothing is sent.".to_string(),
+                            }}</p>
+                            <ul class="plain">
+                                {m.messages.into_iter().map(|msg| {
+                                    let state = match (msg.state.as_deref(), msg.sent_at) {
+                                        (Some("sent"), Some(at)) => format!("sent {}", format_time(at)),
+                                        (Some(s), _) => s.to_string(),
+                                        (None, _) => "not sent".to_string(),
+                                    };
+                                    view! {
+                                        <li data-message=msg.message.clone()>
+                                            <strong>{msg.subject.clone()}</strong>
+                                            <span class="muted">{format!(" · {} · {state}", msg.when)}</span>
+                                            <details>
+                                                <summary>"Preview"</summary>
+                                                <pre class="mono">{msg.text.clone()}</pre>
+                                            </details>
+                                        </li>
+                                    }
+                                }).collect_view()}
+                            </ul>
+                        </section>
+                    }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
