@@ -159,6 +159,32 @@ test('custom fields from the wizard, one changed on the tenant page: previewed w
   await page.waitForFunction((n) => document.querySelectorAll('article.run').length > n, before, LONG);
   await page.locator('article.run').first().and(page.locator('[data-state="completed"]')).waitFor(LONG);
   await facts.locator('dd[data-field="primary_colour"]', { hasText: '#abcdef' }).waitFor(LONG);
+
+  // The kit's API keys: issued with the credentials, each shown once…
+  const keys = page.getByTestId('api-keys');
+  await keys.locator('tr[data-key="production"]', { hasText: 'not issued yet' }).waitFor();
+  await page.getByRole('button', { name: 'Show credentials once' }).click();
+  const shown = page.locator('[data-testid="revealed-credentials"] code[data-credential="api-key/production"]');
+  await shown.waitFor(LONG);
+  const first = await shown.textContent();
+  assert.match(first, /^production_[A-Za-z0-9]{40}$/);
+  // …and rotated with an overlap: the new key shown once, the old one
+  // accepted until its time.
+  const row = keys.locator('tr[data-key="production"]');
+  await row.locator('td', { hasText: 'by admin' }).waitFor(LONG);
+  await row.locator('input[name="form[overlap_hours]"]').fill('2');
+  await row.getByRole('button', { name: 'Rotate' }).click();
+  const rotated = page.locator('[data-testid="rotated-key"] code[data-credential="api-key/production"]');
+  await rotated.waitFor(LONG);
+  const second = await rotated.textContent();
+  assert.match(second, /^production_[A-Za-z0-9]{40}$/);
+  assert.notEqual(second, first);
+  await row.getByTestId('key-previous').filter({ hasText: 'accepted until' }).waitFor(LONG);
+  // What the owner would be sent, previewed (no owner channel here).
+  const owner = page.getByTestId('owner-messages');
+  await owner.getByText('No owner channel is configured').waitFor();
+  await owner.locator('li[data-message="welcome"] summary', { hasText: 'Preview' }).click();
+  await owner.locator('li[data-message="welcome"] pre', { hasText: 'Your administrator account' }).waitFor();
   assert.deepEqual(errors, [], 'no script errors');
   await page.close();
 });

@@ -246,9 +246,10 @@ async fn operate(c: &Console, admin: &reqwest::Client, op: &str, id: &str) {
 }
 
 /// A second application through the console: its release 1 (two
-/// components, PostgreSQL, jobs of every phase, the tenant's configuration
-/// and a health endpoint the console asks through the service proxy) and a
-/// plan sizing it like `like` (a template ID); the plan's ID.
+/// components, PostgreSQL, jobs of every phase, the tenant's configuration,
+/// an API key's hashes and a health endpoint the console asks through the
+/// service proxy) and a plan sizing it like `like` (a template ID); the
+/// plan's ID.
 async fn second_application(c: &Console, admin: &reqwest::Client, like: &str) -> String {
     const SHOP: &str = "database: { kind: postgres, image: \"postgres:16\", name: shop }\n\
         components:\n\
@@ -260,6 +261,7 @@ async fn second_application(c: &Console, admin: &reqwest::Client, like: &str) ->
         \x20 - { name: farewell, phase: pre-deprovision, image: \"shop:1.0\" }\n\
         contract:\n\
         \x20 config_path: /etc/tenant\n\
+        \x20 api_keys: { names: [production], path: /etc/tenant-keys }\n\
         \x20 health: [{ component: shop, path: /healthz, timeout_seconds: 30 }]\n";
     let _: serde_json::Value = c
         .call(
@@ -442,6 +444,15 @@ async fn installed_by_helm_the_console_works_with_its_service_account_alone() {
     let ns = new_tenant(&console, &admin, &plan, &id).await;
     for op in LIFE {
         operate(&console, &admin, op, &id).await;
+        if op == "provision_tenant" {
+            // The contract's objects, written under the chart's identity.
+            let secrets =
+                Api::<k8s_openapi::api::core::v1::Secret>::namespaced(admin_kube.clone(), &ns);
+            assert!(secrets.get_opt("tenant-api-keys").await.unwrap().is_some());
+            let config =
+                Api::<k8s_openapi::api::core::v1::ConfigMap>::namespaced(admin_kube.clone(), &ns);
+            assert!(config.get_opt("tenant-config").await.unwrap().is_some());
+        }
     }
     assert!(Api::<Namespace>::all(admin_kube.clone())
         .get_opt(&ns)

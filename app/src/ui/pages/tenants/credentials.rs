@@ -98,10 +98,9 @@ pub fn ApiKeys(
     }
     let operator = role.is_some_and(|r| r.allows(Role::Operator));
     let id = t.id.clone();
-    let keys = Resource::new(
-        move || (id.clone(), rotate.version().get()),
-        |(id, _)| tenant_api_keys(id),
-    );
+    // The page makes this panel again after a rotation (and on every
+    // change it hears of): the resource keys on the tenant alone.
+    let keys = Resource::new(move || id.clone(), tenant_api_keys);
     let id = t.id.clone();
     view! {
         <Suspense fallback=|| ()>

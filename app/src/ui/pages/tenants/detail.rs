@@ -44,6 +44,8 @@ pub fn TenantDetailPage() -> impl IntoView {
     let changed = move || {
         update.version().get()
             + let_through.version().get()
+            + rotate.version().get()
+            + reveal.version().get()
             + ops.version()
             + retry.version().get()
             + recover.version().get()
@@ -147,7 +149,7 @@ pub fn TenantDetailPage() -> impl IntoView {
                             <super::release::TenantRelease id=t.id.clone() values=t.custom_fields.clone()/>
                             <Credentials t=t.clone() role reveal/>
                             <ApiKeys t=t.clone() role rotate/>
-                            <super::owner::OwnerMessages id=t.id.clone() tick/>
+                            <super::owner::OwnerMessages id=t.id.clone()/>
                             <TenantActions t=t.clone() role ops/>
                             <TenantBackups t=t.clone() role ops list=backups/>
                             <section aria-labelledby="runs-h">

@@ -7,12 +7,12 @@ use leptos::prelude::*;
 use crate::api::tenants::owner_messages;
 use crate::ui::components::{format_time, ErrorPanel};
 
+/// Made again with the tenant's page on every change it hears of, so its
+/// resource keys on the tenant alone (one keyed on the page's live tick
+/// would be read after the page disposed it).
 #[component]
-pub fn OwnerMessages(id: String, tick: Signal<u64>) -> impl IntoView {
-    let messages = Resource::new(
-        move || (id.clone(), tick.get()),
-        |(id, _)| owner_messages(id),
-    );
+pub fn OwnerMessages(id: String) -> impl IntoView {
+    let messages = Resource::new(move || id.clone(), owner_messages);
     view! {
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
