@@ -91,6 +91,34 @@ pub async fn template(srv: &TestServer, key: &str) -> app::dto::TemplateDto {
         .unwrap_or_else(|| panic!("no template {key}"))
 }
 
+/// Application `key` (named `name`) with `release` (YAML) as its release
+/// 1, and a plan `<key>-plan` for it sized like `like`, after `tune`
+/// changed its form (limits, timeouts); the plan's form, for more like it.
+pub async fn application_with_plan(
+    srv: &TestServer,
+    (key, name): (&str, &str),
+    release: &str,
+    (like, tune): (&str, impl FnOnce(&mut app::dto::TemplateForm)),
+) -> app::dto::TemplateForm {
+    let made = srv
+        .store
+        .create_application((key, name, "A test's application"), "test")
+        .await
+        .expect("the application");
+    let spec = server::applications::parse_release(release).expect("the release");
+    srv.store
+        .create_release(made.id, (&spec, release, ""), Some(0), "test")
+        .await
+        .expect("its release");
+    let mut form = plan_form(srv, like, (&format!("{key}-plan"), key)).await;
+    tune(&mut form);
+    srv.store
+        .create_template(&form.validate().expect("the plan"), "test")
+        .await
+        .expect("the plan");
+    form
+}
+
 /// A plan for application `app` sized like `like`, keyed `key`: its form,
 /// to change before it is saved.
 pub async fn plan_form(

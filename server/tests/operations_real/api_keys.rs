@@ -5,7 +5,7 @@
 //! leader's loop, once the overlap is over, leaves only the new one.
 
 use super::*;
-use common::ops::plan_form;
+use common::ops::application_with_plan;
 use k8s_openapi::api::core::v1::Secret;
 use sha2::{Digest, Sha256};
 
@@ -51,21 +51,7 @@ async fn api_keys_are_shown_once_kept_as_hashes_and_rotated_with_an_overlap() {
     let op = srv.signed_in("operator").await;
     let viewer = srv.signed_in("viewer").await;
 
-    let app = srv
-        .store
-        .create_application(("keyed", "Keyed", "Checks API keys"), "test")
-        .await
-        .unwrap();
-    let spec = server::applications::parse_release(KEYED).unwrap();
-    srv.store
-        .create_release(app.id, (&spec, KEYED, ""), Some(0), "test")
-        .await
-        .unwrap();
-    let form = plan_form(&srv, "free", ("keyed-plan", "keyed")).await;
-    srv.store
-        .create_template(&form.validate().unwrap(), "test")
-        .await
-        .unwrap();
+    application_with_plan(&srv, ("keyed", "Keyed"), KEYED, ("free", |_: &mut _| {})).await;
     let id = new_tenant(&srv, &op, "keyed-plan", "keyed").await;
     let ns = format!("tenant-{id}");
     let _kubelet = FakeKubelet::start(kube.clone(), &ns, happy);

@@ -12,7 +12,7 @@
 use super::*;
 use common::cluster::job_named;
 use common::netns::HealthServer;
-use common::ops::{change_fails, plan_form, template};
+use common::ops::{application_with_plan, change_fails, template};
 use k8s_openapi::api::core::v1::ConfigMap;
 
 const PROBED: &str = r#"
@@ -51,22 +51,11 @@ async fn a_release_gets_its_configuration_edge_limits_and_health_check() {
     let srv = TestServer::start_engine(&db.url, cluster, fast()).await;
     let op = srv.signed_in("operator").await;
 
-    let app = srv
-        .store
-        .create_application(("probed", "Probed", "Answers health checks"), "test")
-        .await
-        .unwrap();
-    let spec = server::applications::parse_release(PROBED).unwrap();
-    srv.store
-        .create_release(app.id, (&spec, PROBED, ""), Some(0), "test")
-        .await
-        .unwrap();
-    let mut form = plan_form(&srv, "professional", ("probed-plan", "probed")).await;
-    form.limits = "requests-per-minute=600, request-body-mb=20, seats=5".into();
-    srv.store
-        .create_template(&form.validate().unwrap(), "test")
-        .await
-        .unwrap();
+    let limits = |f: &mut app::dto::TemplateForm| {
+        f.limits = "requests-per-minute=600, request-body-mb=20, seats=5".into();
+    };
+    let form =
+        application_with_plan(&srv, ("probed", "Probed"), PROBED, ("professional", limits)).await;
 
     let id = new_tenant(&srv, &op, "probed-plan", "probed").await;
     let ns = format!("tenant-{id}");

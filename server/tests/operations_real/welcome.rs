@@ -7,7 +7,7 @@
 //! deprovisioning that asks for it tells the owner before and after.
 
 use super::*;
-use common::ops::plan_form;
+use common::ops::application_with_plan;
 use common::receivers::SmtpServer;
 use k8s_openapi::api::core::v1::Secret;
 use server::store::{NewChannel, SecretUpdate};
@@ -86,21 +86,13 @@ async fn the_owner_is_welcomed_once_with_a_link_that_works_once() {
         )
         .await
         .unwrap();
-    let app = a
-        .store
-        .create_application(("greeted", "Greeted", "Welcomes its owner"), "test")
-        .await
-        .unwrap();
-    let spec = server::applications::parse_release(GREETED).unwrap();
-    a.store
-        .create_release(app.id, (&spec, GREETED, ""), Some(0), "test")
-        .await
-        .unwrap();
-    let form = plan_form(&a, "free", ("greeted-plan", "greeted")).await;
-    a.store
-        .create_template(&form.validate().unwrap(), "test")
-        .await
-        .unwrap();
+    application_with_plan(
+        &a,
+        ("greeted", "Greeted"),
+        GREETED,
+        ("free", |_: &mut _| {}),
+    )
+    .await;
     let id = new_tenant(&a, &op, "greeted-plan", "greeted").await;
     let ns = format!("tenant-{id}");
     let broken = Arc::new(AtomicBool::new(true));
