@@ -301,10 +301,24 @@ impl Operations for ConsoleService {
             .clone()
             .unwrap_or_else(|| tenant_id_from(&valid.fields.company_name, &random_suffix()));
         let namespace = namespace_of(&self.render_settings, &id);
+        // A custom domain DNS would hold back is rendered as it would be:
+        // left out, with the reason.
+        let mut warnings = new.said;
+        let mut domain = valid.fields.custom_domain.as_deref();
+        if let (Some(d), Some(dns)) = (domain, &self.dns) {
+            let v = dns.check(d).await;
+            if !v.ok {
+                warnings.push(format!(
+                    "custom_domain: {}; it is held (not routed) until DNS points at {}",
+                    v.detail, dns.target
+                ));
+                domain = None;
+            }
+        }
         let at = crate::provisioning::desired::At {
             id: &id,
             namespace: &namespace,
-            custom_domain: valid.fields.custom_domain.as_deref(),
+            custom_domain: domain,
             owner_email: &valid.fields.owner_email,
             custom_fields: &new.custom_fields,
         };
@@ -319,7 +333,7 @@ impl Operations for ConsoleService {
             yaml,
             objects: vec![],
             compared_with_live: false,
-            warnings: new.said,
+            warnings,
         })
     }
 }

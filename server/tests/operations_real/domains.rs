@@ -103,6 +103,38 @@ async fn a_custom_domain_is_served_once_dns_points_at_the_ingress() {
         srv.signed_in("admin").await,
     );
 
+    // The wizard's dry-run says a domain pointing elsewhere would be held,
+    // and renders no route for it.
+    let template = common::ops::template(&srv, "professional")
+        .await
+        .id
+        .to_string();
+    let dry: app::dto::ChangePreview = json(
+        srv.call(
+            &op,
+            "preview_new_tenant",
+            &[
+                ("form[company_name]", "Dry run"),
+                ("form[owner_email]", "owner@example.com"),
+                ("form[owner_name]", "Owner"),
+                ("form[template_id]", template.as_str()),
+                ("form[custom_domain]", "wrong.example.test"),
+            ],
+        )
+        .await,
+        "dry-run",
+    )
+    .await;
+    assert!(
+        dry.warnings
+            .iter()
+            .any(|w| w.contains("wrong.example.test resolves to 10.9.9.9")
+                && w.contains("held (not routed) until DNS points at ingress.example.test")),
+        "{:?}",
+        dry.warnings
+    );
+    assert!(!dry.yaml.contains("wrong.example.test"));
+
     // Pointing at the ingress: checked when made, served when provisioned.
     let id = new_tenant(&srv, &op, "professional", "domains").await;
     let ns = format!("tenant-{id}");
