@@ -147,11 +147,7 @@ impl Deliverer {
         let plan = crate::provisioning::TenantPlan::of(&self.store, &t)
             .await
             .map_err(|e| e.to_string())?;
-        let admin = plan
-            .release
-            .contract
-            .admin
-            .then(|| app::domain::release::contract::admin_username(&t.owner_email));
+        let admin = app::domain::release::contract::tenant_admin(&plan.release, &t.owner_email);
         let mut link = None;
         if let (Some(_), Some(base)) = (&admin, &self.console) {
             let token = crate::auth::random_chars(app::dto::Alphabet::Alphanumeric.chars(), 43);

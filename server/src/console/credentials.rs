@@ -5,8 +5,9 @@ use app::dto::{ApiKeyDto, Credential, CurrentStaff, IssuedApiKey, Role, RotateKe
 use app::error::AppError;
 
 use super::{require, ConsoleService, R};
-use crate::provisioning::api_keys;
+use crate::provisioning::{api_keys, Engine, TenantPlan};
 use crate::store::{AuditEntry, NewKeyHash};
+use app::domain::release::contract::api_key_names;
 
 #[async_trait::async_trait]
 impl Credentials for ConsoleService {
@@ -23,7 +24,7 @@ impl Credentials for ConsoleService {
             )));
         }
         let engine = self.engine().await?;
-        let plan = crate::provisioning::TenantPlan::of(&self.store, &t).await?;
+        let plan = TenantPlan::of(&self.store, &t).await?;
         // The application's: the database superuser's stays Tenantry's.
         let names: Vec<String> = crate::cluster::generated_secrets(
             &plan
@@ -64,7 +65,6 @@ impl Credentials for ConsoleService {
             .collect();
         // The release's API keys never issued yet are issued now, shown
         // with the rest this once.
-        let declared = plan.release.contract.api_keys.clone();
         let issued: Vec<String> = self
             .store
             .api_keys(&id)
@@ -73,14 +73,14 @@ impl Credentials for ConsoleService {
             .map(|k| k.name)
             .collect();
         let mut minted = false;
-        for name in declared.iter().flat_map(|k| &k.names) {
-            if issued.contains(name) {
+        for name in api_key_names(&plan.release) {
+            if issued.contains(&name) {
                 continue;
             }
-            let (key, hash) = api_keys::mint(name);
+            let (key, hash) = api_keys::mint(&name);
             let k = NewKeyHash {
                 tenant_id: &id,
-                name,
+                name: &name,
                 hash: &hash,
                 overlap_until: None,
             };
@@ -95,7 +95,7 @@ impl Credentials for ConsoleService {
             }
         }
         if minted {
-            self.publish_keys(&engine, &t).await;
+            self.publish_keys(&engine, &t, &plan).await;
         }
         Ok(out)
     }
@@ -103,7 +103,7 @@ impl Credentials for ConsoleService {
     async fn tenant_api_keys(&self, who: &CurrentStaff, id: String) -> R<Vec<ApiKeyDto>> {
         require(who, Role::Viewer, "see a tenant's API keys")?;
         let t = self.store.get_tenant(&id).await?;
-        let declared = self.declared_keys(&t).await?;
+        let declared = api_key_names(&TenantPlan::of(&self.store, &t).await?.release);
         let issued = self.store.api_keys(&id).await?;
         // Declared keys in the release's order; a key a newer release
         // dropped is listed while it is still stored.
@@ -143,7 +143,8 @@ impl Credentials for ConsoleService {
                 t.state
             )));
         }
-        let declared = self.declared_keys(&t).await?;
+        let plan = TenantPlan::of(&self.store, &t).await?;
+        let declared = api_key_names(&plan.release);
         if !declared.contains(&name) {
             return Err(AppError::invalid(
                 "name",
@@ -185,7 +186,7 @@ impl Credentials for ConsoleService {
         };
         let audit = AuditEntry::new(&who.username, action, "tenant", &id).detail(detail);
         self.store.issue_api_key(k, false, audit).await?;
-        self.publish_keys(&engine, &t).await;
+        self.publish_keys(&engine, &t, &plan).await;
         Ok(IssuedApiKey {
             name,
             key,
@@ -195,23 +196,11 @@ impl Credentials for ConsoleService {
 }
 
 impl ConsoleService {
-    /// The API key names the tenant's release declares.
-    async fn declared_keys(&self, t: &TenantDto) -> R<Vec<String>> {
-        let plan = crate::provisioning::TenantPlan::of(&self.store, t).await?;
-        Ok(plan
-            .release
-            .contract
-            .api_keys
-            .as_ref()
-            .map(|k| k.names.clone())
-            .unwrap_or_default())
-    }
-
     /// Writes the tenant's key hashes to its Secret now. The key is stored
     /// already: when the cluster does not take them now, the tenant's next
     /// run writes them, and the log says so.
-    async fn publish_keys(&self, engine: &crate::provisioning::Engine, t: &TenantDto) {
-        if let Err(e) = api_keys::publish(&self.store, engine, t).await {
+    async fn publish_keys(&self, engine: &Engine, t: &TenantDto, plan: &TenantPlan) {
+        if let Err(e) = api_keys::publish(&self.store, engine, t, plan).await {
             tracing::warn!(tenant = %t.id, error = %e, "could not write the API keys' hashes; the next run writes them");
         }
     }

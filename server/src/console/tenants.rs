@@ -94,11 +94,7 @@ impl Tenants for ConsoleService {
         require(who, Role::Viewer, "see what a tenant's owner is sent")?;
         let t = self.store.get_tenant(&id).await?;
         let plan = crate::provisioning::TenantPlan::of(&self.store, &t).await?;
-        let admin = plan
-            .release
-            .contract
-            .admin
-            .then(|| app::domain::release::contract::admin_username(&t.owner_email));
+        let admin = app::domain::release::contract::tenant_admin(&plan.release, &t.owner_email);
         let sent = self.store.owner_messages(&id).await?;
         let messages = crate::alerts::owner::previews(&t, admin, self.public_url.as_ref())
             .into_iter()

@@ -136,9 +136,9 @@ pub(super) fn render(
             .collect();
         out.push(generated(t, ns, (&sec.name, "application"), keys));
     }
-    if t.release.contract.admin {
-        use app::domain::release::contract::{admin_username, ADMIN_SECRET};
-        let user = Generate::Fixed(admin_username(t.owner_email));
+    if let Some(name) = app::domain::release::contract::tenant_admin(t.release, t.owner_email) {
+        use app::domain::release::contract::ADMIN_SECRET;
+        let user = Generate::Fixed(name);
         out.push(generated(
             t,
             ns,

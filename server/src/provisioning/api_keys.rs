@@ -28,13 +28,17 @@ pub fn mint(name: &str) -> (String, String) {
 }
 
 /// Writes the tenant's stored hashes into its `tenant-api-keys` Secret now
-/// (a live tenant whose release takes keys; others get them from their
-/// next run's `secrets` step). Returns whether it wrote.
-pub async fn publish(store: &Store, engine: &Engine, t: &TenantDto) -> Result<bool> {
+/// (a live tenant whose release, in `plan`, takes keys; others get them
+/// from their next run's `secrets` step). Returns whether it wrote.
+pub async fn publish(
+    store: &Store,
+    engine: &Engine,
+    t: &TenantDto,
+    plan: &TenantPlan,
+) -> Result<bool> {
     if !t.state.is_live() {
         return Ok(false);
     }
-    let plan = TenantPlan::of(store, t).await?;
     if plan.release.contract.api_keys.is_none() {
         return Ok(false);
     }
@@ -55,7 +59,8 @@ pub async fn end_overlaps(store: &Store, engine: &Engine, now: i64) -> Result<Ve
     let mut out = vec![];
     for id in store.end_key_overlaps(now).await? {
         let t = store.get_tenant(&id).await?;
-        if publish(store, engine, &t).await? {
+        let plan = TenantPlan::of(store, &t).await?;
+        if publish(store, engine, &t, &plan).await? {
             out.push(id);
         }
     }

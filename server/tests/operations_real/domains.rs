@@ -26,6 +26,18 @@ async fn ingress_hosts(kube: &kube::Client, ns: &str) -> Vec<String> {
         .collect()
 }
 
+/// An update run (a replica change) that completes: it renders the
+/// tenant's routes again.
+async fn update(srv: &TestServer, op: &reqwest::Client, id: &str, replicas: &str) {
+    run_op(
+        srv,
+        op,
+        "change_tenant",
+        &[("id", id), ("form[api_replicas]", replicas)],
+    )
+    .await;
+}
+
 async fn edit_domain(srv: &TestServer, op: &reqwest::Client, id: &str, domain: &str) -> TenantDto {
     json(
         srv.call(
@@ -159,14 +171,7 @@ async fn a_custom_domain_is_served_once_dns_points_at_the_ingress() {
         why.contains("resolves to 10.9.9.9, not to ingress.example.test"),
         "{why}"
     );
-    let run = run_op(
-        &srv,
-        &op,
-        "change_tenant",
-        &[("id", id.as_str()), ("form[api_replicas]", "2")],
-    )
-    .await;
-    assert_eq!(run.state, RunState::Completed, "{:#?}", run.steps);
+    update(&srv, &op, &id, "2").await;
     let hosts = ingress_hosts(&kube, &ns).await;
     assert!(
         !hosts.iter().any(|h| h.ends_with("example.test")),
@@ -187,14 +192,7 @@ async fn a_custom_domain_is_served_once_dns_points_at_the_ingress() {
         recheck_held(&srv.store, &dns).await.unwrap().is_empty(),
         "nothing held now"
     );
-    let run = run_op(
-        &srv,
-        &op,
-        "change_tenant",
-        &[("id", id.as_str()), ("form[api_replicas]", "1")],
-    )
-    .await;
-    assert_eq!(run.state, RunState::Completed, "{:#?}", run.steps);
+    update(&srv, &op, &id, "1").await;
     assert!(ingress_hosts(&kube, &ns)
         .await
         .contains(&"wrong.example.test".to_string()));
@@ -233,14 +231,7 @@ async fn a_custom_domain_is_served_once_dns_points_at_the_ingress() {
         "{}",
         event.detail
     );
-    let run = run_op(
-        &srv,
-        &op,
-        "change_tenant",
-        &[("id", id.as_str()), ("form[api_replicas]", "2")],
-    )
-    .await;
-    assert_eq!(run.state, RunState::Completed, "{:#?}", run.steps);
+    update(&srv, &op, &id, "2").await;
     assert!(ingress_hosts(&kube, &ns)
         .await
         .contains(&"nowhere.example.test".to_string()));

@@ -44,6 +44,21 @@ pub fn admin_username(owner_email: &str) -> String {
     }
 }
 
+/// The tenant admin's user name for an owner's address, when the release
+/// takes a tenant admin.
+pub fn tenant_admin(r: &ReleaseSpec, owner_email: &str) -> Option<String> {
+    r.contract.admin.then(|| admin_username(owner_email))
+}
+
+/// The names of the API keys the release takes (none unless it does).
+pub fn api_key_names(r: &ReleaseSpec) -> Vec<String> {
+    r.contract
+        .api_keys
+        .as_ref()
+        .map(|k| k.names.clone())
+        .unwrap_or_default()
+}
+
 const MAX_HEALTH_CHECKS: usize = 10;
 
 /// Checks the release's contract; problems are pushed onto `e`.
