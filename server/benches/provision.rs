@@ -238,6 +238,7 @@ async fn main() {
             tier: &template.spec,
             release: server::applications::workshop(),
             custom_fields: &server::manifests::NO_CUSTOM_FIELDS,
+            secrets_rotated: None,
         };
         render(&input, &settings, &caps)
     };

@@ -243,6 +243,21 @@ async fn every_write_of_the_api_is_audited() {
         json!({ "overlap_hours": "1" }),
         "tenant.api_key_issued",
     ));
+    // …and a tenant admin, whose password a rotation makes anew.
+    let (_, t) = tenant_on(&db, "wl-basic", "aud-rotate").await;
+    sql(
+        &db,
+        "UPDATE tenants SET state = 'active' WHERE id = $1",
+        &[&t],
+    )
+    .await;
+    cases.push(case(
+        "post",
+        "/api/v1/tenants/{id}/secret-rotation",
+        base(&format!("/api/v1/tenants/{t}/secret-rotation")),
+        json!({ "secrets": ["tenant-admin"] }),
+        "tenant.rotate",
+    ));
     let t = tenant_in(&db, "aud-domain", "active").await;
     sql(
         &db,

@@ -75,6 +75,7 @@ fn manifests(
         tier,
         release: server::applications::workshop(),
         custom_fields: &server::manifests::NO_CUSTOM_FIELDS,
+        secrets_rotated: None,
     };
     render(&input, &RenderSettings::default(), caps)
 }
@@ -392,6 +393,7 @@ async fn generated_releases_render_what_the_api_server_accepts() {
             tier: &tier,
             release: &release,
             custom_fields: &server::manifests::NO_CUSTOM_FIELDS,
+            secrets_rotated: None,
         };
         let mut objects = render(&input, &settings, &cluster.caps);
         for phase in app::dto::JobPhase::ALL {

@@ -355,6 +355,18 @@ const CASES: &[Case] = &[
         Some("name"),
     ),
     (
+        "rotate_secrets",
+        &[("id", "a"), ("form[secrets][0]", "tenant-admin")],
+        Some(("id[x]", "1")),
+        Some("id"),
+    ),
+    (
+        "rotatable_secrets",
+        &[("id", "a")],
+        Some(("id[x]", "1")),
+        Some("id"),
+    ),
+    (
         "bulk_action",
         &[("form[action]", "suspend")],
         Some(("form[ids]", "a")),

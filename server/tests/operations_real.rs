@@ -15,6 +15,8 @@ mod common;
 mod contract;
 #[path = "operations_real/domains.rs"]
 mod domains;
+#[path = "operations_real/rotation.rs"]
+mod rotation;
 #[path = "operations_real/seeded.rs"]
 mod seeded;
 #[path = "operations_real/welcome.rs"]

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 
 use crate::dto::{
     BackupDto, BulkForm, BulkResult, ChangeForm, ChangePreview, DeprovisionForm, NewTenantForm,
-    RestoreForm, RunDto,
+    RestoreForm, RotateSecretsForm, RunDto,
 };
 #[cfg(feature = "ssr")]
 use crate::dto::{CurrentStaff, Operation};
@@ -32,6 +32,14 @@ capability! {
         /// Puts one of the tenant's catalogued backups back (admins).
         [Page, Api]
         async fn restore_tenant(&self, who: &CurrentStaff, id: String, form: RestoreForm) -> R<RunDto>;
+        /// Makes the named generated Secrets anew (operators): their pods
+        /// roll onto them, the jobs that read them run again, and their new
+        /// values can be shown once.
+        [Page, Api]
+        async fn rotate_secrets(&self, who: &CurrentStaff, id: String, form: RotateSecretsForm) -> R<RunDto>;
+        /// The tenant's generated Secrets a rotation may make anew.
+        [Page]
+        async fn rotatable_secrets(&self, who: &CurrentStaff, id: String) -> R<Vec<String>>;
         /// The tenant's backup catalogue, newest first.
         [Page, Api]
         async fn tenant_backups(&self, who: &CurrentStaff, id: String) -> R<Vec<BackupDto>>;
@@ -51,6 +59,8 @@ checked!(
     CleanupTenant,
     BackupTenant,
     RestoreTenant,
+    RotateSecrets,
+    RotatableSecrets,
     TenantBackups,
     PreviewTenantChange,
     ChangeTenant,
@@ -136,4 +146,19 @@ pub async fn preview_new_tenant(
     #[server(default)] form: NewTenantForm,
 ) -> Result<ChangePreview, AppError> {
     serve!(preview_new_tenant(form))
+}
+
+/// Makes generated Secrets anew (operators); the answer is the run.
+#[server(prefix = "/api", endpoint = "rotate_secrets")]
+pub async fn rotate_secrets(
+    id: String,
+    #[server(default)] form: RotateSecretsForm,
+) -> Result<RunDto, AppError> {
+    serve!(rotate_secrets(id, form))
+}
+
+/// The tenant's generated Secrets a rotation may make anew.
+#[server(prefix = "/api", endpoint = "rotatable_secrets")]
+pub async fn rotatable_secrets(id: String) -> Result<Vec<String>, AppError> {
+    serve!(rotatable_secrets(id))
 }

@@ -17,7 +17,7 @@ pub fn allowed_operations(state: TenantState, ever_live: bool) -> &'static [Oper
     match state {
         TenantState::Pending => &[Provision],
         TenantState::Active | TenantState::Degraded => {
-            &[Update, Suspend, Backup, Restore, Deprovision]
+            &[Update, Suspend, Backup, Restore, Rotate, Deprovision]
         }
         TenantState::Suspended => &[Resume, Backup, Deprovision],
         TenantState::Failed if ever_live => &[Update, Backup, Deprovision],
@@ -103,6 +103,8 @@ mod tests {
             urls: vec![],
             credentials_shown_at: None,
             credentials_shown_by: None,
+            credentials_rotated: vec![],
+            secrets_rotated_at: None,
             last_backup_at: None,
             first_live_at: live.then_some(1),
         }
@@ -126,8 +128,12 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(
-            msg.contains("update, suspend, backup, restore, deprovision"),
+            msg.contains("update, suspend, backup, restore, rotate, deprovision"),
             "{msg}"
+        );
+        assert!(
+            check(TenantState::Suspended, true, Operation::Rotate).is_err(),
+            "a rotation rolls the application's pods: resume first"
         );
         assert!(check(TenantState::Suspended, true, Operation::Backup).is_ok());
         assert!(

@@ -215,9 +215,8 @@ impl DeprovisionForm {
                 purge_audit: self.purge_audit,
                 grace_hours: grace.unwrap_or(0),
                 force: self.force,
-                backup_id: None,
-                upgrade_from: None,
                 notify_owner: self.notify_owner,
+                ..Default::default()
             },
             not_before: not_before.flatten(),
         })

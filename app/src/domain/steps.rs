@@ -17,6 +17,8 @@ pub enum StepKind {
     Namespace,
     /// Credentials, generated once.
     Secrets,
+    /// The Secrets a rotation names, generated anew.
+    RotateSecrets,
     /// The database (CNPG Cluster or StatefulSet), when the release has one.
     Database,
     /// Failure or timeout fails the run and, on provisioning, cleans up.
@@ -48,9 +50,10 @@ pub enum StepKind {
 }
 
 /// The kinds that are one step of their own, and their names.
-const FIXED: [(StepKind, &str); 13] = [
+const FIXED: [(StepKind, &str); 14] = [
     (StepKind::Namespace, "namespace"),
     (StepKind::Secrets, "secrets"),
+    (StepKind::RotateSecrets, "rotate-secrets"),
     (StepKind::Database, "database"),
     (StepKind::WaitDatabase, "wait-database"),
     (StepKind::Migrate, "migrate"),
@@ -147,7 +150,7 @@ pub struct RunShape<'a> {
     pub done: &'a [String],
 }
 
-impl RunShape<'_> {
+impl<'a> RunShape<'a> {
     fn waits(&self) -> impl Iterator<Item = Step> + '_ {
         self.release.components.iter().map(|c| Step::wait(&c.name))
     }
@@ -164,6 +167,19 @@ impl RunShape<'_> {
             .iter()
             .filter(move |j| j.phase == phase)
             .map(move |j| Step::job(phase, &j.name))
+    }
+
+    /// The release's `post-provision` jobs that read one of `secrets`
+    /// (run again once they are made anew).
+    fn taking(&self, secrets: &'a [String]) -> impl Iterator<Item = Step> + 'a {
+        self.release
+            .jobs
+            .iter()
+            .filter(move |j| {
+                j.phase == JobPhase::PostProvision
+                    && crate::domain::release::rotation::job_takes(j, secrets)
+            })
+            .map(|j| Step::job(JobPhase::PostProvision, &j.name))
     }
 
     /// The release's `post-provision` jobs not yet run for the tenant: all
@@ -224,6 +240,15 @@ pub fn plan(op: Operation, options: &RunOptions, shape: RunShape<'_>) -> Vec<Ste
             steps
         }
         Operation::Cleanup => fixed(&[DeleteNamespace]),
+        // New values, pods rolled onto them (their template carries the
+        // rotation), and the jobs that read them run again.
+        Operation::Rotate => {
+            let mut steps = fixed(&[RotateSecrets, Application]);
+            steps.extend(shape.waits());
+            steps.extend(shape.taking(&options.rotate));
+            steps.extend(shape.health());
+            steps
+        }
         Operation::Backup => fixed(&[Backup]),
         // The data it replaces is dumped first (unless an admin typed the
         // ID again to skip it); the application stops so nothing writes

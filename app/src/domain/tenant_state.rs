@@ -20,7 +20,8 @@ pub fn state_during(op: Operation) -> Option<TenantState> {
             Some(TenantState::Provisioning)
         }
         Operation::Deprovision | Operation::Cleanup => Some(TenantState::Deprovisioning),
-        Operation::Suspend | Operation::Resume | Operation::Backup => None,
+        // A rotation leaves the tenant serving while its pods roll.
+        Operation::Suspend | Operation::Resume | Operation::Backup | Operation::Rotate => None,
     }
 }
 
@@ -30,14 +31,20 @@ pub fn state_during(op: Operation) -> Option<TenantState> {
 pub fn state_after(op: Operation, warned: bool) -> Option<TenantState> {
     Some(match op {
         Operation::Backup => return None,
-        Operation::Provision | Operation::Update | Operation::Resume | Operation::Restore
+        Operation::Provision
+        | Operation::Update
+        | Operation::Resume
+        | Operation::Restore
+        | Operation::Rotate
             if warned =>
         {
             TenantState::Degraded
         }
-        Operation::Provision | Operation::Update | Operation::Resume | Operation::Restore => {
-            TenantState::Active
-        }
+        Operation::Provision
+        | Operation::Update
+        | Operation::Resume
+        | Operation::Restore
+        | Operation::Rotate => TenantState::Active,
         Operation::Suspend => TenantState::Suspended,
         Operation::Deprovision => TenantState::Deprovisioned,
         Operation::Cleanup => TenantState::Pending,
@@ -68,8 +75,8 @@ pub fn state_after_cancel(run: &RunDto) -> Option<TenantState> {
         Operation::Resume => TenantState::Suspended,
         Operation::Deprovision if done(StepKind::SuspendWorkloads.name()) => TenantState::Suspended,
         Operation::Deprovision => TenantState::Active,
-        Operation::Restore if any_done => TenantState::Degraded,
-        Operation::Restore => TenantState::Active,
+        Operation::Restore | Operation::Rotate if any_done => TenantState::Degraded,
+        Operation::Restore | Operation::Rotate => TenantState::Active,
     })
 }
 

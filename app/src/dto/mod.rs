@@ -65,7 +65,7 @@ pub use live::{
 };
 pub use ops::{
     BulkForm, BulkResult, ChangeAction, ChangeForm, ChangePreview, DeprovisionForm, FieldChange,
-    ObjectChange, RunOptions, RunQuery, TenantDryRun, MAX_BULK,
+    ObjectChange, RotateSecretsForm, RunOptions, RunQuery, TenantDryRun, MAX_BULK,
 };
 pub use page::{page_bounds, Page};
 pub use release::{

@@ -31,6 +31,19 @@ pub struct RunOptions {
     /// (deprovisioning, through the owner channel).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub notify_owner: bool,
+    /// The generated Secrets a rotation makes anew (see
+    /// `domain::release::rotation`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rotate: Vec<String>,
+}
+
+/// A rotation of a tenant's generated Secrets: which ones (the release's
+/// own, `tenant-admin`; see `domain::release::rotation`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(default)]
+pub struct RotateSecretsForm {
+    pub secrets: Vec<String>,
 }
 
 /// The deprovisioning form as typed. Checkboxes are absent when unticked,

@@ -11,6 +11,7 @@ string_enum!(
         Cleanup => "cleanup",
         Backup => "backup",
         Restore => "restore",
+        Rotate => "rotate",
     }
 );
 

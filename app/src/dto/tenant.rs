@@ -119,6 +119,14 @@ pub struct TenantDto {
     pub credentials_shown_at: Option<i64>,
     #[serde(default)]
     pub credentials_shown_by: Option<String>,
+    /// The generated Secrets rotated since the credentials were last
+    /// shown: their new values can be shown once more.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub credentials_rotated: Vec<String>,
+    /// When a rotation of its generated Secrets was last started (ms): its
+    /// Deployments' pod templates carry it, so the pods roll onto them.
+    #[serde(default)]
+    pub secrets_rotated_at: Option<i64>,
     /// When its newest backup still in the store was taken (ms), if any.
     #[serde(default)]
     pub last_backup_at: Option<i64>,

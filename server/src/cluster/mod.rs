@@ -23,7 +23,7 @@ pub use apply::{apply_all, apply_manifest, delete_manifest, dry_run_manifest, ge
 pub use discovery::discover;
 pub use secrets::{
     apply_api_key_hashes, apply_store_secret, ensure_tenant_secrets, generate_secret,
-    generated_secrets, read_tenant_secrets,
+    generated_secrets, read_tenant_secrets, rotate_secret,
 };
 pub use teardown::{delete_namespace, force_delete_namespace, TeardownBlocked, TenantNamespace};
 pub use wait::{pod_problems, wait_ready};

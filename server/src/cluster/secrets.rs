@@ -15,6 +15,63 @@ pub fn generate_secret(len: usize) -> String {
     crate::auth::random_chars(app::dto::Alphabet::Alphanumeric.chars(), len)
 }
 
+/// Fresh values for a generated Secret's keys (a fixed one as it was).
+fn generate(m: &Manifest) -> BTreeMap<String, String> {
+    m.generated
+        .iter()
+        .map(|(key, how)| {
+            let value = match how {
+                Generate::Fixed(v) => v.clone(),
+                Generate::Random { length, alphabet } => crate::auth::random_chars(
+                    alphabet.chars(),
+                    usize::try_from(*length).unwrap_or(32),
+                ),
+            };
+            (key.clone(), value)
+        })
+        .collect()
+}
+
+/// Makes the generated Secret `name` (rendered among `manifests`) anew:
+/// fresh values for its random keys, applied whole. Only a Secret
+/// labelled for `tenant` is overwritten; one of someone else's is refused,
+/// naming it and its owner. An absent one is made.
+pub async fn rotate_secret(
+    client: &kube::Client,
+    manifests: &[Manifest],
+    (tenant, name): (&str, &str),
+) -> Result<()> {
+    let Some(m) = manifests
+        .iter()
+        .find(|m| m.kind == "Secret" && m.name == name && !m.generated.is_empty())
+    else {
+        return Err(ServerError::Conflict(format!(
+            "the tenant's release generates no Secret \"{name}\" any more"
+        )));
+    };
+    let ns = m.namespace.clone().unwrap_or_default();
+    let api: Api<Secret> = Api::namespaced(client.clone(), &ns);
+    if let Some(live) = api
+        .get_opt(name)
+        .await
+        .map_err(|e| ServerError::kube_on(&m.describe(), e))?
+    {
+        if !super::ownership::labelled_for(&live.metadata, tenant) {
+            return Err(ServerError::Conflict(format!(
+                "{} is not Tenantry's for this tenant (managed by {}): it is not rotated",
+                m.describe(),
+                super::ownership::manager_of(&live.metadata)
+            )));
+        }
+    }
+    let data = generate(m)
+        .into_iter()
+        .map(|(k, v)| (k, k8s_openapi::ByteString(v.into_bytes())))
+        .collect();
+    apply_secret_data(client, m, data).await?;
+    Ok(())
+}
+
 /// Whether each Secret was made now (`true`) or already existed.
 pub async fn ensure_tenant_secrets(
     client: &kube::Client,
@@ -26,20 +83,7 @@ pub async fn ensure_tenant_secrets(
         .filter(|m| m.kind == "Secret" && !m.generated.is_empty())
     {
         let ns = m.namespace.clone().unwrap_or_default();
-        let values: BTreeMap<String, String> = m
-            .generated
-            .iter()
-            .map(|(key, how)| {
-                let value = match how {
-                    Generate::Fixed(v) => v.clone(),
-                    Generate::Random { length, alphabet } => crate::auth::random_chars(
-                        alphabet.chars(),
-                        usize::try_from(*length).unwrap_or(32),
-                    ),
-                };
-                (key.clone(), value)
-            })
-            .collect();
+        let values = generate(m);
         let labels =
             serde_json::from_value(m.body["metadata"]["labels"].clone()).unwrap_or_default();
         let secret = Secret {

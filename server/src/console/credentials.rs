@@ -24,6 +24,9 @@ impl Credentials for ConsoleService {
             )));
         }
         let engine = self.engine().await?;
+        if t.credentials_shown_at.is_some() && !t.credentials_rotated.is_empty() {
+            return self.reveal_rotated(&engine, who, &t).await;
+        }
         let plan = TenantPlan::of(&self.store, &t).await?;
         // The application's: the database superuser's stays Tenantry's.
         let names: Vec<String> = crate::cluster::generated_secrets(
@@ -40,7 +43,7 @@ impl Credentials for ConsoleService {
             .await?
         {
             return Err(AppError::Conflict(format!(
-                "The credentials of \"{id}\" were already shown{}; they are shown once. An API key gets a new one by rotation (the tenant page's API keys).",
+                "The credentials of \"{id}\" were already shown{}; they are shown once. A generated secret gets a new value by rotation (the tenant page's generated secrets), an API key a new key (its API keys).",
                 match (t.credentials_shown_by, t.credentials_shown_at) {
                     (Some(by), Some(at)) => format!(" to {by} at {}", crate::store::format_ms(at)),
                     _ => String::new(),
@@ -196,6 +199,37 @@ impl Credentials for ConsoleService {
 }
 
 impl ConsoleService {
+    /// The new values of the Secrets rotated since the credentials were
+    /// shown, once: taken from the list first (so two clicks cannot both
+    /// see them), put back if the cluster cannot be read.
+    async fn reveal_rotated(
+        &self,
+        engine: &Engine,
+        who: &CurrentStaff,
+        t: &TenantDto,
+    ) -> R<Vec<Credential>> {
+        let names = &t.credentials_rotated;
+        if !self.store.take_rotated(&t.id, names, &who.username).await? {
+            return Err(AppError::Conflict(format!(
+                "The rotated credentials of \"{}\" were shown meanwhile, or rotated again: reload the page.",
+                t.id
+            )));
+        }
+        match crate::cluster::read_tenant_secrets(&engine.cluster.client, &t.namespace, names).await
+        {
+            Ok(values) => Ok(values
+                .into_iter()
+                .map(|(name, value)| Credential { name, value })
+                .collect()),
+            Err(e) => {
+                self.store.note_rotated(&t.id, names).await?;
+                Err(AppError::Unavailable(format!(
+                    "the rotated credentials cannot be read now ({e}); try again"
+                )))
+            }
+        }
+    }
+
     /// Writes the tenant's key hashes to its Secret now. The key is stored
     /// already: when the cluster does not take them now, the tenant's next
     /// run writes them, and the log says so.

@@ -15,6 +15,7 @@ mod credentials;
 mod new_tenant;
 mod operations;
 mod records;
+mod rotation;
 mod runs;
 mod session;
 mod staff;

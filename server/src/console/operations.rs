@@ -11,7 +11,7 @@ use app::domain::tenant_id::tenant_id_from;
 use app::domain::tenant_rules::custom_domain_warning;
 use app::dto::{
     BackupDto, BulkForm, BulkResult, ChangeForm, ChangePreview, CurrentStaff, DeprovisionForm,
-    NewTenantForm, Operation, RestoreForm, Role, RunDto, RunOptions,
+    NewTenantForm, Operation, RestoreForm, Role, RotateSecretsForm, RunDto, RunOptions,
 };
 use app::error::AppError;
 
@@ -38,7 +38,7 @@ impl Operations for ConsoleService {
         require(who, Role::Operator, &format!("{op} tenants"))?;
         if matches!(
             op,
-            Operation::Update | Operation::Deprovision | Operation::Restore
+            Operation::Update | Operation::Deprovision | Operation::Restore | Operation::Rotate
         ) {
             return Err(AppError::invalid(
                 "operation",
@@ -228,6 +228,19 @@ impl Operations for ConsoleService {
     }
 
     /// The tenant's backups, newest first.
+    async fn rotate_secrets(
+        &self,
+        who: &CurrentStaff,
+        id: String,
+        form: RotateSecretsForm,
+    ) -> R<RunDto> {
+        self.rotate_generated(who, id, form).await
+    }
+
+    async fn rotatable_secrets(&self, who: &CurrentStaff, id: String) -> R<Vec<String>> {
+        self.rotatable_of(who, id).await
+    }
+
     async fn tenant_backups(&self, who: &CurrentStaff, tenant: String) -> R<Vec<BackupDto>> {
         require(who, Role::Viewer, "see backups")?;
         let t = self.store.get_tenant(&tenant).await?;
@@ -321,6 +334,7 @@ impl Operations for ConsoleService {
             custom_domain: domain,
             owner_email: &valid.fields.owner_email,
             custom_fields: &new.custom_fields,
+            secrets_rotated: None,
         };
         let (settings, caps) = self.rendering();
         let yaml = to_yaml(&plan.desired(at, &settings, &caps).objects());

@@ -27,6 +27,7 @@ fn input<'a>(tier: &'a app::dto::TierSpec, key: &'a str) -> TenantInput<'a> {
         tier,
         release: crate::applications::workshop(),
         custom_fields: &crate::manifests::NO_CUSTOM_FIELDS,
+        secrets_rotated: None,
     }
 }
 

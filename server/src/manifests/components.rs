@@ -15,6 +15,9 @@ use super::{
 
 /// The plan feature that turns on autoscaling of the components that ask.
 pub const AUTOSCALING_FEATURE: &str = "autoscaling";
+/// The pod annotation naming when the tenant's generated Secrets were last
+/// rotated: a rotation changes it, so the pods roll onto the new values.
+pub const SECRETS_ROTATED: &str = "tenantry.io/secrets-rotated";
 
 pub(super) fn render(
     t: &TenantInput,
@@ -218,6 +221,9 @@ fn deployment(
             json!({ "tenantry.io/files": format!("{:016x}", fnv1a(all.as_bytes())) });
     }
     super::contract::mount(t, s, caps, (&mut pod, Some(&mut meta)));
+    if let Some(at) = t.secrets_rotated {
+        meta["annotations"][SECRETS_ROTATED] = json!(at.to_string());
+    }
     let uid = c.run_as_user.unwrap_or(DEFAULT_RUN_AS_USER);
     let template = json!({
         "metadata": meta,

@@ -30,12 +30,13 @@ pub use backup::{
     BACKUP_METHOD_LABEL, BACKUP_RETAIN_ANNOTATION, BACKUP_SCHEDULE_NAME, BACKUP_SCRIPT,
     BACKUP_STORE_SECRET, RUN_LABEL,
 };
-pub use components::{replicas, AUTOSCALING_FEATURE};
+pub use components::{replicas, AUTOSCALING_FEATURE, SECRETS_ROTATED};
 pub use contract::{CONFIG_COMPONENT, KEY_HASHES_PLACEHOLDER, TENANT_CONFIG};
 pub use database::DB_SUPERUSER_SECRET;
 pub use edge::{edge_warning, EdgeLimits, ENVOY_POLICY_API};
 pub use jobs::{job_prefix, JOB_COMPONENT, MIGRATION_COMPONENT};
 pub use namespace::Generate;
+pub use parts::fnv1a;
 pub use routes::{tenant_hosts, ROUTE_KINDS};
 pub use settings::{Capabilities, RenderSettings, RouteApi};
 
@@ -63,6 +64,9 @@ pub struct TenantInput<'a> {
     /// Its custom field values as stored (fields without one read their
     /// default).
     pub custom_fields: &'a CustomValues,
+    /// When a rotation of its generated Secrets last started (ms): its
+    /// Deployments' pod templates carry it, so their pods roll onto them.
+    pub secrets_rotated: Option<i64>,
 }
 
 /// No custom field values (tests, tenants of releases without fields).
@@ -121,8 +125,13 @@ impl Manifest {
     /// The same object under its name with `suffix` (a Job run again: a
     /// Job's spec is immutable, so another run of it is another Job).
     pub fn suffixed(&self, suffix: &str) -> Manifest {
+        self.renamed(&format!("{}{suffix}", self.name))
+    }
+
+    /// The same object named `name`.
+    pub fn renamed(&self, name: &str) -> Manifest {
         let mut m = self.clone();
-        m.name = format!("{}{suffix}", self.name);
+        m.name = name.to_string();
         m.body["metadata"]["name"] = json!(m.name);
         m
     }

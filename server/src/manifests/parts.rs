@@ -60,7 +60,7 @@ pub(super) fn hashed_pod_job(
 }
 
 /// FNV-1a: a stable hash (unlike std's, it never changes between builds).
-pub(super) fn fnv1a(bytes: &[u8]) -> u64 {
+pub fn fnv1a(bytes: &[u8]) -> u64 {
     bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
         (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
     })

@@ -33,6 +33,7 @@ fn input<'a>(tier: &'a TierSpec, release: &'a ReleaseSpec) -> TenantInput<'a> {
         tier,
         release,
         custom_fields: &crate::manifests::NO_CUSTOM_FIELDS,
+        secrets_rotated: None,
     }
 }
 

@@ -38,6 +38,7 @@ pub(super) fn acme<'a>(
         tier,
         release: crate::applications::workshop(),
         custom_fields: &crate::manifests::NO_CUSTOM_FIELDS,
+        secrets_rotated: None,
     }
 }
 
@@ -97,6 +98,7 @@ fn golden_manifests_for_every_tier() {
                         let input = TenantInput {
                             release: &runs,
                             custom_fields: &fields,
+                            secrets_rotated: None,
                             ..acme(&tier.key, &tier.spec, domain)
                         };
                         let mut objects = render(&input, settings, &caps);
@@ -170,6 +172,7 @@ fn objects_carry_the_tiers_values_and_labels() {
         tier: &tier,
         release: crate::applications::workshop(),
         custom_fields: &crate::manifests::NO_CUSTOM_FIELDS,
+        secrets_rotated: None,
     };
     let out = render(&input, &RenderSettings::default(), &Capabilities::default());
     for m in &out {
@@ -237,6 +240,7 @@ fn hpa_only_where_the_tier_asks_and_the_cluster_serves_it() {
         tier: &ent,
         release: crate::applications::workshop(),
         custom_fields: &crate::manifests::NO_CUSTOM_FIELDS,
+        secrets_rotated: None,
     };
     let with = render(
         &input,
@@ -310,6 +314,7 @@ fn with_cert_manager_the_certificate_is_rendered_and_labelled() {
         tier: &tier,
         release: crate::applications::workshop(),
         custom_fields: &crate::manifests::NO_CUSTOM_FIELDS,
+        secrets_rotated: None,
     };
     let caps = Capabilities {
         cert_manager: true,

@@ -87,6 +87,18 @@ pub struct PhaseJob {
 }
 
 impl PhaseJob {
+    /// The job as run `run` runs it again (a rotation): Jobs of their own,
+    /// named as long as the first rollout's (a hash of that name and the
+    /// run in place of the spec's), so a retry finds them.
+    pub fn again_in(&self, run: i64) -> PhaseJob {
+        let name = &self.job.name;
+        let base = name.get(..name.len().saturating_sub(8)).unwrap_or(name);
+        let hash = crate::manifests::fnv1a(format!("{name}/run {run}").as_bytes()) as u32;
+        let mut again = self.clone();
+        again.job = self.job.renamed(&format!("{base}{hash:08x}"));
+        again
+    }
+
     /// The Job of attempt `n` (from 1): the first keeps its spec-hashed
     /// name (a retry after a crash finds it); each later one is a Job of
     /// its own.
@@ -174,6 +186,7 @@ impl TenantPlan {
             tier: &self.tier,
             release: &self.release,
             custom_fields: at.custom_fields,
+            secrets_rotated: at.secrets_rotated,
         }
     }
 
@@ -212,6 +225,8 @@ pub struct At<'a> {
     pub custom_domain: Option<&'a str>,
     pub owner_email: &'a str,
     pub custom_fields: &'a CustomValues,
+    /// When a rotation of its generated Secrets last started (ms).
+    pub secrets_rotated: Option<i64>,
 }
 
 /// [`At`] of a stored tenant.
@@ -222,6 +237,7 @@ pub fn at(t: &TenantDto) -> At<'_> {
         custom_domain: t.domain_to_serve(),
         owner_email: &t.owner_email,
         custom_fields: &t.custom_fields,
+        secrets_rotated: t.secrets_rotated_at,
     }
 }
 

@@ -111,6 +111,7 @@ fn parts() -> (Router<AppState>, openapi::OpenApi) {
         .routes(routes!(operations::backup))
         .routes(routes!(operations::backups))
         .routes(routes!(operations::restore))
+        .routes(routes!(operations::rotate_secrets))
         .routes(routes!(operations::preview_change))
         .routes(routes!(operations::dry_run))
         .routes(routes!(operations::change))

@@ -107,6 +107,24 @@ pub async fn restore(
     Ok(accepted(console(&s).restore_tenant(&who, id, form).await?))
 }
 
+/// Makes the named generated Secrets anew (operators): the release's own
+/// or `tenant-admin`, never the database's. The run rolls the tenant's
+/// pods onto them and runs again the jobs that read them; the new values
+/// are then shown once (`reveal_credentials` on the tenant page).
+#[utoipa::path(operation_id = "rotate_secrets", post, path = "/api/v1/tenants/{id}/secret-rotation", tag = "operations",
+    request_body = RotateSecretsForm,
+    params(("id" = String, Path, description = "Tenant ID"), Idempotency),
+    responses((status = 202, description = "The run, started", body = RunDto,
+        headers(("Location" = String, description = "The run")))))]
+pub async fn rotate_secrets(
+    State(s): State<AppState>,
+    Caller(who): Caller,
+    Path(id): Path<String>,
+    Body(form): Body<RotateSecretsForm>,
+) -> ApiResult<Response> {
+    Ok(accepted(console(&s).rotate_secrets(&who, id, form).await?))
+}
+
 /// What a tier or replica change would change, object by object; nothing
 /// is applied.
 #[utoipa::path(operation_id = "preview_tenant_change", post, path = "/api/v1/tenants/{id}/change/preview", tag = "operations",

@@ -14,6 +14,7 @@ mod idempotency;
 mod outbox;
 mod owner_messages;
 mod retention;
+mod rotations;
 mod runs;
 mod seed;
 mod sessions;

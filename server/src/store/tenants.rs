@@ -48,6 +48,8 @@ struct TenantRow {
     created_by: String,
     credentials_shown_at: Option<i64>,
     credentials_shown_by: Option<String>,
+    credentials_rotated: Option<String>,
+    secrets_rotated_at: Option<i64>,
     last_backup_at: Option<i64>,
     first_live_at: Option<i64>,
 }
@@ -84,6 +86,8 @@ impl From<TenantRow> for TenantDto {
             urls: vec![],
             credentials_shown_at: r.credentials_shown_at,
             credentials_shown_by: r.credentials_shown_by,
+            credentials_rotated: super::rotations::names(r.credentials_rotated.as_deref()),
+            secrets_rotated_at: r.secrets_rotated_at,
             last_backup_at: r.last_backup_at,
             first_live_at: r.first_live_at,
         }
@@ -111,7 +115,7 @@ pub(super) fn custom_fields_json(values: &CustomValues) -> String {
 const SELECT: &str = "SELECT t.id, t.namespace, t.namespace_uid, t.company_name, t.owner_email, t.owner_name, t.template_id, t.template_version, \
      v.name AS template_name, COALESCE(t.release_number, 1) AS release_number, t.custom_domain, t.served_domain, t.domain_verified, t.domain_check, t.domain_checked_at, t.custom_fields, t.state, t.state_detail, t.observed_at, \
      t.api_replicas, t.web_replicas, t.created_at, t.updated_at, t.created_by, \
-     t.credentials_shown_at, t.credentials_shown_by, t.first_live_at, \
+     t.credentials_shown_at, t.credentials_shown_by, t.credentials_rotated, t.secrets_rotated_at, t.first_live_at, \
      (SELECT MAX(b.taken_at) FROM backups b WHERE b.tenant_id = t.id AND b.pruned_at IS NULL) AS last_backup_at \
      FROM tenants t JOIN template_versions v ON v.template_id = t.template_id AND v.version = t.template_version";
 
@@ -540,8 +544,8 @@ impl Store {
     pub async fn mark_credentials_shown(&self, id: &str, actor: &str) -> Result<bool> {
         let mut tx = self.begin().await?;
         let done = sqlx::query(
-            "UPDATE tenants SET credentials_shown_at = $2, credentials_shown_by = $3 \
-             WHERE id = $1 AND credentials_shown_at IS NULL",
+            "UPDATE tenants SET credentials_shown_at = $2, credentials_shown_by = $3, \
+             credentials_rotated = NULL WHERE id = $1 AND credentials_shown_at IS NULL",
         )
         .bind(id)
         .bind(now_ms())

@@ -9,6 +9,7 @@ pub mod fields;
 pub mod fit;
 pub mod names;
 mod parts;
+pub mod rotation;
 pub mod values;
 
 use std::collections::HashSet;

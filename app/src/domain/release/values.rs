@@ -117,14 +117,20 @@ impl Reference {
 
     /// Whether its value is secret (so never written as text).
     pub fn is_secret(&self) -> bool {
-        matches!(
-            self,
-            Reference::DatabaseUsername
-                | Reference::DatabasePassword
-                | Reference::AdminUsername
-                | Reference::AdminPassword
-                | Reference::Secret { .. }
-        )
+        self.secret_key().is_some()
+    }
+
+    /// The Secret and key a secret reference is kept in.
+    pub fn secret_key(&self) -> Option<(&str, &str)> {
+        use super::contract::ADMIN_SECRET;
+        match self {
+            Reference::DatabaseUsername => Some((DATABASE_SECRET, "username")),
+            Reference::DatabasePassword => Some((DATABASE_SECRET, "password")),
+            Reference::AdminUsername => Some((ADMIN_SECRET, "username")),
+            Reference::AdminPassword => Some((ADMIN_SECRET, "password")),
+            Reference::Secret { name, key } => Some((name, key)),
+            _ => None,
+        }
     }
 
     pub fn needs_database(&self) -> bool {
@@ -261,27 +267,13 @@ impl ValueContext<'_> {
             DatabaseHost => db()?.0.into(),
             DatabasePort => db()?.1.to_string(),
             DatabaseName => db()?.2.into(),
-            DatabaseUsername => {
-                db()?;
-                return Ok(Resolved::Secret(DATABASE_SECRET.into(), "username".into()));
+            DatabaseUsername | DatabasePassword | AdminUsername | AdminPassword | Secret { .. } => {
+                if r.needs_database() {
+                    db()?;
+                }
+                let (name, key) = r.secret_key().unwrap_or_default();
+                return Ok(Resolved::Secret(name.into(), key.into()));
             }
-            DatabasePassword => {
-                db()?;
-                return Ok(Resolved::Secret(DATABASE_SECRET.into(), "password".into()));
-            }
-            AdminUsername => {
-                return Ok(Resolved::Secret(
-                    super::contract::ADMIN_SECRET.into(),
-                    "username".into(),
-                ))
-            }
-            AdminPassword => {
-                return Ok(Resolved::Secret(
-                    super::contract::ADMIN_SECRET.into(),
-                    "password".into(),
-                ))
-            }
-            Secret { name, key } => return Ok(Resolved::Secret(name.clone(), key.clone())),
         }))
     }
 

@@ -276,3 +276,45 @@ fn the_health_check_ends_each_rollout_of_a_release_that_declares_one() {
     assert!(!none.contains(&"health".to_string()), "{none:?}");
     assert_eq!(Step::parse("health"), Some(Step::of(StepKind::Health)));
 }
+
+#[test]
+fn a_rotation_rolls_the_pods_and_runs_again_only_the_jobs_that_read_what_it_rotated() {
+    let r = release(json!([
+        { "name": "schema", "phase": "migrate", "image": "app:1",
+          "env": [{ "name": "PW", "value": "${admin.password}" }] },
+        { "name": "admin", "phase": "post-provision", "image": "app:1",
+          "env": [{ "name": "PW", "value": "${admin.password}" }] },
+        { "name": "sample-data", "phase": "post-provision", "image": "app:1" },
+    ]));
+    let rotate = |names: &[&str]| RunOptions {
+        rotate: names.iter().map(|n| n.to_string()).collect(),
+        ..Default::default()
+    };
+    // Even once every post-provision job has run for the tenant.
+    let done = [
+        "post-provision/admin".to_string(),
+        "post-provision/sample-data".into(),
+    ];
+    let shape = RunShape {
+        release: &r,
+        done: &done,
+    };
+    assert_eq!(
+        names(&plan(Operation::Rotate, &rotate(&["tenant-admin"]), shape)),
+        vec![
+            "rotate-secrets",
+            "application",
+            "wait-api",
+            "wait-web",
+            "post-provision/admin"
+        ]
+    );
+    assert_eq!(
+        names(&plan(Operation::Rotate, &rotate(&["jwt"]), shape)),
+        vec!["rotate-secrets", "application", "wait-api", "wait-web"]
+    );
+    assert_eq!(
+        Step::parse("rotate-secrets"),
+        Some(Step::of(StepKind::RotateSecrets))
+    );
+}

@@ -6,6 +6,7 @@ mod api_keys;
 mod app;
 mod backup;
 mod records;
+mod secrets;
 mod tenant;
 
 pub use app::{app, AppCommand};

@@ -144,6 +144,9 @@ pub enum TenantCommand {
     /// The tenant's API keys: list, rotate.
     #[command(subcommand)]
     Keys(super::api_keys::KeyCommand),
+    /// The tenant's generated Secrets: rotate.
+    #[command(subcommand)]
+    Secrets(super::secrets::SecretCommand),
 }
 
 /// `NAME=VALUE` of `--field` (the value may be empty or hold '=').
@@ -366,6 +369,7 @@ pub async fn tenant(api: &Api, out: Format, cmd: TenantCommand) -> CliResult<()>
             Ok(())
         }
         TenantCommand::Keys(cmd) => super::api_keys::keys(api, out, cmd).await,
+        TenantCommand::Secrets(cmd) => super::secrets::secrets(api, out, cmd).await,
     }
 }
 

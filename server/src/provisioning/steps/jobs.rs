@@ -94,6 +94,12 @@ pub(super) async fn release_job(ctx: &StepContext<'_>, step: &Step) -> Result<St
             String::new()
         }
     };
+    // A rotation runs the jobs that read what it made anew: Jobs of its
+    // own (the first rollout's are done).
+    let pj = match ctx.operation {
+        Operation::Rotate => pj.again_in(ctx.run_id),
+        _ => pj.clone(),
+    };
     for k in 1..=n {
         let job = pj.attempt(k);
         let made = cluster::get_live(&ctx.cluster.client, &job)

@@ -141,7 +141,11 @@ pub(super) async fn apply_where(
 pub async fn execute(step: &Step, ctx: &StepContext<'_>) -> Result<StepOutcome> {
     let writes_inside = matches!(
         step.kind,
-        StepKind::Secrets | StepKind::Database | StepKind::Migrate | StepKind::Application
+        StepKind::Secrets
+            | StepKind::RotateSecrets
+            | StepKind::Database
+            | StepKind::Migrate
+            | StepKind::Application
     );
     if writes_inside && namespace::our_namespace(ctx).await? == NamespaceFound::Absent {
         return Err(ServerError::Conflict(format!(
@@ -152,6 +156,7 @@ pub async fn execute(step: &Step, ctx: &StepContext<'_>) -> Result<StepOutcome> 
     match step.kind {
         StepKind::Namespace => namespace::claim(ctx).await,
         StepKind::Secrets => objects::secrets(ctx).await,
+        StepKind::RotateSecrets => objects::rotate_secrets(ctx).await,
         StepKind::Database => objects::database(ctx).await,
         StepKind::WaitDatabase => waits::database(ctx).await,
         StepKind::Migrate => jobs::migrate(ctx).await,
@@ -228,6 +233,7 @@ mod tests {
                     tier: &plan.spec,
                     release: &runs,
                     custom_fields: &crate::manifests::NO_CUSTOM_FIELDS,
+                    secrets_rotated: None,
                 };
                 for settings in [&ingress, &gateway] {
                     for m in render(&input, settings, &caps) {

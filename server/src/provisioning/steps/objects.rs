@@ -40,6 +40,22 @@ pub(super) async fn secrets(ctx: &StepContext<'_>) -> Result<StepOutcome> {
     Ok(StepOutcome::Done(text.join(", ")))
 }
 
+/// The Secrets a rotation names, made anew (see
+/// `app::domain::release::rotation`), and remembered for their one showing.
+/// A retry after a crash makes them anew again: nobody has seen them yet.
+pub(super) async fn rotate_secrets(ctx: &StepContext<'_>) -> Result<StepOutcome> {
+    for name in &ctx.options.rotate {
+        cluster::rotate_secret(&ctx.cluster.client, ctx.manifests, (ctx.tenant_id, name)).await?;
+    }
+    ctx.store
+        .note_rotated(ctx.tenant_id, &ctx.options.rotate)
+        .await?;
+    Ok(StepOutcome::Done(format!(
+        "{} generated anew",
+        ctx.options.rotate.join(", ")
+    )))
+}
+
 /// The database and its backup setup; backup objects a tier no longer
 /// asks for are removed.
 pub(super) async fn database(ctx: &StepContext<'_>) -> Result<StepOutcome> {

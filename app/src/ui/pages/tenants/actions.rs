@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use crate::api::applications::release_of_tenant;
 use crate::api::operations::{
     BackupTenant, ChangeTenant, CleanupTenant, DeprovisionTenant, PreviewTenantChange,
-    ProvisionTenant, RestoreTenant, ResumeTenant, SuspendTenant,
+    ProvisionTenant, RestoreTenant, ResumeTenant, RotateSecrets, SuspendTenant,
 };
 use crate::api::templates::template_choices;
 use crate::domain::lifecycle::allowed_operations;
@@ -28,6 +28,7 @@ pub struct OpActions {
     pub deprovision: ServerAction<DeprovisionTenant>,
     pub backup: ServerAction<BackupTenant>,
     pub restore: ServerAction<RestoreTenant>,
+    pub rotate_secrets: ServerAction<RotateSecrets>,
 }
 
 impl OpActions {
@@ -41,6 +42,7 @@ impl OpActions {
             deprovision: ServerAction::new(),
             backup: ServerAction::new(),
             restore: ServerAction::new(),
+            rotate_secrets: ServerAction::new(),
         }
     }
 
@@ -54,6 +56,7 @@ impl OpActions {
             + self.deprovision.version().get()
             + self.backup.version().get()
             + self.restore.version().get()
+            + self.rotate_secrets.version().get()
     }
 
     fn last_error(&self) -> Option<AppError> {

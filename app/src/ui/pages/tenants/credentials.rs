@@ -31,20 +31,32 @@ pub fn Credentials(
     if !operator || !provisioned {
         return ().into_any();
     }
-    let shown = t.credentials_shown_at.map(|at| {
+    // Secrets rotated since then are shown once more.
+    let shown = t
+        .credentials_shown_at
+        .filter(|_| t.credentials_rotated.is_empty())
+        .map(|at| {
+            format!(
+                "The generated credentials were shown to {} at {}; they are shown once.",
+                t.credentials_shown_by.clone().unwrap_or_default(),
+                format_time(at)
+            )
+        });
+    let offer = if t.credentials_shown_at.is_some() {
         format!(
-            "The generated credentials were shown to {} at {}; they are shown once.",
-            t.credentials_shown_by.clone().unwrap_or_default(),
-            format_time(at)
+            "Rotated since the credentials were shown: {}. Their new values can be shown here once; copy them now.",
+            t.credentials_rotated.join(", ")
         )
-    });
+    } else {
+        "The passwords and secrets were generated on the cluster, and the release's API keys are issued now. They can be shown here once; copy them now.".to_string()
+    };
     view! {
         <section class="panel" aria-labelledby="cred-h" data-testid="credentials">
             <h2 id="cred-h">"Credentials"</h2>
             {match shown {
                 Some(text) => view! { <p class="muted">{text}</p> }.into_any(),
                 None => view! {
-                    <p>"The passwords and secrets were generated on the cluster, and the release's API keys are issued now. They can be shown here once; copy them now."</p>
+                    <p data-testid="credentials-offer">{offer}</p>
                     <ActionForm action=reveal attr:class="inline">
                         <input type="hidden" name="id" value=t.id.clone()/>
                         <button type="submit" class="button primary">"Show credentials once"</button>

@@ -148,6 +148,7 @@ pub fn TenantDetailPage() -> impl IntoView {
                             </dl>
                             <super::release::TenantRelease id=t.id.clone() values=t.custom_fields.clone()/>
                             <Credentials t=t.clone() role reveal/>
+                            <super::secrets::GeneratedSecrets t=t.clone() role ops/>
                             <ApiKeys t=t.clone() role rotate/>
                             <super::owner::OwnerMessages id=t.id.clone()/>
                             <TenantActions t=t.clone() role ops/>

@@ -9,6 +9,7 @@ mod list;
 mod new;
 mod owner;
 mod release;
+mod secrets;
 mod timeline;
 
 pub use detail::TenantDetailPage;
