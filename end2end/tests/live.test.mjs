@@ -180,6 +180,26 @@ test('custom fields from the wizard, one changed on the tenant page: previewed w
   assert.match(second, /^production_[A-Za-z0-9]{40}$/);
   assert.notEqual(second, first);
   await row.getByTestId('key-previous').filter({ hasText: 'accepted until' }).waitFor(LONG);
+  // The tenant admin's password made anew by a run (the kit's provisioning
+  // job runs again); its new value shown once, and nothing else again.
+  const password = '[data-testid="revealed-credentials"] code[data-credential="tenant-admin/password"]';
+  const oldPassword = await page.locator(password).textContent();
+  const topRun = await page.locator('article.run').first().getAttribute('data-run');
+  await page.getByTestId('generated-secrets').locator('li[data-secret="tenant-admin"]')
+    .getByRole('button', { name: 'Rotate' }).click();
+  await page.waitForFunction((id) => {
+    const run = document.querySelector('article.run');
+    return run && run.getAttribute('data-run') !== id && run.getAttribute('data-state') === 'completed';
+  }, topRun, LONG);
+  await page.getByTestId('credentials-offer').filter({ hasText: 'Rotated since the credentials were shown: tenant-admin' }).waitFor(LONG);
+  await page.getByRole('button', { name: 'Show credentials once' }).click();
+  await page.waitForFunction(([sel, old]) => {
+    const c = document.querySelector(sel);
+    return c && c.textContent !== old;
+  }, [password, oldPassword], LONG);
+  assert.equal(await page.locator('[data-testid="revealed-credentials"] code[data-credential="api-key/production"]').count(), 0,
+    'only what was rotated is shown again');
+  await page.getByTestId('credentials').getByText('they are shown once').waitFor(LONG);
   // What the owner would be sent, previewed (no owner channel here).
   const owner = page.getByTestId('owner-messages');
   await owner.getByText('No owner channel is configured').waitFor();
