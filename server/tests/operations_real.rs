@@ -13,6 +13,8 @@ mod applications;
 mod common;
 #[path = "operations_real/contract.rs"]
 mod contract;
+#[path = "operations_real/custom_plan.rs"]
+mod custom_plan;
 #[path = "operations_real/domains.rs"]
 mod domains;
 #[path = "operations_real/rotation.rs"]

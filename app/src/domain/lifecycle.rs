@@ -105,6 +105,7 @@ mod tests {
             credentials_shown_by: None,
             credentials_rotated: vec![],
             secrets_rotated_at: None,
+            custom_plan: false,
             last_backup_at: None,
             first_live_at: live.then_some(1),
         }

@@ -5,6 +5,7 @@
 pub mod alerts;
 pub mod audit;
 pub mod certificates;
+pub mod custom_plan;
 pub mod health;
 pub mod lifecycle;
 pub mod operation_forms;

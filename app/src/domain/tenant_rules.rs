@@ -20,7 +20,11 @@ pub struct ValidTenantFields {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ValidNewTenant {
     pub fields: ValidTenantFields,
+    /// 0 for a tenant without a plan (`custom`).
     pub template_id: i64,
+    /// The application a tenant without a plan is made of (see
+    /// `domain::custom_plan`).
+    pub custom: Option<String>,
     /// `None`: generate one.
     pub tenant_id: Option<String>,
 }
@@ -104,8 +108,15 @@ impl NewTenantForm {
             &self.owner_name,
             &self.custom_domain,
         );
-        let template_id = match self.template_id.trim().parse::<i64>() {
-            Ok(id) if id > 0 => Some(id),
+        let custom = crate::domain::custom_plan::custom_application(&self.template_id);
+        let template_id = match (custom, self.template_id.trim().parse::<i64>()) {
+            (Some(app), _) => e.check(
+                "template_id",
+                crate::domain::template_rules::validate_template_key(app)
+                    .map(|_| 0)
+                    .map_err(|rule| format!("custom: must name an application ({rule})")),
+            ),
+            (None, Ok(id)) if id > 0 => Some(id),
             _ => {
                 e.push("template_id", "must name one of the templates");
                 None
@@ -125,6 +136,7 @@ impl NewTenantForm {
         Ok(ValidNewTenant {
             fields: f.ok_or_else(missing)?,
             template_id: template_id.ok_or_else(missing)?,
+            custom: custom.map(str::to_string),
             tenant_id: tenant_id.ok_or_else(missing)?,
         })
     }

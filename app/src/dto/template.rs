@@ -89,6 +89,10 @@ pub struct TemplateDto {
     pub application_id: i64,
     #[serde(default)]
     pub application_key: String,
+    /// The application's custom plan (see `domain::custom_plan`): it sizes
+    /// tenants made without a plan, and is never offered as one.
+    #[serde(default)]
+    pub custom: bool,
 }
 
 /// A template as a choice in a list (filters, tier changes): no spec and no

@@ -127,6 +127,10 @@ pub struct TenantDto {
     /// Deployments' pod templates carry it, so the pods roll onto them.
     #[serde(default)]
     pub secrets_rotated_at: Option<i64>,
+    /// Made without a plan (by an admin): sized by its application's
+    /// custom plan (see `domain::custom_plan`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub custom_plan: bool,
     /// When its newest backup still in the store was taken (ms), if any.
     #[serde(default)]
     pub last_backup_at: Option<i64>,
@@ -179,6 +183,8 @@ pub struct NewTenantForm {
     pub company_name: String,
     pub owner_email: String,
     pub owner_name: String,
+    /// The plan's id, or `custom:<application key>` for a tenant without
+    /// a plan (admins; sized by the application's custom plan).
     #[serde(deserialize_with = "super::lenient::text")]
     pub template_id: String,
     pub custom_domain: String,

@@ -63,6 +63,14 @@ impl ConsoleService {
             }
             Err(e) => return Err(e.into()),
         };
+        // A custom plan is no plan to move to: it sizes the tenants of its
+        // application made without one (and an admin resizes it).
+        if template.custom && change.template_id.is_some_and(|id| id != t.template_id) {
+            return Err(AppError::invalid(
+                "template_id",
+                "is an application's custom plan: tenants are made on it without a plan (by admins), never moved to it",
+            ));
+        }
         // No template asked for: the tenant keeps its version.
         let version = if change.template_id.is_none() {
             t.template_version

@@ -12,6 +12,7 @@ mod bulk;
 mod change;
 mod channels;
 mod credentials;
+mod custom_tenant;
 mod new_tenant;
 mod operations;
 mod records;

@@ -31,7 +31,7 @@ impl NewTenant {
             id,
             namespace,
             fields: &self.valid.fields,
-            template_id: self.valid.template_id,
+            template_id: self.template.id,
             release: Some(self.plan.release_number),
             custom_fields: &self.custom_fields,
         }
@@ -47,7 +47,18 @@ impl ConsoleService {
         form: NewTenantForm,
     ) -> R<(TenantDto, Option<i64>)> {
         require(who, Role::Operator, "create tenants")?;
-        let new = self.checked_new_tenant(&form).await?;
+        let mut new = self.checked_new_tenant(&form).await?;
+        if new.template.custom {
+            require(who, Role::Admin, "make a tenant without a plan")?;
+            let application = self
+                .store
+                .get_application(&new.template.application_key)
+                .await?;
+            new.template = self
+                .store
+                .ensure_custom_plan(&application, &who.username)
+                .await?;
+        }
         let t = self.insert_record(who, &new).await?;
         // Its custom domain is judged before any run renders it.
         Ok((self.check_domain(t).await?, new.not_before))
@@ -129,15 +140,23 @@ impl ConsoleService {
                 .ok()
                 .filter(|id| *id > 0),
         };
-        let planned = match template_id {
-            Some(id) => match self.new_tenant_plan(id).await {
+        let custom = app::domain::custom_plan::custom_application(&form.template_id);
+        let planned = match (custom, template_id) {
+            (Some(application), _) => match self.custom_tenant_plan(application).await {
                 Ok(p) => Some(p),
                 Err(e) => {
                     keep(Err(e))?;
                     None
                 }
             },
-            None => None,
+            (None, Some(id)) => match self.new_tenant_plan(id).await {
+                Ok(p) => Some(p),
+                Err(e) => {
+                    keep(Err(e))?;
+                    None
+                }
+            },
+            (None, None) => None,
         };
         let custom = planned.as_ref().map(|(_, plan, _)| {
             fields::values(

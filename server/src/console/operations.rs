@@ -308,6 +308,9 @@ impl Operations for ConsoleService {
     ) -> R<ChangePreview> {
         require(who, Role::Viewer, "preview tenants")?;
         let new = self.checked_new_tenant(&form).await?;
+        if new.template.custom {
+            require(who, Role::Admin, "make a tenant without a plan")?;
+        }
         let (valid, template, plan) = (&new.valid, new.template, &new.plan);
         let id = valid
             .tenant_id

@@ -1,5 +1,6 @@
 //! Template operations: operators change templates, everyone may read them.
 
+use app::domain::custom_plan::CUSTOM_KEY_PREFIX;
 use app::domain::template_rules::weakens_backups;
 use app::dto::{CurrentStaff, Role, TemplateChoice, TemplateDetail, TemplateDto, TemplateForm};
 
@@ -29,6 +30,15 @@ impl Templates for ConsoleService {
     async fn create_template(&self, who: &CurrentStaff, form: TemplateForm) -> R<TemplateDto> {
         require(who, Role::Operator, "create templates")?;
         let valid = form.validate()?;
+        if valid.key.starts_with(CUSTOM_KEY_PREFIX) {
+            return Err(app::error::AppError::invalid(
+                "key",
+                format!(
+                    "keys starting with \"{CUSTOM_KEY_PREFIX}\" are the applications' custom plans' \
+                     (tenants made without a plan)"
+                ),
+            ));
+        }
         Ok(self.store.create_template(&valid, &who.username).await?)
     }
 
@@ -41,6 +51,15 @@ impl Templates for ConsoleService {
         require(who, Role::Operator, "edit templates")?;
         let valid = form.validate()?;
         let current = self.store.get_template(id).await?;
+        if current.custom && valid.application.as_deref() != Some(&current.application_key) {
+            return Err(app::error::AppError::invalid(
+                "application",
+                format!(
+                    "a custom plan sizes its own application's tenants: it stays with {}",
+                    current.application_key
+                ),
+            ));
+        }
         if let Some(what) = weakens_backups(&current.spec, &valid.spec) {
             require(who, Role::Admin, &format!("{what} on a template"))?;
         }

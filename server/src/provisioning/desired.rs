@@ -157,6 +157,26 @@ impl TenantPlan {
         })
     }
 
+    /// `template` as it stands (stored or not: a custom plan before it is
+    /// made) with `release` of its application, without overrides.
+    pub async fn of_template(
+        store: &Store,
+        template: &app::dto::TemplateDto,
+        release: i64,
+    ) -> Result<TenantPlan> {
+        let r = store.get_release(template.application_id, release).await?;
+        Ok(TenantPlan {
+            key: template.key.clone(),
+            version: template.version,
+            release_number: r.number,
+            release: Arc::new(app::domain::release::for_plan(
+                r.spec,
+                &template.spec.features,
+            )),
+            tier: template.spec.clone(),
+        })
+    }
+
     /// Whether the tenant's database is dumped: its plan takes backups and
     /// its release's database is one Tenantry dumps.
     pub fn takes_backups(&self) -> bool {

@@ -7,6 +7,7 @@ mod api_keys;
 mod applications;
 mod audit;
 mod backups;
+mod custom_plans;
 mod domains;
 mod execution;
 mod health;

@@ -10,7 +10,7 @@ use super::{now_ms, AuditEntry, Store};
 use crate::error::{is_unique_violation, Result, ServerError};
 
 #[derive(sqlx::FromRow)]
-struct TemplateRow {
+pub(super) struct TemplateRow {
     id: i64,
     slug: String,
     current_version: i64,
@@ -22,6 +22,7 @@ struct TemplateRow {
     tenant_count: i64,
     application_id: i64,
     application_key: String,
+    custom: i64,
 }
 
 #[derive(sqlx::FromRow)]
@@ -44,7 +45,7 @@ fn spec_json(spec: &TierSpec) -> Result<String> {
 }
 
 impl TemplateRow {
-    fn into_dto(self) -> Result<TemplateDto> {
+    pub(super) fn into_dto(self) -> Result<TemplateDto> {
         Ok(TemplateDto {
             id: self.id,
             key: self.slug,
@@ -57,12 +58,13 @@ impl TemplateRow {
             tenant_count: self.tenant_count,
             application_id: self.application_id,
             application_key: self.application_key,
+            custom: self.custom != 0,
         })
     }
 }
 
-const SELECT: &str = concat!(
-    "SELECT tp.id, tp.slug, tp.current_version, v.name, v.description, v.spec, v.created_at, v.created_by, \
+pub(super) const SELECT: &str = concat!(
+    "SELECT tp.id, tp.slug, tp.current_version, tp.custom, v.name, v.description, v.spec, v.created_at, v.created_by, \
      (SELECT COUNT(*) FROM tenants x WHERE x.template_id = tp.id) AS tenant_count, ",
     application_of!(),
     " AS application_id, COALESCE((SELECT a.key FROM applications a WHERE a.id = ",
@@ -112,7 +114,7 @@ impl Store {
         let rows = sqlx::query_as::<_, (i64, String, i64)>(
             "SELECT t.id, v.name, t.current_version FROM templates t \
              JOIN template_versions v ON v.template_id = t.id AND v.version = t.current_version \
-             ORDER BY t.id",
+             WHERE t.custom = 0 ORDER BY t.id",
         )
         .fetch_all(&self.pool)
         .await?;
@@ -370,7 +372,7 @@ impl Store {
     }
 }
 
-async fn insert_version(
+pub(super) async fn insert_version(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     id: i64,
     version: i64,

@@ -50,6 +50,7 @@ struct TenantRow {
     credentials_shown_by: Option<String>,
     credentials_rotated: Option<String>,
     secrets_rotated_at: Option<i64>,
+    custom_plan: i64,
     last_backup_at: Option<i64>,
     first_live_at: Option<i64>,
 }
@@ -88,6 +89,7 @@ impl From<TenantRow> for TenantDto {
             credentials_shown_by: r.credentials_shown_by,
             credentials_rotated: super::rotations::names(r.credentials_rotated.as_deref()),
             secrets_rotated_at: r.secrets_rotated_at,
+            custom_plan: r.custom_plan != 0,
             last_backup_at: r.last_backup_at,
             first_live_at: r.first_live_at,
         }
@@ -116,7 +118,8 @@ const SELECT: &str = "SELECT t.id, t.namespace, t.namespace_uid, t.company_name,
      v.name AS template_name, COALESCE(t.release_number, 1) AS release_number, t.custom_domain, t.served_domain, t.domain_verified, t.domain_check, t.domain_checked_at, t.custom_fields, t.state, t.state_detail, t.observed_at, \
      t.api_replicas, t.web_replicas, t.created_at, t.updated_at, t.created_by, \
      t.credentials_shown_at, t.credentials_shown_by, t.credentials_rotated, t.secrets_rotated_at, t.first_live_at, \
-     (SELECT MAX(b.taken_at) FROM backups b WHERE b.tenant_id = t.id AND b.pruned_at IS NULL) AS last_backup_at \
+     (SELECT MAX(b.taken_at) FROM backups b WHERE b.tenant_id = t.id AND b.pruned_at IS NULL) AS last_backup_at, \
+     COALESCE((SELECT x.custom FROM templates x WHERE x.id = t.template_id), 0) AS custom_plan \
      FROM tenants t JOIN template_versions v ON v.template_id = t.template_id AND v.version = t.template_version";
 
 /// The ORDER BY of each sort, ties broken by the columns of its index
@@ -382,17 +385,18 @@ impl Store {
                 format!("\"{}\" is already taken", t.id),
             )));
         }
-        let version =
-            sqlx::query_scalar::<_, i64>("SELECT current_version FROM templates WHERE id = $1")
-                .bind(t.template_id)
-                .fetch_optional(&mut *tx)
-                .await?
-                .ok_or_else(|| {
-                    ServerError::App(AppError::invalid(
-                        "template_id",
-                        "names no existing template",
-                    ))
-                })?;
+        let (version, custom) = sqlx::query_as::<_, (i64, i64)>(
+            "SELECT current_version, custom FROM templates WHERE id = $1",
+        )
+        .bind(t.template_id)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or_else(|| {
+            ServerError::App(AppError::invalid(
+                "template_id",
+                "names no existing template",
+            ))
+        })?;
         let now = now_ms();
         sqlx::query(
             concat!(
@@ -434,7 +438,14 @@ impl Store {
             }
         })?;
         AuditEntry::new(actor, "tenant.create", "tenant", t.id)
-            .detail(format!("template {} v{version}", t.template_id))
+            .detail(if custom != 0 {
+                format!(
+                    "custom (no plan): its application's custom plan, template {} v{version}",
+                    t.template_id
+                )
+            } else {
+                format!("template {} v{version}", t.template_id)
+            })
             .write(&mut tx)
             .await?;
         tx.commit().await?;

@@ -40,7 +40,8 @@ pub enum TenantCommand {
         email: Option<String>,
         #[arg(long)]
         owner: Option<String>,
-        /// Template id, key or name.
+        /// Template id, key or name; `custom:APPLICATION` for a tenant
+        /// without a plan (admins).
         #[arg(long)]
         template: Option<String>,
         #[arg(long)]
@@ -226,8 +227,13 @@ pub async fn tenant(api: &Api, out: Format, cmd: TenantCommand) -> CliResult<()>
             }
             let named = template.or_else(|| form["template_id"].as_str().map(String::from));
             if let Some(t) = named {
-                let tid = template_id(api, &t).await?;
-                form["template_id"] = json!(tid.to_string());
+                // `custom:<application>`: without a plan (admins).
+                form["template_id"] = if app::domain::custom_plan::custom_application(&t).is_some()
+                {
+                    json!(t)
+                } else {
+                    json!(template_id(api, &t).await?.to_string())
+                };
             }
             if dry_run {
                 return dry_run_tenant(api, out, &form).await;

@@ -114,6 +114,7 @@ pub fn TenantDetailPage() -> impl IntoView {
                                 <dt>"Owner"</dt><dd>{format!("{} <{}>", t.owner_name, t.owner_email)}</dd>
                                 <dt>"Template"</dt><dd>
                                     <A href=format!("/templates/{}", t.template_id)>{format!("{} v{}", t.template_name, t.template_version)}</A>
+                                    {t.custom_plan.then(|| view! { <span class="muted" data-testid="custom-plan">" · made without a plan (its application's custom sizing)"</span> })}
                                 </dd>
                                 <dt>"Custom domain"</dt><dd>{t.custom_domain.clone().unwrap_or_else(|| "—".into())}
                                     {match t.held_domain() {

@@ -7,15 +7,17 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_navigate;
 
-use crate::api::applications::list_releases;
+use crate::api::applications::{list_applications, list_releases};
 use crate::api::operations::PreviewNewTenant;
 use crate::api::templates::list_templates;
 use crate::api::tenants::{check_tenant_id, suggest_tenant_id, CreateTenant};
-use crate::dto::{CustomFieldSpec, CustomValues, IdCheck, NewTenantForm, TemplateChoice};
+use crate::domain::custom_plan::{custom_application, custom_spec, CUSTOM_PREFIX};
+use crate::dto::{CustomFieldSpec, CustomValues, IdCheck, NewTenantForm, Role, TemplateChoice};
 use crate::error::AppError;
 use crate::ui::components::{
     failure, tier_summary, CustomFieldInputs, Field, FormError, TemplateOptions,
 };
+use crate::ui::shell::{can, use_session};
 
 async fn id_hint(company: String, wanted: String) -> Option<Result<IdCheck, AppError>> {
     if !wanted.trim().is_empty() {
@@ -64,10 +66,16 @@ pub fn NewTenantPage() -> impl IntoView {
         |(c, w)| id_hint(c, w),
     );
     let templates = Resource::new(|| (), |_| list_templates());
+    // Admins may make a tenant of an application without a plan (custom).
+    let applications = Resource::new(|| (), |_| list_applications());
+    let session = use_session();
     // The chosen plan's application's newest release: what a new tenant
     // runs, and so the custom fields it asks for.
     let application = move || {
         let chosen = template.get();
+        if let Some(app) = custom_application(&chosen) {
+            return Some(app.to_string());
+        }
         templates.get().and_then(|r| r.ok()).and_then(|list| {
             list.into_iter()
                 .find(|t| t.id.to_string() == chosen)
@@ -117,9 +125,21 @@ pub fn NewTenantPage() -> impl IntoView {
                     <option value="">"Choose a template…"</option>
                     <Suspense fallback=|| ()>
                         {move || Suspend::new(async move {
-                            let choices: Vec<TemplateChoice> =
-                                templates.await.unwrap_or_default().iter().map(TemplateChoice::from).collect();
+                            let choices: Vec<TemplateChoice> = templates.await.unwrap_or_default()
+                                .iter().filter(|t| !t.custom).map(TemplateChoice::from).collect();
                             view! { <TemplateOptions choices/> }
+                        })}
+                        {move || Suspend::new(async move {
+                            let admin = can(&session.me.await, Role::Admin);
+                            let apps = if admin { applications.await.unwrap_or_default() } else { vec![] };
+                            let apps: Vec<_> = apps.into_iter().filter(|a| a.latest_release > 0).collect();
+                            (!apps.is_empty()).then(|| view! {
+                                <optgroup label="Without a plan (admins)">
+                                    {apps.into_iter().map(|a| view! {
+                                        <option value=format!("{CUSTOM_PREFIX}{}", a.key)>{format!("{}: custom (no plan)", a.name)}</option>
+                                    }).collect_view()}
+                                </optgroup>
+                            })
                         })}
                     </Suspense>
                 </select>
@@ -127,8 +147,15 @@ pub fn NewTenantPage() -> impl IntoView {
                     {move || Suspend::new(async move {
                         let list = templates.await.unwrap_or_default();
                         let chosen = template.get();
-                        list.into_iter().find(|t| t.id.to_string() == chosen)
-                            .map(|t| view! { <p class="hint" data-testid="tier-summary">{tier_summary(&t.spec)}</p> })
+                        // A custom tenant: its application's custom plan,
+                        // or how it will be made.
+                        let spec = match custom_application(&chosen) {
+                            Some(app) => Some(list.into_iter()
+                                .find(|t| t.custom && t.application_key == app)
+                                .map_or_else(custom_spec, |t| t.spec)),
+                            None => list.into_iter().find(|t| t.id.to_string() == chosen).map(|t| t.spec),
+                        };
+                        spec.map(|s| view! { <p class="hint" data-testid="tier-summary">{tier_summary(&s)}</p> })
                     })}
                 </Suspense>
             </Field>
