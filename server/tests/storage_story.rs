@@ -439,9 +439,19 @@ async fn story(url: &str) {
     // Each application's custom plan (tenants without a plan): made once
     // however often it is asked for, listed as custom, never a choice.
     let workshop = store.get_application("workshop-saas").await.expect("app");
-    assert!(store.custom_plan(workshop.id).await.expect("read").is_none());
-    let made = store.ensure_custom_plan(&workshop, "t").await.expect("made");
-    let again = store.ensure_custom_plan(&workshop, "t").await.expect("again");
+    assert!(store
+        .custom_plan(workshop.id)
+        .await
+        .expect("read")
+        .is_none());
+    let made = store
+        .ensure_custom_plan(&workshop, "t")
+        .await
+        .expect("made");
+    let again = store
+        .ensure_custom_plan(&workshop, "t")
+        .await
+        .expect("again");
     assert_eq!(
         (made.id, made.custom, made.key.as_str()),
         (again.id, true, "custom-workshop-saas")
