@@ -17,6 +17,7 @@
 //! | backup catalogue | the leader | start scheduled backups (every 15 s), record backup Jobs as the index sees them finish, expire old rows (`provisioning::backups`) |
 //! | domain checks | the leader | ask DNS again every minute about custom domains it holds back (`domains`) |
 //! | key overlaps | the leader | end API key rotations' overlaps when due, every 15 s, and write the tenants' hashes (`provisioning::api_keys`) |
+//! | rollouts | the leader | move each running rollout on every second: follow its wave's runs, start the next tenants, soak, the next wave (`rollouts`) |
 //! | retention | the leader | prune old runs and audit events hourly, when configured (`store::retention`) |
 //!
 //! The leader's loops run on every replica but act only while it leads
@@ -44,6 +45,9 @@ pub struct Retention {
     pub audit_days: Option<u32>,
 }
 
+/// How often the leader looks at each running rollout.
+const ROLLOUT_LOOK: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// Starts every loop of one replica but the runner (which needs its
 /// cluster: [`start_runner`]). Without a tokio runtime (plain
 /// unit tests) nothing starts.
@@ -53,6 +57,7 @@ pub fn start(console: &Arc<ConsoleService>, leadership: &Leadership, retention: 
     }
     every_replica(console);
     leader_only(console, leadership, retention);
+    crate::rollouts::spawn(Arc::clone(console), leadership.clone(), ROLLOUT_LOOK);
 }
 
 /// What each replica runs for itself.

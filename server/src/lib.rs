@@ -21,6 +21,7 @@ pub mod monitoring;
 pub mod provisioning;
 pub mod replicas;
 pub mod rest;
+pub mod rollouts;
 pub mod store;
 pub mod telemetry;
 pub mod values;

@@ -217,6 +217,7 @@ async fn tokens_act_within_their_owners_role() {
         if method == "get"
             || path.ends_with("/preview")
             || path == "/api/v1/tenant-dry-runs"
+            || path == "/api/v1/rollouts/plan"
             || path == server::rest::TOKEN_EXCHANGE_PATH
         {
             continue;

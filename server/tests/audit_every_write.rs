@@ -22,6 +22,7 @@ const READS: &[(&str, &str)] = &[
     ("post", "/api/v1/tenants/{id}/change/preview"),
     ("post", "/api/v1/tenant-dry-runs"),
     ("post", "/api/v1/applications/{application}/releases/check"),
+    ("post", "/api/v1/rollouts/plan"),
 ];
 
 struct Case {
@@ -272,6 +273,76 @@ async fn every_write_of_the_api_is_audited() {
         json!({}),
         "tenant.domain_override",
     ));
+    // Rollouts: one started through the API (to a second release of the
+    // workshop SaaS), one recorded here and steered: paused, a waiting
+    // tenant skipped, resumed, aborted.
+    let moved = tenant_in(&db, "aud-roll", "active").await;
+    let workshop = srv.store.get_application("workshop-saas").await.unwrap();
+    let release =
+        server::applications::parse_release(server::applications::WORKSHOP_RELEASE).unwrap();
+    srv.store
+        .create_release(
+            workshop.id,
+            (&release, server::applications::WORKSHOP_RELEASE, "again"),
+            Some(workshop.latest_release),
+            "test",
+        )
+        .await
+        .unwrap();
+    cases.push(case(
+        "post",
+        "/api/v1/rollouts",
+        base("/api/v1/rollouts"),
+        json!({ "application": "workshop-saas", "release": "2", "tenants": [moved], "waves": "1" }),
+        "rollout.start",
+    ));
+    let (first, second) = (
+        tenant_in(&db, "aud-wave1", "active").await,
+        tenant_in(&db, "aud-wave2", "active").await,
+    );
+    let pro = srv.store.get_tenant(&first).await.unwrap();
+    let entry = |tenant_id: &str, wave| server::store::NewRolloutTenant {
+        tenant_id: tenant_id.to_string(),
+        wave,
+        from_state: app::dto::TenantState::Active,
+        from_release: 1,
+        from_template: (pro.template_id, pro.template_version),
+        change: "release 1 → 2".into(),
+    };
+    let steered = srv
+        .store
+        .create_rollout(
+            &server::store::NewRollout {
+                application: "workshop-saas",
+                release: Some(2),
+                template_id: None,
+                waves: 2,
+                parallelism: 1,
+                soak_secs: 0,
+            },
+            &[entry(&first, 1), entry(&second, 2)],
+            "test",
+        )
+        .await
+        .unwrap()
+        .id;
+    for (what, action) in [
+        ("pause", "rollout.pause"),
+        ("tenants/{tenant}/skip", "rollout.skip"),
+        ("resume", "rollout.resume"),
+        ("abort", "rollout.abort"),
+    ] {
+        cases.push(case(
+            "post",
+            format!("/api/v1/rollouts/{{id}}/{what}"),
+            base(&format!(
+                "/api/v1/rollouts/{steered}/{}",
+                what.replace("{tenant}", &second)
+            )),
+            json!({}),
+            action,
+        ));
+    }
     let t = tenant_in(&db, "aud-dep", "active").await;
     cases.push(case(
         "post",

@@ -17,6 +17,8 @@ mod contract;
 mod custom_plan;
 #[path = "operations_real/domains.rs"]
 mod domains;
+#[path = "operations_real/rollouts.rs"]
+mod rollouts;
 #[path = "operations_real/rotation.rs"]
 mod rotation;
 #[path = "operations_real/seeded.rs"]

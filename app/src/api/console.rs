@@ -11,6 +11,7 @@ use super::channels::Channels;
 use super::credentials::Credentials;
 use super::operations::Operations;
 use super::records::Records;
+use super::rollouts::Rollouts;
 use super::runs::Runs;
 use super::session::Session;
 use super::staff::Staff;
@@ -51,6 +52,7 @@ capabilities!(
     templates::Templates,
     applications::Applications,
     records::Records,
+    rollouts::Rollouts,
 );
 
 /// The handle put into Leptos context.

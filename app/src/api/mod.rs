@@ -14,6 +14,7 @@ pub mod channels;
 pub mod credentials;
 pub mod operations;
 pub mod records;
+pub mod rollouts;
 pub mod runs;
 pub mod session;
 pub mod staff;
@@ -43,6 +44,7 @@ pub mod prelude {
     pub use super::credentials::Credentials as _;
     pub use super::operations::Operations as _;
     pub use super::records::Records as _;
+    pub use super::rollouts::Rollouts as _;
     pub use super::runs::Runs as _;
     pub use super::session::Session as _;
     pub use super::staff::Staff as _;

@@ -10,6 +10,7 @@ pub mod health;
 pub mod lifecycle;
 pub mod operation_forms;
 pub mod release;
+pub mod rollout;
 pub mod stats;
 pub mod steps;
 pub mod template_rules;

@@ -144,12 +144,14 @@ string_enum!(
         Objects => "objects",
         Health => "health",
         Watch => "watch",
+        Rollout => "rollout",
         Resync => "resync",
     }
 );
 
 /// What a message of the live stream is about, written on the wire as
-/// `tenants`, `runs`, `alerts`, `tenant:<id>` or `run:<id>`. The pages, the
+/// `tenants`, `runs`, `alerts`, `rollouts`, `tenant:<id>`, `run:<id>` or
+/// `rollout:<id>`. The pages, the
 /// CLI and the server share it, so a topic is spelt in one place.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(into = "String", try_from = "String")]
@@ -159,6 +161,8 @@ pub enum Topic {
     Alerts,
     Tenant(String),
     Run(i64),
+    Rollouts,
+    Rollout(i64),
 }
 
 impl Topic {
@@ -169,11 +173,15 @@ impl Topic {
                 "tenants" => Topic::Tenants,
                 "runs" => Topic::Runs,
                 "alerts" => Topic::Alerts,
+                "rollouts" => Topic::Rollouts,
                 _ => return None,
             },
             Some(("tenant", id)) if !id.is_empty() => Topic::Tenant(id.to_string()),
             Some(("run", n)) => {
                 Topic::Run(n.parse::<u64>().ok().and_then(|n| i64::try_from(n).ok())?)
+            }
+            Some(("rollout", n)) => {
+                Topic::Rollout(n.parse::<u64>().ok().and_then(|n| i64::try_from(n).ok())?)
             }
             Some(_) => return None,
         })
@@ -188,6 +196,8 @@ impl std::fmt::Display for Topic {
             Topic::Alerts => f.write_str("alerts"),
             Topic::Tenant(id) => write!(f, "tenant:{id}"),
             Topic::Run(id) => write!(f, "run:{id}"),
+            Topic::Rollouts => f.write_str("rollouts"),
+            Topic::Rollout(id) => write!(f, "rollout:{id}"),
         }
     }
 }

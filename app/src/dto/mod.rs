@@ -39,6 +39,7 @@ mod live;
 mod ops;
 mod page;
 mod release;
+mod rollout;
 mod run;
 mod staff;
 mod stats;
@@ -72,6 +73,9 @@ pub use release::{
     Alphabet, AutoscaleSpec, ComponentSpec, DatabaseKind, DatabaseSpec, EnvVar, FileSpec,
     HttpProbe, JobPhase, JobSpec, PodSecurity, PortSpec, ProbeSpec, ReleaseSpec, ResourcesSpec,
     RouteSpec, SecretKeySpec, SecretSpec, VolumeSpec, DEFAULT_DATABASE_NAME, DEFAULT_RUN_AS_USER,
+};
+pub use rollout::{
+    RolloutDto, RolloutForm, RolloutPlan, RolloutState, RolloutTenantDto, RolloutTenantState,
 };
 pub use run::{AttemptDto, AttemptOutcome, Operation, RunDto, RunState, StepDto, StepState};
 pub use staff::{

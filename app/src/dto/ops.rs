@@ -35,6 +35,9 @@ pub struct RunOptions {
     /// `domain::release::rotation`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub rotate: Vec<String>,
+    /// The rollout that started the run (an update moving the tenant).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rollout: Option<i64>,
 }
 
 /// A rotation of a tenant's generated Secrets: which ones (the release's

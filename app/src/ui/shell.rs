@@ -83,6 +83,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("tenants/new") view=NewTenantPage/>
                     <Route path=path!("tenants/:id") view=TenantDetailPage/>
                     <Route path=path!("runs") view=RunListPage/>
+                    <Route path=path!("rollouts") view=RolloutListPage/>
+                    <Route path=path!("rollouts/:id") view=RolloutPage/>
                     <Route path=path!("applications") view=ApplicationListPage/>
                     <Route path=path!("applications/:app") view=ApplicationPage/>
                     <Route path=path!("applications/:app/releases/new") view=NewReleasePage/>
@@ -126,6 +128,7 @@ fn Frame() -> impl IntoView {
                     <li><A href="/" exact=true>"Dashboard"</A></li>
                     <li><A href="/tenants">"Tenants"</A></li>
                     <li><A href="/runs">"Runs"</A></li>
+                    <li><A href="/rollouts">"Rollouts"</A></li>
                     <li><A href="/applications">"Applications"</A></li>
                     <li><A href="/templates">"Templates"</A></li>
                     <li><A href="/alerts">"Alerts"</A></li>

@@ -15,8 +15,8 @@ use clap::{Args, Subcommand};
 
 pub use api::{ClientError, Exit};
 pub use commands::{
-    AlertCommand, AppCommand, BackupCommand, RunCommand, StaffApiCommand, TemplateCommand,
-    TenantCommand,
+    AlertCommand, AppCommand, BackupCommand, RolloutCommand, RunCommand, StaffApiCommand,
+    TemplateCommand, TenantCommand,
 };
 pub use output::Format;
 
@@ -70,6 +70,8 @@ pub enum ClientCommand {
     Alert(Box<Alert>),
     /// Backups: the catalogue, back up now, restore.
     Backup(Box<Backup>),
+    /// Rollouts: tenants moved to a release or a plan in waves.
+    Rollout(Box<Rollout>),
 }
 
 /// A family of client commands with the connection options (which apply
@@ -94,6 +96,7 @@ family!(
     Staff(StaffApiCommand),
     Alert(AlertCommand),
     Backup(BackupCommand),
+    Rollout(RolloutCommand),
 );
 
 /// Runs a client command; the exit code says how it ended.
@@ -107,6 +110,7 @@ pub async fn run_client(cmd: ClientCommand) -> ExitCode {
         ClientCommand::Staff(f) => &f.conn,
         ClientCommand::Alert(f) => &f.conn,
         ClientCommand::Backup(f) => &f.conn,
+        ClientCommand::Rollout(f) => &f.conn,
     }
     .clone();
     match dispatch(conn, cmd).await {
@@ -164,5 +168,6 @@ async fn dispatch(conn: Connection, cmd: ClientCommand) -> api::CliResult<()> {
         ClientCommand::Staff(f) => commands::staff(&api, out, f.cmd).await,
         ClientCommand::Alert(f) => commands::alert(&api, out, f.cmd).await,
         ClientCommand::Backup(f) => commands::backup(&api, out, f.cmd).await,
+        ClientCommand::Rollout(f) => commands::rollout(&api, out, f.cmd).await,
     }
 }

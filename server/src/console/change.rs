@@ -2,9 +2,10 @@
 //! replica overrides) it would run and its custom field values, checked
 //! against that release, for the change's preview and the change itself.
 
+use app::domain::lifecycle::check_operation;
 use app::domain::operation_forms::ReplicaChange;
 use app::domain::release::fields;
-use app::dto::{ChangeForm, CustomValues, TenantDto};
+use app::dto::{ChangeForm, CurrentStaff, CustomValues, Operation, RunDto, RunOptions, TenantDto};
 use app::error::AppError;
 
 use super::{ConsoleService, R};
@@ -111,6 +112,58 @@ impl ConsoleService {
             plan,
             custom_fields,
         })
+    }
+}
+
+impl ConsoleService {
+    /// Changes tenant `t` as `form` asks (its plan, release, replicas,
+    /// custom fields) and starts the update run; `rollout`: the rollout
+    /// that moves it, recorded with the run.
+    pub(super) async fn apply_change(
+        &self,
+        who: &CurrentStaff,
+        t: &TenantDto,
+        form: &ChangeForm,
+        rollout: Option<i64>,
+    ) -> R<RunDto> {
+        check_operation(t, Operation::Update)?;
+        let target = self.target(t, form).await?;
+        let engine = self.engine().await?;
+        let (version, release) = (target.plan.version, target.plan.release_number);
+        let changed = changed_fields(&t.custom_fields, &target.custom_fields);
+        let detail = format!(
+            "template {} v{} → {} v{}; release {} → {}; replicas api {:?} web {:?}{}",
+            t.template_name,
+            t.template_version,
+            target.template_name,
+            version,
+            t.release,
+            release,
+            target.api_replicas,
+            target.web_replicas,
+            if changed.is_empty() {
+                String::new()
+            } else {
+                format!("; custom fields {}", changed.join(", "))
+            }
+        );
+        self.store
+            .set_tenant_spec(
+                &t.id,
+                ((target.template_id, version), release),
+                (target.api_replicas, target.web_replicas),
+                &target.custom_fields,
+                (&who.username, &detail),
+            )
+            .await?;
+        // A move to another release runs that release's post-upgrade jobs.
+        let options = RunOptions {
+            upgrade_from: (release != t.release).then_some(t.release),
+            rollout,
+            ..Default::default()
+        };
+        self.start(&engine, who, &t.id, Operation::Update, options, None)
+            .await
     }
 }
 

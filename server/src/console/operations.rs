@@ -15,7 +15,6 @@ use app::dto::{
 };
 use app::error::AppError;
 
-use super::change::changed_fields;
 use super::tenants::random_suffix;
 use super::{require, ConsoleService, R};
 use crate::manifests::{namespace_of, to_yaml, Capabilities, RenderSettings};
@@ -111,45 +110,8 @@ impl Operations for ConsoleService {
     ) -> R<RunDto> {
         require(who, Role::Operator, "change tenants")?;
         let t = self.store.get_tenant(&tenant).await?;
-        check_operation(&t, Operation::Update)?;
-        let target = self.target(&t, &form).await?;
-        let engine = self.engine().await?;
-        let (version, release) = (target.plan.version, target.plan.release_number);
-        let changed = changed_fields(&t.custom_fields, &target.custom_fields);
-        let detail = format!(
-            "template {} v{} → {} v{}; release {} → {}; replicas api {:?} web {:?}{}",
-            t.template_name,
-            t.template_version,
-            target.template_name,
-            version,
-            t.release,
-            release,
-            target.api_replicas,
-            target.web_replicas,
-            if changed.is_empty() {
-                String::new()
-            } else {
-                format!("; custom fields {}", changed.join(", "))
-            }
-        );
-        self.store
-            .set_tenant_spec(
-                &t.id,
-                ((target.template_id, version), release),
-                (target.api_replicas, target.web_replicas),
-                &target.custom_fields,
-                (&who.username, &detail),
-            )
-            .await?;
-        // A move to another release runs that release's post-upgrade jobs.
-        let options = RunOptions {
-            upgrade_from: (release != t.release).then_some(t.release),
-            ..Default::default()
-        };
-        self.start(&engine, who, &t.id, Operation::Update, options, None)
-            .await
+        self.apply_change(who, &t, &form, None).await
     }
-
     async fn deprovision_tenant(
         &self,
         who: &CurrentStaff,

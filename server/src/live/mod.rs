@@ -121,10 +121,16 @@ async fn feed_from_store(store: Store, live: Live) {
                     live.hub.publish(Topic::Tenant(t), LiveKind::Alert, data);
                 }
             }
+            Ok(Change::Rollout(id)) => {
+                let data = json!({ "rollout_id": id });
+                live.hub
+                    .publish(Topic::Rollout(id), LiveKind::Rollout, data.clone());
+                live.hub.publish(Topic::Rollouts, LiveKind::Rollout, data);
+            }
             Ok(Change::Resync) | Err(RecvError::Lagged(_)) => {
                 // Writes came faster than this loop, or another replica's
                 // were missed: everyone reloads.
-                for topic in [Topic::Tenants, Topic::Runs, Topic::Alerts] {
+                for topic in [Topic::Tenants, Topic::Runs, Topic::Alerts, Topic::Rollouts] {
                     live.hub
                         .publish(topic, LiveKind::Resync, serde_json::Value::Null);
                 }

@@ -24,7 +24,7 @@ impl Topics {
             });
             let Some(topic) = topic else {
                 return Err(bad(format!(
-                    "\"{}\" is not a topic: use tenants, runs, alerts, tenant:<id> or run:<number>",
+                    "\"{}\" is not a topic: use tenants, runs, alerts, rollouts, tenant:<id>, run:<number> or rollout:<number>",
                     t.chars().take(60).collect::<String>()
                 )));
             };

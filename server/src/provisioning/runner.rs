@@ -126,6 +126,11 @@ impl Runner {
     }
 
     /// Looks at the queue now (after a run was created).
+    /// What it was started with.
+    pub fn options(&self) -> &RunnerOptions {
+        &self.opts
+    }
+
     pub fn wake(&self) {
         self.wake.notify_one();
     }

@@ -20,6 +20,7 @@ pub fn encode(process: &str, change: &Change) -> Option<String> {
         Change::Run(id) => Some(format!("{process}|run:{id}")),
         Change::Tenant(id) => Some(format!("{process}|tenant:{id}")),
         Change::Alert(id) => Some(format!("{process}|alert:{id}")),
+        Change::Rollout(id) => Some(format!("{process}|rollout:{id}")),
         Change::Resync => None,
     }
 }
@@ -30,6 +31,7 @@ pub fn decode(payload: &str) -> Option<(String, Change)> {
     let change = match what.split_once(':')? {
         ("run", id) => Change::Run(id.parse().ok()?),
         ("alert", id) => Change::Alert(id.parse().ok()?),
+        ("rollout", id) => Change::Rollout(id.parse().ok()?),
         ("tenant", id) if !id.is_empty() => Change::Tenant(id.to_string()),
         _ => return None,
     };

@@ -13,6 +13,7 @@ mod preconditions;
 mod problem;
 mod records;
 mod reference;
+mod rollouts;
 mod runs;
 mod templates;
 mod tenants;
@@ -84,6 +85,7 @@ or the live stream (`GET /api/v1/live?topics=run:<id>`)."
         (name = "tenants", description = "Tenant records and what the cluster shows of them"),
         (name = "operations", description = "Operations that start a run"),
         (name = "runs", description = "Runs, their steps and repairs"),
+        (name = "rollouts", description = "Tenants moved to a release or a plan in waves"),
         (name = "applications", description = "Applications and their numbered releases"),
         (name = "templates", description = "Tiers, versioned"),
         (name = "staff", description = "Accounts (admins) and the caller"),
@@ -139,6 +141,13 @@ fn parts() -> (Router<AppState>, openapi::OpenApi) {
         .routes(routes!(runs::retry))
         .routes(routes!(runs::recover))
         .routes(routes!(runs::cancel))
+        .routes(routes!(rollouts::plan))
+        .routes(routes!(rollouts::start, rollouts::list))
+        .routes(routes!(rollouts::get))
+        .routes(routes!(rollouts::pause))
+        .routes(routes!(rollouts::resume))
+        .routes(routes!(rollouts::abort))
+        .routes(routes!(rollouts::skip))
         .routes(routes!(people::whoami))
         .routes(routes!(people::exchange))
         .routes(routes!(people::tokens, people::create_token))

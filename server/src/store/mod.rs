@@ -15,6 +15,7 @@ mod idempotency;
 mod outbox;
 mod owner_messages;
 mod retention;
+mod rollouts;
 mod rotations;
 mod runs;
 mod seed;
@@ -49,6 +50,7 @@ pub use owner_messages::{
     WelcomeLink, DEPROVISIONED, DEPROVISION_NOTICE, WELCOME, WELCOME_LINK_MS,
 };
 pub use retention::{spawn_retention, Pruned};
+pub use rollouts::{NewRollout, NewRolloutTenant};
 pub use runs::LatestRun;
 pub use seed::{plans_of, seed_templates};
 pub use sessions::SessionStore;
@@ -106,6 +108,8 @@ pub enum Change {
     Tenant(String),
     /// An alert changed (0: silences, channels or deliveries).
     Alert(i64),
+    /// A rollout changed.
+    Rollout(i64),
     /// Changes may have been missed (a replica's listener reconnected):
     /// whoever shows runs and tenants reloads.
     Resync,

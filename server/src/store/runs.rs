@@ -90,8 +90,8 @@ impl Store {
         }
         let now = now_ms();
         let id = sqlx::query_scalar::<_, i64>(
-            "INSERT INTO provisioning_runs (tenant_id, operation, state, options, requested_by, created_at, not_before) \
-             VALUES ($1, $2, 'pending', $5, $3, $4, $6) RETURNING id",
+            "INSERT INTO provisioning_runs (tenant_id, operation, state, options, requested_by, created_at, not_before, rollout_id) \
+             VALUES ($1, $2, 'pending', $5, $3, $4, $6, $7) RETURNING id",
         )
         .bind(tenant_id)
         .bind(op.as_str())
@@ -99,6 +99,7 @@ impl Store {
         .bind(now)
         .bind(&options_json)
         .bind(not_before)
+        .bind(options.rollout)
         .fetch_one(&mut *tx)
         .await
         .map_err(|e| {

@@ -352,6 +352,15 @@ impl Store {
         Ok(rows.into_iter().map(Into::into).collect())
     }
 
+    /// The tenants matching `clause` (its `$1` bound to `value`).
+    pub(super) async fn tenants_where(&self, clause: &str, value: i64) -> Result<Vec<TenantDto>> {
+        let rows = sqlx::query_as::<_, TenantRow>(&format!("{SELECT} WHERE {clause}"))
+            .bind(value)
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows.into_iter().map(Into::into).collect())
+    }
+
     pub async fn get_tenant(&self, id: &str) -> Result<TenantDto> {
         sqlx::query_as::<_, TenantRow>(&format!("{SELECT} WHERE t.id = $1"))
             .bind(id)

@@ -425,3 +425,18 @@ pub async fn job_named(
         })
         .unwrap_or_else(|| panic!("no Job {prefix}… in {ns}"))
 }
+
+/// Gives pod `name` of `ns` the status `fate` says now, whatever it had
+/// (a pod that was Ready starts crash-looping).
+pub async fn befall(client: &kube::Client, ns: &str, name: &str, fate: PodFate) {
+    let pods: Api<Pod> = Api::namespaced(client.clone(), ns);
+    let pod = pods.get(name).await.expect("the pod");
+    let status = status_for(&pod, fate).expect("a status to give");
+    pods.patch_status(
+        name,
+        &kube::api::PatchParams::default(),
+        &kube::api::Patch::Merge(&status),
+    )
+    .await
+    .expect("the pod's new status");
+}

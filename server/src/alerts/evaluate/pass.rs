@@ -72,7 +72,7 @@ pub fn spawn_evaluator(mut evaluator: Evaluator, leader: crate::replicas::Leader
                                 dirty.insert(t);
                             }
                             Ok(Change::Resync) | Err(RecvError::Lagged(_)) => missed = true,
-                            Ok(Change::Alert(_)) => {}
+                            Ok(Change::Alert(_) | Change::Rollout(_)) => {}
                             Err(RecvError::Closed) => return,
                         }
                         next = writes.try_recv().ok().map(Ok);

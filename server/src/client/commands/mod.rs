@@ -6,6 +6,7 @@ mod api_keys;
 mod app;
 mod backup;
 mod records;
+mod rollout;
 mod secrets;
 mod tenant;
 
@@ -14,6 +15,7 @@ pub use backup::{backup, BackupCommand};
 pub use records::{
     alert, run, staff, template, AlertCommand, RunCommand, StaffApiCommand, TemplateCommand,
 };
+pub use rollout::{rollout, RolloutCommand};
 pub use tenant::{tenant, TenantCommand};
 
 use std::io::IsTerminal;

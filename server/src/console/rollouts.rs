@@ -1,0 +1,366 @@
+//! Rollouts from the console: planned from the form (the application's
+//! live tenants, or those named, or those on one plan, cut into waves),
+//! started as a record the leader drives (`crate::rollouts`), and paused,
+//! resumed, aborted or spared a tenant by staff — each audited.
+
+use app::api::rollouts::Rollouts;
+use app::domain::rollout::{cut_waves, may_move, ValidRollout};
+use app::dto::{
+    CurrentStaff, Role, RolloutDto, RolloutForm, RolloutPlan, RolloutState, RolloutTenantDto,
+    RolloutTenantState as S, TenantDto, TenantState,
+};
+use app::error::AppError;
+
+use super::{require, ConsoleService, R};
+use crate::store::{NewRollout, NewRolloutTenant};
+
+/// Rollouts listed at once.
+const LISTED: i64 = 100;
+
+/// What the move changes for `t`, in words.
+fn change_of(t: &TenantDto, v: &ValidRollout, plan_name: Option<&str>) -> String {
+    let mut parts = vec![];
+    if let Some(n) = v.release.filter(|n| *n != t.release) {
+        parts.push(format!("release {} → {n}", t.release));
+    }
+    if let Some(p) = v.template_id.filter(|p| *p != t.template_id) {
+        parts.push(format!(
+            "plan {} → {}",
+            t.template_name,
+            plan_name.unwrap_or(&p.to_string())
+        ));
+    }
+    parts.join("; ")
+}
+
+impl ConsoleService {
+    /// The most runs one rollout has at once: half the runner's
+    /// concurrency (at least one), so staff's own operations always find
+    /// room.
+    fn rollout_parallel_max(&self) -> u32 {
+        let concurrency = self
+            .engine
+            .get()
+            .map_or(8, |e| e.runner.options().concurrency);
+        u32::try_from((concurrency / 2).max(1)).unwrap_or(1)
+    }
+
+    /// The rollout the form asks for, checked, with its waves.
+    async fn planned(&self, form: &RolloutForm) -> R<(ValidRollout, RolloutPlan)> {
+        let v = form.validate(self.rollout_parallel_max())?;
+        let app = match self.store.get_application(&v.application).await {
+            Err(crate::error::ServerError::NotFound(_)) => {
+                return Err(AppError::invalid(
+                    "application",
+                    format!("there is no application \"{}\"", v.application),
+                ))
+            }
+            other => other?,
+        };
+        if let Some(n) = v.release {
+            if n < 1 || n > app.latest_release {
+                return Err(AppError::invalid(
+                    "release",
+                    format!(
+                        "{} has releases 1 to {}: there is no release {n}",
+                        app.key, app.latest_release
+                    ),
+                ));
+            }
+        }
+        let plan_name = match v.template_id {
+            Some(id) => {
+                let plan = self.store.get_template(id).await.map_err(|_| {
+                    AppError::invalid("template_id", format!("there is no plan {id}"))
+                })?;
+                if plan.application_id != app.id || plan.custom {
+                    return Err(AppError::invalid(
+                        "template_id",
+                        format!("plan \"{}\" is not one of {}'s plans", plan.name, app.key),
+                    ));
+                }
+                Some(plan.name)
+            }
+            None => None,
+        };
+        let all = self.store.tenants_of_application(app.id).await?;
+        let mut left_out = vec![];
+        let mut chosen: Vec<&TenantDto> = vec![];
+        for name in &v.tenants {
+            if !all.iter().any(|t| &t.id == name) {
+                left_out.push(format!("{name}: not a tenant of {}", app.key));
+            }
+        }
+        for t in &all {
+            if !v.tenants.is_empty() && !v.tenants.contains(&t.id) {
+                continue;
+            }
+            if v.tenants.is_empty() && v.only_plan.is_some_and(|p| p != t.template_id) {
+                continue;
+            }
+            if !matches!(t.state, TenantState::Active | TenantState::Degraded) {
+                left_out.push(format!("{}: it is {}", t.id, t.state));
+            } else if change_of(t, &v, plan_name.as_deref()).is_empty() {
+                left_out.push(format!("{}: it is there already", t.id));
+            } else {
+                chosen.push(t);
+            }
+        }
+        let ids: Vec<String> = chosen.iter().map(|t| t.id.clone()).collect();
+        let waves = cut_waves(&ids, v.canary.as_deref(), &v.waves)
+            .into_iter()
+            .enumerate()
+            .map(|(i, wave)| {
+                wave.iter()
+                    .filter_map(|id| chosen.iter().find(|t| &t.id == id))
+                    .map(|t| RolloutTenantDto {
+                        tenant_id: t.id.clone(),
+                        wave: i as i64 + 1,
+                        state: S::Pending,
+                        from_state: t.state,
+                        from_release: t.release,
+                        from_template_id: t.template_id,
+                        from_template_version: t.template_version,
+                        run_id: None,
+                        detail: None,
+                        change: change_of(t, &v, plan_name.as_deref()),
+                        since: 0,
+                    })
+                    .collect()
+            })
+            .collect();
+        let plan = RolloutPlan {
+            application: app.key,
+            release: v.release,
+            template_id: v.template_id,
+            waves,
+            left_out,
+        };
+        Ok((v, plan))
+    }
+
+    /// Moves tenant `id` for rollout `rollout`: its plan and release set to
+    /// the rollout's, an update run started that records the rollout. The
+    /// run's id.
+    pub(crate) async fn move_for_rollout(
+        &self,
+        who: &CurrentStaff,
+        id: &str,
+        (release, template): (Option<i64>, Option<i64>),
+        rollout: i64,
+    ) -> R<i64> {
+        let t = self.store.get_tenant(id).await?;
+        let form = app::dto::ChangeForm {
+            template_id: template.map(|p| p.to_string()).unwrap_or_default(),
+            release: release.map(|n| n.to_string()).unwrap_or_default(),
+            ..Default::default()
+        };
+        Ok(self.apply_change(who, &t, &form, Some(rollout)).await?.id)
+    }
+
+    /// Staff move a rollout from one state to another (audited).
+    async fn staff_move(
+        &self,
+        who: &CurrentStaff,
+        id: i64,
+        to: RolloutState,
+        action: &str,
+    ) -> R<RolloutDto> {
+        require(who, Role::Operator, "steer rollouts")?;
+        let r = self.store.get_rollout(id).await?;
+        if !may_move(r.state, to) {
+            return Err(AppError::Conflict(format!(
+                "Rollout {id} is {}: it cannot be made {to}.",
+                r.state
+            )));
+        }
+        let reason = match to {
+            RolloutState::Aborted => {
+                // Moved: its record names what the rollout moves to (a
+                // tenant that turned unhealthy after its run moved too).
+                let mut moved: Vec<&str> = vec![];
+                for t in r.tenants.iter().filter(|t| t.run_id.is_some()) {
+                    let now = self.store.get_tenant(&t.tenant_id).await?;
+                    let there = r.release.is_none_or(|n| n == now.release)
+                        && r.template_id.is_none_or(|p| p == now.template_id);
+                    if there {
+                        moved.push(t.tenant_id.as_str());
+                    }
+                }
+                Some(format!(
+                    "aborted by {}; moved already (they stay): {}",
+                    who.username,
+                    if moved.is_empty() {
+                        "none".to_string()
+                    } else {
+                        moved.join(", ")
+                    }
+                ))
+            }
+            RolloutState::Paused => Some(format!("paused by {}", who.username)),
+            _ => None,
+        };
+        if to == RolloutState::Running {
+            // The failed tenants of the wave under way are tried again.
+            for t in r
+                .tenants
+                .iter()
+                .filter(|t| t.wave == r.wave && t.state == S::Failed)
+            {
+                self.store
+                    .move_rollout_tenant((id, &t.tenant_id), &[S::Failed], S::Pending, (None, None))
+                    .await?;
+            }
+        }
+        if !self
+            .store
+            .move_rollout(
+                id,
+                (r.state, to),
+                (&who.username, action, reason.as_deref()),
+            )
+            .await?
+        {
+            return Err(AppError::Conflict(format!(
+                "Rollout {id} changed meanwhile: look again."
+            )));
+        }
+        self.kick_rollout(id).await;
+        Ok(self.store.get_rollout(id).await?)
+    }
+
+    /// Moves a rollout on now instead of at the leader's next look (the
+    /// guarded writes make a second driver harmless).
+    async fn kick_rollout(&self, id: i64) {
+        if let Err(e) = crate::rollouts::drive(self, id).await {
+            tracing::warn!(rollout = id, error = %e, "the rollout could not move on now; the leader tries again");
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl Rollouts for ConsoleService {
+    async fn plan_rollout(&self, who: &CurrentStaff, form: RolloutForm) -> R<RolloutPlan> {
+        require(who, Role::Viewer, "plan rollouts")?;
+        Ok(self.planned(&form).await?.1)
+    }
+
+    async fn start_rollout(&self, who: &CurrentStaff, form: RolloutForm) -> R<RolloutDto> {
+        require(who, Role::Operator, "start rollouts")?;
+        self.engine().await?;
+        let (v, plan) = self.planned(&form).await?;
+        let tenants: Vec<NewRolloutTenant> = plan
+            .waves
+            .iter()
+            .flatten()
+            .map(|t| NewRolloutTenant {
+                tenant_id: t.tenant_id.clone(),
+                wave: t.wave,
+                from_state: t.from_state,
+                from_release: t.from_release,
+                from_template: (t.from_template_id, t.from_template_version),
+                change: t.change.clone(),
+            })
+            .collect();
+        if tenants.is_empty() {
+            return Err(AppError::invalid(
+                "tenants",
+                format!(
+                    "no tenant to move{}",
+                    if plan.left_out.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" ({})", plan.left_out.join("; "))
+                    }
+                ),
+            ));
+        }
+        let new = NewRollout {
+            application: &plan.application,
+            release: v.release,
+            template_id: v.template_id,
+            waves: plan.waves.len() as i64,
+            parallelism: i64::from(v.parallelism),
+            soak_secs: i64::from(v.soak_secs),
+        };
+        let r = self
+            .store
+            .create_rollout(&new, &tenants, &who.username)
+            .await?;
+        self.kick_rollout(r.id).await;
+        Ok(self.store.get_rollout(r.id).await?)
+    }
+
+    async fn list_rollouts(&self, who: &CurrentStaff) -> R<Vec<RolloutDto>> {
+        require(who, Role::Viewer, "see rollouts")?;
+        Ok(self.store.list_rollouts(LISTED).await?)
+    }
+
+    async fn get_rollout(&self, who: &CurrentStaff, id: i64) -> R<RolloutDto> {
+        require(who, Role::Viewer, "see rollouts")?;
+        Ok(self.store.get_rollout(id).await?)
+    }
+
+    async fn pause_rollout(&self, who: &CurrentStaff, id: i64) -> R<RolloutDto> {
+        self.staff_move(who, id, RolloutState::Paused, "rollout.pause")
+            .await
+    }
+
+    async fn resume_rollout(&self, who: &CurrentStaff, id: i64) -> R<RolloutDto> {
+        self.staff_move(who, id, RolloutState::Running, "rollout.resume")
+            .await
+    }
+
+    async fn abort_rollout(&self, who: &CurrentStaff, id: i64) -> R<RolloutDto> {
+        self.staff_move(who, id, RolloutState::Aborted, "rollout.abort")
+            .await
+    }
+
+    async fn skip_rollout_tenant(
+        &self,
+        who: &CurrentStaff,
+        id: i64,
+        tenant: String,
+    ) -> R<RolloutDto> {
+        require(who, Role::Operator, "steer rollouts")?;
+        let r = self.store.get_rollout(id).await?;
+        if matches!(r.state, RolloutState::Completed | RolloutState::Aborted) {
+            return Err(AppError::Conflict(format!("Rollout {id} is {}.", r.state)));
+        }
+        let Some(t) = r.tenants.iter().find(|t| t.tenant_id == tenant) else {
+            return Err(AppError::invalid(
+                "tenant",
+                format!("\"{tenant}\" is not one of rollout {id}'s tenants"),
+            ));
+        };
+        let detail = format!("skipped by {}", who.username);
+        if !self
+            .store
+            .move_rollout_tenant(
+                (id, &tenant),
+                &[S::Pending, S::Failed],
+                S::Skipped,
+                (None, Some(&detail)),
+            )
+            .await?
+        {
+            return Err(AppError::Conflict(format!(
+                "Tenant \"{tenant}\" of rollout {id} is {}: only a waiting or failed tenant is skipped.",
+                t.state
+            )));
+        }
+        self.store
+            .write_audit(
+                crate::store::AuditEntry::new(
+                    &who.username,
+                    "rollout.skip",
+                    "rollout",
+                    id.to_string(),
+                )
+                .detail(format!("tenant {tenant}")),
+            )
+            .await?;
+        self.kick_rollout(id).await;
+        Ok(self.store.get_rollout(id).await?)
+    }
+}
