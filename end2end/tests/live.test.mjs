@@ -251,6 +251,47 @@ test('back up now fills the catalogue live, and an admin restores it with the ID
   await page.close();
 });
 
+test('a rollout planned and started from the Rollouts page moves a tenant to a new release, followed live', LONG, async () => {
+  const page = await browser.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await signIn(page);
+  const id = tenants.live;
+  // A new release of the workshop SaaS: the same text as its first.
+  const made = await page.evaluate(async () => {
+    const post = (fn, body) => fetch(`/api/${fn}`, {
+      method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(body),
+    });
+    const list = await (await post('list_releases', { application: 'workshop-saas' })).json();
+    const first = list[list.length - 1];
+    const res = await post('create_release', {
+      application: 'workshop-saas', 'form[source]': first.source, 'form[notes]': 'e2e rollout', 'form[based_on]': String(list[0].number),
+    });
+    return { status: res.status, release: (await res.json()).number };
+  });
+  assert.equal(made.status, 200, 'the release is saved');
+  await open(page, '/rollouts');
+  const form = page.getByTestId('new-rollout');
+  await page.fill('#application', 'workshop-saas');
+  await page.fill('#release', String(made.release));
+  await page.fill('#tenants', id);
+  await page.fill('#waves', '1');
+  await form.getByRole('button', { name: 'Plan' }).click();
+  const plan = page.getByTestId('rollout-plan');
+  await plan.filter({ hasText: '1 tenants in 1 waves' }).waitFor(LONG);
+  await plan.locator('li[data-wave="1"] span', { hasText: id }).waitFor();
+  await plan.getByRole('button', { name: 'Start this rollout' }).click();
+  await page.waitForURL(/\/rollouts\/\d+$/, LONG);
+  await page.waitForSelector('body[data-hydrated="true"]');
+  await markNoReload(page);
+  // Followed live: the tenant's run completes, the rollout with it.
+  await page.getByTestId('rollout-state').filter({ hasText: 'completed' }).waitFor(LONG);
+  await page.locator(`tr[data-tenant="${id}"][data-state="done"]`).waitFor(LONG);
+  await assertNoReload(page);
+  assert.deepEqual(errors, [], 'no script errors');
+  await page.close();
+});
+
 test('a crash-looping pod turns the badge degraded and fires an alert, acknowledged from the alerts page, live', LONG, async () => {
   const page = await browser.newPage();
   await signIn(page);

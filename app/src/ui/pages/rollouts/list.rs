@@ -51,6 +51,11 @@ pub fn RolloutListPage() -> impl IntoView {
                             <Field field="release" label="Release to move to" error=failure(planned) also=failure(started)>
                                 <input id="release" inputmode="numeric" on:input=field(|f, v| f.release = v)/>
                             </Field>
+                            <Field field="tenants" label="Tenants (IDs; empty: every live one)" error=failure(planned) also=failure(started)>
+                                <input id="tenants" placeholder="acme, globex" on:input=field(|f, v| {
+                                    f.tenants = v.split([',', ' ']).map(str::trim).filter(|t| !t.is_empty()).map(String::from).collect();
+                                })/>
+                            </Field>
                             <Field field="waves" label="Waves (counts or shares)" error=failure(planned) also=failure(started)>
                                 <input id="waves" value="1, 25%, 100%" on:input=field(|f, v| f.waves = v)/>
                             </Field>
