@@ -274,8 +274,8 @@ async fn every_write_of_the_api_is_audited() {
         "tenant.domain_override",
     ));
     // Rollouts: one started through the API (to a second release of the
-    // workshop SaaS), one recorded here and steered: paused, a waiting
-    // tenant skipped, resumed, aborted.
+    // workshop SaaS), one recorded here and steered: a waiting tenant
+    // skipped, a failed one rolled back, resumed, paused, aborted.
     let moved = tenant_in(&db, "aud-roll", "active").await;
     let workshop = srv.store.get_application("workshop-saas").await.unwrap();
     let release =
@@ -300,6 +300,7 @@ async fn every_write_of_the_api_is_audited() {
         tenant_in(&db, "aud-wave1", "active").await,
         tenant_in(&db, "aud-wave2", "active").await,
     );
+    let third = tenant_in(&db, "aud-back", "active").await;
     let pro = srv.store.get_tenant(&first).await.unwrap();
     let entry = |tenant_id: &str, wave| server::store::NewRolloutTenant {
         tenant_id: tenant_id.to_string(),
@@ -320,24 +321,50 @@ async fn every_write_of_the_api_is_audited() {
                 parallelism: 1,
                 soak_secs: 0,
             },
-            &[entry(&first, 1), entry(&second, 2)],
+            &[entry(&first, 1), entry(&third, 1), entry(&second, 2)],
             "test",
         )
         .await
         .unwrap()
         .id;
+    // Held by hand first (the leader's driver would start the wave), then
+    // the third failed (as a run of its own would have it): rolled back.
+    srv.store
+        .move_rollout(
+            steered,
+            (
+                app::dto::RolloutState::Running,
+                app::dto::RolloutState::Paused,
+            ),
+            ("test", "rollout.pause", None),
+        )
+        .await
+        .unwrap();
+    srv.store
+        .move_rollout_tenant(
+            (steered, &third),
+            &[app::dto::RolloutTenantState::Pending],
+            app::dto::RolloutTenantState::Failed,
+            (None, Some("step wait-api warned")),
+        )
+        .await
+        .unwrap();
     for (what, action) in [
-        ("pause", "rollout.pause"),
         ("tenants/{tenant}/skip", "rollout.skip"),
+        ("tenants/{back}/rollback", "rollout.rollback"),
         ("resume", "rollout.resume"),
+        ("pause", "rollout.pause"),
         ("abort", "rollout.abort"),
     ] {
         cases.push(case(
             "post",
-            format!("/api/v1/rollouts/{{id}}/{what}"),
+            format!(
+                "/api/v1/rollouts/{{id}}/{}",
+                what.replace("{back}", "{tenant}")
+            ),
             base(&format!(
                 "/api/v1/rollouts/{steered}/{}",
-                what.replace("{tenant}", &second)
+                what.replace("{tenant}", &second).replace("{back}", &third)
             )),
             json!({}),
             action,

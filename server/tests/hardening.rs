@@ -405,6 +405,12 @@ const CASES: &[Case] = &[
         Some("tenant"),
     ),
     (
+        "rollback_rollout_tenant",
+        &[("id", "1"), ("tenant", "a")],
+        Some(("id", "x")),
+        Some("tenant"),
+    ),
+    (
         "bulk_action",
         &[("form[action]", "suspend")],
         Some(("form[ids]", "a")),

@@ -42,6 +42,11 @@ capability! {
         /// Leaves a waiting or failed tenant as it is (operators).
         [Page, Api]
         async fn skip_rollout_tenant(&self, who: &CurrentStaff, id: i64, tenant: String) -> R<RolloutDto>;
+        /// Moves a tenant the rollout moved (or failed to) back to the
+        /// release and plan it ran before, by an update run (operators).
+        /// Its objects return; its database's schema does not.
+        [Page, Api]
+        async fn rollback_rollout_tenant(&self, who: &CurrentStaff, id: i64, tenant: String) -> R<RolloutDto>;
     }
 }
 
@@ -54,6 +59,7 @@ checked!(
     ResumeRollout,
     AbortRollout,
     SkipRolloutTenant,
+    RollbackRolloutTenant,
 );
 
 #[server(prefix = "/api", endpoint = "plan_rollout")]
@@ -94,4 +100,9 @@ pub async fn abort_rollout(id: i64) -> Result<RolloutDto, AppError> {
 #[server(prefix = "/api", endpoint = "skip_rollout_tenant")]
 pub async fn skip_rollout_tenant(id: i64, tenant: String) -> Result<RolloutDto, AppError> {
     serve!(skip_rollout_tenant(id, tenant))
+}
+
+#[server(prefix = "/api", endpoint = "rollback_rollout_tenant")]
+pub async fn rollback_rollout_tenant(id: i64, tenant: String) -> Result<RolloutDto, AppError> {
+    serve!(rollback_rollout_tenant(id, tenant))
 }

@@ -363,4 +363,63 @@ impl Rollouts for ConsoleService {
         self.kick_rollout(id).await;
         Ok(self.store.get_rollout(id).await?)
     }
+
+    async fn rollback_rollout_tenant(
+        &self,
+        who: &CurrentStaff,
+        id: i64,
+        tenant: String,
+    ) -> R<RolloutDto> {
+        require(who, Role::Operator, "roll tenants back")?;
+        let r = self.store.get_rollout(id).await?;
+        let Some(entry) = r.tenants.iter().find(|t| t.tenant_id == tenant) else {
+            return Err(AppError::invalid(
+                "tenant",
+                format!("\"{tenant}\" is not one of rollout {id}'s tenants"),
+            ));
+        };
+        if !matches!(entry.state, S::Done | S::Failed) {
+            return Err(AppError::Conflict(format!(
+                "Tenant \"{tenant}\" of rollout {id} is {}: only a tenant it moved (or failed to) is rolled back.",
+                entry.state
+            )));
+        }
+        let t = self.store.get_tenant(&tenant).await?;
+        // Its plan as before (at the version it ran), its release as before.
+        let form = app::dto::ChangeForm {
+            template_id: if t.template_id == entry.from_template_id {
+                String::new()
+            } else {
+                entry.from_template_id.to_string()
+            },
+            release: entry.from_release.to_string(),
+            ..Default::default()
+        };
+        let run = self.apply_change(who, &t, &form, Some(id)).await?;
+        let detail = format!(
+            "rolled back by {} to release {} (run {})",
+            who.username, entry.from_release, run.id
+        );
+        self.store
+            .move_rollout_tenant(
+                (id, &tenant),
+                &[S::Done, S::Failed],
+                S::RolledBack,
+                (Some(run.id), Some(&detail)),
+            )
+            .await?;
+        self.store
+            .write_audit(
+                crate::store::AuditEntry::new(
+                    &who.username,
+                    "rollout.rollback",
+                    "rollout",
+                    id.to_string(),
+                )
+                .detail(format!("tenant {tenant}: {detail}")),
+            )
+            .await?;
+        self.kick_rollout(id).await;
+        Ok(self.store.get_rollout(id).await?)
+    }
 }

@@ -148,6 +148,7 @@ fn parts() -> (Router<AppState>, openapi::OpenApi) {
         .routes(routes!(rollouts::resume))
         .routes(routes!(rollouts::abort))
         .routes(routes!(rollouts::skip))
+        .routes(routes!(rollouts::rollback))
         .routes(routes!(people::whoami))
         .routes(routes!(people::exchange))
         .routes(routes!(people::tokens, people::create_token))

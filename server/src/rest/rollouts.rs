@@ -117,3 +117,20 @@ pub async fn skip(
         console(&s).skip_rollout_tenant(&who, id, tenant).await?,
     ))
 }
+
+/// Moves a tenant the rollout moved (or failed to) back to the release and
+/// plan it ran before, by an update run; its database's schema stays.
+#[utoipa::path(operation_id = "rollback_rollout_tenant", post, path = "/api/v1/rollouts/{id}/tenants/{tenant}/rollback", tag = "rollouts",
+    params(("id" = i64, Path, description = "Rollout id"), ("tenant" = String, Path, description = "Tenant ID"), Idempotency),
+    responses((status = 200, description = "The rollout", body = RolloutDto)))]
+pub async fn rollback(
+    State(s): State<AppState>,
+    Caller(who): Caller,
+    Path((id, tenant)): Path<(i64, String)>,
+) -> ApiResult<Json<RolloutDto>> {
+    Ok(Json(
+        console(&s)
+            .rollback_rollout_tenant(&who, id, tenant)
+            .await?,
+    ))
+}

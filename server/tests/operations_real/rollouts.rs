@@ -2,8 +2,9 @@
 //! release in waves of 1, 3 and 8. The fake kubelet breaks one tenant of
 //! the second wave: the rollout pauses by itself naming it, its step and
 //! the cause, and the third wave is untouched; fixed, resumed, it
-//! completes, every run recording the rollout. A second rollout, aborted
-//! during its soak, lists the tenants it moved, which stay.
+//! completes, every run recording the rollout. A second rollout pauses
+//! when its canary turns unhealthy during the soak; aborted, it lists the
+//! tenants it moved, which stay; the canary is then rolled back.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -275,6 +276,30 @@ async fn a_rollout_in_waves_pauses_on_a_broken_tenant_resumes_and_aborts_keeping
         .await;
     assert_eq!(again.status(), 409);
 
+    // The canary rolled back: an update run returns it to release 2, the
+    // run recording the rollout; the viewer may not.
+    let args = [("id", back.id.to_string()), ("tenant", canary.clone())];
+    let args: Vec<(&str, &str)> = args.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let res = srv.call(&viewer, "rollback_rollout_tenant", &args).await;
+    assert_eq!(res.status(), 403);
+    let rolled: RolloutDto = json(
+        srv.call(&op, "rollback_rollout_tenant", &args).await,
+        "rollback",
+    )
+    .await;
+    let entry = rolled
+        .tenants
+        .iter()
+        .find(|t| t.tenant_id == canary)
+        .unwrap();
+    assert_eq!(entry.state, RolloutTenantState::RolledBack);
+    let run = wait_run(&srv.store, entry.run_id.unwrap(), Duration::from_secs(60)).await;
+    assert_eq!(run.state, RunState::Completed, "{:#?}", run.steps);
+    assert_eq!(run.options.rollout, Some(back.id));
+    assert_eq!(srv.store.get_tenant(&canary).await.unwrap().release, 2);
+    let twice = srv.call(&op, "rollback_rollout_tenant", &args).await;
+    assert_eq!(twice.status(), 409);
+
     // Every decision is audited.
     let filter = server::store::AuditFilter {
         action: "rollout.".into(),
@@ -296,6 +321,7 @@ async fn a_rollout_in_waves_pauses_on_a_broken_tenant_resumes_and_aborts_keeping
         "rollout.resume",
         "rollout.completed",
         "rollout.abort",
+        "rollout.rollback",
     ] {
         assert!(actions.iter().any(|a| a == wanted), "{wanted}: {actions:?}");
     }

@@ -105,6 +105,11 @@ pub enum RolloutCommand {
         id: i64,
         tenant: String,
     },
+    /// Moves a tenant the rollout moved back to what it ran before.
+    Rollback {
+        id: i64,
+        tenant: String,
+    },
 }
 
 fn show(r: &Value, out: Format) -> CliResult<()> {
@@ -117,6 +122,10 @@ fn show(r: &Value, out: Format) -> CliResult<()> {
 
 pub async fn rollout(api: &Api, out: Format, cmd: RolloutCommand) -> CliResult<()> {
     let steer = |id: i64, what: &str| format!("/api/v1/rollouts/{id}/{what}");
+    let what = match &cmd {
+        RolloutCommand::Skip { .. } => "skip",
+        _ => "rollback",
+    };
     match cmd {
         RolloutCommand::Plan(a) => {
             let plan: Value = api
@@ -194,8 +203,8 @@ pub async fn rollout(api: &Api, out: Format, cmd: RolloutCommand) -> CliResult<(
                 .await?;
             show(&r, out)
         }
-        RolloutCommand::Skip { id, tenant } => {
-            let path = format!("/api/v1/rollouts/{id}/tenants/{}/skip", seg(&tenant));
+        RolloutCommand::Skip { id, tenant } | RolloutCommand::Rollback { id, tenant } => {
+            let path = format!("/api/v1/rollouts/{id}/tenants/{}/{what}", seg(&tenant));
             let r = api.write(Method::POST, &path, &json!({}), None).await?;
             show(&r, out)
         }

@@ -1,5 +1,6 @@
 //! One rollout, live: its waves with each tenant's state and run, why it
-//! paused, and (operators) pause, resume, abort, and skip a tenant.
+//! paused, and (operators) pause, resume, abort, skip a tenant or roll one
+//! back.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -8,7 +9,8 @@ use leptos_router::hooks::use_params_map;
 
 use super::{state_class, tenant_class};
 use crate::api::rollouts::{
-    get_rollout, AbortRollout, PauseRollout, ResumeRollout, SkipRolloutTenant,
+    get_rollout, AbortRollout, PauseRollout, ResumeRollout, RollbackRolloutTenant,
+    SkipRolloutTenant,
 };
 use crate::dto::{Role, RolloutState, RolloutTenantState, Topic};
 use crate::ui::components::{format_time, ErrorPanel};
@@ -29,12 +31,14 @@ pub fn RolloutPage() -> impl IntoView {
     let resume = ServerAction::<ResumeRollout>::new();
     let abort = ServerAction::<AbortRollout>::new();
     let skip = ServerAction::<SkipRolloutTenant>::new();
+    let rollback = ServerAction::<RollbackRolloutTenant>::new();
     let tick = use_live(move || vec![Topic::Rollout(id()), Topic::Runs]);
     let changed = move || {
         pause.version().get()
             + resume.version().get()
             + abort.version().get()
             + skip.version().get()
+            + rollback.version().get()
     };
     let rollout = Resource::new(
         move || (id(), tick.get(), changed()),
@@ -47,6 +51,7 @@ pub fn RolloutPage() -> impl IntoView {
             resume.value().get().and_then(|r| r.err()),
             abort.value().get().and_then(|r| r.err()),
             skip.value().get().and_then(|r| r.err()),
+            rollback.value().get().and_then(|r| r.err()),
         ]
         .into_iter()
         .flatten()
@@ -110,7 +115,9 @@ pub fn RolloutPage() -> impl IntoView {
                                             <tbody>
                                                 {tenants.into_iter().map(|t| {
                                                     let can_skip = operator && open && matches!(t.state, RolloutTenantState::Pending | RolloutTenantState::Failed);
+                                                    let can_roll_back = operator && matches!(t.state, RolloutTenantState::Done | RolloutTenantState::Failed);
                                                     let tid = t.tenant_id.clone();
+                                                    let back_id = t.tenant_id.clone();
                                                     let runs = format!("/runs?tenant={}", t.tenant_id);
                                                     let (href, name) = (format!("/tenants/{}", t.tenant_id), t.tenant_id.clone());
                                                     view! {
@@ -125,6 +132,13 @@ pub fn RolloutPage() -> impl IntoView {
                                                                     <input type="hidden" name="id" value=rid.to_string()/>
                                                                     <input type="hidden" name="tenant" value=tid/>
                                                                     <button type="submit" class="button subtle">"Skip"</button>
+                                                                </ActionForm>
+                                                            })}
+                                                            {can_roll_back.then(|| view! {
+                                                                <ActionForm action=rollback attr:class="inline">
+                                                                    <input type="hidden" name="id" value=rid.to_string()/>
+                                                                    <input type="hidden" name="tenant" value=back_id/>
+                                                                    <button type="submit" class="button subtle">"Roll back"</button>
                                                                 </ActionForm>
                                                             })}</td>
                                                         </tr>
