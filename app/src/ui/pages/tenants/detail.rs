@@ -36,6 +36,9 @@ pub fn TenantDetailPage() -> impl IntoView {
     let reveal = ServerAction::<RevealCredentials>::new();
     let rotate = ServerAction::<RotateApiKey>::new();
     let let_through = ServerAction::<OverrideDomainCheck>::new();
+    // Which owner message's preview is open: the page's, so the panel,
+    // made again on every change, keeps it open.
+    let previewed = RwSignal::new(None::<String>);
     let retry = ServerAction::<RetryStep>::new();
     let recover = ServerAction::<RecoverRun>::new();
     let cancel = ServerAction::<CancelRun>::new();
@@ -151,7 +154,7 @@ pub fn TenantDetailPage() -> impl IntoView {
                             <Credentials t=t.clone() role reveal/>
                             <super::secrets::GeneratedSecrets t=t.clone() role ops/>
                             <ApiKeys t=t.clone() role rotate/>
-                            <super::owner::OwnerMessages id=t.id.clone()/>
+                            <super::owner::OwnerMessages id=t.id.clone() previewed/>
                             <TenantActions t=t.clone() role ops/>
                             <TenantBackups t=t.clone() role ops list=backups/>
                             <section aria-labelledby="runs-h">

@@ -9,9 +9,10 @@ use crate::ui::components::{format_time, ErrorPanel};
 
 /// Made again with the tenant's page on every change it hears of, so its
 /// resource keys on the tenant alone (one keyed on the page's live tick
-/// would be read after the page disposed it).
+/// would be read after the page disposed it), and which preview is open
+/// is the page's (`previewed`), so a change does not close it.
 #[component]
-pub fn OwnerMessages(id: String) -> impl IntoView {
+pub fn OwnerMessages(id: String, previewed: RwSignal<Option<String>>) -> impl IntoView {
     let messages = Resource::new(move || id.clone(), owner_messages);
     view! {
         <Suspense fallback=|| ()>
@@ -32,12 +33,20 @@ pub fn OwnerMessages(id: String) -> impl IntoView {
                                         (Some(s), _) => s.to_string(),
                                         (None, _) => "not sent".to_string(),
                                     };
+                                    let (mine, toggled) = (msg.message.clone(), msg.message.clone());
+                                    let open = move || previewed.get().as_deref() == Some(mine.as_str());
+                                    let toggle = move |ev: leptos::ev::MouseEvent| {
+                                        ev.prevent_default();
+                                        previewed.update(|p| {
+                                            *p = if p.as_deref() == Some(toggled.as_str()) { None } else { Some(toggled.clone()) };
+                                        });
+                                    };
                                     view! {
                                         <li data-message=msg.message.clone()>
                                             <strong>{msg.subject.clone()}</strong>
                                             <span class="muted">{format!(" · {} · {state}", msg.when)}</span>
-                                            <details>
-                                                <summary>"Preview"</summary>
+                                            <details prop:open=open>
+                                                <summary on:click=toggle>"Preview"</summary>
                                                 <pre class="mono">{msg.text.clone()}</pre>
                                             </details>
                                         </li>
