@@ -5,7 +5,10 @@
 //! Every attempt is recorded with the process that ran it, no two attempts
 //! of a run overlap, and a browser-like stream on one console sees the runs
 //! another console executes. And a second console on one SQLite file is
-//! refused while `tenantry staff` still works beside it.
+//! refused while `tenantry staff` still works beside it. And a rollout
+//! across twelve tenants on two replicas survives its leader SIGKILLed
+//! mid-wave and every replica restarted, with no tenant or wave started
+//! twice.
 #![allow(clippy::unwrap_used)] // in a test, a panic is the failure report
 
 mod common;
@@ -502,4 +505,234 @@ async fn three_replicas_started_at_once_on_an_empty_database_all_come_up() {
     }
     store.close().await;
     db.cleanup().await;
+}
+
+const FLEET_1: &str = "components:\n  - name: api\n    image: fleet:1.0\n    ports: [{ name: http, container_port: 8080 }]\n";
+const FLEET_2: &str = "components:\n  - name: api\n    image: fleet:2.0\n    ports: [{ name: http, container_port: 8080 }]\n";
+
+/// The rollout once `done` says so (within three minutes).
+async fn rollout_until(
+    store: &Store,
+    id: i64,
+    done: impl Fn(&app::dto::RolloutDto) -> bool,
+) -> app::dto::RolloutDto {
+    let deadline = Instant::now() + Duration::from_secs(180);
+    loop {
+        let r = store.get_rollout(id).await.unwrap();
+        if done(&r) {
+            return r;
+        }
+        assert!(Instant::now() < deadline, "rollout {id} stands at {r:#?}");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rollout_survives_its_leader_killed_mid_wave_and_every_replica_restarted() {
+    use app::dto::{RolloutState, RolloutTenantState};
+    let Some(cluster) = test_cluster().await else {
+        return;
+    };
+    let Some(db) = TestDb::postgres().await else {
+        return;
+    };
+    let kubeconfig = std::env::var("TENANTRY_TEST_KUBECONFIG").unwrap();
+    let prefix = unique_id("roll");
+    let (own, broken, victim) = (
+        prefix.clone(),
+        Arc::new(AtomicBool::new(false)),
+        Arc::new(std::sync::Mutex::new(String::new())),
+    );
+    let (breaks, whom) = (Arc::clone(&broken), Arc::clone(&victim));
+    let _kubelet = FakeKubelet::start_logged(
+        cluster.client.clone(),
+        None,
+        Arc::new(move |p: &k8s_openapi::api::core::v1::Pod| {
+            let ns = p.metadata.namespace.as_deref().unwrap_or("");
+            if !ns.contains(&own) {
+                return PodFate::LeavePending;
+            }
+            let image = p
+                .spec
+                .as_ref()
+                .and_then(|s| s.containers.first())
+                .and_then(|c| c.image.clone());
+            let new = image.is_some_and(|i| i.ends_with("fleet:2.0"));
+            let mine = *whom.lock().unwrap() == ns.trim_start_matches("tenant-");
+            match component(p) {
+                "migration" | "job" => PodFate::Succeeded,
+                "api" if new && mine && breaks.load(Ordering::SeqCst) => PodFate::CrashLoop,
+                _ => PodFate::Ready,
+            }
+        }),
+        None,
+    );
+    let rollout_env = [("TENANTRY_WAIT_APPLICATION_SECS", "5")];
+    let start = |db: &str| {
+        let mut env: Vec<(&str, &str)> = vec![
+            ("TENANTRY_LEASE_SECS", "5"),
+            ("TENANTRY_SECRET_KEY", "replica test secret key"),
+            ("TENANTRY_CONCURRENCY", "4"),
+            ("TENANTRY_KUBECONFIG", kubeconfig.as_str()),
+        ];
+        env.extend_from_slice(&rollout_env);
+        Console::start(db, &env)
+    };
+    // The first console up leads (it takes the lock first).
+    let mut a = start(&db.url);
+    let client_a = a.admin().await;
+    let mut b = start(&db.url);
+    let client_b = b.admin().await;
+    let store = Store::connect(&db.url).await.unwrap();
+    let app = store
+        .create_application(("fleet", "Fleet", "A test's application"), "test")
+        .await
+        .unwrap();
+    let spec = server::applications::parse_release(FLEET_1).unwrap();
+    store
+        .create_release(app.id, (&spec, FLEET_1, ""), Some(0), "test")
+        .await
+        .unwrap();
+    let demo = store
+        .list_templates()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|t| t.key == "demo")
+        .unwrap();
+    let mut form = app::dto::TemplateForm::from_template(&demo);
+    (form.key, form.name, form.application) = ("fleet-plan".into(), "Fleet".into(), "fleet".into());
+    let plan = store
+        .create_template(&form.validate().unwrap(), "test")
+        .await
+        .unwrap()
+        .id
+        .to_string();
+    let mut ids = vec![];
+    for n in 0..12 {
+        let id = format!("{prefix}-{n}");
+        let (c, client) = if n % 2 == 0 {
+            (&a, &client_a)
+        } else {
+            (&b, &client_b)
+        };
+        let _: TenantDto = c
+            .call(
+                client,
+                "create_tenant",
+                &[
+                    ("form[company_name]", "Rollout test"),
+                    ("form[owner_email]", "owner@example.com"),
+                    ("form[owner_name]", "Owner"),
+                    ("form[template_id]", &plan),
+                    ("form[tenant_id]", &id),
+                    ("form[provision]", "true"),
+                ],
+            )
+            .await;
+        ids.push(id);
+    }
+    let deadline = Instant::now() + Duration::from_secs(180);
+    for id in &ids {
+        while store.get_tenant(id).await.unwrap().state != app::dto::TenantState::Active {
+            assert!(Instant::now() < deadline, "{id} never became active");
+            tokio::time::sleep(Duration::from_millis(300)).await;
+        }
+    }
+    let spec = server::applications::parse_release(FLEET_2).unwrap();
+    store
+        .create_release(app.id, (&spec, FLEET_2, ""), Some(1), "test")
+        .await
+        .unwrap();
+
+    // Waves of 1, 3 and 8; the second tenant of wave 2 breaks.
+    let args = [
+        ("form[application]", "fleet"),
+        ("form[release]", "2"),
+        ("form[waves]", "1, 3, 8"),
+        ("form[parallelism]", "1"),
+        ("form[soak_secs]", "1"),
+    ];
+    let planned: app::dto::RolloutPlan = a.call(&client_a, "plan_rollout", &args).await;
+    let wave2: Vec<String> = planned.waves[1]
+        .iter()
+        .map(|t| t.tenant_id.clone())
+        .collect();
+    let wave3: Vec<String> = planned.waves[2]
+        .iter()
+        .map(|t| t.tenant_id.clone())
+        .collect();
+    *victim.lock().unwrap() = wave2[1].clone();
+    broken.store(true, Ordering::SeqCst);
+    let started: app::dto::RolloutDto = a.call(&client_a, "start_rollout", &args).await;
+    let id = started.id;
+
+    // Mid-wave 2 the leader is SIGKILLed; the other replica leads on.
+    rollout_until(&store, id, |r| r.wave == 2).await;
+    a.kill();
+    let paused = rollout_until(&store, id, |r| r.state != RolloutState::Running).await;
+    assert_eq!(paused.state, RolloutState::Paused, "{paused:#?}");
+    let reason = paused.reason.clone().unwrap_or_default();
+    assert!(
+        reason.contains(&wave2[1]) && reason.contains("wait-api"),
+        "{reason}"
+    );
+    for t in paused
+        .tenants
+        .iter()
+        .filter(|t| wave3.contains(&t.tenant_id))
+    {
+        assert_eq!(t.state, RolloutTenantState::Pending, "{}", t.tenant_id);
+    }
+
+    // Every replica restarted; fixed and resumed, it completes.
+    b.kill();
+    let c = start(&db.url);
+    let client_c = c.admin().await;
+    let _d = start(&db.url);
+    broken.store(false, Ordering::SeqCst);
+    let pods: kube::Api<k8s_openapi::api::core::v1::Pod> =
+        kube::Api::namespaced(cluster.client.clone(), &format!("tenant-{}", wave2[1]));
+    pods.delete_collection(&Default::default(), &Default::default())
+        .await
+        .unwrap();
+    let _: app::dto::RolloutDto = c
+        .call(&client_c, "resume_rollout", &[("id", &id.to_string())])
+        .await;
+    let done = rollout_until(&store, id, |r| r.state != RolloutState::Running).await;
+    assert_eq!(done.state, RolloutState::Completed, "{done:#?}");
+
+    // Each tenant moved once (the broken one twice: its retry), and each
+    // wave started once.
+    for t in &ids {
+        assert_eq!(store.get_tenant(t).await.unwrap().release, 2, "{t}");
+        let runs = store
+            .list_runs(&app::dto::RunQuery {
+                tenant: t.clone(),
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .items;
+        let of_rollout = runs
+            .iter()
+            .filter(|r| r.options.rollout == Some(id))
+            .count();
+        assert_eq!(
+            of_rollout,
+            if *t == wave2[1] { 2 } else { 1 },
+            "{t}: {runs:#?}"
+        );
+    }
+    let filter = server::store::AuditFilter {
+        action: "rollout.".into(),
+        ..Default::default()
+    };
+    let events = store.search_audit(&filter, 1, 100).await.unwrap().items;
+    let count = |a: &str| events.iter().filter(|e| e.action == a).count();
+    assert_eq!(
+        (count("rollout.wave"), count("rollout.completed")),
+        (2, 1),
+        "{events:#?}"
+    );
 }
