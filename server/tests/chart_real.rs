@@ -245,13 +245,8 @@ async fn operate(c: &Console, admin: &reqwest::Client, op: &str, id: &str) {
     assert_eq!(done.state, RunState::Completed, "{op}: {:#?}", done.steps);
 }
 
-/// A second application through the console: its release 1 (two
-/// components, PostgreSQL, jobs of every phase, the tenant's configuration,
-/// an API key's hashes and a health endpoint the console asks through the
-/// service proxy) and a plan sizing it like `like` (a template ID); the
-/// plan's ID.
-async fn second_application(c: &Console, admin: &reqwest::Client, like: &str) -> String {
-    const SHOP: &str = "database: { kind: postgres, image: \"postgres:16\", name: shop }\n\
+/// The second application's release 1.
+const SHOP: &str = "database: { kind: postgres, image: \"postgres:16\", name: shop }\n\
         components:\n\
         \x20 - { name: shop, image: \"shop:1.0\", route: { path: / }, ports: [{ name: http, container_port: 8080, service_port: 80 }] }\n\
         \x20 - { name: worker, image: \"shop-worker:1.0\" }\n\
@@ -263,6 +258,13 @@ async fn second_application(c: &Console, admin: &reqwest::Client, like: &str) ->
         \x20 config_path: /etc/tenant\n\
         \x20 api_keys: { names: [production], path: /etc/tenant-keys }\n\
         \x20 health: [{ component: shop, path: /healthz, timeout_seconds: 30 }]\n";
+
+/// A second application through the console: its release 1 (two
+/// components, PostgreSQL, jobs of every phase, the tenant's configuration,
+/// an API key's hashes and a health endpoint the console asks through the
+/// service proxy) and a plan sizing it like `like` (a template ID); the
+/// plan's ID.
+async fn second_application(c: &Console, admin: &reqwest::Client, like: &str) -> String {
     let _: serde_json::Value = c
         .call(
             admin,
@@ -444,6 +446,45 @@ async fn installed_by_helm_the_console_works_with_its_service_account_alone() {
     let ns = new_tenant(&console, &admin, &plan, &id).await;
     for op in LIFE {
         operate(&console, &admin, op, &id).await;
+        if op == "resume_tenant" {
+            // Moved to a release 2 by a rollout, under the same identity.
+            let two = SHOP.replace("shop:1.0", "shop:1.1");
+            let _: serde_json::Value = console
+                .call(
+                    &admin,
+                    "create_release",
+                    &[
+                        ("application", "shop"),
+                        ("form[source]", &two),
+                        ("form[based_on]", "1"),
+                    ],
+                )
+                .await;
+            let r: app::dto::RolloutDto = console
+                .call(
+                    &admin,
+                    "start_rollout",
+                    &[
+                        ("form[application]", "shop"),
+                        ("form[release]", "2"),
+                        ("form[tenants][0]", id.as_str()),
+                        ("form[waves]", "1"),
+                    ],
+                )
+                .await;
+            let start = Instant::now();
+            let r = loop {
+                let now: app::dto::RolloutDto = console
+                    .call(&admin, "get_rollout", &[("id", &r.id.to_string())])
+                    .await;
+                if now.state != app::dto::RolloutState::Running {
+                    break now;
+                }
+                assert!(start.elapsed() < Duration::from_secs(180), "{now:#?}");
+                tokio::time::sleep(Duration::from_millis(300)).await;
+            };
+            assert_eq!(r.state, app::dto::RolloutState::Completed, "{r:#?}");
+        }
         if op == "provision_tenant" {
             // The contract's objects, written under the chart's identity.
             let secrets =
@@ -482,12 +523,14 @@ async fn installed_by_helm_the_console_works_with_its_service_account_alone() {
     assert_eq!(res.status(), 200, "{metrics_at}");
     let text = res.text().await.unwrap();
     for line in [
-        // Two tenants' lives: the workshop's and the second application's.
+        // Two tenants' lives: the workshop's and the second application's
+        // (with its rollout's update).
         "tenantry_runs_finished_total{operation=\"provision\",outcome=\"completed\"} 2",
+        "tenantry_runs_finished_total{operation=\"update\",outcome=\"completed\"} 1",
         "tenantry_runs_finished_total{operation=\"deprovision\",outcome=\"completed\"} 2",
-        "tenantry_step_duration_seconds_count{step=\"namespace\",outcome=\"completed\"} 2",
+        "tenantry_step_duration_seconds_count{step=\"namespace\",outcome=\"completed\"} 3",
         "tenantry_step_duration_seconds_count{step=\"post-provision/admin\",outcome=\"completed\"} 1",
-        "tenantry_step_duration_seconds_count{step=\"wait-worker\",outcome=\"completed\"} 2",
+        "tenantry_step_duration_seconds_count{step=\"wait-worker\",outcome=\"completed\"} 3",
         // The second application's health endpoint, asked through the
         // service proxy with the tenant role's rights.
         "tenantry_step_duration_seconds_count{step=\"health\",outcome=\"completed\"}",
