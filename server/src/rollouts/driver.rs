@@ -39,8 +39,9 @@ pub async fn drive(console: &ConsoleService, id: i64) -> Result<()> {
             continue;
         };
         let run = store.get_run(run).await?;
+        let warning = warned(&run);
         match run.state {
-            RunState::Completed if warned(&run).is_none() => {
+            RunState::Completed if warning.is_none() => {
                 store
                     .move_rollout_tenant(
                         (id, &t.tenant_id),
@@ -56,20 +57,12 @@ pub async fn drive(console: &ConsoleService, id: i64) -> Result<()> {
                     .iter()
                     .find(|s| s.state == app::dto::StepState::Failed)
                     .map(|s| (s.name.clone(), s.last_error.clone().unwrap_or_default()));
-                let cause = match (failed, warned(&run)) {
+                let cause = match (failed, warning) {
                     (Some((name, error)), _) => format!("step {name} failed: {error}"),
                     (None, Some((name, why))) => format!("step {name} warned: {why}"),
                     (None, None) => format!("its run {} was {}", run.id, run.state),
                 };
-                store
-                    .move_rollout_tenant(
-                        (id, &t.tenant_id),
-                        &[S::Running],
-                        S::Failed,
-                        (Some(run.id), Some(&cause)),
-                    )
-                    .await?;
-                return pause(console, &r, &format!("tenant {}: {cause}", t.tenant_id)).await;
+                return fail(console, &r, (t, S::Running, Some(run.id)), &cause).await;
             }
             _ if t.run_id.is_none() => {
                 store.follow_rollout_run((id, &t.tenant_id), run.id).await?;
@@ -113,15 +106,7 @@ pub async fn drive(console: &ConsoleService, id: i64) -> Result<()> {
         for t in wave.iter().filter(|t| t.state == S::Done) {
             if let Some(why) = regressed(console, t).await? {
                 let cause = format!("unhealthy during the soak: {why}");
-                store
-                    .move_rollout_tenant(
-                        (id, &t.tenant_id),
-                        &[S::Done],
-                        S::Failed,
-                        (None, Some(&cause)),
-                    )
-                    .await?;
-                return pause(console, &r, &format!("tenant {}: {cause}", t.tenant_id)).await;
+                return fail(console, &r, (t, S::Done, None), &cause).await;
             }
         }
         if now_ms() < since + r.soak_secs * 1000 {
@@ -174,6 +159,21 @@ async fn regressed(console: &ConsoleService, t: &RolloutTenantDto) -> Result<Opt
                 && a.severity.rank() >= Severity::Warning.rank()
         });
     Ok(alert.map(|a| format!("{} alert: {}", a.severity, a.summary)))
+}
+
+/// Tenant `t`, standing at `from`, failed for `cause` (with its `run`):
+/// marked so, and the rollout paused naming it.
+async fn fail(
+    console: &ConsoleService,
+    r: &RolloutDto,
+    (t, from, run): (&RolloutTenantDto, S, Option<i64>),
+    cause: &str,
+) -> Result<()> {
+    console
+        .store()
+        .move_rollout_tenant((r.id, &t.tenant_id), &[from], S::Failed, (run, Some(cause)))
+        .await?;
+    pause(console, r, &format!("tenant {}: {cause}", t.tenant_id)).await
 }
 
 /// Pauses the rollout by itself, saying why (once: a replica that finds
@@ -231,16 +231,7 @@ async fn start_tenant(
                 return Ok(());
             }
             let cause = format!("its update could not start: {e}");
-            console
-                .store()
-                .move_rollout_tenant(
-                    (r.id, &t.tenant_id),
-                    &[S::Running],
-                    S::Failed,
-                    (None, Some(&cause)),
-                )
-                .await?;
-            pause(console, r, &format!("tenant {}: {cause}", t.tenant_id)).await
+            fail(console, r, (t, S::Running, None), &cause).await
         }
     }
 }
