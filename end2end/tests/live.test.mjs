@@ -160,6 +160,27 @@ test('custom fields from the wizard, one changed on the tenant page: previewed w
   await page.locator('article.run').first().and(page.locator('[data-state="completed"]')).waitFor(LONG);
   await facts.locator('dd[data-field="primary_colour"]', { hasText: '#abcdef' }).waitFor(LONG);
 
+  // A form half typed stays as it was while the page makes its panels
+  // again (as it does on every change it hears of): here, the record
+  // saved meanwhile.
+  await page.locator('summary', { hasText: 'custom fields' }).click();
+  await page.fill('#change-api', '3');
+  await page.locator('summary', { hasText: 'Deprovision' }).click();
+  await page.fill('#confirm', 'half-typed');
+  await page.evaluate(() => { document.querySelector('[data-testid="tenant-actions"]').dataset.old = 'yes'; });
+  await page.locator('summary', { hasText: 'Edit record' }).click();
+  await page.fill('#owner_name', 'Owner Renamed');
+  await page.locator('form', { has: page.locator('#owner_name') }).getByRole('button', { name: 'Save' }).click();
+  await page.waitForFunction(() => {
+    const panel = document.querySelector('[data-testid="tenant-actions"]');
+    return panel && panel.dataset.old !== 'yes';
+  }, null, LONG);
+  assert.equal(await page.inputValue('#change-api'), '3', 'the change form keeps what was typed');
+  assert.ok(await page.locator('#change-api').isVisible(), 'and stays open');
+  assert.equal(await page.inputValue('#confirm'), 'half-typed', 'so does the deprovisioning form');
+  await page.fill('#confirm', '');
+  await page.fill('#change-api', '');
+
   // The kit's API keys: issued with the credentials, each shown once…
   const keys = page.getByTestId('api-keys');
   await keys.locator('tr[data-key="production"]', { hasText: 'not issued yet' }).waitFor();
@@ -276,10 +297,15 @@ test('a rollout planned and started from the Rollouts page moves a tenant to a n
   await page.fill('#release', String(made.release));
   await page.fill('#tenants', id);
   await page.fill('#waves', '1');
+  await page.check('#dry_run');
   await form.getByRole('button', { name: 'Plan' }).click();
   const plan = page.getByTestId('rollout-plan');
   await plan.filter({ hasText: '1 tenants in 1 waves' }).waitFor(LONG);
-  await plan.locator('li[data-wave="1"] span', { hasText: id }).waitFor();
+  // Each tenant with what its move changes, and the dry-run's answer.
+  const row = plan.locator(`tr[data-wave="1"][data-tenant="${id}"]`);
+  await row.filter({ hasText: `→ ${made.release}` }).waitFor();
+  await plan.getByTestId('dry-run-note').filter({ hasText: '1 of 1 tenants compared with the cluster' }).waitFor();
+  assert.match(await row.locator('td.dry-run').innerText(), /changes|creates|removes|nothing changes on the cluster/);
   await plan.getByRole('button', { name: 'Start this rollout' }).click();
   await page.waitForURL(/\/rollouts\/\d+$/, LONG);
   await page.waitForSelector('body[data-hydrated="true"]');

@@ -4,9 +4,13 @@
 //! by the fake kubelet (which plays the script's termination message too),
 //! become catalogue rows and the tenant's backup age; a restore is for
 //! admins with the ID typed again and runs its steps in order; the
-//! pre-deprovisioning dump stays catalogued after the namespace is gone.
+//! pre-deprovisioning dump stays catalogued after the namespace is gone;
+//! a release may ask for a dump before its migrations, which rolling a
+//! tenant back may restore (`before_migrations.rs`).
 #![allow(clippy::unwrap_used)] // in a test, a panic is the failure report
 
+#[path = "backups_real/before_migrations.rs"]
+mod before_migrations;
 mod common;
 
 use std::time::Duration;

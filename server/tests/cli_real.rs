@@ -435,13 +435,73 @@ async fn the_cli_runs_a_tenant_through_its_life() {
     let runs = cli.json(&["run", "list", "--tenant", &id]).await;
     assert_eq!(runs["items"][0]["operation"], "restore", "{runs}");
 
+    // A rollout of release 3 to this tenant: planned with its dry-run,
+    // started, followed with --watch to completion, then rolled back (a
+    // restore is refused on `restore`: its move took no dump first).
+    std::fs::write(
+        &workshop,
+        include_str!("../seed/applications/workshop-saas.yaml").replace("api:1.0.0", "api:1.0.2"),
+    )
+    .unwrap();
+    let workshop = workshop.to_str().unwrap();
+    cli.ok(&["app", "apply", "-f", workshop, "--app", "workshop-saas"])
+        .await;
+    let moving = [
+        "--application",
+        "workshop-saas",
+        "--release",
+        "3",
+        "--tenant",
+        id.as_str(),
+        "--waves",
+        "1",
+    ];
+    let plan = cli
+        .ok(&[&["rollout", "plan", "--dry-run"][..], &moving[..]].concat())
+        .await
+        .stdout;
+    assert!(
+        plan.contains(&id) && plan.contains("release 2 → 3"),
+        "{plan}"
+    );
+    assert!(
+        plan.contains("changes Deployment api") && plan.contains("dry-run: 1 of 1 tenants"),
+        "{plan}"
+    );
+    let started = cli
+        .json(&[&["rollout", "start"][..], &moving[..]].concat())
+        .await;
+    let rollout = started["id"].to_string();
+    let o = cli.ok(&["rollout", "get", &rollout, "--watch"]).await;
+    assert!(o.stdout.contains("completed"), "{}", o.stdout);
+    assert_eq!(cli.json(&["tenant", "get", &id]).await["release"], 3);
+    let o = cli
+        .run(&["rollout", "rollback", &rollout, &id, "--restore"])
+        .await;
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    assert!(o.stderr.contains("restore"), "{}", o.stderr);
+    let back = cli.json(&["rollout", "rollback", &rollout, &id]).await;
+    assert_eq!(back["tenants"][0]["state"], "rolled_back", "{back}");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let t = cli.json(&["tenant", "get", &id]).await;
+        if t["release"] == 2 && t["state"] == "active" {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "never rolled back: {t}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    }
+
     // Lists parse as JSON and YAML.
     let list = cli.json(&["tenant", "list"]).await;
     assert_eq!(list["total"], 1);
     let runs = cli.json(&["run", "list", "--tenant", &id]).await;
     assert_eq!(
-        runs["total"], 7,
-        "provision, change, release change, suspend, resume, backup, restore"
+        runs["total"], 9,
+        "provision, change, release change, suspend, resume, backup, restore, the rollout's move and its roll-back"
     );
     let yaml = cli
         .ok(&["run", "list", "--tenant", &id, "-o", "yaml"])

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
 use crate::dto::CurrentStaff;
-use crate::dto::{RolloutDto, RolloutForm, RolloutPlan};
+use crate::dto::{RollbackForm, RolloutDto, RolloutForm, RolloutPlan};
 use crate::error::AppError;
 
 #[cfg(feature = "ssr")]
@@ -44,9 +44,11 @@ capability! {
         async fn skip_rollout_tenant(&self, who: &CurrentStaff, id: i64, tenant: String) -> R<RolloutDto>;
         /// Moves a tenant the rollout moved (or failed to) back to the
         /// release and plan it ran before, by an update run (operators).
-        /// Its objects return; its database's schema does not.
+        /// Its objects return; its database's schema does not, unless
+        /// `restore` puts back the dump its move took before the new
+        /// release's migrations (admins; what it replaces is dumped first).
         [Page, Api]
-        async fn rollback_rollout_tenant(&self, who: &CurrentStaff, id: i64, tenant: String) -> R<RolloutDto>;
+        async fn rollback_rollout_tenant(&self, who: &CurrentStaff, id: i64, tenant: String, form: RollbackForm) -> R<RolloutDto>;
     }
 }
 
@@ -103,6 +105,10 @@ pub async fn skip_rollout_tenant(id: i64, tenant: String) -> Result<RolloutDto, 
 }
 
 #[server(prefix = "/api", endpoint = "rollback_rollout_tenant")]
-pub async fn rollback_rollout_tenant(id: i64, tenant: String) -> Result<RolloutDto, AppError> {
-    serve!(rollback_rollout_tenant(id, tenant))
+pub async fn rollback_rollout_tenant(
+    id: i64,
+    tenant: String,
+    #[server(default)] form: RollbackForm,
+) -> Result<RolloutDto, AppError> {
+    serve!(rollback_rollout_tenant(id, tenant, form))
 }

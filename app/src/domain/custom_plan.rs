@@ -29,6 +29,18 @@ pub fn custom_application(template_id: &str) -> Option<&str> {
         .map(str::trim)
 }
 
+/// Application `key`'s (named `name`) custom plan as it is made: what the
+/// store saves, and what a preview shows before it is.
+pub fn custom_plan(key: &str, name: &str) -> super::template_rules::ValidTemplate {
+    super::template_rules::ValidTemplate {
+        key: custom_key(key),
+        application: Some(key.to_string()),
+        name: CUSTOM_PLAN_NAME.into(),
+        description: format!("Sizes the tenants of {name} made without a plan (by admins)."),
+        spec: custom_spec(),
+    }
+}
+
 /// How a custom plan sizes its tenants when it is made: one replica of
 /// each component, modest requests, room for a release of several
 /// components with its jobs, daily backups, custom domains allowed.

@@ -143,8 +143,17 @@ pub fn validate_bulk(form: &crate::dto::BulkForm) -> Result<(Vec<String>, RunOpt
         );
     }
     let action = form.action.as_str();
-    if !matches!(action, "suspend" | "resume" | "retry" | "deprovision") {
-        e.push("action", "choose suspend, resume, retry or deprovision");
+    if !matches!(
+        action,
+        "suspend" | "resume" | "retry" | "deprovision" | "change_plan"
+    ) {
+        e.push(
+            "action",
+            "choose suspend, resume, retry, deprovision or change_plan",
+        );
+    }
+    if action == "change_plan" && form.template_id.trim().parse::<i64>().is_err() {
+        e.push("template_id", "choose the plan the tenants move to");
     }
     let mut options = RunOptions::default();
     if action == "deprovision" {
@@ -381,6 +390,7 @@ mod tests {
             ids: vec!["a".into(), " b ".into(), "a".into(), "".into()],
             confirm: confirm.into(),
             grace_hours: grace.into(),
+            ..Default::default()
         };
         let (ids, options) = validate_bulk(&form("2", "")).unwrap();
         assert_eq!(ids, ["a", "b"]);
@@ -406,6 +416,18 @@ mod tests {
         };
         let err = validate_bulk(&none).unwrap_err();
         assert!(err.field_message("ids").is_some() && err.field_message("action").is_some());
+        // A change of plan names the plan.
+        let plan = |template_id: &str| BulkForm {
+            action: "change_plan".into(),
+            ids: vec!["a".into()],
+            template_id: template_id.into(),
+            ..Default::default()
+        };
+        assert!(validate_bulk(&plan(""))
+            .unwrap_err()
+            .field_message("template_id")
+            .is_some());
+        assert!(validate_bulk(&plan("7")).is_ok());
     }
 
     #[test]

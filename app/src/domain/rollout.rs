@@ -102,6 +102,45 @@ pub struct ValidRollout {
     pub waves: Vec<WaveSize>,
     pub parallelism: u32,
     pub soak_secs: u32,
+    /// Compare each tenant's move with the cluster (see `DRY_RUN_MAX`).
+    pub dry_run: bool,
+}
+
+/// A dry-run's answer for one tenant, in words: the objects the move would
+/// create, change (with the paths of their fields) or remove.
+pub fn dry_run_summary(objects: &[crate::dto::ObjectChange]) -> String {
+    use crate::dto::ChangeAction;
+    let named = |o: &crate::dto::ObjectChange| format!("{} {}", o.kind, o.name);
+    let mut parts = vec![];
+    let changed: Vec<String> = objects
+        .iter()
+        .filter(|o| o.action == ChangeAction::Update)
+        .map(|o| {
+            let fields: Vec<&str> = o.fields.iter().map(|f| f.path.as_str()).collect();
+            format!("{} ({})", named(o), fields.join(", "))
+        })
+        .collect();
+    for (action, verb) in [
+        (ChangeAction::Create, "creates"),
+        (ChangeAction::Delete, "removes"),
+    ] {
+        let these: Vec<String> = objects
+            .iter()
+            .filter(|o| o.action == action)
+            .map(named)
+            .collect();
+        if !these.is_empty() {
+            parts.push(format!("{verb} {}", these.join(", ")));
+        }
+    }
+    if !changed.is_empty() {
+        parts.insert(0, format!("changes {}", changed.join("; ")));
+    }
+    if parts.is_empty() {
+        "nothing changes on the cluster".into()
+    } else {
+        parts.join("; ")
+    }
 }
 
 /// A whole number typed in a form: `None` when empty.
@@ -190,6 +229,10 @@ impl RolloutForm {
             waves: waves.ok_or_else(missing)?,
             parallelism: parallelism.ok_or_else(missing)?,
             soak_secs: soak_secs.ok_or_else(missing)?,
+            dry_run: self
+                .dry_run
+                .as_deref()
+                .is_some_and(|v| !matches!(v.trim(), "" | "false" | "off")),
         })
     }
 }

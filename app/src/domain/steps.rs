@@ -198,14 +198,19 @@ pub fn plan(op: Operation, options: &RunOptions, shape: RunShape<'_>) -> Vec<Ste
     let fixed = |kinds: &[StepKind]| kinds.iter().map(|k| Step::of(*k)).collect::<Vec<_>>();
     match op {
         Operation::Provision | Operation::Update => {
-            let mut steps = fixed(&[
-                Namespace,
-                Secrets,
-                Database,
-                WaitDatabase,
-                Migrate,
-                Application,
-            ]);
+            let mut steps = fixed(&[Namespace, Secrets, Database, WaitDatabase]);
+            if op == Operation::Update && options.backup_id.is_some() {
+                // A roll-back that puts back the data from before a
+                // migration: the data it replaces is dumped first, and
+                // nothing writes while it is replaced.
+                steps.extend(fixed(&[Backup, SuspendWorkloads, Restore]));
+            } else if op == Operation::Update
+                && options.upgrade_from.is_some()
+                && shape.release.backup_first()
+            {
+                steps.push(Step::of(Backup));
+            }
+            steps.extend(fixed(&[Migrate, Application]));
             steps.extend(shape.waits());
             steps.extend(shape.not_yet_run());
             if options.upgrade_from.is_some() && op == Operation::Update {

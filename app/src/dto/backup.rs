@@ -9,6 +9,7 @@ string_enum!(
         OnDemand => "on_demand",
         PreDeprovision => "pre_deprovision",
         PreRestore => "pre_restore",
+        PreMigrate => "pre_migrate",
     }
 );
 
@@ -20,6 +21,7 @@ impl BackupMethod {
             BackupMethod::OnDemand => "on demand",
             BackupMethod::PreDeprovision => "before deprovisioning",
             BackupMethod::PreRestore => "before a restore",
+            BackupMethod::PreMigrate => "before a migration",
         }
     }
 }

@@ -75,7 +75,8 @@ pub use release::{
     RouteSpec, SecretKeySpec, SecretSpec, VolumeSpec, DEFAULT_DATABASE_NAME, DEFAULT_RUN_AS_USER,
 };
 pub use rollout::{
-    RolloutDto, RolloutForm, RolloutPlan, RolloutState, RolloutTenantDto, RolloutTenantState,
+    RollbackForm, RolloutDto, RolloutForm, RolloutPlan, RolloutState, RolloutTenantDto,
+    RolloutTenantState, DRY_RUN_MAX,
 };
 pub use run::{AttemptDto, AttemptOutcome, Operation, RunDto, RunState, StepDto, StepState};
 pub use staff::{

@@ -197,11 +197,16 @@ pub struct BulkResult {
     pub ok: bool,
     pub message: String,
     pub run_id: Option<i64>,
+    /// The rollout that moves it (a bulk change of plan).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rollout_id: Option<i64>,
 }
 
 /// A bulk action over selected tenants. Deprovisioning many is for admins:
 /// `confirm` is the number of selected tenants, typed; each is backed up
-/// first and kept for a grace period of at least an hour.
+/// first and kept for a grace period of at least an hour. Changing the
+/// plan of many (`change_plan`, with `template_id`) starts a rollout: one
+/// tenant first, then the rest, stopping itself on the first failure.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(default)]
@@ -213,6 +218,9 @@ pub struct BulkForm {
     /// the least, one hour).
     #[serde(deserialize_with = "super::lenient::text")]
     pub grace_hours: String,
+    /// Change plan only: the plan the selected tenants move to.
+    #[serde(deserialize_with = "super::lenient::text")]
+    pub template_id: String,
 }
 
 /// The most tenants one bulk action may touch.

@@ -37,6 +37,16 @@ pub struct ReleaseSpec {
     pub contract: super::ContractSpec,
 }
 
+impl ReleaseSpec {
+    /// Whether a move onto this release dumps the database before its
+    /// migrations (one of its migrate jobs asks for it).
+    pub fn backup_first(&self) -> bool {
+        self.jobs
+            .iter()
+            .any(|j| j.phase == JobPhase::Migrate && j.backup_first)
+    }
+}
+
 string_enum!(
     /// Pod Security Standards level (`restricted` unless a reason is given).
     #[derive(Default)]
@@ -96,6 +106,12 @@ pub const DEFAULT_DATABASE_NAME: &str = "app";
 impl DatabaseSpec {
     pub fn name(&self) -> &str {
         self.name.as_deref().unwrap_or(DEFAULT_DATABASE_NAME)
+    }
+
+    /// Whether Tenantry dumps and restores this database: PostgreSQL,
+    /// unless the release turned backups off.
+    pub fn dumped(&self) -> bool {
+        self.kind == DatabaseKind::Postgres && self.backups
     }
 }
 
@@ -357,6 +373,12 @@ pub struct JobSpec {
     pub resources: Option<ResourcesSpec>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub run_as_user: Option<i64>,
+    /// A `migrate` job only: when an update moves a tenant onto this
+    /// release from another, its database is dumped first (a catalogue
+    /// entry `pre_migrate` of the update's run), so rolling the tenant back
+    /// may restore the data as it was before the migration.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub backup_first: bool,
 }
 
 /// The user application containers run as unless a release says otherwise.

@@ -67,7 +67,16 @@ pub struct RolloutForm {
     /// wave starts (0 unless given).
     #[serde(deserialize_with = "super::lenient::text")]
     pub soak_secs: String,
+    /// Compare each tenant's objects as the move would render them with
+    /// the cluster (the first `DRY_RUN_MAX` tenants, in wave order): a
+    /// checkbox ("on") or `true`.
+    #[serde(deserialize_with = "super::lenient::checkbox")]
+    pub dry_run: Option<String>,
 }
+
+/// How many tenants a plan's dry-run compares with the cluster (in wave
+/// order; the others follow the same change).
+pub const DRY_RUN_MAX: usize = 50;
 
 /// One tenant of a rollout.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -94,6 +103,24 @@ pub struct RolloutTenantDto {
     /// When it last changed state (ms).
     #[serde(default)]
     pub since: i64,
+    /// The dump its run took before the new release's migrations (the
+    /// release asked for one): a roll-back may restore it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backup_before_migration: Option<i64>,
+    /// A plan's dry-run of the move: what it would change on the cluster,
+    /// object by object (not stored).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dry_run: Option<String>,
+}
+
+/// A roll-back of one of a rollout's tenants. `restore` also puts back
+/// the dump its move took before the new release's migrations (admins: it
+/// replaces the tenant's data; what it replaces is dumped first).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(default)]
+pub struct RollbackForm {
+    pub restore: bool,
 }
 
 /// A rollout and its tenants.
@@ -133,4 +160,8 @@ pub struct RolloutPlan {
     /// Tenants of the selection left out, each with why (not live, a run
     /// under way, already there).
     pub left_out: Vec<String>,
+    /// What the dry-run compared, when asked for (how many tenants, and
+    /// whether the cluster answered).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dry_run: Option<String>,
 }

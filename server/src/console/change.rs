@@ -5,7 +5,9 @@
 use app::domain::lifecycle::check_operation;
 use app::domain::operation_forms::ReplicaChange;
 use app::domain::release::fields;
-use app::dto::{ChangeForm, CurrentStaff, CustomValues, Operation, RunDto, RunOptions, TenantDto};
+use app::dto::{
+    ChangeForm, CurrentStaff, CustomValues, ObjectChange, Operation, RunDto, RunOptions, TenantDto,
+};
 use app::error::AppError;
 
 use super::{ConsoleService, R};
@@ -116,20 +118,72 @@ impl ConsoleService {
 }
 
 impl ConsoleService {
+    /// The dry-run of a change of `t`: what it would run, its objects as
+    /// rendered, and what applying them would change on the cluster
+    /// (`None` when no cluster answers).
+    pub(super) async fn dry_run(
+        &self,
+        t: &TenantDto,
+        form: &ChangeForm,
+    ) -> R<(
+        Target,
+        Vec<crate::manifests::Manifest>,
+        Option<Vec<ObjectChange>>,
+    )> {
+        let target = self.target(t, form).await?;
+        let (settings, caps) = self.rendering();
+        let at = crate::provisioning::desired::At {
+            custom_fields: &target.custom_fields,
+            ..crate::provisioning::desired::at(t)
+        };
+        let manifests = target.plan.desired(at, &settings, &caps).objects();
+        let diff = match self.engine.get() {
+            Some(e) => match crate::provisioning::diff_with_live(&e.cluster, &manifests).await {
+                Ok(o) => Some(o),
+                Err(err) => {
+                    tracing::warn!(error = %err, tenant = %t.id, "dry-run could not read live objects");
+                    None
+                }
+            },
+            None => None,
+        };
+        Ok((target, manifests, diff))
+    }
+
     /// Changes tenant `t` as `form` asks (its plan, release, replicas,
     /// custom fields) and starts the update run; `rollout`: the rollout
-    /// that moves it, recorded with the run.
+    /// that moves it, recorded with the run; `restore`: a catalogued dump
+    /// the run puts back before the migrations (a roll-back's).
     pub(super) async fn apply_change(
         &self,
         who: &CurrentStaff,
         t: &TenantDto,
         form: &ChangeForm,
-        rollout: Option<i64>,
+        (rollout, restore): (Option<i64>, Option<i64>),
     ) -> R<RunDto> {
         check_operation(t, Operation::Update)?;
         let target = self.target(t, form).await?;
         let engine = self.engine().await?;
         let (version, release) = (target.plan.version, target.plan.release_number);
+        // A dump the run would take or read needs the store, before
+        // anything is written.
+        let dumps_first = release != t.release && target.plan.release.backup_first();
+        if (dumps_first || restore.is_some()) && engine.runner.objects().is_none() {
+            let (field, what) = match restore {
+                Some(b) => ("restore", format!("restoring backup {b}")),
+                None => (
+                    "release",
+                    format!("release {release} dumps the database before its migrations"),
+                ),
+            };
+            return Err(AppError::invalid(
+                field,
+                format!(
+                    "{what}, and no backup store is configured \
+                     (TENANTRY_BACKUP_ACCESS_KEY_ID and TENANTRY_BACKUP_SECRET_ACCESS_KEY)"
+                ),
+            ));
+        }
         let changed = changed_fields(&t.custom_fields, &target.custom_fields);
         let detail = format!(
             "template {} v{} → {} v{}; release {} → {}; replicas api {:?} web {:?}{}",
@@ -160,6 +214,8 @@ impl ConsoleService {
         let options = RunOptions {
             upgrade_from: (release != t.release).then_some(t.release),
             rollout,
+            backup_id: restore,
+            backup: restore.is_some(),
             ..Default::default()
         };
         self.start(&engine, who, &t.id, Operation::Update, options, None)

@@ -3,7 +3,7 @@
 //! plan — as stored, or as it will be made when the first such tenant is
 //! (so previews and dry-runs store nothing).
 
-use app::domain::custom_plan::{custom_key, custom_spec, CUSTOM_PLAN_NAME};
+use app::domain::custom_plan::custom_plan;
 use app::dto::TemplateDto;
 use app::error::AppError;
 
@@ -40,20 +40,23 @@ impl ConsoleService {
         }
         let template = match self.store.custom_plan(app.id).await? {
             Some(t) => t,
-            None => TemplateDto {
-                id: 0,
-                key: custom_key(&app.key),
-                name: CUSTOM_PLAN_NAME.into(),
-                description: String::new(),
-                version: 1,
-                spec: custom_spec(),
-                updated_at: 0,
-                updated_by: String::new(),
-                tenant_count: 0,
-                application_id: app.id,
-                application_key: app.key.clone(),
-                custom: true,
-            },
+            None => {
+                let made = custom_plan(&app.key, &app.name);
+                TemplateDto {
+                    id: 0,
+                    key: made.key,
+                    name: made.name,
+                    description: made.description,
+                    version: 1,
+                    spec: made.spec,
+                    updated_at: 0,
+                    updated_by: String::new(),
+                    tenant_count: 0,
+                    application_id: app.id,
+                    application_key: app.key.clone(),
+                    custom: true,
+                }
+            }
         };
         let plan = TenantPlan::of_template(&self.store, &template, app.latest_release).await?;
         let said = self.new_tenant_fits(&plan)?;

@@ -16,6 +16,7 @@ mod custom_tenant;
 mod new_tenant;
 mod operations;
 mod records;
+mod rollout_plan;
 mod rollouts;
 mod rotation;
 mod runs;

@@ -18,7 +18,7 @@ use app::error::AppError;
 use super::tenants::random_suffix;
 use super::{require, ConsoleService, R};
 use crate::manifests::{namespace_of, to_yaml, Capabilities, RenderSettings};
-use crate::provisioning::{diff_with_live, Engine, Step, StepKind};
+use crate::provisioning::{Engine, Step, StepKind};
 use crate::store::now_ms;
 
 /// How long an operation waits for a configured cluster that is still
@@ -63,23 +63,10 @@ impl Operations for ConsoleService {
     ) -> R<ChangePreview> {
         require(who, Role::Viewer, "preview tenant changes")?;
         let t = self.store.get_tenant(&tenant).await?;
-        let target = self.target(&t, &form).await?;
+        let (target, manifests, diff) = self.dry_run(&t, &form).await?;
         let plan = &target.plan;
-        let engine = self.engine.get();
-        let (settings, caps) = self.rendering();
-        let at = crate::provisioning::desired::At {
-            custom_fields: &target.custom_fields,
-            ..crate::provisioning::desired::at(&t)
-        };
-        let manifests = plan.desired(at, &settings, &caps).objects();
-        let (objects, compared) = match engine {
-            Some(e) => match diff_with_live(&e.cluster, &manifests).await {
-                Ok(o) => (o, true),
-                Err(err) => {
-                    tracing::warn!(error = %err, tenant = %t.id, "dry-run could not read live objects");
-                    (vec![], false)
-                }
-            },
+        let (objects, compared) = match diff {
+            Some(o) => (o, true),
             None => (vec![], false),
         };
         let mut warnings = self.cluster_warnings(plan);
@@ -110,7 +97,7 @@ impl Operations for ConsoleService {
     ) -> R<RunDto> {
         require(who, Role::Operator, "change tenants")?;
         let t = self.store.get_tenant(&tenant).await?;
-        self.apply_change(who, &t, &form, None).await
+        self.apply_change(who, &t, &form, (None, None)).await
     }
     async fn deprovision_tenant(
         &self,
@@ -222,6 +209,11 @@ impl Operations for ConsoleService {
             require(who, Role::Admin, "deprovision tenants in bulk")?;
             self.all_back_up(&ids).await?;
         }
+        if action == "change_plan" {
+            return self
+                .bulk_change_plan(who, &ids, form.template_id.trim())
+                .await;
+        }
         let mut out = Vec::with_capacity(ids.len());
         for id in ids {
             let result = match action {
@@ -250,12 +242,14 @@ impl Operations for ConsoleService {
                     ok: true,
                     message: format!("run {} started ({})", run.id, run.operation),
                     run_id: Some(run.id),
+                    rollout_id: None,
                 },
                 Err(e) => BulkResult {
                     tenant_id: id,
                     ok: false,
                     message: e.to_string(),
                     run_id: None,
+                    rollout_id: None,
                 },
             });
         }
@@ -365,7 +359,7 @@ impl ConsoleService {
         Ok(said)
     }
 
-    fn rendering(&self) -> (RenderSettings, Capabilities) {
+    pub(super) fn rendering(&self) -> (RenderSettings, Capabilities) {
         match self.engine.get() {
             Some(e) => (e.settings.clone(), e.cluster.caps.clone()),
             None => (self.render_settings.clone(), Capabilities::default()),

@@ -1,13 +1,12 @@
-//! Rollouts from the console: planned from the form (the application's
-//! live tenants, or those named, or those on one plan, cut into waves),
-//! started as a record the leader drives (`crate::rollouts`), and paused,
-//! resumed, aborted or spared a tenant by staff — each audited.
+//! Rollouts from the console: planned (`rollout_plan.rs`), started as a
+//! record the leader drives (`crate::rollouts`), and paused, resumed,
+//! aborted, spared a tenant or rolled one back by staff — each audited.
 
 use app::api::rollouts::Rollouts;
-use app::domain::rollout::{cut_waves, may_move, ValidRollout};
+use app::domain::rollout::may_move;
 use app::dto::{
-    CurrentStaff, Role, RolloutDto, RolloutForm, RolloutPlan, RolloutState, RolloutTenantDto,
-    RolloutTenantState as S, TenantDto, TenantState,
+    CurrentStaff, Role, RollbackForm, RolloutDto, RolloutForm, RolloutPlan, RolloutState,
+    RolloutTenantState as S,
 };
 use app::error::AppError;
 
@@ -17,128 +16,7 @@ use crate::store::{NewRollout, NewRolloutTenant};
 /// Rollouts listed at once.
 const LISTED: i64 = 100;
 
-/// What the move changes for `t`, in words.
-fn change_of(t: &TenantDto, v: &ValidRollout, plan_name: Option<&str>) -> String {
-    let mut parts = vec![];
-    if let Some(n) = v.release.filter(|n| *n != t.release) {
-        parts.push(format!("release {} → {n}", t.release));
-    }
-    if let Some(p) = v.template_id.filter(|p| *p != t.template_id) {
-        parts.push(format!(
-            "plan {} → {}",
-            t.template_name,
-            plan_name.unwrap_or(&p.to_string())
-        ));
-    }
-    parts.join("; ")
-}
-
 impl ConsoleService {
-    /// The most runs one rollout has at once: half the runner's
-    /// concurrency (at least one), so staff's own operations always find
-    /// room.
-    fn rollout_parallel_max(&self) -> u32 {
-        let concurrency = self
-            .engine
-            .get()
-            .map_or(8, |e| e.runner.options().concurrency);
-        u32::try_from((concurrency / 2).max(1)).unwrap_or(1)
-    }
-
-    /// The rollout the form asks for, checked, with its waves.
-    async fn planned(&self, form: &RolloutForm) -> R<(ValidRollout, RolloutPlan)> {
-        let v = form.validate(self.rollout_parallel_max())?;
-        let app = match self.store.get_application(&v.application).await {
-            Err(crate::error::ServerError::NotFound(_)) => {
-                return Err(AppError::invalid(
-                    "application",
-                    format!("there is no application \"{}\"", v.application),
-                ))
-            }
-            other => other?,
-        };
-        if let Some(n) = v.release {
-            if n < 1 || n > app.latest_release {
-                return Err(AppError::invalid(
-                    "release",
-                    format!(
-                        "{} has releases 1 to {}: there is no release {n}",
-                        app.key, app.latest_release
-                    ),
-                ));
-            }
-        }
-        let plan_name = match v.template_id {
-            Some(id) => {
-                let plan = self.store.get_template(id).await.map_err(|_| {
-                    AppError::invalid("template_id", format!("there is no plan {id}"))
-                })?;
-                if plan.application_id != app.id || plan.custom {
-                    return Err(AppError::invalid(
-                        "template_id",
-                        format!("plan \"{}\" is not one of {}'s plans", plan.name, app.key),
-                    ));
-                }
-                Some(plan.name)
-            }
-            None => None,
-        };
-        let all = self.store.tenants_of_application(app.id).await?;
-        let mut left_out = vec![];
-        let mut chosen: Vec<&TenantDto> = vec![];
-        for name in &v.tenants {
-            if !all.iter().any(|t| &t.id == name) {
-                left_out.push(format!("{name}: not a tenant of {}", app.key));
-            }
-        }
-        for t in &all {
-            if !v.tenants.is_empty() && !v.tenants.contains(&t.id) {
-                continue;
-            }
-            if v.tenants.is_empty() && v.only_plan.is_some_and(|p| p != t.template_id) {
-                continue;
-            }
-            if !matches!(t.state, TenantState::Active | TenantState::Degraded) {
-                left_out.push(format!("{}: it is {}", t.id, t.state));
-            } else if change_of(t, &v, plan_name.as_deref()).is_empty() {
-                left_out.push(format!("{}: it is there already", t.id));
-            } else {
-                chosen.push(t);
-            }
-        }
-        let ids: Vec<String> = chosen.iter().map(|t| t.id.clone()).collect();
-        let waves = cut_waves(&ids, v.canary.as_deref(), &v.waves)
-            .into_iter()
-            .enumerate()
-            .map(|(i, wave)| {
-                wave.iter()
-                    .filter_map(|id| chosen.iter().find(|t| &t.id == id))
-                    .map(|t| RolloutTenantDto {
-                        tenant_id: t.id.clone(),
-                        wave: i as i64 + 1,
-                        state: S::Pending,
-                        from_state: t.state,
-                        from_release: t.release,
-                        from_template_id: t.template_id,
-                        from_template_version: t.template_version,
-                        run_id: None,
-                        detail: None,
-                        change: change_of(t, &v, plan_name.as_deref()),
-                        since: 0,
-                    })
-                    .collect()
-            })
-            .collect();
-        let plan = RolloutPlan {
-            application: app.key,
-            release: v.release,
-            template_id: v.template_id,
-            waves,
-            left_out,
-        };
-        Ok((v, plan))
-    }
-
     /// Moves tenant `id` for rollout `rollout`: its plan and release set to
     /// the rollout's, an update run started that records the rollout. The
     /// run's id.
@@ -155,7 +33,10 @@ impl ConsoleService {
             release: release.map(|n| n.to_string()).unwrap_or_default(),
             ..Default::default()
         };
-        Ok(self.apply_change(who, &t, &form, Some(rollout)).await?.id)
+        Ok(self
+            .apply_change(who, &t, &form, (Some(rollout), None))
+            .await?
+            .id)
     }
 
     /// Staff move a rollout from one state to another (audited).
@@ -248,6 +129,11 @@ impl Rollouts for ConsoleService {
     async fn start_rollout(&self, who: &CurrentStaff, form: RolloutForm) -> R<RolloutDto> {
         require(who, Role::Operator, "start rollouts")?;
         self.engine().await?;
+        // Planned again as it stands now; its dry-run was for the eyes.
+        let form = RolloutForm {
+            dry_run: None,
+            ..form
+        };
         let (v, plan) = self.planned(&form).await?;
         let tenants: Vec<NewRolloutTenant> = plan
             .waves
@@ -369,8 +255,12 @@ impl Rollouts for ConsoleService {
         who: &CurrentStaff,
         id: i64,
         tenant: String,
+        form: RollbackForm,
     ) -> R<RolloutDto> {
         require(who, Role::Operator, "roll tenants back")?;
+        if form.restore {
+            require(who, Role::Admin, "restore a tenant's database")?;
+        }
         let r = self.store.get_rollout(id).await?;
         let Some(entry) = r.tenants.iter().find(|t| t.tenant_id == tenant) else {
             return Err(AppError::invalid(
@@ -384,9 +274,23 @@ impl Rollouts for ConsoleService {
                 entry.state
             )));
         }
+        // The data from before the migration, when its move took a dump
+        // (its release asked for one) that is still in the store.
+        let restore = match (form.restore, entry.backup_before_migration) {
+            (false, _) => None,
+            (true, Some(b)) => Some(b),
+            (true, None) => {
+                return Err(AppError::invalid(
+                    "restore",
+                    format!(
+                        "the move of \"{tenant}\" took no backup before its migrations (its release asks for none, or the dump was pruned): roll it back without restoring"
+                    ),
+                ))
+            }
+        };
         let t = self.store.get_tenant(&tenant).await?;
         // Its plan as before (at the version it ran), its release as before.
-        let form = app::dto::ChangeForm {
+        let change = app::dto::ChangeForm {
             template_id: if t.template_id == entry.from_template_id {
                 String::new()
             } else {
@@ -395,10 +299,17 @@ impl Rollouts for ConsoleService {
             release: entry.from_release.to_string(),
             ..Default::default()
         };
-        let run = self.apply_change(who, &t, &form, Some(id)).await?;
+        let run = self
+            .apply_change(who, &t, &change, (Some(id), restore))
+            .await?;
         let detail = format!(
-            "rolled back by {} to release {} (run {})",
-            who.username, entry.from_release, run.id
+            "rolled back by {} to release {} (run {}){}",
+            who.username,
+            entry.from_release,
+            run.id,
+            restore.map_or(String::new(), |b| format!(
+                ", restoring backup {b} taken before the migrations"
+            ))
         );
         self.store
             .move_rollout_tenant(

@@ -21,7 +21,7 @@ mod routes;
 pub mod security;
 mod settings;
 
-use app::dto::{CustomValues, DatabaseKind, JobPhase, ReleaseSpec, TierSpec};
+use app::dto::{CustomValues, JobPhase, ReleaseSpec, TierSpec};
 use serde_json::{json, Value};
 
 pub use backup::{
@@ -82,7 +82,7 @@ impl TenantInput<'_> {
 /// Whether Tenantry dumps and restores a release's database: PostgreSQL,
 /// unless the release turned backups off.
 pub fn dumps(release: &ReleaseSpec) -> bool {
-    release.database.kind == DatabaseKind::Postgres && release.database.backups
+    release.database.dumped()
 }
 
 /// One rendered object and where it lives in the API.

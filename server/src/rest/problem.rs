@@ -45,23 +45,51 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
         let bytes = axum::body::Bytes::from_request(req, state)
             .await
             .map_err(|e| ApiError::new(e.status(), e.body_text()))?;
-        if !json {
-            return Err(ApiError::new(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "send the body as application/json",
-            ));
+        decode(json, &bytes).map(Body)
+    }
+}
+
+/// A JSON body as `Body` reads it, or nothing at all: the form's defaults.
+pub struct BodyOrDefault<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Default> FromRequest<S> for BodyOrDefault<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let json = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("application/json"));
+        let bytes = axum::body::Bytes::from_request(req, state)
+            .await
+            .map_err(|e| ApiError::new(e.status(), e.body_text()))?;
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Ok(BodyOrDefault(T::default()));
         }
-        let mut de = serde_json::Deserializer::from_slice(&bytes);
-        match serde_path_to_error::deserialize::<_, T>(&mut de) {
-            Ok(v) => Ok(Body(v)),
-            Err(e) if e.inner().is_syntax() || e.inner().is_eof() => Err(ApiError::bad_request(
-                format!("the body is not JSON: {}", e.inner()),
-            )),
-            Err(e) => {
-                let path = e.path().to_string();
-                let field = if path == "." { "body".into() } else { path };
-                Err(AppError::invalid(&field, e.inner().to_string()).into())
-            }
+        decode(json, &bytes).map(BodyOrDefault)
+    }
+}
+
+/// A body's JSON as `T`: 415 when it is not sent as JSON, 400 when it is
+/// not JSON at all, 422 naming the field that does not decode.
+fn decode<T: DeserializeOwned>(json: bool, bytes: &[u8]) -> Result<T, ApiError> {
+    if !json {
+        return Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "send the body as application/json",
+        ));
+    }
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    match serde_path_to_error::deserialize::<_, T>(&mut de) {
+        Ok(v) => Ok(v),
+        Err(e) if e.inner().is_syntax() || e.inner().is_eof() => Err(ApiError::bad_request(
+            format!("the body is not JSON: {}", e.inner()),
+        )),
+        Err(e) => {
+            let path = e.path().to_string();
+            let field = if path == "." { "body".into() } else { path };
+            Err(AppError::invalid(&field, e.inner().to_string()).into())
         }
     }
 }

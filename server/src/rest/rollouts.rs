@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 
-use super::problem::{ApiResult, Body, Caller, Path};
+use super::problem::{ApiResult, Body, BodyOrDefault, Caller, Path};
 use super::{console, Idempotency};
 use crate::http::state::AppState;
 
@@ -119,18 +119,23 @@ pub async fn skip(
 }
 
 /// Moves a tenant the rollout moved (or failed to) back to the release and
-/// plan it ran before, by an update run; its database's schema stays.
+/// plan it ran before, by an update run; its database's schema stays,
+/// unless the body's `restore` (admins) puts back the dump its move took
+/// before the new release's migrations (`backup_before_migration`). The
+/// body may be left out.
 #[utoipa::path(operation_id = "rollback_rollout_tenant", post, path = "/api/v1/rollouts/{id}/tenants/{tenant}/rollback", tag = "rollouts",
     params(("id" = i64, Path, description = "Rollout id"), ("tenant" = String, Path, description = "Tenant ID"), Idempotency),
+    request_body(content = Option<RollbackForm>, content_type = "application/json"),
     responses((status = 200, description = "The rollout", body = RolloutDto)))]
 pub async fn rollback(
     State(s): State<AppState>,
     Caller(who): Caller,
     Path((id, tenant)): Path<(i64, String)>,
+    BodyOrDefault(form): BodyOrDefault<RollbackForm>,
 ) -> ApiResult<Json<RolloutDto>> {
     Ok(Json(
         console(&s)
-            .rollback_rollout_tenant(&who, id, tenant)
+            .rollback_rollout_tenant(&who, id, tenant, form)
             .await?,
     ))
 }

@@ -2,8 +2,7 @@
 //! template that sizes its tenants made without a plan, made the first
 //! time one is (audited), never offered as a plan to choose.
 
-use app::domain::custom_plan::{custom_key, custom_spec, CUSTOM_PLAN_NAME};
-use app::domain::template_rules::ValidTemplate;
+use app::domain::custom_plan::{custom_plan, CUSTOM_PLAN_NAME};
 use app::dto::{ApplicationDto, TemplateDto};
 use app::error::AppError;
 
@@ -24,9 +23,8 @@ impl Store {
         .transpose()
     }
 
-    /// The application's custom plan, made now (with
-    /// [`custom_spec`], audited) when it has none: two admins at once make
-    /// one.
+    /// The application's custom plan, made now (as [`custom_plan`] says,
+    /// audited) when it has none: two admins at once make one.
     pub async fn ensure_custom_plan(
         &self,
         application: &ApplicationDto,
@@ -35,7 +33,8 @@ impl Store {
         if let Some(plan) = self.custom_plan(application.id).await? {
             return Ok(plan);
         }
-        let key = custom_key(&application.key);
+        let plan = custom_plan(&application.key, &application.name);
+        let key = plan.key.clone();
         let mut tx = self.begin().await?;
         let now = now_ms();
         let made = sqlx::query_scalar::<_, i64>(
@@ -48,16 +47,6 @@ impl Store {
         .fetch_optional(&mut *tx)
         .await?;
         if let Some(id) = made {
-            let plan = ValidTemplate {
-                key: key.clone(),
-                application: Some(application.key.clone()),
-                name: CUSTOM_PLAN_NAME.into(),
-                description: format!(
-                    "Sizes the tenants of {} made without a plan (by admins).",
-                    application.name
-                ),
-                spec: custom_spec(),
-            };
             insert_version(&mut tx, id, 1, &plan, actor, now).await?;
             AuditEntry::new(actor, "template.create", "template", key.clone())
                 .detail(format!(

@@ -59,6 +59,7 @@ struct EntryRow {
     detail: Option<String>,
     change: String,
     updated_at: i64,
+    backup_id: Option<i64>,
 }
 
 impl From<EntryRow> for RolloutTenantDto {
@@ -76,6 +77,8 @@ impl From<EntryRow> for RolloutTenantDto {
             detail: r.detail,
             change: r.change,
             since: r.updated_at,
+            backup_before_migration: r.backup_id,
+            dry_run: None,
         }
     }
 }
@@ -158,7 +161,10 @@ impl Store {
         .ok_or_else(|| ServerError::NotFound(format!("Rollout {id}")))?;
         let tenants = sqlx::query_as::<_, EntryRow>(
             "SELECT tenant_id, wave, state, from_state, from_release, from_template_id, from_template_version, \
-             run_id, detail, change, updated_at FROM rollout_tenants WHERE rollout_id = $1 ORDER BY wave, position",
+             run_id, detail, change, updated_at, \
+             (SELECT MAX(b.id) FROM backups b WHERE b.run_id = t.run_id AND b.tenant_id = t.tenant_id \
+              AND b.method = 'pre_migrate' AND b.pruned_at IS NULL) AS backup_id \
+             FROM rollout_tenants t WHERE rollout_id = $1 ORDER BY wave, position",
         )
         .bind(id)
         .fetch_all(&self.pool)
@@ -284,24 +290,27 @@ impl Store {
         // Waiting again, or about to start: the run it had is history.
         let fresh = to == RolloutTenantState::Pending
             || (to == RolloutTenantState::Running && run.is_none() && !from.contains(&to));
-        let done = sqlx::query(
+        if states.is_empty() {
+            return Ok(false);
+        }
+        let sql = format!(
             "UPDATE rollout_tenants SET state = $3, \
-             run_id = CASE WHEN $10 = 1 THEN NULL ELSE COALESCE($4, run_id) END, detail = $5, \
-             updated_at = $6 WHERE rollout_id = $1 AND tenant_id = $2 \
-             AND (state = $7 OR state = $8 OR state = $9)",
-        )
-        .bind(id)
-        .bind(tenant)
-        .bind(to.as_str())
-        .bind(run)
-        .bind(detail)
-        .bind(now_ms())
-        .bind(states.first().copied().unwrap_or(""))
-        .bind(states.get(1).copied().unwrap_or(""))
-        .bind(states.get(2).copied().unwrap_or(""))
-        .bind(i64::from(fresh))
-        .execute(&self.pool)
-        .await?;
+             run_id = CASE WHEN $7 = 1 THEN NULL ELSE COALESCE($4, run_id) END, detail = $5, \
+             updated_at = $6 WHERE rollout_id = $1 AND tenant_id = $2 AND state IN ({})",
+            super::placeholders(8, states.len())
+        );
+        let mut query = sqlx::query(&sql)
+            .bind(id)
+            .bind(tenant)
+            .bind(to.as_str())
+            .bind(run)
+            .bind(detail)
+            .bind(now_ms())
+            .bind(i64::from(fresh));
+        for state in states {
+            query = query.bind(state);
+        }
+        let done = query.execute(&self.pool).await?;
         self.changed(Change::Rollout(id));
         Ok(done.rows_affected() > 0)
     }

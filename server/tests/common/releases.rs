@@ -197,6 +197,7 @@ pub fn release() -> impl Strategy<Value = ReleaseSpec> {
                     attempts: None,
                     resources: None,
                     run_as_user: None,
+                    backup_first: false,
                 })
                 .collect(),
             // Every component and job mounts the tenant's configuration.

@@ -300,6 +300,55 @@ async fn a_rollout_in_waves_pauses_on_a_broken_tenant_resumes_and_aborts_keeping
     let twice = srv.call(&op, "rollback_rollout_tenant", &args).await;
     assert_eq!(twice.status(), 409);
 
+    // A bulk change of plan is a rollout: the tenants it can move go one
+    // first, then the rest; one that is not the plan's application's is
+    // listed with why; the plan is required, by name.
+    let big = common::ops::plan_form(&srv, "fleet-plan", ("fleet-big", "fleet")).await;
+    let big = srv
+        .store
+        .create_template(&big.validate().unwrap(), "test")
+        .await
+        .unwrap();
+    let (big_id, pair) = (big.id.to_string(), [ids[1].clone(), ids[2].clone()]);
+    let bulk = |template: &str| {
+        vec![
+            ("form[action]", "change_plan".to_string()),
+            ("form[template_id]", template.to_string()),
+            ("form[ids][0]", pair[0].clone()),
+            ("form[ids][1]", pair[1].clone()),
+            ("form[ids][2]", "nobody".to_string()),
+        ]
+    };
+    let args = bulk("");
+    let args: Vec<(&str, &str)> = args.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let res = srv.call(&op, "bulk_action", &args).await;
+    assert_eq!(res.status(), 422);
+    assert!(res.text().await.unwrap().contains("template_id"));
+    let args = bulk(&big_id);
+    let args: Vec<(&str, &str)> = args.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let results: Vec<app::dto::BulkResult> =
+        json(srv.call(&op, "bulk_action", &args).await, "bulk").await;
+    let moving: Vec<&app::dto::BulkResult> = results.iter().filter(|r| r.ok).collect();
+    assert_eq!(moving.len(), 2, "{results:#?}");
+    let rollout_id = moving[0].rollout_id.expect("the rollout");
+    assert!(moving.iter().all(|r| r.rollout_id == Some(rollout_id)));
+    let nobody = results.iter().find(|r| r.tenant_id == "nobody").unwrap();
+    assert!(
+        !nobody.ok && nobody.message.contains("not a tenant of fleet"),
+        "{nobody:?}"
+    );
+    let done = until(&srv, &op, rollout_id, |r| r.state != RolloutState::Running).await;
+    assert_eq!(done.state, RolloutState::Completed, "{done:#?}");
+    assert_eq!(done.waves, 2, "one first, then the rest");
+    assert!(done.tenants.iter().all(|t| t.change.starts_with("plan ")));
+    for t in &pair {
+        assert_eq!(
+            srv.store.get_tenant(t).await.unwrap().template_id,
+            big.id,
+            "{t}"
+        );
+    }
+
     // Every decision is audited.
     let filter = server::store::AuditFilter {
         action: "rollout.".into(),

@@ -294,6 +294,20 @@ pub(super) fn jobs(r: &ReleaseSpec, refs: &Refs, e: &mut FieldErrors) {
                 "a migration runs once per step (its Job's backoff_limit retries its pod)",
             );
         }
+        if j.backup_first && j.phase != crate::dto::JobPhase::Migrate {
+            e.push(
+                &format!("{at}.backup_first"),
+                "only a migrate job is preceded by a backup",
+            );
+        } else if j.backup_first && !r.database.dumped() {
+            e.push(
+                &format!("{at}.backup_first"),
+                format!(
+                    "the release's database ({}) is not dumped by Tenantry: only a PostgreSQL database with backups is",
+                    r.database.kind
+                ),
+            );
+        }
         if let Some(res) = res {
             resources(&format!("{at}.resources"), res, e);
         }

@@ -261,3 +261,21 @@ fn a_job_runs_at_most_ten_times_and_a_migration_once_per_step() {
         ["jobs.schema.attempts", "jobs.sample-data.attempts"]
     );
 }
+
+#[test]
+fn only_a_migration_of_a_dumped_database_asks_for_a_backup_first() {
+    let mut r = shop();
+    r.jobs[0].backup_first = true;
+    r.jobs[1].backup_first = true;
+    assert_eq!(
+        fields(&r),
+        ["jobs.schema.backup_first", "jobs.sample-data.backup_first"]
+    );
+    r.jobs[1].backup_first = false;
+    r.database.kind = crate::dto::DatabaseKind::Postgres;
+    r.database.backups = true;
+    assert_eq!(fields(&r), Vec::<String>::new());
+    assert!(r.backup_first());
+    r.jobs[0].backup_first = false;
+    assert!(!r.backup_first());
+}

@@ -100,3 +100,40 @@ fn staff_pause_resume_and_abort_what_is_under_way() {
     assert!(!may_move(Completed, Running) && !may_move(Aborted, Running));
     assert!(!may_move(Completed, Aborted));
 }
+
+#[test]
+fn a_dry_run_says_what_the_move_creates_changes_and_removes() {
+    use crate::dto::{ChangeAction, FieldChange, ObjectChange};
+    let object = |kind: &str, name: &str, action, fields: &[&str]| ObjectChange {
+        kind: kind.into(),
+        name: name.into(),
+        action,
+        fields: fields
+            .iter()
+            .map(|p| FieldChange {
+                path: p.to_string(),
+                live: None,
+                desired: None,
+            })
+            .collect(),
+    };
+    assert_eq!(
+        dry_run_summary(&[object("Deployment", "api", ChangeAction::Unchanged, &[])]),
+        "nothing changes on the cluster"
+    );
+    let all = [
+        object(
+            "Deployment",
+            "api",
+            ChangeAction::Update,
+            &["spec.template.spec.containers[0].image"],
+        ),
+        object("Service", "api", ChangeAction::Unchanged, &[]),
+        object("Job", "db-schema-2", ChangeAction::Create, &[]),
+        object("CronJob", "old", ChangeAction::Delete, &[]),
+    ];
+    assert_eq!(
+        dry_run_summary(&all),
+        "changes Deployment api (spec.template.spec.containers[0].image); creates Job db-schema-2; removes CronJob old"
+    );
+}

@@ -318,3 +318,60 @@ fn a_rotation_rolls_the_pods_and_runs_again_only_the_jobs_that_read_what_it_rota
         Some(Step::of(StepKind::RotateSecrets))
     );
 }
+
+#[test]
+fn a_move_onto_a_release_that_asks_dumps_before_migrating_and_a_rollback_may_restore_it() {
+    let asks = release(json!([
+        { "name": "schema", "phase": "migrate", "image": "app:2", "backup_first": true },
+    ]));
+    let moving = RunOptions {
+        upgrade_from: Some(1),
+        ..Default::default()
+    };
+    let steps = names(&plan(Operation::Update, &moving, shape(&asks)));
+    assert_eq!(
+        steps[..7],
+        [
+            "namespace",
+            "secrets",
+            "database",
+            "wait-database",
+            "backup",
+            "migrate",
+            "application"
+        ]
+    );
+    // Not on a first provisioning, nor on an update within the release,
+    // nor onto a release that does not ask.
+    for (op, options, r) in [
+        (Operation::Provision, RunOptions::default(), &asks),
+        (Operation::Update, RunOptions::default(), &asks),
+        (Operation::Update, moving.clone(), &workshop()),
+    ] {
+        let steps = names(&plan(op, &options, shape(r)));
+        assert!(!steps.contains(&"backup".to_string()), "{op}: {steps:?}");
+    }
+    // A roll-back that restores: the data it replaces dumped first, the
+    // application stopped, the dump put back, then the migrations.
+    let back = RunOptions {
+        upgrade_from: Some(2),
+        backup_id: Some(7),
+        backup: true,
+        ..Default::default()
+    };
+    let steps = names(&plan(Operation::Update, &back, shape(&workshop())));
+    assert_eq!(
+        steps[..9],
+        [
+            "namespace",
+            "secrets",
+            "database",
+            "wait-database",
+            "backup",
+            "suspend-workloads",
+            "restore",
+            "migrate",
+            "application"
+        ]
+    );
+}

@@ -5,14 +5,20 @@ use leptos::prelude::*;
 
 use crate::dto::{TemplateChoice, TierSpec};
 
-/// `<option>`s "Name (vN)" for every template, once they have loaded.
+/// `<option>`s "Name (vN)" for every template, once they have loaded;
+/// `selected`: the id of the one chosen already.
 #[component]
-pub fn TemplateOptions(choices: Vec<TemplateChoice>) -> impl IntoView {
+pub fn TemplateOptions(
+    choices: Vec<TemplateChoice>,
+    #[prop(optional)] selected: String,
+) -> impl IntoView {
     choices
         .into_iter()
         .map(|t| {
+            let id = t.id.to_string();
+            let chosen = id == selected;
             view! {
-                <option value=t.id.to_string()>{format!("{} (v{})", t.name, t.version)}</option>
+                <option value=id selected=chosen>{format!("{} (v{})", t.name, t.version)}</option>
             }
         })
         .collect_view()

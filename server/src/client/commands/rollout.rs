@@ -28,6 +28,14 @@ const TENANT_COLUMNS: &[Column] = &[
     ("DETAIL", "/detail"),
 ];
 
+/// A plan's tenants: what each move changes, and its dry-run.
+const PLANNED_COLUMNS: &[Column] = &[
+    ("WAVE", "/wave"),
+    ("TENANT", "/tenant_id"),
+    ("CHANGE", "/change"),
+    ("ON THE CLUSTER", "/dry_run"),
+];
+
 /// What a rollout moves, and how.
 #[derive(Debug, Args)]
 pub struct RolloutArgs {
@@ -57,6 +65,10 @@ pub struct RolloutArgs {
     /// Seconds each wave must stay healthy before the next starts.
     #[arg(long)]
     soak: Option<u32>,
+    /// Plan only: compare each tenant's move with the cluster (the first
+    /// 50, in wave order).
+    #[arg(long)]
+    dry_run: bool,
 }
 
 impl RolloutArgs {
@@ -72,6 +84,7 @@ impl RolloutArgs {
             "canary": text(self.canary.clone()),
             "parallelism": text(self.parallelism.map(|n| n.to_string())),
             "soak_secs": text(self.soak.map(|n| n.to_string())),
+            "dry_run": self.dry_run,
         })
     }
 }
@@ -109,6 +122,10 @@ pub enum RolloutCommand {
     Rollback {
         id: i64,
         tenant: String,
+        /// Also restore the dump its move took before the new release's
+        /// migrations (admins; the data it replaces is dumped first).
+        #[arg(long)]
+        restore: bool,
     },
 }
 
@@ -132,7 +149,7 @@ pub async fn rollout(api: &Api, out: Format, cmd: RolloutCommand) -> CliResult<(
                 .write(Method::POST, "/api/v1/rollouts/plan", &a.form(), None)
                 .await?;
             if out != Format::Table {
-                return print(&plan, out, TENANT_COLUMNS);
+                return print(&plan, out, PLANNED_COLUMNS);
             }
             let all: Vec<Value> = plan["waves"]
                 .as_array()
@@ -140,7 +157,10 @@ pub async fn rollout(api: &Api, out: Format, cmd: RolloutCommand) -> CliResult<(
                 .flatten()
                 .flat_map(|w| w.as_array().cloned().unwrap_or_default())
                 .collect();
-            print(&Value::Array(all), out, TENANT_COLUMNS)?;
+            print(&Value::Array(all), out, PLANNED_COLUMNS)?;
+            if let Some(note) = plan["dry_run"].as_str() {
+                println!("dry-run: {note}");
+            }
             for left in plan["left_out"].as_array().into_iter().flatten() {
                 println!("left out: {}", left.as_str().unwrap_or_default());
             }
@@ -203,9 +223,19 @@ pub async fn rollout(api: &Api, out: Format, cmd: RolloutCommand) -> CliResult<(
                 .await?;
             show(&r, out)
         }
-        RolloutCommand::Skip { id, tenant } | RolloutCommand::Rollback { id, tenant } => {
+        RolloutCommand::Skip { id, tenant } => {
             let path = format!("/api/v1/rollouts/{id}/tenants/{}/{what}", seg(&tenant));
             let r = api.write(Method::POST, &path, &json!({}), None).await?;
+            show(&r, out)
+        }
+        RolloutCommand::Rollback {
+            id,
+            tenant,
+            restore,
+        } => {
+            let path = format!("/api/v1/rollouts/{id}/tenants/{}/{what}", seg(&tenant));
+            let body = json!({ "restore": restore });
+            let r = api.write(Method::POST, &path, &body, None).await?;
             show(&r, out)
         }
     }

@@ -104,16 +104,19 @@ impl Runner {
         let jobs = desired.phase_jobs();
         let health = desired.health();
         let deadline = run_deadline(run.operation, &plan.tier);
+        let puts_back = run
+            .options
+            .backup_id
+            .filter(|_| matches!(run.operation, Operation::Restore | Operation::Update));
         let method = match run.operation {
             Operation::Deprovision => BackupMethod::PreDeprovision,
-            Operation::Restore => BackupMethod::PreRestore,
+            _ if puts_back.is_some() => BackupMethod::PreRestore,
+            Operation::Update => BackupMethod::PreMigrate,
             _ => BackupMethod::OnDemand,
         };
         let backup = desired.backup_job(id, method);
-        let restore = match run.options.backup_id {
-            Some(b) if run.operation == Operation::Restore => {
-                Some(desired.restore_job(id, &self.store.get_backup(b).await?))
-            }
+        let restore = match puts_back {
+            Some(b) => Some(desired.restore_job(id, &self.store.get_backup(b).await?)),
             _ => None,
         };
         if let Some(s) = state_during(run.operation) {

@@ -19,12 +19,15 @@ use app::dto::{JobPhase, Operation};
 /// (Jobs of their own after a restore).
 pub(super) async fn migrate(ctx: &StepContext<'_>) -> Result<StepOutcome> {
     let client = &ctx.cluster.client;
-    // After a restore the migrations run again (the dump may be
-    // older than the schema), so that run gets Jobs of its own.
+    // After a restore (a restore run, or a roll-back that puts a dump
+    // back) the migrations run again (the dump may be older than the
+    // schema), so that run gets Jobs of its own.
+    let restored = ctx.options.backup_id.is_some()
+        && matches!(ctx.operation, Operation::Restore | Operation::Update);
     let jobs: Vec<Manifest> = migration_jobs(ctx.manifests)
         .into_iter()
         .map(|rendered| {
-            if ctx.operation == Operation::Restore {
+            if restored {
                 rendered.suffixed(&format!("-r{}", ctx.run_id))
             } else {
                 rendered.clone()

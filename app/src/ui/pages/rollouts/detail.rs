@@ -63,7 +63,8 @@ pub fn RolloutPage() -> impl IntoView {
         {errors}
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
-                let operator = can(&session.me.await, Role::Operator);
+                let me = session.me.await;
+                let (operator, admin) = (can(&me, Role::Operator), can(&me, Role::Admin));
                 match rollout.await {
                     Err(e) => view! { <ErrorPanel err=e/> }.into_any(),
                     Ok(r) => {
@@ -118,6 +119,8 @@ pub fn RolloutPage() -> impl IntoView {
                                                     let can_roll_back = operator && matches!(t.state, RolloutTenantState::Done | RolloutTenantState::Failed);
                                                     let tid = t.tenant_id.clone();
                                                     let back_id = t.tenant_id.clone();
+                                                    // The data from before the migrations, when the move dumped it (admins).
+                                                    let restorable = t.backup_before_migration.filter(|_| can_roll_back && admin).map(|b| (b, t.tenant_id.clone()));
                                                     let runs = format!("/runs?tenant={}", t.tenant_id);
                                                     let (href, name) = (format!("/tenants/{}", t.tenant_id), t.tenant_id.clone());
                                                     view! {
@@ -139,6 +142,17 @@ pub fn RolloutPage() -> impl IntoView {
                                                                     <input type="hidden" name="id" value=rid.to_string()/>
                                                                     <input type="hidden" name="tenant" value=back_id/>
                                                                     <button type="submit" class="button subtle">"Roll back"</button>
+                                                                </ActionForm>
+                                                            })}
+                                                            {restorable.map(|(b, tenant)| view! {
+                                                                <ActionForm action=rollback attr:class="inline">
+                                                                    <input type="hidden" name="id" value=rid.to_string()/>
+                                                                    <input type="hidden" name="tenant" value=tenant/>
+                                                                    <input type="hidden" name="form[restore]" value="true"/>
+                                                                    <button type="submit" class="button danger" data-testid="rollback-restore"
+                                                                        title=format!("Its data is replaced by backup {b}, taken before the new release's migrations; what it replaces is dumped first.")>
+                                                                        "Roll back and restore its data"
+                                                                    </button>
                                                                 </ActionForm>
                                                             })}</td>
                                                         </tr>

@@ -8,7 +8,7 @@ use leptos_router::hooks::use_navigate;
 
 use super::state_class;
 use crate::api::rollouts::{list_rollouts, PlanRollout, StartRollout};
-use crate::dto::{Role, RolloutForm, Topic};
+use crate::dto::{Role, RolloutForm, Topic, DRY_RUN_MAX};
 use crate::ui::components::{failure, format_time, ErrorPanel, Field, FormError};
 use crate::ui::live::use_live;
 use crate::ui::shell::{can, use_session};
@@ -51,6 +51,9 @@ pub fn RolloutListPage() -> impl IntoView {
                             <Field field="release" label="Release to move to" error=failure(planned) also=failure(started)>
                                 <input id="release" inputmode="numeric" on:input=field(|f, v| f.release = v)/>
                             </Field>
+                            <Field field="template_id" label="Plan to move to (id; empty: each keeps its plan)" error=failure(planned) also=failure(started)>
+                                <input id="template_id" inputmode="numeric" on:input=field(|f, v| f.template_id = v)/>
+                            </Field>
                             <Field field="tenants" label="Tenants (IDs; empty: every live one)" error=failure(planned) also=failure(started)>
                                 <input id="tenants" placeholder="acme, globex" on:input=field(|f, v| {
                                     f.tenants = v.split([',', ' ']).map(str::trim).filter(|t| !t.is_empty()).map(String::from).collect();
@@ -69,6 +72,13 @@ pub fn RolloutListPage() -> impl IntoView {
                                 <input id="soak_secs" inputmode="numeric" placeholder="0" on:input=field(|f, v| f.soak_secs = v)/>
                             </Field>
                         </div>
+                        <label class="check">
+                            <input type="checkbox" id="dry_run" on:change=move |ev| {
+                                let on = event_target_checked(&ev);
+                                form.update(|f| f.dry_run = on.then(|| "on".to_string()));
+                            }/>
+                            {format!(" Dry-run each tenant against the cluster (the first {DRY_RUN_MAX})")}
+                        </label>
                         <div class="button-row">
                             <button type="button" class="button" on:click=move |_| { plan.dispatch(PlanRollout { form: form.get_untracked() }); }>"Plan"</button>
                         </div>
@@ -78,16 +88,20 @@ pub fn RolloutListPage() -> impl IntoView {
                             view! {
                                 <div data-testid="rollout-plan">
                                     <p>{format!("{total} tenants in {} waves", p.waves.len())}</p>
-                                    <ol class="waves">
-                                        {p.waves.into_iter().enumerate().map(|(i, wave)| view! {
-                                            <li data-wave=(i + 1).to_string()>
-                                                {format!("Wave {}: ", i + 1)}
-                                                {wave.into_iter().map(|t| view! {
-                                                    <span class="mono" title=t.change.clone()>{t.tenant_id.clone()}</span>" "
-                                                }).collect_view()}
-                                            </li>
-                                        }).collect_view()}
-                                    </ol>
+                                    {p.dry_run.clone().map(|d| view! { <p class="muted" data-testid="dry-run-note">{d}</p> })}
+                                    <table class="table waves">
+                                        <thead><tr><th>"Wave"</th><th>"Tenant"</th><th>"Change"</th><th>"On the cluster"</th></tr></thead>
+                                        <tbody>
+                                            {p.waves.into_iter().enumerate().flat_map(|(i, wave)| wave.into_iter().map(move |t| view! {
+                                                <tr data-wave=(i + 1).to_string() data-tenant=t.tenant_id.clone()>
+                                                    <td>{i + 1}</td>
+                                                    <td class="mono">{t.tenant_id.clone()}</td>
+                                                    <td>{t.change.clone()}</td>
+                                                    <td class="dry-run">{t.dry_run.clone().unwrap_or_default()}</td>
+                                                </tr>
+                                            })).collect_view()}
+                                        </tbody>
+                                    </table>
                                     {(!p.left_out.is_empty()).then(|| view! {
                                         <p class="muted">{format!("Left out: {}", p.left_out.join("; "))}</p>
                                     })}

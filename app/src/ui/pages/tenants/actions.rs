@@ -4,10 +4,11 @@
 
 use leptos::prelude::*;
 
+use super::forms::{ChangeFormState, DeprovisionState, KeptOpen, TenantForms};
 use crate::api::applications::release_of_tenant;
 use crate::api::operations::{
-    BackupTenant, ChangeTenant, CleanupTenant, DeprovisionTenant, PreviewTenantChange,
-    ProvisionTenant, RestoreTenant, ResumeTenant, RotateSecrets, SuspendTenant,
+    BackupTenant, ChangeTenant, CleanupTenant, DeprovisionTenant, ProvisionTenant, RestoreTenant,
+    ResumeTenant, RotateSecrets, SuspendTenant,
 };
 use crate::api::templates::template_choices;
 use crate::domain::lifecycle::allowed_operations;
@@ -72,7 +73,12 @@ impl OpActions {
 
 /// The operation buttons and forms for `t`, for someone with `role`.
 #[component]
-pub fn TenantActions(t: TenantDto, role: Option<Role>, ops: OpActions) -> impl IntoView {
+pub fn TenantActions(
+    t: TenantDto,
+    role: Option<Role>,
+    ops: OpActions,
+    forms: TenantForms,
+) -> impl IntoView {
     let operator = role.is_some_and(|r| r.allows(Role::Operator));
     if !operator {
         return ().into_any();
@@ -130,10 +136,11 @@ pub fn TenantActions(t: TenantDto, role: Option<Role>, ops: OpActions) -> impl I
             "This tenant has been live, so Provision and Clean up are not offered: they could remove its namespace and data. Repair it with a change (an update), or retry or recover its last run from the runs below; only Deprovision removes it."
         </p>
     });
-    let change = has(Operation::Update)
-        .then(|| view! { <ChangeTier id=t.id.clone() values=t.custom_fields.clone() ops/> });
-    let deprovision =
-        has(Operation::Deprovision).then(|| view! { <Deprovision id=t.id.clone() admin ops/> });
+    let change = has(Operation::Update).then(|| {
+        view! { <ChangeTier id=t.id.clone() values=t.custom_fields.clone() ops form=forms.change/> }
+    });
+    let deprovision = has(Operation::Deprovision)
+        .then(|| view! { <Deprovision id=t.id.clone() admin ops form=forms.deprovision/> });
     view! {
         <section class="panel actions-panel" aria-labelledby="actions-h" data-testid="tenant-actions">
             <h2 id="actions-h">"Operations"</h2>
@@ -149,10 +156,27 @@ pub fn TenantActions(t: TenantDto, role: Option<Role>, ops: OpActions) -> impl I
 
 /// Tier, release, replica or custom field change: preview the diff, then
 /// apply it. The custom fields shown are those of the release the tenant
-/// runs, filled with its values.
+/// runs, filled with its values. What is typed (and the preview) is the
+/// page's `form`, so a live change of the tenant does not clear it.
 #[component]
-fn ChangeTier(id: String, values: CustomValues, ops: OpActions) -> impl IntoView {
-    let preview = ServerAction::<PreviewTenantChange>::new();
+fn ChangeTier(
+    id: String,
+    values: CustomValues,
+    ops: OpActions,
+    form: ChangeFormState,
+) -> impl IntoView {
+    let ChangeFormState {
+        open,
+        template,
+        api,
+        web,
+        release,
+        custom,
+        preview,
+    } = form;
+    if !open.get_untracked() {
+        custom.set(values);
+    }
     let release_now = Resource::new(
         {
             let id = id.clone();
@@ -160,18 +184,12 @@ fn ChangeTier(id: String, values: CustomValues, ops: OpActions) -> impl IntoView
         },
         release_of_tenant,
     );
-    let custom = RwSignal::new(values);
     let templates = Resource::new(|| (), |_| template_choices());
-    let template = RwSignal::new(String::new());
-    let api = RwSignal::new(String::new());
-    let web = RwSignal::new(String::new());
-    let release = RwSignal::new(String::new());
     let preview_result = Signal::derive(move || preview.value().get());
     let change_result = Signal::derive(move || ops.change.value().get());
     let id2 = id.clone();
     view! {
-        <details class="op">
-            <summary>"Change tier, release, replicas or custom fields"</summary>
+        <KeptOpen open class="op" summary="Change tier, release, replicas or custom fields">
             <ActionForm action=preview attr:class="form-grid">
                 <input type="hidden" name="id" value=id.clone()/>
                 <Field field="template_id" label="Template" id="change-template" error=failure(preview_result)>
@@ -180,19 +198,20 @@ fn ChangeTier(id: String, values: CustomValues, ops: OpActions) -> impl IntoView
                         <Suspense fallback=|| ()>
                             {move || Suspend::new(async move {
                                 let choices = templates.await.unwrap_or_default();
-                                view! { <TemplateOptions choices/> }
+                                let selected = template.get_untracked();
+                                view! { <TemplateOptions choices selected/> }
                             })}
                         </Suspense>
                     </select>
                 </Field>
                 <Field field="api_replicas" label="API replicas" id="change-api" error=failure(preview_result)>
-                    <input id="change-api" name="form[api_replicas]" placeholder="keep · a number · tier" on:input=move |ev| api.set(event_target_value(&ev))/>
+                    <input id="change-api" name="form[api_replicas]" placeholder="keep · a number · tier" prop:value=move || api.get() on:input=move |ev| api.set(event_target_value(&ev))/>
                 </Field>
                 <Field field="web_replicas" label="Web replicas" id="change-web" error=failure(preview_result)>
-                    <input id="change-web" name="form[web_replicas]" placeholder="keep · a number · tier" on:input=move |ev| web.set(event_target_value(&ev))/>
+                    <input id="change-web" name="form[web_replicas]" placeholder="keep · a number · tier" prop:value=move || web.get() on:input=move |ev| web.set(event_target_value(&ev))/>
                 </Field>
                 <Field field="release" label="Release" id="change-release" error=failure(preview_result)>
-                    <input id="change-release" name="form[release]" inputmode="numeric" placeholder="keep · a release number" on:input=move |ev| release.set(event_target_value(&ev))/>
+                    <input id="change-release" name="form[release]" inputmode="numeric" placeholder="keep · a release number" prop:value=move || release.get() on:input=move |ev| release.set(event_target_value(&ev))/>
                 </Field>
                 <Suspense fallback=|| ()>
                     {move || Suspend::new(async move {
@@ -251,7 +270,7 @@ fn ChangeTier(id: String, values: CustomValues, ops: OpActions) -> impl IntoView
                 }
             }}
             {move || change_result.get().and_then(|r| r.err()).map(|e| view! { <ErrorPanel err=e/> })}
-        </details>
+        </KeptOpen>
     }
 }
 
@@ -264,33 +283,48 @@ fn custom_field_error(e: &AppError) -> bool {
 /// again. Force and purging the audit trail are offered to admins only (and
 /// checked again on the server).
 #[component]
-fn Deprovision(id: String, admin: bool, ops: OpActions) -> impl IntoView {
+fn Deprovision(id: String, admin: bool, ops: OpActions, form: DeprovisionState) -> impl IntoView {
     let result = Signal::derive(move || ops.deprovision.value().get());
+    let check = |name: &'static str, on: RwSignal<bool>, label: &'static str| {
+        view! {
+            <label class="check">
+                <input type="checkbox" name=name value="true" prop:checked=move || on.get()
+                    on:change=move |ev| on.set(event_target_checked(&ev))/>
+                {label}
+            </label>
+        }
+    };
+    let text = |s: RwSignal<String>| {
+        (
+            move || s.get(),
+            move |ev: leptos::ev::Event| s.set(event_target_value(&ev)),
+        )
+    };
+    let (grace, set_grace) = text(form.grace_hours);
+    let (at, set_at) = text(form.scheduled_at);
+    let (confirm, set_confirm) = text(form.confirm);
     view! {
-        <details class="op danger-zone">
-            <summary>"Deprovision"</summary>
+        <KeptOpen open=form.open class="op danger-zone" summary="Deprovision">
             <ActionForm action=ops.deprovision attr:class="form-grid">
                 <input type="hidden" name="id" value=id.clone()/>
-                <label class="check"><input type="checkbox" name="form[backup]" value="true" checked/>" Back up the database first"</label>
+                {check("form[backup]", form.backup, " Back up the database first")}
                 {admin.then(|| view! {
-                    <label class="check"><input type="checkbox" name="form[purge_audit]" value="true"/>" Delete the tenant's audit events afterwards (security events are kept)"</label>
-                    <label class="check"><input type="checkbox" name="form[notify_owner]" value="true"/>" Tell the owner by mail when it starts and once it is gone"</label>
+                    {check("form[purge_audit]", form.purge_audit, " Delete the tenant's audit events afterwards (security events are kept)")}
+                    {check("form[notify_owner]", form.notify_owner, " Tell the owner by mail when it starts and once it is gone")}
                 })}
                 <Field field="grace_hours" label="Grace period (hours)" id="grace" error=failure(result)>
-                    <input id="grace" name="form[grace_hours]" inputmode="numeric" placeholder="0"/>
+                    <input id="grace" name="form[grace_hours]" inputmode="numeric" placeholder="0" prop:value=grace on:input=set_grace/>
                 </Field>
                 <Field field="scheduled_at" label="Start at (UTC)" id="scheduled" error=failure(result)>
-                    <input id="scheduled" name="form[scheduled_at]" type="datetime-local"/>
+                    <input id="scheduled" name="form[scheduled_at]" type="datetime-local" prop:value=at on:input=set_at/>
                 </Field>
-                {admin.then(|| view! {
-                    <label class="check"><input type="checkbox" name="form[force]" value="true"/>" Force: remove finalizers that block deletion (only from Tenantry's own objects)"</label>
-                })}
+                {admin.then(|| check("form[force]", form.force, " Force: remove finalizers that block deletion (only from Tenantry's own objects)"))}
                 <Field field="confirm" label=format!("Type {id} to confirm") error=failure(result)>
-                    <input id="confirm" name="form[confirm]" autocomplete="off" class="mono"/>
+                    <input id="confirm" name="form[confirm]" autocomplete="off" class="mono" prop:value=confirm on:input=set_confirm/>
                 </Field>
                 <div class="actions"><button type="submit" class="button danger">"Deprovision"</button></div>
             </ActionForm>
             <FormError result/>
-        </details>
+        </KeptOpen>
     }
 }

@@ -10,6 +10,7 @@ use super::actions::{OpActions, TenantActions};
 use super::backups::TenantBackups;
 use super::cluster::ClusterPanels;
 use super::credentials::{ApiKeys, Credentials, RevealedCredentials, RotatedKey};
+use super::forms::{KeptOpen, TenantForms};
 use super::timeline::{RunActionErrors, RunTimeline};
 use crate::api::credentials::{RevealCredentials, RotateApiKey};
 use crate::api::operations::tenant_backups;
@@ -39,6 +40,8 @@ pub fn TenantDetailPage() -> impl IntoView {
     // Which owner message's preview is open: the page's, so the panel,
     // made again on every change, keeps it open.
     let previewed = RwSignal::new(None::<String>);
+    // What is typed into the page's forms: the page's too.
+    let forms = TenantForms::new();
     let retry = ServerAction::<RetryStep>::new();
     let recover = ServerAction::<RecoverRun>::new();
     let cancel = ServerAction::<CancelRun>::new();
@@ -85,6 +88,18 @@ pub fn TenantDetailPage() -> impl IntoView {
             navigate("/tenants", Default::default());
         }
     });
+    // A form done with is closed and emptied.
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = ops.change.value().get() {
+            forms.change.reset();
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = update.value().get() {
+            forms.edit.open.set(false);
+            forms.edit.values.set(None);
+        }
+    });
 
     view! {
         <RevealedCredentials reveal/>
@@ -103,7 +118,22 @@ pub fn TenantDetailPage() -> impl IntoView {
                         let deletable = operator && t.state == TenantState::Pending;
                         let id_for_edit = t.id.clone();
                         let id_for_delete = t.id.clone();
-                        let edit_values = (t.company_name.clone(), t.owner_name.clone(), t.owner_email.clone(), t.custom_domain.clone().unwrap_or_default());
+                        let edit_values = [t.company_name.clone(), t.owner_name.clone(), t.owner_email.clone(), t.custom_domain.clone().unwrap_or_default()];
+                        // Edit the record: its values as typed (the tenant's until then).
+                        let edit = forms.edit;
+                        let typed = move |i: usize, values: [String; 4]| {
+                            (
+                                { let values = values.clone(); move || edit.values.get().unwrap_or_else(|| values.clone())[i].clone() },
+                                move |ev: leptos::ev::Event| {
+                                    let v = event_target_value(&ev);
+                                    edit.values.update(|e| e.get_or_insert_with(|| values.clone())[i] = v);
+                                },
+                            )
+                        };
+                        let (company, set_company) = typed(0, edit_values.clone());
+                        let (owner, set_owner) = typed(1, edit_values.clone());
+                        let (email, set_email) = typed(2, edit_values.clone());
+                        let (domain, set_domain) = typed(3, edit_values);
                         view! {
                             <Title text=format!("Tenant {}", t.id)/>
                             <div class="page-head">
@@ -155,7 +185,7 @@ pub fn TenantDetailPage() -> impl IntoView {
                             <super::secrets::GeneratedSecrets t=t.clone() role ops/>
                             <ApiKeys t=t.clone() role rotate/>
                             <super::owner::OwnerMessages id=t.id.clone() previewed/>
-                            <TenantActions t=t.clone() role ops/>
+                            <TenantActions t=t.clone() role ops forms/>
                             <TenantBackups t=t.clone() role ops list=backups/>
                             <section aria-labelledby="runs-h">
                                 <h2 id="runs-h">"Runs" " "<A href=format!("/runs?tenant={}", t.id) attr:class="muted small">"all runs"</A></h2>
@@ -182,25 +212,24 @@ pub fn TenantDetailPage() -> impl IntoView {
                                 <p class="panel info">"This tenant is a record waiting to be provisioned; nothing exists on the cluster yet."</p>
                             })}
                             {operator.then(|| view! {
-                                <details class="panel">
-                                    <summary>"Edit record"</summary>
+                                <KeptOpen open=edit.open class="panel" summary="Edit record">
                                     <ActionForm action=update attr:class="form-grid">
                                         <input type="hidden" name="id" value=id_for_edit/>
                                         <Field field="company_name" label="Company name" error=failure(result)>
-                                            <input id="company_name" name="form[company_name]" value=edit_values.0/>
+                                            <input id="company_name" name="form[company_name]" prop:value=company on:input=set_company/>
                                         </Field>
                                         <Field field="owner_name" label="Owner name" error=failure(result)>
-                                            <input id="owner_name" name="form[owner_name]" value=edit_values.1/>
+                                            <input id="owner_name" name="form[owner_name]" prop:value=owner on:input=set_owner/>
                                         </Field>
                                         <Field field="owner_email" label="Owner e-mail" error=failure(result)>
-                                            <input id="owner_email" name="form[owner_email]" value=edit_values.2/>
+                                            <input id="owner_email" name="form[owner_email]" prop:value=email on:input=set_email/>
                                         </Field>
                                         <Field field="custom_domain" label="Custom domain" error=failure(result)>
-                                            <input id="custom_domain" name="form[custom_domain]" value=edit_values.3/>
+                                            <input id="custom_domain" name="form[custom_domain]" prop:value=domain on:input=set_domain/>
                                         </Field>
                                         <div class="actions"><button type="submit" class="button primary">"Save"</button></div>
                                     </ActionForm>
-                                </details>
+                                </KeptOpen>
                             })}
                             {deletable.then(|| view! {
                                 <ActionForm action=delete attr:class="inline">

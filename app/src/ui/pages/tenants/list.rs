@@ -135,6 +135,7 @@ pub fn TenantListPage() -> impl IntoView {
         <Transition fallback=|| view! { <p class="loading">"Loading tenants…"</p> }>
             {move || Suspend::new(async move {
                 let operator = can(&session.me.await, Role::Operator);
+                let plans = templates.await.unwrap_or_default();
                 match tenants.await {
                     Err(e) => view! { <ErrorPanel err=e/> }.into_any(),
                     Ok(page) if page.items.is_empty() => view! {
@@ -198,6 +199,16 @@ pub fn TenantListPage() -> impl IntoView {
                                                     <option value="resume">"Resume"</option>
                                                     <option value="retry">"Retry the failed run"</option>
                                                     <option value="deprovision">"Deprovision"</option>
+                                                    <option value="change_plan">"Change plan (a rollout: one first, then the rest)"</option>
+                                                </select>
+                                            </label>
+                                            <label>
+                                                <span>"Plan (change plan)"</span>
+                                                <select name="form[template_id]" id="bulk-plan">
+                                                    <option value="">"—"</option>
+                                                    {plans.into_iter().map(|t| view! {
+                                                        <option value=t.id.to_string()>{t.name}</option>
+                                                    }).collect_view()}
                                                 </select>
                                             </label>
                                             <label>
@@ -231,6 +242,7 @@ pub fn TenantListPage() -> impl IntoView {
                             <li class=if r.ok { "ok" } else { "bad" } data-tenant=r.tenant_id.clone()>
                                 <A href=format!("/tenants/{}", r.tenant_id) attr:class="mono">{link_text}</A>
                                 ": "{r.message.clone()}
+                                {r.rollout_id.map(|n| view! { " " <A href=format!("/rollouts/{n}")>"follow it"</A> })}
                             </li>
                         }}).collect_view()}
                     </ul>

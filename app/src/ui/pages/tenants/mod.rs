@@ -5,6 +5,7 @@ mod backups;
 mod cluster;
 mod credentials;
 mod detail;
+mod forms;
 mod list;
 mod new;
 mod owner;
