@@ -7,7 +7,7 @@
 
 use super::*;
 use app::dto::{RolloutDto, RolloutPlan, RolloutState, RolloutTenantState};
-use common::ops::application_with_plan;
+use common::ops::{application_with_plan, rollout_until};
 use k8s_openapi::api::apps::v1::Deployment;
 
 const MIG_1: &str = r#"
@@ -30,15 +30,6 @@ jobs:
   - { name: schema, phase: migrate, image: "mig:2.0", backup_first: true }
 "#;
 
-async fn rollout(srv: &TestServer, who: &reqwest::Client, id: i64) -> RolloutDto {
-    json(
-        srv.call(who, "get_rollout", &[("id", &id.to_string())])
-            .await,
-        "get_rollout",
-    )
-    .await
-}
-
 /// Starts a one-wave rollout of application `mig` to `release` and waits
 /// for it to complete.
 async fn rolled_out(srv: &TestServer, op: &reqwest::Client, release: &str) -> RolloutDto {
@@ -48,16 +39,9 @@ async fn rolled_out(srv: &TestServer, op: &reqwest::Client, release: &str) -> Ro
         ("form[waves]", "1"),
     ];
     let started: RolloutDto = json(srv.call(op, "start_rollout", &form).await, "start").await;
-    let deadline = std::time::Instant::now() + Duration::from_secs(120);
-    loop {
-        let r = rollout(srv, op, started.id).await;
-        if r.state != RolloutState::Running {
-            assert_eq!(r.state, RolloutState::Completed, "{r:#?}");
-            return r;
-        }
-        assert!(std::time::Instant::now() < deadline, "{r:#?}");
-        tokio::time::sleep(Duration::from_millis(300)).await;
-    }
+    let r = rollout_until(srv, op, started.id, |r| r.state != RolloutState::Running).await;
+    assert_eq!(r.state, RolloutState::Completed, "{r:#?}");
+    r
 }
 
 async fn api_image(kube: &kube::Client, ns: &str) -> String {

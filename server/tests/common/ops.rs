@@ -153,3 +153,34 @@ pub async fn change_fails(
         .expect("a failed step");
     (run.id, step)
 }
+
+/// Rollout `id` as `who` reads it.
+pub async fn rollout(srv: &TestServer, who: &reqwest::Client, id: i64) -> app::dto::RolloutDto {
+    json(
+        srv.call(who, "get_rollout", &[("id", &id.to_string())])
+            .await,
+        "get_rollout",
+    )
+    .await
+}
+
+/// Rollout `id` once `done` says so (within two minutes).
+pub async fn rollout_until(
+    srv: &TestServer,
+    who: &reqwest::Client,
+    id: i64,
+    done: impl Fn(&app::dto::RolloutDto) -> bool,
+) -> app::dto::RolloutDto {
+    let deadline = std::time::Instant::now() + Duration::from_secs(120);
+    loop {
+        let r = rollout(srv, who, id).await;
+        if done(&r) {
+            return r;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "rollout {id} stands at {r:#?}"
+        );
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+}

@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::*;
 use app::dto::{RolloutDto, RolloutPlan, RolloutState, RolloutTenantState};
-use common::ops::application_with_plan;
+use common::ops::{application_with_plan, rollout_until as until};
 use k8s_openapi::api::core::v1::Pod;
 
 const FLEET_1: &str = r#"
@@ -35,33 +35,6 @@ fn image(p: &Pod) -> &str {
         .and_then(|s| s.containers.first())
         .and_then(|c| c.image.as_deref())
         .unwrap_or("")
-}
-
-async fn rollout(srv: &TestServer, who: &reqwest::Client, id: i64) -> RolloutDto {
-    json(
-        srv.call(who, "get_rollout", &[("id", &id.to_string())])
-            .await,
-        "get_rollout",
-    )
-    .await
-}
-
-/// The rollout once `done` says so (within two minutes).
-async fn until(
-    srv: &TestServer,
-    who: &reqwest::Client,
-    id: i64,
-    done: impl Fn(&RolloutDto) -> bool,
-) -> RolloutDto {
-    let deadline = Instant::now() + Duration::from_secs(120);
-    loop {
-        let r = rollout(srv, who, id).await;
-        if done(&r) {
-            return r;
-        }
-        assert!(Instant::now() < deadline, "rollout {id} stands at {r:#?}");
-        tokio::time::sleep(Duration::from_millis(300)).await;
-    }
 }
 
 fn form<'a>(release: &'a str, waves: &'a str, soak: &'a str) -> Vec<(&'static str, &'a str)> {
