@@ -12,6 +12,7 @@ mod domains;
 mod execution;
 mod health;
 mod idempotency;
+mod namespaces;
 mod outbox;
 mod owner_messages;
 mod retention;
@@ -23,6 +24,7 @@ mod sessions;
 mod staff;
 mod stats;
 mod templates;
+mod tenant_list;
 mod tenant_state;
 mod tenants;
 mod throttle;
@@ -45,6 +47,7 @@ pub use audit::{AuditEntry, AuditFilter};
 pub use backups::NewBackup;
 pub use execution::{Failure, Rollback};
 pub use idempotency::Claim;
+pub use namespaces::NamespaceRecord;
 pub use outbox::{ChannelRow, DueNotice, NewChannel, NoticeKind, SecretUpdate};
 pub use owner_messages::{
     WelcomeLink, DEPROVISIONED, DEPROVISION_NOTICE, WELCOME, WELCOME_LINK_MS,
@@ -55,7 +58,7 @@ pub use runs::LatestRun;
 pub use seed::{plans_of, seed_templates};
 pub use sessions::SessionStore;
 pub use staff::{PasswordKind, StaffRow};
-pub use tenants::{NamespaceRecord, NewTenantRecord, TenantStanding};
+pub use tenants::{NewTenantRecord, TenantStanding};
 pub use tokens::NewToken;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -1,27 +1,16 @@
-//! Tenant records: stored, searched, changed and removed with their audit events.
+//! Tenant records: stored, changed and removed with their audit events
+//! (pages of them: `tenant_list.rs`; their namespaces: `namespaces.rs`).
 
 use app::domain::tenant_rules::ValidTenantFields;
-use std::collections::HashMap;
 
-use app::dto::{CustomValues, Page, TenantDto, TenantQuery, TenantSort, TenantState};
+use app::dto::{CustomValues, TenantDto, TenantState};
 use app::error::AppError;
 
-use super::{like_pattern, now_ms, AuditEntry, Backend, Change, Store};
+use super::{now_ms, AuditEntry, Change, Store};
 use crate::error::{is_unique_violation, is_unique_violation_on, Result, ServerError};
 
-/// What a tenant's row knows of its namespace (see `cluster::ownership`).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct NamespaceRecord {
-    /// The UID of the namespace Tenantry created, once recorded.
-    pub uid: Option<String>,
-    /// Written before the namespace is created, and onto it.
-    pub nonce: Option<String>,
-}
-
-const NONCE_ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
-
 #[derive(sqlx::FromRow)]
-struct TenantRow {
+pub(super) struct TenantRow {
     id: String,
     namespace: String,
     namespace_uid: Option<String>,
@@ -114,94 +103,13 @@ pub(super) fn custom_fields_json(values: &CustomValues) -> String {
     serde_json::to_string(values).unwrap_or_else(|_| "{}".into())
 }
 
-const SELECT: &str = "SELECT t.id, t.namespace, t.namespace_uid, t.company_name, t.owner_email, t.owner_name, t.template_id, t.template_version, \
+pub(super) const SELECT: &str = "SELECT t.id, t.namespace, t.namespace_uid, t.company_name, t.owner_email, t.owner_name, t.template_id, t.template_version, \
      v.name AS template_name, COALESCE(t.release_number, 1) AS release_number, t.custom_domain, t.served_domain, t.domain_verified, t.domain_check, t.domain_checked_at, t.custom_fields, t.state, t.state_detail, t.observed_at, \
      t.api_replicas, t.web_replicas, t.created_at, t.updated_at, t.created_by, \
      t.credentials_shown_at, t.credentials_shown_by, t.credentials_rotated, t.secrets_rotated_at, t.first_live_at, \
      (SELECT MAX(b.taken_at) FROM backups b WHERE b.tenant_id = t.id AND b.pruned_at IS NULL) AS last_backup_at, \
      COALESCE((SELECT x.custom FROM templates x WHERE x.id = t.template_id), 0) AS custom_plan \
      FROM tenants t JOIN template_versions v ON v.template_id = t.template_id AND v.version = t.template_version";
-
-/// The ORDER BY of each sort, ties broken by the columns of its index
-/// (migration 0007), so the first page reads a page of index entries.
-fn order_by(sort: TenantSort, desc: bool) -> String {
-    let dir = if desc { "DESC" } else { "ASC" };
-    let columns: &[&str] = match sort {
-        TenantSort::Created => &["t.created_at", "t.id"],
-        TenantSort::Company => &["LOWER(t.company_name)", "t.id"],
-        TenantSort::Id => &["t.id"],
-        TenantSort::State => &["t.state", "t.created_at", "t.id"],
-        // Within one template (see `list_by_template`).
-        TenantSort::Template => &["t.created_at", "t.id"],
-    };
-    columns
-        .iter()
-        .map(|c| format!("{c} {dir}"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-/// A value bound to a filter's placeholder.
-#[derive(Clone)]
-enum Arg {
-    Text(String),
-    Int(i64),
-}
-
-/// The WHERE clause of a tenant query and its values: only the filters
-/// asked for, so an unfiltered page needs no condition at all.
-fn filter(q: &TenantQuery, backend: Backend) -> (Vec<String>, Vec<Arg>) {
-    let mut conds = vec![];
-    let mut args = vec![];
-    if !q.q.is_empty() {
-        args.push(Arg::Text(like_pattern(&q.q)));
-        let n = args.len();
-        // SQLite's LIKE ignores ASCII case already (as its LOWER is ASCII
-        // only); PostgreSQL's ILIKE ignores case.
-        let like = match backend {
-            Backend::Sqlite => "LIKE",
-            Backend::Postgres => "ILIKE",
-        };
-        conds.push(format!(
-            "(t.id {like} ${n} ESCAPE '\\' OR t.company_name {like} ${n} ESCAPE '\\' \
-             OR t.owner_email {like} ${n} ESCAPE '\\' OR t.owner_name {like} ${n} ESCAPE '\\')"
-        ));
-    }
-    if let Some(t) = q.template_id {
-        args.push(Arg::Int(t));
-        conds.push(format!("t.template_id = ${}", args.len()));
-    }
-    if let Some(s) = q.state {
-        args.push(Arg::Text(s.as_str().into()));
-        conds.push(format!("t.state = ${}", args.len()));
-    }
-    if let Some(h) = q.health {
-        args.push(Arg::Text(h.as_str().into()));
-        conds.push(format!("t.health = ${}", args.len()));
-    }
-    (conds, args)
-}
-
-fn where_clause(conds: &[String]) -> String {
-    if conds.is_empty() {
-        String::new()
-    } else {
-        format!("WHERE {}", conds.join(" AND "))
-    }
-}
-
-fn bind_all<'q, O>(
-    mut query: sqlx::query::QueryAs<'q, sqlx::Any, O, sqlx::any::AnyArguments<'q>>,
-    args: &[Arg],
-) -> sqlx::query::QueryAs<'q, sqlx::Any, O, sqlx::any::AnyArguments<'q>> {
-    for a in args {
-        query = match a {
-            Arg::Text(s) => query.bind(s.clone()),
-            Arg::Int(i) => query.bind(*i),
-        };
-    }
-    query
-}
 
 fn domain_taken(domain: &Option<String>) -> ServerError {
     ServerError::App(AppError::invalid(
@@ -237,121 +145,6 @@ impl From<&TenantDto> for TenantStanding {
 }
 
 impl Store {
-    /// One page of tenants: searched, filtered (health as last recorded
-    /// from the cluster index), sorted; and how many match.
-    pub async fn list_tenants(&self, query: &TenantQuery) -> Result<Page<TenantDto>> {
-        let q = query.clone().normalised();
-        let (conds, args) = filter(&q, self.backend);
-        if q.sort == TenantSort::Template {
-            return self.list_by_template(&q, conds, args).await;
-        }
-        let clause = where_clause(&conds);
-        let count_sql = format!("SELECT COUNT(*) FROM tenants t {clause}");
-        let total = bind_all(sqlx::query_as::<_, (i64,)>(&count_sql), &args)
-            .fetch_one(&self.pool)
-            .await?
-            .0;
-        let offset = i64::from(q.page - 1) * i64::from(q.per_page);
-        let items = self
-            .tenant_rows(
-                &clause,
-                &args,
-                order_by(q.sort, q.desc),
-                (i64::from(q.per_page), offset),
-            )
-            .await?;
-        Ok(Page {
-            items,
-            total,
-            page: q.page,
-            per_page: q.per_page,
-        })
-    }
-
-    /// Tenants sorted by template: templates are few, so the page is found
-    /// by walking them in name order with each one's count, and read from
-    /// the (template, created) index of the ones it spans.
-    async fn list_by_template(
-        &self,
-        q: &TenantQuery,
-        conds: Vec<String>,
-        args: Vec<Arg>,
-    ) -> Result<Page<TenantDto>> {
-        let mut names = sqlx::query_as::<_, (i64, String)>(
-            "SELECT t.id, LOWER(v.name) FROM templates t JOIN template_versions v \
-             ON v.template_id = t.id AND v.version = t.current_version",
-        )
-        .fetch_all(&self.pool)
-        .await?;
-        names.sort_by(|a, b| (&a.1, a.0).cmp(&(&b.1, b.0)));
-        if q.desc {
-            names.reverse();
-        }
-        let count_sql = format!(
-            "SELECT t.template_id, COUNT(*) FROM tenants t {} GROUP BY t.template_id",
-            where_clause(&conds)
-        );
-        let counts: HashMap<i64, i64> =
-            bind_all(sqlx::query_as::<_, (i64, i64)>(&count_sql), &args)
-                .fetch_all(&self.pool)
-                .await?
-                .into_iter()
-                .collect();
-        let mut skip = i64::from(q.page - 1) * i64::from(q.per_page);
-        let mut want = i64::from(q.per_page);
-        let mut items = vec![];
-        for (template, _) in names {
-            let here = counts.get(&template).copied().unwrap_or(0);
-            if want == 0 || skip >= here {
-                skip = (skip - here).max(0);
-                continue;
-            }
-            let mut conds = conds.clone();
-            let mut args_here = args.clone();
-            args_here.push(Arg::Int(template));
-            conds.push(format!("t.template_id = ${}", args_here.len()));
-            let rows = self
-                .tenant_rows(
-                    &where_clause(&conds),
-                    &args_here,
-                    order_by(q.sort, q.desc),
-                    (want, skip),
-                )
-                .await?;
-            want -= rows.len() as i64;
-            skip = 0;
-            items.extend(rows);
-        }
-        Ok(Page {
-            items,
-            total: counts.values().sum(),
-            page: q.page,
-            per_page: q.per_page,
-        })
-    }
-
-    /// The rows of one page: `(limit, offset)` in `order`.
-    async fn tenant_rows(
-        &self,
-        clause: &str,
-        args: &[Arg],
-        order: String,
-        (limit, offset): (i64, i64),
-    ) -> Result<Vec<TenantDto>> {
-        let n = args.len();
-        let sql = format!(
-            "{SELECT} {clause} ORDER BY {order} LIMIT ${} OFFSET ${}",
-            n + 1,
-            n + 2
-        );
-        let rows = bind_all(sqlx::query_as::<_, TenantRow>(&sql), args)
-            .bind(limit)
-            .bind(offset)
-            .fetch_all(&self.pool)
-            .await?;
-        Ok(rows.into_iter().map(Into::into).collect())
-    }
-
     /// The tenants matching `clause` (its `$1` bound to `value`).
     pub(super) async fn tenants_where(&self, clause: &str, value: i64) -> Result<Vec<TenantDto>> {
         let rows = sqlx::query_as::<_, TenantRow>(&format!("{SELECT} WHERE {clause}"))
@@ -594,72 +387,6 @@ impl Store {
         Ok(())
     }
 
-    /// Remembers the UID of the namespace Tenantry created for a tenant, so
-    /// teardown removes that object and no other of the same name.
-    pub async fn set_namespace_uid(&self, id: &str, uid: &str) -> Result<()> {
-        sqlx::query("UPDATE tenants SET namespace_uid = $2 WHERE id = $1")
-            .bind(id)
-            .bind(uid)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
-    }
-
-    /// Forgets the namespace once it is gone: its UID and its claim nonce
-    /// (the next namespace gets a new one).
-    pub async fn forget_namespace(&self, id: &str) -> Result<()> {
-        sqlx::query(
-            "UPDATE tenants SET namespace_uid = NULL, namespace_nonce = NULL WHERE id = $1",
-        )
-        .bind(id)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
-    }
-
-    /// What the row knows of the tenant's namespace: the UID of the one
-    /// Tenantry created, and the claim nonce written before creating it.
-    pub async fn namespace_record(&self, id: &str) -> Result<NamespaceRecord> {
-        let (uid, nonce) = sqlx::query_as::<_, (Option<String>, Option<String>)>(
-            "SELECT namespace_uid, namespace_nonce FROM tenants WHERE id = $1",
-        )
-        .bind(id)
-        .fetch_optional(&self.pool)
-        .await?
-        .ok_or_else(|| ServerError::NotFound(format!("Tenant \"{id}\"")))?;
-        Ok(NamespaceRecord { uid, nonce })
-    }
-
-    /// Stores the tenant's claim nonce once (before its namespace is
-    /// created, so a crash after the create still finds it) and returns
-    /// the row's namespace record with it.
-    pub async fn namespace_nonce(&self, id: &str) -> Result<NamespaceRecord> {
-        let fresh = crate::auth::random_chars(NONCE_ALPHABET, 32);
-        sqlx::query(
-            "UPDATE tenants SET namespace_nonce = $2 WHERE id = $1 AND namespace_nonce IS NULL",
-        )
-        .bind(id)
-        .bind(&fresh)
-        .execute(&self.pool)
-        .await?;
-        self.namespace_record(id).await
-    }
-
-    /// The tenants whose namespace Tenantry made (its UID is on the row):
-    /// ID, namespace and record.
-    pub async fn namespaces_made(&self) -> Result<Vec<(String, String, NamespaceRecord)>> {
-        let rows = sqlx::query_as::<_, (String, String, Option<String>, Option<String>)>(
-            "SELECT id, namespace, namespace_uid, namespace_nonce FROM tenants \
-             WHERE namespace_uid IS NOT NULL ORDER BY id",
-        )
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(rows
-            .into_iter()
-            .map(|(id, ns, uid, nonce)| (id, ns, NamespaceRecord { uid, nonce }))
-            .collect())
-    }
-
     /// Every tenant's state, namespace and record version, for the index.
     pub async fn tenant_states(&self) -> Result<Vec<TenantStanding>> {
         let rows = sqlx::query_as::<_, (String, String, String, i64)>(
@@ -678,17 +405,6 @@ impl Store {
                 })
             })
             .collect())
-    }
-
-    /// Whether a tenant already owns the namespace `ns`.
-    pub async fn namespace_taken(&self, ns: &str) -> Result<bool> {
-        Ok(
-            sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM tenants WHERE namespace = $1")
-                .bind(ns)
-                .fetch_one(&self.pool)
-                .await?
-                > 0,
-        )
     }
 
     pub async fn tenants_by_state(&self) -> Result<Vec<(TenantState, i64)>> {
