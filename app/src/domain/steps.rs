@@ -199,7 +199,7 @@ pub fn plan(op: Operation, options: &RunOptions, shape: RunShape<'_>) -> Vec<Ste
     match op {
         Operation::Provision | Operation::Update => {
             let mut steps = fixed(&[Namespace, Secrets, Database, WaitDatabase]);
-            if op == Operation::Update && options.backup_id.is_some() {
+            if op == Operation::Update && options.restores(op).is_some() {
                 // A roll-back that puts back the data from before a
                 // migration: the data it replaces is dumped first, and
                 // nothing writes while it is replaced.

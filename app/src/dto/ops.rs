@@ -40,6 +40,15 @@ pub struct RunOptions {
     pub rollout: Option<i64>,
 }
 
+impl RunOptions {
+    /// The catalogued dump a run of `op` puts back: a restore's, or a
+    /// roll-back's that restores.
+    pub fn restores(&self, op: super::Operation) -> Option<i64> {
+        self.backup_id
+            .filter(|_| matches!(op, super::Operation::Restore | super::Operation::Update))
+    }
+}
+
 /// A rotation of a tenant's generated Secrets: which ones (the release's
 /// own, `tenant-admin`; see `domain::release::rotation`).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -3,7 +3,6 @@
 //! retry resumes each tenant's latest failed run; a change of plan is a
 //! rollout (one tenant first, then the rest).
 
-use app::api::rollouts::Rollouts;
 use app::api::runs::Runs;
 use app::dto::{BulkResult, CurrentStaff, RolloutForm, RunState};
 use app::error::AppError;
@@ -64,7 +63,7 @@ impl ConsoleService {
             parallelism: self.rollout_parallel_max().to_string(),
             ..Default::default()
         };
-        let (_, planned) = self.planned(&form).await?;
+        let (valid, planned) = self.planned(&form).await?;
         let why = |id: &str| {
             planned
                 .left_out
@@ -74,7 +73,8 @@ impl ConsoleService {
                 .to_string()
         };
         let rollout = if planned.waves.iter().any(|w| !w.is_empty()) {
-            Some(self.start_rollout(who, form).await?)
+            self.engine().await?;
+            Some(self.start_planned(who, &valid, &planned).await?)
         } else {
             None
         };

@@ -3,7 +3,7 @@
 //! aborted, spared a tenant or rolled one back by staff — each audited.
 
 use app::api::rollouts::Rollouts;
-use app::domain::rollout::may_move;
+use app::domain::rollout::{may_move, ValidRollout};
 use app::dto::{
     CurrentStaff, Role, RollbackForm, RolloutDto, RolloutForm, RolloutPlan, RolloutState,
     RolloutTenantState as S,
@@ -110,31 +110,14 @@ impl ConsoleService {
         Ok(self.store.get_rollout(id).await?)
     }
 
-    /// Moves a rollout on now instead of at the leader's next look (the
-    /// guarded writes make a second driver harmless).
-    async fn kick_rollout(&self, id: i64) {
-        if let Err(e) = crate::rollouts::drive(self, id).await {
-            tracing::warn!(rollout = id, error = %e, "the rollout could not move on now; the leader tries again");
-        }
-    }
-}
-
-#[async_trait::async_trait]
-impl Rollouts for ConsoleService {
-    async fn plan_rollout(&self, who: &CurrentStaff, form: RolloutForm) -> R<RolloutPlan> {
-        require(who, Role::Viewer, "plan rollouts")?;
-        Ok(self.planned(&form).await?.1)
-    }
-
-    async fn start_rollout(&self, who: &CurrentStaff, form: RolloutForm) -> R<RolloutDto> {
-        require(who, Role::Operator, "start rollouts")?;
-        self.engine().await?;
-        // Planned again as it stands now; its dry-run was for the eyes.
-        let form = RolloutForm {
-            dry_run: None,
-            ..form
-        };
-        let (v, plan) = self.planned(&form).await?;
+    /// Records rollout `v` as planned (`plan`) and moves it on at once;
+    /// a plan with no tenant to move is refused on `tenants`.
+    pub(super) async fn start_planned(
+        &self,
+        who: &CurrentStaff,
+        v: &ValidRollout,
+        plan: &RolloutPlan,
+    ) -> R<RolloutDto> {
         let tenants: Vec<NewRolloutTenant> = plan
             .waves
             .iter()
@@ -175,6 +158,34 @@ impl Rollouts for ConsoleService {
             .await?;
         self.kick_rollout(r.id).await;
         Ok(self.store.get_rollout(r.id).await?)
+    }
+
+    /// Moves a rollout on now instead of at the leader's next look (the
+    /// guarded writes make a second driver harmless).
+    async fn kick_rollout(&self, id: i64) {
+        if let Err(e) = crate::rollouts::drive(self, id).await {
+            tracing::warn!(rollout = id, error = %e, "the rollout could not move on now; the leader tries again");
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl Rollouts for ConsoleService {
+    async fn plan_rollout(&self, who: &CurrentStaff, form: RolloutForm) -> R<RolloutPlan> {
+        require(who, Role::Viewer, "plan rollouts")?;
+        Ok(self.planned(&form).await?.1)
+    }
+
+    async fn start_rollout(&self, who: &CurrentStaff, form: RolloutForm) -> R<RolloutDto> {
+        require(who, Role::Operator, "start rollouts")?;
+        self.engine().await?;
+        // Planned again as it stands now; its dry-run was for the eyes.
+        let form = RolloutForm {
+            dry_run: None,
+            ..form
+        };
+        let (v, plan) = self.planned(&form).await?;
+        self.start_planned(who, &v, &plan).await
     }
 
     async fn list_rollouts(&self, who: &CurrentStaff) -> R<Vec<RolloutDto>> {

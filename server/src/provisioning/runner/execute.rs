@@ -104,10 +104,7 @@ impl Runner {
         let jobs = desired.phase_jobs();
         let health = desired.health();
         let deadline = run_deadline(run.operation, &plan.tier);
-        let puts_back = run
-            .options
-            .backup_id
-            .filter(|_| matches!(run.operation, Operation::Restore | Operation::Update));
+        let puts_back = run.options.restores(run.operation);
         let method = match run.operation {
             Operation::Deprovision => BackupMethod::PreDeprovision,
             _ if puts_back.is_some() => BackupMethod::PreRestore,

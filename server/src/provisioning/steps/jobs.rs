@@ -22,8 +22,7 @@ pub(super) async fn migrate(ctx: &StepContext<'_>) -> Result<StepOutcome> {
     // After a restore (a restore run, or a roll-back that puts a dump
     // back) the migrations run again (the dump may be older than the
     // schema), so that run gets Jobs of its own.
-    let restored = ctx.options.backup_id.is_some()
-        && matches!(ctx.operation, Operation::Restore | Operation::Update);
+    let restored = ctx.options.restores(ctx.operation).is_some();
     let jobs: Vec<Manifest> = migration_jobs(ctx.manifests)
         .into_iter()
         .map(|rendered| {
